@@ -1,10 +1,51 @@
+//! loadgate: turns load-test results into a verdict a pipeline can trust.
+//! Exit codes: 0 pass (warnings allowed), 1 the gate failed, 2 usage or input error.
+
+mod analysis;
 mod cli;
+mod commands;
+mod fsutil;
+mod glob;
+mod ingest;
+mod model;
+mod profile;
+mod report;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use analysis::grade::Status;
+use cli::{Cli, Command};
+
+const EXIT_GATE_FAILED: u8 = 1;
+const EXIT_INPUT_ERROR: u8 = 2;
+
 fn main() -> ExitCode {
-    let _cli = cli::Cli::parse();
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("Error: {err:#}");
+            ExitCode::from(EXIT_INPUT_ERROR)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Check(args) => Ok(gate_exit(commands::check::run(args)?)),
+        Command::Profiles(args) => {
+            commands::profiles::run(args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Warnings pass the gate; only a failed check fails it.
+fn gate_exit(verdict: Status) -> ExitCode {
+    match verdict {
+        Status::Pass | Status::Warn => ExitCode::SUCCESS,
+        Status::Fail => ExitCode::from(EXIT_GATE_FAILED),
+    }
 }

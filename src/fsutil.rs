@@ -1,0 +1,27 @@
+//! Writing files so that no reader ever sees half of one: write a temporary file beside the target,
+//! flush it to disk, then rename it over the target (atomic on one filesystem).
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create the directory", dir.display()))?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".loadgate-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    temp.write_all(bytes)
+        .and_then(|_| temp.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("{}: cannot replace the file", path.display()))?;
+    Ok(())
+}

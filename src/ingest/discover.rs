@@ -1,0 +1,151 @@
+//! Turns what a user typed (a `--csv` prefix, a file, a directory) into the set of files of one run.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::model::RunFiles;
+
+const STATS: &str = "_stats.csv";
+const HISTORY: &str = "_stats_history.csv";
+const FAILURES: &str = "_failures.csv";
+const EXCEPTIONS: &str = "_exceptions.csv";
+
+/// Resolves `input` to a run's files. Only the stats file must exist; the others are used when present.
+pub fn discover(input: &Path) -> Result<RunFiles> {
+    if input.is_dir() {
+        return from_directory(input);
+    }
+    if input.is_file() {
+        let name = file_name(input);
+        for suffix in [HISTORY, STATS, FAILURES, EXCEPTIONS] {
+            if let Some(stem) = name.strip_suffix(suffix) {
+                return from_prefix(&input.with_file_name(stem), input);
+            }
+        }
+        // Any other CSV is taken as a stats file standing alone (e.g. a renamed download).
+        return Ok(RunFiles {
+            prefix: input.with_extension(""),
+            stats: input.to_path_buf(),
+            history: None,
+            failures: None,
+            exceptions: None,
+        });
+    }
+    from_prefix(input, input)
+}
+
+fn from_directory(dir: &Path) -> Result<RunFiles> {
+    let mut prefixes: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot list the directory", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .filter_map(|p| {
+            let stem = file_name(&p).strip_suffix(STATS)?.to_string();
+            Some(p.with_file_name(stem))
+        })
+        .collect();
+    prefixes.sort();
+    match prefixes.len() {
+        0 => bail!("{}: no *{STATS} file in this directory", dir.display()),
+        1 => from_prefix(&prefixes[0], dir),
+        _ => {
+            let names: Vec<String> = prefixes
+                .iter()
+                .map(|p| format!("  {}", p.display()))
+                .collect();
+            bail!(
+                "{}: holds {} runs; name one of them:\n{}",
+                dir.display(),
+                prefixes.len(),
+                names.join("\n")
+            )
+        }
+    }
+}
+
+fn from_prefix(prefix: &Path, as_typed: &Path) -> Result<RunFiles> {
+    let stats = with_suffix(prefix, STATS);
+    if !stats.is_file() {
+        bail!(
+            "{}: no such run (looked for {})",
+            as_typed.display(),
+            stats.display()
+        );
+    }
+    let existing = |suffix: &str| Some(with_suffix(prefix, suffix)).filter(|p| p.is_file());
+    Ok(RunFiles {
+        prefix: prefix.to_path_buf(),
+        stats,
+        history: existing(HISTORY),
+        failures: existing(FAILURES),
+        exceptions: existing(EXCEPTIONS),
+    })
+}
+
+fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
+    let mut os = prefix.as_os_str().to_os_string();
+    os.push(suffix);
+    PathBuf::from(os)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn touch(path: &Path) {
+        fs::write(path, "x").unwrap();
+    }
+
+    #[test]
+    fn a_prefix_finds_its_siblings() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(&dir.path().join("night_stats.csv"));
+        touch(&dir.path().join("night_failures.csv"));
+        let files = discover(&dir.path().join("night")).unwrap();
+        assert_eq!(files.stats, dir.path().join("night_stats.csv"));
+        assert_eq!(files.failures, Some(dir.path().join("night_failures.csv")));
+        assert_eq!(files.history, None);
+    }
+
+    #[test]
+    fn a_history_path_resolves_to_its_run() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(&dir.path().join("a_stats.csv"));
+        touch(&dir.path().join("a_stats_history.csv"));
+        let files = discover(&dir.path().join("a_stats_history.csv")).unwrap();
+        assert_eq!(files.stats, dir.path().join("a_stats.csv"));
+        assert!(files.history.is_some());
+    }
+
+    #[test]
+    fn a_directory_with_two_runs_lists_them() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(&dir.path().join("a_stats.csv"));
+        touch(&dir.path().join("b_stats.csv"));
+        touch(&dir.path().join("b_stats_history.csv"));
+        let err = discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("holds 2 runs"), "{err}");
+        assert!(
+            err.contains("a\n") || err.ends_with('a') || err.contains("/a"),
+            "{err}"
+        );
+        assert!(err.contains("/b"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_prefix_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = discover(&dir.path().join("nothing"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no such run"), "{err}");
+    }
+}

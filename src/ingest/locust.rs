@@ -1,0 +1,310 @@
+//! Readers for the four CSV files a Locust run writes, in every header dialect still in use:
+//! Locust 2.x (`Request Count`), 1.x (`# requests`), 0.x (`Method`, `# requests`), with or without
+//! `First Seen`/`Last Seen` in failures, and `--csv-full-history` histories.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::error::InputError;
+use super::table::{canonical, Row, Table};
+use crate::model::{
+    Dialect, EndpointKey, EndpointStats, ExceptionRecord, FailureRecord, History, HistoryPoint,
+    Percentiles, Series, PERCENTILE_LABELS,
+};
+
+// Header aliases, in canonical form (see `table::canonical`).
+const METHOD: &[&str] = &["type", "method"];
+const NAME: &[&str] = &["name"];
+const REQUESTS: &[&str] = &["request count", "requests", "reqs"];
+const FAILURES: &[&str] = &["failure count", "failures", "fails"];
+const MEDIAN: &[&str] = &["median response time"];
+const AVERAGE: &[&str] = &["average response time"];
+const MIN: &[&str] = &["min response time"];
+const MAX: &[&str] = &["max response time"];
+const CONTENT: &[&str] = &["average content size"];
+const RPS: &[&str] = &["requests/s"];
+const FPS: &[&str] = &["failures/s"];
+
+/// The names Locust has used for the whole-run row: `Aggregated` (1.x, 2.x) and `Total` (0.x).
+fn is_aggregate_row(method: &str, name: &str) -> bool {
+    let method = method.trim();
+    (method.is_empty() || method == "None") && (name == "Aggregated" || name == "Total")
+}
+
+fn percentile_columns(table: &Table) -> [Option<usize>; 11] {
+    PERCENTILE_LABELS.map(|label| table.find(&[label]))
+}
+
+fn read_percentiles(row: &Row, columns: &[Option<usize>; 11]) -> Result<Percentiles, InputError> {
+    let mut values = [None; 11];
+    for (slot, column) in values.iter_mut().zip(columns) {
+        *slot = row.opt_measure(*column)?;
+    }
+    Ok(Percentiles(values))
+}
+
+/// What kind of Locust file a header belongs to, to explain a file passed in the wrong place.
+pub fn kind_of_header(header: &[String]) -> Option<&'static str> {
+    let has = |names: &[&str]| {
+        header
+            .iter()
+            .any(|h| names.contains(&canonical(h).as_str()))
+    };
+    if has(&["timestamp"]) && has(&["user count"]) {
+        Some("a stats history file (_stats_history.csv)")
+    } else if has(&["occurrences"]) && has(&["error"]) {
+        Some("a failures file (_failures.csv)")
+    } else if has(&["traceback"]) {
+        Some("an exceptions file (_exceptions.csv)")
+    } else if has(REQUESTS) && has(NAME) {
+        Some("a stats file (_stats.csv)")
+    } else {
+        None
+    }
+}
+
+fn wrong_kind(table: &Table, expected: &str) -> Option<InputError> {
+    match kind_of_header(table.header()) {
+        Some(kind) if !kind.contains(expected) => Some(InputError::at_line(
+            table.path(),
+            1,
+            format!("this is {kind}, not {expected} file"),
+        )),
+        None => Some(InputError::at_line(
+            table.path(),
+            1,
+            format!(
+                "not a Locust {expected} file: unrecognised header '{}'",
+                shorten_header(table.header())
+            ),
+        )),
+        _ => None,
+    }
+}
+
+fn shorten_header(header: &[String]) -> String {
+    let joined = header.join(",");
+    if joined.chars().count() > 120 {
+        format!("{}…", joined.chars().take(120).collect::<String>())
+    } else {
+        joined
+    }
+}
+
+/// The content of a `_stats.csv`.
+pub struct StatsFile {
+    pub dialect: Dialect,
+    pub endpoints: Vec<EndpointStats>,
+    pub aggregated: EndpointStats,
+}
+
+/// Reads `_stats.csv`. The `Aggregated` row is required: without it the file is truncated.
+pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
+    let mut table = Table::open(path)?;
+    if let Some(err) = wrong_kind(&table, "a stats") {
+        return Err(err);
+    }
+    let method = table.find(METHOD);
+    let name = table.require("Name", NAME)?;
+    let requests = table.require("Request Count", REQUESTS)?;
+    let failures = table.require("Failure Count", FAILURES)?;
+    let dialect = if canonical(&table.header()[requests]) == "request count" {
+        Dialect::Locust2
+    } else {
+        Dialect::Legacy
+    };
+    let median = table.find(MEDIAN);
+    let average = table.find(AVERAGE);
+    let min = table.find(MIN);
+    let max = table.find(MAX);
+    let content = table.find(CONTENT);
+    let rps = table.find(RPS);
+    let fps = table.find(FPS);
+    let percentiles = percentile_columns(&table);
+
+    let mut endpoints: Vec<EndpointStats> = Vec::new();
+    let mut first_line: HashMap<EndpointKey, u64> = HashMap::new();
+    let mut aggregated: Option<EndpointStats> = None;
+    while let Some(row) = table.next_row()? {
+        let key = EndpointKey::new(row.opt_text(method).unwrap_or("").trim(), row.text(name));
+        let stats = EndpointStats {
+            requests: row.count(requests)?,
+            failures: row.count(failures)?,
+            rps: rps.map_or(Ok(0.0), |c| row.rate(c))?,
+            failures_per_s: row.opt_measure(fps)?,
+            avg_ms: row.opt_measure(average)?,
+            min_ms: row.opt_measure(min)?,
+            max_ms: row.opt_measure(max)?,
+            median_ms: row.opt_measure(median)?,
+            avg_content_size: row.opt_measure(content)?,
+            percentiles: read_percentiles(&row, &percentiles)?,
+            key: key.clone(),
+        };
+        if stats.failures > stats.requests {
+            return Err(row.cell_error(
+                failures,
+                format!(
+                    "{} failures is more than the {} requests of the row",
+                    stats.failures, stats.requests
+                ),
+            ));
+        }
+        if is_aggregate_row(&key.method, &key.name) {
+            if aggregated.is_some() {
+                return Err(InputError::at_line(
+                    path,
+                    row.line(),
+                    "a second Aggregated row",
+                ));
+            }
+            aggregated = Some(EndpointStats {
+                key: EndpointKey::new("", "Aggregated"),
+                ..stats
+            });
+            continue;
+        }
+        if aggregated.is_some() {
+            return Err(InputError::at_line(
+                path,
+                row.line(),
+                "an endpoint row after the Aggregated row (Locust writes Aggregated last)",
+            ));
+        }
+        if let Some(first) = first_line.get(&key) {
+            return Err(InputError::at_line(
+                path,
+                row.line(),
+                format!("duplicate row for {key} (first seen on line {first})"),
+            ));
+        }
+        first_line.insert(key, row.line());
+        endpoints.push(stats);
+    }
+    let aggregated = aggregated.ok_or_else(|| {
+        InputError::file(
+            path,
+            "no Aggregated row: the file is incomplete (truncated, or still being written)",
+        )
+    })?;
+    Ok(StatsFile {
+        dialect,
+        endpoints,
+        aggregated,
+    })
+}
+
+/// Reads `_failures.csv` (with or without `First Seen`/`Last Seen`).
+pub fn read_failures(path: &Path) -> Result<Vec<FailureRecord>, InputError> {
+    let mut table = Table::open(path)?;
+    if let Some(err) = wrong_kind(&table, "a failures") {
+        return Err(err);
+    }
+    let method = table.find(METHOD);
+    let name = table.require("Name", NAME)?;
+    let error = table.require("Error", &["error"])?;
+    let occurrences = table.require("Occurrences", &["occurrences"])?;
+    let first_seen = table.find(&["first seen"]);
+    let last_seen = table.find(&["last seen"]);
+    let mut records = Vec::new();
+    while let Some(row) = table.next_row()? {
+        let non_empty = |c: Option<usize>| {
+            row.opt_text(c)
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        };
+        records.push(FailureRecord {
+            key: EndpointKey::new(row.opt_text(method).unwrap_or("").trim(), row.text(name)),
+            message: row.text(error).to_string(),
+            occurrences: row.count(occurrences)?,
+            first_seen: non_empty(first_seen),
+            last_seen: non_empty(last_seen),
+        });
+    }
+    Ok(records)
+}
+
+/// Reads `_exceptions.csv`.
+pub fn read_exceptions(path: &Path) -> Result<Vec<ExceptionRecord>, InputError> {
+    let mut table = Table::open(path)?;
+    if let Some(err) = wrong_kind(&table, "an exceptions") {
+        return Err(err);
+    }
+    let count = table.require("Count", &["count"])?;
+    let message = table.require("Message", &["message"])?;
+    let traceback = table.find(&["traceback"]);
+    let nodes = table.find(&["nodes"]);
+    let mut records = Vec::new();
+    while let Some(row) = table.next_row()? {
+        records.push(ExceptionRecord {
+            count: row.count(count)?,
+            message: row.text(message).to_string(),
+            traceback: row.opt_text(traceback).unwrap_or("").to_string(),
+            nodes: row.opt_text(nodes).unwrap_or("").to_string(),
+        });
+    }
+    Ok(records)
+}
+
+/// Reads `_stats_history.csv`, one series per scope, each in timestamp order.
+pub fn read_history(path: &Path) -> Result<History, InputError> {
+    let mut table = Table::open(path)?;
+    if let Some(err) = wrong_kind(&table, "a stats history") {
+        return Err(err);
+    }
+    let timestamp = table.require("Timestamp", &["timestamp"])?;
+    let users = table.find(&["user count"]);
+    let method = table.find(METHOD);
+    let name = table.find(NAME);
+    let rps = table.find(RPS);
+    let fps = table.find(FPS);
+    let percentiles = percentile_columns(&table);
+    let total_requests =
+        table.require("Total Request Count", &["total request count", "requests"])?;
+    let total_failures =
+        table.require("Total Failure Count", &["total failure count", "failures"])?;
+    let total_median = table.find(&["total median response time"]);
+    let total_avg = table.find(&["total average response time"]);
+    let total_min = table.find(&["total min response time"]);
+    let total_max = table.find(&["total max response time"]);
+
+    let mut index: HashMap<EndpointKey, usize> = HashMap::new();
+    let mut series: Vec<Series> = Vec::new();
+    while let Some(row) = table.next_row()? {
+        let method_text = row.opt_text(method).unwrap_or("").trim().to_string();
+        let name_text = row.opt_text(name).unwrap_or("Aggregated").to_string();
+        let aggregated = is_aggregate_row(&method_text, &name_text);
+        let key = if aggregated {
+            EndpointKey::new("", "Aggregated")
+        } else {
+            EndpointKey::new(method_text, name_text)
+        };
+        let point = HistoryPoint {
+            timestamp: row.timestamp(timestamp)?,
+            users: users.map_or(Ok(0), |c| row.count(c))?,
+            rps: rps.map_or(Ok(0.0), |c| row.rate(c))?,
+            failures_per_s: fps.map_or(Ok(0.0), |c| row.rate(c))?,
+            percentiles: read_percentiles(&row, &percentiles)?,
+            total_requests: row.count(total_requests)?,
+            total_failures: row.count(total_failures)?,
+            total_median_ms: row.opt_measure(total_median)?,
+            total_avg_ms: row.opt_measure(total_avg)?,
+            total_min_ms: row.opt_measure(total_min)?,
+            total_max_ms: row.opt_measure(total_max)?,
+        };
+        let slot = *index.entry(key.clone()).or_insert_with(|| {
+            series.push(Series {
+                key,
+                aggregated,
+                points: Vec::new(),
+            });
+            series.len() - 1
+        });
+        series[slot].points.push(point);
+    }
+    for s in &mut series {
+        s.points.sort_by_key(|p| p.timestamp);
+    }
+    series.sort_by_key(|s| !s.aggregated);
+    Ok(History { series })
+}

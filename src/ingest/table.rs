@@ -1,0 +1,286 @@
+//! A CSV reader that finds columns by header name and turns every bad cell into an [`InputError`]
+//! naming the file, line and column. Shared by the stats, history, failures and exceptions readers.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use csv::StringRecord;
+
+use super::error::InputError;
+
+/// Refuse cells longer than this: no real Locust cell comes close, and it bounds memory per row.
+const MAX_CELL_BYTES: usize = 64 * 1024;
+
+/// An open CSV file whose header has been read.
+pub struct Table {
+    path: PathBuf,
+    reader: csv::Reader<Box<dyn Read>>,
+    header: Vec<String>,
+}
+
+impl Table {
+    /// Opens `path`, skips a UTF-8 byte-order mark and reads the header row.
+    pub fn open(path: &Path) -> Result<Table, InputError> {
+        let file =
+            File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
+        let mut buffered = BufReader::with_capacity(1 << 16, file);
+        skip_bom(&mut buffered).map_err(|e| InputError::file(path, format!("cannot read: {e}")))?;
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(Box::new(buffered) as Box<dyn Read>);
+        let mut table = Table {
+            path: path.to_path_buf(),
+            reader,
+            header: Vec::new(),
+        };
+        let mut first = StringRecord::new();
+        let got = table.read_record(&mut first)?;
+        if !got {
+            return Err(InputError::file(
+                path,
+                "the file is empty (expected a CSV header)",
+            ));
+        }
+        if first.iter().any(|h| h.contains('\0')) {
+            return Err(InputError::at_line(path, 1, "the file is binary, not CSV"));
+        }
+        table.header = first.iter().map(|h| h.trim().to_string()).collect();
+        Ok(table)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// Index of the first header whose canonical form is one of `names`.
+    pub fn find(&self, names: &[&str]) -> Option<usize> {
+        self.header
+            .iter()
+            .position(|h| names.contains(&canonical(h).as_str()))
+    }
+
+    /// Like [`Table::find`], but a missing column is an error naming what was expected.
+    pub fn require(&self, what: &str, names: &[&str]) -> Result<usize, InputError> {
+        self.find(names).ok_or_else(|| {
+            InputError::at_line(
+                &self.path,
+                1,
+                format!(
+                    "no '{what}' column in the header ({})",
+                    self.header.join(",")
+                ),
+            )
+        })
+    }
+
+    /// Reads the next data row; `None` at the end. Rows whose width differs from the header are errors.
+    pub fn next_row(&mut self) -> Result<Option<Row<'_>>, InputError> {
+        let mut record = StringRecord::new();
+        loop {
+            if !self.read_record(&mut record)? {
+                return Ok(None);
+            }
+            // A blank line inside the file is not data (Locust never writes one, editors sometimes do).
+            if record.len() == 1 && record[0].trim().is_empty() {
+                continue;
+            }
+            break;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != self.header.len() {
+            return Err(InputError::at_line(
+                &self.path,
+                line,
+                format!(
+                    "row has {} fields but the header has {} (truncated or ragged row)",
+                    record.len(),
+                    self.header.len()
+                ),
+            ));
+        }
+        if let Some(i) = record.iter().position(|c| c.len() > MAX_CELL_BYTES) {
+            return Err(InputError::at_cell(
+                &self.path,
+                line,
+                i + 1,
+                &self.header[i],
+                format!("cell is longer than {MAX_CELL_BYTES} bytes"),
+            ));
+        }
+        Ok(Some(Row {
+            path: &self.path,
+            header: &self.header,
+            line,
+            record,
+        }))
+    }
+
+    fn read_record(&mut self, record: &mut StringRecord) -> Result<bool, InputError> {
+        self.reader
+            .read_record(record)
+            .map_err(|e| csv_error(&self.path, e))
+    }
+}
+
+fn skip_bom(reader: &mut BufReader<File>) -> std::io::Result<()> {
+    let buf = reader.fill_buf()?;
+    if buf.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    Ok(())
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> InputError {
+    let line = e.position().map(|p| p.line());
+    let message = match e.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => {
+            format!(
+                "field {} is not valid UTF-8 (is this a binary file?)",
+                err.field() + 1
+            )
+        }
+        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
+        _ => e.to_string(),
+    };
+    match line {
+        Some(line) => InputError::at_line(path, line, message),
+        None => InputError::file(path, message),
+    }
+}
+
+/// The form a header is compared in: lower case, single spaces, no leading `#`.
+pub fn canonical(header: &str) -> String {
+    let trimmed = header.trim().trim_start_matches('\u{feff}');
+    let without_hash = trimmed.trim_start_matches('#').trim();
+    without_hash
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// One data row, with typed accessors that report the cell's position on failure.
+pub struct Row<'a> {
+    path: &'a Path,
+    header: &'a [String],
+    line: u64,
+    record: StringRecord,
+}
+
+impl Row<'_> {
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    pub fn text(&self, column: usize) -> &str {
+        &self.record[column]
+    }
+
+    pub fn opt_text(&self, column: Option<usize>) -> Option<&str> {
+        column.map(|c| self.text(c))
+    }
+
+    /// An error about one cell of this row.
+    pub fn cell_error(&self, column: usize, message: String) -> InputError {
+        InputError::at_cell(
+            self.path,
+            self.line,
+            column + 1,
+            &self.header[column],
+            message,
+        )
+    }
+
+    /// A count: a non-negative integer.
+    pub fn count(&self, column: usize) -> Result<u64, InputError> {
+        let raw = self.text(column).trim();
+        if raw.starts_with('-') && raw[1..].chars().all(|c| c.is_ascii_digit()) && raw.len() > 1 {
+            return Err(
+                self.cell_error(column, format!("a count cannot be negative, found '{raw}'"))
+            );
+        }
+        raw.parse::<u64>().map_err(|_| {
+            self.cell_error(
+                column,
+                format!("expected a whole number, found '{}'", shorten(raw)),
+            )
+        })
+    }
+
+    /// A measurement: a finite, non-negative number, or `None` for `N/A` and empty cells.
+    pub fn measure(&self, column: usize) -> Result<Option<f64>, InputError> {
+        let raw = self.text(column).trim();
+        if raw.is_empty() || raw.eq_ignore_ascii_case("N/A") {
+            return Ok(None);
+        }
+        let value: f64 = raw.parse().map_err(|_| {
+            self.cell_error(
+                column,
+                format!("expected a number or N/A, found '{}'", shorten(raw)),
+            )
+        })?;
+        if !value.is_finite() {
+            return Err(self.cell_error(column, format!("expected a finite number, found '{raw}'")));
+        }
+        if value < 0.0 {
+            return Err(self.cell_error(column, format!("cannot be negative, found '{raw}'")));
+        }
+        Ok(Some(value))
+    }
+
+    pub fn opt_measure(&self, column: Option<usize>) -> Result<Option<f64>, InputError> {
+        column.map_or(Ok(None), |c| self.measure(c))
+    }
+
+    /// Like [`Row::measure`] but `N/A` reads as zero: Locust writes rates that way before any request.
+    pub fn rate(&self, column: usize) -> Result<f64, InputError> {
+        Ok(self.measure(column)?.unwrap_or(0.0))
+    }
+
+    /// A Unix timestamp in whole seconds (a fractional part is accepted and dropped).
+    pub fn timestamp(&self, column: usize) -> Result<i64, InputError> {
+        let raw = self.text(column).trim();
+        let parsed = raw.parse::<i64>().ok().or_else(|| {
+            raw.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .map(|v| v as i64)
+        });
+        match parsed {
+            Some(ts) if (0..=32_503_680_000).contains(&ts) => Ok(ts),
+            _ => Err(self.cell_error(
+                column,
+                format!("expected a Unix timestamp, found '{}'", shorten(raw)),
+            )),
+        }
+    }
+}
+
+fn shorten(text: &str) -> String {
+    const LIMIT: usize = 40;
+    if text.chars().count() <= LIMIT {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(LIMIT).collect();
+        format!("{head}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical;
+
+    #[test]
+    fn canonical_folds_case_hash_and_spaces() {
+        assert_eq!(canonical("# requests"), "requests");
+        assert_eq!(canonical("Request  Count "), "request count");
+        assert_eq!(canonical("\u{feff}Type"), "type");
+        assert_eq!(canonical("99.9%"), "99.9%");
+    }
+}

@@ -1,0 +1,242 @@
+//! What a load-test run is, as plain data: no parsing, no grading, no output.
+
+use std::path::PathBuf;
+
+/// The percentiles Locust reports, in the order of its CSV columns.
+pub const PERCENTILE_LEVELS: [f64; 11] = [
+    0.50, 0.66, 0.75, 0.80, 0.90, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0,
+];
+
+/// Column labels matching [`PERCENTILE_LEVELS`] (`50%` .. `100%`).
+pub const PERCENTILE_LABELS: [&str; 11] = [
+    "50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%",
+];
+
+/// Response-time percentiles in milliseconds; `None` where the file said `N/A` or had no column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Percentiles(pub [Option<f64>; 11]);
+
+impl Percentiles {
+    pub fn at(&self, level: f64) -> Option<f64> {
+        PERCENTILE_LEVELS
+            .iter()
+            .position(|l| (*l - level).abs() < 1e-9)
+            .and_then(|i| self.0[i])
+    }
+    pub fn p50(&self) -> Option<f64> {
+        self.0[0]
+    }
+    pub fn p95(&self) -> Option<f64> {
+        self.0[5]
+    }
+    pub fn p99(&self) -> Option<f64> {
+        self.0[7]
+    }
+}
+
+/// Identifies an endpoint the way Locust groups requests: HTTP method (Locust's `Type`) and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EndpointKey {
+    pub method: String,
+    pub name: String,
+}
+
+impl EndpointKey {
+    pub fn new(method: impl Into<String>, name: impl Into<String>) -> Self {
+        EndpointKey {
+            method: method.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for EndpointKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.method.is_empty() {
+            write!(f, "{}", self.name)
+        } else {
+            write!(f, "{} {}", self.method, self.name)
+        }
+    }
+}
+
+/// One row of `_stats.csv`: the whole-run figures of one endpoint (or of all, for `Aggregated`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointStats {
+    pub key: EndpointKey,
+    pub requests: u64,
+    pub failures: u64,
+    /// Requests per second over the run, as the file states it.
+    pub rps: f64,
+    pub failures_per_s: Option<f64>,
+    pub avg_ms: Option<f64>,
+    pub min_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    pub median_ms: Option<f64>,
+    pub avg_content_size: Option<f64>,
+    pub percentiles: Percentiles,
+}
+
+impl EndpointStats {
+    /// Failures as a fraction of requests (0 when there were no requests).
+    pub fn error_rate(&self) -> f64 {
+        ratio(self.failures, self.requests)
+    }
+
+    /// The median, from the percentile column when present, else from `Median Response Time`.
+    pub fn p50(&self) -> Option<f64> {
+        self.percentiles.p50().or(self.median_ms)
+    }
+
+    /// The maximum, from `Max Response Time`, else the 100% column.
+    pub fn max(&self) -> Option<f64> {
+        self.max_ms.or(self.percentiles.0[10])
+    }
+}
+
+pub fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// One row of `_failures.csv`: a distinct error message of one endpoint and how often it occurred.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureRecord {
+    pub key: EndpointKey,
+    pub message: String,
+    pub occurrences: u64,
+    /// ISO-8601 UTC, only in Locust >= 2.44.
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+/// One row of `_exceptions.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExceptionRecord {
+    pub count: u64,
+    pub message: String,
+    pub traceback: String,
+    pub nodes: String,
+}
+
+/// One interval of `_stats_history.csv` for one scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryPoint {
+    /// Unix time in seconds.
+    pub timestamp: i64,
+    pub users: u64,
+    /// Current (sliding-window) requests per second.
+    pub rps: f64,
+    pub failures_per_s: f64,
+    /// Current-window percentiles with full history, cumulative otherwise (Locust's choice).
+    pub percentiles: Percentiles,
+    pub total_requests: u64,
+    pub total_failures: u64,
+    pub total_median_ms: Option<f64>,
+    pub total_avg_ms: Option<f64>,
+    pub total_min_ms: Option<f64>,
+    pub total_max_ms: Option<f64>,
+}
+
+/// The time series of one scope (an endpoint, or the aggregate), in timestamp order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub key: EndpointKey,
+    pub aggregated: bool,
+    pub points: Vec<HistoryPoint>,
+}
+
+/// The whole `_stats_history.csv`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct History {
+    /// The aggregate series first, then one per endpoint when the run used `--csv-full-history`.
+    pub series: Vec<Series>,
+}
+
+impl History {
+    pub fn aggregated(&self) -> Option<&Series> {
+        self.series.iter().find(|s| s.aggregated)
+    }
+    pub fn is_full(&self) -> bool {
+        self.series.iter().any(|s| !s.aggregated)
+    }
+    pub fn rows(&self) -> usize {
+        self.series.iter().map(|s| s.points.len()).sum()
+    }
+}
+
+/// Which header dialect a stats file was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Locust 2.x: `Request Count`, `Failure Count`.
+    Locust2,
+    /// Locust 1.x and 0.x: `# requests`, `# failures` (0.x says `Method`, not `Type`).
+    Legacy,
+}
+
+impl Dialect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Locust2 => "locust2",
+            Dialect::Legacy => "locust-legacy",
+        }
+    }
+}
+
+/// Where a run's files were found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFiles {
+    /// The `--csv` prefix the files share.
+    pub prefix: PathBuf,
+    pub stats: PathBuf,
+    pub history: Option<PathBuf>,
+    pub failures: Option<PathBuf>,
+    pub exceptions: Option<PathBuf>,
+}
+
+/// Everything read from one Locust (or loadgate generator) run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub files: RunFiles,
+    pub dialect: Dialect,
+    /// Per-endpoint rows, in file order.
+    pub endpoints: Vec<EndpointStats>,
+    pub aggregated: EndpointStats,
+    pub failures: Vec<FailureRecord>,
+    pub exceptions: Vec<ExceptionRecord>,
+    pub history: Option<History>,
+}
+
+impl Run {
+    /// Wall-clock span covered by the history, in seconds.
+    pub fn duration_s(&self) -> Option<f64> {
+        let agg = self.history.as_ref()?.aggregated()?;
+        let first = agg.points.first()?.timestamp;
+        let last = agg.points.last()?.timestamp;
+        Some((last - first) as f64)
+    }
+
+    pub fn started_at(&self) -> Option<i64> {
+        Some(
+            self.history
+                .as_ref()?
+                .aggregated()?
+                .points
+                .first()?
+                .timestamp,
+        )
+    }
+
+    pub fn peak_users(&self) -> Option<u64> {
+        self.history
+            .as_ref()?
+            .aggregated()?
+            .points
+            .iter()
+            .map(|p| p.users)
+            .max()
+    }
+}

@@ -1,0 +1,631 @@
+//! Threshold profiles: TOML files that say how good each metric must be. Built-ins live in
+//! `thresholds/` and are embedded in the binary so that `--profile NAME` works anywhere.
+
+use std::fmt;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::glob::glob_match;
+
+/// The built-in profiles: (name, TOML text).
+pub const BUILTINS: &[(&str, &str)] = &[
+    ("default", include_str!("../thresholds/default.toml")),
+    ("light", include_str!("../thresholds/light.toml")),
+    ("medium", include_str!("../thresholds/medium.toml")),
+    ("heavy", include_str!("../thresholds/heavy.toml")),
+    ("spike", include_str!("../thresholds/spike.toml")),
+    ("ml-api", include_str!("../thresholds/ml-api.toml")),
+    ("llm-api", include_str!("../thresholds/llm-api.toml")),
+    ("web-api", include_str!("../thresholds/web-api.toml")),
+    (
+        "high-throughput",
+        include_str!("../thresholds/high-throughput.toml"),
+    ),
+];
+
+/// The five grades users know, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grade {
+    Excellent,
+    Good,
+    Acceptable,
+    Poor,
+    Critical,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 5] = [
+        Grade::Excellent,
+        Grade::Good,
+        Grade::Acceptable,
+        Grade::Poor,
+        Grade::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Excellent => "excellent",
+            Grade::Good => "good",
+            Grade::Acceptable => "acceptable",
+            Grade::Poor => "poor",
+            Grade::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The metrics a profile can limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    P50,
+    P90,
+    P95,
+    P99,
+    Avg,
+    Max,
+    ErrorRate,
+    Rps,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 8] = [
+        Metric::P50,
+        Metric::P90,
+        Metric::P95,
+        Metric::P99,
+        Metric::Avg,
+        Metric::Max,
+        Metric::ErrorRate,
+        Metric::Rps,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Metric::P50 => "p50",
+            Metric::P90 => "p90",
+            Metric::P95 => "p95",
+            Metric::P99 => "p99",
+            Metric::Avg => "avg",
+            Metric::Max => "max",
+            Metric::ErrorRate => "error_rate",
+            Metric::Rps => "rps",
+        }
+    }
+
+    /// Throughput is better when higher; everything else when lower.
+    pub fn higher_is_better(self) -> bool {
+        self == Metric::Rps
+    }
+
+    /// The value in the unit people read: percent for error rates, as is otherwise.
+    pub fn display(self, value: f64) -> String {
+        match self {
+            Metric::ErrorRate => format!("{:.2}%", value * 100.0),
+            Metric::Rps => format!("{value:.1} req/s"),
+            _ => format!("{} ms", trim_number(value)),
+        }
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+fn trim_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+/// A metric's band bounds: the worst value that still earns each band. Beyond the last bound is
+/// critical. A band left out is skipped. A bare number in the TOML is a single pass/fail limit.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Bands {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excellent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub good: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acceptable: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poor: Option<f64>,
+}
+
+impl Bands {
+    /// The bounds of excellent, good, acceptable and poor, in that order.
+    pub fn bounds(&self) -> [Option<f64>; 4] {
+        [self.excellent, self.good, self.acceptable, self.poor]
+    }
+
+    /// The grade a value earns.
+    pub fn grade(&self, value: f64, higher_is_better: bool) -> Grade {
+        for (grade, bound) in Grade::ALL.iter().zip(self.bounds()) {
+            if let Some(bound) = bound {
+                let within = if higher_is_better {
+                    value >= bound
+                } else {
+                    value <= bound
+                };
+                if within {
+                    return *grade;
+                }
+            }
+        }
+        Grade::Critical
+    }
+
+    /// The worst value that still grades better than `grade`: the line a check crosses to reach it.
+    pub fn limit_before(&self, grade: Grade) -> Option<f64> {
+        let bounds = self.bounds();
+        Grade::ALL
+            .iter()
+            .position(|g| *g == grade)
+            .and_then(|i| bounds[..i].iter().rev().find_map(|b| *b))
+    }
+}
+
+impl<'de> Deserialize<'de> for Bands {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct BandsVisitor;
+        impl<'de> Visitor<'de> for BandsVisitor {
+            type Value = Bands;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number (a single limit) or a table of bands {excellent, good, acceptable, poor}")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Bands, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Bands, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Bands, E> {
+                Ok(Bands {
+                    good: Some(v),
+                    ..Bands::default()
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Bands, A::Error> {
+                const FIELDS: &[&str] = &["excellent", "good", "acceptable", "poor"];
+                let mut bands = Bands::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        "excellent" => &mut bands.excellent,
+                        "good" => &mut bands.good,
+                        "acceptable" => &mut bands.acceptable,
+                        "poor" => &mut bands.poor,
+                        other => return Err(de::Error::unknown_field(other, FIELDS)),
+                    };
+                    *slot = Some(map.next_value::<f64>()?);
+                }
+                Ok(bands)
+            }
+        }
+        deserializer.deserialize_any(BandsVisitor)
+    }
+}
+
+/// Limits per metric; any may be absent.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p50: Option<Bands>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p90: Option<Bands>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p95: Option<Bands>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p99: Option<Bands>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avg: Option<Bands>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<Bands>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_rate: Option<Bands>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rps: Option<Bands>,
+}
+
+impl Limits {
+    pub fn get(&self, metric: Metric) -> Option<&Bands> {
+        match metric {
+            Metric::P50 => self.p50.as_ref(),
+            Metric::P90 => self.p90.as_ref(),
+            Metric::P95 => self.p95.as_ref(),
+            Metric::P99 => self.p99.as_ref(),
+            Metric::Avg => self.avg.as_ref(),
+            Metric::Max => self.max.as_ref(),
+            Metric::ErrorRate => self.error_rate.as_ref(),
+            Metric::Rps => self.rps.as_ref(),
+        }
+    }
+
+    fn set(&mut self, metric: Metric, bands: Bands) {
+        let slot = match metric {
+            Metric::P50 => &mut self.p50,
+            Metric::P90 => &mut self.p90,
+            Metric::P95 => &mut self.p95,
+            Metric::P99 => &mut self.p99,
+            Metric::Avg => &mut self.avg,
+            Metric::Max => &mut self.max,
+            Metric::ErrorRate => &mut self.error_rate,
+            Metric::Rps => &mut self.rps,
+        };
+        *slot = Some(bands);
+    }
+
+    /// These limits with every metric that `over` sets replaced by its value.
+    pub fn overlaid(&self, over: &Limits) -> Limits {
+        let mut merged = self.clone();
+        for metric in Metric::ALL {
+            if let Some(bands) = over.get(metric) {
+                merged.set(metric, *bands);
+            }
+        }
+        merged
+    }
+}
+
+/// Which grades warn and which fail the gate.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Gate {
+    /// A check graded this or worse warns (exit 0).
+    pub warn: Grade,
+    /// A check graded this or worse fails the gate (exit 1).
+    pub fail: Grade,
+    /// A run with fewer requests than this fails: an empty run proves nothing.
+    pub min_requests: u64,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            warn: Grade::Poor,
+            fail: Grade::Critical,
+            min_requests: 1,
+        }
+    }
+}
+
+/// Limits for the endpoints whose name matches `name` (exact, or a glob with `*` and `?`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointOverride {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Leave matching endpoints out of grading altogether.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip: bool,
+    #[serde(flatten)]
+    pub limits: Limits,
+}
+
+impl EndpointOverride {
+    pub fn matches(&self, method: &str, name: &str) -> bool {
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && glob_match(&self.name, name)
+    }
+}
+
+/// HTTP statuses as one number or a list.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Statuses {
+    One(u16),
+    Many(Vec<u16>),
+}
+
+impl Statuses {
+    pub fn contains(&self, status: u16) -> bool {
+        match self {
+            Statuses::One(s) => *s == status,
+            Statuses::Many(list) => list.contains(&status),
+        }
+    }
+}
+
+/// Failures the test expects (such as 429 under rate limiting): kept out of the graded error rate.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedFailure {
+    /// HTTP status(es), read from the failure message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Statuses>,
+    /// A glob over the failure message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// A glob over the endpoint name; all endpoints when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Why these failures are fine, shown in reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl ExpectedFailure {
+    pub fn matches(&self, method: &str, name: &str, message: &str) -> bool {
+        let status_ok = self.status.as_ref().is_none_or(|s| {
+            crate::analysis::status::status_in_message(message).is_some_and(|code| s.contains(code))
+        });
+        status_ok
+            && self
+                .message
+                .as_deref()
+                .is_none_or(|p| glob_match(p, message))
+            && self.name.as_deref().is_none_or(|p| glob_match(p, name))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+    }
+}
+
+/// A threshold profile.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub gate: Gate,
+    /// Limits for the aggregate and for every endpoint.
+    #[serde(default)]
+    pub thresholds: Limits,
+    /// Limits for the aggregate only (laid over `thresholds`), e.g. minimum throughput.
+    #[serde(default)]
+    pub aggregated: Limits,
+    #[serde(default, rename = "endpoint", skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<EndpointOverride>,
+    #[serde(
+        default,
+        rename = "expected_failure",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub expected_failures: Vec<ExpectedFailure>,
+}
+
+impl Profile {
+    /// Parses and validates a profile; `origin` names it in errors (a path, or `builtin:NAME`).
+    pub fn parse(text: &str, origin: &str) -> Result<Profile> {
+        let profile: Profile = toml::from_str(text).map_err(|e| {
+            anyhow::anyhow!("{origin}: invalid profile: {}", e.to_string().trim_end())
+        })?;
+        profile
+            .validate()
+            .with_context(|| format!("{origin}: invalid profile"))?;
+        Ok(profile)
+    }
+
+    /// Loads `spec`: a built-in name, or the path of a TOML file.
+    pub fn load(spec: &str) -> Result<Profile> {
+        if let Some((_, text)) = BUILTINS.iter().find(|(name, _)| *name == spec) {
+            return Profile::parse(text, &format!("builtin:{spec}"));
+        }
+        let path = Path::new(spec);
+        if path.exists() || spec.ends_with(".toml") || spec.contains(std::path::MAIN_SEPARATOR) {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{spec}: cannot read the profile"))?;
+            return Profile::parse(&text, spec);
+        }
+        let names: Vec<&str> = BUILTINS.iter().map(|(n, _)| *n).collect();
+        bail!(
+            "unknown profile '{spec}': not a built-in ({}) and no such file",
+            names.join(", ")
+        )
+    }
+
+    /// The limits for the aggregate.
+    pub fn aggregated_limits(&self) -> Limits {
+        self.thresholds.overlaid(&self.aggregated)
+    }
+
+    /// The limits for one endpoint, or `None` when an override skips it. Later overrides win.
+    pub fn endpoint_limits(&self, method: &str, name: &str) -> Option<Limits> {
+        let mut limits = self.thresholds.clone();
+        for over in self.endpoints.iter().filter(|o| o.matches(method, name)) {
+            if over.skip {
+                return None;
+            }
+            limits = limits.overlaid(&over.limits);
+        }
+        Some(limits)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.gate.warn > self.gate.fail {
+            bail!(
+                "gate.warn ({}) must not be worse than gate.fail ({})",
+                self.gate.warn,
+                self.gate.fail
+            );
+        }
+        validate_limits("thresholds", &self.thresholds)?;
+        validate_limits("aggregated", &self.aggregated)?;
+        for (i, over) in self.endpoints.iter().enumerate() {
+            validate_limits(&format!("endpoint[{i}] ({})", over.name), &over.limits)?;
+        }
+        for (i, expected) in self.expected_failures.iter().enumerate() {
+            if expected.status.is_none() && expected.message.is_none() {
+                bail!("expected_failure[{i}]: needs a `status` or a `message` pattern");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn validate_limits(section: &str, limits: &Limits) -> Result<()> {
+    for metric in Metric::ALL {
+        let Some(bands) = limits.get(metric) else {
+            continue;
+        };
+        let defined: Vec<(Grade, f64)> = Grade::ALL
+            .iter()
+            .zip(bands.bounds())
+            .filter_map(|(g, b)| b.map(|b| (*g, b)))
+            .collect();
+        if defined.is_empty() {
+            bail!("{section}.{metric}: no band bounds given");
+        }
+        for (grade, bound) in &defined {
+            if !bound.is_finite() || *bound < 0.0 {
+                bail!("{section}.{metric}.{grade}: must be a non-negative number, found {bound}");
+            }
+            if metric == Metric::ErrorRate && *bound > 1.0 {
+                bail!(
+                    "{section}.{metric}.{grade}: error rates are fractions of 1 (0.01 = 1%), found {bound}"
+                );
+            }
+        }
+        for pair in defined.windows(2) {
+            let ((g1, b1), (g2, b2)) = (pair[0], pair[1]);
+            let ordered = if metric.higher_is_better() {
+                b1 >= b2
+            } else {
+                b1 <= b2
+            };
+            if !ordered {
+                let word = if metric.higher_is_better() {
+                    "decrease"
+                } else {
+                    "increase"
+                };
+                bail!("{section}.{metric}: bounds must {word} from excellent to poor ({g1} {b1}, {g2} {b2})");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_parses() {
+        for (name, text) in BUILTINS {
+            let profile = Profile::parse(text, name).unwrap();
+            assert_eq!(&profile.name, name);
+        }
+    }
+
+    #[test]
+    fn bands_grade_inclusively_and_skip_missing_bands() {
+        let bands = Bands {
+            excellent: Some(50.0),
+            good: Some(100.0),
+            acceptable: None,
+            poor: Some(500.0),
+        };
+        assert_eq!(bands.grade(50.0, false), Grade::Excellent);
+        assert_eq!(bands.grade(50.1, false), Grade::Good);
+        assert_eq!(bands.grade(200.0, false), Grade::Poor);
+        assert_eq!(bands.grade(500.1, false), Grade::Critical);
+        assert_eq!(bands.limit_before(Grade::Critical), Some(500.0));
+        assert_eq!(bands.limit_before(Grade::Poor), Some(100.0));
+    }
+
+    #[test]
+    fn throughput_bands_are_minimums() {
+        let bands = Bands {
+            good: Some(100.0),
+            acceptable: Some(50.0),
+            ..Bands::default()
+        };
+        assert_eq!(bands.grade(150.0, true), Grade::Good);
+        assert_eq!(bands.grade(60.0, true), Grade::Acceptable);
+        assert_eq!(bands.grade(10.0, true), Grade::Critical);
+    }
+
+    #[test]
+    fn a_bare_number_is_a_single_limit() {
+        let p = Profile::parse("name = \"x\"\n[thresholds]\np95 = 300\n", "t").unwrap();
+        let bands = p.thresholds.p95.unwrap();
+        assert_eq!(bands.grade(300.0, false), Grade::Good);
+        assert_eq!(bands.grade(301.0, false), Grade::Critical);
+    }
+
+    #[test]
+    fn an_unknown_key_names_the_key_and_origin() {
+        let err = Profile::parse("name = \"x\"\n[thresholds]\np96 = 300\n", "my.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("my.toml"), "{err}");
+        assert!(err.contains("p96"), "{err}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_key() {
+        let err = Profile::parse("name = \"x\"\n[thresholds]\np95 = \"fast\"\n", "my.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("p95"), "{err}");
+    }
+
+    #[test]
+    fn unordered_bands_are_rejected() {
+        let err = Profile::parse(
+            "name = \"x\"\n[thresholds]\np95 = { excellent = 300, good = 100 }\n",
+            "t",
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("must increase"), "{err:#}");
+    }
+
+    #[test]
+    fn error_rates_above_one_are_rejected() {
+        let err = Profile::parse("name = \"x\"\n[thresholds]\nerror_rate = 5\n", "t").unwrap_err();
+        assert!(format!("{err:#}").contains("fractions of 1"), "{err:#}");
+    }
+
+    #[test]
+    fn endpoint_overrides_apply_in_order_and_can_skip() {
+        let p = Profile::parse(
+            r#"name = "x"
+[thresholds]
+p95 = 100
+[[endpoint]]
+name = "/slow*"
+p95 = 1000
+[[endpoint]]
+name = "/health"
+skip = true
+"#,
+            "t",
+        )
+        .unwrap();
+        assert_eq!(
+            p.endpoint_limits("GET", "/slow/report")
+                .unwrap()
+                .p95
+                .unwrap()
+                .good,
+            Some(1000.0)
+        );
+        assert_eq!(
+            p.endpoint_limits("GET", "/fast").unwrap().p95.unwrap().good,
+            Some(100.0)
+        );
+        assert!(p.endpoint_limits("GET", "/health").is_none());
+    }
+}
