@@ -22,8 +22,96 @@ pub struct Cli {
 pub enum Command {
     /// Grade one or more runs against a threshold profile.
     Check(CheckArgs),
+    /// Compare a run with a baseline run: the verdict is about regressions only.
+    Compare(CompareArgs),
+    /// Save, list, show or delete stored baselines.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
     /// List the built-in profiles, or print one.
     Profiles(ProfilesArgs),
+}
+
+/// How reports are written: shared by `check` and `compare`.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Also write the JSON report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Also write a Markdown summary (for a pull-request comment) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+
+    /// Also write JUnit XML (one testcase per check) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The baseline run (a --csv prefix, a *_stats.csv path or a directory).
+    #[arg(value_name = "BASELINE_RUN")]
+    pub baseline: PathBuf,
+
+    /// The run to judge.
+    #[arg(value_name = "CURRENT_RUN")]
+    pub current: PathBuf,
+
+    /// The profile whose [regression] rules apply.
+    #[arg(long, short = 'p', default_value = "default", value_name = "NAME|PATH")]
+    pub profile: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Store a run's summary under a name (atomically).
+    Save(BaselineSaveArgs),
+    /// List the stored baselines.
+    List(StoreArgs),
+    /// Print a stored baseline as JSON.
+    Show(BaselineNameArgs),
+    /// Delete a stored baseline.
+    Delete(BaselineNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The baseline store [default: $LOADGATE_BASELINE_DIR, else .loadgate/baselines].
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineSaveArgs {
+    /// The run to save.
+    #[arg(value_name = "RUN")]
+    pub run: PathBuf,
+
+    /// The baseline's name (letters, digits, '.', '_', '-').
+    #[arg(long)]
+    pub name: String,
+
+    /// Keep the last N runs under this name (a rolling baseline); default: as stored, else 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub keep: Option<u64>,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineNameArgs {
+    pub name: String,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -44,13 +132,15 @@ pub struct CheckArgs {
     #[arg(long, short = 'p', default_value = "default", value_name = "NAME|PATH")]
     pub profile: String,
 
-    /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    /// Also compare with a baseline: a name in the store, or the path of a baseline file or run.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub baseline: Option<String>,
 
-    /// Also write the JSON report to this file.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

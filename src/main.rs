@@ -2,6 +2,7 @@
 //! Exit codes: 0 pass (warnings allowed), 1 the gate failed, 2 usage or input error.
 
 mod analysis;
+mod baseline;
 mod cli;
 mod commands;
 mod fsutil;
@@ -35,6 +36,11 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Check(args) => Ok(gate_exit(commands::check::run(args)?)),
+        Command::Compare(args) => Ok(gate_exit(commands::compare::run(args)?)),
+        Command::Baseline(command) => {
+            commands::baseline::run(command)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Profiles(args) => {
             commands::profiles::run(args)?;
             Ok(ExitCode::SUCCESS)

@@ -171,16 +171,16 @@ impl History {
 /// Which header dialect a stats file was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
-    /// Locust 2.x: `Request Count`, `Failure Count`.
-    Locust2,
-    /// Locust 1.x and 0.x: `# requests`, `# failures` (0.x says `Method`, not `Type`).
+    /// Locust 1.0 and later: `Type`, `Request Count`, `Failure Count`.
+    Locust,
+    /// Locust 0.x: `Method`, `# requests`, `# failures`, a `Total` row.
     Legacy,
 }
 
 impl Dialect {
     pub fn as_str(self) -> &'static str {
         match self {
-            Dialect::Locust2 => "locust2",
+            Dialect::Locust => "locust",
             Dialect::Legacy => "locust-legacy",
         }
     }

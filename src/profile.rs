@@ -403,6 +403,12 @@ pub struct Profile {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub expected_failures: Vec<ExpectedFailure>,
+    /// How a run is compared with a baseline.
+    #[serde(default)]
+    pub regression: RegressionRules,
+    /// What counts as degradation inside one run.
+    #[serde(default)]
+    pub trend: TrendRules,
 }
 
 impl Profile {
@@ -465,12 +471,114 @@ impl Profile {
         for (i, over) in self.endpoints.iter().enumerate() {
             validate_limits(&format!("endpoint[{i}] ({})", over.name), &over.limits)?;
         }
+        let r = &self.regression;
+        for (key, value) in [
+            ("p50", r.p50),
+            ("p95", r.p95),
+            ("p99", r.p99),
+            ("avg", r.avg),
+            ("error_rate", r.error_rate),
+            ("rps", r.rps),
+            ("min_change_ms", r.min_change_ms),
+        ] {
+            if !value.is_finite() || value < 0.0 {
+                bail!("regression.{key}: must be a non-negative number, found {value}");
+            }
+        }
+        if !(0.5..1.0).contains(&r.confidence) {
+            bail!(
+                "regression.confidence: must be in [0.5, 1), found {}",
+                r.confidence
+            );
+        }
+        for (key, value) in [
+            ("latency_increase", self.trend.latency_increase),
+            ("rps_decrease", self.trend.rps_decrease),
+        ] {
+            if !value.is_finite() || value <= 0.0 {
+                bail!("trend.{key}: must be a positive number, found {value}");
+            }
+        }
         for (i, expected) in self.expected_failures.iter().enumerate() {
             if expected.status.is_none() && expected.message.is_none() {
                 bail!("expected_failure[{i}]: needs a `status` or a `message` pattern");
             }
         }
         Ok(())
+    }
+}
+
+/// Regression rules: a relative limit per metric, a floor below which no change matters, and how
+/// much evidence a tail percentile needs. See the README's "How regressions are judged".
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegressionRules {
+    /// Relative increase that counts as a regression (0.20 = +20%).
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub avg: f64,
+    /// Absolute increase of the error rate (0.01 = one percentage point).
+    pub error_rate: f64,
+    /// Relative decrease of throughput (0.15 = -15%); only compared at equal peak user counts.
+    pub rps: f64,
+    /// Latency changes smaller than this (ms) never count: below Locust's rounding and timer noise.
+    pub min_change_ms: f64,
+    /// Endpoints with fewer requests than this in either run are reported but never fail.
+    pub min_requests: u64,
+    /// Confidence of the sample-size interval around each percentile (0.99 = 99%).
+    pub confidence: f64,
+    /// A P95/P99 regression fails only when the median of the same scope moved the same way.
+    pub corroborate_tails: bool,
+    /// Status of a regression that passes every test: "fail" (default) or "warn".
+    pub status: FindingStatus,
+}
+
+impl Default for RegressionRules {
+    fn default() -> Self {
+        RegressionRules {
+            p50: 0.20,
+            p95: 0.20,
+            p99: 0.30,
+            avg: 0.20,
+            error_rate: 0.01,
+            rps: 0.15,
+            min_change_ms: 5.0,
+            min_requests: 100,
+            confidence: 0.99,
+            corroborate_tails: true,
+            status: FindingStatus::Fail,
+        }
+    }
+}
+
+/// The status a regression or trend gets when it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingStatus {
+    Warn,
+    Fail,
+}
+
+/// Trend rules over the steady state of one run.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrendRules {
+    /// Relative climb of latency across the steady state that is flagged (0.25 = +25%).
+    pub latency_increase: f64,
+    /// Relative fall of throughput across the steady state that is flagged (0.15 = -15%).
+    pub rps_decrease: f64,
+    /// What a flagged trend does to the verdict.
+    pub status: FindingStatus,
+}
+
+impl Default for TrendRules {
+    fn default() -> Self {
+        TrendRules {
+            latency_increase: 0.25,
+            rps_decrease: 0.15,
+            status: FindingStatus::Warn,
+        }
     }
 }
 

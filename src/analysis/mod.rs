@@ -1,4 +1,8 @@
 //! Analysis: turns runs into judgements. Knows neither files nor terminals.
 
 pub mod grade;
+pub mod regression;
+pub mod stats;
 pub mod status;
+pub mod steady;
+pub mod trend;

@@ -1,5 +1,5 @@
 //! Readers for the four CSV files a Locust run writes, in every header dialect still in use:
-//! Locust 2.x (`Request Count`), 1.x (`# requests`), 0.x (`Method`, `# requests`), with or without
+//! Locust 1.x and 2.x (`Request Count`), 0.x (`Method`, `# requests`, `Total`), with or without
 //! `First Seen`/`Last Seen` in failures, and `--csv-full-history` histories.
 
 use std::collections::HashMap;
@@ -43,21 +43,22 @@ fn read_percentiles(row: &Row, columns: &[Option<usize>; 11]) -> Result<Percenti
     Ok(Percentiles(values))
 }
 
-/// What kind of Locust file a header belongs to, to explain a file passed in the wrong place.
-pub fn kind_of_header(header: &[String]) -> Option<&'static str> {
+/// What kind of Locust file a header belongs to (`stats`, `stats history`, `failures`, `exceptions`)
+/// and its file suffix, to explain a file passed in the wrong place.
+pub fn kind_of_header(header: &[String]) -> Option<(&'static str, &'static str)> {
     let has = |names: &[&str]| {
         header
             .iter()
             .any(|h| names.contains(&canonical(h).as_str()))
     };
     if has(&["timestamp"]) && has(&["user count"]) {
-        Some("a stats history file (_stats_history.csv)")
+        Some(("stats history", "_stats_history.csv"))
     } else if has(&["occurrences"]) && has(&["error"]) {
-        Some("a failures file (_failures.csv)")
+        Some(("failures", "_failures.csv"))
     } else if has(&["traceback"]) {
-        Some("an exceptions file (_exceptions.csv)")
-    } else if has(REQUESTS) && has(NAME) {
-        Some("a stats file (_stats.csv)")
+        Some(("exceptions", "_exceptions.csv"))
+    } else if has(REQUESTS) {
+        Some(("stats", "_stats.csv"))
     } else {
         None
     }
@@ -65,10 +66,10 @@ pub fn kind_of_header(header: &[String]) -> Option<&'static str> {
 
 fn wrong_kind(table: &Table, expected: &str) -> Option<InputError> {
     match kind_of_header(table.header()) {
-        Some(kind) if !kind.contains(expected) => Some(InputError::at_line(
+        Some((kind, suffix)) if kind != expected => Some(InputError::at_line(
             table.path(),
             1,
-            format!("this is {kind}, not {expected} file"),
+            format!("this is Locust's {kind} file ({suffix}), not its {expected} file"),
         )),
         None => Some(InputError::at_line(
             table.path(),
@@ -101,7 +102,7 @@ pub struct StatsFile {
 /// Reads `_stats.csv`. The `Aggregated` row is required: without it the file is truncated.
 pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
     let mut table = Table::open(path)?;
-    if let Some(err) = wrong_kind(&table, "a stats") {
+    if let Some(err) = wrong_kind(&table, "stats") {
         return Err(err);
     }
     let method = table.find(METHOD);
@@ -109,7 +110,7 @@ pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
     let requests = table.require("Request Count", REQUESTS)?;
     let failures = table.require("Failure Count", FAILURES)?;
     let dialect = if canonical(&table.header()[requests]) == "request count" {
-        Dialect::Locust2
+        Dialect::Locust
     } else {
         Dialect::Legacy
     };
@@ -196,7 +197,7 @@ pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
 /// Reads `_failures.csv` (with or without `First Seen`/`Last Seen`).
 pub fn read_failures(path: &Path) -> Result<Vec<FailureRecord>, InputError> {
     let mut table = Table::open(path)?;
-    if let Some(err) = wrong_kind(&table, "a failures") {
+    if let Some(err) = wrong_kind(&table, "failures") {
         return Err(err);
     }
     let method = table.find(METHOD);
@@ -227,7 +228,7 @@ pub fn read_failures(path: &Path) -> Result<Vec<FailureRecord>, InputError> {
 /// Reads `_exceptions.csv`.
 pub fn read_exceptions(path: &Path) -> Result<Vec<ExceptionRecord>, InputError> {
     let mut table = Table::open(path)?;
-    if let Some(err) = wrong_kind(&table, "an exceptions") {
+    if let Some(err) = wrong_kind(&table, "exceptions") {
         return Err(err);
     }
     let count = table.require("Count", &["count"])?;
@@ -249,7 +250,7 @@ pub fn read_exceptions(path: &Path) -> Result<Vec<ExceptionRecord>, InputError> 
 /// Reads `_stats_history.csv`, one series per scope, each in timestamp order.
 pub fn read_history(path: &Path) -> Result<History, InputError> {
     let mut table = Table::open(path)?;
-    if let Some(err) = wrong_kind(&table, "a stats history") {
+    if let Some(err) = wrong_kind(&table, "stats history") {
         return Err(err);
     }
     let timestamp = table.require("Timestamp", &["timestamp"])?;

@@ -4,9 +4,12 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{CheckReport, Exporter, RunReport};
+use super::{Exporter, Report, RunReport};
 use crate::analysis::grade::{Check, Scope, ScopeResult, Status};
+use crate::analysis::regression::Regression;
 use crate::analysis::status::status_in_message;
+use crate::analysis::trend::Trend;
+use crate::model::EndpointStats;
 use crate::model::PERCENTILE_LEVELS;
 use crate::profile::{Grade, Profile};
 
@@ -15,7 +18,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct JsonExporter;
 
 impl Exporter for JsonExporter {
-    fn render(&self, report: &CheckReport) -> Result<Vec<u8>> {
+    fn render(&self, report: &Report) -> Result<Vec<u8>> {
         let mut bytes = if report.runs.len() == 1 {
             serde_json::to_vec_pretty(&run_json(report, &report.runs[0]))?
         } else {
@@ -41,6 +44,7 @@ struct ReportSetJson {
 struct ReportJson {
     schema_version: u32,
     tool: ToolJson,
+    command: &'static str,
     generated_at: String,
     verdict: Status,
     profile: ProfileJson,
@@ -50,7 +54,19 @@ struct ReportJson {
     checks: Vec<CheckJson>,
     failures: Vec<FailureJson>,
     exceptions: Vec<ExceptionJson>,
+    trends: Vec<Trend>,
+    baseline: Option<BaselineJson>,
+    regressions: Vec<Regression>,
+    new_endpoints: Vec<String>,
+    vanished_endpoints: Vec<String>,
     notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct BaselineJson {
+    label: String,
+    runs: usize,
+    verdict: Status,
 }
 
 #[derive(Serialize)]
@@ -148,8 +164,28 @@ struct ExceptionJson {
     nodes: String,
 }
 
-fn run_json(report: &CheckReport, item: &RunReport) -> ReportJson {
-    let (run, assessment) = (&item.run, &item.assessment);
+fn run_json(report: &Report, item: &RunReport) -> ReportJson {
+    let run = &item.run;
+    let assessment = item.assessment.as_ref();
+    let expected_of = |stats: &EndpointStats| {
+        run.failures
+            .iter()
+            .filter(|f| f.key == stats.key)
+            .filter(|f| {
+                report
+                    .profile
+                    .expected_failures
+                    .iter()
+                    .any(|e| e.matches(&f.key.method, &f.key.name, &f.message))
+            })
+            .map(|f| f.occurrences)
+            .sum::<u64>()
+    };
+    let ungraded =
+        |stats: &EndpointStats| endpoint_json(&ungraded_scope(stats, expected_of(stats)));
+    let mut notes = assessment.map(|a| a.notes.clone()).unwrap_or_default();
+    notes.extend(item.notes.iter().cloned());
+    let comparison = item.baseline.as_ref();
     let path = |p: &std::path::Path| p.display().to_string();
     ReportJson {
         schema_version: SCHEMA_VERSION,
@@ -158,7 +194,8 @@ fn run_json(report: &CheckReport, item: &RunReport) -> ReportJson {
             version: env!("CARGO_PKG_VERSION"),
         },
         generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        verdict: assessment.verdict,
+        command: report.command,
+        verdict: item.verdict(),
         profile: profile_json(&report.profile, &report.profile_source),
         run: RunJson {
             prefix: path(&run.files.prefix),
@@ -173,9 +210,15 @@ fn run_json(report: &CheckReport, item: &RunReport) -> ReportJson {
             history_rows: run.history.as_ref().map_or(0, |h| h.rows()),
             full_history: run.history.as_ref().is_some_and(|h| h.is_full()),
         },
-        aggregated: endpoint_json(&assessment.aggregated),
-        endpoints: assessment.endpoints.iter().map(endpoint_json).collect(),
-        checks: assessment.checks.iter().map(check_json).collect(),
+        aggregated: match assessment {
+            Some(a) => endpoint_json(&a.aggregated),
+            None => ungraded(&run.aggregated),
+        },
+        endpoints: match assessment {
+            Some(a) => a.endpoints.iter().map(endpoint_json).collect(),
+            None => run.endpoints.iter().map(ungraded).collect(),
+        },
+        checks: assessment.map_or_else(Vec::new, |a| a.checks.iter().map(check_json).collect()),
         failures: run
             .failures
             .iter()
@@ -204,7 +247,31 @@ fn run_json(report: &CheckReport, item: &RunReport) -> ReportJson {
                 nodes: e.nodes.clone(),
             })
             .collect(),
-        notes: assessment.notes.clone(),
+        trends: item.trends.clone(),
+        baseline: comparison.map(|b| BaselineJson {
+            label: b.label.clone(),
+            runs: b.comparison.baseline_runs,
+            verdict: b.comparison.verdict,
+        }),
+        regressions: comparison.map_or_else(Vec::new, |b| b.comparison.regressions.clone()),
+        new_endpoints: comparison.map_or_else(Vec::new, |b| b.comparison.new_endpoints.clone()),
+        vanished_endpoints: comparison
+            .map_or_else(Vec::new, |b| b.comparison.vanished_endpoints.clone()),
+        notes,
+    }
+}
+
+/// The figures of a scope that was not graded (`compare` grades nothing).
+fn ungraded_scope(stats: &EndpointStats, expected: u64) -> ScopeResult {
+    let expected = expected.min(stats.failures);
+    ScopeResult {
+        scope: Scope::Endpoint(stats.key.clone()),
+        stats: stats.clone(),
+        expected_failures: expected,
+        error_rate: crate::model::ratio(stats.failures - expected, stats.requests),
+        grade: None,
+        status: Status::Pass,
+        skipped: true,
     }
 }
 

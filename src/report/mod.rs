@@ -1,35 +1,68 @@
-//! Reports: every output format is one file behind [`Exporter`]. An exporter turns a graded check
-//! into bytes; the caller decides where they go (stdout or a file, written atomically).
+//! Reports: every output format is one file behind [`Exporter`]. An exporter turns a report into
+//! bytes; the caller decides where they go (stdout or a file, written atomically).
 
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod table;
 
 use anyhow::Result;
 
 use crate::analysis::grade::{Assessment, Status};
+use crate::analysis::regression::Comparison;
+use crate::analysis::trend::Trend;
 use crate::model::Run;
 use crate::profile::Profile;
 
-/// One run and its grading.
-pub struct RunReport {
-    pub run: Run,
-    pub assessment: Assessment,
+/// A comparison with a baseline and what the baseline was.
+pub struct BaselineComparison {
+    /// The baseline's name in the store, or the path of the baseline run or file.
+    pub label: String,
+    pub comparison: Comparison,
 }
 
-/// The outcome of `loadgate check`: every run given, graded against one profile.
-pub struct CheckReport {
+/// One run and everything judged about it.
+pub struct RunReport {
+    pub run: Run,
+    /// The profile's grading; `None` for `compare`, whose verdict is about regressions only.
+    pub assessment: Option<Assessment>,
+    pub trends: Vec<Trend>,
+    pub baseline: Option<BaselineComparison>,
+    /// Things the reader should know that are not checks.
+    pub notes: Vec<String>,
+}
+
+impl RunReport {
+    /// The worst of the grades, the trends and the regressions.
+    pub fn verdict(&self) -> Status {
+        let graded = self.assessment.as_ref().map(|a| a.verdict);
+        let trends = self.trends.iter().map(|t| t.status).max();
+        let regressions = self.baseline.as_ref().map(|b| b.comparison.verdict);
+        [graded, trends, regressions]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(Status::Pass)
+    }
+}
+
+/// The outcome of `check` or `compare`: every run given, judged against one profile.
+pub struct Report {
+    /// `check` or `compare`.
+    pub command: &'static str,
     pub profile: Profile,
     /// Where the profile came from: `builtin:NAME` or its path.
     pub profile_source: String,
     pub runs: Vec<RunReport>,
 }
 
-impl CheckReport {
+impl Report {
     /// The worst verdict over all runs.
     pub fn verdict(&self) -> Status {
         self.runs
             .iter()
-            .map(|r| r.assessment.verdict)
+            .map(RunReport::verdict)
             .max()
             .unwrap_or(Status::Pass)
     }
@@ -37,5 +70,5 @@ impl CheckReport {
 
 /// Interface of every output format.
 pub trait Exporter {
-    fn render(&self, report: &CheckReport) -> Result<Vec<u8>>;
+    fn render(&self, report: &Report) -> Result<Vec<u8>>;
 }

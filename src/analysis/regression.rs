@@ -1,0 +1,559 @@
+//! Regression detection: a current run against a baseline (one run, or the last N kept under a
+//! name). A change fails the gate only when it exceeds the profile's limit *and* stands out of the
+//! noise that the data itself shows:
+//!
+//! 1. it is larger than `min_change_ms` (Locust rounds latencies; timers jitter);
+//! 2. for percentiles, the order-statistic confidence intervals of the two runs do not overlap:
+//!    a P95 from 250 requests is far less certain than one from 2,500;
+//! 3. with per-interval history, the change exceeds the run-to-run noise of the interval means;
+//! 4. with a rolling baseline, the current value is worse than every kept run;
+//! 5. a P95/P99 rise is corroborated by the same scope's median or mean rising too;
+//! 6. both runs have at least `min_requests` requests.
+//!
+//! A change past the limit that fails any of these tests is a warning, with the reason.
+
+use serde::Serialize;
+
+use super::grade::Status;
+use super::stats::{mean, median, std_dev, value_at_quantile, z_for_confidence};
+use crate::baseline::{RunSummary, ScopeSummary};
+use crate::model::PERCENTILE_LEVELS;
+use crate::profile::{FindingStatus, RegressionRules};
+
+/// Which way a metric moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Regressed,
+    Improved,
+    Unchanged,
+}
+
+/// One metric of one scope, baseline against current.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Regression {
+    pub scope: String,
+    pub method: Option<String>,
+    pub name: Option<String>,
+    pub metric: &'static str,
+    pub baseline: f64,
+    pub current: f64,
+    /// `current - baseline`, in the metric's unit (ms, fraction, req/s).
+    pub change: f64,
+    /// Relative change in percent; `None` when the baseline is zero.
+    pub change_pct: Option<f64>,
+    pub direction: Direction,
+    pub status: Status,
+    pub reason: String,
+}
+
+/// The outcome of comparing a run with a baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub verdict: Status,
+    pub baseline_runs: usize,
+    pub regressions: Vec<Regression>,
+    pub new_endpoints: Vec<String>,
+    pub vanished_endpoints: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Percentile(usize),
+    Avg,
+    ErrorRate,
+    Rps,
+}
+
+const METRICS: [(&str, Kind); 6] = [
+    ("p50", Kind::Percentile(0)),
+    ("p95", Kind::Percentile(5)),
+    ("p99", Kind::Percentile(7)),
+    ("avg", Kind::Avg),
+    ("error_rate", Kind::ErrorRate),
+    ("rps", Kind::Rps),
+];
+
+/// Compares `current` with `baseline` (oldest first; the newest decides which endpoints exist).
+pub fn compare(
+    baseline: &[RunSummary],
+    current: &RunSummary,
+    rules: &RegressionRules,
+) -> Comparison {
+    let mut notes = Vec::new();
+    let Some(latest) = baseline.last() else {
+        return Comparison {
+            verdict: Status::Pass,
+            baseline_runs: 0,
+            regressions: Vec::new(),
+            new_endpoints: Vec::new(),
+            vanished_endpoints: Vec::new(),
+            notes: vec!["the baseline holds no runs".to_string()],
+        };
+    };
+    if latest.format != current.format {
+        notes.push(format!(
+            "baseline was read from {} files, the current run from {}: figures are compared as read",
+            latest.format, current.format
+        ));
+    }
+    let users_differ = match (latest.peak_users, current.peak_users) {
+        (Some(a), Some(b)) if a != b => {
+            notes.push(format!(
+                "peak users differ (baseline {a}, current {b}): throughput is not compared"
+            ));
+            true
+        }
+        _ => false,
+    };
+
+    let mut regressions = Vec::new();
+    let find = |run: &RunSummary, s: &ScopeSummary| -> Option<ScopeSummary> {
+        run.endpoints
+            .iter()
+            .find(|e| e.method == s.method && e.name == s.name)
+            .cloned()
+    };
+    let agg_baselines: Vec<ScopeSummary> = baseline.iter().map(|r| r.aggregated.clone()).collect();
+    compare_scope(
+        &agg_baselines,
+        &current.aggregated,
+        true,
+        users_differ,
+        rules,
+        &mut regressions,
+    );
+
+    let mut new_endpoints = Vec::new();
+    for endpoint in &current.endpoints {
+        let kept: Vec<ScopeSummary> = baseline.iter().filter_map(|r| find(r, endpoint)).collect();
+        if find(latest, endpoint).is_none() {
+            new_endpoints.push(endpoint.label());
+            continue;
+        }
+        compare_scope(
+            &kept,
+            endpoint,
+            false,
+            users_differ,
+            rules,
+            &mut regressions,
+        );
+    }
+    let vanished_endpoints = latest
+        .endpoints
+        .iter()
+        .filter(|e| find(current, e).is_none())
+        .map(ScopeSummary::label)
+        .collect();
+    let verdict = regressions
+        .iter()
+        .map(|r| r.status)
+        .max()
+        .unwrap_or(Status::Pass);
+    Comparison {
+        verdict,
+        baseline_runs: baseline.len(),
+        regressions,
+        new_endpoints,
+        vanished_endpoints,
+        notes,
+    }
+}
+
+fn value(scope: &ScopeSummary, kind: Kind) -> Option<f64> {
+    match kind {
+        Kind::Percentile(i) => scope.p(i),
+        Kind::Avg => scope.avg,
+        Kind::ErrorRate => Some(scope.error_rate()),
+        Kind::Rps => Some(scope.rps),
+    }
+}
+
+fn compare_scope(
+    baselines: &[ScopeSummary],
+    current: &ScopeSummary,
+    aggregated: bool,
+    users_differ: bool,
+    rules: &RegressionRules,
+    out: &mut Vec<Regression>,
+) {
+    let Some(latest) = baselines.last() else {
+        return;
+    };
+    for (metric, kind) in METRICS {
+        // In a closed model every endpoint's rate follows the others' latency: throughput is judged
+        // on the aggregate only, and only at equal user counts.
+        if kind == Kind::Rps && (!aggregated || users_differ) {
+            continue;
+        }
+        let kept: Vec<f64> = baselines.iter().filter_map(|b| value(b, kind)).collect();
+        let (Some(base), Some(cur)) = (median(&kept), value(current, kind)) else {
+            continue;
+        };
+        let judged = judge(
+            metric, kind, base, cur, &kept, latest, current, baselines, rules,
+        );
+        let change = cur - base;
+        out.push(Regression {
+            scope: if aggregated {
+                "aggregated".to_string()
+            } else {
+                current.label()
+            },
+            method: (!aggregated).then(|| current.method.clone()),
+            name: (!aggregated).then(|| current.name.clone()),
+            metric,
+            baseline: base,
+            current: cur,
+            change,
+            change_pct: (base > 0.0).then(|| change / base * 100.0),
+            direction: judged.0,
+            status: judged.1,
+            reason: judged.2,
+        });
+    }
+}
+
+fn limit_of(metric: &str, rules: &RegressionRules) -> f64 {
+    match metric {
+        "p50" => rules.p50,
+        "p95" => rules.p95,
+        "p99" => rules.p99,
+        "avg" => rules.avg,
+        "error_rate" => rules.error_rate,
+        _ => rules.rps,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    metric: &str,
+    kind: Kind,
+    base: f64,
+    cur: f64,
+    kept: &[f64],
+    latest: &ScopeSummary,
+    current: &ScopeSummary,
+    baselines: &[ScopeSummary],
+    rules: &RegressionRules,
+) -> (Direction, Status, String) {
+    let limit = limit_of(metric, rules);
+    let z = z_for_confidence(rules.confidence);
+    let held = match rules.status {
+        FindingStatus::Fail => Status::Fail,
+        FindingStatus::Warn => Status::Warn,
+    };
+    match kind {
+        Kind::ErrorRate => {
+            let change = cur - base;
+            if change.abs() <= limit {
+                return (
+                    Direction::Unchanged,
+                    Status::Pass,
+                    format!("within ±{:.2} points", limit * 100.0),
+                );
+            }
+            let direction = if change > 0.0 {
+                Direction::Regressed
+            } else {
+                Direction::Improved
+            };
+            if direction == Direction::Improved {
+                return (
+                    direction,
+                    Status::Pass,
+                    format!("{:.2} points fewer errors", -change * 100.0),
+                );
+            }
+            let noise = z
+                * (binomial_se(base, latest.requests).powi(2)
+                    + binomial_se(cur, current.requests).powi(2))
+                .sqrt();
+            if change <= noise {
+                return (
+                    direction,
+                    Status::Warn,
+                    format!(
+                        "+{:.2} points, but within the sampling noise of ±{:.2} points",
+                        change * 100.0,
+                        noise * 100.0
+                    ),
+                );
+            }
+            (
+                direction,
+                held,
+                format!(
+                    "+{:.2} points, more than the limit of {:.2}",
+                    change * 100.0,
+                    limit * 100.0
+                ),
+            )
+        }
+        Kind::Rps => {
+            let rel = if base > 0.0 { (cur - base) / base } else { 0.0 };
+            if rel.abs() <= limit {
+                return (
+                    Direction::Unchanged,
+                    Status::Pass,
+                    format!("within ±{:.0}%", limit * 100.0),
+                );
+            }
+            if rel > 0.0 {
+                return (
+                    Direction::Improved,
+                    Status::Pass,
+                    format!("{:+.1}% throughput", rel * 100.0),
+                );
+            }
+            if let Some(noise) = interval_noise(baselines, current, |i| &i.rps, 1.0, z) {
+                if -rel <= noise {
+                    return (
+                        Direction::Regressed,
+                        Status::Warn,
+                        format!(
+                            "{:.1}% throughput, but within the interval noise of ±{:.1}%",
+                            rel * 100.0,
+                            noise * 100.0
+                        ),
+                    );
+                }
+            }
+            (
+                Direction::Regressed,
+                held,
+                format!(
+                    "{:.1}% throughput, past the limit of -{:.0}%",
+                    rel * 100.0,
+                    limit * 100.0
+                ),
+            )
+        }
+        Kind::Percentile(_) | Kind::Avg => judge_latency(
+            kind, base, cur, kept, latest, current, baselines, rules, limit, z, held,
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn judge_latency(
+    kind: Kind,
+    base: f64,
+    cur: f64,
+    kept: &[f64],
+    latest: &ScopeSummary,
+    current: &ScopeSummary,
+    baselines: &[ScopeSummary],
+    rules: &RegressionRules,
+    limit: f64,
+    z: f64,
+    held: Status,
+) -> (Direction, Status, String) {
+    let change = cur - base;
+    let rel = if base > 0.0 {
+        change / base
+    } else {
+        f64::INFINITY
+    };
+    if change.abs() < rules.min_change_ms {
+        return (
+            Direction::Unchanged,
+            Status::Pass,
+            format!(
+                "{change:+.1} ms, below the minimum change of {} ms",
+                rules.min_change_ms
+            ),
+        );
+    }
+    if rel.abs() <= limit {
+        return (
+            Direction::Unchanged,
+            Status::Pass,
+            format!("{:+.1}%, within ±{:.0}%", rel * 100.0, limit * 100.0),
+        );
+    }
+    if change < 0.0 {
+        return (
+            Direction::Improved,
+            Status::Pass,
+            format!("{:+.1}% faster", rel * 100.0),
+        );
+    }
+    let headline = format!(
+        "{:+.1}% ({change:+.1} ms), past the limit of +{:.0}%",
+        rel * 100.0,
+        limit * 100.0
+    );
+    let mut doubts = Vec::new();
+    let fewest = latest.requests.min(current.requests);
+    if fewest < rules.min_requests {
+        doubts.push(format!(
+            "only {fewest} requests (fewer than {})",
+            rules.min_requests
+        ));
+    }
+    if let Kind::Percentile(i) = kind {
+        let q = PERCENTILE_LEVELS[i];
+        if let (Some(base_hi), Some(cur_lo)) = (
+            quantile_bound(latest, q, z, true),
+            quantile_bound(current, q, z, false),
+        ) {
+            if cur_lo <= base_hi {
+                doubts.push(format!(
+                    "the {:.0}% confidence intervals overlap (baseline up to {base_hi:.0} ms, current from {cur_lo:.0} ms)",
+                    rules.confidence * 100.0
+                ));
+            }
+        }
+    }
+    let interval_series: Option<fn(&crate::baseline::Intervals) -> &Vec<f64>> = match kind {
+        Kind::Avg | Kind::Percentile(0) => Some(|i| &i.avg),
+        Kind::Percentile(5) => Some(|i| &i.p95),
+        _ => None,
+    };
+    // Windowed P95s overlap by 10 s, so only one in ten is independent.
+    let thinning = if matches!(kind, Kind::Percentile(5)) {
+        10.0
+    } else {
+        3.0
+    };
+    if let Some(series) = interval_series {
+        if let Some(noise) = interval_noise(baselines, current, series, thinning, z) {
+            if rel <= noise {
+                doubts.push(format!(
+                    "within the interval noise of ±{:.0}%",
+                    noise * 100.0
+                ));
+            }
+        }
+    }
+    if kept.len() >= 2 {
+        let worst = kept.iter().copied().fold(f64::MIN, f64::max);
+        if cur <= worst {
+            doubts.push(format!(
+                "no worse than the worst of the {} kept baseline runs ({worst:.0} ms)",
+                kept.len()
+            ));
+        }
+    }
+    if kind == Kind::Avg {
+        let noise = z * (mean_se(latest).powi(2) + mean_se(current).powi(2)).sqrt();
+        if change <= noise {
+            doubts.push(format!(
+                "within the sampling noise of the mean (±{noise:.1} ms; one slow request moves a mean)"
+            ));
+        }
+    }
+    if rules.corroborate_tails && matches!(kind, Kind::Percentile(i) if i >= 5) {
+        // The body of the distribution (median, P90) must move too; the mean is no witness, since
+        // the same few slow requests that lift a tail percentile lift it.
+        let rose = |index: usize| {
+            let base = median(
+                &baselines
+                    .iter()
+                    .filter_map(|b| b.p(index))
+                    .collect::<Vec<_>>(),
+            );
+            match (base, current.p(index)) {
+                (Some(b), Some(c)) if b > 0.0 => (c - b) / b >= rules.p50 / 2.0,
+                _ => false,
+            }
+        };
+        if !rose(0) && !rose(4) {
+            doubts.push(
+                "the median and P90 did not move with it (a tail-only change is most often noise)"
+                    .to_string(),
+            );
+        }
+    }
+    if doubts.is_empty() {
+        (Direction::Regressed, held, headline)
+    } else {
+        (
+            Direction::Regressed,
+            Status::Warn,
+            format!("{headline}; not failed: {}", doubts.join("; ")),
+        )
+    }
+}
+
+/// Standard error of a scope's mean response time, with the variance estimated from its percentile
+/// curve plus the maximum as one request of its own (the outlier that most moves a mean).
+fn mean_se(scope: &ScopeSummary) -> f64 {
+    let (Some(mean), Some(max)) = (scope.avg, scope.max) else {
+        return 0.0;
+    };
+    if scope.requests < 2 {
+        return 0.0;
+    }
+    let n = scope.requests as f64;
+    let points = curve(scope);
+    let body: f64 = points
+        .windows(2)
+        .map(|w| {
+            let mid = (w[0].1 + w[1].1) / 2.0;
+            (w[1].0 - w[0].0) * (mid - mean).powi(2)
+        })
+        .sum();
+    let variance = body + (max - mean).powi(2) / n;
+    (variance / n).sqrt()
+}
+
+fn binomial_se(p: f64, n: u64) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    (p.clamp(0.0, 1.0) * (1.0 - p.clamp(0.0, 1.0)) / n as f64).sqrt()
+}
+
+/// The percentile curve of a scope: (quantile, ms) from the minimum through the maximum.
+fn curve(scope: &ScopeSummary) -> Vec<(f64, f64)> {
+    let mut points = Vec::with_capacity(12);
+    if let Some(min) = scope.min {
+        points.push((0.0, min));
+    }
+    for (i, level) in PERCENTILE_LEVELS.iter().enumerate() {
+        if let Some(v) = scope.p(i) {
+            points.push((*level, v));
+        }
+    }
+    points
+}
+
+/// The upper (or lower) end of the distribution-free confidence interval of quantile `q`: the order
+/// statistic at rank `n·q ± z·sqrt(n·q·(1-q))`, read off the percentile curve.
+fn quantile_bound(scope: &ScopeSummary, q: f64, z: f64, upper: bool) -> Option<f64> {
+    if scope.requests == 0 {
+        return None;
+    }
+    let half = z * (q * (1.0 - q) / scope.requests as f64).sqrt();
+    let at = if upper {
+        (q + half).min(1.0)
+    } else {
+        (q - half).max(0.0)
+    };
+    value_at_quantile(&curve(scope), at)
+}
+
+/// Relative noise of a per-interval series: z times the combined standard error of the baseline's and
+/// the current run's interval means, with `thinning` intervals counted as one independent sample.
+fn interval_noise(
+    baselines: &[ScopeSummary],
+    current: &ScopeSummary,
+    series: fn(&crate::baseline::Intervals) -> &Vec<f64>,
+    thinning: f64,
+    z: f64,
+) -> Option<f64> {
+    let base = series(baselines.last()?.intervals.as_ref()?);
+    let cur = series(current.intervals.as_ref()?);
+    let relative_se = |values: &[f64]| -> Option<f64> {
+        let m = mean(values)?;
+        let sd = std_dev(values)?;
+        let n = (values.len() as f64 / thinning).max(1.0);
+        (m > 0.0).then(|| sd / m / n.sqrt())
+    };
+    let (b, c) = (relative_se(base)?, relative_se(cur)?);
+    Some(z * (b * b + c * c).sqrt())
+}

@@ -1,0 +1,111 @@
+//! Small statistics used to tell change from noise.
+
+/// The two-sided normal quantile for a confidence level (0.99 -> 2.576).
+/// Abramowitz & Stegun 26.2.23; absolute error below 4.5e-4, plenty for a noise band.
+pub fn z_for_confidence(confidence: f64) -> f64 {
+    let p = ((1.0 - confidence) / 2.0).clamp(1e-12, 0.5);
+    let t = (-2.0 * p.ln()).sqrt();
+    t - (2.515517 + 0.802853 * t + 0.010328 * t * t)
+        / (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t)
+}
+
+pub fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+pub fn std_dev(values: &[f64]) -> Option<f64> {
+    let m = mean(values)?;
+    if values.len() < 2 {
+        return None;
+    }
+    let var = values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (values.len() - 1) as f64;
+    Some(var.sqrt())
+}
+
+pub fn median(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    Some(if sorted.len().is_multiple_of(2) {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    } else {
+        sorted[mid]
+    })
+}
+
+/// Least-squares line through `(x, y)`: (slope, intercept, r²).
+pub fn linear_fit(x: &[f64], y: &[f64]) -> Option<(f64, f64, f64)> {
+    let n = x.len().min(y.len());
+    if n < 3 {
+        return None;
+    }
+    let (mx, my) = (mean(&x[..n])?, mean(&y[..n])?);
+    let sxx: f64 = x[..n].iter().map(|v| (v - mx).powi(2)).sum();
+    let syy: f64 = y[..n].iter().map(|v| (v - my).powi(2)).sum();
+    let sxy: f64 = x[..n]
+        .iter()
+        .zip(&y[..n])
+        .map(|(a, b)| (a - mx) * (b - my))
+        .sum();
+    if sxx == 0.0 {
+        return None;
+    }
+    let slope = sxy / sxx;
+    let r2 = if syy == 0.0 {
+        0.0
+    } else {
+        sxy * sxy / (sxx * syy)
+    };
+    Some((slope, my - slope * mx, r2))
+}
+
+/// The value at quantile `q` of a distribution known by a few of its quantiles, interpolating
+/// linearly between them. `curve` is `(quantile, value)` in increasing quantile order.
+pub fn value_at_quantile(curve: &[(f64, f64)], q: f64) -> Option<f64> {
+    let first = curve.first()?;
+    if q <= first.0 {
+        return Some(first.1);
+    }
+    for pair in curve.windows(2) {
+        let ((q0, v0), (q1, v1)) = (pair[0], pair[1]);
+        if q <= q1 {
+            let t = if q1 > q0 { (q - q0) / (q1 - q0) } else { 1.0 };
+            return Some(v0 + t * (v1 - v0));
+        }
+    }
+    curve.last().map(|p| p.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn z_matches_the_normal_table() {
+        assert!((z_for_confidence(0.95) - 1.96).abs() < 0.01);
+        assert!((z_for_confidence(0.99) - 2.576).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_line_is_fitted_exactly() {
+        let x = [0.0, 1.0, 2.0, 3.0];
+        let y = [1.0, 3.0, 5.0, 7.0];
+        let (slope, intercept, r2) = linear_fit(&x, &y).unwrap();
+        assert!(
+            (slope - 2.0).abs() < 1e-12
+                && (intercept - 1.0).abs() < 1e-12
+                && (r2 - 1.0).abs() < 1e-12
+        );
+    }
+
+    #[test]
+    fn quantiles_interpolate_between_known_points() {
+        let curve = [(0.0, 1.0), (0.5, 10.0), (0.9, 20.0), (1.0, 100.0)];
+        assert_eq!(value_at_quantile(&curve, 0.7), Some(15.0));
+        assert_eq!(value_at_quantile(&curve, 1.5), Some(100.0));
+        assert_eq!(median(&[3.0, 1.0, 2.0, 10.0]), Some(2.5));
+    }
+}

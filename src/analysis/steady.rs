@@ -1,0 +1,40 @@
+//! The steady state of a run: the stretch of the history after the ramp-up, while the user count
+//! stays at its peak. Trends and interval noise are only meaningful there.
+
+use crate::model::{HistoryPoint, Series};
+
+/// Locust's "current" percentiles look back 10 s: skip that long after the ramp so that the window
+/// holds steady-state requests only.
+pub const WINDOW_S: i64 = 10;
+
+/// The fewest points a steady state needs before anything is read from it.
+pub const MIN_POINTS: usize = 10;
+
+/// Index range `[start, end)` of the steady state in `points` (of the aggregate series), or `None`
+/// when the run never holds its peak user count long enough.
+pub fn steady_range(points: &[HistoryPoint]) -> Option<(usize, usize)> {
+    let peak = points.iter().map(|p| p.users).max()?;
+    let first_peak = points.iter().position(|p| p.users == peak)?;
+    let last_peak = points.iter().rposition(|p| p.users == peak)?;
+    let settle_at = points[first_peak].timestamp + WINDOW_S;
+    let start = (first_peak..=last_peak).find(|&i| points[i].timestamp >= settle_at)?;
+    // Locust writes a last row as the run stops; its window is partial.
+    let end = last_peak.max(start);
+    (end - start >= MIN_POINTS).then_some((start, end))
+}
+
+/// The points of `series` whose timestamps fall within the aggregate's steady state.
+pub fn steady_points<'a>(series: &'a Series, aggregate: &Series) -> Vec<&'a HistoryPoint> {
+    let Some((start, end)) = steady_range(&aggregate.points) else {
+        return Vec::new();
+    };
+    let (from, to) = (
+        aggregate.points[start].timestamp,
+        aggregate.points[end - 1].timestamp,
+    );
+    series
+        .points
+        .iter()
+        .filter(|p| p.timestamp >= from && p.timestamp <= to)
+        .collect()
+}

@@ -1,0 +1,195 @@
+//! Trends inside one run: over the steady state (users at their peak, after the ramp), does latency
+//! climb or throughput fall? The seeds' "no degradation over time", "RPS dropping over time (memory
+//! leak?)" and "latency increasing steadily (resource exhaustion)".
+//!
+//! Per interval, the mean latency and the rate come from consecutive running totals
+//! (`Total Request Count`, `Total Average Response Time`), which every Locust version writes; the
+//! history's own percentile columns are cumulative unless the run used `--csv-full-history`.
+//! A least-squares line is fitted over the steady state; a trend is flagged when the fitted change
+//! across the window passes the profile's limit, the line explains the data (r² >= 0.3), and the
+//! last third of the window is worse than the first third by at least half that limit, so one spike
+//! cannot fake a slope.
+
+use serde::Serialize;
+
+use super::grade::Status;
+use super::stats::{linear_fit, mean};
+use super::steady;
+use crate::model::{History, HistoryPoint};
+use crate::profile::{FindingStatus, TrendRules};
+
+const MIN_R2: f64 = 0.3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrendDirection {
+    Increasing,
+    Decreasing,
+    Flat,
+}
+
+/// One metric's course over the steady state of one scope.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trend {
+    pub scope: String,
+    pub metric: &'static str,
+    pub direction: TrendDirection,
+    /// Fitted change per minute, in the metric's unit (ms or req/s).
+    pub slope_per_min: f64,
+    /// Fitted change across the window relative to its fitted start, in percent.
+    pub change_pct: f64,
+    pub start_value: f64,
+    pub end_value: f64,
+    pub r2: f64,
+    pub window_s: f64,
+    pub status: Status,
+    pub reason: String,
+}
+
+/// Why trends could not be judged, when they could not.
+pub fn steady_state_note(history: Option<&History>) -> Option<String> {
+    let Some(history) = history else {
+        return Some("no stats history: trends inside the run are not judged".to_string());
+    };
+    let agg = history.aggregated()?;
+    match steady::steady_range(&agg.points) {
+        Some(_) => None,
+        None => Some(format!(
+            "no steady state of at least {} s at peak users after the ramp: trends are not judged",
+            steady::MIN_POINTS
+        )),
+    }
+}
+
+/// Trends of the aggregate and, with full history, of every endpoint.
+pub fn trends(history: &History, rules: &TrendRules) -> Vec<Trend> {
+    let Some(agg) = history.aggregated() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for series in &history.series {
+        let points = steady::steady_points(series, agg);
+        if points.len() < steady::MIN_POINTS {
+            continue;
+        }
+        let scope = if series.aggregated {
+            "aggregated".to_string()
+        } else {
+            series.key.to_string()
+        };
+        let (t, latency, rps) = per_interval(&points);
+        if let Some(trend) = judge(
+            &scope,
+            "latency_avg",
+            &t,
+            &latency,
+            rules.latency_increase,
+            true,
+            rules,
+        ) {
+            out.push(trend);
+        }
+        if let Some(trend) = judge(&scope, "rps", &t, &rps, rules.rps_decrease, false, rules) {
+            out.push(trend);
+        }
+    }
+    out
+}
+
+/// (minutes since the window's start, mean latency ms, requests/s) per interval with requests.
+fn per_interval(points: &[&HistoryPoint]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let t0 = points[0].timestamp;
+    let (mut t, mut latency, mut rps) = (Vec::new(), Vec::new(), Vec::new());
+    for pair in points.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let dt = (b.timestamp - a.timestamp) as f64;
+        let dn = b.total_requests.saturating_sub(a.total_requests) as f64;
+        if dt <= 0.0 || dn <= 0.0 {
+            continue;
+        }
+        let (Some(avg_a), Some(avg_b)) = (a.total_avg_ms, b.total_avg_ms) else {
+            continue;
+        };
+        let sum = avg_b * b.total_requests as f64 - avg_a * a.total_requests as f64;
+        t.push((b.timestamp - t0) as f64 / 60.0);
+        latency.push((sum / dn).max(0.0));
+        rps.push(dn / dt);
+    }
+    (t, latency, rps)
+}
+
+fn judge(
+    scope: &str,
+    metric: &'static str,
+    t: &[f64],
+    y: &[f64],
+    limit: f64,
+    worse_when_rising: bool,
+    rules: &TrendRules,
+) -> Option<Trend> {
+    let (slope, intercept, r2) = linear_fit(t, y)?;
+    let (first_t, last_t) = (*t.first()?, *t.last()?);
+    let start = intercept + slope * first_t;
+    let end = intercept + slope * last_t;
+    let base = mean(y)?.max(f64::EPSILON);
+    let change = (end - start) / start.abs().max(base * 0.1);
+    let third = (y.len() / 3).max(1);
+    let head = mean(&y[..third])?;
+    let tail = mean(&y[y.len() - third..])?;
+    let halves_change = (tail - head) / head.abs().max(f64::EPSILON);
+    let worse = if worse_when_rising {
+        change > 0.0
+    } else {
+        change < 0.0
+    };
+    let direction = if change.abs() < limit / 2.0 {
+        TrendDirection::Flat
+    } else if change > 0.0 {
+        TrendDirection::Increasing
+    } else {
+        TrendDirection::Decreasing
+    };
+    let holds = worse
+        && change.abs() >= limit
+        && r2 >= MIN_R2
+        && halves_change.signum() == change.signum()
+        && halves_change.abs() >= limit / 2.0;
+    let status = match (holds, rules.status) {
+        (false, _) => Status::Pass,
+        (true, FindingStatus::Warn) => Status::Warn,
+        (true, FindingStatus::Fail) => Status::Fail,
+    };
+    let what = if worse_when_rising {
+        "latency climbs"
+    } else {
+        "throughput falls"
+    };
+    let reason = if holds {
+        format!(
+            "{what} {:+.0}% across the steady state (fit r² {:.2}; last third {:+.0}% against the first)",
+            change * 100.0,
+            r2,
+            halves_change * 100.0
+        )
+    } else {
+        format!(
+            "{:+.0}% across the steady state (flagged from {}{:.0}%, with r² >= {MIN_R2})",
+            change * 100.0,
+            if worse_when_rising { "+" } else { "-" },
+            limit * 100.0
+        )
+    };
+    Some(Trend {
+        scope: scope.to_string(),
+        metric,
+        direction,
+        slope_per_min: slope,
+        change_pct: change * 100.0,
+        start_value: start,
+        end_value: end,
+        r2,
+        window_s: (last_t - first_t) * 60.0,
+        status,
+        reason,
+    })
+}

@@ -1,0 +1,332 @@
+//! Baselines: a run reduced to what a later comparison needs (figures, sample counts, steady-state
+//! interval series), stored as versioned JSON under a name. A name may keep the last N runs.
+//! Every write is atomic and serialised by a lock, so concurrent or killed saves never corrupt it.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::steady;
+use crate::fsutil::write_atomic;
+use crate::model::{EndpointStats, Run, Series};
+
+/// Version of the baseline file format; raised on any incompatible change.
+pub const BASELINE_SCHEMA_VERSION: u32 = 1;
+
+/// Default store, relative to the current directory.
+pub const DEFAULT_STORE: &str = ".loadgate/baselines";
+
+/// Environment variable that overrides the default store.
+pub const STORE_ENV: &str = "LOADGATE_BASELINE_DIR";
+
+/// Per-interval values over a run's steady state, derived from the history's running totals.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Intervals {
+    /// Requests per second in each interval.
+    pub rps: Vec<f64>,
+    /// Mean response time (ms) of the requests of each interval.
+    pub avg: Vec<f64>,
+    /// Current-window P95 per interval (only with `--csv-full-history`, where Locust writes it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub p95: Vec<f64>,
+}
+
+/// One scope (endpoint or aggregate) of a summarised run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScopeSummary {
+    pub method: String,
+    pub name: String,
+    pub requests: u64,
+    pub failures: u64,
+    pub rps: f64,
+    pub avg: Option<f64>,
+    pub max: Option<f64>,
+    /// Percentiles at 50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100 (ms; null = N/A).
+    pub percentiles: Vec<Option<f64>>,
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intervals: Option<Intervals>,
+}
+
+impl ScopeSummary {
+    pub fn p(&self, index: usize) -> Option<f64> {
+        self.percentiles.get(index).copied().flatten()
+    }
+    pub fn error_rate(&self) -> f64 {
+        crate::model::ratio(self.failures, self.requests)
+    }
+    pub fn label(&self) -> String {
+        if self.method.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} {}", self.method, self.name)
+        }
+    }
+}
+
+/// A run as a baseline keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub source: String,
+    pub format: String,
+    pub started_at: Option<i64>,
+    pub duration_s: Option<f64>,
+    pub peak_users: Option<u64>,
+    pub aggregated: ScopeSummary,
+    pub endpoints: Vec<ScopeSummary>,
+}
+
+impl RunSummary {
+    pub fn from_run(run: &Run) -> RunSummary {
+        let history = run.history.as_ref();
+        let aggregate_series = history.and_then(|h| h.aggregated());
+        let intervals_of =
+            |key: &crate::model::EndpointKey, aggregated: bool| -> Option<Intervals> {
+                let agg = aggregate_series?;
+                let series = if aggregated {
+                    agg
+                } else {
+                    history?
+                        .series
+                        .iter()
+                        .find(|s| !s.aggregated && &s.key == key)?
+                };
+                intervals(series, agg, history.is_some_and(|h| h.is_full()))
+            };
+        let scope = |stats: &EndpointStats, aggregated: bool| ScopeSummary {
+            method: stats.key.method.clone(),
+            name: stats.key.name.clone(),
+            requests: stats.requests,
+            failures: stats.failures,
+            rps: stats.rps,
+            avg: stats.avg_ms,
+            max: stats.max(),
+            min: stats.min_ms,
+            percentiles: stats.percentiles.0.to_vec(),
+            intervals: intervals_of(&stats.key, aggregated),
+        };
+        RunSummary {
+            source: run.files.prefix.display().to_string(),
+            format: run.dialect.as_str().to_string(),
+            started_at: run.started_at(),
+            duration_s: run.duration_s(),
+            peak_users: run.peak_users(),
+            aggregated: scope(&run.aggregated, true),
+            endpoints: run.endpoints.iter().map(|e| scope(e, false)).collect(),
+        }
+    }
+}
+
+/// Per-interval rates and mean latencies over the steady state, from consecutive running totals.
+fn intervals(series: &Series, aggregate: &Series, windowed_percentiles: bool) -> Option<Intervals> {
+    let points = steady::steady_points(series, aggregate);
+    if points.len() < steady::MIN_POINTS {
+        return None;
+    }
+    let mut out = Intervals::default();
+    for pair in points.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let dt = (b.timestamp - a.timestamp) as f64;
+        let dn = b.total_requests.saturating_sub(a.total_requests) as f64;
+        if dt <= 0.0 {
+            continue;
+        }
+        out.rps.push(dn / dt);
+        if let (Some(avg_a), Some(avg_b)) = (a.total_avg_ms, b.total_avg_ms) {
+            if dn > 0.0 {
+                let sum = avg_b * b.total_requests as f64 - avg_a * a.total_requests as f64;
+                out.avg.push((sum / dn).max(0.0));
+            }
+        }
+    }
+    if windowed_percentiles {
+        out.p95 = points.iter().filter_map(|p| p.percentiles.p95()).collect();
+    }
+    Some(out)
+}
+
+/// A named baseline: the last `keep` runs saved under it, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub schema_version: u32,
+    pub name: String,
+    pub keep: usize,
+    pub loadgate_version: String,
+    pub updated_at: String,
+    pub runs: Vec<RunSummary>,
+}
+
+/// The directory of baselines.
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    /// `--store` if given, else `$LOADGATE_BASELINE_DIR`, else `.loadgate/baselines`.
+    pub fn open(explicit: Option<&Path>) -> Store {
+        let dir = explicit
+            .map(Path::to_path_buf)
+            .or_else(|| {
+                std::env::var_os(STORE_ENV)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
+        Store { dir }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn path_of(&self, name: &str) -> Result<PathBuf> {
+        validate_name(name)?;
+        Ok(self.dir.join(format!("{name}.json")))
+    }
+
+    /// Adds `run` to the baseline `name`, keeping its last `keep` runs (the stored `keep` when `None`).
+    pub fn save(&self, name: &str, run: RunSummary, keep: Option<usize>) -> Result<Baseline> {
+        let path = self.path_of(name)?;
+        std::fs::create_dir_all(&self.dir)
+            .with_context(|| format!("{}: cannot create the baseline store", self.dir.display()))?;
+        // One writer at a time per name: without the lock two savers could each drop the other's run.
+        let lock_path = self.dir.join(format!(".{name}.lock"));
+        let lock = File::create(&lock_path)
+            .with_context(|| format!("{}: cannot create the lock file", lock_path.display()))?;
+        lock.lock()
+            .with_context(|| format!("{}: cannot take the lock", lock_path.display()))?;
+        let mut baseline = if path.exists() {
+            read_baseline(&path)?
+        } else {
+            Baseline {
+                schema_version: BASELINE_SCHEMA_VERSION,
+                name: name.to_string(),
+                keep: 1,
+                loadgate_version: String::new(),
+                updated_at: String::new(),
+                runs: Vec::new(),
+            }
+        };
+        baseline.keep = keep.unwrap_or(baseline.keep).max(1);
+        baseline.schema_version = BASELINE_SCHEMA_VERSION;
+        baseline.loadgate_version = env!("CARGO_PKG_VERSION").to_string();
+        baseline.updated_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        baseline.runs.push(run);
+        let excess = baseline.runs.len().saturating_sub(baseline.keep);
+        baseline.runs.drain(..excess);
+        let mut bytes = serde_json::to_vec_pretty(&baseline)?;
+        bytes.push(b'\n');
+        write_atomic(&path, &bytes)?;
+        drop(lock);
+        Ok(baseline)
+    }
+
+    pub fn load(&self, name: &str) -> Result<Baseline> {
+        let path = self.path_of(name)?;
+        if !path.exists() {
+            bail!(
+                "no baseline named '{name}' in {} (save one with `loadgate baseline save RUN --name {name}`)",
+                self.dir.display()
+            );
+        }
+        read_baseline(&path)
+    }
+
+    /// Names of stored baselines, sorted.
+    pub fn list(&self) -> Result<Vec<String>> {
+        if !self.dir.exists() {
+            return Ok(Vec::new());
+        }
+        let mut names: Vec<String> = std::fs::read_dir(&self.dir)
+            .with_context(|| format!("{}: cannot list the store", self.dir.display()))?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".json")
+                    .filter(|n| validate_name(n).is_ok())
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    pub fn delete(&self, name: &str) -> Result<()> {
+        let path = self.path_of(name)?;
+        if !path.exists() {
+            bail!("no baseline named '{name}' in {}", self.dir.display());
+        }
+        std::fs::remove_file(&path)
+            .with_context(|| format!("{}: cannot delete", path.display()))?;
+        let _ = std::fs::remove_file(self.dir.join(format!(".{name}.lock")));
+        Ok(())
+    }
+}
+
+/// Reads a baseline file, refusing one from a newer loadgate rather than misreading it.
+pub fn read_baseline(path: &Path) -> Result<Baseline> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the baseline", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not a baseline file: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    let version = value.get("schema_version").and_then(|v| v.as_u64());
+    match version {
+        Some(v) if v == u64::from(BASELINE_SCHEMA_VERSION) => {}
+        Some(v) if v > u64::from(BASELINE_SCHEMA_VERSION) => bail!(
+            "{}: baseline schema {v} was written by a newer loadgate (this one reads {}); upgrade loadgate or save the baseline again",
+            path.display(),
+            BASELINE_SCHEMA_VERSION
+        ),
+        Some(v) => bail!(
+            "{}: baseline schema {v} is no longer supported (this loadgate reads {}); save the baseline again",
+            path.display(),
+            BASELINE_SCHEMA_VERSION
+        ),
+        None => bail!("{}: not a loadgate baseline (no schema_version)", path.display()),
+    }
+    let baseline: Baseline = serde_json::from_value(value)
+        .map_err(|e| anyhow::anyhow!("{}: malformed baseline: {e}", path.display()))?;
+    if baseline.runs.is_empty() {
+        bail!("{}: the baseline holds no runs", path.display());
+    }
+    Ok(baseline)
+}
+
+/// A baseline name is one plain file name: letters, digits, `.`, `_`, `-`; no path, no leading dot.
+pub fn validate_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !ok {
+        bail!(
+            "invalid baseline name '{name}': use letters, digits, '.', '_' and '-' (no paths, no leading dot)"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_name;
+
+    #[test]
+    fn names_that_escape_the_store_are_rejected() {
+        for bad in ["../x", "/etc/passwd", "a/b", "..", ".hidden", "", "a\\b"] {
+            assert!(validate_name(bad).is_err(), "{bad}");
+        }
+        for good in ["main", "nightly-2026.11", "pr_42"] {
+            assert!(validate_name(good).is_ok(), "{good}");
+        }
+    }
+}

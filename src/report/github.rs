@@ -1,0 +1,65 @@
+//! GitHub Actions: workflow-command annotations (`::error::`, `::warning::`) for what failed or
+//! warned. The step summary is the Markdown report, appended by the caller.
+
+use anyhow::Result;
+
+use super::{Exporter, Report};
+use crate::analysis::grade::Status;
+
+pub struct GithubAnnotations;
+
+impl Exporter for GithubAnnotations {
+    fn render(&self, report: &Report) -> Result<Vec<u8>> {
+        let mut out = String::new();
+        for item in &report.runs {
+            let file = item.run.files.stats.display().to_string();
+            let mut emit = |status: Status, title: &str, message: String| {
+                let level = match status {
+                    Status::Fail => "error",
+                    Status::Warn => "warning",
+                    Status::Pass => return,
+                };
+                out.push_str(&format!(
+                    "::{level} file={},title={}::{}\n",
+                    property(&file),
+                    property(title),
+                    data(&message)
+                ));
+            };
+            if let Some(a) = &item.assessment {
+                for c in &a.checks {
+                    emit(c.status, "loadgate check", c.message());
+                }
+            }
+            if let Some(b) = &item.baseline {
+                for r in &b.comparison.regressions {
+                    emit(
+                        r.status,
+                        "loadgate regression",
+                        format!("{} {}: {}", r.scope, r.metric, r.reason),
+                    );
+                }
+            }
+            for t in &item.trends {
+                emit(
+                    t.status,
+                    "loadgate trend",
+                    format!("{} {}: {}", t.scope, t.metric, t.reason),
+                );
+            }
+        }
+        Ok(out.into_bytes())
+    }
+}
+
+/// Escaping for the message part of a workflow command.
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escaping for a property value (also `:` and `,`).
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}

@@ -1,0 +1,121 @@
+//! JUnit XML: one testcase per check, regression and trend, a `<failure>` for each that failed the
+//! gate, so that CI test reporters show the gate next to the unit tests.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+
+use super::{Exporter, Report};
+use crate::analysis::grade::Status;
+
+pub struct JunitExporter;
+
+struct Case {
+    class: String,
+    name: String,
+    status: Status,
+    message: String,
+}
+
+impl Exporter for JunitExporter {
+    fn render(&self, report: &Report) -> Result<Vec<u8>> {
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let suites: Vec<(String, Vec<Case>)> = report
+            .runs
+            .iter()
+            .map(|item| (item.run.files.prefix.display().to_string(), cases(item)))
+            .collect();
+        let total: usize = suites.iter().map(|(_, c)| c.len()).sum();
+        let failed: usize = suites
+            .iter()
+            .map(|(_, c)| c.iter().filter(|c| c.status == Status::Fail).count())
+            .sum();
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"loadgate\" tests=\"{total}\" failures=\"{failed}\">"
+        );
+        for (run, cases) in &suites {
+            let failures = cases.iter().filter(|c| c.status == Status::Fail).count();
+            let _ = writeln!(
+                out,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">",
+                xml(&format!("loadgate {} ({})", report.command, run)),
+                cases.len()
+            );
+            for case in cases {
+                let _ = write!(
+                    out,
+                    "    <testcase classname=\"{}\" name=\"{}\"",
+                    xml(&case.class),
+                    xml(&case.name)
+                );
+                match case.status {
+                    Status::Fail => {
+                        let _ = writeln!(
+                            out,
+                            ">\n      <failure message=\"{}\" type=\"gate\">{}</failure>\n    </testcase>",
+                            xml(&case.message),
+                            xml(&case.message)
+                        );
+                    }
+                    Status::Warn => {
+                        let _ = writeln!(
+                            out,
+                            ">\n      <system-out>warning: {}</system-out>\n    </testcase>",
+                            xml(&case.message)
+                        );
+                    }
+                    Status::Pass => out.push_str(" />\n"),
+                }
+            }
+            out.push_str("  </testsuite>\n");
+        }
+        out.push_str("</testsuites>\n");
+        Ok(out.into_bytes())
+    }
+}
+
+fn cases(item: &super::RunReport) -> Vec<Case> {
+    let mut cases = Vec::new();
+    if let Some(a) = &item.assessment {
+        cases.extend(a.checks.iter().map(|c| Case {
+            class: format!("check.{}", c.scope.label()),
+            name: c.metric.key().to_string(),
+            status: c.status,
+            message: c.message(),
+        }));
+    }
+    if let Some(b) = &item.baseline {
+        cases.extend(b.comparison.regressions.iter().map(|r| Case {
+            class: format!("regression.{}", r.scope),
+            name: r.metric.to_string(),
+            status: r.status,
+            message: format!("{} {}: {}", r.scope, r.metric, r.reason),
+        }));
+    }
+    cases.extend(item.trends.iter().map(|t| Case {
+        class: format!("trend.{}", t.scope),
+        name: t.metric.to_string(),
+        status: t.status,
+        message: format!("{} {}: {}", t.scope, t.metric, t.reason),
+    }));
+    cases
+}
+
+/// Escapes text for an XML attribute or element, dropping characters XML 1.0 cannot hold.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

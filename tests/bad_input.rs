@@ -1,0 +1,104 @@
+//! The bad-input corpus (fixtures/bad, made by fixtures/derive.py): every case is exit 2 with one
+//! message naming the file and, where known, the line and column. Never a panic, never a report.
+
+mod common;
+
+use common::{fixture, loadgate, stderr};
+
+/// (file, what the message must contain beside the file name)
+const CASES: &[(&str, &str)] = &[
+    ("empty", "the file is empty"),
+    ("header_only", "no Aggregated row"),
+    ("truncated", "fields but the header has"),
+    ("ragged", "fields but the header has"),
+    (
+        "non_numeric",
+        "column 'Request Count': expected a whole number, found 'abc'",
+    ),
+    (
+        "negative",
+        "column 'Failure Count': a count cannot be negative, found '-5'",
+    ),
+    (
+        "nan",
+        "column 'Average Response Time': expected a finite number, found 'NaN'",
+    ),
+    ("inf", "column '95%': expected a finite number, found 'inf'"),
+    ("binary", "binary"),
+    (
+        "wrong_kind",
+        "this is Locust's failures file (_failures.csv), not its stats file",
+    ),
+    ("no_name", "no 'Name' column"),
+    ("duplicate", "duplicate row for GET /error"),
+    (
+        "bad_timestamp",
+        "column 'Timestamp': expected a Unix timestamp",
+    ),
+];
+
+#[test]
+fn every_bad_input_is_exit_2_with_a_message_naming_the_file() {
+    for (case, expected) in CASES {
+        let prefix = fixture(&format!("bad/{case}"));
+        let output = loadgate(&["check", prefix.to_str().unwrap(), "--format", "json"]);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{case}: {err}");
+        assert!(
+            output.stdout.is_empty(),
+            "{case}: nothing is reported on bad input"
+        );
+        assert!(!err.contains("panicked"), "{case}: {err}");
+        assert!(
+            err.contains(&format!("{case}_stats")),
+            "{case}: names the file: {err}"
+        );
+        assert!(
+            err.contains(expected),
+            "{case}: expected '{expected}' in: {err}"
+        );
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{case}: one message: {err}"
+        );
+    }
+}
+
+#[test]
+fn cell_errors_name_line_and_column() {
+    let output = loadgate(&["check", fixture("bad/non_numeric").to_str().unwrap()]);
+    // Row 2 of the data is line 3; Request Count is the third column.
+    assert!(
+        stderr(&output).contains("non_numeric_stats.csv:3:3: column 'Request Count'"),
+        "{}",
+        stderr(&output)
+    );
+    let output = loadgate(&["check", fixture("bad/bad_timestamp").to_str().unwrap()]);
+    assert!(
+        stderr(&output).contains("bad_timestamp_stats_history.csv:4:1:"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_missing_run_is_exit_2() {
+    let output = loadgate(&["check", "no/such/run"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no such run"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    assert_eq!(loadgate(&["check"]).status.code(), Some(2));
+    assert_eq!(
+        loadgate(&["check", "x", "--format", "yaml"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(loadgate(&["frobnicate"]).status.code(), Some(2));
+}

@@ -1,0 +1,45 @@
+//! Helpers shared by the integration tests: run the real binary on real fixtures.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub fn fixture(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+pub fn loadgate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loadgate"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `check --format json` and parses the report.
+pub fn check_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let output = loadgate(&all);
+    let code = output.status.code().expect("exit code");
+    let json = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(&output), stderr(&output)));
+    (code, json)
+}
+
+/// Reads a CSV fixture's rows (header excluded) with the csv crate, independently of loadgate.
+pub fn csv_rows(rel: &str) -> Vec<csv::StringRecord> {
+    let mut reader = csv::Reader::from_path(fixture(rel)).expect("fixture exists");
+    reader.records().map(|r| r.expect("valid row")).collect()
+}

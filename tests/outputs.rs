@@ -1,0 +1,159 @@
+//! Markdown, JUnit XML and the GitHub Actions outputs of `check` and `compare`.
+
+mod common;
+
+use std::process::Command;
+
+use common::{fixture, stderr, stdout};
+use serde_json::Value;
+
+fn run_with_files(extra: &[&str]) -> (tempfile::TempDir, Value, i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("summary.md");
+    let xml = dir.path().join("junit.xml");
+    let mut args = vec![
+        "check".to_string(),
+        fixture("locust2/basic").display().to_string(),
+        "--format".into(),
+        "json".into(),
+        "--markdown".into(),
+        md.display().to_string(),
+        "--junit".into(),
+        xml.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let output = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+        .args(&args)
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&output.stdout).unwrap();
+    (dir, report, output.status.code().unwrap())
+}
+
+#[test]
+fn junit_has_one_testcase_per_check_and_a_failure_per_failed_check() {
+    let (dir, report, _) = run_with_files(&[]);
+    let text = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let failures = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .count();
+    let checks = report["checks"].as_array().unwrap();
+    let failed = checks.iter().filter(|c| c["status"] == "fail").count();
+    assert_eq!(
+        cases.len(),
+        checks.len() + report["trends"].as_array().unwrap().len()
+    );
+    assert_eq!(failures, failed);
+    assert!(failed > 0);
+    let root = doc.root_element();
+    assert_eq!(root.attribute("failures").unwrap(), failed.to_string());
+    // The quoted endpoint name survives escaping.
+    assert!(cases
+        .iter()
+        .any(|c| c.attribute("classname") == Some("check.GET /limited, \"quoted\"")));
+}
+
+#[test]
+fn markdown_leads_with_the_verdict_and_lists_what_failed() {
+    let (dir, report, _) = run_with_files(&[]);
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(md.starts_with("## ❌ loadgate: FAIL"), "{md}");
+    assert!(md.contains("| Endpoint | Requests | Errors | req/s | p50 | p95 | p99 | Grade |"));
+    assert!(md.contains("/limited, \"quoted\""));
+    for check in report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail")
+    {
+        let message = check["message"].as_str().unwrap().replace('|', "\\|");
+        assert!(md.contains(&message), "missing: {message}");
+    }
+    assert!(md.contains("Top failures"));
+    // Compact enough for a PR comment.
+    assert!(md.len() < 8_000, "{} bytes", md.len());
+}
+
+#[test]
+fn markdown_shows_regressions_against_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("compare.md");
+    let output = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+        .args([
+            "compare",
+            fixture("compare/same-1").to_str().unwrap(),
+            fixture("compare/slow-2x").to_str().unwrap(),
+            "--markdown",
+            md.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = std::fs::read_to_string(md).unwrap();
+    assert!(text.contains("**Against baseline"), "{text}");
+    assert!(text.contains("| GET /slow | p50 |"), "{text}");
+}
+
+#[test]
+fn github_actions_get_annotations_and_a_step_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("step_summary.md");
+    std::fs::write(&summary, "previous step\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+        .args([
+            "check",
+            fixture("locust2/basic").to_str().unwrap(),
+            "--profile",
+            "llm-api",
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let out = stdout(&output);
+    let errors: Vec<_> = out.lines().filter(|l| l.starts_with("::error ")).collect();
+    assert!(!errors.is_empty(), "{out}");
+    assert!(
+        errors
+            .iter()
+            .any(|l| l.contains("GET /error error_rate is 100.00%")),
+        "{errors:#?}"
+    );
+    // Commas and colons in properties are escaped as the runner requires.
+    assert!(
+        errors[0].contains("title=loadgate check::"),
+        "{}",
+        errors[0]
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("previous step\n## ❌ loadgate: FAIL"),
+        "appended, not replaced: {text}"
+    );
+}
+
+#[test]
+fn with_json_on_stdout_annotations_go_to_stderr() {
+    let output = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+        .args([
+            "check",
+            fixture("locust2/basic").to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap();
+    let _: Value = serde_json::from_slice(&output.stdout).expect("stdout is still JSON");
+    assert!(stderr(&output).contains("::error "));
+}
