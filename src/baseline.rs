@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::steady;
+use crate::analysis::{series, steady};
 use crate::fsutil::write_atomic;
 use crate::model::{EndpointStats, Run, Series};
 
@@ -125,26 +125,16 @@ fn intervals(series: &Series, aggregate: &Series, windowed_percentiles: bool) ->
     if points.len() < steady::MIN_POINTS {
         return None;
     }
-    let mut out = Intervals::default();
-    for pair in points.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        let dt = (b.timestamp - a.timestamp) as f64;
-        let dn = b.total_requests.saturating_sub(a.total_requests) as f64;
-        if dt <= 0.0 {
-            continue;
-        }
-        out.rps.push(dn / dt);
-        if let (Some(avg_a), Some(avg_b)) = (a.total_avg_ms, b.total_avg_ms) {
-            if dn > 0.0 {
-                let sum = avg_b * b.total_requests as f64 - avg_a * a.total_requests as f64;
-                out.avg.push((sum / dn).max(0.0));
-            }
-        }
-    }
-    if windowed_percentiles {
-        out.p95 = points.iter().filter_map(|p| p.percentiles.p95()).collect();
-    }
-    Some(out)
+    let derived = series::intervals(&points);
+    Some(Intervals {
+        rps: derived.iter().map(|i| i.rps).collect(),
+        avg: derived.iter().filter_map(|i| i.avg_ms).collect(),
+        p95: if windowed_percentiles {
+            points.iter().filter_map(|p| p.percentiles.p95()).collect()
+        } else {
+            Vec::new()
+        },
+    })
 }
 
 /// A named baseline: the last `keep` runs saved under it, oldest first.

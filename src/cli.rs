@@ -49,6 +49,31 @@ pub struct OutputArgs {
     /// Also write JUnit XML (one testcase per check) to this file.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+
+    /// Also write PNG charts into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+
+    /// Size of each chart in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
+    pub chart_size: (u32, u32),
+}
+
+/// `1280x720` -> (1280, 720), within sizes a PNG viewer and plotters handle well.
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT such as 1280x720, found '{text}'"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("'{v}' is not a whole number"))
+    };
+    let (w, h) = (parse(w)?, parse(h)?);
+    if !(320..=8192).contains(&w) || !(240..=8192).contains(&h) {
+        return Err(format!("{w}x{h} is outside 320x240 ..= 8192x8192"));
+    }
+    Ok((w, h))
 }
 
 #[derive(Debug, Args)]

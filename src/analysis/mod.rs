@@ -2,6 +2,7 @@
 
 pub mod grade;
 pub mod regression;
+pub mod series;
 pub mod stats;
 pub mod status;
 pub mod steady;

@@ -13,6 +13,7 @@
 use serde::Serialize;
 
 use super::grade::Status;
+use super::series;
 use super::stats::{linear_fit, mean};
 use super::steady;
 use crate::model::{History, HistoryPoint};
@@ -100,20 +101,12 @@ pub fn trends(history: &History, rules: &TrendRules) -> Vec<Trend> {
 fn per_interval(points: &[&HistoryPoint]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let t0 = points[0].timestamp;
     let (mut t, mut latency, mut rps) = (Vec::new(), Vec::new(), Vec::new());
-    for pair in points.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        let dt = (b.timestamp - a.timestamp) as f64;
-        let dn = b.total_requests.saturating_sub(a.total_requests) as f64;
-        if dt <= 0.0 || dn <= 0.0 {
-            continue;
+    for interval in series::intervals(points) {
+        if let Some(avg) = interval.avg_ms {
+            t.push((interval.timestamp - t0) as f64 / 60.0);
+            latency.push(avg);
+            rps.push(interval.rps);
         }
-        let (Some(avg_a), Some(avg_b)) = (a.total_avg_ms, b.total_avg_ms) else {
-            continue;
-        };
-        let sum = avg_b * b.total_requests as f64 - avg_a * a.total_requests as f64;
-        t.push((b.timestamp - t0) as f64 / 60.0);
-        latency.push((sum / dn).max(0.0));
-        rps.push(dn / dt);
     }
     (t, latency, rps)
 }

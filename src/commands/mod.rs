@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::{OutputArgs, OutputFormat};
 use crate::fsutil::write_atomic;
+use crate::report::charts;
 use crate::report::github::GithubAnnotations;
 use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
@@ -34,6 +35,11 @@ pub fn emit(report: &Report, output: &OutputArgs) -> Result<()> {
     for (path, exporter) in files {
         if let Some(path) = path {
             write_atomic(path, &exporter.render(report)?)?;
+        }
+    }
+    if let Some(dir) = &output.charts {
+        for (name, png) in charts::render(report, output.chart_size)? {
+            write_atomic(&dir.join(name), &png)?;
         }
     }
     let stdout = match output.format {

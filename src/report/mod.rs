@@ -1,6 +1,7 @@
 //! Reports: every output format is one file behind [`Exporter`]. An exporter turns a report into
 //! bytes; the caller decides where they go (stdout or a file, written atomically).
 
+pub mod charts;
 pub mod github;
 pub mod json;
 pub mod junit;
