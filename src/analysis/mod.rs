@@ -1,5 +1,7 @@
 //! Analysis: turns runs into judgements. Knows neither files nor terminals.
 
+pub mod capacity;
+pub mod findings;
 pub mod grade;
 pub mod regression;
 pub mod series;

@@ -11,6 +11,8 @@ pub struct Interval {
     /// Timestamp of the later row (Unix seconds).
     pub timestamp: i64,
     pub users: u64,
+    /// Length of the interval in seconds.
+    pub seconds: f64,
     pub requests: u64,
     pub failures: u64,
     pub rps: f64,
@@ -42,6 +44,7 @@ pub fn intervals(points: &[&HistoryPoint]) -> Vec<Interval> {
             Some(Interval {
                 timestamp: b.timestamp,
                 users: b.users,
+                seconds: dt,
                 requests,
                 failures,
                 rps: requests as f64 / dt,

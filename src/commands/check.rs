@@ -5,6 +5,8 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
+use crate::analysis::capacity::capacity;
+use crate::analysis::findings::findings;
 use crate::analysis::grade::{assess, Status};
 use crate::analysis::regression::compare;
 use crate::analysis::trend;
@@ -54,15 +56,23 @@ pub fn build(args: &CheckArgs) -> Result<Report> {
     })
 }
 
-/// Grades a run and reads its trends.
+/// Grades a run and reads its trends, capacity and findings.
 pub fn judge_run(run: Run, profile: &Profile) -> RunReport {
     let assessment = assess(&run, profile);
     let (trends, notes) = trends_of(&run, profile);
+    let capacity = capacity(
+        run.history.as_ref(),
+        &profile.aggregated_limits(),
+        &profile.gate,
+    );
+    let findings = findings(&run, &trends, Some(&capacity));
     RunReport {
         run,
         assessment: Some(assessment),
         trends,
         baseline: None,
+        capacity: Some(capacity),
+        findings,
         notes,
     }
 }

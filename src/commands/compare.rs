@@ -38,6 +38,8 @@ pub fn build(args: &CompareArgs) -> Result<Report> {
                 label: args.baseline.display().to_string(),
                 comparison,
             }),
+            capacity: None,
+            findings: Vec::new(),
             notes: Vec::new(),
         }],
     })

@@ -11,6 +11,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Report, RunReport};
+use crate::analysis::capacity::Capacity;
 use crate::analysis::grade::Status;
 use crate::analysis::regression::Direction;
 use crate::analysis::series::intervals;
@@ -70,6 +71,12 @@ pub fn render(report: &Report, size: (u32, u32)) -> Result<Vec<(String, Vec<u8>)
             files.push((
                 format!("{prefix}baseline.png"),
                 draw(size, |a| baseline(a, item))?,
+            ));
+        }
+        if let Some(c) = item.capacity.as_ref().filter(|c| c.applicable) {
+            files.push((
+                format!("{prefix}capacity.png"),
+                draw(size, |a| capacity(a, c))?,
             ));
         }
     }
@@ -594,4 +601,97 @@ fn baseline(area: &Area, item: &RunReport) -> Result<()> {
         note: None,
     };
     bars(area, spec)
+}
+
+fn capacity(area: &Area, capacity: &Capacity) -> Result<()> {
+    let users_max = capacity
+        .steps
+        .iter()
+        .map(|s| s.users as f64)
+        .fold(1.0, f64::max)
+        * 1.05;
+    let rps: Vec<(f64, f64)> = capacity
+        .steps
+        .iter()
+        .map(|s| (s.users as f64, s.rps))
+        .collect();
+    let avg: Vec<(f64, f64)> = capacity
+        .steps
+        .iter()
+        .filter_map(|s| s.avg.map(|v| (s.users as f64, v)))
+        .collect();
+    let p95: Vec<(f64, f64)> = capacity
+        .steps
+        .iter()
+        .filter_map(|s| s.p95.map(|v| (s.users as f64, v)))
+        .collect();
+    let latency_max = upper(avg.iter().chain(&p95).map(|p| p.1));
+    let mut chart = ChartBuilder::on(area)
+        .caption("Throughput and latency against users", font(28))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .right_y_label_area_size(80)
+        .build_cartesian_2d(0.0..users_max, 0.0..upper(rps.iter().map(|p| p.1)))
+        .map_err(plot_error)?
+        .set_secondary_coord(0.0..users_max, 0.0..latency_max);
+    chart
+        .configure_mesh()
+        .x_desc("Users")
+        .y_desc("Throughput (requests/s)")
+        .x_label_formatter(&|v| whole(*v))
+        .y_label_formatter(&|v| whole(*v))
+        .label_style(font(16))
+        .axis_desc_style(font(18))
+        .draw()
+        .map_err(plot_error)?;
+    chart
+        .configure_secondary_axes()
+        .y_desc("Response time (ms)")
+        .y_label_formatter(&|v| whole(*v))
+        .label_style(font(16))
+        .axis_desc_style(font(18))
+        .draw()
+        .map_err(plot_error)?;
+    let blue = RGBColor(31, 119, 180);
+    let red = RGBColor(214, 39, 40);
+    let orange = RGBColor(255, 127, 14);
+    chart
+        .draw_series(LineSeries::new(rps.clone(), blue.stroke_width(3)).point_size(4))
+        .map_err(plot_error)?
+        .label("requests/s (left)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], blue.stroke_width(3)));
+    chart
+        .draw_secondary_series(LineSeries::new(avg, orange.stroke_width(2)).point_size(3))
+        .map_err(plot_error)?
+        .label("mean response time (right)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], orange.stroke_width(3)));
+    if !p95.is_empty() {
+        chart
+            .draw_secondary_series(LineSeries::new(p95, red.stroke_width(2)).point_size(3))
+            .map_err(plot_error)?
+            .label("p95 response time (right)")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], red.stroke_width(3)));
+    }
+    if let (Some(users), Some(knee_rps)) = (capacity.knee_users, capacity.knee_rps) {
+        let grey = BLACK.mix(0.5);
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(users as f64, 0.0), (users as f64, knee_rps * 1.1)],
+                8,
+                6,
+                grey.stroke_width(2),
+            ))
+            .map_err(plot_error)?
+            .label(format!("knee: {users} users, {knee_rps:.0} req/s"))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], grey.stroke_width(2))
+            });
+    }
+    legend(
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight),
+    )?;
+    Ok(())
 }

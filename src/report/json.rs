@@ -5,6 +5,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Exporter, Report, RunReport};
+use crate::analysis::capacity::Capacity;
+use crate::analysis::findings::Finding;
 use crate::analysis::grade::{Check, Scope, ScopeResult, Status};
 use crate::analysis::regression::Regression;
 use crate::analysis::status::status_in_message;
@@ -55,6 +57,8 @@ struct ReportJson {
     failures: Vec<FailureJson>,
     exceptions: Vec<ExceptionJson>,
     trends: Vec<Trend>,
+    capacity: Option<Capacity>,
+    findings: Vec<Finding>,
     baseline: Option<BaselineJson>,
     regressions: Vec<Regression>,
     new_endpoints: Vec<String>,
@@ -248,6 +252,8 @@ fn run_json(report: &Report, item: &RunReport) -> ReportJson {
             })
             .collect(),
         trends: item.trends.clone(),
+        capacity: item.capacity.clone(),
+        findings: item.findings.clone(),
         baseline: comparison.map(|b| BaselineJson {
             label: b.label.clone(),
             runs: b.comparison.baseline_runs,

@@ -210,6 +210,42 @@ fn render_run(out: &mut String, report: &Report, item: &RunReport) {
         }
         out.push('\n');
     }
+    if let Some(c) = item.capacity.as_ref().filter(|c| c.applicable) {
+        let _ = writeln!(out, "**Capacity**: {}\n", cell(&c.reason));
+        let _ = writeln!(out, "| Users | req/s | avg ms | p95 ms | Errors |");
+        let _ = writeln!(out, "|--:|--:|--:|--:|--:|");
+        for step in &c.steps {
+            let _ = writeln!(
+                out,
+                "| {}{} | {:.1} | {} | {} | {:.2}% |",
+                step.users,
+                if c.knee_users == Some(step.users) {
+                    " (knee)"
+                } else {
+                    ""
+                },
+                step.rps,
+                ms(step.avg),
+                ms(step.p95),
+                step.error_rate * 100.0
+            );
+        }
+        out.push('\n');
+    }
+    if !item.findings.is_empty() {
+        let _ = writeln!(out, "**Findings**\n");
+        for f in &item.findings {
+            let _ = writeln!(
+                out,
+                "- **{}** ({}): {}. {}",
+                f.kind,
+                cell(&f.scope),
+                cell(&f.evidence),
+                cell(&f.advice)
+            );
+        }
+        out.push('\n');
+    }
     let mut failures: Vec<_> = run.failures.iter().collect();
     if !failures.is_empty() {
         failures.sort_by_key(|f| std::cmp::Reverse(f.occurrences));

@@ -10,6 +10,8 @@ pub mod table;
 
 use anyhow::Result;
 
+use crate::analysis::capacity::Capacity;
+use crate::analysis::findings::Finding;
 use crate::analysis::grade::{Assessment, Status};
 use crate::analysis::regression::Comparison;
 use crate::analysis::trend::Trend;
@@ -30,6 +32,10 @@ pub struct RunReport {
     pub assessment: Option<Assessment>,
     pub trends: Vec<Trend>,
     pub baseline: Option<BaselineComparison>,
+    /// Capacity from a ramp (`None` for `compare`).
+    pub capacity: Option<Capacity>,
+    /// Rule-based advice, each with its evidence.
+    pub findings: Vec<Finding>,
     /// Things the reader should know that are not checks.
     pub notes: Vec<String>,
 }

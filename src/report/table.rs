@@ -7,6 +7,7 @@ use anyhow::Result;
 use comfy_table::{presets, Cell, CellAlignment, Color, ContentArrangement, Table};
 
 use super::{Exporter, Report, RunReport};
+use crate::analysis::capacity::Capacity;
 use crate::analysis::grade::{Assessment, ScopeResult, Status};
 use crate::analysis::regression::{Comparison, Direction, Regression};
 use crate::analysis::status::status_in_message;
@@ -83,7 +84,17 @@ impl TableExporter {
             self.render_comparison(out, &baseline.label, &baseline.comparison);
         }
         self.render_trends(out, &item.trends);
+        if let Some(c) = item.capacity.as_ref().filter(|c| c.applicable) {
+            self.render_capacity(out, c);
+        }
         self.render_failures(out, report, item);
+        if !item.findings.is_empty() {
+            let _ = writeln!(out, "\n{}", self.paint("Findings:", "1"));
+            for f in &item.findings {
+                let _ = writeln!(out, "  • {} ({}): {}", f.kind, f.scope, f.evidence);
+                let _ = writeln!(out, "    {}", self.paint(&f.advice, "2"));
+            }
+        }
         let notes = item
             .assessment
             .iter()
@@ -257,6 +268,46 @@ impl TableExporter {
             (_, Direction::Improved) => cell.fg(Color::Green),
             _ => cell,
         }
+    }
+
+    fn render_capacity(&self, out: &mut String, capacity: &Capacity) {
+        let _ = writeln!(
+            out,
+            "\n{} {}",
+            self.paint("Capacity:", "1"),
+            capacity.reason
+        );
+        let mut table = self.new_table();
+        table.set_header(
+            ["Users", "req/s", "avg", "p50", "p95", "Error %"]
+                .iter()
+                .map(Cell::new),
+        );
+        let ms = |v: Option<f64>| v.map_or("N/A".to_string(), format_ms);
+        for step in &capacity.steps {
+            let mut users = step.users.to_string();
+            if capacity.knee_users == Some(step.users) {
+                users.push_str(" ← knee");
+            }
+            if capacity.max_users == Some(step.users) {
+                users.push_str(" ← max within limits");
+            }
+            table.add_row(vec![
+                Cell::new(users),
+                Cell::new(format!("{:.1}", step.rps)),
+                Cell::new(ms(step.avg)),
+                Cell::new(ms(step.p50)),
+                Cell::new(ms(step.p95)),
+                Cell::new(format!("{:.2}", step.error_rate * 100.0)),
+            ]);
+        }
+        for column in 1..6 {
+            if let Some(c) = table.column_mut(column) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
     }
 
     fn render_trends(&self, out: &mut String, trends: &[Trend]) {
