@@ -29,6 +29,12 @@ pub enum Command {
     Baseline(BaselineCommand),
     /// List the built-in profiles, or print one.
     Profiles(ProfilesArgs),
+    /// Generate load (Locust's flags) and write Locust-format CSVs.
+    Run(crate::generator::RunArgs),
+    /// Run the whole pipeline against an embedded target: load, CSVs, check, reports, charts.
+    Demo(crate::commands::demo::DemoArgs),
+    /// Serve the demo target on 127.0.0.1 for a while (to try `loadgate run` against).
+    Target(crate::commands::demo::TargetArgs),
 }
 
 /// How reports are written: shared by `check` and `compare`.

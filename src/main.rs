@@ -6,6 +6,7 @@ mod baseline;
 mod cli;
 mod commands;
 mod fsutil;
+mod generator;
 mod glob;
 mod ingest;
 mod model;
@@ -39,6 +40,18 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => Ok(gate_exit(commands::compare::run(args)?)),
         Command::Baseline(command) => {
             commands::baseline::run(command)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run(args) => {
+            generator::run(args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => {
+            commands::demo::run(args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Target(args) => {
+            commands::demo::serve(args)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Profiles(args) => {

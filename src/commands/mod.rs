@@ -3,6 +3,7 @@
 pub mod baseline;
 pub mod check;
 pub mod compare;
+pub mod demo;
 pub mod profiles;
 
 use std::io::{IsTerminal, Write};

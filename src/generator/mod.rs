@@ -1,0 +1,627 @@
+//! `loadgate run`: a small, fast HTTP load generator whose CSVs are Locust 2.x's, so that the same
+//! analyzer (and anything else that reads Locust CSVs) reads them.
+//!
+//! Closed model (users, as Locust): each user loops pick-a-task, send, wait. Open model (`--rate`):
+//! each connection k sends at t0 + (k + j·N)/rate (wrk2's fixed schedule) and latency is measured
+//! from that intended time, so a stalled server cannot hide behind a slowed-down client
+//! (coordinated omission).
+
+mod client;
+pub mod csv_writer;
+pub mod scenario;
+mod stats;
+pub mod target;
+
+use std::io::{IsTerminal, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context, Result};
+use bytes::Bytes;
+use clap::Args;
+use http_body_util::Full;
+use hyper::Request;
+use tokio::sync::watch;
+
+use client::{Connection, Outcome};
+use scenario::{parse_duration, Scenario, Task};
+use stats::{Entry, Recorder, Sample, Stats};
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The target's base URL, e.g. http://127.0.0.1:8080 (http only).
+    #[arg(long, short = 'H', value_name = "URL")]
+    pub host: Option<String>,
+
+    /// Number of concurrent users (connections) [default: the scenario's, else 1].
+    #[arg(long, short = 'u')]
+    pub users: Option<u32>,
+
+    /// Users started per second [default: the scenario's, else all in the first second].
+    #[arg(long, short = 'r', value_name = "USERS/S")]
+    pub spawn_rate: Option<f64>,
+
+    /// How long to run: 30s, 5m, 1h30m [default: the scenario's, else 30s].
+    #[arg(long, short = 't', value_name = "DURATION")]
+    pub run_time: Option<String>,
+
+    /// Write Locust-format CSVs with this prefix (PREFIX_stats.csv, ...).
+    #[arg(long, value_name = "PREFIX")]
+    pub csv: Option<PathBuf>,
+
+    /// Also write a history row per endpoint each second.
+    #[arg(long)]
+    pub csv_full_history: bool,
+
+    /// A TOML scenario (tasks, weights, wait time); without one, users GET the host URL back to back.
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+
+    /// Open model: this many requests per second in total, latency measured from the intended send.
+    #[arg(long, value_name = "REQ/S")]
+    pub rate: Option<f64>,
+
+    /// Time allowed for one request, connecting included; longer is a recorded failure.
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub timeout: String,
+
+    /// Seed for task choice, wait times and placeholders (reproducible request sequences).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// No live status line and no summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Everything a run needs, validated.
+pub struct Plan {
+    pub addr: SocketAddr,
+    authority: String,
+    scenario: Scenario,
+    base_path: String,
+    pub users: u32,
+    pub spawn_rate: f64,
+    pub run_time: Duration,
+    pub rate: Option<f64>,
+    pub timeout: Duration,
+    pub csv: Option<PathBuf>,
+    pub full_history: bool,
+    pub seed: u64,
+    pub quiet: bool,
+}
+
+/// What a finished run measured, for the summary and for `demo`.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub requests: u64,
+    pub failures: u64,
+    pub seconds: f64,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub interrupted: bool,
+}
+
+impl RunOutcome {
+    pub fn rps(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.requests as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+impl Plan {
+    pub fn from_args(args: &RunArgs) -> Result<Plan> {
+        let scenario = match &args.scenario {
+            Some(path) => Some(Scenario::load(path)?),
+            None => None,
+        };
+        let host = args
+            .host
+            .clone()
+            .or_else(|| scenario.as_ref().and_then(|s| s.host.clone()))
+            .context("no target: give --host URL (or `host` in the scenario)")?;
+        let (authority, base_path) = split_url(&host)?;
+        let addr = resolve(&authority)?;
+        let load = scenario
+            .as_ref()
+            .map(|s| s.load.clone())
+            .unwrap_or_default();
+        let users = args.users.or(load.users).unwrap_or(1);
+        if users == 0 {
+            bail!("--users must be at least 1");
+        }
+        let spawn_rate = args.spawn_rate.or(load.spawn_rate).unwrap_or(users as f64);
+        if !(spawn_rate > 0.0 && spawn_rate.is_finite()) {
+            bail!("--spawn-rate must be a positive number");
+        }
+        let run_time_text = args
+            .run_time
+            .clone()
+            .or(load.run_time)
+            .unwrap_or_else(|| "30s".to_string());
+        let run_time = parse_duration(&run_time_text).context("--run-time")?;
+        if run_time.is_zero() {
+            bail!("--run-time must be longer than zero");
+        }
+        let timeout = parse_duration(&args.timeout).context("--timeout")?;
+        if timeout.is_zero() {
+            bail!("--timeout must be longer than zero");
+        }
+        if let Some(rate) = args.rate {
+            if !(rate > 0.0 && rate.is_finite()) {
+                bail!("--rate must be a positive number of requests per second");
+            }
+        }
+        let scenario = scenario.unwrap_or_else(|| {
+            Scenario::default_get(if base_path.is_empty() {
+                "/"
+            } else {
+                &base_path
+            })
+        });
+        // A default GET already carries the base path; scenario paths are relative to it.
+        let base_path = if args.scenario.is_some() {
+            base_path
+        } else {
+            String::new()
+        };
+        Ok(Plan {
+            addr,
+            authority,
+            scenario,
+            base_path,
+            users,
+            spawn_rate,
+            run_time,
+            rate: args.rate,
+            timeout,
+            csv: args.csv.clone(),
+            full_history: args.csv_full_history,
+            seed: args.seed,
+            quiet: args.quiet,
+        })
+    }
+}
+
+/// `http://host:port/base` -> ("host:port", "/base"); other schemes are refused.
+fn split_url(url: &str) -> Result<(String, String)> {
+    let rest = match url.split_once("://") {
+        Some(("http", rest)) => rest,
+        Some(("https", _)) => bail!(
+            "{url}: https is not supported yet: the built-in generator speaks plain HTTP (run Locust for TLS targets)"
+        ),
+        Some((scheme, _)) => bail!("{url}: unsupported scheme '{scheme}': only http:// targets can be loaded"),
+        None => bail!("{url}: not a URL: expected http://host[:port][/path]"),
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+        None => (rest, ""),
+    };
+    if authority.is_empty() {
+        bail!("{url}: no host");
+    }
+    let authority = if authority.contains(':') && !authority.ends_with(']') {
+        authority.to_string()
+    } else {
+        format!("{authority}:80")
+    };
+    Ok((authority, path.to_string()))
+}
+
+fn resolve(authority: &str) -> Result<SocketAddr> {
+    authority
+        .to_socket_addrs()
+        .with_context(|| format!("{authority}: cannot resolve the host"))?
+        .next()
+        .with_context(|| format!("{authority}: the host has no address"))
+}
+
+/// `loadgate run`.
+pub fn run(args: &RunArgs) -> Result<()> {
+    let plan = Plan::from_args(args)?;
+    let outcome = run_plan(&plan)?;
+    if !plan.quiet {
+        print_summary(&plan, &outcome);
+    }
+    Ok(())
+}
+
+fn print_summary(plan: &Plan, o: &RunOutcome) {
+    let ms = |v: Option<f64>| v.map_or("N/A".to_string(), |v| format!("{v:.1} ms"));
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{} requests in {:.1} s ({:.1} req/s), {} failures ({:.2}%); p50 {}, p95 {}, p99 {}{}",
+        o.requests,
+        o.seconds,
+        o.rps(),
+        o.failures,
+        crate::model::ratio(o.failures, o.requests) * 100.0,
+        ms(o.p50_ms),
+        ms(o.p95_ms),
+        ms(o.p99_ms),
+        if o.interrupted { " (interrupted)" } else { "" }
+    );
+    if let Some(prefix) = &plan.csv {
+        let _ = writeln!(
+            out,
+            "wrote {}_stats.csv, _stats_history.csv, _failures.csv, _exceptions.csv",
+            prefix.display()
+        );
+    }
+}
+
+/// Runs the plan on a multi-threaded runtime and writes the CSVs; blocks until done.
+pub fn run_plan(plan: &Plan) -> Result<RunOutcome> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(drive(plan))
+}
+
+/// The shared, read-only part of every user.
+struct Shared {
+    scenario: Scenario,
+    entry_of_task: Vec<usize>,
+    authority: String,
+    base_path: String,
+    addr: SocketAddr,
+    timeout: Duration,
+    /// Unix time (seconds) at `origin`.
+    unix_origin: f64,
+    origin: Instant,
+}
+
+impl Shared {
+    fn unix_second(&self, at: Instant) -> i64 {
+        (self.unix_origin + at.duration_since(self.origin).as_secs_f64()).floor() as i64
+    }
+
+    fn request(&self, task: &Task, rng: &mut fastrand::Rng) -> Request<Full<Bytes>> {
+        let path = format!("{}{}", self.base_path, task.render_path(rng));
+        let mut builder = Request::builder()
+            .method(task.method.clone())
+            .uri(path)
+            .header(hyper::header::HOST, &self.authority)
+            .header(
+                hyper::header::USER_AGENT,
+                concat!("loadgate/", env!("CARGO_PKG_VERSION")),
+            );
+        for (name, value) in &task.headers {
+            builder = builder.header(name, value);
+        }
+        builder
+            .body(Full::new(task.body.clone()))
+            .expect("method, path and headers were validated when the scenario was read")
+    }
+
+    /// Sends one request of `task` and records it, timed from `intended` (the open model's
+    /// schedule) or from the send itself.
+    async fn exchange(
+        &self,
+        conn: &mut Connection,
+        task_index: usize,
+        rng: &mut fastrand::Rng,
+        recorder: &Recorder,
+        intended: Option<Instant>,
+    ) {
+        let task = &self.scenario.tasks[task_index];
+        let request = self.request(task, rng);
+        let started = intended.unwrap_or_else(Instant::now);
+        let outcome = conn.send(request, self.timeout).await;
+        let done = Instant::now();
+        let (bytes, failure) = match outcome {
+            Outcome::Response { status, bytes } => {
+                let failure = (!task.expect.accepts(status.as_u16()))
+                    .then(|| client::status_failure(status, &task.name));
+                (bytes, failure)
+            }
+            Outcome::Error(message) => (0, Some(message)),
+        };
+        let sample = Sample {
+            entry: self.entry_of_task[task_index],
+            second: self.unix_second(done),
+            micros: done.duration_since(started).as_micros() as u64,
+            bytes,
+            failure,
+        };
+        recorder
+            .lock()
+            .expect("the collector never panics while holding a buffer")
+            .push(sample);
+    }
+}
+
+fn entries_of(scenario: &Scenario) -> (Vec<Entry>, Vec<usize>) {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut of_task = Vec::new();
+    for task in &scenario.tasks {
+        let method = task.method.as_str();
+        let index = match entries
+            .iter()
+            .position(|e| e.method == method && e.name == task.name)
+        {
+            Some(i) => i,
+            None => {
+                entries.push(Entry::new(method, &task.name));
+                entries.len() - 1
+            }
+        };
+        of_task.push(index);
+    }
+    (entries, of_task)
+}
+
+async fn closed_user(
+    shared: Arc<Shared>,
+    recorder: Recorder,
+    seed: u64,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut conn = Connection::new(shared.addr);
+    loop {
+        let task = shared.scenario.pick(&mut rng);
+        tokio::select! {
+            _ = shared.exchange(&mut conn, task, &mut rng, &recorder, None) => {}
+            _ = stop.changed() => return,
+        }
+        if let Some(wait) = shared.scenario.wait.next(&mut rng) {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => return,
+            }
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+/// The open model's fixed schedule for connection `k` of `n`: it sends at t0 + (k + j·n)/rate.
+#[derive(Clone, Copy)]
+struct Schedule {
+    k: u32,
+    n: u32,
+    rate: f64,
+    t0: tokio::time::Instant,
+    end: tokio::time::Instant,
+}
+
+async fn open_worker(
+    shared: Arc<Shared>,
+    recorder: Recorder,
+    seed: u64,
+    schedule: Schedule,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut conn = Connection::new(shared.addr);
+    for j in 0u64.. {
+        let slot = f64::from(schedule.k) + j as f64 * f64::from(schedule.n);
+        let intended = schedule.t0 + Duration::from_secs_f64(slot / schedule.rate);
+        if intended >= schedule.end {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(intended) => {}
+            _ = stop.changed() => return,
+        }
+        let task = shared.scenario.pick(&mut rng);
+        tokio::select! {
+            _ = shared.exchange(&mut conn, task, &mut rng, &recorder, Some(intended.into_std())) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn drive(plan: &Plan) -> Result<RunOutcome> {
+    let (entries, entry_of_task) = entries_of(&plan.scenario);
+    let origin = Instant::now();
+    let unix_origin = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64();
+    let shared = Arc::new(Shared {
+        scenario: plan.scenario.clone(),
+        entry_of_task,
+        authority: plan.authority.clone(),
+        base_path: plan.base_path.clone(),
+        addr: plan.addr,
+        timeout: plan.timeout,
+        unix_origin,
+        origin,
+    });
+    let mut stats = Stats::new(entries);
+    let mut history = match &plan.csv {
+        Some(prefix) => Some(csv_writer::HistoryWriter::create(
+            prefix,
+            plan.full_history,
+        )?),
+        None => None,
+    };
+    let start_second = unix_origin.floor() as i64;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let spawned = Arc::new(AtomicU64::new(0));
+    let recorders: Arc<Mutex<Vec<Recorder>>> = Arc::new(Mutex::new(Vec::new()));
+    let t0 = tokio::time::Instant::from_std(origin);
+    let end = t0 + plan.run_time;
+
+    // Spawning runs beside the collector so a slow ramp never delays the per-second rows.
+    let spawner = {
+        let (shared, spawned, recorders, stop) = (
+            shared.clone(),
+            spawned.clone(),
+            recorders.clone(),
+            stop_rx.clone(),
+        );
+        let (users, spawn_rate, rate, seed) = (plan.users, plan.spawn_rate, plan.rate, plan.seed);
+        tokio::spawn(async move {
+            let mut handles = Vec::new();
+            for k in 0..users {
+                let recorder: Recorder = Arc::new(Mutex::new(Vec::with_capacity(1024)));
+                recorders
+                    .lock()
+                    .expect("not poisoned")
+                    .push(recorder.clone());
+                let seed = seed.wrapping_mul(1_000_003).wrapping_add(u64::from(k));
+                let handle = match rate {
+                    Some(rate) => {
+                        let schedule = Schedule {
+                            k,
+                            n: users,
+                            rate,
+                            t0,
+                            end,
+                        };
+                        tokio::spawn(open_worker(
+                            shared.clone(),
+                            recorder,
+                            seed,
+                            schedule,
+                            stop.clone(),
+                        ))
+                    }
+                    None => {
+                        let due = t0 + Duration::from_secs_f64(f64::from(k) / spawn_rate);
+                        if due >= end {
+                            break;
+                        }
+                        tokio::time::sleep_until(due).await;
+                        if *stop.borrow() {
+                            break;
+                        }
+                        tokio::spawn(closed_user(shared.clone(), recorder, seed, stop.clone()))
+                    }
+                };
+                spawned.fetch_add(1, Ordering::Relaxed);
+                handles.push(handle);
+            }
+            handles
+        })
+    };
+
+    let status = !plan.quiet && std::io::stderr().is_terminal();
+    let mut interrupted = false;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut tick = 1u64;
+    loop {
+        let next = (t0 + Duration::from_secs(tick)).min(end);
+        tokio::select! {
+            _ = tokio::time::sleep_until(next) => {}
+            _ = &mut ctrl_c => { interrupted = true; }
+        }
+        let snapshot: Vec<Recorder> = recorders.lock().expect("not poisoned").clone();
+        stats.collect(&snapshot);
+        let now_second = shared.unix_second(Instant::now());
+        let users = spawned.load(Ordering::Relaxed);
+        if let Some(h) = history.as_mut() {
+            h.append(&stats, now_second, users, start_second)?;
+        }
+        if status {
+            print_status(
+                &stats,
+                origin.elapsed(),
+                users,
+                plan.users,
+                now_second,
+                start_second,
+            );
+        }
+        if interrupted || tokio::time::Instant::now() >= end {
+            break;
+        }
+        tick += 1;
+    }
+    let seconds = origin.elapsed().as_secs_f64();
+    let _ = stop_tx.send(true);
+    let handles = spawner.await.unwrap_or_default();
+    for handle in handles {
+        // Users stop at once; give in-flight requests no more than a moment.
+        if tokio::time::timeout(Duration::from_millis(200), handle)
+            .await
+            .is_err()
+        {
+            // dropped: the task is detached and ends with the runtime
+        }
+    }
+    let snapshot: Vec<Recorder> = recorders.lock().expect("not poisoned").clone();
+    stats.collect(&snapshot);
+    let end_unix = unix_origin + seconds;
+    if status {
+        eprint!("\r\x1b[2K");
+    }
+    if let Some(prefix) = &plan.csv {
+        csv_writer::write_stats(prefix, &stats, unix_origin, end_unix)?;
+        csv_writer::write_failures(prefix, &stats)?;
+        csv_writer::write_exceptions(prefix)?;
+        if let Some(h) = history.take() {
+            h.finish()?;
+        }
+    }
+    Ok(RunOutcome {
+        requests: stats.total.requests,
+        failures: stats.total.failures,
+        seconds,
+        p50_ms: stats.total.percentile_ms(0.5),
+        p95_ms: stats.total.percentile_ms(0.95),
+        p99_ms: stats.total.percentile_ms(0.99),
+        interrupted,
+    })
+}
+
+fn print_status(
+    stats: &Stats,
+    elapsed: Duration,
+    users: u64,
+    target_users: u32,
+    now: i64,
+    start: i64,
+) {
+    let (rps, _) = stats.total.current_rates(now, start);
+    let p95 = stats
+        .total
+        .window_percentile_ms(0.95, now)
+        .map_or("-".to_string(), |v| format!("{v:.1} ms"));
+    eprint!(
+        "\r\x1b[2K{:>5.0}s  users {users}/{target_users}  {rps:>8.1} req/s  p95 {p95}  failures {}",
+        elapsed.as_secs_f64(),
+        stats.total.failures
+    );
+    let _ = std::io::stderr().flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_url;
+
+    #[test]
+    fn urls_split_into_authority_and_base_path() {
+        assert_eq!(
+            split_url("http://127.0.0.1:8080").unwrap(),
+            ("127.0.0.1:8080".into(), "".into())
+        );
+        assert_eq!(
+            split_url("http://localhost/api/").unwrap(),
+            ("localhost:80".into(), "/api".into())
+        );
+        assert!(split_url("ftp://x")
+            .unwrap_err()
+            .to_string()
+            .contains("unsupported scheme"));
+        assert!(split_url("https://x")
+            .unwrap_err()
+            .to_string()
+            .contains("https"));
+        assert!(split_url("127.0.0.1:80").is_err());
+    }
+}

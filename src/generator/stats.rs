@@ -1,0 +1,310 @@
+//! What the generator measured. Users push samples into their own buffers (an uncontended lock per
+//! request, never a channel send); once a second the collector drains every buffer into these
+//! per-endpoint statistics. Latencies go into HDR histograms in microseconds, so memory stays
+//! constant however long the run: no per-request vector survives the second it was made in.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use hdrhistogram::Histogram;
+
+/// Seconds of per-second history kept for Locust's "current" figures (rate: seconds t-12..t-2;
+/// percentiles: the last 10 s).
+const RING_SECONDS: usize = 13;
+/// Locust's window for current percentiles.
+pub const WINDOW_SECONDS: usize = 10;
+
+/// One request, as a user recorded it.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub entry: usize,
+    /// Unix time of completion, in whole seconds.
+    pub second: i64,
+    pub micros: u64,
+    pub bytes: u64,
+    pub failure: Option<String>,
+}
+
+/// A user's buffer, drained by the collector.
+pub type Recorder = Arc<Mutex<Vec<Sample>>>;
+
+/// An auto-resizing histogram: it grows to the largest value recorded, so a loopback run's
+/// histograms stay a few kilobytes while a minute-long outlier still fits.
+fn histogram(sigfig: u8) -> Histogram<u64> {
+    Histogram::new(sigfig).expect("2 or 3 significant figures are valid")
+}
+
+fn record(histogram: &mut Histogram<u64>, micros: u64) {
+    // `record` resizes an auto-resizing histogram; `saturating_record` would clamp instead.
+    if histogram.record(micros).is_err() {
+        histogram.saturating_record(micros);
+    }
+}
+
+/// Requests, failures and latencies of one second.
+struct SecondBucket {
+    second: i64,
+    requests: u64,
+    failures: u64,
+    latencies: Histogram<u64>,
+}
+
+/// Everything about one (method, name) entry, or about all of them.
+pub struct Entry {
+    pub method: String,
+    pub name: String,
+    pub requests: u64,
+    pub failures: u64,
+    sum_micros: u128,
+    min_micros: u64,
+    max_micros: u64,
+    bytes: u64,
+    latencies: Histogram<u64>,
+    recent: VecDeque<SecondBucket>,
+    first_second: Option<i64>,
+    last_second: Option<i64>,
+}
+
+impl Entry {
+    pub fn new(method: &str, name: &str) -> Entry {
+        Entry {
+            method: method.to_string(),
+            name: name.to_string(),
+            requests: 0,
+            failures: 0,
+            sum_micros: 0,
+            min_micros: u64::MAX,
+            max_micros: 0,
+            bytes: 0,
+            latencies: histogram(3),
+            recent: VecDeque::with_capacity(RING_SECONDS + 1),
+            first_second: None,
+            last_second: None,
+        }
+    }
+
+    fn record(&mut self, sample: &Sample) {
+        let micros = sample.micros.max(1);
+        self.requests += 1;
+        self.failures += u64::from(sample.failure.is_some());
+        self.sum_micros += u128::from(micros);
+        self.min_micros = self.min_micros.min(micros);
+        self.max_micros = self.max_micros.max(micros);
+        self.bytes += sample.bytes;
+        record(&mut self.latencies, micros);
+        self.first_second = Some(
+            self.first_second
+                .map_or(sample.second, |s| s.min(sample.second)),
+        );
+        self.last_second = Some(
+            self.last_second
+                .map_or(sample.second, |s| s.max(sample.second)),
+        );
+        let bucket = match self.recent.iter_mut().find(|b| b.second == sample.second) {
+            Some(b) => b,
+            None => {
+                self.recent.push_back(SecondBucket {
+                    second: sample.second,
+                    requests: 0,
+                    failures: 0,
+                    latencies: histogram(2),
+                });
+                self.recent.make_contiguous().sort_by_key(|b| b.second);
+                while self.recent.len() > RING_SECONDS {
+                    self.recent.pop_front();
+                }
+                self.recent
+                    .iter_mut()
+                    .find(|b| b.second == sample.second)
+                    .expect("just inserted")
+            }
+        };
+        bucket.requests += 1;
+        bucket.failures += u64::from(sample.failure.is_some());
+        record(&mut bucket.latencies, micros);
+    }
+
+    pub fn avg_ms(&self) -> Option<f64> {
+        (self.requests > 0).then(|| self.sum_micros as f64 / self.requests as f64 / 1000.0)
+    }
+    pub fn min_ms(&self) -> Option<f64> {
+        (self.requests > 0).then(|| self.min_micros as f64 / 1000.0)
+    }
+    pub fn max_ms(&self) -> Option<f64> {
+        (self.requests > 0).then(|| self.max_micros as f64 / 1000.0)
+    }
+    pub fn avg_bytes(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.bytes as f64 / self.requests as f64
+        }
+    }
+
+    /// Whole-run percentile in ms, before Locust's rounding.
+    pub fn percentile_ms(&self, q: f64) -> Option<f64> {
+        (self.requests > 0).then(|| self.latencies.value_at_quantile(q) as f64 / 1000.0)
+    }
+
+    /// Percentile over the last [`WINDOW_SECONDS`] seconds up to `now`, in ms.
+    pub fn window_percentile_ms(&self, q: f64, now: i64) -> Option<f64> {
+        let mut merged = histogram(2);
+        for b in self
+            .recent
+            .iter()
+            .filter(|b| b.second > now - WINDOW_SECONDS as i64 && b.second <= now)
+        {
+            merged.add(&b.latencies).ok()?;
+        }
+        (!merged.is_empty()).then(|| merged.value_at_quantile(q) as f64 / 1000.0)
+    }
+
+    /// Locust's `current_rps`: the mean per-second count over seconds `now-12 .. now-3`.
+    pub fn current_rates(&self, now: i64, start: i64) -> (f64, f64) {
+        let from = (now - 12).max(start);
+        let to = now - 2;
+        if to <= from {
+            return (0.0, 0.0);
+        }
+        let seconds = (to - from) as f64;
+        let (requests, failures) = self
+            .recent
+            .iter()
+            .filter(|b| b.second >= from && b.second < to)
+            .fold((0, 0), |acc, b| (acc.0 + b.requests, acc.1 + b.failures));
+        (requests as f64 / seconds, failures as f64 / seconds)
+    }
+
+    /// Requests (and failures) per second over the run, as Locust's `total_rps`.
+    pub fn total_rates(&self, start: f64, end: f64) -> (f64, f64) {
+        let span = end - start;
+        if self.requests == 0 || span <= 0.0 {
+            return (0.0, 0.0);
+        }
+        (self.requests as f64 / span, self.failures as f64 / span)
+    }
+}
+
+/// A distinct failure of one entry.
+pub struct FailureStat {
+    pub entry: usize,
+    pub message: String,
+    pub occurrences: u64,
+    pub first_second: i64,
+    pub last_second: i64,
+}
+
+/// All statistics of a run.
+pub struct Stats {
+    pub entries: Vec<Entry>,
+    pub total: Entry,
+    pub failures: Vec<FailureStat>,
+    failure_index: HashMap<(usize, String), usize>,
+}
+
+impl Stats {
+    pub fn new(entries: Vec<Entry>) -> Stats {
+        Stats {
+            entries,
+            total: Entry::new("", "Aggregated"),
+            failures: Vec::new(),
+            failure_index: HashMap::new(),
+        }
+    }
+
+    /// Drains every recorder into the statistics.
+    pub fn collect(&mut self, recorders: &[Recorder]) {
+        let mut taken = Vec::new();
+        for recorder in recorders {
+            let mut buffer = recorder
+                .lock()
+                .expect("a user never panics while holding its buffer");
+            std::mem::swap(&mut *buffer, &mut taken);
+            drop(buffer);
+            for sample in taken.drain(..) {
+                self.record(sample);
+            }
+        }
+    }
+
+    fn record(&mut self, sample: Sample) {
+        self.entries[sample.entry].record(&sample);
+        self.total.record(&sample);
+        if let Some(message) = sample.failure {
+            let key = (sample.entry, message);
+            match self.failure_index.get(&key) {
+                Some(&i) => {
+                    let f = &mut self.failures[i];
+                    f.occurrences += 1;
+                    f.first_second = f.first_second.min(sample.second);
+                    f.last_second = f.last_second.max(sample.second);
+                }
+                None => {
+                    self.failure_index.insert(key.clone(), self.failures.len());
+                    self.failures.push(FailureStat {
+                        entry: key.0,
+                        message: key.1,
+                        occurrences: 1,
+                        first_second: sample.second,
+                        last_second: sample.second,
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(entry: usize, second: i64, micros: u64, failure: Option<&str>) -> Sample {
+        Sample {
+            entry,
+            second,
+            micros,
+            bytes: 10,
+            failure: failure.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn entries_and_the_total_agree() {
+        let mut stats = Stats::new(vec![Entry::new("GET", "/a"), Entry::new("GET", "/b")]);
+        let recorder: Recorder = Arc::new(Mutex::new(vec![
+            sample(0, 100, 1_000, None),
+            sample(0, 100, 3_000, Some("boom")),
+            sample(1, 101, 2_000, Some("boom")),
+            sample(0, 101, 2_000, Some("boom")),
+        ]));
+        stats.collect(std::slice::from_ref(&recorder));
+        assert!(recorder.lock().unwrap().is_empty(), "drained");
+        assert_eq!(stats.total.requests, 4);
+        assert_eq!(stats.total.failures, 3);
+        assert_eq!(stats.entries[0].requests, 3);
+        assert_eq!(stats.failures.len(), 2, "grouped by (entry, message)");
+        assert_eq!(stats.failures[0].occurrences, 2);
+        assert_eq!(stats.failures[0].last_second, 101);
+        assert_eq!(stats.entries[0].avg_ms(), Some(2.0));
+        assert_eq!(stats.entries[0].max_ms(), Some(3.0));
+        // Percentiles track values far above the first ones recorded.
+        let big: Recorder = Arc::new(Mutex::new(vec![sample(1, 102, 60_000_000, None)]));
+        stats.collect(&[big]);
+        let p100 = stats.entries[1].percentile_ms(1.0).unwrap();
+        assert!((p100 - 60_000.0).abs() / 60_000.0 < 0.001, "{p100}");
+    }
+
+    #[test]
+    fn current_rate_follows_locusts_window() {
+        let mut stats = Stats::new(vec![Entry::new("GET", "/a")]);
+        let samples: Vec<Sample> = (0..20)
+            .flat_map(|s| (0..5).map(move |_| sample(0, 1000 + s, 500, None)))
+            .collect();
+        stats.collect(&[Arc::new(Mutex::new(samples))]);
+        let (rps, fps) = stats.entries[0].current_rates(1019, 1000);
+        assert_eq!(rps, 5.0);
+        assert_eq!(fps, 0.0);
+        // Less than three seconds in: Locust reports 0.
+        assert_eq!(stats.entries[0].current_rates(1002, 1000).0, 0.0);
+    }
+}

@@ -1,0 +1,301 @@
+//! `loadgate run` and `loadgate demo` against the embedded target on 127.0.0.1. Every run is bounded
+//! (a few seconds, a few users) and the target stops by itself.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{fixture, loadgate, stderr};
+
+/// The embedded target as a child process, killed on drop.
+struct Target {
+    child: Child,
+    url: String,
+}
+
+impl Target {
+    fn start() -> Target {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+            .args(["target", "--run-time", "60s"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the target starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Target {
+            child,
+            url: line.trim().to_string(),
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["run", "--quiet"];
+    all.extend_from_slice(args);
+    loadgate(&all)
+}
+
+fn first_line(path: &Path) -> String {
+    let text = std::fs::read(path).unwrap();
+    let end = text
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .expect("CRLF line endings, as Python's csv");
+    String::from_utf8(text[..end].to_vec()).unwrap()
+}
+
+fn stats_rows(prefix: &Path) -> Vec<csv::StringRecord> {
+    let mut reader = csv::Reader::from_path(format!("{}_stats.csv", prefix.display())).unwrap();
+    reader.records().map(|r| r.unwrap()).collect()
+}
+
+#[test]
+fn the_csvs_have_locusts_exact_headers_and_check_reads_them() {
+    let target = Target::start();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("gen");
+    let started = Instant::now();
+    let output = run(&[
+        "--host",
+        &target.url,
+        "-f",
+        fixture("../scenarios/demo.toml").to_str().unwrap(),
+        "-u",
+        "5",
+        "-t",
+        "3s",
+        "--csv",
+        prefix.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "stops on time: {:?}",
+        started.elapsed()
+    );
+    for kind in ["stats", "stats_history", "failures", "exceptions"] {
+        let ours = first_line(&dir.path().join(format!("gen_{kind}.csv")));
+        let locusts = first_line(&fixture(&format!("locust2/basic_{kind}.csv")));
+        assert_eq!(ours, locusts, "{kind} header");
+    }
+    let rows = stats_rows(&prefix);
+    let aggregated = rows.last().unwrap();
+    assert_eq!((&aggregated[0], &aggregated[1]), ("", "Aggregated"));
+    let sum: u64 = rows[..rows.len() - 1]
+        .iter()
+        .map(|r| r[2].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(sum, aggregated[2].parse::<u64>().unwrap());
+    let names: Vec<&str> = rows.iter().map(|r| r.get(1).unwrap()).collect();
+    let mut sorted = names[..names.len() - 1].to_vec();
+    sorted.sort();
+    assert_eq!(
+        &names[..names.len() - 1],
+        &sorted[..],
+        "rows sorted by name, as Locust"
+    );
+
+    // Failures of /error are all in failures.csv, with Locust's message.
+    let error_row = rows.iter().find(|r| &r[1] == "/error").unwrap();
+    let mut failures = csv::Reader::from_path(dir.path().join("gen_failures.csv")).unwrap();
+    let error_failures: u64 = failures
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[1] == "/error")
+        .map(|r| {
+            assert_eq!(
+                &r[2],
+                "HTTPError('500 Server Error: Internal Server Error for url: /error')"
+            );
+            r[3].parse::<u64>().unwrap()
+        })
+        .sum();
+    assert!(error_failures > 0);
+    assert_eq!(error_failures, error_row[3].parse::<u64>().unwrap());
+
+    let output = loadgate(&["check", prefix.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the demo scenario's /error fails the gate"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["run"]["format"], "locust");
+    assert_eq!(
+        report["aggregated"]["requests"].as_u64().unwrap(),
+        aggregated[2].parse::<u64>().unwrap()
+    );
+    assert!(
+        report["aggregated"]["p50"].as_f64().unwrap() >= 1.0,
+        "latencies are in ms, not 0"
+    );
+}
+
+#[test]
+fn history_has_a_row_per_second_with_growing_totals() {
+    let target = Target::start();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("h");
+    let output = run(&[
+        "--host",
+        &format!("{}/fast", target.url),
+        "-u",
+        "2",
+        "-t",
+        "3s",
+        "--csv",
+        prefix.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut reader = csv::Reader::from_path(dir.path().join("h_stats_history.csv")).unwrap();
+    let rows: Vec<_> = reader.records().map(|r| r.unwrap()).collect();
+    assert!((2..=4).contains(&rows.len()), "{} rows for 3 s", rows.len());
+    let totals: Vec<u64> = rows.iter().map(|r| r[17].parse().unwrap()).collect();
+    assert!(totals.windows(2).all(|w| w[0] <= w[1]), "{totals:?}");
+    assert!(rows.iter().all(|r| &r[3] == "Aggregated" && &r[1] == "2"));
+    assert!(!dir.path().read_dir().unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".tmp")));
+}
+
+#[test]
+fn the_open_model_holds_its_rate() {
+    let target = Target::start();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("open");
+    let output = run(&[
+        "--host",
+        &format!("{}/fast", target.url),
+        "-u",
+        "10",
+        "--rate",
+        "200",
+        "-t",
+        "2s",
+        "--csv",
+        prefix.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = stats_rows(&prefix);
+    let requests: u64 = rows.last().unwrap()[2].parse().unwrap();
+    assert!(
+        (320..=480).contains(&requests),
+        "{requests} requests at 200/s for 2 s"
+    );
+}
+
+#[test]
+fn a_refused_connection_is_a_recorded_failure() {
+    // Bind, note the port, and close it again: nothing listens there now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("refused");
+    let output = run(&[
+        "--host",
+        &format!("http://127.0.0.1:{port}"),
+        "-u",
+        "1",
+        "-t",
+        "1s",
+        "--csv",
+        prefix.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = stats_rows(&prefix);
+    let total = rows.last().unwrap();
+    assert!(total[2].parse::<u64>().unwrap() > 0);
+    assert_eq!(total[2], total[3], "every request failed");
+    let failures = std::fs::read_to_string(dir.path().join("refused_failures.csv")).unwrap();
+    assert!(
+        failures.contains("ConnectionRefusedError(111, 'Connection refused')"),
+        "{failures}"
+    );
+}
+
+#[test]
+fn bad_scenarios_and_schemes_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("typo.toml");
+    std::fs::write(&scenario, "[[task]]\npath = \"/\"\nwieght = 3\n").unwrap();
+    let output = run(&[
+        "--host",
+        "http://127.0.0.1:9",
+        "-f",
+        scenario.to_str().unwrap(),
+        "-t",
+        "1s",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("typo.toml") && stderr(&output).contains("wieght"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(&["--host", "ftp://127.0.0.1", "-t", "1s"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("unsupported scheme 'ftp'"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run(&["--host", "https://127.0.0.1", "-t", "1s"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("https is not supported"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_demo_writes_the_whole_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let output = loadgate(&[
+        "demo",
+        "--out",
+        out.to_str().unwrap(),
+        "-t",
+        "3s",
+        "-u",
+        "5",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for file in [
+        "demo_stats.csv",
+        "demo_stats_history.csv",
+        "demo_failures.csv",
+        "demo_exceptions.csv",
+        "report.json",
+        "summary.md",
+        "junit.xml",
+        "demo-scenario.toml",
+        "charts/endpoints.png",
+        "charts/throughput.png",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["verdict"], "fail");
+    assert!(report["aggregated"]["requests"].as_u64().unwrap() > 50);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Verdict: FAIL"));
+}
