@@ -319,4 +319,14 @@ mod tests {
             assert!(validate_name(good).is_ok(), "{good}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_give_a_baseline_or_an_error(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1024)) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("b.json");
+            std::fs::write(&path, &bytes).unwrap();
+            let _ = super::read_baseline(&path);
+        }
+    }
 }

@@ -736,4 +736,29 @@ skip = true
         );
         assert!(p.endpoint_limits("GET", "/health").is_none());
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_text_gives_a_profile_or_an_error(text in "\\PC{0,300}") {
+                let _ = Profile::parse(&text, "p.toml");
+            }
+
+            #[test]
+            fn grades_never_improve_as_latency_grows(
+                mut bounds in prop::collection::vec(0.0f64..10_000.0, 4),
+                a in 0.0f64..20_000.0,
+                b in 0.0f64..20_000.0,
+            ) {
+                bounds.sort_by(f64::total_cmp);
+                let bands = Bands { excellent: Some(bounds[0]), good: Some(bounds[1]), acceptable: Some(bounds[2]), poor: Some(bounds[3]) };
+                let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+                prop_assert!(bands.grade(lo, false) <= bands.grade(hi, false));
+                prop_assert!(bands.grade(hi, true) <= bands.grade(lo, true));
+            }
+        }
+    }
 }

@@ -102,3 +102,34 @@ fn usage_errors_are_exit_2() {
     );
     assert_eq!(loadgate(&["frobnicate"]).status.code(), Some(2));
 }
+
+#[test]
+fn columns_are_found_by_name_not_position() {
+    let read = |run: &str| {
+        let output = loadgate(&["check", fixture(run).to_str().unwrap(), "--format", "json"]);
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let (original, swapped) = (
+        read("locust2/basic_stats.csv"),
+        read("derived/swapped/basic_stats.csv"),
+    );
+    assert_eq!(original["endpoints"], swapped["endpoints"]);
+    assert_eq!(original["aggregated"], swapped["aggregated"]);
+}
+
+#[test]
+fn a_pathological_cell_is_refused_in_bounded_memory() {
+    // A 1 MiB endpoint name: refused at the cell, not carried into the report.
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(fixture("locust2/basic_stats.csv")).unwrap();
+    let huge = original.replacen("GET,/error,", &format!("GET,/{},", "x".repeat(1 << 20)), 1);
+    std::fs::write(dir.path().join("huge_stats.csv"), huge).unwrap();
+    let output = loadgate(&["check", dir.path().join("huge").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output)
+            .contains("huge_stats.csv:2:2: column 'Name': cell is longer than 65536 bytes"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -114,6 +114,9 @@ fn io_message(e: &std::io::Error) -> String {
         }
         BrokenPipe => "BrokenPipeError(32, 'Broken pipe')".to_string(),
         TimedOut => "ConnectTimeout('connection timed out')".to_string(),
+        UnexpectedEof => {
+            "IncompleteRead('the connection closed before the whole body arrived')".to_string()
+        }
         _ => format!("ConnectionError('{}')", e.to_string().replace('\'', "")),
     }
 }

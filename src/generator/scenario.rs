@@ -363,37 +363,39 @@ fn expand_env(text: &str) -> Result<String> {
     Ok(out)
 }
 
-/// `30s`, `5m`, `1h30m`, `90` (seconds).
+/// `30s`, `5m`, `1h30m`, `250ms`, `90` (seconds).
 pub fn parse_duration(text: &str) -> Result<Duration> {
     let text = text.trim();
+    let invalid = || anyhow!("'{text}' is not a duration (use 250ms, 30s, 5m, 1h30m)");
     if let Ok(seconds) = text.parse::<f64>() {
         if seconds.is_finite() && seconds >= 0.0 {
             return Ok(Duration::from_secs_f64(seconds));
         }
     }
     let mut total = 0.0;
-    let mut number = String::new();
-    let mut any = false;
-    for c in text.chars() {
-        if c.is_ascii_digit() || c == '.' {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            'h' => 3600.0,
-            'm' => 60.0,
-            's' => 1.0,
-            _ => bail!("'{text}' is not a duration (use 30s, 5m, 1h30m)"),
-        };
-        let value: f64 = number
-            .parse()
-            .map_err(|_| anyhow!("'{text}' is not a duration (use 30s, 5m, 1h30m)"))?;
-        total += value * unit;
-        number.clear();
-        any = true;
+    let mut rest = text;
+    if rest.is_empty() {
+        return Err(invalid());
     }
-    if !number.is_empty() || !any {
-        bail!("'{text}' is not a duration (use 30s, 5m, 1h30m)");
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(invalid)?;
+        let value: f64 = rest[..digits].parse().map_err(|_| invalid())?;
+        rest = &rest[digits..];
+        let (unit, len) = if rest.starts_with("ms") {
+            (0.001, 2)
+        } else if rest.starts_with('h') {
+            (3600.0, 1)
+        } else if rest.starts_with('m') {
+            (60.0, 1)
+        } else if rest.starts_with('s') {
+            (1.0, 1)
+        } else {
+            return Err(invalid());
+        };
+        total += value * unit;
+        rest = &rest[len..];
     }
     Ok(Duration::from_secs_f64(total))
 }
@@ -408,6 +410,10 @@ mod tests {
         assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("m").is_err());
         assert!(parse_duration("5 minutes").is_err());
         assert!(parse_duration("").is_err());
     }

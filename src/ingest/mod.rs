@@ -3,6 +3,8 @@
 mod discover;
 pub mod error;
 pub mod locust;
+#[cfg(test)]
+mod properties;
 mod table;
 
 use std::path::Path;

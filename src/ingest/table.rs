@@ -29,7 +29,7 @@ impl Table {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(Box::new(buffered) as Box<dyn Read>);
+            .from_reader(Box::new(CrlfToLf::new(buffered)) as Box<dyn Read>);
         let mut table = Table {
             path: path.to_path_buf(),
             reader,
@@ -125,6 +125,69 @@ impl Table {
         self.reader
             .read_record(record)
             .map_err(|e| csv_error(&self.path, e))
+    }
+}
+
+/// Turns `\r\n` into `\n` while reading. The csv crate counts a CRLF record's line one short (it
+/// sees the `\n` only when the next record starts), and Locust writes CRLF: without this, every
+/// error in a real Locust file would name the line above the bad one.
+struct CrlfToLf<R> {
+    inner: R,
+    /// Converted bytes not yet handed out, from `pos`.
+    out: Vec<u8>,
+    pos: usize,
+    /// A `\r` that ended the previous chunk, not yet known to precede a `\n`.
+    pending_cr: bool,
+}
+
+impl<R: Read> CrlfToLf<R> {
+    fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            out: Vec::with_capacity(1 << 16),
+            pos: 0,
+            pending_cr: false,
+        }
+    }
+
+    /// Reads the next chunk and converts it; `false` at the end of input.
+    fn refill(&mut self) -> std::io::Result<bool> {
+        let mut chunk = [0u8; 1 << 16];
+        self.out.clear();
+        self.pos = 0;
+        let n = self.inner.read(&mut chunk)?;
+        if n == 0 {
+            if std::mem::take(&mut self.pending_cr) {
+                self.out.push(b'\r');
+                return Ok(true);
+            }
+            return Ok(false);
+        }
+        for &byte in &chunk[..n] {
+            if std::mem::take(&mut self.pending_cr) && byte != b'\n' {
+                self.out.push(b'\r');
+            }
+            if byte == b'\r' {
+                self.pending_cr = true;
+            } else {
+                self.out.push(byte);
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos >= self.out.len() {
+            if !self.refill()? {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 
@@ -274,7 +337,35 @@ fn shorten(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::canonical;
+    use super::{canonical, CrlfToLf};
+    use std::io::Read;
+
+    /// A reader that hands out one byte at a time, to split every CRLF across reads.
+    struct Trickle<'a>(&'a [u8]);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() || buf.is_empty() {
+                return Ok(0);
+            }
+            buf[0] = self.0[0];
+            self.0 = &self.0[1..];
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn crlf_becomes_lf_across_read_boundaries() {
+        let input = b"a,b\r\n1,2\r\n\"x\ry\"\r\nend\r";
+        for chunked in [false, true] {
+            let mut out = Vec::new();
+            if chunked {
+                CrlfToLf::new(Trickle(input)).read_to_end(&mut out).unwrap();
+            } else {
+                CrlfToLf::new(&input[..]).read_to_end(&mut out).unwrap();
+            }
+            assert_eq!(out, b"a,b\n1,2\n\"x\ry\"\nend\r");
+        }
+    }
 
     #[test]
     fn canonical_folds_case_hash_and_spaces() {
