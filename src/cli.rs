@@ -27,6 +27,8 @@ pub enum Command {
     /// Save, list, show or delete stored baselines.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Tabulate every run under a directory (a nightly archive) and flag the runs that broke the trend.
+    History(crate::commands::history::HistoryArgs),
     /// List the built-in profiles, or print one.
     Profiles(ProfilesArgs),
     /// Generate load (Locust's flags) and write Locust-format CSVs.

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Check(args) => Ok(gate_exit(commands::check::run(args)?)),
+        Command::History(args) => Ok(gate_exit(commands::history::run(args)?)),
         Command::Compare(args) => Ok(gate_exit(commands::compare::run(args)?)),
         Command::Baseline(command) => {
             commands::baseline::run(command)?;

@@ -3,6 +3,7 @@
 pub mod capacity;
 pub mod findings;
 pub mod grade;
+pub mod nightly;
 pub mod regression;
 pub mod series;
 pub mod stats;

@@ -4,6 +4,7 @@ pub mod baseline;
 pub mod check;
 pub mod compare;
 pub mod demo;
+pub mod history;
 pub mod profiles;
 
 use std::io::{IsTerminal, Write};

@@ -309,3 +309,14 @@ pub fn read_history(path: &Path) -> Result<History, InputError> {
     series.sort_by_key(|s| !s.aggregated);
     Ok(History { series })
 }
+
+/// The first timestamp of a `_stats_history.csv`, read from its first data row only: cheap even for
+/// a day of full history.
+pub fn first_timestamp(path: &Path) -> Result<Option<i64>, InputError> {
+    let mut table = Table::open(path)?;
+    let timestamp = table.require("Timestamp", &["timestamp"])?;
+    match table.next_row()? {
+        Some(row) => Ok(Some(row.timestamp(timestamp)?)),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,107 @@
+//! `loadgate history`: a directory of real runs, ordered by their own timestamps.
+
+mod common;
+
+use std::path::Path;
+
+use common::{fixture, loadgate, stderr};
+use serde_json::Value;
+
+fn copy_run(from: &str, to: &Path) {
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    for kind in ["stats", "stats_history", "failures", "exceptions"] {
+        let src = fixture(&format!("{from}_{kind}.csv"));
+        std::fs::copy(src, format!("{}_{kind}.csv", to.display())).unwrap();
+    }
+}
+
+fn history(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["history", dir.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    let output = loadgate(&args);
+    let json = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&output)));
+    (output.status.code().unwrap(), json)
+}
+
+#[test]
+fn runs_are_ordered_by_their_own_timestamps_not_their_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    // Path order is the reverse of the order the runs were made in.
+    let made_in_order = [
+        "compare/same-1",
+        "compare/same-2",
+        "compare/same-3",
+        "compare/slow-1.4x",
+        "compare/slow-2x",
+    ];
+    for (i, run) in made_in_order.iter().enumerate() {
+        copy_run(run, &dir.path().join(format!("night-{}/run", 9 - i)));
+    }
+    let (code, report) = history(dir.path(), &[]);
+    let runs = report["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 5);
+    let stamps: Vec<i64> = runs
+        .iter()
+        .map(|r| r["started_at"].as_i64().unwrap())
+        .collect();
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "{stamps:?}");
+    assert!(runs[0]["source"].as_str().unwrap().contains("night-9"));
+    assert!(runs[4]["source"].as_str().unwrap().contains("night-5"));
+    // The slower builds broke the trend; the newest one did, so the nightly gate fails.
+    let broken: std::collections::BTreeSet<u64> = report["breaks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["run"].as_u64().unwrap())
+        .collect();
+    assert_eq!(broken.into_iter().collect::<Vec<_>>(), vec![3, 4]);
+    assert_eq!(report["verdict"], "fail");
+    assert_eq!(code, 1);
+    let b = &report["breaks"].as_array().unwrap()[0];
+    for field in [
+        "run",
+        "source",
+        "metric",
+        "value",
+        "expected",
+        "change_pct",
+        "reason",
+    ] {
+        assert!(b.get(field).is_some(), "{field}");
+    }
+}
+
+#[test]
+fn a_steady_archive_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    for run in ["same-1", "same-2", "same-3"] {
+        copy_run(&format!("compare/{run}"), &dir.path().join(run));
+    }
+    let (code, report) = history(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert!(report["breaks"].as_array().unwrap().is_empty());
+    assert_eq!(report["runs"][0]["peak_users"], 10);
+}
+
+#[test]
+fn the_history_chart_is_drawn() {
+    let charts = tempfile::tempdir().unwrap();
+    let (_, _) = history(
+        &fixture("compare"),
+        &["--charts", charts.path().to_str().unwrap()],
+    );
+    let image = image::open(charts.path().join("history.png"))
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(image.dimensions(), (1280, 720));
+    assert!(image.pixels().filter(|p| p.0 != [255, 255, 255]).count() > 20_000);
+}
+
+#[test]
+fn an_empty_directory_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = loadgate(&["history", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no *_stats.csv"));
+}
