@@ -130,7 +130,7 @@ fn intervals(series: &Series, aggregate: &Series, windowed_percentiles: bool) ->
         rps: derived.iter().map(|i| i.rps).collect(),
         avg: derived.iter().filter_map(|i| i.avg_ms).collect(),
         p95: if windowed_percentiles {
-            points.iter().filter_map(|p| p.percentiles.p95()).collect()
+            points.iter().filter_map(|p| p.p95()).collect()
         } else {
             Vec::new()
         },

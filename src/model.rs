@@ -122,23 +122,33 @@ pub struct ExceptionRecord {
     pub nodes: String,
 }
 
-/// One interval of `_stats_history.csv` for one scope.
-#[derive(Debug, Clone, PartialEq)]
+/// One row of `_stats_history.csv` for one scope: only the columns analysis reads, compactly, since
+/// a day of full history is millions of rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HistoryPoint {
     /// Unix time in seconds.
     pub timestamp: i64,
     pub users: u64,
-    /// Current (sliding-window) requests per second.
-    pub rps: f64,
-    pub failures_per_s: f64,
-    /// Current-window percentiles with full history, cumulative otherwise (Locust's choice).
-    pub percentiles: Percentiles,
+    /// The row's percentiles in ms: the current 10 s window with `--csv-full-history`, cumulative
+    /// otherwise (Locust's choice).
+    pub p50_ms: Option<f32>,
+    pub p95_ms: Option<f32>,
+    pub p99_ms: Option<f32>,
     pub total_requests: u64,
     pub total_failures: u64,
-    pub total_median_ms: Option<f64>,
     pub total_avg_ms: Option<f64>,
-    pub total_min_ms: Option<f64>,
-    pub total_max_ms: Option<f64>,
+}
+
+impl HistoryPoint {
+    pub fn p50(&self) -> Option<f64> {
+        self.p50_ms.map(f64::from)
+    }
+    pub fn p95(&self) -> Option<f64> {
+        self.p95_ms.map(f64::from)
+    }
+    pub fn p99(&self) -> Option<f64> {
+        self.p99_ms.map(f64::from)
+    }
 }
 
 /// The time series of one scope (an endpoint, or the aggregate), in timestamp order.

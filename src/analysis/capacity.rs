@@ -152,14 +152,14 @@ fn steps(points: &[HistoryPoint], full: bool) -> Vec<Step> {
             .filter_map(|i| i.avg_ms.map(|a| a * i.requests as f64))
             .sum();
         let timestamps: Vec<i64> = ints.iter().map(|i| i.timestamp).collect();
-        let window = |index: usize| -> Option<f64> {
+        let window = |pick: fn(&HistoryPoint) -> Option<f64>| -> Option<f64> {
             if !full {
                 return None;
             }
             let values: Vec<f64> = points
                 .iter()
                 .filter(|p| timestamps.contains(&p.timestamp))
-                .filter_map(|p| p.percentiles.0[index])
+                .filter_map(pick)
                 .collect();
             (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
         };
@@ -172,8 +172,8 @@ fn steps(points: &[HistoryPoint], full: bool) -> Vec<Step> {
                 0.0
             },
             avg: Some(weighted / requests as f64),
-            p50: window(0),
-            p95: window(5),
+            p50: window(HistoryPoint::p50),
+            p95: window(HistoryPoint::p95),
             error_rate: failures as f64 / requests as f64,
         });
     }

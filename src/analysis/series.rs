@@ -58,21 +58,17 @@ pub fn intervals(points: &[&HistoryPoint]) -> Vec<Interval> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Percentiles;
 
     fn point(timestamp: i64, total: u64, failures: u64, avg: f64) -> HistoryPoint {
         HistoryPoint {
             timestamp,
             users: 5,
-            rps: 0.0,
-            failures_per_s: 0.0,
-            percentiles: Percentiles::default(),
+            p50_ms: None,
+            p95_ms: None,
+            p99_ms: None,
             total_requests: total,
             total_failures: failures,
-            total_median_ms: None,
             total_avg_ms: Some(avg),
-            total_min_ms: None,
-            total_max_ms: None,
         }
     }
 

@@ -247,51 +247,82 @@ pub fn read_exceptions(path: &Path) -> Result<Vec<ExceptionRecord>, InputError> 
     Ok(records)
 }
 
-/// Reads `_stats_history.csv`, one series per scope, each in timestamp order.
-pub fn read_history(path: &Path) -> Result<History, InputError> {
-    let mut table = Table::open(path)?;
+/// The columns of a history file that analysis reads, by index.
+pub(crate) struct HistoryColumns {
+    pub timestamp: usize,
+    pub users: Option<usize>,
+    pub method: Option<usize>,
+    pub name: Option<usize>,
+    pub p50: Option<usize>,
+    pub p95: Option<usize>,
+    pub p99: Option<usize>,
+    pub total_requests: usize,
+    pub total_failures: usize,
+    pub total_avg: Option<usize>,
+    pub width: usize,
+}
+
+/// Reads the header of `_stats_history.csv` and finds its columns.
+pub(crate) fn history_columns(path: &Path) -> Result<(HistoryColumns, Vec<String>), InputError> {
+    let table = Table::open(path)?;
     if let Some(err) = wrong_kind(&table, "stats history") {
         return Err(err);
     }
-    let timestamp = table.require("Timestamp", &["timestamp"])?;
-    let users = table.find(&["user count"]);
-    let method = table.find(METHOD);
-    let name = table.find(NAME);
-    let rps = table.find(RPS);
-    let fps = table.find(FPS);
-    let percentiles = percentile_columns(&table);
-    let total_requests =
-        table.require("Total Request Count", &["total request count", "requests"])?;
-    let total_failures =
-        table.require("Total Failure Count", &["total failure count", "failures"])?;
-    let total_median = table.find(&["total median response time"]);
-    let total_avg = table.find(&["total average response time"]);
-    let total_min = table.find(&["total min response time"]);
-    let total_max = table.find(&["total max response time"]);
+    let columns = HistoryColumns {
+        timestamp: table.require("Timestamp", &["timestamp"])?,
+        users: table.find(&["user count"]),
+        method: table.find(METHOD),
+        name: table.find(NAME),
+        p50: table.find(&["50%"]),
+        p95: table.find(&["95%"]),
+        p99: table.find(&["99%"]),
+        total_requests: table
+            .require("Total Request Count", &["total request count", "requests"])?,
+        total_failures: table
+            .require("Total Failure Count", &["total failure count", "failures"])?,
+        total_avg: table.find(&["total average response time"]),
+        width: table.header().len(),
+    };
+    Ok((columns, table.header().to_vec()))
+}
 
+/// The scope a history row belongs to: `(key, is the aggregate)`.
+pub(crate) fn history_scope(method: &str, name: Option<&str>) -> (EndpointKey, bool) {
+    let name = name.unwrap_or("Aggregated");
+    if is_aggregate_row(method, name) {
+        (EndpointKey::new("", "Aggregated"), true)
+    } else {
+        (EndpointKey::new(method.trim(), name), false)
+    }
+}
+
+/// Reads `_stats_history.csv`, one series per scope, each in timestamp order. Large files are read
+/// in parallel by [`super::history::read`]; this is the general reader it falls back to (quoted
+/// line breaks inside a cell).
+pub fn read_history(path: &Path) -> Result<History, InputError> {
+    super::history::read(path)
+}
+
+/// The row-by-row reader, for any valid CSV.
+pub(crate) fn read_history_rows(path: &Path) -> Result<History, InputError> {
+    let (columns, _) = history_columns(path)?;
+    let mut table = Table::open(path)?;
     let mut index: HashMap<EndpointKey, usize> = HashMap::new();
     let mut series: Vec<Series> = Vec::new();
     while let Some(row) = table.next_row()? {
-        let method_text = row.opt_text(method).unwrap_or("").trim().to_string();
-        let name_text = row.opt_text(name).unwrap_or("Aggregated").to_string();
-        let aggregated = is_aggregate_row(&method_text, &name_text);
-        let key = if aggregated {
-            EndpointKey::new("", "Aggregated")
-        } else {
-            EndpointKey::new(method_text, name_text)
-        };
+        let (key, aggregated) = history_scope(
+            row.opt_text(columns.method).unwrap_or(""),
+            row.opt_text(columns.name),
+        );
         let point = HistoryPoint {
-            timestamp: row.timestamp(timestamp)?,
-            users: users.map_or(Ok(0), |c| row.count(c))?,
-            rps: rps.map_or(Ok(0.0), |c| row.rate(c))?,
-            failures_per_s: fps.map_or(Ok(0.0), |c| row.rate(c))?,
-            percentiles: read_percentiles(&row, &percentiles)?,
-            total_requests: row.count(total_requests)?,
-            total_failures: row.count(total_failures)?,
-            total_median_ms: row.opt_measure(total_median)?,
-            total_avg_ms: row.opt_measure(total_avg)?,
-            total_min_ms: row.opt_measure(total_min)?,
-            total_max_ms: row.opt_measure(total_max)?,
+            timestamp: row.timestamp(columns.timestamp)?,
+            users: columns.users.map_or(Ok(0), |c| row.count(c))?,
+            p50_ms: row.opt_measure(columns.p50)?.map(|v| v as f32),
+            p95_ms: row.opt_measure(columns.p95)?.map(|v| v as f32),
+            p99_ms: row.opt_measure(columns.p99)?.map(|v| v as f32),
+            total_requests: row.count(columns.total_requests)?,
+            total_failures: row.count(columns.total_failures)?,
+            total_avg_ms: row.opt_measure(columns.total_avg)?,
         };
         let slot = *index.entry(key.clone()).or_insert_with(|| {
             series.push(Series {
@@ -303,11 +334,7 @@ pub fn read_history(path: &Path) -> Result<History, InputError> {
         });
         series[slot].points.push(point);
     }
-    for s in &mut series {
-        s.points.sort_by_key(|p| p.timestamp);
-    }
-    series.sort_by_key(|s| !s.aggregated);
-    Ok(History { series })
+    Ok(super::history::ordered(series))
 }
 
 /// The first timestamp of a `_stats_history.csv`, read from its first data row only: cheap even for

@@ -2,6 +2,7 @@
 
 mod discover;
 pub mod error;
+mod history;
 pub mod locust;
 #[cfg(test)]
 mod properties;

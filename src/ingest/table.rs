@@ -262,39 +262,12 @@ impl Row<'_> {
 
     /// A count: a non-negative integer.
     pub fn count(&self, column: usize) -> Result<u64, InputError> {
-        let raw = self.text(column).trim();
-        if raw.starts_with('-') && raw[1..].chars().all(|c| c.is_ascii_digit()) && raw.len() > 1 {
-            return Err(
-                self.cell_error(column, format!("a count cannot be negative, found '{raw}'"))
-            );
-        }
-        raw.parse::<u64>().map_err(|_| {
-            self.cell_error(
-                column,
-                format!("expected a whole number, found '{}'", shorten(raw)),
-            )
-        })
+        parse_count(self.text(column)).map_err(|m| self.cell_error(column, m))
     }
 
     /// A measurement: a finite, non-negative number, or `None` for `N/A` and empty cells.
     pub fn measure(&self, column: usize) -> Result<Option<f64>, InputError> {
-        let raw = self.text(column).trim();
-        if raw.is_empty() || raw.eq_ignore_ascii_case("N/A") {
-            return Ok(None);
-        }
-        let value: f64 = raw.parse().map_err(|_| {
-            self.cell_error(
-                column,
-                format!("expected a number or N/A, found '{}'", shorten(raw)),
-            )
-        })?;
-        if !value.is_finite() {
-            return Err(self.cell_error(column, format!("expected a finite number, found '{raw}'")));
-        }
-        if value < 0.0 {
-            return Err(self.cell_error(column, format!("cannot be negative, found '{raw}'")));
-        }
-        Ok(Some(value))
+        parse_measure(self.text(column)).map_err(|m| self.cell_error(column, m))
     }
 
     pub fn opt_measure(&self, column: Option<usize>) -> Result<Option<f64>, InputError> {
@@ -308,20 +281,55 @@ impl Row<'_> {
 
     /// A Unix timestamp in whole seconds (a fractional part is accepted and dropped).
     pub fn timestamp(&self, column: usize) -> Result<i64, InputError> {
-        let raw = self.text(column).trim();
-        let parsed = raw.parse::<i64>().ok().or_else(|| {
-            raw.parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .map(|v| v as i64)
-        });
-        match parsed {
-            Some(ts) if (0..=32_503_680_000).contains(&ts) => Ok(ts),
-            _ => Err(self.cell_error(
-                column,
-                format!("expected a Unix timestamp, found '{}'", shorten(raw)),
-            )),
-        }
+        parse_timestamp(self.text(column)).map_err(|m| self.cell_error(column, m))
+    }
+}
+
+/// A count: a non-negative integer. The error is the message for the cell.
+pub fn parse_count(raw: &str) -> Result<u64, String> {
+    let raw = raw.trim();
+    if let Ok(value) = raw.parse::<u64>() {
+        return Ok(value);
+    }
+    if raw.len() > 1 && raw.starts_with('-') && raw[1..].chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("a count cannot be negative, found '{raw}'"));
+    }
+    Err(format!("expected a whole number, found '{}'", shorten(raw)))
+}
+
+/// A measurement: a finite, non-negative number, or `None` for `N/A` and empty cells.
+pub fn parse_measure(raw: &str) -> Result<Option<f64>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.eq_ignore_ascii_case("N/A") {
+        return Ok(None);
+    }
+    let value: f64 = raw
+        .parse()
+        .map_err(|_| format!("expected a number or N/A, found '{}'", shorten(raw)))?;
+    if !value.is_finite() {
+        return Err(format!("expected a finite number, found '{raw}'"));
+    }
+    if value < 0.0 {
+        return Err(format!("cannot be negative, found '{raw}'"));
+    }
+    Ok(Some(value))
+}
+
+/// A Unix timestamp in whole seconds between 1970 and 3000 (a fractional part is dropped).
+pub fn parse_timestamp(raw: &str) -> Result<i64, String> {
+    let raw = raw.trim();
+    let parsed = raw.parse::<i64>().ok().or_else(|| {
+        raw.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(|v| v as i64)
+    });
+    match parsed {
+        Some(ts) if (0..=32_503_680_000).contains(&ts) => Ok(ts),
+        _ => Err(format!(
+            "expected a Unix timestamp, found '{}'",
+            shorten(raw)
+        )),
     }
 }
 

@@ -230,19 +230,19 @@ fn legend<'a, 'b, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
 
 fn latency(area: &Area, series: &Series, full: bool, item: &RunReport) -> Result<()> {
     let at = seconds(series);
-    let line = |index: usize| -> Vec<(f64, f64)> {
+    let line = |pick: fn(&HistoryPoint) -> Option<f64>| -> Vec<(f64, f64)> {
         downsample(
             series
                 .points
                 .iter()
-                .filter_map(|p| p.percentiles.0[index].map(|v| (at(p.timestamp), v)))
+                .filter_map(|p| pick(p).map(|v| (at(p.timestamp), v)))
                 .collect(),
         )
     };
     let lines = [
-        ("p50", line(0), RGBColor(44, 160, 44)),
-        ("p95", line(5), RGBColor(255, 127, 14)),
-        ("p99", line(7), RGBColor(214, 39, 40)),
+        ("p50", line(HistoryPoint::p50), RGBColor(44, 160, 44)),
+        ("p95", line(HistoryPoint::p95), RGBColor(255, 127, 14)),
+        ("p99", line(HistoryPoint::p99), RGBColor(214, 39, 40)),
     ];
     let limits: Vec<(Metric, f64, f64)> = item
         .assessment

@@ -1,0 +1,489 @@
+//! The fast path for `_stats_history.csv`. A day of `--csv-full-history` with 50 endpoints is two
+//! million rows; reading it row by row through a general CSV reader, a String per name, a struct of
+//! eleven percentiles per row, costs more time and memory than the file. Here the body is split at
+//! line boundaries into one part per core, each part is streamed in 4 MiB chunks and split on commas
+//! by hand (only the columns analysis needs are parsed; a line with quotes goes through the CSV
+//! parser), each part builds its own series, and the parts are joined in file order. Errors name the
+//! file, line and column exactly as the row reader does, and a quoted line break anywhere sends the
+//! whole file to that reader.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::error::InputError;
+use super::locust::{history_columns, history_scope, read_history_rows, HistoryColumns};
+use super::table::{parse_count, parse_measure, parse_timestamp};
+use crate::model::{EndpointKey, History, HistoryPoint, Series};
+
+/// Below this, one thread reads the whole body.
+const PARALLEL_FROM_BYTES: u64 = 8 << 20;
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// Reads a history file, in parallel when it is large.
+pub fn read(path: &Path) -> Result<History, InputError> {
+    let (columns, header) = history_columns(path)?;
+    let io = |e: std::io::Error| InputError::file(path, format!("cannot read: {e}"));
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    let body_start = header_end(path).map_err(io)?;
+    let parts = if len - body_start < PARALLEL_FROM_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8) as u64
+    };
+    let bounds = boundaries(path, body_start, len, parts).map_err(io)?;
+    let results: Vec<Result<Part, PartError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                let (columns, header) = (&columns, &header);
+                scope.spawn(move || parse_part(path, start, end, columns, header))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err(PartError::Fallback)))
+            .collect()
+    });
+    // Lines are numbered from 1; the header is line 1, so part 0 starts on line 2.
+    let mut line = 2u64;
+    let mut parts_done = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(part) => {
+                line += part.lines;
+                parts_done.push(part);
+            }
+            Err(PartError::Fallback) => return read_history_rows(path),
+            Err(PartError::Io(e)) => return Err(io(e)),
+            Err(PartError::Cell {
+                line: local,
+                column,
+                message,
+            }) => {
+                let at = line + local;
+                return Err(match column {
+                    Some(c) => InputError::at_cell(path, at, c + 1, &header[c], message),
+                    None => InputError::at_line(path, at, message),
+                });
+            }
+        }
+    }
+    Ok(ordered(join(parts_done)))
+}
+
+/// The aggregate first, then the endpoints in order of first appearance; every series in timestamp
+/// order (a stable sort, skipped when the file is already ordered, as Locust writes it).
+pub(crate) fn ordered(mut series: Vec<Series>) -> History {
+    for s in &mut series {
+        if !s
+            .points
+            .windows(2)
+            .all(|w| w[0].timestamp <= w[1].timestamp)
+        {
+            s.points.sort_by_key(|p| p.timestamp);
+        }
+    }
+    series.sort_by_key(|s| !s.aggregated);
+    History { series }
+}
+
+/// Byte offset just past the header line (a BOM included).
+fn header_end(path: &Path) -> std::io::Result<u64> {
+    let mut file = File::open(path)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = file.read(&mut buf)?;
+    Ok(buf[..n]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(n as u64, |i| i as u64 + 1))
+}
+
+/// `parts + 1` offsets, each inner one moved forward to just past a line break.
+fn boundaries(path: &Path, start: u64, end: u64, parts: u64) -> std::io::Result<Vec<u64>> {
+    let mut bounds = vec![start];
+    let mut file = File::open(path)?;
+    for k in 1..parts {
+        let guess = start + (end - start) * k / parts;
+        file.seek(SeekFrom::Start(guess))?;
+        let mut buf = [0u8; 64 * 1024];
+        let n = file.read(&mut buf)?;
+        let at = buf[..n]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(end, |i| guess + i as u64 + 1);
+        if at > *bounds.last().expect("not empty") && at < end {
+            bounds.push(at);
+        }
+    }
+    bounds.push(end);
+    Ok(bounds)
+}
+
+enum PartError {
+    /// A quoted line break: only the row reader can read this file.
+    Fallback,
+    Io(std::io::Error),
+    /// `line` counts from the part's first line (0).
+    Cell {
+        line: u64,
+        column: Option<usize>,
+        message: String,
+    },
+}
+
+/// What one part read: its series (in order of first appearance) and how many lines it spans.
+struct Part {
+    keys: Vec<(EndpointKey, bool)>,
+    /// The raw (method, name) bytes of each key, to recognise a row's scope without hashing.
+    key_bytes: Vec<Vec<u8>>,
+    series: Vec<Vec<HistoryPoint>>,
+    last_slot: Option<usize>,
+    lines: u64,
+}
+
+fn parse_part(
+    path: &Path,
+    start: u64,
+    end: u64,
+    columns: &HistoryColumns,
+    header: &[String],
+) -> Result<Part, PartError> {
+    let mut file = File::open(path).map_err(PartError::Io)?;
+    file.seek(SeekFrom::Start(start)).map_err(PartError::Io)?;
+    let mut remaining = end - start;
+    let mut part = Part {
+        keys: Vec::new(),
+        key_bytes: Vec::new(),
+        series: Vec::new(),
+        last_slot: None,
+        lines: 0,
+    };
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut key_buf = Vec::with_capacity(128);
+    let mut carry: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; CHUNK_BYTES];
+    let mut cells: CellRanges = Vec::with_capacity(header.len() + 1);
+    loop {
+        let want = (remaining.min(CHUNK_BYTES as u64)) as usize;
+        let n = if want == 0 {
+            0
+        } else {
+            file.read(&mut chunk[..want]).map_err(PartError::Io)?
+        };
+        remaining -= n as u64;
+        let at_end = n == 0;
+        carry.extend_from_slice(&chunk[..n]);
+        let mut consumed = 0;
+        while let Some(offset) = memchr::memchr(b'\n', &carry[consumed..]) {
+            let line = &carry[consumed..consumed + offset];
+            parse_line(
+                line,
+                part.lines,
+                columns,
+                &mut cells,
+                &mut key_buf,
+                &mut index,
+                &mut part,
+            )?;
+            part.lines += 1;
+            consumed += offset + 1;
+        }
+        if at_end {
+            if consumed < carry.len() {
+                let line = carry[consumed..].to_vec();
+                parse_line(
+                    &line,
+                    part.lines,
+                    columns,
+                    &mut cells,
+                    &mut key_buf,
+                    &mut index,
+                    &mut part,
+                )?;
+                part.lines += 1;
+            }
+            return Ok(part);
+        }
+        carry.drain(..consumed);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn parse_line(
+    raw: &[u8],
+    line: u64,
+    columns: &HistoryColumns,
+    cells: &mut CellRanges,
+    key_buf: &mut Vec<u8>,
+    index: &mut HashMap<Vec<u8>, usize>,
+    part: &mut Part,
+) -> Result<(), PartError> {
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    if raw.is_empty() || raw.iter().all(|b| b.is_ascii_whitespace()) {
+        return Ok(());
+    }
+    let quoted;
+    let text: &[u8] = if memchr::memchr(b'"', raw).is_some() {
+        // An odd number of quotes means a cell spans lines: that needs the real CSV reader.
+        if raw.iter().filter(|b| **b == b'"').count() % 2 == 1 {
+            return Err(PartError::Fallback);
+        }
+        quoted = unquote(raw).ok_or(PartError::Fallback)?;
+        cells.clear();
+        cells.extend(quoted.1.iter().copied());
+        &quoted.0
+    } else {
+        cells.clear();
+        let mut from = 0;
+        for i in memchr::memchr_iter(b',', raw) {
+            cells.push((from, i));
+            from = i + 1;
+        }
+        cells.push((from, raw.len()));
+        raw
+    };
+    if cells.len() != columns.width {
+        return Err(PartError::Cell {
+            line,
+            column: None,
+            message: format!(
+                "row has {} fields but the header has {} (truncated or ragged row)",
+                cells.len(),
+                columns.width
+            ),
+        });
+    }
+    let bytes = |c: usize| -> &[u8] {
+        let (a, b) = cells[c];
+        &text[a..b]
+    };
+    let cell = |c: usize| -> Result<&str, PartError> {
+        std::str::from_utf8(bytes(c)).map_err(|_| PartError::Cell {
+            line,
+            column: Some(c),
+            message: "not valid UTF-8 (is this a binary file?)".to_string(),
+        })
+    };
+    let fail = |c: usize| {
+        move |message: String| PartError::Cell {
+            line,
+            column: Some(c),
+            message,
+        }
+    };
+    // Nearly every cell is a plain integer: read those straight from the bytes, and leave N/A,
+    // decimals and anything wrong to the general parsers (and their error messages).
+    let count = |c: usize| -> Result<u64, PartError> {
+        match ascii_integer(bytes(c)) {
+            Some(v) => Ok(v),
+            None => parse_count(cell(c)?).map_err(fail(c)),
+        }
+    };
+    let opt = |c: Option<usize>| -> Result<Option<f64>, PartError> {
+        let Some(c) = c else { return Ok(None) };
+        match ascii_integer(bytes(c)) {
+            Some(v) => Ok(Some(v as f64)),
+            None => parse_measure(cell(c)?).map_err(fail(c)),
+        }
+    };
+    let ts = columns.timestamp;
+    let timestamp = match ascii_integer(bytes(ts)) {
+        Some(v) if v <= 32_503_680_000 => v as i64,
+        _ => parse_timestamp(cell(ts)?).map_err(fail(ts))?,
+    };
+    let point = HistoryPoint {
+        timestamp,
+        users: match columns.users {
+            Some(c) => count(c)?,
+            None => 0,
+        },
+        p50_ms: opt(columns.p50)?.map(|v| v as f32),
+        p95_ms: opt(columns.p95)?.map(|v| v as f32),
+        p99_ms: opt(columns.p99)?.map(|v| v as f32),
+        total_requests: count(columns.total_requests)?,
+        total_failures: count(columns.total_failures)?,
+        total_avg_ms: opt(columns.total_avg)?,
+    };
+    key_buf.clear();
+    if let Some(c) = columns.method {
+        key_buf.extend_from_slice(bytes(c).trim_ascii());
+    }
+    key_buf.push(0x1f);
+    if let Some(c) = columns.name {
+        key_buf.extend_from_slice(bytes(c));
+    }
+    // Locust writes the scopes in the same order every second: the row after slot k is most often
+    // slot k + 1, so check that before hashing.
+    let guess = part
+        .last_slot
+        .map_or(0, |s| (s + 1) % part.series.len().max(1));
+    let slot = match part
+        .key_bytes
+        .get(guess)
+        .filter(|k| k.as_slice() == key_buf.as_slice())
+    {
+        Some(_) => guess,
+        None => match index.get(key_buf.as_slice()) {
+            Some(slot) => *slot,
+            None => {
+                let method = match columns.method {
+                    Some(c) => cell(c)?,
+                    None => "",
+                };
+                let name = match columns.name {
+                    Some(c) => Some(cell(c)?),
+                    None => None,
+                };
+                part.keys.push(history_scope(method, name));
+                part.key_bytes.push(key_buf.clone());
+                part.series.push(Vec::new());
+                index.insert(key_buf.clone(), part.series.len() - 1);
+                part.series.len() - 1
+            }
+        },
+    };
+    part.last_slot = Some(slot);
+    part.series[slot].push(point);
+    Ok(())
+}
+
+/// A cell of ASCII digits only (the common case), without UTF-8 checks or trimming.
+fn ascii_integer(cell: &[u8]) -> Option<u64> {
+    if cell.is_empty() || cell.len() > 18 {
+        return None;
+    }
+    let mut value = 0u64;
+    for &b in cell {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + u64::from(digit);
+    }
+    Some(value)
+}
+
+/// Where each cell of a line starts and ends.
+type CellRanges = Vec<(usize, usize)>;
+
+/// Splits a line with quoted cells the way the csv crate does: (unquoted bytes, cell ranges).
+fn unquote(raw: &[u8]) -> Option<(Vec<u8>, CellRanges)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(raw);
+    let mut record = csv::ByteRecord::new();
+    if !reader.read_byte_record(&mut record).ok()? {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut ranges = Vec::with_capacity(record.len());
+    for field in record.iter() {
+        let from = bytes.len();
+        bytes.extend_from_slice(field);
+        ranges.push((from, bytes.len()));
+    }
+    Some((bytes, ranges))
+}
+
+/// Joins the parts' series in file order: a scope's points from part 0, then part 1, and so on.
+fn join(parts: Vec<Part>) -> Vec<Series> {
+    let mut index: HashMap<EndpointKey, usize> = HashMap::new();
+    let mut series: Vec<Series> = Vec::new();
+    for part in parts {
+        for ((key, aggregated), points) in part.keys.into_iter().zip(part.series) {
+            match index.get(&key) {
+                Some(&i) => series[i].points.extend(points),
+                None => {
+                    index.insert(key.clone(), series.len());
+                    series.push(Series {
+                        key,
+                        aggregated,
+                        points,
+                    });
+                }
+            }
+        }
+    }
+    series
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count,Total Failure Count,Total Median Response Time,Total Average Response Time,Total Min Response Time,Total Max Response Time,Total Average Content Size";
+
+    fn row(ts: i64, name: &str, total: u64) -> String {
+        let method = if name == "Aggregated" { "" } else { "GET" };
+        format!("{ts},10,{method},{name},1.0,0.0,5,6,7,8,9,10,11,12,13,14,15,{total},0,5,5.5,1,20,100\r\n")
+    }
+
+    /// A file large enough to be read in parts, with quoted names and CRLF line ends.
+    fn big_file(dir: &Path) -> std::path::PathBuf {
+        let path = dir.join("h_stats_history.csv");
+        let mut text = format!("{HEADER}\r\n");
+        let mut total = 0;
+        let mut ts = 1_700_000_000;
+        while text.len() < (PARALLEL_FROM_BYTES as usize) * 2 {
+            total += 3;
+            text.push_str(&row(ts, "/a", total));
+            text.push_str(&row(ts, "\"/b, \"\"q\"\"\"", total));
+            text.push_str(&row(ts, "Aggregated", total * 2));
+            ts += 1;
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_parallel_reader_reads_what_the_row_reader_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = big_file(dir.path());
+        let fast = read(&path).unwrap();
+        let slow = read_history_rows(&path).unwrap();
+        assert_eq!(fast, slow);
+        assert_eq!(fast.series.len(), 3);
+        assert!(fast.series[0].aggregated);
+        assert!(fast.series.iter().any(|s| s.key.name == "/b, \"q\""));
+    }
+
+    #[test]
+    fn errors_in_a_later_part_name_the_right_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = big_file(dir.path());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        let target = lines.len() * 3 / 4;
+        let mut broken: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+        broken[target] = broken[target].replacen(",10,", ",ten,", 1);
+        std::fs::write(&path, broken.join("\r\n")).unwrap();
+        let err = read(&path).unwrap_err();
+        assert_eq!(err.line, Some(target as u64 + 1), "{err}");
+        assert_eq!(err.column, Some(2));
+        assert!(
+            err.to_string()
+                .contains("column 'User Count': expected a whole number, found 'ten'"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_quoted_line_break_falls_back_to_the_row_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q_stats_history.csv");
+        let text = format!(
+            "{HEADER}\n{}{}",
+            row(1, "\"/multi\nline\"", 1),
+            row(1, "Aggregated", 1)
+        );
+        std::fs::write(&path, text).unwrap();
+        let history = read(&path).unwrap();
+        assert!(history.series.iter().any(|s| s.key.name == "/multi\nline"));
+    }
+}
