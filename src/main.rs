@@ -1,24 +1,13 @@
 //! loadgate: turns load-test results into a verdict a pipeline can trust.
 //! Exit codes: 0 pass (warnings allowed), 1 the gate failed, 2 usage or input error.
 
-mod analysis;
-mod baseline;
-mod cli;
-mod commands;
-mod fsutil;
-mod generator;
-mod glob;
-mod ingest;
-mod model;
-mod profile;
-mod report;
-
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use analysis::grade::Status;
-use cli::{Cli, Command};
+use loadgate::analysis::grade::Status;
+use loadgate::cli::{Cli, Command};
+use loadgate::{commands, generator};
 
 const EXIT_GATE_FAILED: u8 = 1;
 const EXIT_INPUT_ERROR: u8 = 2;

@@ -192,9 +192,16 @@ fn compare_scope(
         let (Some(base), Some(cur)) = (median(&kept), value(current, kind)) else {
             continue;
         };
-        let judged = judge(
-            metric, kind, base, cur, &kept, latest, current, baselines, rules,
-        );
+        let evidence = Evidence {
+            kind,
+            base,
+            cur,
+            kept: &kept,
+            latest,
+            current,
+            baselines,
+        };
+        let judged = judge(metric, &evidence, rules);
         let change = cur - base;
         out.push(Regression {
             scope: if aggregated {
@@ -227,18 +234,34 @@ fn limit_of(metric: &str, rules: &RegressionRules) -> f64 {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn judge(
-    metric: &str,
+/// What the comparison of one metric of one scope has to go on.
+#[derive(Clone, Copy)]
+struct Evidence<'a> {
     kind: Kind,
+    /// The baseline value (the median of the kept runs) and the current one.
     base: f64,
     cur: f64,
-    kept: &[f64],
-    latest: &ScopeSummary,
-    current: &ScopeSummary,
-    baselines: &[ScopeSummary],
+    /// The metric in each kept baseline run.
+    kept: &'a [f64],
+    latest: &'a ScopeSummary,
+    current: &'a ScopeSummary,
+    baselines: &'a [ScopeSummary],
+}
+
+fn judge(
+    metric: &str,
+    evidence: &Evidence,
     rules: &RegressionRules,
 ) -> (Direction, Status, String) {
+    let Evidence {
+        kind,
+        base,
+        cur,
+        latest,
+        current,
+        baselines,
+        ..
+    } = *evidence;
     let limit = limit_of(metric, rules);
     let z = z_for_confidence(rules.confidence);
     let held = match rules.status {
@@ -331,26 +354,26 @@ fn judge(
                 ),
             )
         }
-        Kind::Percentile(_) | Kind::Avg => judge_latency(
-            kind, base, cur, kept, latest, current, baselines, rules, limit, z, held,
-        ),
+        Kind::Percentile(_) | Kind::Avg => judge_latency(evidence, rules, limit, z, held),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn judge_latency(
-    kind: Kind,
-    base: f64,
-    cur: f64,
-    kept: &[f64],
-    latest: &ScopeSummary,
-    current: &ScopeSummary,
-    baselines: &[ScopeSummary],
+    evidence: &Evidence,
     rules: &RegressionRules,
     limit: f64,
     z: f64,
     held: Status,
 ) -> (Direction, Status, String) {
+    let Evidence {
+        kind,
+        base,
+        cur,
+        kept,
+        latest,
+        current,
+        baselines,
+    } = *evidence;
     let change = cur - base;
     let rel = if base > 0.0 {
         change / base

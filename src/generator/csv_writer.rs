@@ -92,21 +92,23 @@ fn median(entry: &Entry) -> String {
         .map_or("0".to_string(), |ms| locust_round(ms).to_string())
 }
 
-fn stats_row(entry: &Entry, start: f64, end: f64) -> Vec<String> {
-    let (rps, fps) = entry.total_rates(start, end);
-    let mut row = vec![
-        entry.method.clone(),
-        entry.name.clone(),
+/// Requests, failures, median, average, min and max, as both files write them.
+fn totals(entry: &Entry) -> [String; 6] {
+    [
         entry.requests.to_string(),
         entry.failures.to_string(),
         median(entry),
         entry.avg_ms().map_or("0.0".to_string(), py_float),
         entry.min_ms().map_or("0".to_string(), py_float),
         entry.max_ms().map_or("0".to_string(), py_float),
-        py_float(entry.avg_bytes()),
-        py_float(rps),
-        py_float(fps),
-    ];
+    ]
+}
+
+fn stats_row(entry: &Entry, start: f64, end: f64) -> Vec<String> {
+    let (rps, fps) = entry.total_rates(start, end);
+    let mut row = vec![entry.method.clone(), entry.name.clone()];
+    row.extend(totals(entry));
+    row.extend([py_float(entry.avg_bytes()), py_float(rps), py_float(fps)]);
     row.extend(percentile_cells(|q| entry.percentile_ms(q)));
     row
 }
@@ -124,10 +126,16 @@ fn to_csv(header: &str, rows: impl IntoIterator<Item = Vec<String>>) -> Result<V
     writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// `PREFIX_stats.csv`: entries sorted by (name, method), then `Aggregated`. Written atomically.
-pub fn write_stats(prefix: &Path, stats: &Stats, start: f64, end: f64) -> Result<()> {
+/// The entries that saw requests, in Locust's order: by name, then method.
+fn requested_entries(stats: &Stats) -> Vec<&Entry> {
     let mut entries: Vec<&Entry> = stats.entries.iter().filter(|e| e.requests > 0).collect();
     entries.sort_by(|a, b| (&a.name, &a.method).cmp(&(&b.name, &b.method)));
+    entries
+}
+
+/// `PREFIX_stats.csv`: entries sorted by (name, method), then `Aggregated`. Written atomically.
+pub fn write_stats(prefix: &Path, stats: &Stats, start: f64, end: f64) -> Result<()> {
+    let entries = requested_entries(stats);
     let rows = entries
         .iter()
         .map(|e| stats_row(e, start, end))
@@ -272,19 +280,12 @@ fn history_row(entry: &Entry, now: i64, users: u64, start: i64, windowed: bool) 
             entry.percentile_ms(q)
         }
     }));
-    row.extend([
-        entry.requests.to_string(),
-        entry.failures.to_string(),
-        median(entry),
-        entry.avg_ms().map_or("0.0".to_string(), py_float),
-        entry.min_ms().map_or("0".to_string(), py_float),
-        entry.max_ms().map_or("0".to_string(), py_float),
-        if entry.requests == 0 {
-            "0".to_string()
-        } else {
-            py_float(entry.avg_bytes())
-        },
-    ]);
+    row.extend(totals(entry));
+    row.push(if entry.requests == 0 {
+        "0".to_string()
+    } else {
+        py_float(entry.avg_bytes())
+    });
     row
 }
 

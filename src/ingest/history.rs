@@ -178,6 +178,10 @@ fn parse_part(
         remaining -= n as u64;
         let at_end = n == 0;
         carry.extend_from_slice(&chunk[..n]);
+        // A last line without a line break is still a line.
+        if at_end && carry.last().is_some_and(|b| *b != b'\n') {
+            carry.push(b'\n');
+        }
         let mut consumed = 0;
         while let Some(offset) = memchr::memchr(b'\n', &carry[consumed..]) {
             let line = &carry[consumed..consumed + offset];
@@ -194,19 +198,6 @@ fn parse_part(
             consumed += offset + 1;
         }
         if at_end {
-            if consumed < carry.len() {
-                let line = carry[consumed..].to_vec();
-                parse_line(
-                    &line,
-                    part.lines,
-                    columns,
-                    &mut cells,
-                    &mut key_buf,
-                    &mut index,
-                    &mut part,
-                )?;
-                part.lines += 1;
-            }
             return Ok(part);
         }
         carry.drain(..consumed);

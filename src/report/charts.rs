@@ -25,6 +25,13 @@ const MAX_POINTS: usize = 1500;
 
 static FONT_ONCE: Once = Once::new();
 
+// One palette for every chart (matplotlib's defaults, which people read without a legend lookup).
+const SERIES_BLUE: RGBColor = RGBColor(31, 119, 180);
+const SERIES_ORANGE: RGBColor = RGBColor(255, 127, 14);
+const SERIES_RED: RGBColor = RGBColor(214, 39, 40);
+const SERIES_GREEN: RGBColor = RGBColor(44, 160, 44);
+const ALERT_RED: RGBColor = RGBColor(215, 48, 39);
+
 fn register_font() {
     FONT_ONCE.call_once(|| {
         // The bytes are a valid TrueType font shipped in the repository; failure would be a build bug.
@@ -188,18 +195,20 @@ fn throughput(area: &Area, series: &Series) -> Result<()> {
         .axis_desc_style(font(18))
         .draw()
         .map_err(plot_error)?;
-    let blue = RGBColor(31, 119, 180);
-    let orange = RGBColor(255, 127, 14);
     chart
-        .draw_series(LineSeries::new(rps, blue.stroke_width(2)))
+        .draw_series(LineSeries::new(rps, SERIES_BLUE.stroke_width(2)))
         .map_err(plot_error)?
         .label("requests/s (left)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], blue.stroke_width(3)));
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 24, y)], SERIES_BLUE.stroke_width(3))
+        });
     chart
-        .draw_secondary_series(LineSeries::new(users, orange.stroke_width(2)))
+        .draw_secondary_series(LineSeries::new(users, SERIES_ORANGE.stroke_width(2)))
         .map_err(plot_error)?
         .label("users (right)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], orange.stroke_width(3)));
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 24, y)], SERIES_ORANGE.stroke_width(3))
+        });
     legend(
         chart
             .configure_series_labels()
@@ -240,9 +249,9 @@ fn latency(area: &Area, series: &Series, full: bool, item: &RunReport) -> Result
         )
     };
     let lines = [
-        ("p50", line(HistoryPoint::p50), RGBColor(44, 160, 44)),
-        ("p95", line(HistoryPoint::p95), RGBColor(255, 127, 14)),
-        ("p99", line(HistoryPoint::p99), RGBColor(214, 39, 40)),
+        ("p50", line(HistoryPoint::p50), SERIES_GREEN),
+        ("p95", line(HistoryPoint::p95), SERIES_ORANGE),
+        ("p99", line(HistoryPoint::p99), SERIES_RED),
     ];
     let limits: Vec<(Metric, f64, f64)> = item
         .assessment
@@ -336,7 +345,7 @@ fn grade_color(grade: Option<Grade>) -> RGBColor {
         Some(Grade::Good) => RGBColor(102, 189, 99),
         Some(Grade::Acceptable) => RGBColor(49, 130, 189),
         Some(Grade::Poor) => RGBColor(253, 174, 97),
-        Some(Grade::Critical) => RGBColor(215, 48, 39),
+        Some(Grade::Critical) => ALERT_RED,
         None => RGBColor(150, 150, 150),
     }
 }
@@ -524,9 +533,11 @@ fn failures(area: &Area, item: &RunReport, history: Option<&Series>) -> Result<(
             .axis_desc_style(font(17))
             .draw()
             .map_err(plot_error)?;
-        let red = RGBColor(215, 48, 39);
         chart
-            .draw_series(AreaSeries::new(fps, 0.0, red.mix(0.25)).border_style(red.stroke_width(2)))
+            .draw_series(
+                AreaSeries::new(fps, 0.0, ALERT_RED.mix(0.25))
+                    .border_style(ALERT_RED.stroke_width(2)),
+            )
             .map_err(plot_error)?;
     }
     let mut kinds: Vec<_> = item.run.failures.iter().collect();
@@ -545,7 +556,7 @@ fn failures(area: &Area, item: &RunReport, history: Option<&Series>) -> Result<(
             .collect(),
         rows: kinds
             .iter()
-            .map(|f| vec![(f.occurrences as f64, RGBColor(215, 48, 39).mix(0.85))])
+            .map(|f| vec![(f.occurrences as f64, ALERT_RED.mix(0.85))])
             .collect(),
         legend: Vec::new(),
         note: None,
@@ -581,7 +592,7 @@ fn baseline(area: &Area, item: &RunReport) -> Result<()> {
             .iter()
             .map(|r| {
                 let color = match (r.status, r.direction) {
-                    (Status::Fail, _) => RGBColor(215, 48, 39),
+                    (Status::Fail, _) => ALERT_RED,
                     (Status::Warn, _) => RGBColor(253, 174, 97),
                     (_, Direction::Improved) => RGBColor(26, 152, 80),
                     _ => RGBColor(49, 130, 189),
@@ -597,7 +608,7 @@ fn baseline(area: &Area, item: &RunReport) -> Result<()> {
             ),
             ("improved".to_string(), RGBColor(26, 152, 80).mix(0.9)),
             ("warn".to_string(), RGBColor(253, 174, 97).mix(0.9)),
-            ("regressed".to_string(), RGBColor(215, 48, 39).mix(0.9)),
+            ("regressed".to_string(), ALERT_RED.mix(0.9)),
         ],
         note: None,
     };
@@ -654,25 +665,28 @@ fn capacity(area: &Area, capacity: &Capacity) -> Result<()> {
         .axis_desc_style(font(18))
         .draw()
         .map_err(plot_error)?;
-    let blue = RGBColor(31, 119, 180);
-    let red = RGBColor(214, 39, 40);
-    let orange = RGBColor(255, 127, 14);
     chart
-        .draw_series(LineSeries::new(rps.clone(), blue.stroke_width(3)).point_size(4))
+        .draw_series(LineSeries::new(rps.clone(), SERIES_BLUE.stroke_width(3)).point_size(4))
         .map_err(plot_error)?
         .label("requests/s (left)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], blue.stroke_width(3)));
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 24, y)], SERIES_BLUE.stroke_width(3))
+        });
     chart
-        .draw_secondary_series(LineSeries::new(avg, orange.stroke_width(2)).point_size(3))
+        .draw_secondary_series(LineSeries::new(avg, SERIES_ORANGE.stroke_width(2)).point_size(3))
         .map_err(plot_error)?
         .label("mean response time (right)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], orange.stroke_width(3)));
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 24, y)], SERIES_ORANGE.stroke_width(3))
+        });
     if !p95.is_empty() {
         chart
-            .draw_secondary_series(LineSeries::new(p95, red.stroke_width(2)).point_size(3))
+            .draw_secondary_series(LineSeries::new(p95, SERIES_RED.stroke_width(2)).point_size(3))
             .map_err(plot_error)?
             .label("p95 response time (right)")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], red.stroke_width(3)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], SERIES_RED.stroke_width(3))
+            });
     }
     if let (Some(users), Some(knee_rps)) = (capacity.knee_users, capacity.knee_rps) {
         let grey = BLACK.mix(0.5);
@@ -730,9 +744,9 @@ pub fn history(runs: &[NightlyRun], breaks: &[Break], size: (u32, u32)) -> Resul
                 .collect()
         };
         let series: [Line; 3] = [
-            ("p50", line(&|r| r.p50), RGBColor(44, 160, 44)),
-            ("p95", line(&|r| r.p95), RGBColor(255, 127, 14)),
-            ("p99", line(&|r| r.p99), RGBColor(214, 39, 40)),
+            ("p50", line(&|r| r.p50), SERIES_GREEN),
+            ("p95", line(&|r| r.p95), SERIES_ORANGE),
+            ("p99", line(&|r| r.p99), SERIES_RED),
         ];
         let mut chart = ChartBuilder::on(&top)
             .caption("Response time per run (oldest to newest)", font(26))
@@ -769,7 +783,7 @@ pub fn history(runs: &[NightlyRun], breaks: &[Break], size: (u32, u32)) -> Resul
                         .iter()
                         .any(|b| b.metric == *name && b.run + 1 == *x as usize)
                 })
-                .map(|(x, y)| Circle::new((*x, *y), 9, RGBColor(215, 48, 39).stroke_width(3)));
+                .map(|(x, y)| Circle::new((*x, *y), 9, ALERT_RED.stroke_width(3)));
             chart.draw_series(circled).map_err(plot_error)?;
         }
         legend(
@@ -800,9 +814,8 @@ pub fn history(runs: &[NightlyRun], breaks: &[Break], size: (u32, u32)) -> Resul
             .axis_desc_style(font(17))
             .draw()
             .map_err(plot_error)?;
-        let blue = RGBColor(31, 119, 180);
         chart
-            .draw_series(LineSeries::new(rps.clone(), blue.stroke_width(2)).point_size(3))
+            .draw_series(LineSeries::new(rps.clone(), SERIES_BLUE.stroke_width(2)).point_size(3))
             .map_err(plot_error)?;
         let circled = rps
             .iter()
@@ -811,7 +824,7 @@ pub fn history(runs: &[NightlyRun], breaks: &[Break], size: (u32, u32)) -> Resul
                     .iter()
                     .any(|b| b.metric == "rps" && b.run + 1 == *x as usize)
             })
-            .map(|(x, y)| Circle::new((*x, *y), 9, RGBColor(215, 48, 39).stroke_width(3)));
+            .map(|(x, y)| Circle::new((*x, *y), 9, ALERT_RED.stroke_width(3)));
         chart.draw_series(circled).map_err(plot_error)?;
         Ok(())
     })

@@ -56,12 +56,7 @@ fn ms(value: Option<f64>) -> String {
 fn render_run(out: &mut String, report: &Report, item: &RunReport) {
     let run = &item.run;
     let mut facts = vec![format!("profile `{}`", report.profile.name)];
-    if let Some(d) = run.duration_s() {
-        facts.push(format!("{d:.0} s"));
-    }
-    if let Some(u) = run.peak_users() {
-        facts.push(format!("{u} users"));
-    }
+    facts.extend(super::run_facts(run));
     let _ = writeln!(
         out,
         "### {} `{}`: {}\n\n{}\n",

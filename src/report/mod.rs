@@ -75,6 +75,18 @@ impl Report {
     }
 }
 
+/// The run's length and peak users, for headlines ("29 s", "10 users").
+pub fn run_facts(run: &Run) -> Vec<String> {
+    let mut facts = Vec::new();
+    if let Some(d) = run.duration_s() {
+        facts.push(format!("{d:.0} s"));
+    }
+    if let Some(u) = run.peak_users() {
+        facts.push(format!("{u} users"));
+    }
+    facts
+}
+
 /// Interface of every output format.
 pub trait Exporter {
     fn render(&self, report: &Report) -> Result<Vec<u8>>;

@@ -55,12 +55,7 @@ impl TableExporter {
     fn render_run(&self, out: &mut String, report: &Report, item: &RunReport) {
         let run = &item.run;
         let mut facts = vec![format!("format {}", run.dialect.as_str())];
-        if let Some(d) = run.duration_s() {
-            facts.push(format!("{d:.0} s"));
-        }
-        if let Some(u) = run.peak_users() {
-            facts.push(format!("{u} users"));
-        }
+        facts.extend(super::run_facts(run));
         let _ = writeln!(
             out,
             "{}  ({})  profile: {}",
