@@ -133,3 +133,27 @@ fn a_pathological_cell_is_refused_in_bounded_memory() {
         stderr(&output)
     );
 }
+
+#[test]
+fn unbounded_endpoint_names_are_refused_not_loaded() {
+    // A million endpoints would need gigabytes of report; past 10,000 the file is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(fixture("locust2/basic_stats.csv")).unwrap();
+    let mut lines = original.lines();
+    let header = lines.next().unwrap();
+    let row = lines.next().unwrap();
+    let mut text = format!("{header}\n");
+    for i in 0..10_001 {
+        text.push_str(&row.replacen("/error", &format!("/items/{i}"), 1));
+        text.push('\n');
+    }
+    std::fs::write(dir.path().join("ids_stats.csv"), text).unwrap();
+    let output = loadgate(&["check", dir.path().join("ids").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("ids_stats.csv:10002: more than 10000 endpoints"),
+        "{err}"
+    );
+    assert!(err.contains("name="), "{err}");
+}

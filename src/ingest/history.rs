@@ -321,6 +321,16 @@ fn parse_line(
         Some(_) => guess,
         None => match index.get(key_buf.as_slice()) {
             Some(slot) => *slot,
+            None if part.series.len() > super::locust::MAX_ENDPOINTS => {
+                return Err(PartError::Cell {
+                    line,
+                    column: columns.name,
+                    message: format!(
+                        "more than {} endpoints: the names are probably unbounded (IDs in URLs); group them with Locust's name=",
+                        super::locust::MAX_ENDPOINTS
+                    ),
+                });
+            }
             None => {
                 let method = match columns.method {
                     Some(c) => cell(c)?,

@@ -25,6 +25,10 @@ const CONTENT: &[&str] = &["average content size"];
 const RPS: &[&str] = &["requests/s"];
 const FPS: &[&str] = &["failures/s"];
 
+/// More endpoints than this is refused: Locust itself struggles long before, and it always means
+/// unbounded names (IDs in URLs not grouped with `name=`). Bounds memory and report size.
+pub const MAX_ENDPOINTS: usize = 10_000;
+
 /// The names Locust has used for the whole-run row: `Aggregated` (1.x, 2.x) and `Total` (0.x).
 fn is_aggregate_row(method: &str, name: &str) -> bool {
     let method = method.trim();
@@ -169,6 +173,15 @@ pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
                 path,
                 row.line(),
                 "an endpoint row after the Aggregated row (Locust writes Aggregated last)",
+            ));
+        }
+        if endpoints.len() >= MAX_ENDPOINTS {
+            return Err(InputError::at_line(
+                path,
+                row.line(),
+                format!(
+                    "more than {MAX_ENDPOINTS} endpoints: the names are probably unbounded (IDs in URLs); group them with Locust's name= (e.g. /items/[id])"
+                ),
             ));
         }
         if let Some(first) = first_line.get(&key) {
