@@ -256,13 +256,58 @@ fn bad_scenarios_and_schemes_are_usage_errors() {
         "{}",
         stderr(&output)
     );
-    let output = run(&["--host", "https://127.0.0.1", "-t", "1s"]);
-    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn https_targets_are_loaded_and_untrusted_certificates_fail() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+        .args(["target", "--tls", "--run-time", "30s"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let url = url.trim().to_string();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let dir = tempfile::tempdir().unwrap();
+    let trusted = dir.path().join("tls");
+    let output = run(&[
+        "--host",
+        &format!("{url}/fast"),
+        "-u",
+        "2",
+        "-t",
+        "2s",
+        "--insecure",
+        "--csv",
+        trusted.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let total = stats_rows(&trusted).last().unwrap().clone();
+    assert!(total[2].parse::<u64>().unwrap() > 10);
+    assert_eq!(&total[3], "0", "no failures over TLS");
+    // Without --insecure the self-signed certificate is refused, request by request.
+    let untrusted = dir.path().join("untrusted");
+    let output = run(&[
+        "--host",
+        &format!("{url}/fast"),
+        "-u",
+        "1",
+        "-t",
+        "1s",
+        "--csv",
+        untrusted.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let failures = std::fs::read_to_string(dir.path().join("untrusted_failures.csv")).unwrap();
     assert!(
-        stderr(&output).contains("https is not supported"),
-        "{}",
-        stderr(&output)
+        failures.contains("SSLError('invalid peer certificate: UnknownIssuer')"),
+        "{failures}"
     );
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 #[test]

@@ -55,6 +55,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         timeout: "10s".to_string(),
         seed: 1,
         quiet: false,
+        insecure: false,
     };
     generator::run(&run_args)?;
     drop(target);
@@ -96,13 +97,21 @@ pub struct TargetArgs {
     /// How long to serve before stopping by itself.
     #[arg(long, short = 't', default_value = "60s", value_name = "DURATION")]
     pub run_time: String,
+
+    /// Serve https with a fresh self-signed certificate (load it with `run --insecure`).
+    #[arg(long)]
+    pub tls: bool,
 }
 
 /// `loadgate target`: prints the URL, serves for `--run-time`, stops.
 pub fn serve(args: &TargetArgs) -> Result<()> {
     let duration =
         crate::generator::scenario::parse_duration(&args.run_time).context("--run-time")?;
-    let target = target::start()?;
+    let target = if args.tls {
+        target::start_tls()?
+    } else {
+        target::start()?
+    };
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", target.url())?;
     out.flush()?;

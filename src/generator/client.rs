@@ -2,6 +2,7 @@
 //! an error or a close. The client measures and classifies; it never formats reports.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -10,6 +11,8 @@ use hyper::client::conn::http1::SendRequest;
 use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+
+use super::tls::Tls;
 
 /// How a request ended.
 #[derive(Debug)]
@@ -23,12 +26,17 @@ pub enum Outcome {
 /// A user's connection to the target.
 pub struct Connection {
     addr: SocketAddr,
+    tls: Option<Arc<Tls>>,
     sender: Option<SendRequest<Full<Bytes>>>,
 }
 
 impl Connection {
-    pub fn new(addr: SocketAddr) -> Connection {
-        Connection { addr, sender: None }
+    pub fn new(addr: SocketAddr, tls: Option<Arc<Tls>>) -> Connection {
+        Connection {
+            addr,
+            tls,
+            sender: None,
+        }
     }
 
     /// Sends `request` and reads the whole response, within `timeout` (connecting included, as a
@@ -53,7 +61,7 @@ impl Connection {
     async fn exchange(&mut self, request: Request<Full<Bytes>>) -> Result<Outcome, String> {
         let sender = match self.sender.take() {
             Some(s) if !s.is_closed() => s,
-            _ => connect(self.addr).await?,
+            _ => connect(self.addr, self.tls.as_deref()).await?,
         };
         let mut sender = sender;
         sender.ready().await.map_err(|e| hyper_message(&e))?;
@@ -81,17 +89,45 @@ impl Connection {
     }
 }
 
-async fn connect(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>, String> {
+async fn connect(addr: SocketAddr, tls: Option<&Tls>) -> Result<SendRequest<Full<Bytes>>, String> {
     let stream = TcpStream::connect(addr).await.map_err(|e| io_message(&e))?;
     // Requests are small and latency is what is measured: never wait for Nagle.
     let _ = stream.set_nodelay(true);
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    match tls {
+        None => handshake(stream).await,
+        Some(tls) => {
+            let stream = tls
+                .connector
+                .connect(tls.server_name.clone(), stream)
+                .await
+                .map_err(|e| tls_message(&e))?;
+            handshake(stream).await
+        }
+    }
+}
+
+async fn handshake<IO>(io: IO) -> Result<SendRequest<Full<Bytes>>, String>
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
         .await
         .map_err(|e| hyper_message(&e))?;
     tokio::spawn(async move {
         let _ = connection.await;
     });
     Ok(sender)
+}
+
+/// A failed TLS handshake, as Python's ssl module words it.
+fn tls_message(e: &std::io::Error) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(tls) => format!("SSLError('{}')", tls.to_string().replace('\'', "")),
+        None => io_message(e),
+    }
 }
 
 fn trim_seconds(d: Duration) -> String {

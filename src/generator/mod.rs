@@ -11,6 +11,7 @@ pub mod csv_writer;
 pub mod scenario;
 mod stats;
 pub mod target;
+pub mod tls;
 
 use std::io::{IsTerminal, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -75,12 +76,17 @@ pub struct RunArgs {
     /// No live status line and no summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// For https:// targets: accept any certificate (self-signed test servers).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// Everything a run needs, validated.
 pub struct Plan {
     pub addr: SocketAddr,
     authority: String,
+    tls: Option<Arc<tls::Tls>>,
     scenario: Scenario,
     base_path: String,
     pub users: u32,
@@ -127,8 +133,16 @@ impl Plan {
             .clone()
             .or_else(|| scenario.as_ref().and_then(|s| s.host.clone()))
             .context("no target: give --host URL (or `host` in the scenario)")?;
-        let (authority, base_path) = split_url(&host)?;
+        let (authority, base_path, secure) = split_url(&host)?;
         let addr = resolve(&authority)?;
+        let tls = if secure {
+            let host_name = authority
+                .rsplit_once(':')
+                .map_or(authority.as_str(), |(h, _)| h);
+            Some(Arc::new(tls::Tls::client(host_name, args.insecure)?))
+        } else {
+            None
+        };
         let load = scenario
             .as_ref()
             .map(|s| s.load.clone())
@@ -175,6 +189,7 @@ impl Plan {
         Ok(Plan {
             addr,
             authority,
+            tls,
             scenario,
             base_path,
             users,
@@ -190,15 +205,15 @@ impl Plan {
     }
 }
 
-/// `http://host:port/base` -> ("host:port", "/base"); other schemes are refused.
-fn split_url(url: &str) -> Result<(String, String)> {
-    let rest = match url.split_once("://") {
-        Some(("http", rest)) => rest,
-        Some(("https", _)) => bail!(
-            "{url}: https is not supported yet: the built-in generator speaks plain HTTP (run Locust for TLS targets)"
-        ),
-        Some((scheme, _)) => bail!("{url}: unsupported scheme '{scheme}': only http:// targets can be loaded"),
-        None => bail!("{url}: not a URL: expected http://host[:port][/path]"),
+/// `http://host:port/base` -> ("host:port", "/base", is https); other schemes are refused.
+fn split_url(url: &str) -> Result<(String, String, bool)> {
+    let (rest, secure) = match url.split_once("://") {
+        Some(("http", rest)) => (rest, false),
+        Some(("https", rest)) => (rest, true),
+        Some((scheme, _)) => {
+            bail!("{url}: unsupported scheme '{scheme}': only http:// and https:// targets can be loaded")
+        }
+        None => bail!("{url}: not a URL: expected http[s]://host[:port][/path]"),
     };
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
@@ -210,9 +225,9 @@ fn split_url(url: &str) -> Result<(String, String)> {
     let authority = if authority.contains(':') && !authority.ends_with(']') {
         authority.to_string()
     } else {
-        format!("{authority}:80")
+        format!("{authority}:{}", if secure { 443 } else { 80 })
     };
-    Ok((authority, path.to_string()))
+    Ok((authority, path.to_string(), secure))
 }
 
 fn resolve(authority: &str) -> Result<SocketAddr> {
@@ -274,6 +289,7 @@ struct Shared {
     authority: String,
     base_path: String,
     addr: SocketAddr,
+    tls: Option<Arc<tls::Tls>>,
     timeout: Duration,
     /// Unix time (seconds) at `origin`.
     unix_origin: f64,
@@ -367,7 +383,7 @@ async fn closed_user(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut conn = Connection::new(shared.addr);
+    let mut conn = Connection::new(shared.addr, shared.tls.clone());
     loop {
         let task = shared.scenario.pick(&mut rng);
         tokio::select! {
@@ -404,7 +420,7 @@ async fn open_worker(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut conn = Connection::new(shared.addr);
+    let mut conn = Connection::new(shared.addr, shared.tls.clone());
     for j in 0u64.. {
         let slot = f64::from(schedule.k) + j as f64 * f64::from(schedule.n);
         let intended = schedule.t0 + Duration::from_secs_f64(slot / schedule.rate);
@@ -436,6 +452,7 @@ async fn drive(plan: &Plan) -> Result<RunOutcome> {
         authority: plan.authority.clone(),
         base_path: plan.base_path.clone(),
         addr: plan.addr,
+        tls: plan.tls.clone(),
         timeout: plan.timeout,
         unix_origin,
         origin,
@@ -606,22 +623,21 @@ mod tests {
 
     #[test]
     fn urls_split_into_authority_and_base_path() {
+        let split = |url: &str| split_url(url).unwrap();
         assert_eq!(
-            split_url("http://127.0.0.1:8080").unwrap(),
-            ("127.0.0.1:8080".into(), "".into())
+            split("http://127.0.0.1:8080"),
+            ("127.0.0.1:8080".into(), "".into(), false)
         );
         assert_eq!(
-            split_url("http://localhost/api/").unwrap(),
-            ("localhost:80".into(), "/api".into())
+            split("http://localhost/api/"),
+            ("localhost:80".into(), "/api".into(), false)
         );
-        assert!(split_url("ftp://x")
-            .unwrap_err()
-            .to_string()
-            .contains("unsupported scheme"));
-        assert!(split_url("https://x")
-            .unwrap_err()
-            .to_string()
-            .contains("https"));
+        assert_eq!(
+            split("https://example.org"),
+            ("example.org:443".into(), "".into(), true)
+        );
+        let err = split_url("ftp://x").unwrap_err().to_string();
+        assert!(err.contains("unsupported scheme"), "{err}");
         assert!(split_url("127.0.0.1:80").is_err());
     }
 }

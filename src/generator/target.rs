@@ -19,13 +19,14 @@ use tokio::sync::oneshot;
 /// A running target; dropping it stops the server.
 pub struct Target {
     pub addr: SocketAddr,
+    scheme: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Target {
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 }
 
@@ -42,10 +43,20 @@ impl Drop for Target {
 
 /// Starts the target on its own thread and runtime, so it never competes with the caller's.
 pub fn start() -> Result<Target> {
+    launch(None)
+}
+
+/// The same target over https, with a fresh self-signed certificate for 127.0.0.1.
+pub fn start_tls() -> Result<Target> {
+    launch(Some(super::tls::self_signed_server()?))
+}
+
+fn launch(tls: Option<Arc<rustls::ServerConfig>>) -> Result<Target> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").context("cannot bind 127.0.0.1")?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel();
+    let secure = tls.is_some();
     let thread = std::thread::Builder::new()
         .name("loadgate-target".into())
         .spawn(move || {
@@ -54,17 +65,23 @@ pub fn start() -> Result<Target> {
                 .enable_all()
                 .build()
                 .expect("a runtime for the target");
-            runtime.block_on(serve(listener, rx));
+            runtime.block_on(serve(listener, rx, tls));
         })?;
     Ok(Target {
         addr,
+        scheme: if secure { "https" } else { "http" },
         shutdown: Some(tx),
         thread: Some(thread),
     })
 }
 
-async fn serve(listener: std::net::TcpListener, mut shutdown: oneshot::Receiver<()>) {
+async fn serve(
+    listener: std::net::TcpListener,
+    mut shutdown: oneshot::Receiver<()>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) {
     let listener = tokio::net::TcpListener::from_std(listener).expect("a nonblocking listener");
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let counter = Arc::new(AtomicU64::new(0));
     loop {
         tokio::select! {
@@ -72,11 +89,20 @@ async fn serve(listener: std::net::TcpListener, mut shutdown: oneshot::Receiver<
                 let Ok((stream, _)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let counter = counter.clone();
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| respond(req, counter.clone()));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let http = hyper::server::conn::http1::Builder::new();
+                    match acceptor {
+                        None => {
+                            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                        }
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                            }
+                        }
+                    }
                 });
             }
             _ = &mut shutdown => return,
