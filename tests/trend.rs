@@ -61,7 +61,17 @@ fn a_profile_can_make_trends_fail_the_gate() {
 
 #[test]
 fn a_short_run_says_why_trends_are_not_judged() {
-    let (_, report) = check_json(&[fixture("locust2/basic").to_str().unwrap()]);
+    // The first 8 seconds of a real run: too short for a steady state.
+    let dir = tempfile::tempdir().unwrap();
+    let history = std::fs::read_to_string(fixture("locust2/basic_stats_history.csv")).unwrap();
+    let short: Vec<&str> = history.lines().take(9).collect();
+    std::fs::write(dir.path().join("short_stats_history.csv"), short.join("\n")).unwrap();
+    std::fs::copy(
+        fixture("locust2/basic_stats.csv"),
+        dir.path().join("short_stats.csv"),
+    )
+    .unwrap();
+    let (_, report) = check_json(&[dir.path().join("short").to_str().unwrap()]);
     assert!(report["trends"].as_array().unwrap().is_empty());
     assert!(report["notes"]
         .as_array()

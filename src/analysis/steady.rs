@@ -3,9 +3,11 @@
 
 use crate::model::{HistoryPoint, Series};
 
-/// Locust's "current" percentiles look back 10 s: skip that long after the ramp so that the window
-/// holds steady-state requests only.
-pub const WINDOW_S: i64 = 10;
+/// Seconds skipped after the user count first reaches its peak, for the last users' first requests
+/// (connections, warm-up) to pass. Analysis reads per-interval figures from running totals, which are
+/// exact per second; only Locust's windowed percentile columns still carry up to 10 s of the ramp
+/// at the start of the steady state.
+pub const SETTLE_S: i64 = 2;
 
 /// The fewest points a steady state needs before anything is read from it.
 pub const MIN_POINTS: usize = 10;
@@ -16,7 +18,7 @@ pub fn steady_range(points: &[HistoryPoint]) -> Option<(usize, usize)> {
     let peak = points.iter().map(|p| p.users).max()?;
     let first_peak = points.iter().position(|p| p.users == peak)?;
     let last_peak = points.iter().rposition(|p| p.users == peak)?;
-    let settle_at = points[first_peak].timestamp + WINDOW_S;
+    let settle_at = points[first_peak].timestamp + SETTLE_S;
     let start = (first_peak..=last_peak).find(|&i| points[i].timestamp >= settle_at)?;
     // Locust writes a last row as the run stops; its window is partial.
     let end = last_peak.max(start);

@@ -298,6 +298,7 @@ fn latency(area: &Area, series: &Series, full: bool, item: &RunReport) -> Result
         .axis_desc_style(font(18))
         .draw()
         .map_err(plot_error)?;
+    let mut off_chart = Vec::new();
     for (name, points, color) in lines {
         chart
             .draw_series(LineSeries::new(points, color.stroke_width(2)))
@@ -328,8 +329,22 @@ fn latency(area: &Area, series: &Series, full: bool, item: &RunReport) -> Result
                             color.stroke_width(1),
                         )
                     });
+            } else {
+                off_chart.push(format!("{name} {fail:.0} ms"));
             }
         }
+    }
+    if !off_chart.is_empty() {
+        // Far-off limits would flatten the lines to the floor: name them instead of drawing them.
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("fail limits above this chart: {}", off_chart.join(", ")),
+                (t_max * 0.01, y_max * 0.97),
+                font(15)
+                    .color(&BLACK.mix(0.7))
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
+            )))
+            .map_err(plot_error)?;
     }
     legend(
         chart
