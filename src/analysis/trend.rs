@@ -52,7 +52,9 @@ pub fn steady_state_note(history: Option<&History>) -> Option<String> {
     let Some(history) = history else {
         return Some("no stats history: trends inside the run are not judged".to_string());
     };
-    let agg = history.aggregated()?;
+    let Some(agg) = history.aggregated() else {
+        return Some("the stats history has no Aggregated rows: trends are not judged".to_string());
+    };
     match steady::steady_range(&agg.points) {
         Some(_) => None,
         None => Some(format!(
