@@ -182,21 +182,57 @@ fn parse_part(
         if at_end && carry.last().is_some_and(|b| *b != b'\n') {
             carry.push(b'\n');
         }
+        // One pass over the chunk finds every comma, line break and quote: most lines are split
+        // here and never scanned again; a line with a quote goes through the careful path.
         let mut consumed = 0;
-        while let Some(offset) = memchr::memchr(b'\n', &carry[consumed..]) {
-            let line = &carry[consumed..consumed + offset];
-            parse_line(
-                line,
-                part.lines,
-                columns,
-                &mut cells,
-                &mut key_buf,
-                &mut index,
-                &mut part,
-            )?;
-            part.lines += 1;
-            consumed += offset + 1;
+        let mut quoted = false;
+        cells.clear();
+        let mut cell_start = 0;
+        for at in memchr::memchr3_iter(b',', b'\n', b'"', &carry) {
+            match carry[at] {
+                b',' => {
+                    cells.push((cell_start - consumed, at - consumed));
+                    cell_start = at + 1;
+                }
+                b'"' => quoted = true,
+                _ => {
+                    let line = &carry[consumed..at];
+                    let end = if line.last() == Some(&b'\r') {
+                        at - 1
+                    } else {
+                        at
+                    };
+                    cells.push((cell_start - consumed, end - consumed));
+                    if quoted || cells.len() == 1 {
+                        parse_line(
+                            line,
+                            part.lines,
+                            columns,
+                            &mut cells,
+                            &mut key_buf,
+                            &mut index,
+                            &mut part,
+                        )?;
+                    } else {
+                        parse_fields(
+                            line,
+                            part.lines,
+                            columns,
+                            &cells,
+                            &mut key_buf,
+                            &mut index,
+                            &mut part,
+                        )?;
+                    }
+                    part.lines += 1;
+                    consumed = at + 1;
+                    cell_start = consumed;
+                    quoted = false;
+                    cells.clear();
+                }
+            }
         }
+        cells.clear();
         if at_end {
             return Ok(part);
         }
@@ -238,6 +274,20 @@ fn parse_line(
         cells.push((from, raw.len()));
         raw
     };
+    parse_fields(text, line, columns, cells, key_buf, index, part)
+}
+
+/// Reads one row whose cells are known: `cells[i]` is the byte range of cell `i` in `text`.
+#[allow(clippy::too_many_arguments)]
+fn parse_fields(
+    text: &[u8],
+    line: u64,
+    columns: &HistoryColumns,
+    cells: &CellRanges,
+    key_buf: &mut Vec<u8>,
+    index: &mut HashMap<Vec<u8>, usize>,
+    part: &mut Part,
+) -> Result<(), PartError> {
     if cells.len() != columns.width {
         return Err(PartError::Cell {
             line,
