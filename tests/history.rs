@@ -105,3 +105,31 @@ fn an_empty_directory_is_an_input_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("no *_stats.csv"));
 }
+
+#[test]
+fn an_unreadable_run_fails_the_archive_unless_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    for run in ["same-1", "same-2", "same-3"] {
+        copy_run(&format!("compare/{run}"), &dir.path().join(run));
+    }
+    std::fs::copy(
+        fixture("bad/negative_stats.csv"),
+        dir.path().join("broken_stats.csv"),
+    )
+    .unwrap();
+    let output = loadgate(&["history", dir.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("broken_stats.csv"),
+        "{}",
+        stderr(&output)
+    );
+    let (code, report) = history(dir.path(), &["--skip-unreadable"]);
+    assert_eq!(code, 0, "a skipped run warns, it does not fail");
+    assert_eq!(report["verdict"], "warn");
+    assert_eq!(report["runs"].as_array().unwrap().len(), 3);
+    assert!(report["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("broken_stats.csv"));
+}

@@ -38,6 +38,10 @@ pub struct HistoryArgs {
     /// Also write history.png (percentiles and throughput per run) into this directory.
     #[arg(long, value_name = "DIR")]
     pub charts: Option<PathBuf>,
+
+    /// Leave unreadable runs out (listed in the notes, verdict at least warn) instead of exit 2.
+    #[arg(long)]
+    pub skip_unreadable: bool,
 }
 
 #[derive(Serialize)]
@@ -52,7 +56,7 @@ pub struct HistoryReport {
 }
 
 pub fn run(args: &HistoryArgs) -> Result<Status> {
-    let report = build(&args.dir)?;
+    let report = build(&args.dir, args.skip_unreadable)?;
     if let Some(path) = &args.json {
         write_atomic(path, &json(&report)?)?;
     }
@@ -76,7 +80,7 @@ fn json(report: &HistoryReport) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-pub fn build(dir: &Path) -> Result<HistoryReport> {
+pub fn build(dir: &Path, skip_unreadable: bool) -> Result<HistoryReport> {
     if !dir.is_dir() {
         bail!("{}: not a directory", dir.display());
     }
@@ -86,8 +90,26 @@ pub fn build(dir: &Path) -> Result<HistoryReport> {
         bail!("{}: no *_stats.csv under this directory", dir.display());
     }
     stats_files.sort();
-    let mut runs = read_all(&stats_files)?;
     let mut notes = Vec::new();
+    let mut runs = Vec::new();
+    let mut skipped = 0;
+    for result in read_all(&stats_files) {
+        match result {
+            Ok(run) => runs.push(run),
+            Err(err) if skip_unreadable => {
+                skipped += 1;
+                notes.push(format!("skipped an unreadable run: {err:#}"));
+            }
+            Err(err) => {
+                return Err(err.context(
+                    "a run in the archive cannot be read (--skip-unreadable leaves it out)",
+                ))
+            }
+        }
+    }
+    if runs.is_empty() {
+        bail!("{}: no readable run under this directory", dir.display());
+    }
     let undated = runs.iter().filter(|r| r.started_at.is_none()).count();
     if undated > 0 {
         notes.push(format!(
@@ -103,9 +125,10 @@ pub fn build(dir: &Path) -> Result<HistoryReport> {
     });
     let breaks = breaks(&runs);
     let last = runs.len() - 1;
+    // A skipped run is something the reader should see: never a clean pass.
     let verdict = if breaks.iter().any(|b| b.run == last) {
         Status::Fail
-    } else if breaks.is_empty() {
+    } else if breaks.is_empty() && skipped == 0 {
         Status::Pass
     } else {
         Status::Warn
@@ -137,7 +160,8 @@ fn find_stats_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<
 }
 
 /// Reads the runs on every core: hundreds of runs take seconds, not minutes.
-fn read_all(paths: &[PathBuf]) -> Result<Vec<NightlyRun>> {
+/// Reads every run on every core, in path order; each result is the run or why it could not be read.
+fn read_all(paths: &[PathBuf]) -> Vec<Result<NightlyRun>> {
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(paths.len());
@@ -145,19 +169,15 @@ fn read_all(paths: &[PathBuf]) -> Result<Vec<NightlyRun>> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = paths
             .chunks(chunk.max(1))
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|p| read_one(p)).collect::<Result<Vec<_>>>())
-            })
+            .map(|part| scope.spawn(move || part.iter().map(|p| read_one(p)).collect::<Vec<_>>()))
             .collect();
-        let mut runs = Vec::with_capacity(paths.len());
-        for handle in handles {
-            runs.extend(
-                handle
-                    .join()
-                    .map_err(|_| anyhow::anyhow!("a reader thread panicked"))??,
-            );
-        }
-        Ok(runs)
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err(anyhow::anyhow!("a reader thread panicked"))])
+            })
+            .collect()
     })
 }
 
