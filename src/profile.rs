@@ -441,6 +441,13 @@ impl Profile {
         )
     }
 
+    /// Whether a failures-file row is one the profile declares expected.
+    pub fn expects(&self, failure: &crate::model::FailureRecord) -> bool {
+        self.expected_failures
+            .iter()
+            .any(|e| e.matches(&failure.key.method, &failure.key.name, &failure.message))
+    }
+
     /// The limits for the aggregate.
     pub fn aggregated_limits(&self) -> Limits {
         self.thresholds.overlaid(&self.aggregated)

@@ -159,10 +159,7 @@ impl Assessment {
 pub fn expected_failures(run: &Run, profile: &Profile) -> HashMap<EndpointKey, u64> {
     let mut counts = HashMap::new();
     for record in &run.failures {
-        let expected = profile
-            .expected_failures
-            .iter()
-            .any(|e| e.matches(&record.key.method, &record.key.name, &record.message));
+        let expected = profile.expects(record);
         if expected {
             *counts.entry(record.key.clone()).or_insert(0) += record.occurrences;
         }

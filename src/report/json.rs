@@ -174,13 +174,7 @@ fn run_json(report: &Report, item: &RunReport) -> ReportJson {
         run.failures
             .iter()
             .filter(|f| f.key == stats.key)
-            .filter(|f| {
-                report
-                    .profile
-                    .expected_failures
-                    .iter()
-                    .any(|e| e.matches(&f.key.method, &f.key.name, &f.message))
-            })
+            .filter(|f| report.profile.expects(f))
             .map(|f| f.occurrences)
             .sum::<u64>()
     };
@@ -231,11 +225,7 @@ fn run_json(report: &Report, item: &RunReport) -> ReportJson {
                 message: f.message.clone(),
                 occurrences: f.occurrences,
                 status_code: status_in_message(&f.message),
-                expected: report
-                    .profile
-                    .expected_failures
-                    .iter()
-                    .any(|e| e.matches(&f.key.method, &f.key.name, &f.message)),
+                expected: report.profile.expects(f),
                 first_seen: f.first_seen.clone(),
                 last_seen: f.last_seen.clone(),
             })

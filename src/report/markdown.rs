@@ -248,11 +248,7 @@ fn render_run(out: &mut String, report: &Report, item: &RunReport) {
         let _ = writeln!(out, "| Count | Endpoint | Status | Message |");
         let _ = writeln!(out, "|--:|---|---|---|");
         for f in failures.iter().take(5) {
-            let expected = report
-                .profile
-                .expected_failures
-                .iter()
-                .any(|e| e.matches(&f.key.method, &f.key.name, &f.message));
+            let expected = report.profile.expects(f);
             let message: String = f.message.chars().take(120).collect();
             let _ = writeln!(
                 out,

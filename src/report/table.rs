@@ -336,11 +336,7 @@ impl TableExporter {
         failures.sort_by_key(|f| std::cmp::Reverse(f.occurrences));
         let _ = writeln!(out, "\nTop failures:");
         for f in failures.iter().take(5) {
-            let expected = report
-                .profile
-                .expected_failures
-                .iter()
-                .any(|e| e.matches(&f.key.method, &f.key.name, &f.message));
+            let expected = report.profile.expects(f);
             let tag = if expected {
                 " (expected, not graded)"
             } else {
