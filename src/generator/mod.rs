@@ -484,7 +484,7 @@ async fn drive(plan: &Plan) -> Result<RunOutcome> {
         tokio::spawn(async move {
             let mut handles = Vec::new();
             for k in 0..users {
-                let recorder: Recorder = Arc::new(Mutex::new(Vec::with_capacity(1024)));
+                let recorder: Recorder = Arc::new(Mutex::new(Vec::with_capacity(16)));
                 recorders
                     .lock()
                     .expect("not poisoned")
