@@ -512,7 +512,12 @@ async fn drive(plan: &Plan) -> Result<RunOutcome> {
                         if due >= end {
                             break;
                         }
-                        tokio::time::sleep_until(due).await;
+                        // A slow ramp must not hold up a Ctrl-C: wait for the next user or the stop.
+                        let mut stopping = stop.clone();
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(due) => {}
+                            _ = stopping.changed() => break,
+                        }
                         if *stop.borrow() {
                             break;
                         }
