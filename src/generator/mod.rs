@@ -531,6 +531,10 @@ async fn drive(plan: &Plan) -> Result<RunOutcome> {
         })
     };
 
+    // Locust's history opens with a row at the start: no users yet, N/A percentiles, zero totals.
+    if let Some(h) = history.as_mut() {
+        h.append(&stats, start_second, 0, start_second)?;
+    }
     let status = !plan.quiet && std::io::stderr().is_terminal();
     let mut interrupted = false;
     let ctrl_c = tokio::signal::ctrl_c();
