@@ -187,18 +187,17 @@ fn read_one(stats_path: &Path) -> Result<NightlyRun> {
     let mut started_at = None;
     let mut peak_users = None;
     if let Some(history) = &files.history {
-        started_at = locust::first_timestamp(history)?;
+        // A small history is read whole (for the peak user count); a large one only to its first row.
         let small = std::fs::metadata(history).is_ok_and(|m| m.len() <= PEAK_USERS_READ_LIMIT);
         if small {
             let full = locust::read_history(history)?;
-            peak_users = full
-                .aggregated()
-                .and_then(|s| s.points.iter().map(|p| p.users).max());
-            started_at = started_at.or_else(|| {
-                full.aggregated()
-                    .and_then(|s| s.points.first())
-                    .map(|p| p.timestamp)
-            });
+            let aggregate = full.aggregated();
+            peak_users = aggregate.and_then(|s| s.points.iter().map(|p| p.users).max());
+            started_at = aggregate
+                .and_then(|s| s.points.first())
+                .map(|p| p.timestamp);
+        } else {
+            started_at = locust::first_timestamp(history)?;
         }
     }
     if started_at.is_none() {
