@@ -49,7 +49,7 @@ fn read_percentiles(row: &Row, columns: &[Option<usize>; 11]) -> Result<Percenti
 
 /// What kind of Locust file a header belongs to (`stats`, `stats history`, `failures`, `exceptions`)
 /// and its file suffix, to explain a file passed in the wrong place.
-pub fn kind_of_header(header: &[String]) -> Option<(&'static str, &'static str)> {
+fn kind_of_header(header: &[String]) -> Option<(&'static str, &'static str)> {
     let has = |names: &[&str]| {
         header
             .iter()
