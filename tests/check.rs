@@ -32,6 +32,15 @@ fn aggregated_requests_in_file(rel: &str, column: &str) -> u64 {
         .unwrap()
 }
 
+/// One endpoint's `Request Count`, read with the csv crate rather than loadgate.
+fn endpoint_requests_in_file(rel: &str, name: &str) -> u64 {
+    let rows = csv_rows(rel);
+    rows.iter()
+        .find(|r| &r[1] == name)
+        .map(|r| r[2].parse().unwrap())
+        .unwrap()
+}
+
 #[test]
 fn locust2_run_is_read_with_every_quirk() {
     let (code, report) = check_json(&[&path("locust2/basic")]);
@@ -201,6 +210,60 @@ fn legacy_hash_headers_and_total_row_are_understood() {
         .unwrap()
         .iter()
         .any(|n| n.as_str().unwrap().contains("p95")));
+}
+
+#[test]
+fn locustio_012_requests_file_is_read_byte_for_byte() {
+    // `derived/legacy_hash` holds only `basic_requests.csv` and its copy as `basic_stats.csv`;
+    // a prefix must find either, and both read the same.
+    let (_, report) = check_json(&[&path("derived/legacy_hash/basic")]);
+    assert_eq!(report["run"]["format"], "locust-legacy");
+    let (_, requests) = check_json(&[&path("derived/legacy_hash/basic_requests.csv")]);
+    assert_eq!(report["endpoints"], requests["endpoints"]);
+    assert_eq!(
+        report["aggregated"]["requests"].as_u64().unwrap(),
+        aggregated_requests_in_file("derived/legacy_hash/basic_requests.csv", "# requests")
+    );
+    let quoted = endpoint(&report, "GET", "/limited, \"quoted\"");
+    assert_eq!(
+        quoted["requests"].as_u64().unwrap(),
+        endpoint_requests_in_file("locust2/basic_stats.csv", "/limited, \"quoted\"")
+    );
+}
+
+#[test]
+fn locustio_014_failed_per_second_and_99_999_columns_are_understood() {
+    let (_, report) = check_json(&[&path("derived/legacy_014/basic")]);
+    let (_, original) = check_json(&[&path("locust2/basic")]);
+    assert_eq!(
+        report["aggregated"]["requests"],
+        original["aggregated"]["requests"]
+    );
+    // 0.14 has the full percentile set, so P95 and P99 are graded, not missing.
+    assert!(report["aggregated"]["p95"].is_number());
+    assert!(report["aggregated"]["p99"].is_number());
+    // `Requests Failed/s` is the failure rate: /error fails every request.
+    let error = endpoint(&report, "GET", "/error");
+    assert_eq!(error["failures"], error["requests"]);
+    assert!(error["failures_per_s"].as_f64().unwrap() > 0.0, "{error}");
+}
+
+#[test]
+fn multiline_tracebacks_in_exceptions_are_read() {
+    let (_, report) = check_json(&[&path("locust2-exceptions/exc")]);
+    let exceptions = report["exceptions"].as_array().unwrap();
+    assert_eq!(
+        exceptions.len(),
+        csv_rows("locust2-exceptions/exc_exceptions.csv").len()
+    );
+    let value_error = exceptions
+        .iter()
+        .find(|e| e["message"].as_str().unwrap().contains("payload"))
+        .expect("the ValueError row");
+    assert_eq!(value_error["message"], "bad \"payload\", field 3");
+    let traceback = value_error["traceback"].as_str().unwrap();
+    assert!(traceback.lines().count() > 2, "{traceback}");
+    assert!(traceback.contains("ValueError"), "{traceback}");
 }
 
 #[test]

@@ -43,6 +43,20 @@ fn latency_that_doubles_at_constant_users_is_flagged() {
 }
 
 #[test]
+fn full_history_flags_each_degrading_endpoint_not_only_the_aggregate() {
+    let (_, report) = check_json(&[fixture("trend/degrading-full").to_str().unwrap()]);
+    for scope in ["aggregated", "GET /fast", "GET /slow", "GET /items/[id]"] {
+        let t = trend(&report, scope, "latency_avg");
+        assert_eq!(t["status"], "warn", "{t:#}");
+        assert_eq!(t["direction"], "increasing", "{t:#}");
+    }
+    let findings = report["findings"].as_array().unwrap();
+    assert!(findings
+        .iter()
+        .any(|f| f["kind"] == "latency_climbing" && f["scope"] == "GET /slow"));
+}
+
+#[test]
 fn a_profile_can_make_trends_fail_the_gate() {
     let dir = tempfile::tempdir().unwrap();
     let profile = dir.path().join("p.toml");

@@ -7,6 +7,8 @@ use anyhow::{bail, Context, Result};
 use crate::model::RunFiles;
 
 const STATS: &str = "_stats.csv";
+/// locustio 0.8–0.12 wrote the stats as `PREFIX_requests.csv` (and no other file we read).
+const LEGACY_STATS: &str = "_requests.csv";
 const HISTORY: &str = "_stats_history.csv";
 const FAILURES: &str = "_failures.csv";
 const EXCEPTIONS: &str = "_exceptions.csv";
@@ -18,7 +20,7 @@ pub fn discover(input: &Path) -> Result<RunFiles> {
     }
     if input.is_file() {
         let name = file_name(input);
-        for suffix in [HISTORY, STATS, FAILURES, EXCEPTIONS] {
+        for suffix in [HISTORY, STATS, LEGACY_STATS, FAILURES, EXCEPTIONS] {
             if let Some(stem) = name.strip_suffix(suffix) {
                 return from_prefix(&input.with_file_name(stem), input);
             }
@@ -41,11 +43,15 @@ fn from_directory(dir: &Path) -> Result<RunFiles> {
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| p.is_file())
         .filter_map(|p| {
-            let stem = file_name(&p).strip_suffix(STATS)?.to_string();
+            let name = file_name(&p);
+            let stem = name
+                .strip_suffix(STATS)
+                .or_else(|| name.strip_suffix(LEGACY_STATS))?;
             Some(p.with_file_name(stem))
         })
         .collect();
     prefixes.sort();
+    prefixes.dedup();
     match prefixes.len() {
         0 => bail!("{}: no *{STATS} file in this directory", dir.display()),
         1 => from_prefix(&prefixes[0], dir),
@@ -65,7 +71,10 @@ fn from_directory(dir: &Path) -> Result<RunFiles> {
 }
 
 fn from_prefix(prefix: &Path, as_typed: &Path) -> Result<RunFiles> {
-    let stats = with_suffix(prefix, STATS);
+    let mut stats = with_suffix(prefix, STATS);
+    if !stats.is_file() && with_suffix(prefix, LEGACY_STATS).is_file() {
+        stats = with_suffix(prefix, LEGACY_STATS);
+    }
     if !stats.is_file() {
         bail!(
             "{}: no such run (looked for {})",
@@ -138,6 +147,16 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("/b"), "{err}");
+    }
+
+    #[test]
+    fn a_locustio_012_prefix_finds_its_requests_file() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(&dir.path().join("old_requests.csv"));
+        let files = discover(&dir.path().join("old")).unwrap();
+        assert_eq!(files.stats, dir.path().join("old_requests.csv"));
+        let files = discover(dir.path()).unwrap();
+        assert_eq!(files.stats, dir.path().join("old_requests.csv"));
     }
 
     #[test]

@@ -23,7 +23,8 @@ const MIN: &[&str] = &["min response time"];
 const MAX: &[&str] = &["max response time"];
 const CONTENT: &[&str] = &["average content size"];
 const RPS: &[&str] = &["requests/s"];
-const FPS: &[&str] = &["failures/s"];
+// `Requests Failed/s` is locustio 0.13–0.14's name for it.
+const FPS: &[&str] = &["failures/s", "requests failed/s"];
 
 /// More endpoints than this is refused: Locust itself struggles long before, and it always means
 /// unbounded names (IDs in URLs not grouped with `name=`). Bounds memory and report size.
