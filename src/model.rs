@@ -122,32 +122,79 @@ pub struct ExceptionRecord {
     pub nodes: String,
 }
 
-/// One row of `_stats_history.csv` for one scope: only the columns analysis reads, compactly, since
-/// a day of full history is millions of rows.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One row of `_stats_history.csv` for one scope: only the columns analysis reads, compactly (56
+/// bytes; a missing value is NaN inside, `None` outside), since a day of full history is millions
+/// of rows.
+#[derive(Debug, Clone, Copy)]
 pub struct HistoryPoint {
     /// Unix time in seconds.
     pub timestamp: i64,
     pub users: u64,
-    /// The row's percentiles in ms: the current 10 s window with `--csv-full-history`, cumulative
-    /// otherwise (Locust's choice).
-    pub p50_ms: Option<f32>,
-    pub p95_ms: Option<f32>,
-    pub p99_ms: Option<f32>,
     pub total_requests: u64,
     pub total_failures: u64,
-    pub total_avg_ms: Option<f64>,
+    total_avg_ms: f64,
+    /// The row's percentiles in ms: the current 10 s window with `--csv-full-history`, cumulative
+    /// otherwise (Locust's choice).
+    p50_ms: f32,
+    p95_ms: f32,
+    p99_ms: f32,
+}
+
+fn or_nan32(v: Option<f64>) -> f32 {
+    v.map_or(f32::NAN, |v| v as f32)
+}
+
+fn present(v: f64) -> Option<f64> {
+    (!v.is_nan()).then_some(v)
 }
 
 impl HistoryPoint {
+    /// `percentiles` are P50, P95 and P99.
+    pub fn new(
+        timestamp: i64,
+        users: u64,
+        percentiles: [Option<f64>; 3],
+        total_requests: u64,
+        total_failures: u64,
+        total_avg_ms: Option<f64>,
+    ) -> Self {
+        HistoryPoint {
+            timestamp,
+            users,
+            total_requests,
+            total_failures,
+            total_avg_ms: total_avg_ms.unwrap_or(f64::NAN),
+            p50_ms: or_nan32(percentiles[0]),
+            p95_ms: or_nan32(percentiles[1]),
+            p99_ms: or_nan32(percentiles[2]),
+        }
+    }
     pub fn p50(&self) -> Option<f64> {
-        self.p50_ms.map(f64::from)
+        present(f64::from(self.p50_ms))
     }
     pub fn p95(&self) -> Option<f64> {
-        self.p95_ms.map(f64::from)
+        present(f64::from(self.p95_ms))
     }
     pub fn p99(&self) -> Option<f64> {
-        self.p99_ms.map(f64::from)
+        present(f64::from(self.p99_ms))
+    }
+    /// The running average response time over the whole run so far.
+    pub fn total_avg_ms(&self) -> Option<f64> {
+        present(self.total_avg_ms)
+    }
+}
+
+impl PartialEq for HistoryPoint {
+    /// Missing equals missing (NaN inside).
+    fn eq(&self, other: &Self) -> bool {
+        self.timestamp == other.timestamp
+            && self.users == other.users
+            && self.total_requests == other.total_requests
+            && self.total_failures == other.total_failures
+            && self.total_avg_ms() == other.total_avg_ms()
+            && self.p50() == other.p50()
+            && self.p95() == other.p95()
+            && self.p99() == other.p99()
     }
 }
 

@@ -34,7 +34,7 @@ pub fn intervals(points: &[&HistoryPoint]) -> Vec<Interval> {
             }
             let requests = b.total_requests - a.total_requests;
             let failures = b.total_failures.saturating_sub(a.total_failures);
-            let avg_ms = match (a.total_avg_ms, b.total_avg_ms) {
+            let avg_ms = match (a.total_avg_ms(), b.total_avg_ms()) {
                 (Some(x), Some(y)) if requests > 0 => {
                     let sum = y * b.total_requests as f64 - x * a.total_requests as f64;
                     Some((sum / requests as f64).max(0.0))
@@ -60,16 +60,7 @@ mod tests {
     use super::*;
 
     fn point(timestamp: i64, total: u64, failures: u64, avg: f64) -> HistoryPoint {
-        HistoryPoint {
-            timestamp,
-            users: 5,
-            p50_ms: None,
-            p95_ms: None,
-            p99_ms: None,
-            total_requests: total,
-            total_failures: failures,
-            total_avg_ms: Some(avg),
-        }
+        HistoryPoint::new(timestamp, 5, [None; 3], total, failures, Some(avg))
     }
 
     #[test]

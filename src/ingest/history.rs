@@ -13,7 +13,10 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::error::InputError;
+use super::fast_row::{self, Layout};
 use super::locust::{history_columns, history_scope, read_history_rows, HistoryColumns};
+use super::number::{ascii_decimal, ascii_integer};
+use super::scan;
 use super::table::{parse_count, parse_measure, parse_timestamp};
 use crate::model::{EndpointKey, History, HistoryPoint, Series};
 
@@ -156,222 +159,217 @@ fn parse_part(
     let mut file = File::open(path).map_err(PartError::Io)?;
     file.seek(SeekFrom::Start(start)).map_err(PartError::Io)?;
     let mut remaining = end - start;
-    let mut part = Part {
-        keys: Vec::new(),
-        key_bytes: Vec::new(),
-        series: Vec::new(),
-        last_slot: None,
-        lines: 0,
-    };
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut key_buf = Vec::with_capacity(128);
-    let mut carry: Vec<u8> = Vec::new();
-    let mut chunk = vec![0u8; CHUNK_BYTES];
-    let mut cells: CellRanges = Vec::with_capacity(header.len() + 1);
+    let mut reader = PartReader::new(columns, header.len());
+    // One buffer: the unfinished line of the last read moves to its front, the next read lands
+    // behind it, so the file's bytes are copied once (from the page cache) and scanned once.
+    let mut buf = vec![0u8; CHUNK_BYTES];
+    let mut filled = 0;
     loop {
-        let want = (remaining.min(CHUNK_BYTES as u64)) as usize;
+        if filled == buf.len() {
+            // A line longer than the buffer.
+            buf.resize(buf.len() * 2, 0);
+        }
+        let want = remaining.min((buf.len() - filled) as u64) as usize;
         let n = if want == 0 {
             0
         } else {
-            file.read(&mut chunk[..want]).map_err(PartError::Io)?
+            file.read(&mut buf[filled..filled + want])
+                .map_err(PartError::Io)?
         };
         remaining -= n as u64;
+        filled += n;
         let at_end = n == 0;
-        carry.extend_from_slice(&chunk[..n]);
         // A last line without a line break is still a line.
-        if at_end && carry.last().is_some_and(|b| *b != b'\n') {
-            carry.push(b'\n');
-        }
-        // One pass over the chunk finds every comma, line break and quote: most lines are split
-        // here and never scanned again; a line with a quote goes through the careful path.
-        let mut consumed = 0;
-        let mut quoted = false;
-        cells.clear();
-        let mut cell_start = 0;
-        for at in memchr::memchr3_iter(b',', b'\n', b'"', &carry) {
-            match carry[at] {
-                b',' => {
-                    cells.push((cell_start - consumed, at - consumed));
-                    cell_start = at + 1;
-                }
-                b'"' => quoted = true,
-                _ => {
-                    let line = &carry[consumed..at];
-                    let end = if line.last() == Some(&b'\r') {
-                        at - 1
-                    } else {
-                        at
-                    };
-                    cells.push((cell_start - consumed, end - consumed));
-                    if quoted || cells.len() == 1 {
-                        parse_line(
-                            line,
-                            part.lines,
-                            columns,
-                            &mut cells,
-                            &mut key_buf,
-                            &mut index,
-                            &mut part,
-                        )?;
-                    } else {
-                        parse_fields(
-                            line,
-                            part.lines,
-                            columns,
-                            &cells,
-                            &mut key_buf,
-                            &mut index,
-                            &mut part,
-                        )?;
-                    }
-                    part.lines += 1;
-                    consumed = at + 1;
-                    cell_start = consumed;
-                    quoted = false;
-                    cells.clear();
-                }
+        if at_end && filled > 0 && buf[filled - 1] != b'\n' {
+            if filled == buf.len() {
+                buf.push(b'\n');
+            } else {
+                buf[filled] = b'\n';
             }
+            filled += 1;
         }
-        cells.clear();
+        let text = &buf[..filled];
+        let line_start = scan::lines(text, |start, end, commas| {
+            reader.line(text, start, end, commas)
+        })?;
         if at_end {
-            return Ok(part);
+            return Ok(reader.part);
         }
-        carry.drain(..consumed);
+        buf.copy_within(line_start..filled, 0);
+        filled -= line_start;
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn parse_line(
-    raw: &[u8],
-    line: u64,
-    columns: &HistoryColumns,
-    cells: &mut CellRanges,
-    key_buf: &mut Vec<u8>,
-    index: &mut HashMap<Vec<u8>, usize>,
-    part: &mut Part,
-) -> Result<(), PartError> {
-    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-    if raw.is_empty() || raw.iter().all(|b| b.is_ascii_whitespace()) {
-        return Ok(());
-    }
-    let quoted;
-    let text: &[u8] = if memchr::memchr(b'"', raw).is_some() {
-        // An odd number of quotes means a cell spans lines: that needs the real CSV reader.
-        if raw.iter().filter(|b| **b == b'"').count() % 2 == 1 {
-            return Err(PartError::Fallback);
-        }
-        quoted = unquote(raw).ok_or(PartError::Fallback)?;
-        cells.clear();
-        cells.extend(quoted.1.iter().copied());
-        &quoted.0
-    } else {
-        cells.clear();
-        let mut from = 0;
-        for i in memchr::memchr_iter(b',', raw) {
-            cells.push((from, i));
-            from = i + 1;
-        }
-        cells.push((from, raw.len()));
-        raw
-    };
-    parse_fields(text, line, columns, cells, key_buf, index, part)
+/// One part's state while it reads its lines.
+struct PartReader<'c> {
+    columns: &'c HistoryColumns,
+    layout: Layout,
+    part: Part,
+    index: HashMap<Vec<u8>, usize>,
+    key_buf: Vec<u8>,
+    cells: CellRanges,
 }
 
-/// Reads one row whose cells are known: `cells[i]` is the byte range of cell `i` in `text`.
-#[allow(clippy::too_many_arguments)]
-fn parse_fields(
-    text: &[u8],
-    line: u64,
-    columns: &HistoryColumns,
-    cells: &CellRanges,
-    key_buf: &mut Vec<u8>,
-    index: &mut HashMap<Vec<u8>, usize>,
-    part: &mut Part,
-) -> Result<(), PartError> {
-    if cells.len() != columns.width {
-        return Err(PartError::Cell {
-            line,
-            column: None,
-            message: format!(
-                "row has {} fields but the header has {} (truncated or ragged row)",
-                cells.len(),
-                columns.width
-            ),
-        });
-    }
-    let bytes = |c: usize| -> &[u8] {
-        let (a, b) = cells[c];
-        &text[a..b]
-    };
-    let cell = |c: usize| -> Result<&str, PartError> {
-        std::str::from_utf8(bytes(c)).map_err(|_| PartError::Cell {
-            line,
-            column: Some(c),
-            message: "not valid UTF-8 (is this a binary file?)".to_string(),
-        })
-    };
-    let fail = |c: usize| {
-        move |message: String| PartError::Cell {
-            line,
-            column: Some(c),
-            message,
+impl<'c> PartReader<'c> {
+    fn new(columns: &'c HistoryColumns, width: usize) -> Self {
+        PartReader {
+            columns,
+            layout: Layout::new(columns),
+            part: Part {
+                keys: Vec::new(),
+                key_bytes: Vec::new(),
+                series: Vec::new(),
+                last_slot: None,
+                lines: 0,
+            },
+            index: HashMap::new(),
+            key_buf: Vec::with_capacity(128),
+            cells: Vec::with_capacity(width + 1),
         }
-    };
-    // Nearly every cell is a plain integer: read those straight from the bytes, and leave N/A,
-    // decimals and anything wrong to the general parsers (and their error messages).
-    let count = |c: usize| -> Result<u64, PartError> {
-        match ascii_integer(bytes(c)) {
-            Some(v) => Ok(v),
-            None => parse_count(cell(c)?).map_err(fail(c)),
-        }
-    };
-    let opt = |c: Option<usize>| -> Result<Option<f64>, PartError> {
-        let Some(c) = c else { return Ok(None) };
-        match ascii_integer(bytes(c)) {
-            Some(v) => Ok(Some(v as f64)),
-            None => parse_measure(cell(c)?).map_err(fail(c)),
-        }
-    };
-    let ts = columns.timestamp;
-    let timestamp = match ascii_integer(bytes(ts)) {
-        Some(v) if v <= 32_503_680_000 => v as i64,
-        _ => parse_timestamp(cell(ts)?).map_err(fail(ts))?,
-    };
-    let point = HistoryPoint {
-        timestamp,
-        users: match columns.users {
-            Some(c) => count(c)?,
-            None => 0,
-        },
-        p50_ms: opt(columns.p50)?.map(|v| v as f32),
-        p95_ms: opt(columns.p95)?.map(|v| v as f32),
-        p99_ms: opt(columns.p99)?.map(|v| v as f32),
-        total_requests: count(columns.total_requests)?,
-        total_failures: count(columns.total_failures)?,
-        total_avg_ms: opt(columns.total_avg)?,
-    };
-    key_buf.clear();
-    if let Some(c) = columns.method {
-        key_buf.extend_from_slice(bytes(c).trim_ascii());
     }
-    key_buf.push(0x1f);
-    if let Some(c) = columns.name {
-        key_buf.extend_from_slice(bytes(c));
+
+    /// The line `text[start..end]` (`end` at its line feed): the fast path when it is plain (its
+    /// `commas` known), else the careful one.
+    fn line(
+        &mut self,
+        text: &[u8],
+        start: usize,
+        end: usize,
+        commas: Option<&[usize]>,
+    ) -> Result<(), PartError> {
+        let end = if end > start && text[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        let line = &text[start..end];
+        let fast = commas.and_then(|c| fast_row::read(text, start, end, c, &self.layout));
+        match fast {
+            Some(row) => {
+                let point = HistoryPoint::new(
+                    row.timestamp,
+                    row.users,
+                    row.percentiles,
+                    row.total_requests,
+                    row.total_failures,
+                    row.total_avg,
+                );
+                self.push(row.method, row.name, point)?;
+            }
+            None => self.careful(line)?,
+        }
+        self.part.lines += 1;
+        Ok(())
     }
-    // Locust writes the scopes in the same order every second: the row after slot k is most often
-    // slot k + 1, so check that before hashing.
-    let guess = part
-        .last_slot
-        .map_or(0, |s| (s + 1) % part.series.len().max(1));
-    let slot = match part
-        .key_bytes
-        .get(guess)
-        .filter(|k| k.as_slice() == key_buf.as_slice())
-    {
-        Some(_) => guess,
-        None => match index.get(key_buf.as_slice()) {
-            Some(slot) => *slot,
-            None if part.series.len() > super::locust::MAX_ENDPOINTS => {
+
+    /// Splits a line into cells (through the CSV parser when it has quotes) and reads every cell
+    /// with the general parsers, which word the errors.
+    fn careful(&mut self, line: &[u8]) -> Result<(), PartError> {
+        if line.is_empty() || line.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(());
+        }
+        let mut cells = std::mem::take(&mut self.cells);
+        cells.clear();
+        let unquoted;
+        let text: &[u8] = if memchr::memchr(b'"', line).is_some() {
+            // An odd number of quotes means a cell spans lines: that needs the real CSV reader.
+            if line.iter().filter(|b| **b == b'"').count() % 2 == 1 {
+                return Err(PartError::Fallback);
+            }
+            unquoted = unquote(line).ok_or(PartError::Fallback)?;
+            cells.extend(unquoted.1.iter().copied());
+            &unquoted.0
+        } else {
+            let mut from = 0;
+            for i in memchr::memchr_iter(b',', line) {
+                cells.push((from, i));
+                from = i + 1;
+            }
+            cells.push((from, line.len()));
+            line
+        };
+        let result = self.fields(text, &cells);
+        self.cells = cells;
+        result
+    }
+
+    /// Reads one row whose cells are known: `cells[i]` is the byte range of cell `i` in `text`.
+    fn fields(&mut self, text: &[u8], cells: &CellRanges) -> Result<(), PartError> {
+        let columns = self.columns;
+        let line = self.part.lines;
+        if cells.len() != columns.width {
+            return Err(PartError::Cell {
+                line,
+                column: None,
+                message: format!(
+                    "row has {} fields but the header has {} (truncated or ragged row)",
+                    cells.len(),
+                    columns.width
+                ),
+            });
+        }
+        let bytes = |c: usize| -> &[u8] {
+            let (a, b) = cells[c];
+            &text[a..b]
+        };
+        let cell = |c: usize| -> Result<&str, PartError> { utf8(bytes(c), line, c) };
+        let fail = |c: usize| {
+            move |message: String| PartError::Cell {
+                line,
+                column: Some(c),
+                message,
+            }
+        };
+        let count = |c: usize| -> Result<u64, PartError> {
+            match ascii_integer(bytes(c)) {
+                Some(v) => Ok(v),
+                None => parse_count(cell(c)?).map_err(fail(c)),
+            }
+        };
+        let opt = |c: Option<usize>| -> Result<Option<f64>, PartError> {
+            let Some(c) = c else { return Ok(None) };
+            match ascii_decimal(bytes(c)) {
+                Some(v) => Ok(Some(v)),
+                None => parse_measure(cell(c)?).map_err(fail(c)),
+            }
+        };
+        let ts = columns.timestamp;
+        let timestamp = parse_timestamp(cell(ts)?).map_err(fail(ts))?;
+        let point = HistoryPoint::new(
+            timestamp,
+            match columns.users {
+                Some(c) => count(c)?,
+                None => 0,
+            },
+            [opt(columns.p50)?, opt(columns.p95)?, opt(columns.p99)?],
+            count(columns.total_requests)?,
+            count(columns.total_failures)?,
+            opt(columns.total_avg)?,
+        );
+        let method = columns.method.map_or(&[][..], |c| bytes(c).trim_ascii());
+        let name = columns.name.map_or(&[][..], |c| bytes(c));
+        self.push(method, name, point)
+    }
+
+    /// Appends a point to its scope's series, creating the scope on its first row.
+    fn push(&mut self, method: &[u8], name: &[u8], point: HistoryPoint) -> Result<(), PartError> {
+        let part = &mut self.part;
+        // Locust writes the scopes in the same order every second: the row after slot k is most
+        // often slot k + 1, so check that before building a key and hashing.
+        let guess = part
+            .last_slot
+            .map_or(0, |s| (s + 1) % part.series.len().max(1));
+        let slot = if part
+            .key_bytes
+            .get(guess)
+            .is_some_and(|k| is_key(k, method, name))
+        {
+            guess
+        } else if let Some(slot) = self.index.get(key_of(&mut self.key_buf, method, name)) {
+            *slot
+        } else {
+            let (line, columns) = (part.lines, self.columns);
+            if part.series.len() > super::locust::MAX_ENDPOINTS {
                 return Err(PartError::Cell {
                     line,
                     column: columns.name,
@@ -381,42 +379,47 @@ fn parse_fields(
                     ),
                 });
             }
-            None => {
-                let method = match columns.method {
-                    Some(c) => cell(c)?,
-                    None => "",
-                };
-                let name = match columns.name {
-                    Some(c) => Some(cell(c)?),
-                    None => None,
-                };
-                part.keys.push(history_scope(method, name));
-                part.key_bytes.push(key_buf.clone());
-                part.series.push(Vec::new());
-                index.insert(key_buf.clone(), part.series.len() - 1);
-                part.series.len() - 1
-            }
-        },
-    };
-    part.last_slot = Some(slot);
-    part.series[slot].push(point);
-    Ok(())
+            let method = utf8(method, line, columns.method.unwrap_or(0))?;
+            let name = match columns.name {
+                Some(c) => Some(utf8(name, line, c)?),
+                None => None,
+            };
+            part.keys.push(history_scope(method, name));
+            part.key_bytes.push(self.key_buf.clone());
+            part.series.push(Vec::new());
+            self.index
+                .insert(self.key_buf.clone(), part.series.len() - 1);
+            part.series.len() - 1
+        };
+        part.last_slot = Some(slot);
+        part.series[slot].push(point);
+        Ok(())
+    }
 }
 
-/// A cell of ASCII digits only (the common case), without UTF-8 checks or trimming.
-fn ascii_integer(cell: &[u8]) -> Option<u64> {
-    if cell.is_empty() || cell.len() > 18 {
-        return None;
-    }
-    let mut value = 0u64;
-    for &b in cell {
-        let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        value = value * 10 + u64::from(digit);
-    }
-    Some(value)
+fn utf8(bytes: &[u8], line: u64, column: usize) -> Result<&str, PartError> {
+    std::str::from_utf8(bytes).map_err(|_| PartError::Cell {
+        line,
+        column: Some(column),
+        message: "not valid UTF-8 (is this a binary file?)".to_string(),
+    })
+}
+
+/// The hash key of a scope: method, a unit separator, name.
+fn key_of<'k>(buf: &'k mut Vec<u8>, method: &[u8], name: &[u8]) -> &'k [u8] {
+    buf.clear();
+    buf.extend_from_slice(method);
+    buf.push(0x1f);
+    buf.extend_from_slice(name);
+    buf
+}
+
+/// Whether `key` is `key_of(method, name)`, without building it.
+fn is_key(key: &[u8], method: &[u8], name: &[u8]) -> bool {
+    key.len() == method.len() + 1 + name.len()
+        && key.starts_with(method)
+        && key[method.len()] == 0x1f
+        && key.ends_with(name)
 }
 
 /// Where each cell of a line starts and ends.

@@ -328,16 +328,18 @@ pub(crate) fn read_history_rows(path: &Path) -> Result<History, InputError> {
             row.opt_text(columns.method).unwrap_or(""),
             row.opt_text(columns.name),
         );
-        let point = HistoryPoint {
-            timestamp: row.timestamp(columns.timestamp)?,
-            users: columns.users.map_or(Ok(0), |c| row.count(c))?,
-            p50_ms: row.opt_measure(columns.p50)?.map(|v| v as f32),
-            p95_ms: row.opt_measure(columns.p95)?.map(|v| v as f32),
-            p99_ms: row.opt_measure(columns.p99)?.map(|v| v as f32),
-            total_requests: row.count(columns.total_requests)?,
-            total_failures: row.count(columns.total_failures)?,
-            total_avg_ms: row.opt_measure(columns.total_avg)?,
-        };
+        let point = HistoryPoint::new(
+            row.timestamp(columns.timestamp)?,
+            columns.users.map_or(Ok(0), |c| row.count(c))?,
+            [
+                row.opt_measure(columns.p50)?,
+                row.opt_measure(columns.p95)?,
+                row.opt_measure(columns.p99)?,
+            ],
+            row.count(columns.total_requests)?,
+            row.count(columns.total_failures)?,
+            row.opt_measure(columns.total_avg)?,
+        );
         let slot = *index.entry(key.clone()).or_insert_with(|| {
             series.push(Series {
                 key,

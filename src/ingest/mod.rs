@@ -2,10 +2,13 @@
 
 mod discover;
 pub mod error;
+mod fast_row;
 mod history;
 pub mod locust;
+mod number;
 #[cfg(test)]
 mod properties;
+mod scan;
 mod table;
 
 use std::path::Path;
