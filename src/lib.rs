@@ -14,5 +14,6 @@ pub mod generator;
 pub mod glob;
 pub mod ingest;
 pub mod model;
+pub mod par;
 pub mod profile;
 pub mod report;

@@ -16,7 +16,7 @@ use super::grade::Status;
 use super::series;
 use super::stats::{linear_fit, mean};
 use super::steady;
-use crate::model::{History, HistoryPoint};
+use crate::model::{History, HistoryPoint, Series};
 use crate::profile::{FindingStatus, TrendRules};
 
 const MIN_R2: f64 = 0.3;
@@ -64,39 +64,41 @@ pub fn steady_state_note(history: Option<&History>) -> Option<String> {
     }
 }
 
-/// Trends of the aggregate and, with full history, of every endpoint.
+/// Trends of the aggregate and, with full history, of every endpoint (in parallel: a day of full
+/// history is tens of thousands of points per endpoint).
 pub fn trends(history: &History, rules: &TrendRules) -> Vec<Trend> {
     let Some(agg) = history.aggregated() else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for series in &history.series {
-        let points = steady::steady_points(series, agg);
-        if points.len() < steady::MIN_POINTS {
-            continue;
-        }
-        let scope = if series.aggregated {
-            "aggregated".to_string()
-        } else {
-            series.key.to_string()
-        };
-        let (t, latency, rps) = per_interval(&points);
-        if let Some(trend) = judge(
-            &scope,
-            "latency_avg",
-            &t,
-            &latency,
-            rules.latency_increase,
-            true,
-            rules,
-        ) {
-            out.push(trend);
-        }
-        if let Some(trend) = judge(&scope, "rps", &t, &rps, rules.rps_decrease, false, rules) {
-            out.push(trend);
-        }
+    crate::par::map(&history.series, |series| trends_of(series, agg, rules))
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The latency and throughput trends of one series.
+fn trends_of(series: &Series, agg: &Series, rules: &TrendRules) -> Vec<Trend> {
+    let points = steady::steady_points(series, agg);
+    if points.len() < steady::MIN_POINTS {
+        return Vec::new();
     }
-    out
+    let scope = if series.aggregated {
+        "aggregated".to_string()
+    } else {
+        series.key.to_string()
+    };
+    let (t, latency, rps) = per_interval(&points);
+    let latency_trend = judge(
+        &scope,
+        "latency_avg",
+        &t,
+        &latency,
+        rules.latency_increase,
+        true,
+        rules,
+    );
+    let rps_trend = judge(&scope, "rps", &t, &rps, rules.rps_decrease, false, rules);
+    latency_trend.into_iter().chain(rps_trend).collect()
 }
 
 /// (minutes since the window's start, mean latency ms, requests/s) per interval with requests.

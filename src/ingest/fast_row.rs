@@ -99,27 +99,13 @@ pub fn read<'a>(
             Cell::TotalFailures => row.total_failures = ascii_integer(bytes)?,
             Cell::Method => row.method = bytes.trim_ascii(),
             Cell::Name => row.name = bytes,
-            Cell::P50 => row.percentiles[0] = Some(decimal(bytes)?),
-            Cell::P95 => row.percentiles[1] = Some(decimal(bytes)?),
-            Cell::P99 => row.percentiles[2] = Some(decimal(bytes)?),
-            Cell::TotalAvg => row.total_avg = Some(decimal(bytes)?),
+            Cell::P50 => row.percentiles[0] = Some(ascii_decimal(bytes)?),
+            Cell::P95 => row.percentiles[1] = Some(ascii_decimal(bytes)?),
+            Cell::P99 => row.percentiles[2] = Some(ascii_decimal(bytes)?),
+            Cell::TotalAvg => row.total_avg = Some(ascii_decimal(bytes)?),
         }
     }
     Some(row)
-}
-
-/// A measurement in its plain shape; long mantissas go through the standard parser (the text is
-/// ASCII digits and a dot by then, so it is valid UTF-8).
-fn decimal(text: &[u8]) -> Option<f64> {
-    ascii_decimal(text).or_else(|| {
-        let plain = !text.is_empty()
-            && text.len() <= 32
-            && text.iter().all(|b| b.is_ascii_digit() || *b == b'.');
-        plain
-            .then(|| std::str::from_utf8(text).ok()?.parse::<f64>().ok())
-            .flatten()
-            .filter(|v| v.is_finite())
-    })
 }
 
 #[cfg(test)]
