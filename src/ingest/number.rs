@@ -57,7 +57,7 @@ const POWERS_OF_TEN: [f64; 23] = [
 fn exact_ratio(m: u64, k: usize) -> f64 {
     let five_k = 5u128.pow(k as u32);
     let scaled = u128::from(m) << 64;
-    let quotient = scaled / five_k | u128::from(scaled % five_k != 0);
+    let quotient = (scaled / five_k) | u128::from(scaled % five_k != 0);
     let scale = f64::from_bits((1023 - 64 - k as u64) << 52);
     quotient as f64 * scale
 }
