@@ -73,7 +73,7 @@ pub fn capacity(history: Option<&History>, limits: &Limits, gate: &Gate) -> Capa
             "no stats history: capacity needs a ramp of users over time",
         );
     };
-    let levels: std::collections::BTreeSet<u64> = series.points.iter().map(|p| p.users).collect();
+    let levels: std::collections::BTreeSet<u64> = series.points.iter().map(|p| p.users()).collect();
     if levels.len() < MIN_LEVELS {
         return Capacity::not_applicable(format!(
             "users did not ramp ({} distinct user counts): capacity does not apply",
@@ -115,10 +115,9 @@ pub fn capacity(history: Option<&History>, limits: &Limits, gate: &Gate) -> Capa
 }
 
 fn steps(points: &[HistoryPoint], full: bool) -> Vec<Step> {
-    let peak = points.iter().map(|p| p.users).max().unwrap_or(0).max(1);
+    let peak = points.iter().map(|p| p.users()).max().unwrap_or(0).max(1);
     let width = (peak as f64 / MAX_STEPS as f64).ceil().max(1.0) as u64;
-    let refs: Vec<&HistoryPoint> = points.iter().collect();
-    let derived = intervals(&refs);
+    let derived = intervals(points);
     let mut steps: Vec<Step> = Vec::new();
     let bucket_of = |users: u64| users.saturating_sub(1) / width;
     let mut current: Option<(u64, Vec<usize>)> = None;

@@ -9,7 +9,7 @@ use super::series::intervals;
 use super::status::status_in_message;
 use super::steady;
 use super::trend::Trend;
-use crate::model::{EndpointStats, HistoryPoint, Run};
+use crate::model::{EndpointStats, Run};
 
 /// Requests below which a P95 rests on a handful of samples (5 at 100 requests).
 const FEW_FOR_P95: u64 = 100;
@@ -180,11 +180,10 @@ fn slow_warmup(run: &Run, out: &mut Vec<Finding>) {
     let Some((start, end)) = steady::steady_range(&series.points) else {
         return;
     };
-    let refs: Vec<&HistoryPoint> = series.points.iter().collect();
     let t0 = series.points[0].timestamp;
     let steady_from = series.points[start].timestamp;
     let steady_to = series.points[end - 1].timestamp;
-    let all = intervals(&refs);
+    let all = intervals(&series.points);
     let mean = |xs: Vec<(f64, u64)>| -> Option<f64> {
         let n: u64 = xs.iter().map(|x| x.1).sum();
         (n > 0).then(|| xs.iter().map(|x| x.0 * x.1 as f64).sum::<f64>() / n as f64)

@@ -23,36 +23,38 @@ pub struct Interval {
 
 /// The intervals between consecutive rows of `points` (in timestamp order); rows with the same
 /// timestamp or running totals that go backwards (a restarted run) are skipped.
-pub fn intervals(points: &[&HistoryPoint]) -> Vec<Interval> {
-    points
-        .windows(2)
-        .filter_map(|pair| {
-            let (a, b) = (pair[0], pair[1]);
-            let dt = (b.timestamp - a.timestamp) as f64;
-            if dt <= 0.0 || b.total_requests < a.total_requests {
-                return None;
+pub fn intervals(points: &[HistoryPoint]) -> Vec<Interval> {
+    interval_iter(points).collect()
+}
+
+/// [`intervals`] one at a time, for callers that keep only a figure or two of each.
+pub fn interval_iter(points: &[HistoryPoint]) -> impl Iterator<Item = Interval> + '_ {
+    points.windows(2).filter_map(|pair| {
+        let (a, b) = (&pair[0], &pair[1]);
+        let dt = (b.timestamp - a.timestamp) as f64;
+        if dt <= 0.0 || b.total_requests < a.total_requests {
+            return None;
+        }
+        let requests = b.total_requests - a.total_requests;
+        let failures = b.total_failures.saturating_sub(a.total_failures);
+        let avg_ms = match (a.total_avg_ms(), b.total_avg_ms()) {
+            (Some(x), Some(y)) if requests > 0 => {
+                let sum = y * b.total_requests as f64 - x * a.total_requests as f64;
+                Some((sum / requests as f64).max(0.0))
             }
-            let requests = b.total_requests - a.total_requests;
-            let failures = b.total_failures.saturating_sub(a.total_failures);
-            let avg_ms = match (a.total_avg_ms(), b.total_avg_ms()) {
-                (Some(x), Some(y)) if requests > 0 => {
-                    let sum = y * b.total_requests as f64 - x * a.total_requests as f64;
-                    Some((sum / requests as f64).max(0.0))
-                }
-                _ => None,
-            };
-            Some(Interval {
-                timestamp: b.timestamp,
-                users: b.users,
-                seconds: dt,
-                requests,
-                failures,
-                rps: requests as f64 / dt,
-                failures_per_s: failures as f64 / dt,
-                avg_ms,
-            })
+            _ => None,
+        };
+        Some(Interval {
+            timestamp: b.timestamp,
+            users: b.users(),
+            seconds: dt,
+            requests,
+            failures,
+            rps: requests as f64 / dt,
+            failures_per_s: failures as f64 / dt,
+            avg_ms,
         })
-        .collect()
+    })
 }
 
 #[cfg(test)]
@@ -68,7 +70,7 @@ mod tests {
         // 10 requests averaging 10 ms, then 10 more averaging 30 ms: the running mean is 20.
         let a = point(100, 10, 0, 10.0);
         let b = point(102, 20, 4, 20.0);
-        let out = intervals(&[&a, &b]);
+        let out = intervals(&[a, b]);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].requests, 10);
         assert_eq!(out[0].rps, 5.0);
@@ -81,7 +83,7 @@ mod tests {
         let a = point(100, 10, 0, 10.0);
         let b = point(100, 12, 0, 10.0);
         let c = point(101, 5, 0, 10.0);
-        assert!(intervals(&[&a, &b]).is_empty());
-        assert!(intervals(&[&b, &c]).is_empty());
+        assert!(intervals(&[a, b]).is_empty());
+        assert!(intervals(&[b, c]).is_empty());
     }
 }

@@ -15,9 +15,9 @@ pub const MIN_POINTS: usize = 10;
 /// Index range `[start, end)` of the steady state in `points` (of the aggregate series), or `None`
 /// when the run never holds its peak user count long enough.
 pub fn steady_range(points: &[HistoryPoint]) -> Option<(usize, usize)> {
-    let peak = points.iter().map(|p| p.users).max()?;
-    let first_peak = points.iter().position(|p| p.users == peak)?;
-    let last_peak = points.iter().rposition(|p| p.users == peak)?;
+    let peak = points.iter().map(|p| p.users()).max()?;
+    let first_peak = points.iter().position(|p| p.users() == peak)?;
+    let last_peak = points.iter().rposition(|p| p.users() == peak)?;
     let settle_at = points[first_peak].timestamp + SETTLE_S;
     let start = (first_peak..=last_peak).find(|&i| points[i].timestamp >= settle_at)?;
     // Locust writes a last row as the run stops; its window is partial.
@@ -25,18 +25,17 @@ pub fn steady_range(points: &[HistoryPoint]) -> Option<(usize, usize)> {
     (end - start >= MIN_POINTS).then_some((start, end))
 }
 
-/// The points of `series` whose timestamps fall within the aggregate's steady state.
-pub fn steady_points<'a>(series: &'a Series, aggregate: &Series) -> Vec<&'a HistoryPoint> {
+/// The points of `series` whose timestamps fall within the aggregate's steady state (a slice: the
+/// series is in timestamp order).
+pub fn steady_points<'a>(series: &'a Series, aggregate: &Series) -> &'a [HistoryPoint] {
     let Some((start, end)) = steady_range(&aggregate.points) else {
-        return Vec::new();
+        return &[];
     };
     let (from, to) = (
         aggregate.points[start].timestamp,
         aggregate.points[end - 1].timestamp,
     );
-    series
-        .points
-        .iter()
-        .filter(|p| p.timestamp >= from && p.timestamp <= to)
-        .collect()
+    let first = series.points.partition_point(|p| p.timestamp < from);
+    let last = series.points.partition_point(|p| p.timestamp <= to);
+    &series.points[first..last.max(first)]
 }

@@ -102,10 +102,15 @@ fn trends_of(series: &Series, agg: &Series, rules: &TrendRules) -> Vec<Trend> {
 }
 
 /// (minutes since the window's start, mean latency ms, requests/s) per interval with requests.
-fn per_interval(points: &[&HistoryPoint]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+fn per_interval(points: &[HistoryPoint]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let t0 = points[0].timestamp;
-    let (mut t, mut latency, mut rps) = (Vec::new(), Vec::new(), Vec::new());
-    for interval in series::intervals(points) {
+    let n = points.len();
+    let (mut t, mut latency, mut rps) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for interval in series::interval_iter(points) {
         if let Some(avg) = interval.avg_ms {
             t.push((interval.timestamp - t0) as f64 / 60.0);
             latency.push(avg);

@@ -192,7 +192,7 @@ fn read_one(stats_path: &Path) -> Result<NightlyRun> {
         if small {
             let full = locust::read_history(history)?;
             let aggregate = full.aggregated();
-            peak_users = aggregate.and_then(|s| s.points.iter().map(|p| p.users).max());
+            peak_users = aggregate.and_then(|s| s.points.iter().map(|p| p.users()).max());
             started_at = aggregate
                 .and_then(|s| s.points.first())
                 .map(|p| p.timestamp);

@@ -1,11 +1,14 @@
 //! The fast path for `_stats_history.csv`. A day of `--csv-full-history` with 50 endpoints is two
 //! million rows; reading it row by row through a general CSV reader, a String per name, a struct of
 //! eleven percentiles per row, costs more time and memory than the file. Here the body is split at
-//! line boundaries into one part per core, each part is streamed in 4 MiB chunks and split on commas
-//! by hand (only the columns analysis needs are parsed; a line with quotes goes through the CSV
-//! parser), each part builds its own series, and the parts are joined in file order. Errors name the
-//! file, line and column exactly as the row reader does, and a quoted line break anywhere sends the
-//! whole file to that reader.
+//! line boundaries into one part per core; each part reads its bytes in 512 KiB chunks (small enough
+//! to stay in the core's cache while they are scanned), finds commas and line feeds 64 bytes at a
+//! time (`scan`), reads only the ten columns analysis needs straight from the comma positions
+//! (`fast_row`, `number`), and appends the point to its scope's series, sized ahead from the rows
+//! seen so far. A row that is not plain (`N/A`, quotes, anything wrong) goes through the careful
+//! path: the CSV parser for quoted cells, the general number parsers, whose errors name the file,
+//! line and column exactly as the row reader does; a quoted line break anywhere sends the whole file
+//! to that reader. The parts are joined in file order, scopes spread over the cores.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -22,7 +25,8 @@ use crate::model::{EndpointKey, History, HistoryPoint, Series};
 
 /// Below this, one thread reads the whole body.
 const PARALLEL_FROM_BYTES: u64 = 8 << 20;
-const CHUNK_BYTES: usize = 4 << 20;
+/// Bytes per read: 512 KiB measured a little faster than 4 MiB and 256 KiB.
+const CHUNK_BYTES: usize = 512 << 10;
 
 /// Reads a history file, in parallel when it is large.
 pub fn read(path: &Path) -> Result<History, InputError> {
@@ -89,7 +93,7 @@ pub fn read(path: &Path) -> Result<History, InputError> {
 /// The aggregate first, then the endpoints in order of first appearance; every series in timestamp
 /// order (a stable sort, skipped when the file is already ordered, as Locust writes it).
 pub(crate) fn ordered(mut series: Vec<Series>) -> History {
-    for s in &mut series {
+    crate::par::for_each_mut(&mut series, |s| {
         if !s
             .points
             .windows(2)
@@ -97,7 +101,7 @@ pub(crate) fn ordered(mut series: Vec<Series>) -> History {
         {
             s.points.sort_by_key(|p| p.timestamp);
         }
-    }
+    });
     series.sort_by_key(|s| !s.aggregated);
     History { series }
 }

@@ -153,9 +153,8 @@ fn seconds(series: &Series) -> impl Fn(i64) -> f64 + '_ {
 
 fn throughput(area: &Area, series: &Series) -> Result<()> {
     let at = seconds(series);
-    let refs: Vec<&HistoryPoint> = series.points.iter().collect();
     let rps = downsample(
-        intervals(&refs)
+        intervals(&series.points)
             .iter()
             .map(|i| (at(i.timestamp), i.rps))
             .collect(),
@@ -164,7 +163,7 @@ fn throughput(area: &Area, series: &Series) -> Result<()> {
         series
             .points
             .iter()
-            .map(|p| (at(p.timestamp), p.users as f64))
+            .map(|p| (at(p.timestamp), p.users() as f64))
             .collect(),
     );
     let t_max = users.last().map_or(1.0, |p| p.0.max(1.0));
@@ -521,9 +520,8 @@ fn failures(area: &Area, item: &RunReport, history: Option<&Series>) -> Result<(
     };
     if let Some(series) = history {
         let at = seconds(series);
-        let refs: Vec<&HistoryPoint> = series.points.iter().collect();
         let fps = downsample(
-            intervals(&refs)
+            intervals(&series.points)
                 .iter()
                 .map(|i| (at(i.timestamp), i.failures_per_s))
                 .collect(),
