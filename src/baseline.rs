@@ -125,7 +125,7 @@ fn intervals(series: &Series, aggregate: &Series, windowed_percentiles: bool) ->
     if points.len() < steady::MIN_POINTS {
         return None;
     }
-    let derived = series::intervals(&points);
+    let derived = series::intervals(points);
     Some(Intervals {
         rps: derived.iter().map(|i| i.rps).collect(),
         avg: derived.iter().filter_map(|i| i.avg_ms).collect(),

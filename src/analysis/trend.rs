@@ -87,7 +87,7 @@ fn trends_of(series: &Series, agg: &Series, rules: &TrendRules) -> Vec<Trend> {
     } else {
         series.key.to_string()
     };
-    let (t, latency, rps) = per_interval(&points);
+    let (t, latency, rps) = per_interval(points);
     let latency_trend = judge(
         &scope,
         "latency_avg",
