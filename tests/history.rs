@@ -133,3 +133,22 @@ fn an_unreadable_run_fails_the_archive_unless_skipped() {
         .unwrap()
         .contains("broken_stats.csv"));
 }
+
+#[test]
+fn a_locustio_012_run_in_the_archive_is_read_and_ordered_last() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_run("compare/same-1", &dir.path().join("a/same-1"));
+    std::fs::create_dir_all(dir.path().join("0-old")).unwrap();
+    std::fs::copy(
+        fixture("derived/legacy_hash/basic_requests.csv"),
+        dir.path().join("0-old/basic_requests.csv"),
+    )
+    .unwrap();
+    let (code, report) = history(dir.path(), &[]);
+    assert_eq!(code, 0);
+    let runs = report["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    // No timestamps in 0.x's requests file: after the dated run, though its path sorts first.
+    assert!(runs[0]["source"].as_str().unwrap().ends_with("same-1"));
+    assert!(runs[1]["started_at"].is_null());
+}

@@ -152,33 +152,18 @@ fn find_stats_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<
         let name = entry.file_name().to_string_lossy().into_owned();
         if path.is_dir() && depth < MAX_DEPTH && !name.starts_with('.') {
             find_stats_files(&path, depth + 1, out)?;
-        } else if name.ends_with("_stats.csv") {
+        } else if name.ends_with("_stats.csv") || name.ends_with("_requests.csv") {
+            // `_requests.csv`: locustio 0.8–0.12's name for the stats.
             out.push(path);
         }
     }
     Ok(())
 }
 
-/// Reads the runs on every core: hundreds of runs take seconds, not minutes.
-/// Reads every run on every core, in path order; each result is the run or why it could not be read.
+/// Reads every run on every core (hundreds of runs take well under a second), in path order; each
+/// result is the run or why it could not be read.
 fn read_all(paths: &[PathBuf]) -> Vec<Result<NightlyRun>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(paths.len());
-    let chunk = paths.len().div_ceil(threads.max(1));
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk.max(1))
-            .map(|part| scope.spawn(move || part.iter().map(|p| read_one(p)).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| vec![Err(anyhow::anyhow!("a reader thread panicked"))])
-            })
-            .collect()
-    })
+    crate::par::map(paths, |p| read_one(p))
 }
 
 fn read_one(stats_path: &Path) -> Result<NightlyRun> {
