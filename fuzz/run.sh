@@ -11,7 +11,7 @@ targets=("$@")
 export RUSTC_BOOTSTRAP=1
 for t in "${targets[@]}"; do
   case $t in
-    stats|history|failures|exceptions) seeds=(fixtures/locust2 fixtures/locust1 fixtures/locust215 fixtures/locust2-full fixtures/bad fixtures/derived/legacy) ;;
+    stats|history|failures|exceptions) seeds=(fixtures/locust2 fixtures/locust1 fixtures/locust215 fixtures/locust2-full fixtures/locust2-exceptions fixtures/trend fixtures/bad fixtures/derived/legacy fixtures/derived/legacy_hash fixtures/derived/legacy_014) ;;
     profile) seeds=(thresholds) ;;
     scenario) seeds=(scenarios) ;;
     baseline) seeds=(fuzz/seeds/baseline) ;;
