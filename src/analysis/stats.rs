@@ -9,8 +9,18 @@ pub fn z_for_confidence(confidence: f64) -> f64 {
         / (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t)
 }
 
+/// A sum in four running lanes: a plain float sum is one long chain of dependent additions, and a
+/// day of full history sums tens of thousands of values per endpoint several times over.
+pub fn sum(values: impl Iterator<Item = f64>) -> f64 {
+    let mut lanes = [0.0f64; 4];
+    for (i, v) in values.enumerate() {
+        lanes[i % 4] += v;
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+}
+
 pub fn mean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    (!values.is_empty()).then(|| sum(values.iter().copied()) / values.len() as f64)
 }
 
 pub fn std_dev(values: &[f64]) -> Option<f64> {
@@ -43,13 +53,9 @@ pub fn linear_fit(x: &[f64], y: &[f64]) -> Option<(f64, f64, f64)> {
         return None;
     }
     let (mx, my) = (mean(&x[..n])?, mean(&y[..n])?);
-    let sxx: f64 = x[..n].iter().map(|v| (v - mx).powi(2)).sum();
-    let syy: f64 = y[..n].iter().map(|v| (v - my).powi(2)).sum();
-    let sxy: f64 = x[..n]
-        .iter()
-        .zip(&y[..n])
-        .map(|(a, b)| (a - mx) * (b - my))
-        .sum();
+    let sxx = sum(x[..n].iter().map(|v| (v - mx).powi(2)));
+    let syy = sum(y[..n].iter().map(|v| (v - my).powi(2)));
+    let sxy = sum(x[..n].iter().zip(&y[..n]).map(|(a, b)| (a - mx) * (b - my)));
     if sxx == 0.0 {
         return None;
     }

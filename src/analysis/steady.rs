@@ -25,17 +25,23 @@ pub fn steady_range(points: &[HistoryPoint]) -> Option<(usize, usize)> {
     (end - start >= MIN_POINTS).then_some((start, end))
 }
 
-/// The points of `series` whose timestamps fall within the aggregate's steady state (a slice: the
-/// series is in timestamp order).
-pub fn steady_points<'a>(series: &'a Series, aggregate: &Series) -> &'a [HistoryPoint] {
-    let Some((start, end)) = steady_range(&aggregate.points) else {
-        return &[];
-    };
-    let (from, to) = (
+/// The first and last timestamps of the aggregate's steady state.
+pub fn steady_window(aggregate: &Series) -> Option<(i64, i64)> {
+    let (start, end) = steady_range(&aggregate.points)?;
+    Some((
         aggregate.points[start].timestamp,
         aggregate.points[end - 1].timestamp,
-    );
+    ))
+}
+
+/// The points of `series` within `window` (a slice: the series is in timestamp order).
+pub fn points_within(series: &Series, (from, to): (i64, i64)) -> &[HistoryPoint] {
     let first = series.points.partition_point(|p| p.timestamp < from);
     let last = series.points.partition_point(|p| p.timestamp <= to);
     &series.points[first..last.max(first)]
+}
+
+/// The points of `series` whose timestamps fall within the aggregate's steady state.
+pub fn steady_points<'a>(series: &'a Series, aggregate: &Series) -> &'a [HistoryPoint] {
+    steady_window(aggregate).map_or(&[], |window| points_within(series, window))
 }

@@ -67,18 +67,18 @@ pub fn steady_state_note(history: Option<&History>) -> Option<String> {
 /// Trends of the aggregate and, with full history, of every endpoint (in parallel: a day of full
 /// history is tens of thousands of points per endpoint).
 pub fn trends(history: &History, rules: &TrendRules) -> Vec<Trend> {
-    let Some(agg) = history.aggregated() else {
+    let Some(window) = history.aggregated().and_then(steady::steady_window) else {
         return Vec::new();
     };
-    crate::par::map(&history.series, |series| trends_of(series, agg, rules))
+    crate::par::map(&history.series, |series| trends_of(series, window, rules))
         .into_iter()
         .flatten()
         .collect()
 }
 
 /// The latency and throughput trends of one series.
-fn trends_of(series: &Series, agg: &Series, rules: &TrendRules) -> Vec<Trend> {
-    let points = steady::steady_points(series, agg);
+fn trends_of(series: &Series, window: (i64, i64), rules: &TrendRules) -> Vec<Trend> {
+    let points = steady::points_within(series, window);
     if points.len() < steady::MIN_POINTS {
         return Vec::new();
     }
