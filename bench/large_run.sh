@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A day-long full history (50 endpoints x 39,000 s, 1,989,000 rows, 306 MB) read three ways, side by
-# side, interleaved by hyperfine, several runs each; prints medians and ratios:
+# side in one sitting (hyperfine, RUNS runs of each command in turn); prints medians and ratios:
 #   loadgate check           read the run, grade it, fit every endpoint's trend, write the JSON report
 #   pandas                   bench/pandas_equivalent.py: read, summarise per endpoint, fit each trend
 #   polars (read only)       polars' lazy CSV scan of the same columns: what reading alone costs
