@@ -146,9 +146,40 @@ fn upper(values: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
+/// The time axis of a run's charts: seconds for a short run, minutes up to three hours, hours for a
+/// soak test (39,000 s reads better as 10.8 h).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TimeUnit {
+    seconds: f64,
+    label: &'static str,
+}
+
+fn time_unit(series: &Series) -> TimeUnit {
+    let span = match (series.points.first(), series.points.last()) {
+        (Some(a), Some(b)) => b.timestamp - a.timestamp,
+        _ => 0,
+    };
+    match span {
+        s if s > 3 * 3600 => TimeUnit {
+            seconds: 3600.0,
+            label: "Time since start (h)",
+        },
+        s if s > 600 => TimeUnit {
+            seconds: 60.0,
+            label: "Time since start (min)",
+        },
+        _ => TimeUnit {
+            seconds: 1.0,
+            label: "Time since start (s)",
+        },
+    }
+}
+
+/// A timestamp as time since the series' start, in `unit`.
 fn seconds(series: &Series) -> impl Fn(i64) -> f64 + '_ {
     let t0 = series.points.first().map_or(0, |p| p.timestamp);
-    move |t| (t - t0) as f64
+    let unit = time_unit(series).seconds;
+    move |t| (t - t0) as f64 / unit
 }
 
 fn throughput(area: &Area, series: &Series) -> Result<()> {
@@ -166,7 +197,10 @@ fn throughput(area: &Area, series: &Series) -> Result<()> {
             .map(|p| (at(p.timestamp), p.users() as f64))
             .collect(),
     );
-    let t_max = users.last().map_or(1.0, |p| p.0.max(1.0));
+    let t_max = users.last().map_or(1.0, |p| p.0).max(f64::EPSILON);
+    // Users get the lower part of the chart: a steady run's flat user line would otherwise lie
+    // exactly on a flat throughput line.
+    let users_top = users.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1.0) * 1.8;
     let mut chart = ChartBuilder::on(area)
         .caption("Throughput and users over time", font(28))
         .margin(20)
@@ -175,10 +209,10 @@ fn throughput(area: &Area, series: &Series) -> Result<()> {
         .right_y_label_area_size(80)
         .build_cartesian_2d(0.0..t_max, 0.0..upper(rps.iter().map(|p| p.1)))
         .map_err(plot_error)?
-        .set_secondary_coord(0.0..t_max, 0.0..upper(users.iter().map(|p| p.1)));
+        .set_secondary_coord(0.0..t_max, 0.0..users_top);
     chart
         .configure_mesh()
-        .x_desc("Time since start (s)")
+        .x_desc(time_unit(series).label)
         .x_label_formatter(&|v| whole(*v))
         .y_label_formatter(&|v| whole(*v))
         .y_desc("Throughput (requests/s)")
@@ -195,18 +229,18 @@ fn throughput(area: &Area, series: &Series) -> Result<()> {
         .draw()
         .map_err(plot_error)?;
     chart
-        .draw_series(LineSeries::new(rps, SERIES_BLUE.stroke_width(2)))
-        .map_err(plot_error)?
-        .label("requests/s (left)")
-        .legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + 24, y)], SERIES_BLUE.stroke_width(3))
-        });
-    chart
         .draw_secondary_series(LineSeries::new(users, SERIES_ORANGE.stroke_width(2)))
         .map_err(plot_error)?
         .label("users (right)")
         .legend(move |(x, y)| {
             PathElement::new(vec![(x, y), (x + 24, y)], SERIES_ORANGE.stroke_width(3))
+        });
+    chart
+        .draw_series(LineSeries::new(rps, SERIES_BLUE.stroke_width(2)))
+        .map_err(plot_error)?
+        .label("requests/s (left)")
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 24, y)], SERIES_BLUE.stroke_width(3))
         });
     legend(
         chart
@@ -289,7 +323,7 @@ fn latency(area: &Area, series: &Series, full: bool, item: &RunReport) -> Result
         .map_err(plot_error)?;
     chart
         .configure_mesh()
-        .x_desc("Time since start (s)")
+        .x_desc(time_unit(series).label)
         .x_label_formatter(&|v| whole(*v))
         .y_label_formatter(&|v| whole(*v))
         .y_desc("Response time (ms)")
@@ -539,7 +573,7 @@ fn failures(area: &Area, item: &RunReport, history: Option<&Series>) -> Result<(
             .map_err(plot_error)?;
         chart
             .configure_mesh()
-            .x_desc("Time since start (s)")
+            .x_desc(time_unit(series).label)
             .x_label_formatter(&|v| whole(*v))
             .y_desc("Failures/s")
             .label_style(font(15))
@@ -841,4 +875,28 @@ pub fn history(runs: &[NightlyRun], breaks: &[Break], size: (u32, u32)) -> Resul
         chart.draw_series(circled).map_err(plot_error)?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EndpointKey, HistoryPoint};
+
+    fn spanning(seconds: i64) -> Series {
+        let point = |t| HistoryPoint::new(t, 1, [None; 3], 0, 0, None);
+        Series {
+            key: EndpointKey::new("", "Aggregated"),
+            aggregated: true,
+            points: vec![point(1_000), point(1_000 + seconds)],
+        }
+    }
+
+    #[test]
+    fn the_time_axis_unit_follows_the_run_length() {
+        assert_eq!(time_unit(&spanning(300)).label, "Time since start (s)");
+        assert_eq!(time_unit(&spanning(3_600)).label, "Time since start (min)");
+        let soak = spanning(39_000);
+        assert_eq!(time_unit(&soak).label, "Time since start (h)");
+        assert!((seconds(&soak)(1_000 + 39_000) - 39_000.0 / 3_600.0).abs() < 1e-12);
+    }
 }
