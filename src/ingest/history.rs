@@ -33,8 +33,12 @@ pub fn read(path: &Path) -> Result<History, InputError> {
     let (columns, header) = history_columns(path)?;
     let io = |e: std::io::Error| InputError::file(path, format!("cannot read: {e}"));
     let len = std::fs::metadata(path).map_err(io)?.len();
-    let body_start = header_end(path).map_err(io)?;
-    let parts = if len - body_start < PARALLEL_FROM_BYTES {
+    // A header this reader cannot place (no line feed in its first 64 KiB: carriage returns only,
+    // or a huge header; quotes or a lone carriage return in it): the row reader decides.
+    let Some(body_start) = header_end(path).map_err(io)? else {
+        return read_history_rows(path);
+    };
+    let parts = if len.saturating_sub(body_start) < PARALLEL_FROM_BYTES {
         1
     } else {
         std::thread::available_parallelism()
@@ -60,7 +64,7 @@ pub fn read(path: &Path) -> Result<History, InputError> {
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or(Err(PartError::Fallback)))
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
     // Lines are numbered from 1; the header is line 1, so part 0 starts on line 2.
@@ -87,7 +91,13 @@ pub fn read(path: &Path) -> Result<History, InputError> {
             }
         }
     }
-    Ok(ordered(join(parts_done)))
+    let series = join(parts_done);
+    if series.len() > super::locust::MAX_ENDPOINTS + 1 {
+        // Each part stayed under the limit but together they pass it: the row reader names the
+        // line where the file does.
+        return read_history_rows(path);
+    }
+    Ok(ordered(series))
 }
 
 /// The aggregate first, then the endpoints in order of first appearance; every series in timestamp
@@ -107,14 +117,18 @@ pub(crate) fn ordered(mut series: Vec<Series>) -> History {
 }
 
 /// Byte offset just past the header line (a BOM included).
-fn header_end(path: &Path) -> std::io::Result<u64> {
+fn header_end(path: &Path) -> std::io::Result<Option<u64>> {
     let mut file = File::open(path)?;
     let mut buf = vec![0u8; 64 * 1024];
     let n = file.read(&mut buf)?;
-    Ok(buf[..n]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map_or(n as u64, |i| i as u64 + 1))
+    let Some(end) = buf[..n].iter().position(|b| *b == b'\n') else {
+        // An empty file or a header alone without a line break: the body is empty.
+        return Ok((n < buf.len() && !buf[..n].contains(&b'\r')).then_some(n as u64));
+    };
+    let header = &buf[..end];
+    let header = header.strip_suffix(b"\r").unwrap_or(header);
+    let plain = !header.contains(&b'"') && !header.contains(&b'\r');
+    Ok(plain.then_some(end as u64 + 1))
 }
 
 /// `parts + 1` offsets, each inner one moved forward to just past a line break.
@@ -218,7 +232,9 @@ struct PartReader<'c> {
     columns: &'c HistoryColumns,
     layout: Layout,
     part: Part,
+    /// Raw scope bytes and canonical scopes, each to its slot in `part.series`.
     index: HashMap<Vec<u8>, usize>,
+    scopes: HashMap<EndpointKey, usize>,
     key_buf: Vec<u8>,
     cells: CellRanges,
     /// Bytes read so far and the bytes to plan the series' capacity for.
@@ -239,6 +255,7 @@ impl<'c> PartReader<'c> {
                 lines: 0,
             },
             index: HashMap::new(),
+            scopes: HashMap::new(),
             key_buf: Vec::with_capacity(128),
             cells: Vec::with_capacity(width + 1),
             bytes_read: 0,
@@ -262,7 +279,9 @@ impl<'c> PartReader<'c> {
         };
         self.bytes_read += (end - start) as u64 + 1;
         let line = &text[start..end];
-        let fast = commas.and_then(|c| fast_row::read(text, start, end, c, &self.layout));
+        let fast = commas
+            .filter(|_| end - start <= MAX_LINE_BYTES)
+            .and_then(|c| fast_row::read(text, start, end, c, &self.layout));
         match fast {
             Some(row) => {
                 let point = HistoryPoint::new(
@@ -284,15 +303,20 @@ impl<'c> PartReader<'c> {
     /// Splits a line into cells (through the CSV parser when it has quotes) and reads every cell
     /// with the general parsers, which word the errors.
     fn careful(&mut self, line: &[u8]) -> Result<(), PartError> {
-        if line.is_empty() || line.iter().all(|b| b.is_ascii_whitespace()) {
-            return Ok(());
+        // Lines the row reader treats differently from a plain split: a lone carriage return (the
+        // CSV parser ends the record there), invalid UTF-8 or an over-long cell (it words those
+        // errors itself), quotes in any but the usual places. Rare enough to hand it the file.
+        if memchr::memchr(b'\r', line).is_some()
+            || line.len() > MAX_LINE_BYTES
+            || std::str::from_utf8(line).is_err()
+        {
+            return Err(PartError::Fallback);
         }
         let mut cells = std::mem::take(&mut self.cells);
         cells.clear();
         let unquoted;
         let text: &[u8] = if memchr::memchr(b'"', line).is_some() {
-            // An odd number of quotes means a cell spans lines: that needs the real CSV reader.
-            if line.iter().filter(|b| **b == b'"').count() % 2 == 1 {
+            if !plainly_quoted(line) {
                 return Err(PartError::Fallback);
             }
             unquoted = unquote(line).ok_or(PartError::Fallback)?;
@@ -307,7 +331,15 @@ impl<'c> PartReader<'c> {
             cells.push((from, line.len()));
             line
         };
-        let result = self.fields(text, &cells);
+        // A blank line (one cell of whitespace, quoted or not) is not data, as for the row reader.
+        let blank = cells.len() == 1
+            && std::str::from_utf8(&text[cells[0].0..cells[0].1])
+                .is_ok_and(|c| c.trim().is_empty());
+        let result = if blank {
+            Ok(())
+        } else {
+            self.fields(text, &cells)
+        };
         self.cells = cells;
         result
     }
@@ -388,27 +420,33 @@ impl<'c> PartReader<'c> {
             *slot
         } else {
             let (line, columns) = (part.lines, self.columns);
-            if part.series.len() > super::locust::MAX_ENDPOINTS {
-                return Err(PartError::Cell {
-                    line,
-                    column: columns.name,
-                    message: format!(
-                        "more than {} endpoints: the names are probably unbounded (IDs in URLs); group them with Locust's name=",
-                        super::locust::MAX_ENDPOINTS
-                    ),
-                });
-            }
             let method = utf8(method, line, columns.method.unwrap_or(0))?;
             let name = match columns.name {
                 Some(c) => Some(utf8(name, line, c)?),
                 None => None,
             };
-            part.keys.push(history_scope(method, name));
-            part.key_bytes.push(self.key_buf.clone());
-            part.series.push(Vec::new());
-            self.index
-                .insert(self.key_buf.clone(), part.series.len() - 1);
-            part.series.len() - 1
+            // Raw spellings of one scope (`""` and `None` for the aggregate, trailing Unicode
+            // spaces) share its series, as in the row reader.
+            let (key, aggregated) = history_scope(method, name);
+            let slot = match self.scopes.get(&key) {
+                Some(&slot) => slot,
+                None if part.series.len() > super::locust::MAX_ENDPOINTS => {
+                    return Err(PartError::Cell {
+                        line,
+                        column: columns.name,
+                        message: super::locust::too_many_endpoints(),
+                    });
+                }
+                None => {
+                    self.scopes.insert(key.clone(), part.series.len());
+                    part.keys.push((key, aggregated));
+                    part.key_bytes.push(self.key_buf.clone());
+                    part.series.push(Vec::new());
+                    part.series.len() - 1
+                }
+            };
+            self.index.insert(self.key_buf.clone(), slot);
+            slot
         };
         part.last_slot = Some(slot);
         let points = &mut part.series[slot];
@@ -432,21 +470,62 @@ fn utf8(bytes: &[u8], line: u64, column: usize) -> Result<&str, PartError> {
     })
 }
 
-/// The hash key of a scope: method, a unit separator, name.
+/// The hash key of a row's raw scope bytes: the method's length, the method, the name (the length
+/// keeps `("GET,/a", "b")` apart from `("GET", "/a,b")` whatever bytes the cells hold).
 fn key_of<'k>(buf: &'k mut Vec<u8>, method: &[u8], name: &[u8]) -> &'k [u8] {
     buf.clear();
+    buf.extend_from_slice(&(method.len() as u64).to_le_bytes());
     buf.extend_from_slice(method);
-    buf.push(0x1f);
     buf.extend_from_slice(name);
     buf
 }
 
 /// Whether `key` is `key_of(method, name)`, without building it.
 fn is_key(key: &[u8], method: &[u8], name: &[u8]) -> bool {
-    key.len() == method.len() + 1 + name.len()
-        && key.starts_with(method)
-        && key[method.len()] == 0x1f
+    key.len() == 8 + method.len() + name.len()
+        && key[..8] == (method.len() as u64).to_le_bytes()
+        && key[8..8 + method.len()] == *method
         && key.ends_with(name)
+}
+
+/// Longer lines go to the row reader, which refuses cells over 64 KiB with its own message.
+const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Whether every quote in `line` belongs to a quoted cell written the usual way (a quote opens the
+/// cell, doubled quotes inside, a quote closes it right before a comma or the end): then the CSV
+/// parser reads the line as one record. Anything else (a quote inside an unquoted cell, text after
+/// a closing quote, a cell still open at the end) goes to the row reader.
+fn plainly_quoted(line: &[u8]) -> bool {
+    let mut i = 0;
+    while i <= line.len() {
+        // At the start of a cell.
+        if line.get(i) == Some(&b'"') {
+            i += 1;
+            loop {
+                match line.get(i) {
+                    None => return false,
+                    Some(b'"') if line.get(i + 1) == Some(&b'"') => i += 2,
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => i += 1,
+                }
+            }
+            match line.get(i) {
+                None => return true,
+                Some(b',') => i += 1,
+                Some(_) => return false,
+            }
+        } else {
+            match line[i..].iter().position(|b| *b == b',' || *b == b'"') {
+                None => return true,
+                Some(at) if line[i + at] == b'"' => return false,
+                Some(at) => i += at + 1,
+            }
+        }
+    }
+    true
 }
 
 /// Where each cell of a line starts and ends.

@@ -30,6 +30,13 @@ const FPS: &[&str] = &["failures/s", "requests failed/s"];
 /// unbounded names (IDs in URLs not grouped with `name=`). Bounds memory and report size.
 pub const MAX_ENDPOINTS: usize = 10_000;
 
+/// The error for a run with more than `MAX_ENDPOINTS` endpoints.
+pub(crate) fn too_many_endpoints() -> String {
+    format!(
+        "more than {MAX_ENDPOINTS} endpoints: the names are probably unbounded (IDs in URLs); group them with Locust's name= (e.g. /items/[id])"
+    )
+}
+
 /// The names Locust has used for the whole-run row: `Aggregated` (1.x, 2.x) and `Total` (0.x).
 fn is_aggregate_row(method: &str, name: &str) -> bool {
     let method = method.trim();
@@ -177,13 +184,7 @@ pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
             ));
         }
         if endpoints.len() >= MAX_ENDPOINTS {
-            return Err(InputError::at_line(
-                path,
-                row.line(),
-                format!(
-                    "more than {MAX_ENDPOINTS} endpoints: the names are probably unbounded (IDs in URLs); group them with Locust's name= (e.g. /items/[id])"
-                ),
-            ));
+            return Err(InputError::at_line(path, row.line(), too_many_endpoints()));
         }
         if let Some(first) = first_line.get(&key) {
             return Err(InputError::at_line(
@@ -340,14 +341,23 @@ pub(crate) fn read_history_rows(path: &Path) -> Result<History, InputError> {
             row.count(columns.total_failures)?,
             row.opt_measure(columns.total_avg)?,
         );
-        let slot = *index.entry(key.clone()).or_insert_with(|| {
-            series.push(Series {
-                key,
-                aggregated,
-                points: Vec::new(),
-            });
-            series.len() - 1
-        });
+        let slot = match index.get(&key) {
+            Some(&slot) => slot,
+            // The aggregate plus MAX_ENDPOINTS endpoints, as in the parallel reader.
+            None if series.len() > MAX_ENDPOINTS => {
+                let column = columns.name.unwrap_or(0);
+                return Err(row.cell_error(column, too_many_endpoints()));
+            }
+            None => {
+                index.insert(key.clone(), series.len());
+                series.push(Series {
+                    key,
+                    aggregated,
+                    points: Vec::new(),
+                });
+                series.len() - 1
+            }
+        };
         series[slot].points.push(point);
     }
     Ok(super::history::ordered(series))

@@ -7,6 +7,8 @@ mod history;
 pub mod locust;
 mod number;
 #[cfg(test)]
+mod parity_tests;
+#[cfg(test)]
 mod properties;
 mod scan;
 mod table;

@@ -9,6 +9,26 @@ struct Masks {
     commas: u64,
     newlines: u64,
     quotes: u64,
+    /// Carriage returns: only one right before a line feed is plain.
+    returns: u64,
+    /// Bytes outside ASCII: the careful path checks their UTF-8.
+    high: u64,
+}
+
+impl Masks {
+    const EMPTY: Masks = Masks {
+        commas: 0,
+        newlines: 0,
+        quotes: 0,
+        returns: 0,
+        high: 0,
+    };
+
+    /// Bytes that make a line not plain: quotes, a carriage return not followed by the line feed
+    /// (one at the block's last byte counts too: that line is simply read carefully), non-ASCII.
+    fn unusual(&self) -> u64 {
+        self.quotes | (self.returns & !(self.newlines >> 1)) | self.high
+    }
 }
 
 fn masks(block: &[u8; 64]) -> Masks {
@@ -26,15 +46,13 @@ fn masks(block: &[u8; 64]) -> Masks {
 /// The same masks in plain Rust: for other architectures, and the reference in tests.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn portable_masks(block: &[u8; 64]) -> Masks {
-    let mut m = Masks {
-        commas: 0,
-        newlines: 0,
-        quotes: 0,
-    };
+    let mut m = Masks::EMPTY;
     for (i, &b) in block.iter().enumerate() {
         m.commas |= u64::from(b == b',') << i;
         m.newlines |= u64::from(b == b'\n') << i;
         m.quotes |= u64::from(b == b'"') << i;
+        m.returns |= u64::from(b == b'\r') << i;
+        m.high |= u64::from(b >= 0x80) << i;
     }
     m
 }
@@ -48,11 +66,8 @@ mod sse2 {
         let comma = _mm_set1_epi8(b',' as i8);
         let newline = _mm_set1_epi8(b'\n' as i8);
         let quote = _mm_set1_epi8(b'"' as i8);
-        let mut m = super::Masks {
-            commas: 0,
-            newlines: 0,
-            quotes: 0,
-        };
+        let carriage_return = _mm_set1_epi8(b'\r' as i8);
+        let mut m = super::Masks::EMPTY;
         for (k, lane) in block.chunks_exact(16).enumerate() {
             // Two safe 8-byte reads the compiler fuses into one unaligned load.
             let lo = i64::from_le_bytes(lane[..8].try_into().expect("8 bytes"));
@@ -62,6 +77,9 @@ mod sse2 {
             m.commas |= bits(comma);
             m.newlines |= bits(newline);
             m.quotes |= bits(quote);
+            m.returns |= bits(carriage_return);
+            // The high bit of every byte, directly.
+            m.high |= u64::from(_mm_movemask_epi8(v) as u16) << (16 * k);
         }
         m
     }
@@ -72,9 +90,9 @@ mod sse2 {
 pub const MAX_COMMAS: usize = 64;
 
 /// Calls `on_line(start, end, commas)` for every complete line of `text`: `end` is the position of
-/// its line feed, `commas` the positions of its commas, or `None` when the line has quotes or more
-/// than `MAX_COMMAS` commas (the caller then splits it carefully). Returns where the unfinished
-/// last line starts.
+/// its line feed, `commas` the positions of its commas, or `None` when the line has quotes, a
+/// carriage return other than its last byte, bytes outside ASCII or more than `MAX_COMMAS` commas
+/// (the caller then reads it carefully). Returns where the unfinished last line starts.
 pub fn lines<E>(
     text: &[u8],
     mut on_line: impl FnMut(usize, usize, Option<&[usize]>) -> Result<(), E>,
@@ -82,7 +100,7 @@ pub fn lines<E>(
     // One spare slot: positions past the limit all land there.
     let mut commas = [0usize; MAX_COMMAS + 1];
     let mut count = 0;
-    let mut quoted = false;
+    let mut careful = false;
     let mut line_start = 0;
     let mut base = 0;
     while base < text.len() {
@@ -95,9 +113,10 @@ pub fn lines<E>(
                 masks(&block)
             }
         };
-        // A quote anywhere in the block marks the current line (it starts at or before the block):
+        // Anything unusual in the block marks the current line (it starts at or before the block):
         // a later line's quote only sends this line to the careful path too, which is harmless.
-        quoted |= m.quotes != 0;
+        let unusual = m.unusual();
+        careful |= unusual != 0;
         let mut commas_left = m.commas;
         let mut newlines = m.newlines;
         loop {
@@ -122,7 +141,7 @@ pub fn lines<E>(
             let i = newlines.trailing_zeros() as usize;
             newlines &= newlines - 1;
             let at = base + i;
-            let plain = !quoted && count <= MAX_COMMAS;
+            let plain = !careful && count <= MAX_COMMAS;
             on_line(
                 line_start,
                 at,
@@ -130,8 +149,8 @@ pub fn lines<E>(
             )?;
             line_start = at + 1;
             count = 0;
-            // Quotes after this line feed in the same block belong to the next lines.
-            quoted = m.quotes >> i >> 1 != 0;
+            // What follows this line feed in the same block belongs to the next lines.
+            careful = unusual >> i >> 1 != 0;
         }
         base += 64;
     }
@@ -172,11 +191,19 @@ mod tests {
                 Some(commas) => {
                     assert_eq!(commas, c);
                     assert!(!line.contains(&b'"'), "a quoted line passed as plain");
+                    assert!(line.iter().all(u8::is_ascii), "non-ASCII passed as plain");
+                    let inner = line.strip_suffix(b"\r").unwrap_or(line);
+                    assert!(
+                        !inner.contains(&b'\r'),
+                        "a lone carriage return passed as plain"
+                    );
                 }
                 None => {
-                    // Only quotes (in the line or its blocks) or too many commas send it careful.
+                    // Only quotes, carriage returns or non-ASCII (in the line or its blocks) or too
+                    // many commas send it careful.
                     let blocks = &text[start / 64 * 64..((end / 64 + 1) * 64).min(text.len())];
-                    assert!(blocks.contains(&b'"') || c.len() > MAX_COMMAS);
+                    let unusual = |b: &u8| *b == b'"' || *b == b'\r' || *b >= 0x80;
+                    assert!(blocks.iter().any(unusual) || c.len() > MAX_COMMAS);
                 }
             }
         }
