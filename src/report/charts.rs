@@ -478,16 +478,17 @@ fn bars(area: &Area, spec: Bars) -> Result<()> {
         ))
         .map_err(plot_error)?;
     }
+    // The legend goes in the top margin, above the caption (which starts below `margin_top`).
     let (w, _) = area.dim_in_pixel();
     let mut x = w as i32 - 20;
     for (text, color) in spec.legend.iter().rev() {
         let width = text.chars().count() as i32 * 9 + 30;
         x -= width;
-        area.draw(&Rectangle::new([(x, 52), (x + 16, 66)], color.filled()))
+        area.draw(&Rectangle::new([(x, 14), (x + 16, 28)], color.filled()))
             .map_err(plot_error)?;
         area.draw(&Text::new(
             text.clone(),
-            (x + 22, 59),
+            (x + 22, 21),
             font(15).pos(Pos::new(HPos::Left, VPos::Center)),
         ))
         .map_err(plot_error)?;
@@ -575,6 +576,7 @@ fn failures(area: &Area, item: &RunReport, history: Option<&Series>) -> Result<(
             .configure_mesh()
             .x_desc(time_unit(series).label)
             .x_label_formatter(&|v| whole(*v))
+            .y_label_formatter(&|v| whole(*v))
             .y_desc("Failures/s")
             .label_style(font(15))
             .axis_desc_style(font(17))
