@@ -80,7 +80,7 @@ fn exact_ratio(m: u64, k: usize) -> f64 {
 
 /// What [`decimal_shape`] found.
 #[derive(Debug, PartialEq)]
-pub enum Decimal {
+enum Decimal {
     /// The exact value.
     Exact(f64),
     /// Plain `digits[.digits]`, but too many digits for the fast path: parse the text normally.
@@ -92,7 +92,7 @@ pub enum Decimal {
 /// `digits[.digits]`, correctly rounded: the same f64 as `str::parse`. When the digits fit in 53
 /// bits, both they and the power of ten are exact doubles, and one IEEE division rounds correctly
 /// (Clinger's fast path).
-pub fn decimal_shape(cell: &[u8]) -> Decimal {
+fn decimal_shape(cell: &[u8]) -> Decimal {
     if let Some(v) = short_integer(cell) {
         return Decimal::Exact(v as f64);
     }
