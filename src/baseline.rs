@@ -1,6 +1,6 @@
-//! Baselines: a run reduced to what a later comparison needs (figures, sample counts, steady-state
-//! interval series), stored as versioned JSON under a name. A name may keep the last N runs.
-//! Every write is atomic and serialised by a lock, so concurrent or killed saves never corrupt it.
+//! The baseline store: run summaries ([`RunSummary`], made by analysis) kept as versioned JSON under
+//! a name. A name may keep the last N runs. Every write is atomic and serialised by a lock, so
+//! concurrent or killed saves never corrupt it.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{series, steady};
+pub use crate::analysis::summary::RunSummary;
 use crate::fsutil::write_atomic;
-use crate::model::{EndpointStats, Run, Series};
 
 /// Version of the baseline file format; raised on any incompatible change.
 pub const BASELINE_SCHEMA_VERSION: u32 = 1;
@@ -20,122 +19,6 @@ pub const DEFAULT_STORE: &str = ".loadgate/baselines";
 
 /// Environment variable that overrides the default store.
 pub const STORE_ENV: &str = "LOADGATE_BASELINE_DIR";
-
-/// Per-interval values over a run's steady state, derived from the history's running totals.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Intervals {
-    /// Requests per second in each interval.
-    pub rps: Vec<f64>,
-    /// Mean response time (ms) of the requests of each interval.
-    pub avg: Vec<f64>,
-    /// Current-window P95 per interval (only with `--csv-full-history`, where Locust writes it).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub p95: Vec<f64>,
-}
-
-/// One scope (endpoint or aggregate) of a summarised run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScopeSummary {
-    pub method: String,
-    pub name: String,
-    pub requests: u64,
-    pub failures: u64,
-    pub rps: f64,
-    pub avg: Option<f64>,
-    pub max: Option<f64>,
-    /// Percentiles at 50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100 (ms; null = N/A).
-    pub percentiles: Vec<Option<f64>>,
-    pub min: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub intervals: Option<Intervals>,
-}
-
-impl ScopeSummary {
-    pub fn p(&self, index: usize) -> Option<f64> {
-        self.percentiles.get(index).copied().flatten()
-    }
-    pub fn error_rate(&self) -> f64 {
-        crate::model::ratio(self.failures, self.requests)
-    }
-    pub fn label(&self) -> String {
-        if self.method.is_empty() {
-            self.name.clone()
-        } else {
-            format!("{} {}", self.method, self.name)
-        }
-    }
-}
-
-/// A run as a baseline keeps it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSummary {
-    pub source: String,
-    pub format: String,
-    pub started_at: Option<i64>,
-    pub duration_s: Option<f64>,
-    pub peak_users: Option<u64>,
-    pub aggregated: ScopeSummary,
-    pub endpoints: Vec<ScopeSummary>,
-}
-
-impl RunSummary {
-    pub fn from_run(run: &Run) -> RunSummary {
-        let history = run.history.as_ref();
-        let aggregate_series = history.and_then(|h| h.aggregated());
-        let intervals_of =
-            |key: &crate::model::EndpointKey, aggregated: bool| -> Option<Intervals> {
-                let agg = aggregate_series?;
-                let series = if aggregated {
-                    agg
-                } else {
-                    history?
-                        .series
-                        .iter()
-                        .find(|s| !s.aggregated && &s.key == key)?
-                };
-                intervals(series, agg, history.is_some_and(|h| h.is_full()))
-            };
-        let scope = |stats: &EndpointStats, aggregated: bool| ScopeSummary {
-            method: stats.key.method.clone(),
-            name: stats.key.name.clone(),
-            requests: stats.requests,
-            failures: stats.failures,
-            rps: stats.rps,
-            avg: stats.avg_ms,
-            max: stats.max(),
-            min: stats.min_ms,
-            percentiles: stats.percentiles.0.to_vec(),
-            intervals: intervals_of(&stats.key, aggregated),
-        };
-        RunSummary {
-            source: run.files.prefix.display().to_string(),
-            format: run.dialect.as_str().to_string(),
-            started_at: run.started_at(),
-            duration_s: run.duration_s(),
-            peak_users: run.peak_users(),
-            aggregated: scope(&run.aggregated, true),
-            endpoints: run.endpoints.iter().map(|e| scope(e, false)).collect(),
-        }
-    }
-}
-
-/// Per-interval rates and mean latencies over the steady state, from consecutive running totals.
-fn intervals(series: &Series, aggregate: &Series, windowed_percentiles: bool) -> Option<Intervals> {
-    let points = steady::steady_points(series, aggregate);
-    if points.len() < steady::MIN_POINTS {
-        return None;
-    }
-    let derived = series::intervals(points);
-    Some(Intervals {
-        rps: derived.iter().map(|i| i.rps).collect(),
-        avg: derived.iter().filter_map(|i| i.avg_ms).collect(),
-        p95: if windowed_percentiles {
-            points.iter().filter_map(|p| p.p95()).collect()
-        } else {
-            Vec::new()
-        },
-    })
-}
 
 /// A named baseline: the last `keep` runs saved under it, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

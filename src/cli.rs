@@ -1,8 +1,18 @@
-//! The command-line surface: clap definitions only, no behaviour.
+//! The command-line surface: clap definitions, each converted once into the plain plan its
+//! command runs (as ripgrep turns low-level arguments into high-level ones). No behaviour here,
+//! and nothing past this file sees a clap type.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands::archive::ArchivePlan;
+use crate::commands::baseline::BaselinePlan;
+use crate::commands::check::CheckPlan;
+use crate::commands::compare::ComparePlan;
+use crate::commands::demo::{DemoPlan, TargetPlan};
+use crate::commands::{Outputs, Stdout};
+use crate::generator::RunOptions;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,15 +38,49 @@ pub enum Command {
     #[command(subcommand)]
     Baseline(BaselineCommand),
     /// Tabulate every run under a directory (a nightly archive) and flag the runs that broke the trend.
-    History(crate::commands::history::HistoryArgs),
+    History(HistoryArgs),
     /// List the built-in profiles, or print one.
     Profiles(ProfilesArgs),
     /// Generate load (Locust's flags) and write Locust-format CSVs.
-    Run(crate::generator::RunArgs),
+    Run(RunArgs),
     /// Run the whole pipeline against an embedded target: load, CSVs, check, reports, charts.
-    Demo(crate::commands::demo::DemoArgs),
+    Demo(DemoArgs),
     /// Serve the demo target on 127.0.0.1 for a while (to try `loadgate run` against).
-    Target(crate::commands::demo::TargetArgs),
+    Target(TargetArgs),
+}
+
+/// What `loadgate` was asked to do, as the plan its command runs.
+pub enum Plan {
+    Check(CheckPlan),
+    Compare(ComparePlan),
+    Baseline(BaselinePlan),
+    Archive(ArchivePlan),
+    Profiles(Option<String>),
+    Run(RunOptions),
+    Demo(DemoPlan),
+    Target(TargetPlan),
+}
+
+impl Cli {
+    pub fn plan(self) -> Plan {
+        match self.command {
+            Command::Check(a) => Plan::Check(a.plan()),
+            Command::Compare(a) => Plan::Compare(a.plan()),
+            Command::Baseline(a) => Plan::Baseline(a.plan()),
+            Command::History(a) => Plan::Archive(a.plan()),
+            Command::Profiles(a) => Plan::Profiles(a.name),
+            Command::Run(a) => Plan::Run(a.plan()),
+            Command::Demo(a) => Plan::Demo(DemoPlan {
+                out: a.out,
+                run_time: a.run_time,
+                users: a.users,
+            }),
+            Command::Target(a) => Plan::Target(TargetPlan {
+                run_time: a.run_time,
+                tls: a.tls,
+            }),
+        }
+    }
 }
 
 /// How reports are written: shared by `check` and `compare`.
@@ -65,6 +109,28 @@ pub struct OutputArgs {
     /// Size of each chart in pixels.
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
     pub chart_size: (u32, u32),
+}
+
+impl OutputArgs {
+    fn plan(self) -> Outputs {
+        Outputs {
+            stdout: self.format.into(),
+            json: self.json,
+            markdown: self.markdown,
+            junit: self.junit,
+            charts: self.charts,
+            chart_size: self.chart_size,
+        }
+    }
+}
+
+impl From<OutputFormat> for Stdout {
+    fn from(format: OutputFormat) -> Stdout {
+        match format {
+            OutputFormat::Table => Stdout::Table,
+            OutputFormat::Json => Stdout::Json,
+        }
+    }
 }
 
 /// `1280x720` -> (1280, 720), within sizes a PNG viewer and plotters handle well.
@@ -102,6 +168,17 @@ pub struct CompareArgs {
     pub output: OutputArgs,
 }
 
+impl CompareArgs {
+    fn plan(self) -> ComparePlan {
+        ComparePlan {
+            baseline: self.baseline,
+            current: self.current,
+            profile: self.profile,
+            outputs: self.output.plan(),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {
     /// Store a run's summary under a name (atomically).
@@ -112,6 +189,28 @@ pub enum BaselineCommand {
     Show(BaselineNameArgs),
     /// Delete a stored baseline.
     Delete(BaselineNameArgs),
+}
+
+impl BaselineCommand {
+    fn plan(self) -> BaselinePlan {
+        match self {
+            BaselineCommand::Save(a) => BaselinePlan::Save {
+                run: a.run,
+                name: a.name,
+                keep: a.keep.map(|k| k as usize),
+                store: a.store.store,
+            },
+            BaselineCommand::List(a) => BaselinePlan::List { store: a.store },
+            BaselineCommand::Show(a) => BaselinePlan::Show {
+                name: a.name,
+                store: a.store.store,
+            },
+            BaselineCommand::Delete(a) => BaselinePlan::Delete {
+                name: a.name,
+                store: a.store.store,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -176,8 +275,151 @@ pub struct CheckArgs {
     pub output: OutputArgs,
 }
 
+impl CheckArgs {
+    fn plan(self) -> CheckPlan {
+        CheckPlan {
+            runs: self.runs,
+            profile: self.profile,
+            baseline: self.baseline,
+            store: self.store.store,
+            outputs: self.output.plan(),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ProfilesArgs {
     /// The profile to print; without it, all built-ins are listed.
     pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// A directory of runs (each a set of Locust CSVs), searched up to four levels deep.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Also write the JSON report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Also write history.png (percentiles and throughput per run) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+
+    /// Leave unreadable runs out (listed in the notes, verdict at least warn) instead of exit 2.
+    #[arg(long)]
+    pub skip_unreadable: bool,
+}
+
+impl HistoryArgs {
+    fn plan(self) -> ArchivePlan {
+        ArchivePlan {
+            dir: self.dir,
+            stdout: self.format.into(),
+            json: self.json,
+            charts: self.charts,
+            skip_unreadable: self.skip_unreadable,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The target's base URL, e.g. http://127.0.0.1:8080 or https://….
+    #[arg(long, short = 'H', value_name = "URL")]
+    pub host: Option<String>,
+
+    /// Number of concurrent users (connections) [default: the scenario's, else 1].
+    #[arg(long, short = 'u')]
+    pub users: Option<u32>,
+
+    /// Users started per second [default: the scenario's, else all in the first second].
+    #[arg(long, short = 'r', value_name = "USERS/S")]
+    pub spawn_rate: Option<f64>,
+
+    /// How long to run: 30s, 5m, 1h30m [default: the scenario's, else 30s].
+    #[arg(long, short = 't', value_name = "DURATION")]
+    pub run_time: Option<String>,
+
+    /// Write Locust-format CSVs with this prefix (PREFIX_stats.csv, ...).
+    #[arg(long, value_name = "PREFIX")]
+    pub csv: Option<PathBuf>,
+
+    /// Also write a history row per endpoint each second.
+    #[arg(long)]
+    pub csv_full_history: bool,
+
+    /// A TOML scenario (tasks, weights, wait time); without one, users GET the host URL back to back.
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+
+    /// Open model: this many requests per second in total, latency measured from the intended send.
+    #[arg(long, value_name = "REQ/S")]
+    pub rate: Option<f64>,
+
+    /// Time allowed for one request, connecting included; longer is a recorded failure.
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub timeout: String,
+
+    /// Seed for task choice, wait times and placeholders (reproducible request sequences).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// No live status line and no summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// For https:// targets: accept any certificate (self-signed test servers).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl RunArgs {
+    fn plan(self) -> RunOptions {
+        RunOptions {
+            host: self.host,
+            users: self.users,
+            spawn_rate: self.spawn_rate,
+            run_time: self.run_time,
+            csv: self.csv,
+            csv_full_history: self.csv_full_history,
+            scenario: self.scenario,
+            rate: self.rate,
+            timeout: self.timeout,
+            seed: self.seed,
+            quiet: self.quiet,
+            insecure: self.insecure,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the CSVs, reports and charts go.
+    #[arg(long, default_value = "loadgate-demo", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// How long to generate load.
+    #[arg(long, short = 't', default_value = "15s", value_name = "DURATION")]
+    pub run_time: String,
+
+    /// Concurrent users.
+    #[arg(long, short = 'u', default_value_t = 20)]
+    pub users: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// How long to serve before stopping by itself.
+    #[arg(long, short = 't', default_value = "60s", value_name = "DURATION")]
+    pub run_time: String,
+
+    /// Serve https with a fresh self-signed certificate (load it with `run --insecure`).
+    #[arg(long)]
+    pub tls: bool,
 }

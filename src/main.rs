@@ -5,16 +5,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use loadgate::analysis::grade::Status;
-use loadgate::cli::{Cli, Command};
+use loadgate::cli::{Cli, Plan};
+use loadgate::model::Status;
 use loadgate::{commands, generator};
 
 const EXIT_GATE_FAILED: u8 = 1;
 const EXIT_INPUT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(&cli) {
+    let plan = Cli::parse().plan();
+    match run(&plan) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("Error: {err:#}");
@@ -23,32 +23,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
-    match &cli.command {
-        Command::Check(args) => Ok(gate_exit(commands::check::run(args)?)),
-        Command::History(args) => Ok(gate_exit(commands::history::run(args)?)),
-        Command::Compare(args) => Ok(gate_exit(commands::compare::run(args)?)),
-        Command::Baseline(command) => {
-            commands::baseline::run(command)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Run(args) => {
-            generator::run(args)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Demo(args) => {
-            commands::demo::run(args)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Target(args) => {
-            commands::demo::serve(args)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Profiles(args) => {
-            commands::profiles::run(args)?;
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+fn run(plan: &Plan) -> anyhow::Result<ExitCode> {
+    let verdict = match plan {
+        Plan::Check(plan) => commands::check::run(plan)?,
+        Plan::Compare(plan) => commands::compare::run(plan)?,
+        Plan::Archive(plan) => commands::archive::run(plan)?,
+        Plan::Baseline(plan) => commands::baseline::run(plan).map(|()| Status::Pass)?,
+        Plan::Profiles(name) => commands::profiles::run(name.as_deref()).map(|()| Status::Pass)?,
+        Plan::Run(options) => generator::run(options).map(|()| Status::Pass)?,
+        Plan::Demo(plan) => commands::demo::run(plan).map(|()| Status::Pass)?,
+        Plan::Target(plan) => commands::demo::serve(plan).map(|()| Status::Pass)?,
+    };
+    Ok(gate_exit(verdict))
 }
 
 /// Warnings pass the gate; only a failed check fails it.

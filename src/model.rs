@@ -2,6 +2,14 @@
 
 use std::path::PathBuf;
 
+mod metric;
+mod scope;
+mod status;
+
+pub use metric::{Better, Figures, Metric, Unit};
+pub use scope::Scope;
+pub use status::Status;
+
 /// The percentiles Locust reports, in the order of its CSV columns.
 pub const PERCENTILE_LEVELS: [f64; 11] = [
     0.50, 0.66, 0.75, 0.80, 0.90, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0,
@@ -108,6 +116,8 @@ pub struct FailureRecord {
     pub key: EndpointKey,
     pub message: String,
     pub occurrences: u64,
+    /// The HTTP status the message reports, read once when the file is read.
+    pub status_code: Option<u16>,
     /// ISO-8601 UTC, only in Locust >= 2.44.
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,

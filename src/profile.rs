@@ -9,6 +9,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::glob::glob_match;
+use crate::model::{FailureRecord, Metric, Status};
 
 /// The built-in profiles: (name, TOML text).
 pub const BUILTINS: &[(&str, &str)] = &[
@@ -60,74 +61,6 @@ impl Grade {
 impl fmt::Display for Grade {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// The metrics a profile can limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    P50,
-    P90,
-    P95,
-    P99,
-    Avg,
-    Max,
-    ErrorRate,
-    Rps,
-}
-
-impl Metric {
-    pub const ALL: [Metric; 8] = [
-        Metric::P50,
-        Metric::P90,
-        Metric::P95,
-        Metric::P99,
-        Metric::Avg,
-        Metric::Max,
-        Metric::ErrorRate,
-        Metric::Rps,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Metric::P50 => "p50",
-            Metric::P90 => "p90",
-            Metric::P95 => "p95",
-            Metric::P99 => "p99",
-            Metric::Avg => "avg",
-            Metric::Max => "max",
-            Metric::ErrorRate => "error_rate",
-            Metric::Rps => "rps",
-        }
-    }
-
-    /// Throughput is better when higher; everything else when lower.
-    pub fn higher_is_better(self) -> bool {
-        self == Metric::Rps
-    }
-
-    /// The value in the unit people read: percent for error rates, as is otherwise.
-    pub fn display(self, value: f64) -> String {
-        match self {
-            Metric::ErrorRate => format!("{:.2}%", value * 100.0),
-            Metric::Rps => format!("{value:.1} req/s"),
-            _ => format!("{} ms", trim_number(value)),
-        }
-    }
-}
-
-impl fmt::Display for Metric {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
-    }
-}
-
-fn trim_number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}")
     }
 }
 
@@ -251,6 +184,8 @@ impl Limits {
             Metric::Max => self.max.as_ref(),
             Metric::ErrorRate => self.error_rate.as_ref(),
             Metric::Rps => self.rps.as_ref(),
+            // The gate's `min_requests` limits the request count, not a band.
+            Metric::Requests => None,
         }
     }
 
@@ -264,6 +199,7 @@ impl Limits {
             Metric::Max => &mut self.max,
             Metric::ErrorRate => &mut self.error_rate,
             Metric::Rps => &mut self.rps,
+            Metric::Requests => return,
         };
         *slot = Some(bands);
     }
@@ -363,10 +299,13 @@ pub struct ExpectedFailure {
 }
 
 impl ExpectedFailure {
-    pub fn matches(&self, method: &str, name: &str, message: &str) -> bool {
-        let status_ok = self.status.as_ref().is_none_or(|s| {
-            crate::analysis::status::status_in_message(message).is_some_and(|code| s.contains(code))
-        });
+    /// Whether a failure of `method name` with `message` (and the HTTP `status` read from it)
+    /// is one of these.
+    pub fn matches(&self, method: &str, name: &str, message: &str, status: Option<u16>) -> bool {
+        let status_ok = self
+            .status
+            .as_ref()
+            .is_none_or(|s| status.is_some_and(|code| s.contains(code)));
         status_ok
             && self
                 .message
@@ -441,11 +380,27 @@ impl Profile {
         )
     }
 
+    /// Loads `spec` and says where it came from: `builtin:NAME`, or the path as given.
+    pub fn load_with_source(spec: &str) -> Result<(Profile, String)> {
+        let profile = Profile::load(spec)?;
+        let source = if BUILTINS.iter().any(|(n, _)| *n == spec) {
+            format!("builtin:{spec}")
+        } else {
+            spec.to_string()
+        };
+        Ok((profile, source))
+    }
+
     /// Whether a failures-file row is one the profile declares expected.
-    pub fn expects(&self, failure: &crate::model::FailureRecord) -> bool {
-        self.expected_failures
-            .iter()
-            .any(|e| e.matches(&failure.key.method, &failure.key.name, &failure.message))
+    pub fn expects(&self, failure: &FailureRecord) -> bool {
+        self.expected_failures.iter().any(|e| {
+            e.matches(
+                &failure.key.method,
+                &failure.key.name,
+                &failure.message,
+                failure.status_code,
+            )
+        })
     }
 
     /// The limits for the aggregate.
@@ -506,6 +461,14 @@ impl Profile {
                 bail!("trend.{key}: must be a positive number, found {value}");
             }
         }
+        for (key, status) in [
+            ("regression.status", self.regression.status),
+            ("trend.status", self.trend.status),
+        ] {
+            if status == Status::Pass {
+                bail!("{key}: must be \"warn\" or \"fail\", found \"pass\"");
+            }
+        }
         for (i, expected) in self.expected_failures.iter().enumerate() {
             if expected.status.is_none() && expected.message.is_none() {
                 bail!("expected_failure[{i}]: needs a `status` or a `message` pattern");
@@ -538,7 +501,22 @@ pub struct RegressionRules {
     /// A P95/P99 regression fails only when the median of the same scope moved the same way.
     pub corroborate_tails: bool,
     /// Status of a regression that passes every test: "fail" (default) or "warn".
-    pub status: FindingStatus,
+    pub status: Status,
+}
+
+impl RegressionRules {
+    /// The limit on a metric's change, or `None` for a metric that is not compared.
+    pub fn limit(&self, metric: Metric) -> Option<f64> {
+        match metric {
+            Metric::P50 => Some(self.p50),
+            Metric::P95 => Some(self.p95),
+            Metric::P99 => Some(self.p99),
+            Metric::Avg => Some(self.avg),
+            Metric::ErrorRate => Some(self.error_rate),
+            Metric::Rps => Some(self.rps),
+            Metric::P90 | Metric::Max | Metric::Requests => None,
+        }
+    }
 }
 
 impl Default for RegressionRules {
@@ -554,17 +532,9 @@ impl Default for RegressionRules {
             min_requests: 100,
             confidence: 0.99,
             corroborate_tails: true,
-            status: FindingStatus::Fail,
+            status: Status::Fail,
         }
     }
-}
-
-/// The status a regression or trend gets when it holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FindingStatus {
-    Warn,
-    Fail,
 }
 
 /// Trend rules over the steady state of one run.
@@ -575,8 +545,8 @@ pub struct TrendRules {
     pub latency_increase: f64,
     /// Relative fall of throughput across the steady state that is flagged (0.15 = -15%).
     pub rps_decrease: f64,
-    /// What a flagged trend does to the verdict.
-    pub status: FindingStatus,
+    /// What a flagged trend does to the verdict: "warn" (default) or "fail".
+    pub status: Status,
 }
 
 impl Default for TrendRules {
@@ -584,7 +554,7 @@ impl Default for TrendRules {
         TrendRules {
             latency_increase: 0.25,
             rps_decrease: 0.15,
-            status: FindingStatus::Warn,
+            status: Status::Warn,
         }
     }
 }

@@ -13,8 +13,9 @@
 use serde::Serialize;
 
 use super::series::intervals;
+use crate::model::Metric;
 use crate::model::{History, HistoryPoint};
-use crate::profile::{Gate, Limits, Metric};
+use crate::profile::{Gate, Limits};
 
 pub const MAX_STEPS: usize = 12;
 /// A ramp needs at least this many distinct user counts.
@@ -47,7 +48,7 @@ pub struct Capacity {
     pub max_users: Option<u64>,
     pub max_rps: Option<f64>,
     /// The metric that gave out first above `max_users` (`p95`, `error_rate`, ...).
-    pub limited_by: Option<String>,
+    pub limited_by: Option<Metric>,
     pub steps: Vec<Step>,
 }
 
@@ -224,7 +225,7 @@ fn max_within_limits<'a>(
     steps: &'a [Step],
     limits: &Limits,
     gate: &Gate,
-) -> (Option<&'a Step>, Option<String>) {
+) -> (Option<&'a Step>, Option<Metric>) {
     let mut held = None;
     for step in steps {
         let broken = [
@@ -239,7 +240,7 @@ fn max_within_limits<'a>(
             _ => false,
         });
         if let Some((metric, _)) = broken {
-            return (held, Some(metric.key().to_string()));
+            return (held, Some(metric));
         }
         held = Some(step);
     }

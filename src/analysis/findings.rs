@@ -1,40 +1,56 @@
 //! Advice: rule-based findings about a run, each with the evidence from the data that triggered it.
 //! No rule fires without numbers to show for it.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::capacity::Capacity;
-use super::grade::Status;
 use super::series::intervals;
-use super::status::status_in_message;
 use super::steady;
 use super::trend::Trend;
-use crate::model::{EndpointStats, Run};
+use crate::model::{Better, EndpointStats, Run, Scope, Status};
 
 /// Requests below which a P95 rests on a handful of samples (5 at 100 requests).
 const FEW_FOR_P95: u64 = 100;
 /// Requests below which a P99 rests on fewer than 5 samples.
 const FEW_FOR_P99: u64 = 500;
 
+/// What a finding is about: one scope, or several endpoints at once.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Subject {
+    Scope(Scope),
+    /// A statement about a list of endpoints (named in the evidence).
+    Endpoints,
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::Scope(scope) => scope.fmt(f),
+            Subject::Endpoints => f.write_str("endpoints"),
+        }
+    }
+}
+
+impl Serialize for Subject {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// `tail_latency`, `errors_concentrated`, `rate_limited`, `saturation`, `latency_climbing`,
     /// `throughput_falling`, `slow_warmup` or `too_few_requests`.
     pub kind: &'static str,
-    pub scope: String,
+    pub scope: Subject,
     pub evidence: String,
     pub advice: String,
 }
 
-fn finding(
-    kind: &'static str,
-    scope: impl Into<String>,
-    evidence: String,
-    advice: &str,
-) -> Finding {
+fn finding(kind: &'static str, scope: Scope, evidence: String, advice: &str) -> Finding {
     Finding {
         kind,
-        scope: scope.into(),
+        scope: Subject::Scope(scope),
         evidence,
         advice: advice.to_string(),
     }
@@ -49,19 +65,19 @@ pub fn findings(run: &Run, trends: &[Trend], capacity: Option<&Capacity>) -> Vec
     if let Some(c) = capacity.filter(|c| c.knee_users.is_some()) {
         out.push(finding(
             "saturation",
-            "aggregated",
+            Scope::Aggregated,
             c.reason.clone(),
             "Throughput plateaued while latency rose: the system is saturated beyond this load. Profile \
              the bottleneck (CPU, connection pools, locks, a downstream service) before adding users.",
         ));
     }
     for t in trends.iter().filter(|t| t.status != Status::Pass) {
-        let (kind, advice) = match t.metric {
-            "rps" => (
+        let (kind, advice) = match t.metric.better() {
+            Better::Higher => (
                 "throughput_falling",
                 "Throughput fell at constant load: look for memory leaks, growing queues or exhausted pools.",
             ),
-            _ => (
+            Better::Lower => (
                 "latency_climbing",
                 "Latency climbed at constant load: a leak or resource exhaustion (memory, connections, \
                  file handles, cache growth). Run longer and watch the service's resources.",
@@ -74,11 +90,11 @@ pub fn findings(run: &Run, trends: &[Trend], capacity: Option<&Capacity>) -> Vec
     out
 }
 
-fn scopes(run: &Run) -> impl Iterator<Item = (String, &EndpointStats)> {
+fn scopes(run: &Run) -> impl Iterator<Item = (Scope, &EndpointStats)> {
     run.endpoints
         .iter()
-        .map(|e| (e.key.to_string(), e))
-        .chain(std::iter::once(("aggregated".to_string(), &run.aggregated)))
+        .map(|e| (Scope::Endpoint(e.key.clone()), e))
+        .chain(std::iter::once((Scope::Aggregated, &run.aggregated)))
 }
 
 fn tail_latency(run: &Run, out: &mut Vec<Finding>) {
@@ -115,7 +131,7 @@ fn errors_concentrated(run: &Run, out: &mut Vec<Finding>) {
             if top.failures as f64 >= 0.8 * total as f64 {
                 out.push(finding(
                     "errors_concentrated",
-                    top.key.to_string(),
+                    Scope::Endpoint(top.key.clone()),
                     format!(
                         "{} of {} failures ({:.0}%) are on this endpoint ({:.1}% of its requests)",
                         top.failures,
@@ -132,7 +148,7 @@ fn errors_concentrated(run: &Run, out: &mut Vec<Finding>) {
         if run.failures.len() >= 2 && top.occurrences as f64 >= 0.8 * total as f64 {
             out.push(finding(
                 "errors_concentrated",
-                top.key.to_string(),
+                Scope::Endpoint(top.key.clone()),
                 format!(
                     "{} of {} failures ({:.0}%) have one message: {}",
                     top.occurrences,
@@ -147,11 +163,7 @@ fn errors_concentrated(run: &Run, out: &mut Vec<Finding>) {
 }
 
 fn rate_limited(run: &Run, out: &mut Vec<Finding>) {
-    for f in run
-        .failures
-        .iter()
-        .filter(|f| status_in_message(&f.message) == Some(429))
-    {
+    for f in run.failures.iter().filter(|f| f.status_code == Some(429)) {
         let requests = run
             .endpoints
             .iter()
@@ -159,7 +171,7 @@ fn rate_limited(run: &Run, out: &mut Vec<Finding>) {
             .map_or(0, |e| e.requests);
         out.push(finding(
             "rate_limited",
-            f.key.to_string(),
+            Scope::Endpoint(f.key.clone()),
             format!(
                 "{} responses were 429 Too Many Requests ({:.1}% of {} requests)",
                 f.occurrences,
@@ -204,7 +216,7 @@ fn slow_warmup(run: &Run, out: &mut Vec<Finding>) {
         if first >= 1.5 * steady && first - steady >= 10.0 {
             out.push(finding(
                 "slow_warmup",
-                "aggregated",
+                Scope::Aggregated,
                 format!(
                     "the first 10 s averaged {first:.0} ms against {steady:.0} ms in the steady state ({:.1}x)",
                     first / steady
@@ -224,16 +236,17 @@ fn too_few_requests(run: &Run, out: &mut Vec<Finding>) {
         .map(|e| format!("{} ({})", e.key, e.requests))
         .collect();
     if !few_p95.is_empty() {
-        out.push(finding(
-            "too_few_requests",
-            "endpoints",
-            format!(
+        out.push(Finding {
+            kind: "too_few_requests",
+            scope: Subject::Endpoints,
+            evidence: format!(
                 "under {FEW_FOR_P95} requests, a P95 rests on fewer than 5 samples: {}",
                 few_p95.join(", ")
             ),
-            "Run longer or with more users before trusting these endpoints' percentiles (P99 needs \
-             500+ requests to rest on 5 samples).",
-        ));
+            advice: "Run longer or with more users before trusting these endpoints' percentiles \
+                     (P99 needs 500+ requests to rest on 5 samples)."
+                .to_string(),
+        });
     }
 }
 
@@ -287,7 +300,7 @@ mod tests {
             .filter(|f| f.kind == "errors_concentrated")
             .collect();
         assert_eq!(concentrated.len(), 2, "endpoint and message: {found:#?}");
-        assert_eq!(concentrated[0].scope, "GET /a");
+        assert_eq!(concentrated[0].scope.to_string(), "GET /a");
         assert!(concentrated[0]
             .evidence
             .starts_with("45 of 50 failures (90%)"));

@@ -3,80 +3,14 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-
-use crate::model::{EndpointKey, EndpointStats, Run};
-use crate::profile::{Grade, Limits, Metric, Profile};
-
-/// What a check, a scope or a whole run means for the gate. Ordered from best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Pass,
-    Warn,
-    Fail,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which part of the run a check is about.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Scope {
-    Aggregated,
-    Endpoint(EndpointKey),
-}
-
-impl Scope {
-    pub fn label(&self) -> String {
-        match self {
-            Scope::Aggregated => "aggregated".to_string(),
-            Scope::Endpoint(key) => key.to_string(),
-        }
-    }
-}
-
-/// What is measured by a check: a profile metric, or the gate's minimum request count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckedMetric {
-    Limit(Metric),
-    Requests,
-}
-
-impl CheckedMetric {
-    pub fn key(self) -> &'static str {
-        match self {
-            CheckedMetric::Limit(m) => m.key(),
-            CheckedMetric::Requests => "requests",
-        }
-    }
-
-    pub fn display(self, value: f64) -> String {
-        match self {
-            CheckedMetric::Limit(m) => m.display(value),
-            CheckedMetric::Requests => format!("{value:.0}"),
-        }
-    }
-}
+use crate::model::{Better, EndpointKey, EndpointStats, Figures, Metric, Run, Scope, Status};
+use crate::profile::{Grade, Limits, Profile};
 
 /// One metric of one scope held against its bands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
     pub scope: Scope,
-    pub metric: CheckedMetric,
+    pub metric: Metric,
     pub value: f64,
     /// The worst value that does not fail.
     pub limit: Option<f64>,
@@ -90,9 +24,9 @@ impl Check {
     /// A sentence for logs, annotations and JUnit: what was measured against what.
     pub fn message(&self) -> String {
         let value = self.metric.display(self.value);
-        let better = match self.metric {
-            CheckedMetric::Limit(m) if !m.higher_is_better() => "at most",
-            _ => "at least",
+        let better = match self.metric.better() {
+            Better::Lower => "at most",
+            Better::Higher => "at least",
         };
         let bound = match self.status {
             Status::Fail => self.limit,
@@ -137,22 +71,11 @@ pub struct ScopeResult {
 /// A run graded against a profile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
-    pub profile: String,
-    pub verdict: Status,
     pub aggregated: ScopeResult,
     pub endpoints: Vec<ScopeResult>,
     pub checks: Vec<Check>,
     /// Things the reader should know that are not checks (e.g. a metric the file lacks).
     pub notes: Vec<String>,
-}
-
-impl Assessment {
-    pub fn failed_checks(&self) -> impl Iterator<Item = &Check> {
-        self.checks.iter().filter(|c| c.status == Status::Fail)
-    }
-    pub fn warned_checks(&self) -> impl Iterator<Item = &Check> {
-        self.checks.iter().filter(|c| c.status == Status::Warn)
-    }
 }
 
 /// Expected failures per endpoint, by matching each failures-file row against the profile.
@@ -165,6 +88,34 @@ pub fn expected_failures(run: &Run, profile: &Profile) -> HashMap<EndpointKey, u
         }
     }
     counts
+}
+
+/// The figures of every scope with the profile's expected failures taken out, graded by nothing:
+/// what `compare` shows, since its verdict is about regressions only.
+pub fn tally(run: &Run, profile: &Profile) -> (ScopeResult, Vec<ScopeResult>) {
+    let expected = expected_failures(run, profile);
+    let (mut checks, mut notes) = (Vec::new(), Vec::new());
+    let mut scope = |scope: Scope, stats: &EndpointStats, expected: u64| {
+        grade_scope(
+            scope,
+            stats,
+            expected,
+            None,
+            profile,
+            &mut checks,
+            &mut notes,
+        )
+    };
+    let endpoints = run
+        .endpoints
+        .iter()
+        .map(|s| {
+            let n = expected.get(&s.key).copied().unwrap_or(0);
+            scope(Scope::Endpoint(s.key.clone()), s, n)
+        })
+        .collect();
+    let aggregated = scope(Scope::Aggregated, &run.aggregated, expected.values().sum());
+    (aggregated, endpoints)
 }
 
 /// Grades `run` against `profile`.
@@ -214,7 +165,7 @@ pub fn assess(run: &Run, profile: &Profile) -> Assessment {
     if run.aggregated.requests < profile.gate.min_requests {
         let check = Check {
             scope: Scope::Aggregated,
-            metric: CheckedMetric::Requests,
+            metric: Metric::Requests,
             value: run.aggregated.requests as f64,
             limit: Some(profile.gate.min_requests as f64),
             warn_limit: Some(profile.gate.min_requests as f64),
@@ -226,14 +177,7 @@ pub fn assess(run: &Run, profile: &Profile) -> Assessment {
         checks.insert(0, check);
     }
 
-    let verdict = checks
-        .iter()
-        .map(|c| c.status)
-        .max()
-        .unwrap_or(Status::Pass);
     Assessment {
-        profile: profile.name.clone(),
-        verdict,
         aggregated,
         endpoints,
         checks,
@@ -241,16 +185,25 @@ pub fn assess(run: &Run, profile: &Profile) -> Assessment {
     }
 }
 
-fn metric_value(stats: &EndpointStats, metric: Metric, error_rate: f64) -> Option<f64> {
-    match metric {
-        Metric::P50 => stats.p50(),
-        Metric::P90 => stats.percentiles.0[4],
-        Metric::P95 => stats.percentiles.p95(),
-        Metric::P99 => stats.percentiles.p99(),
-        Metric::Avg => stats.avg_ms,
-        Metric::Max => stats.max(),
-        Metric::ErrorRate => Some(error_rate),
-        Metric::Rps => Some(stats.rps),
+/// A graded scope's figures: its failures are the unexpected ones, so `error_rate` is the graded rate.
+impl Figures for ScopeResult {
+    fn requests(&self) -> u64 {
+        self.stats.requests
+    }
+    fn failures(&self) -> u64 {
+        self.stats.failures - self.expected_failures
+    }
+    fn rps(&self) -> f64 {
+        self.stats.rps
+    }
+    fn avg_ms(&self) -> Option<f64> {
+        self.stats.avg_ms
+    }
+    fn max_ms(&self) -> Option<f64> {
+        self.stats.max()
+    }
+    fn percentile_ms(&self, index: usize) -> Option<f64> {
+        self.stats.percentile_ms(index)
     }
 }
 
@@ -281,7 +234,7 @@ fn grade_scope(
         let Some(bands) = limits.get(metric) else {
             continue;
         };
-        let Some(value) = metric_value(stats, metric, error_rate) else {
+        let Some(value) = metric.of(&result) else {
             if stats.requests > 0 {
                 let note = format!("{metric} is not in the stats file: not graded");
                 if !notes.contains(&note) {
@@ -305,7 +258,7 @@ fn grade_scope(
         result.status = result.status.max(status);
         checks.push(Check {
             scope: scope.clone(),
-            metric: CheckedMetric::Limit(metric),
+            metric,
             value,
             limit: bands.limit_before(profile.gate.fail),
             warn_limit: bands.limit_before(profile.gate.warn),

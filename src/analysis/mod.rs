@@ -1,12 +1,22 @@
 //! Analysis: turns runs into judgements. Knows neither files nor terminals.
+//!
+//! How a run is judged, and what decides exit 1: [`judgement`] ([`judge`], [`judge_change`],
+//! [`judgement::verdict`]); a directory of runs: [`archive`]. The rest are the parts they use:
+//! grades against the profile ([`grade`]), regressions against a baseline ([`regression`], over
+//! [`summary`]), trends inside a run ([`trend`]), capacity from a ramp ([`capacity`]), advice
+//! ([`findings`]), and the small statistics under them.
 
+pub mod archive;
 pub mod capacity;
 pub mod findings;
 pub mod grade;
-pub mod nightly;
+pub mod judgement;
 pub mod regression;
 pub mod series;
 pub mod stats;
 pub mod status;
 pub mod steady;
+pub mod summary;
 pub mod trend;
+
+pub use judgement::{judge, judge_change, Baseline, Judgement, RunJudgement};

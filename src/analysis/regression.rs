@@ -14,11 +14,10 @@
 
 use serde::Serialize;
 
-use super::grade::Status;
 use super::stats::{mean, median, std_dev, value_at_quantile, z_for_confidence};
-use crate::baseline::{RunSummary, ScopeSummary};
-use crate::model::PERCENTILE_LEVELS;
-use crate::profile::{FindingStatus, RegressionRules};
+use super::summary::{Intervals, RunSummary, ScopeSummary};
+use crate::model::{Metric, Scope, Status, PERCENTILE_LEVELS};
+use crate::profile::RegressionRules;
 
 /// Which way a metric moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,12 +29,10 @@ pub enum Direction {
 }
 
 /// One metric of one scope, baseline against current.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Regression {
-    pub scope: String,
-    pub method: Option<String>,
-    pub name: Option<String>,
-    pub metric: &'static str,
+    pub scope: Scope,
+    pub metric: Metric,
     pub baseline: f64,
     pub current: f64,
     /// `current - baseline`, in the metric's unit (ms, fraction, req/s).
@@ -48,7 +45,7 @@ pub struct Regression {
 }
 
 /// The outcome of comparing a run with a baseline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
     pub verdict: Status,
     pub baseline_runs: usize,
@@ -57,23 +54,6 @@ pub struct Comparison {
     pub vanished_endpoints: Vec<String>,
     pub notes: Vec<String>,
 }
-
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Percentile(usize),
-    Avg,
-    ErrorRate,
-    Rps,
-}
-
-const METRICS: [(&str, Kind); 6] = [
-    ("p50", Kind::Percentile(0)),
-    ("p95", Kind::Percentile(5)),
-    ("p99", Kind::Percentile(7)),
-    ("avg", Kind::Avg),
-    ("error_rate", Kind::ErrorRate),
-    ("rps", Kind::Rps),
-];
 
 /// Compares `current` with `baseline` (oldest first; the newest decides which endpoints exist).
 pub fn compare(
@@ -147,11 +127,7 @@ pub fn compare(
         .filter(|e| find(current, e).is_none())
         .map(ScopeSummary::label)
         .collect();
-    let verdict = regressions
-        .iter()
-        .map(|r| r.status)
-        .max()
-        .unwrap_or(Status::Pass);
+    let verdict = Status::worst(regressions.iter().map(|r| r.status));
     Comparison {
         verdict,
         baseline_runs: baseline.len(),
@@ -159,15 +135,6 @@ pub fn compare(
         new_endpoints,
         vanished_endpoints,
         notes,
-    }
-}
-
-fn value(scope: &ScopeSummary, kind: Kind) -> Option<f64> {
-    match kind {
-        Kind::Percentile(i) => scope.p(i),
-        Kind::Avg => scope.avg,
-        Kind::ErrorRate => Some(scope.error_rate()),
-        Kind::Rps => Some(scope.rps),
     }
 }
 
@@ -182,18 +149,22 @@ fn compare_scope(
     let Some(latest) = baselines.last() else {
         return;
     };
-    for (metric, kind) in METRICS {
+    for metric in Metric::ALL {
+        let Some(limit) = rules.limit(metric) else {
+            continue;
+        };
         // In a closed model every endpoint's rate follows the others' latency: throughput is judged
         // on the aggregate only, and only at equal user counts.
-        if kind == Kind::Rps && (!aggregated || users_differ) {
+        if metric == Metric::Rps && (!aggregated || users_differ) {
             continue;
         }
-        let kept: Vec<f64> = baselines.iter().filter_map(|b| value(b, kind)).collect();
-        let (Some(base), Some(cur)) = (median(&kept), value(current, kind)) else {
+        let kept: Vec<f64> = baselines.iter().filter_map(|b| metric.of(b)).collect();
+        let (Some(base), Some(cur)) = (median(&kept), metric.of(current)) else {
             continue;
         };
         let evidence = Evidence {
-            kind,
+            metric,
+            limit,
             base,
             cur,
             kept: &kept,
@@ -201,16 +172,14 @@ fn compare_scope(
             current,
             baselines,
         };
-        let judged = judge(metric, &evidence, rules);
+        let judged = judge(&evidence, rules);
         let change = cur - base;
         out.push(Regression {
             scope: if aggregated {
-                "aggregated".to_string()
+                Scope::Aggregated
             } else {
-                current.label()
+                Scope::Endpoint(current.key())
             },
-            method: (!aggregated).then(|| current.method.clone()),
-            name: (!aggregated).then(|| current.name.clone()),
             metric,
             baseline: base,
             current: cur,
@@ -223,21 +192,12 @@ fn compare_scope(
     }
 }
 
-fn limit_of(metric: &str, rules: &RegressionRules) -> f64 {
-    match metric {
-        "p50" => rules.p50,
-        "p95" => rules.p95,
-        "p99" => rules.p99,
-        "avg" => rules.avg,
-        "error_rate" => rules.error_rate,
-        _ => rules.rps,
-    }
-}
-
 /// What the comparison of one metric of one scope has to go on.
 #[derive(Clone, Copy)]
 struct Evidence<'a> {
-    kind: Kind,
+    metric: Metric,
+    /// The profile's limit on this metric's change.
+    limit: f64,
     /// The baseline value (the median of the kept runs) and the current one.
     base: f64,
     cur: f64,
@@ -248,13 +208,10 @@ struct Evidence<'a> {
     baselines: &'a [ScopeSummary],
 }
 
-fn judge(
-    metric: &str,
-    evidence: &Evidence,
-    rules: &RegressionRules,
-) -> (Direction, Status, String) {
+fn judge(evidence: &Evidence, rules: &RegressionRules) -> (Direction, Status, String) {
     let Evidence {
-        kind,
+        metric,
+        limit,
         base,
         cur,
         latest,
@@ -262,14 +219,10 @@ fn judge(
         baselines,
         ..
     } = *evidence;
-    let limit = limit_of(metric, rules);
     let z = z_for_confidence(rules.confidence);
-    let held = match rules.status {
-        FindingStatus::Fail => Status::Fail,
-        FindingStatus::Warn => Status::Warn,
-    };
-    match kind {
-        Kind::ErrorRate => {
+    let held = rules.status;
+    match metric {
+        Metric::ErrorRate => {
             let change = cur - base;
             if change.abs() <= limit {
                 return (
@@ -315,7 +268,7 @@ fn judge(
                 ),
             )
         }
-        Kind::Rps => {
+        Metric::Rps => {
             let rel = if base > 0.0 { (cur - base) / base } else { 0.0 };
             if rel.abs() <= limit {
                 return (
@@ -354,19 +307,27 @@ fn judge(
                 ),
             )
         }
-        Kind::Percentile(_) | Kind::Avg => judge_latency(evidence, rules, limit, z, held),
+        Metric::P50 | Metric::P90 | Metric::P95 | Metric::P99 | Metric::Avg | Metric::Max => {
+            judge_latency(evidence, rules, z, held)
+        }
+        // Request counts are a gate minimum, never compared.
+        Metric::Requests => (
+            Direction::Unchanged,
+            Status::Pass,
+            "not compared".to_string(),
+        ),
     }
 }
 
 fn judge_latency(
     evidence: &Evidence,
     rules: &RegressionRules,
-    limit: f64,
     z: f64,
     held: Status,
 ) -> (Direction, Status, String) {
     let Evidence {
-        kind,
+        metric,
+        limit,
         base,
         cur,
         kept,
@@ -409,88 +370,35 @@ fn judge_latency(
         rel * 100.0,
         limit * 100.0
     );
-    let mut doubts = Vec::new();
-    let fewest = latest.requests.min(current.requests);
-    if fewest < rules.min_requests {
-        doubts.push(format!(
-            "only {fewest} requests (fewer than {})",
-            rules.min_requests
-        ));
-    }
-    if let Kind::Percentile(i) = kind {
-        let q = PERCENTILE_LEVELS[i];
-        if let (Some(base_hi), Some(cur_lo)) = (
-            quantile_bound(latest, q, z, true),
-            quantile_bound(current, q, z, false),
-        ) {
-            if cur_lo <= base_hi {
-                doubts.push(format!(
-                    "the {:.0}% confidence intervals overlap (baseline up to {base_hi:.0} ms, current from {cur_lo:.0} ms)",
-                    rules.confidence * 100.0
-                ));
-            }
-        }
-    }
-    let interval_series: Option<fn(&crate::baseline::Intervals) -> &Vec<f64>> = match kind {
-        Kind::Avg | Kind::Percentile(0) => Some(|i| &i.avg),
-        Kind::Percentile(5) => Some(|i| &i.p95),
-        _ => None,
-    };
-    // Windowed P95s overlap by 10 s, so only one in ten is independent.
-    let thinning = if matches!(kind, Kind::Percentile(5)) {
-        10.0
-    } else {
-        3.0
-    };
-    if let Some(series) = interval_series {
-        if let Some(noise) = interval_noise(baselines, current, series, thinning, z) {
-            if rel <= noise {
-                doubts.push(format!(
-                    "within the interval noise of ±{:.0}%",
-                    noise * 100.0
-                ));
-            }
-        }
-    }
-    if kept.len() >= 2 {
-        let worst = kept.iter().copied().fold(f64::MIN, f64::max);
-        if cur <= worst {
-            doubts.push(format!(
-                "no worse than the worst of the {} kept baseline runs ({worst:.0} ms)",
-                kept.len()
-            ));
-        }
-    }
-    if kind == Kind::Avg {
-        let noise = z * (mean_se(latest).powi(2) + mean_se(current).powi(2)).sqrt();
-        if change <= noise {
-            doubts.push(format!(
-                "within the sampling noise of the mean (±{noise:.1} ms; one slow request moves a mean)"
-            ));
-        }
-    }
-    if rules.corroborate_tails && matches!(kind, Kind::Percentile(i) if i >= 5) {
-        // The body of the distribution (median, P90) must move too; the mean is no witness, since
-        // the same few slow requests that lift a tail percentile lift it.
-        let rose = |index: usize| {
-            let base = median(
-                &baselines
-                    .iter()
-                    .filter_map(|b| b.p(index))
-                    .collect::<Vec<_>>(),
-            );
-            match (base, current.p(index)) {
-                (Some(b), Some(c)) if b > 0.0 => (c - b) / b >= rules.p50 / 2.0,
-                _ => false,
-            }
-        };
-        if !rose(0) && !rose(4) {
-            doubts.push(
-                "the median and P90 did not move with it (a tail-only change is most often noise)"
-                    .to_string(),
-            );
-        }
-    }
+    let overlap = metric.quantile().and_then(|q| {
+        let base_hi = quantile_bound(latest, q, z, true)?;
+        let cur_lo = quantile_bound(current, q, z, false)?;
+        intervals_overlap(base_hi, cur_lo, rules.confidence)
+    });
+    let interval = interval_series(metric).and_then(|(series, thinning)| {
+        let noise = interval_noise(baselines, current, series, thinning, z)?;
+        within_interval_noise(rel, noise)
+    });
+    let mean_noise = (metric == Metric::Avg)
+        .then(|| z * (mean_se(latest).powi(2) + mean_se(current).powi(2)).sqrt())
+        .and_then(|noise| within_mean_noise(change, noise));
+    let tail_alone = (rules.corroborate_tails && is_tail(metric))
+        .then(|| {
+            let rose = |m: Metric| body_rose(baselines, current, m, rules.p50 / 2.0);
+            uncorroborated_tail(rose(Metric::P50), rose(Metric::P90))
+        })
+        .flatten();
+    let doubts: Vec<String> = [
+        too_few_requests(latest.requests.min(current.requests), rules.min_requests),
+        overlap,
+        interval,
+        no_worse_than_kept(cur, kept),
+        mean_noise,
+        tail_alone,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if doubts.is_empty() {
         (Direction::Regressed, held, headline)
     } else {
@@ -499,6 +407,103 @@ fn judge_latency(
             Status::Warn,
             format!("{headline}; not failed: {}", doubts.join("; ")),
         )
+    }
+}
+
+// The noise guards. Each says why a change past the limit is not failed, or `None` when the guard
+// does not hold it back.
+
+/// Either run has fewer requests than `min_requests`: a percentile of a few requests proves little.
+fn too_few_requests(fewest: u64, min_requests: u64) -> Option<String> {
+    (fewest < min_requests).then(|| format!("only {fewest} requests (fewer than {min_requests})"))
+}
+
+/// The current value's lower confidence bound is not above the baseline's upper bound.
+fn intervals_overlap(base_hi: f64, cur_lo: f64, confidence: f64) -> Option<String> {
+    (cur_lo <= base_hi).then(|| {
+        format!(
+            "the {:.0}% confidence intervals overlap (baseline up to {base_hi:.0} ms, current from {cur_lo:.0} ms)",
+            confidence * 100.0
+        )
+    })
+}
+
+/// The relative change is no larger than the noise of the per-interval series.
+fn within_interval_noise(rel: f64, noise: f64) -> Option<String> {
+    (rel <= noise).then(|| format!("within the interval noise of ±{:.0}%", noise * 100.0))
+}
+
+/// With a rolling baseline, the current value is no worse than the worst kept run.
+fn no_worse_than_kept(cur: f64, kept: &[f64]) -> Option<String> {
+    if kept.len() < 2 {
+        return None;
+    }
+    let worst = kept.iter().copied().fold(f64::MIN, f64::max);
+    (cur <= worst).then(|| {
+        format!(
+            "no worse than the worst of the {} kept baseline runs ({worst:.0} ms)",
+            kept.len()
+        )
+    })
+}
+
+/// A mean's rise is within the sampling noise of the two means.
+fn within_mean_noise(change: f64, noise: f64) -> Option<String> {
+    (change <= noise).then(|| {
+        format!(
+            "within the sampling noise of the mean (±{noise:.1} ms; one slow request moves a mean)"
+        )
+    })
+}
+
+/// A tail percentile rose while neither the median nor P90 did. The mean is no witness: the same
+/// few slow requests that lift a tail lift it.
+fn uncorroborated_tail(median_rose: bool, p90_rose: bool) -> Option<String> {
+    (!median_rose && !p90_rose).then(|| {
+        "the median and P90 did not move with it (a tail-only change is most often noise)"
+            .to_string()
+    })
+}
+
+/// P95 and above: the percentiles a few slow requests can move alone.
+fn is_tail(metric: Metric) -> bool {
+    matches!(metric, Metric::P95 | Metric::P99)
+}
+
+/// Whether `metric` of `current` rose by at least `fraction` over the median of the kept runs.
+fn body_rose(
+    baselines: &[ScopeSummary],
+    current: &ScopeSummary,
+    metric: Metric,
+    fraction: f64,
+) -> bool {
+    let base = median(
+        &baselines
+            .iter()
+            .filter_map(|b| metric.of(b))
+            .collect::<Vec<_>>(),
+    );
+    match (base, metric.of(current)) {
+        (Some(b), Some(c)) if b > 0.0 => (c - b) / b >= fraction,
+        _ => false,
+    }
+}
+
+/// Picks one per-interval series out of a run's intervals.
+type IntervalSeries = fn(&Intervals) -> &Vec<f64>;
+
+/// The per-interval series that carries a metric's noise, and how many of its intervals count as
+/// one independent sample: windowed P95s overlap by 10 s, so only one in ten is independent.
+fn interval_series(metric: Metric) -> Option<(IntervalSeries, f64)> {
+    match metric {
+        Metric::Avg | Metric::P50 => Some((|i| &i.avg, 3.0)),
+        Metric::P95 => Some((|i| &i.p95, 10.0)),
+        Metric::P90
+        | Metric::P99
+        | Metric::Max
+        | Metric::ErrorRate
+        | Metric::Rps
+        | Metric::Requests => None,
     }
 }
 
@@ -565,7 +570,7 @@ fn quantile_bound(scope: &ScopeSummary, q: f64, z: f64, upper: bool) -> Option<f
 fn interval_noise(
     baselines: &[ScopeSummary],
     current: &ScopeSummary,
-    series: fn(&crate::baseline::Intervals) -> &Vec<f64>,
+    series: IntervalSeries,
     thinning: f64,
     z: f64,
 ) -> Option<f64> {

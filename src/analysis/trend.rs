@@ -10,14 +10,13 @@
 //! last third of the window is worse than the first third by at least half that limit, so one spike
 //! cannot fake a slope.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-use super::grade::Status;
 use super::series;
 use super::stats::{linear_fit, mean};
 use super::steady;
-use crate::model::{History, HistoryPoint, Series};
-use crate::profile::{FindingStatus, TrendRules};
+use crate::model::{Better, History, HistoryPoint, Metric, Scope, Series, Status};
+use crate::profile::TrendRules;
 
 const MIN_R2: f64 = 0.3;
 
@@ -32,8 +31,10 @@ pub enum TrendDirection {
 /// One metric's course over the steady state of one scope.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trend {
-    pub scope: String,
-    pub metric: &'static str,
+    pub scope: Scope,
+    /// The per-interval mean latency ([`Metric::Avg`]) or throughput ([`Metric::Rps`]).
+    #[serde(serialize_with = "trend_metric_key")]
+    pub metric: Metric,
     pub direction: TrendDirection,
     /// Fitted change per minute, in the metric's unit (ms or req/s).
     pub slope_per_min: f64,
@@ -45,6 +46,19 @@ pub struct Trend {
     pub window_s: f64,
     pub status: Status,
     pub reason: String,
+}
+
+/// Trends name the per-interval mean latency `latency_avg` (schema 1): it is not the run's `avg`.
+pub fn metric_key(metric: Metric) -> &'static str {
+    if metric == Metric::Avg {
+        "latency_avg"
+    } else {
+        metric.key()
+    }
+}
+
+fn trend_metric_key<S: Serializer>(metric: &Metric, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(metric_key(*metric))
 }
 
 /// Why trends could not be judged, when they could not.
@@ -83,21 +97,20 @@ fn trends_of(series: &Series, window: (i64, i64), rules: &TrendRules) -> Vec<Tre
         return Vec::new();
     }
     let scope = if series.aggregated {
-        "aggregated".to_string()
+        Scope::Aggregated
     } else {
-        series.key.to_string()
+        Scope::Endpoint(series.key.clone())
     };
     let (t, latency, rps) = per_interval(points);
     let latency_trend = judge(
         &scope,
-        "latency_avg",
+        Metric::Avg,
         &t,
         &latency,
         rules.latency_increase,
-        true,
         rules,
     );
-    let rps_trend = judge(&scope, "rps", &t, &rps, rules.rps_decrease, false, rules);
+    let rps_trend = judge(&scope, Metric::Rps, &t, &rps, rules.rps_decrease, rules);
     latency_trend.into_iter().chain(rps_trend).collect()
 }
 
@@ -121,14 +134,14 @@ fn per_interval(points: &[HistoryPoint]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
 }
 
 fn judge(
-    scope: &str,
-    metric: &'static str,
+    scope: &Scope,
+    metric: Metric,
     t: &[f64],
     y: &[f64],
     limit: f64,
-    worse_when_rising: bool,
     rules: &TrendRules,
 ) -> Option<Trend> {
+    let worse_when_rising = metric.better() == Better::Lower;
     let (slope, intercept, r2) = linear_fit(t, y)?;
     let (first_t, last_t) = (*t.first()?, *t.last()?);
     let start = intercept + slope * first_t;
@@ -156,11 +169,7 @@ fn judge(
         && r2 >= MIN_R2
         && halves_change.signum() == change.signum()
         && halves_change.abs() >= limit / 2.0;
-    let status = match (holds, rules.status) {
-        (false, _) => Status::Pass,
-        (true, FindingStatus::Warn) => Status::Warn,
-        (true, FindingStatus::Fail) => Status::Fail,
-    };
+    let status = if holds { rules.status } else { Status::Pass };
     let what = if worse_when_rising {
         "latency climbs"
     } else {
@@ -182,7 +191,7 @@ fn judge(
         )
     };
     Some(Trend {
-        scope: scope.to_string(),
+        scope: scope.clone(),
         metric,
         direction,
         slope_per_min: slope,

@@ -1,37 +1,60 @@
 //! `loadgate baseline save|list|show|delete`: the baseline store.
 
-use std::io::Write;
+use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use anyhow::Result;
 
 use crate::baseline::{RunSummary, Store};
-use crate::cli::BaselineCommand;
 use crate::ingest::load_run;
 
-pub fn run(command: &BaselineCommand) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match command {
-        BaselineCommand::Save(args) => {
-            let store = Store::open(args.store.store.as_deref());
-            let run = load_run(&args.run)?;
-            let baseline = store.save(
-                &args.name,
-                RunSummary::from_run(&run),
-                args.keep.map(|k| k as usize),
-            )?;
+/// What `baseline` was asked to do.
+#[derive(Debug, Clone)]
+pub enum BaselinePlan {
+    Save {
+        run: PathBuf,
+        name: String,
+        keep: Option<usize>,
+        store: Option<PathBuf>,
+    },
+    List {
+        store: Option<PathBuf>,
+    },
+    Show {
+        name: String,
+        store: Option<PathBuf>,
+    },
+    Delete {
+        name: String,
+        store: Option<PathBuf>,
+    },
+}
+
+pub fn run(plan: &BaselinePlan) -> Result<()> {
+    let mut out = String::new();
+    match plan {
+        BaselinePlan::Save {
+            run,
+            name,
+            keep,
+            store,
+        } => {
+            let store = Store::open(store.as_deref());
+            let run = load_run(run)?;
+            let baseline = store.save(name, RunSummary::from_run(&run), *keep)?;
             writeln!(
                 out,
                 "saved {} as baseline '{}' in {} ({} of {} kept run{})",
                 run.files.prefix.display(),
-                args.name,
+                name,
                 store.dir().display(),
                 baseline.runs.len(),
                 baseline.keep,
                 if baseline.keep == 1 { "" } else { "s" }
             )?;
         }
-        BaselineCommand::List(args) => {
-            let store = Store::open(args.store.as_deref());
+        BaselinePlan::List { store } => {
+            let store = Store::open(store.as_deref());
             let names = store.list()?;
             if names.is_empty() {
                 writeln!(out, "no baselines in {}", store.dir().display())?;
@@ -52,17 +75,15 @@ pub fn run(command: &BaselineCommand) -> Result<()> {
                 }
             }
         }
-        BaselineCommand::Show(args) => {
-            let store = Store::open(args.store.store.as_deref());
-            let baseline = store.load(&args.name)?;
-            serde_json::to_writer_pretty(&mut out, &baseline)?;
-            writeln!(out)?;
+        BaselinePlan::Show { name, store } => {
+            let baseline = Store::open(store.as_deref()).load(name)?;
+            out = serde_json::to_string_pretty(&baseline)?;
+            out.push('\n');
         }
-        BaselineCommand::Delete(args) => {
-            let store = Store::open(args.store.store.as_deref());
-            store.delete(&args.name)?;
-            writeln!(out, "deleted baseline '{}'", args.name)?;
+        BaselinePlan::Delete { name, store } => {
+            Store::open(store.as_deref()).delete(name)?;
+            writeln!(out, "deleted baseline '{name}'")?;
         }
     }
-    Ok(())
+    super::print(out.as_bytes())
 }

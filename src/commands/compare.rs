@@ -1,46 +1,38 @@
 //! `loadgate compare BASELINE_RUN CURRENT_RUN`: regressions between two runs on disk. The verdict
 //! and exit code are about regressions only; the profile contributes its [regression] rules.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
 
-use crate::analysis::grade::Status;
-use crate::analysis::regression::compare;
-use crate::baseline::RunSummary;
-use crate::cli::CompareArgs;
+use super::Outputs;
+use crate::analysis::summary::RunSummary;
+use crate::analysis::{judge_change, Baseline, Judgement};
 use crate::ingest::load_run;
-use crate::report::{BaselineComparison, Report, RunReport};
+use crate::model::Status;
+use crate::profile::Profile;
 
-pub fn run(args: &CompareArgs) -> Result<Status> {
-    let report = build(args)?;
-    super::emit(&report, &args.output)?;
-    Ok(report.verdict())
+/// What `compare` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ComparePlan {
+    pub baseline: PathBuf,
+    pub current: PathBuf,
+    pub profile: String,
+    pub outputs: Outputs,
 }
 
-pub fn build(args: &CompareArgs) -> Result<Report> {
-    let (profile, profile_source) = super::check::load_profile(&args.profile)?;
-    let baseline = load_run(&args.baseline)?;
-    let current = load_run(&args.current)?;
-    let comparison = compare(
-        &[RunSummary::from_run(&baseline)],
-        &RunSummary::from_run(&current),
-        &profile.regression,
-    );
-    Ok(Report {
-        command: "compare",
-        profile,
-        profile_source,
-        runs: vec![RunReport {
-            run: current,
-            assessment: None,
-            // Only regressions decide `compare`'s verdict; `check --baseline` adds trends.
-            trends: Vec::new(),
-            baseline: Some(BaselineComparison {
-                label: args.baseline.display().to_string(),
-                comparison,
-            }),
-            capacity: None,
-            findings: Vec::new(),
-            notes: Vec::new(),
-        }],
-    })
+pub fn run(plan: &ComparePlan) -> Result<Status> {
+    let judgement = build(plan)?;
+    super::emit(&judgement, &plan.outputs)
+}
+
+pub fn build(plan: &ComparePlan) -> Result<Judgement> {
+    let (profile, source) = Profile::load_with_source(&plan.profile)?;
+    let baseline = Baseline {
+        label: plan.baseline.display().to_string(),
+        runs: vec![RunSummary::from_run(&load_run(&plan.baseline)?)],
+    };
+    let current = load_run(&plan.current)?;
+    let judged = judge_change(baseline, current, &profile);
+    Ok(Judgement::new("compare", profile, source, vec![judged]))
 }

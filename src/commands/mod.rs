@@ -1,25 +1,49 @@
-//! One module per subcommand: each wires ingest, analysis and report together for one job.
+//! One module per subcommand, each running a plain plan (made from the arguments in `cli`): read
+//! the runs (`ingest`), judge them (`analysis`), write every report asked for (`report`), and
+//! hand the verdict back for the exit code.
 
+pub mod archive;
 pub mod baseline;
 pub mod check;
 pub mod compare;
 pub mod demo;
-pub mod history;
 pub mod profiles;
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{OutputArgs, OutputFormat};
+use crate::analysis::Judgement;
 use crate::fsutil::write_atomic;
+use crate::model::Status;
 use crate::report::charts;
 use crate::report::github::GithubAnnotations;
 use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
 use crate::report::markdown::MarkdownExporter;
 use crate::report::table::TableExporter;
-use crate::report::{Exporter, Report};
+use crate::report::Exporter;
+
+/// What goes to stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stdout {
+    /// The table for people (coloured on a terminal).
+    Table,
+    /// The JSON report.
+    Json,
+}
+
+/// The reports a command writes besides stdout.
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    pub stdout: Stdout,
+    pub json: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub charts: Option<PathBuf>,
+    pub chart_size: (u32, u32),
+}
 
 /// Colour only for a terminal, and never when `NO_COLOR` is set (https://no-color.org).
 pub fn use_color() -> bool {
@@ -27,41 +51,51 @@ pub fn use_color() -> bool {
 }
 
 /// Writes the report files first (each atomically), then prints to stdout, then talks to GitHub
-/// Actions when running there.
-pub fn emit(report: &Report, output: &OutputArgs) -> Result<()> {
-    let files: [(&Option<std::path::PathBuf>, &dyn Exporter); 3] = [
-        (&output.json, &JsonExporter),
-        (&output.markdown, &MarkdownExporter),
-        (&output.junit, &JunitExporter),
+/// Actions when running there. The verdict is already decided: a reader of stdout that goes away
+/// (`| head`) does not change it.
+pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
+    let files: [(&Option<PathBuf>, &dyn Exporter); 3] = [
+        (&outputs.json, &JsonExporter),
+        (&outputs.markdown, &MarkdownExporter),
+        (&outputs.junit, &JunitExporter),
     ];
     for (path, exporter) in files {
         if let Some(path) = path {
-            write_atomic(path, &exporter.render(report)?)?;
+            write_atomic(path, &exporter.render(judgement)?)?;
         }
     }
-    if let Some(dir) = &output.charts {
-        for (name, png) in charts::render(report, output.chart_size)? {
+    if let Some(dir) = &outputs.charts {
+        for (name, png) in charts::render(judgement, outputs.chart_size)? {
             write_atomic(&dir.join(name), &png)?;
         }
     }
-    let stdout = match output.format {
-        OutputFormat::Table => TableExporter { color: use_color() }.render(report)?,
-        OutputFormat::Json => JsonExporter.render(report)?,
+    let stdout = match outputs.stdout {
+        Stdout::Table => TableExporter { color: use_color() }.render(judgement)?,
+        Stdout::Json => JsonExporter.render(judgement)?,
     };
-    std::io::stdout().lock().write_all(&stdout)?;
+    print(&stdout)?;
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-        github_actions(report, output.format)?;
+        github_actions(judgement, outputs.stdout)?;
     }
-    Ok(())
+    Ok(judgement.verdict)
+}
+
+/// Writes to stdout; a closed pipe is not an error (the reader has what it wanted).
+pub fn print(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Annotations for what failed or warned, and the Markdown appended to the job's step summary.
 /// Annotations go to stderr when stdout carries JSON, so the JSON stays parseable.
-fn github_actions(report: &Report, format: OutputFormat) -> Result<()> {
-    let annotations = GithubAnnotations.render(report)?;
-    match format {
-        OutputFormat::Json => std::io::stderr().lock().write_all(&annotations)?,
-        OutputFormat::Table => std::io::stdout().lock().write_all(&annotations)?,
+fn github_actions(judgement: &Judgement, stdout: Stdout) -> Result<()> {
+    let annotations = GithubAnnotations.render(judgement)?;
+    match stdout {
+        Stdout::Json => std::io::stderr().lock().write_all(&annotations)?,
+        Stdout::Table => print(&annotations)?,
     }
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         // The runner owns this file and reads it after the step: append, never replace.
@@ -72,7 +106,7 @@ fn github_actions(report: &Report, format: OutputFormat) -> Result<()> {
             .with_context(|| {
                 format!("{}: cannot append the step summary", path.to_string_lossy())
             })?;
-        file.write_all(&MarkdownExporter.render(report)?)?;
+        file.write_all(&MarkdownExporter.render(judgement)?)?;
     }
     Ok(())
 }

@@ -1,21 +1,21 @@
 //! `loadgate profiles [NAME]`: list the built-in profiles, or print one as TOML.
 
-use std::io::Write;
+use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use crate::cli::ProfilesArgs;
 use crate::profile::{Profile, BUILTINS};
 
-pub fn run(args: &ProfilesArgs) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match &args.name {
+/// Prints the profile `name`, or lists the built-ins when `None`.
+pub fn run(name: Option<&str>) -> Result<()> {
+    let mut out = String::new();
+    match name {
         Some(name) => {
             // Load first so that a bad name or file gives the usual error.
             let profile = Profile::load(name)?;
-            match BUILTINS.iter().find(|(n, _)| n == name) {
-                Some((_, text)) => out.write_all(text.as_bytes())?,
-                None => out.write_all(toml::to_string_pretty(&profile)?.as_bytes())?,
+            match BUILTINS.iter().find(|(n, _)| *n == name) {
+                Some((_, text)) => out.push_str(text),
+                None => out = toml::to_string_pretty(&profile)?,
             }
         }
         None => {
@@ -26,5 +26,5 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
             }
         }
     }
-    Ok(())
+    super::print(out.as_bytes())
 }

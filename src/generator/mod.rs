@@ -22,7 +22,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
-use clap::Args;
 use http_body_util::Full;
 use hyper::Request;
 use tokio::sync::watch;
@@ -31,54 +30,22 @@ use client::{Connection, Outcome};
 use scenario::{parse_duration, Scenario, Task};
 use stats::{Entry, Recorder, Sample, Stats};
 
-#[derive(Debug, Clone, Args)]
-pub struct RunArgs {
-    /// The target's base URL, e.g. http://127.0.0.1:8080 (http only).
-    #[arg(long, short = 'H', value_name = "URL")]
+/// What the user asked for (`loadgate run`'s flags, or `demo`'s fixed choices), before validation.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The target's base URL; the scenario's `host` when `None`.
     pub host: Option<String>,
-
-    /// Number of concurrent users (connections) [default: the scenario's, else 1].
-    #[arg(long, short = 'u')]
     pub users: Option<u32>,
-
-    /// Users started per second [default: the scenario's, else all in the first second].
-    #[arg(long, short = 'r', value_name = "USERS/S")]
     pub spawn_rate: Option<f64>,
-
-    /// How long to run: 30s, 5m, 1h30m [default: the scenario's, else 30s].
-    #[arg(long, short = 't', value_name = "DURATION")]
     pub run_time: Option<String>,
-
-    /// Write Locust-format CSVs with this prefix (PREFIX_stats.csv, ...).
-    #[arg(long, value_name = "PREFIX")]
     pub csv: Option<PathBuf>,
-
-    /// Also write a history row per endpoint each second.
-    #[arg(long)]
     pub csv_full_history: bool,
-
-    /// A TOML scenario (tasks, weights, wait time); without one, users GET the host URL back to back.
-    #[arg(long, short = 'f', value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-
-    /// Open model: this many requests per second in total, latency measured from the intended send.
-    #[arg(long, value_name = "REQ/S")]
+    /// Open model: requests per second in total.
     pub rate: Option<f64>,
-
-    /// Time allowed for one request, connecting included; longer is a recorded failure.
-    #[arg(long, default_value = "10s", value_name = "DURATION")]
     pub timeout: String,
-
-    /// Seed for task choice, wait times and placeholders (reproducible request sequences).
-    #[arg(long, default_value_t = 1)]
     pub seed: u64,
-
-    /// No live status line and no summary.
-    #[arg(long, short = 'q')]
     pub quiet: bool,
-
-    /// For https:// targets: accept any certificate (self-signed test servers).
-    #[arg(long)]
     pub insecure: bool,
 }
 
@@ -123,7 +90,7 @@ impl RunOutcome {
 }
 
 impl Plan {
-    pub fn from_args(args: &RunArgs) -> Result<Plan> {
+    pub fn from_options(args: &RunOptions) -> Result<Plan> {
         let scenario = match &args.scenario {
             Some(path) => Some(Scenario::load(path)?),
             None => None,
@@ -239,8 +206,8 @@ fn resolve(authority: &str) -> Result<SocketAddr> {
 }
 
 /// `loadgate run`.
-pub fn run(args: &RunArgs) -> Result<()> {
-    let plan = Plan::from_args(args)?;
+pub fn run(options: &RunOptions) -> Result<()> {
+    let plan = Plan::from_options(options)?;
     let outcome = run_plan(&plan)?;
     if !plan.quiet {
         print_summary(&plan, &outcome);

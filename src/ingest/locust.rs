@@ -233,6 +233,7 @@ pub fn read_failures(path: &Path) -> Result<Vec<FailureRecord>, InputError> {
             key: EndpointKey::new(row.opt_text(method).unwrap_or("").trim(), row.text(name)),
             message: row.text(error).to_string(),
             occurrences: row.count(occurrences)?,
+            status_code: crate::analysis::status::status_in_message(row.text(error)),
             first_seen: non_empty(first_seen),
             last_seen: non_empty(last_seen),
         });

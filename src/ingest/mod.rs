@@ -1,5 +1,6 @@
 //! Reading runs from disk. Knows files and formats; knows nothing of grading or output.
 
+pub mod archive;
 mod discover;
 pub mod error;
 mod fast_row;

@@ -3,13 +3,15 @@
 
 use anyhow::Result;
 
-use super::{Exporter, Report};
-use crate::analysis::grade::Status;
+use super::Exporter;
+use crate::analysis::trend;
+use crate::analysis::Judgement;
+use crate::model::Status;
 
 pub struct GithubAnnotations;
 
 impl Exporter for GithubAnnotations {
-    fn render(&self, report: &Report) -> Result<Vec<u8>> {
+    fn render(&self, report: &Judgement) -> Result<Vec<u8>> {
         let mut out = String::new();
         for item in &report.runs {
             let file = item.run.files.stats.display().to_string();
@@ -26,10 +28,8 @@ impl Exporter for GithubAnnotations {
                     data(&message)
                 ));
             };
-            if let Some(a) = &item.assessment {
-                for c in &a.checks {
-                    emit(c.status, "loadgate check", c.message());
-                }
+            for c in &item.checks {
+                emit(c.status, "loadgate check", c.message());
             }
             if let Some(b) = &item.baseline {
                 for r in &b.comparison.regressions {
@@ -44,7 +44,7 @@ impl Exporter for GithubAnnotations {
                 emit(
                     t.status,
                     "loadgate trend",
-                    format!("{} {}: {}", t.scope, t.metric, t.reason),
+                    format!("{} {}: {}", t.scope, trend::metric_key(t.metric), t.reason),
                 );
             }
         }

@@ -4,14 +4,14 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{Exporter, Report, RunReport};
+use super::Exporter;
 use crate::analysis::capacity::Capacity;
 use crate::analysis::findings::Finding;
-use crate::analysis::grade::{Check, Scope, ScopeResult, Status};
-use crate::analysis::regression::Regression;
-use crate::analysis::status::status_in_message;
+use crate::analysis::grade::{Check, ScopeResult};
+use crate::analysis::regression::{Direction, Regression};
 use crate::analysis::trend::Trend;
-use crate::model::EndpointStats;
+use crate::analysis::{Judgement, RunJudgement};
+use crate::model::{Metric, Scope, Status};
 use crate::profile::{Grade, Profile};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -19,14 +19,18 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct JsonExporter;
 
 impl Exporter for JsonExporter {
-    fn render(&self, report: &Report) -> Result<Vec<u8>> {
-        let mut bytes = if report.runs.len() == 1 {
-            serde_json::to_vec_pretty(&run_json(report, &report.runs[0]))?
+    fn render(&self, judgement: &Judgement) -> Result<Vec<u8>> {
+        let mut bytes = if let [only] = judgement.runs.as_slice() {
+            serde_json::to_vec_pretty(&run_json(judgement, only))?
         } else {
             serde_json::to_vec_pretty(&ReportSetJson {
                 schema_version: SCHEMA_VERSION,
-                verdict: report.verdict(),
-                reports: report.runs.iter().map(|r| run_json(report, r)).collect(),
+                verdict: judgement.verdict,
+                reports: judgement
+                    .runs
+                    .iter()
+                    .map(|r| run_json(judgement, r))
+                    .collect(),
             })?
         };
         bytes.push(b'\n');
@@ -59,10 +63,25 @@ struct ReportJson {
     capacity: Option<Capacity>,
     findings: Vec<Finding>,
     baseline: Option<BaselineJson>,
-    regressions: Vec<Regression>,
+    regressions: Vec<RegressionJson>,
     new_endpoints: Vec<String>,
     vanished_endpoints: Vec<String>,
     notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct RegressionJson {
+    scope: Scope,
+    method: Option<String>,
+    name: Option<String>,
+    metric: Metric,
+    baseline: f64,
+    current: f64,
+    change: f64,
+    change_pct: Option<f64>,
+    direction: Direction,
+    status: Status,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -135,10 +154,10 @@ struct EndpointJson {
 
 #[derive(Serialize)]
 struct CheckJson {
-    scope: String,
+    scope: Scope,
     method: Option<String>,
     name: Option<String>,
-    metric: &'static str,
+    metric: Metric,
     value: f64,
     limit: Option<f64>,
     warn_limit: Option<f64>,
@@ -167,21 +186,8 @@ struct ExceptionJson {
     nodes: String,
 }
 
-fn run_json(report: &Report, item: &RunReport) -> ReportJson {
+fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
     let run = &item.run;
-    let assessment = item.assessment.as_ref();
-    let expected_of = |stats: &EndpointStats| {
-        run.failures
-            .iter()
-            .filter(|f| f.key == stats.key)
-            .filter(|f| report.profile.expects(f))
-            .map(|f| f.occurrences)
-            .sum::<u64>()
-    };
-    let ungraded =
-        |stats: &EndpointStats| endpoint_json(&ungraded_scope(stats, expected_of(stats)));
-    let mut notes = assessment.map(|a| a.notes.clone()).unwrap_or_default();
-    notes.extend(item.notes.iter().cloned());
     let comparison = item.baseline.as_ref();
     let path = |p: &std::path::Path| p.display().to_string();
     ReportJson {
@@ -191,9 +197,9 @@ fn run_json(report: &Report, item: &RunReport) -> ReportJson {
             version: env!("CARGO_PKG_VERSION"),
         },
         generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        command: report.command,
-        verdict: item.verdict(),
-        profile: profile_json(&report.profile, &report.profile_source),
+        command: judgement.command,
+        verdict: item.verdict,
+        profile: profile_json(&judgement.profile, &judgement.profile_source),
         run: RunJson {
             prefix: path(&run.files.prefix),
             stats_file: path(&run.files.stats),
@@ -207,27 +213,25 @@ fn run_json(report: &Report, item: &RunReport) -> ReportJson {
             history_rows: run.history.as_ref().map_or(0, |h| h.rows()),
             full_history: run.history.as_ref().is_some_and(|h| h.is_full()),
         },
-        aggregated: match assessment {
-            Some(a) => endpoint_json(&a.aggregated),
-            None => ungraded(&run.aggregated),
-        },
-        endpoints: match assessment {
-            Some(a) => a.endpoints.iter().map(endpoint_json).collect(),
-            None => run.endpoints.iter().map(ungraded).collect(),
-        },
-        checks: assessment.map_or_else(Vec::new, |a| a.checks.iter().map(check_json).collect()),
-        failures: run
+        aggregated: endpoint_json(&item.aggregated, item.graded),
+        endpoints: item
+            .endpoints
+            .iter()
+            .map(|e| endpoint_json(e, item.graded))
+            .collect(),
+        checks: item.checks.iter().map(check_json).collect(),
+        failures: item
             .failures
             .iter()
             .map(|f| FailureJson {
-                method: f.key.method.clone(),
-                name: f.key.name.clone(),
-                message: f.message.clone(),
-                occurrences: f.occurrences,
-                status_code: status_in_message(&f.message),
-                expected: report.profile.expects(f),
-                first_seen: f.first_seen.clone(),
-                last_seen: f.last_seen.clone(),
+                method: f.record.key.method.clone(),
+                name: f.record.key.name.clone(),
+                message: f.record.message.clone(),
+                occurrences: f.record.occurrences,
+                status_code: f.record.status_code,
+                expected: f.expected,
+                first_seen: f.record.first_seen.clone(),
+                last_seen: f.record.last_seen.clone(),
             })
             .collect(),
         exceptions: run
@@ -248,25 +252,42 @@ fn run_json(report: &Report, item: &RunReport) -> ReportJson {
             runs: b.comparison.baseline_runs,
             verdict: b.comparison.verdict,
         }),
-        regressions: comparison.map_or_else(Vec::new, |b| b.comparison.regressions.clone()),
+        regressions: comparison.map_or_else(Vec::new, |b| {
+            b.comparison
+                .regressions
+                .iter()
+                .map(regression_json)
+                .collect()
+        }),
         new_endpoints: comparison.map_or_else(Vec::new, |b| b.comparison.new_endpoints.clone()),
         vanished_endpoints: comparison
             .map_or_else(Vec::new, |b| b.comparison.vanished_endpoints.clone()),
-        notes,
+        notes: item.notes.clone(),
     }
 }
 
-/// The figures of a scope that was not graded (`compare` grades nothing).
-fn ungraded_scope(stats: &EndpointStats, expected: u64) -> ScopeResult {
-    let expected = expected.min(stats.failures);
-    ScopeResult {
-        scope: Scope::Endpoint(stats.key.clone()),
-        stats: stats.clone(),
-        expected_failures: expected,
-        error_rate: crate::model::ratio(stats.failures - expected, stats.requests),
-        grade: None,
-        status: Status::Pass,
-        skipped: true,
+/// The scope's label and, for an endpoint, its method and name apart.
+fn scope_parts(scope: &Scope) -> (Option<String>, Option<String>) {
+    match scope.endpoint() {
+        Some(key) => (Some(key.method.clone()), Some(key.name.clone())),
+        None => (None, None),
+    }
+}
+
+fn regression_json(r: &Regression) -> RegressionJson {
+    let (method, name) = scope_parts(&r.scope);
+    RegressionJson {
+        scope: r.scope.clone(),
+        method,
+        name,
+        metric: r.metric,
+        baseline: r.baseline,
+        current: r.current,
+        change: r.change,
+        change_pct: r.change_pct,
+        direction: r.direction,
+        status: r.status,
+        reason: r.reason.clone(),
     }
 }
 
@@ -280,7 +301,8 @@ fn profile_json(profile: &Profile, source: &str) -> ProfileJson {
     }
 }
 
-fn endpoint_json(scope: &ScopeResult) -> EndpointJson {
+/// `graded` is false for `compare`, which grades nothing.
+fn endpoint_json(scope: &ScopeResult, graded: bool) -> EndpointJson {
     let s = &scope.stats;
     let p = |level: f64| s.percentiles.at(level);
     EndpointJson {
@@ -308,22 +330,19 @@ fn endpoint_json(scope: &ScopeResult) -> EndpointJson {
         p99_9: p(0.999),
         p99_99: p(0.9999),
         p100: p(1.0),
-        graded: !scope.skipped,
+        graded: graded && !scope.skipped,
         grade: scope.grade,
         status: scope.status,
     }
 }
 
 fn check_json(check: &Check) -> CheckJson {
-    let (method, name) = match &check.scope {
-        Scope::Aggregated => (None, None),
-        Scope::Endpoint(key) => (Some(key.method.clone()), Some(key.name.clone())),
-    };
+    let (method, name) = scope_parts(&check.scope);
     CheckJson {
-        scope: check.scope.label(),
+        scope: check.scope.clone(),
         method,
         name,
-        metric: check.metric.key(),
+        metric: check.metric,
         value: check.value,
         limit: check.limit,
         warn_limit: check.warn_limit,

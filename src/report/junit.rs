@@ -5,8 +5,10 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::{Exporter, Report};
-use crate::analysis::grade::Status;
+use super::Exporter;
+use crate::analysis::trend;
+use crate::analysis::{Judgement, RunJudgement};
+use crate::model::Status;
 
 pub struct JunitExporter;
 
@@ -18,7 +20,7 @@ struct Case {
 }
 
 impl Exporter for JunitExporter {
-    fn render(&self, report: &Report) -> Result<Vec<u8>> {
+    fn render(&self, report: &Judgement) -> Result<Vec<u8>> {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let suites: Vec<(String, Vec<Case>)> = report
             .runs
@@ -30,40 +32,40 @@ impl Exporter for JunitExporter {
             .iter()
             .map(|(_, c)| c.iter().filter(|c| c.status == Status::Fail).count())
             .sum();
-        let _ = writeln!(
+        writeln!(
             out,
             "<testsuites name=\"loadgate\" tests=\"{total}\" failures=\"{failed}\">"
-        );
+        )?;
         for (run, cases) in &suites {
             let failures = cases.iter().filter(|c| c.status == Status::Fail).count();
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">",
                 xml(&format!("loadgate {} ({})", report.command, run)),
                 cases.len()
-            );
+            )?;
             for case in cases {
-                let _ = write!(
+                write!(
                     out,
                     "    <testcase classname=\"{}\" name=\"{}\"",
                     xml(&case.class),
                     xml(&case.name)
-                );
+                )?;
                 match case.status {
                     Status::Fail => {
-                        let _ = writeln!(
+                        writeln!(
                             out,
                             ">\n      <failure message=\"{}\" type=\"gate\">{}</failure>\n    </testcase>",
                             xml(&case.message),
                             xml(&case.message)
-                        );
+                        )?;
                     }
                     Status::Warn => {
-                        let _ = writeln!(
+                        writeln!(
                             out,
                             ">\n      <system-out>warning: {}</system-out>\n    </testcase>",
                             xml(&case.message)
-                        );
+                        )?;
                     }
                     Status::Pass => out.push_str(" />\n"),
                 }
@@ -75,31 +77,33 @@ impl Exporter for JunitExporter {
     }
 }
 
-fn cases(item: &super::RunReport) -> Vec<Case> {
-    let mut cases = Vec::new();
-    if let Some(a) = &item.assessment {
-        cases.extend(a.checks.iter().map(|c| Case {
-            class: format!("check.{}", c.scope.label()),
-            name: c.metric.key().to_string(),
-            status: c.status,
-            message: c.message(),
-        }));
-    }
-    if let Some(b) = &item.baseline {
-        cases.extend(b.comparison.regressions.iter().map(|r| Case {
+fn cases(item: &RunJudgement) -> Vec<Case> {
+    let checks = item.checks.iter().map(|c| Case {
+        class: format!("check.{}", c.scope),
+        name: c.metric.key().to_string(),
+        status: c.status,
+        message: c.message(),
+    });
+    let regressions = item
+        .baseline
+        .iter()
+        .flat_map(|b| &b.comparison.regressions)
+        .map(|r| Case {
             class: format!("regression.{}", r.scope),
-            name: r.metric.to_string(),
+            name: r.metric.key().to_string(),
             status: r.status,
             message: format!("{} {}: {}", r.scope, r.metric, r.reason),
-        }));
-    }
-    cases.extend(item.trends.iter().map(|t| Case {
-        class: format!("trend.{}", t.scope),
-        name: t.metric.to_string(),
-        status: t.status,
-        message: format!("{} {}: {}", t.scope, t.metric, t.reason),
-    }));
-    cases
+        });
+    let trends = item.trends.iter().map(|t| {
+        let metric = trend::metric_key(t.metric);
+        Case {
+            class: format!("trend.{}", t.scope),
+            name: metric.to_string(),
+            status: t.status,
+            message: format!("{} {metric}: {}", t.scope, t.reason),
+        }
+    });
+    checks.chain(regressions).chain(trends).collect()
 }
 
 /// Escapes text for an XML attribute or element, dropping characters XML 1.0 cannot hold.

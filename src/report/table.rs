@@ -1,18 +1,19 @@
 //! The report for people: a table per run, the checks that did not pass, and the verdict line.
 //! Coloured on a terminal; plain when piped or when `NO_COLOR` is set.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use anyhow::Result;
 use comfy_table::{presets, Cell, CellAlignment, Color, ContentArrangement, Table};
 
-use super::{Exporter, Report, RunReport};
+use super::units::{ms, percent, rate, truncate};
+use super::view::{self, Counts, GradeCell};
+use super::Exporter;
 use crate::analysis::capacity::Capacity;
-use crate::analysis::grade::{Assessment, ScopeResult, Status};
 use crate::analysis::regression::{Comparison, Direction, Regression};
-use crate::analysis::status::status_in_message;
-use crate::analysis::trend::Trend;
-use crate::model::EndpointStats;
+use crate::analysis::trend;
+use crate::analysis::{Judgement, RunJudgement};
+use crate::model::{Metric, Scope, Status, Unit};
 use crate::profile::Grade;
 
 pub struct TableExporter {
@@ -20,20 +21,30 @@ pub struct TableExporter {
 }
 
 impl Exporter for TableExporter {
-    fn render(&self, report: &Report) -> Result<Vec<u8>> {
+    fn render(&self, judgement: &Judgement) -> Result<Vec<u8>> {
         let mut out = String::new();
-        for (i, item) in report.runs.iter().enumerate() {
+        for (i, run) in judgement.runs.iter().enumerate() {
             if i > 0 {
                 out.push('\n');
             }
-            self.render_run(&mut out, report, item);
+            self.run(&mut out, judgement, run)?;
         }
-        if report.runs.len() > 1 {
-            let _ = writeln!(out, "\nOverall: {}", self.verdict_word(report.verdict()));
+        if judgement.runs.len() > 1 {
+            writeln!(out, "\nOverall: {}", self.verdict_word(judgement.verdict))?;
         }
         Ok(out.into_bytes())
     }
 }
+
+/// The metrics of the comparison table, in its column order.
+const COMPARED: [Metric; 6] = [
+    Metric::P50,
+    Metric::P95,
+    Metric::P99,
+    Metric::Avg,
+    Metric::ErrorRate,
+    Metric::Rps,
+];
 
 impl TableExporter {
     fn paint(&self, text: &str, code: &str) -> String {
@@ -52,208 +63,161 @@ impl TableExporter {
         }
     }
 
-    fn render_run(&self, out: &mut String, report: &Report, item: &RunReport) {
+    fn mark(&self, status: Status) -> String {
+        match status {
+            Status::Fail => self.paint("✗", "31"),
+            Status::Warn | Status::Pass => self.paint("!", "33"),
+        }
+    }
+
+    fn run(&self, out: &mut String, judgement: &Judgement, item: &RunJudgement) -> fmt::Result {
         let run = &item.run;
         let mut facts = vec![format!("format {}", run.dialect.as_str())];
-        facts.extend(super::run_facts(run));
-        let _ = writeln!(
+        facts.extend(view::run_facts(run));
+        writeln!(
             out,
             "{}  ({})  profile: {}",
             self.paint(&run.files.prefix.display().to_string(), "1"),
             facts.join(", "),
-            report.profile.name
-        );
-        let mut counts = (0, 0, 0);
-        match &item.assessment {
-            Some(assessment) => {
-                out.push_str(&self.endpoint_table(assessment).to_string());
-                out.push('\n');
-                counts = self.render_checks(out, assessment);
-            }
-            None => {
-                out.push_str(&self.plain_table(run).to_string());
-                out.push('\n');
-            }
+            judgement.profile.name
+        )?;
+        writeln!(out, "{}", self.endpoint_table(item))?;
+        if item.graded {
+            self.checks(out, item)?;
         }
         if let Some(baseline) = &item.baseline {
-            self.render_comparison(out, &baseline.label, &baseline.comparison);
+            self.comparison(out, &baseline.label, &baseline.comparison)?;
         }
-        self.render_trends(out, &item.trends);
+        self.trends(out, item)?;
         if let Some(c) = item.capacity.as_ref().filter(|c| c.applicable) {
-            self.render_capacity(out, c);
+            self.capacity(out, c)?;
         }
-        self.render_failures(out, report, item);
+        self.failures(out, item)?;
         if !item.findings.is_empty() {
-            let _ = writeln!(out, "\n{}", self.paint("Findings:", "1"));
+            writeln!(out, "\n{}", self.paint("Findings:", "1"))?;
             for f in &item.findings {
-                let _ = writeln!(out, "  • {} ({}): {}", f.kind, f.scope, f.evidence);
-                let _ = writeln!(out, "    {}", self.paint(&f.advice, "2"));
+                writeln!(out, "  • {} ({}): {}", f.kind, f.scope, f.evidence)?;
+                writeln!(out, "    {}", self.paint(&f.advice, "2"))?;
             }
         }
-        let notes = item
-            .assessment
-            .iter()
-            .flat_map(|a| a.notes.iter())
-            .chain(&item.notes);
-        for note in notes {
-            let _ = writeln!(out, "note: {note}");
+        for note in &item.notes {
+            writeln!(out, "note: {note}")?;
         }
-        let mut summary = Vec::new();
-        if item.assessment.is_some() {
-            summary.push(format!(
-                "{} failed, {} warned, {} passed checks",
-                counts.0, counts.1, counts.2
-            ));
-        }
-        if let Some(b) = &item.baseline {
-            let worse = |s: Status| {
-                b.comparison
-                    .regressions
-                    .iter()
-                    .filter(|r| r.direction == Direction::Regressed && r.status == s)
-                    .count()
-            };
-            summary.push(format!(
-                "{} regressions failed, {} warned",
-                worse(Status::Fail),
-                worse(Status::Warn)
-            ));
-        }
-        let flagged = item
-            .trends
-            .iter()
-            .filter(|t| t.status != Status::Pass)
-            .count();
-        if flagged > 0 {
-            summary.push(format!("{flagged} trends flagged"));
-        }
-        let _ = writeln!(
+        writeln!(
             out,
             "\nVerdict: {}  ({})",
-            self.verdict_word(item.verdict()),
-            summary.join("; ")
-        );
+            self.verdict_word(item.verdict),
+            Counts::of(item).sentence()
+        )
     }
 
-    /// Lists failed and warned checks; returns (failed, warned, passed) counts.
-    fn render_checks(&self, out: &mut String, assessment: &Assessment) -> (usize, usize, usize) {
-        let failed: Vec<_> = assessment.failed_checks().collect();
-        let warned: Vec<_> = assessment.warned_checks().collect();
-        if !failed.is_empty() {
-            let _ = writeln!(out, "\n{}", self.paint("Failed checks:", "1;31"));
-            for check in &failed {
-                let _ = writeln!(out, "  {} {}", self.paint("✗", "31"), check.message());
+    fn checks(&self, out: &mut String, item: &RunJudgement) -> fmt::Result {
+        let sections = [
+            ("Failed checks:", "1;31", Status::Fail),
+            ("Warnings:", "1;33", Status::Warn),
+        ];
+        for (title, colour, status) in sections {
+            let listed: Vec<_> = item.checks.iter().filter(|c| c.status == status).collect();
+            if listed.is_empty() {
+                continue;
+            }
+            writeln!(out, "\n{}", self.paint(title, colour))?;
+            for check in listed {
+                writeln!(out, "  {} {}", self.mark(status), check.message())?;
             }
         }
-        if !warned.is_empty() {
-            let _ = writeln!(out, "\n{}", self.paint("Warnings:", "1;33"));
-            for check in &warned {
-                let _ = writeln!(out, "  {} {}", self.paint("!", "33"), check.message());
-            }
-        }
-        let passed = assessment.checks.len() - failed.len() - warned.len();
-        (failed.len(), warned.len(), passed)
+        Ok(())
     }
 
-    fn render_comparison(&self, out: &mut String, label: &str, comparison: &Comparison) {
-        let _ = writeln!(
+    fn comparison(&self, out: &mut String, label: &str, comparison: &Comparison) -> fmt::Result {
+        let runs = comparison.baseline_runs;
+        writeln!(
             out,
             "\n{} {} ({} run{})",
             self.paint("Against baseline", "1"),
             label,
-            comparison.baseline_runs,
-            if comparison.baseline_runs == 1 {
-                ""
-            } else {
-                "s"
-            }
-        );
+            runs,
+            if runs == 1 { "" } else { "s" }
+        )?;
         let mut table = self.new_table();
-        let metrics = ["p50", "p95", "p99", "avg", "error_rate", "rps"];
         let mut header = vec![Cell::new("Scope")];
-        header.extend(metrics.iter().map(Cell::new));
+        header.extend(COMPARED.iter().map(|m| Cell::new(m.key())));
         table.set_header(header);
-        let mut scopes: Vec<&str> = Vec::new();
+        let mut scopes: Vec<&Scope> = Vec::new();
         for r in &comparison.regressions {
-            if !scopes.contains(&r.scope.as_str()) {
+            if !scopes.contains(&&r.scope) {
                 scopes.push(&r.scope);
             }
         }
         for scope in scopes {
             let mut row = vec![Cell::new(scope)];
-            for metric in metrics {
+            for metric in COMPARED {
                 let found = comparison
                     .regressions
                     .iter()
-                    .find(|r| r.scope == scope && r.metric == metric);
-                row.push(match found {
-                    Some(r) => self.change_cell(r),
-                    None => Cell::new("-"),
-                });
+                    .find(|r| &r.scope == scope && r.metric == metric);
+                row.push(found.map_or_else(|| Cell::new("-"), |r| self.change_cell(r)));
             }
             table.add_row(row);
         }
-        out.push_str(&table.to_string());
-        out.push('\n');
-        for r in comparison
-            .regressions
-            .iter()
-            .filter(|r| r.status != Status::Pass)
-        {
-            let mark = match r.status {
-                Status::Fail => self.paint("✗", "31"),
-                _ => self.paint("!", "33"),
-            };
-            let _ = writeln!(out, "  {mark} {} {}: {}", r.scope, r.metric, r.reason);
+        writeln!(out, "{table}")?;
+        for r in view::flagged_regressions(comparison) {
+            writeln!(
+                out,
+                "  {} {} {}: {}",
+                self.mark(r.status),
+                r.scope,
+                r.metric,
+                r.reason
+            )?;
         }
-        let improved: Vec<_> = comparison
-            .regressions
-            .iter()
-            .filter(|r| r.direction == Direction::Improved)
+        let improved: Vec<String> = view::improved(comparison)
+            .map(|r| format!("{} {}", r.scope, r.metric))
             .collect();
         if !improved.is_empty() {
-            let list: Vec<String> = improved
-                .iter()
-                .map(|r| format!("{} {}", r.scope, r.metric))
-                .collect();
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  {} improved: {}",
                 self.paint("✓", "32"),
-                list.join(", ")
-            );
+                improved.join(", ")
+            )?;
         }
         if !comparison.new_endpoints.is_empty() {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  new endpoints: {}",
                 comparison.new_endpoints.join(", ")
-            );
+            )?;
         }
         if !comparison.vanished_endpoints.is_empty() {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  vanished endpoints: {}",
                 comparison.vanished_endpoints.join(", ")
-            );
+            )?;
         }
         for note in &comparison.notes {
-            let _ = writeln!(out, "note: {note}");
+            writeln!(out, "note: {note}")?;
         }
+        Ok(())
     }
 
     fn change_cell(&self, r: &Regression) -> Cell {
-        let fmt = |v: f64| match r.metric {
-            "error_rate" => format!("{:.2}%", v * 100.0),
-            "rps" => format!("{v:.1}"),
-            _ => format_ms(v),
+        let value = |v: f64| match r.metric.unit() {
+            Unit::Fraction => format!("{}%", percent(v)),
+            Unit::PerSecond => rate(v),
+            Unit::Millis | Unit::Count => ms(Some(v)),
         };
-        let pct = match (r.metric, r.change_pct) {
-            ("error_rate", _) => format!("{:+.2}pt", r.change * 100.0),
+        let change = match (r.metric.unit(), r.change_pct) {
+            (Unit::Fraction, _) => format!("{:+.2}pt", r.change * 100.0),
             (_, Some(p)) => format!("{p:+.0}%"),
             (_, None) => "new".to_string(),
         };
-        let cell = Cell::new(format!("{}→{} ({pct})", fmt(r.baseline), fmt(r.current)));
+        let cell = Cell::new(format!(
+            "{}→{} ({change})",
+            value(r.baseline),
+            value(r.current)
+        ));
         if !self.color {
             return cell;
         }
@@ -265,20 +229,19 @@ impl TableExporter {
         }
     }
 
-    fn render_capacity(&self, out: &mut String, capacity: &Capacity) {
-        let _ = writeln!(
+    fn capacity(&self, out: &mut String, capacity: &Capacity) -> fmt::Result {
+        writeln!(
             out,
             "\n{} {}",
             self.paint("Capacity:", "1"),
             capacity.reason
-        );
+        )?;
         let mut table = self.new_table();
         table.set_header(
             ["Users", "req/s", "avg", "p50", "p95", "Error %"]
                 .iter()
                 .map(Cell::new),
         );
-        let ms = |v: Option<f64>| v.map_or("N/A".to_string(), format_ms);
         for step in &capacity.steps {
             let mut users = step.users.to_string();
             if capacity.knee_users == Some(step.users) {
@@ -289,73 +252,70 @@ impl TableExporter {
             }
             table.add_row(vec![
                 Cell::new(users),
-                Cell::new(format!("{:.1}", step.rps)),
+                Cell::new(rate(step.rps)),
                 Cell::new(ms(step.avg)),
                 Cell::new(ms(step.p50)),
                 Cell::new(ms(step.p95)),
-                Cell::new(format!("{:.2}", step.error_rate * 100.0)),
+                Cell::new(percent(step.error_rate)),
             ]);
         }
-        for column in 1..6 {
-            if let Some(c) = table.column_mut(column) {
-                c.set_cell_alignment(CellAlignment::Right);
-            }
-        }
-        out.push_str(&table.to_string());
-        out.push('\n');
+        align_right(&mut table, 1..6);
+        writeln!(out, "{table}")
     }
 
-    fn render_trends(&self, out: &mut String, trends: &[Trend]) {
-        let flagged: Vec<_> = trends.iter().filter(|t| t.status != Status::Pass).collect();
+    fn trends(&self, out: &mut String, item: &RunJudgement) -> fmt::Result {
+        let flagged: Vec<_> = view::flagged_trends(item).collect();
         if flagged.is_empty() {
-            return;
+            return Ok(());
         }
-        let _ = writeln!(
+        writeln!(
             out,
             "\n{}",
             self.paint("Trends over the steady state:", "1;33")
-        );
+        )?;
         for t in flagged {
-            let mark = match t.status {
-                Status::Fail => self.paint("✗", "31"),
-                _ => self.paint("!", "33"),
-            };
-            let _ = writeln!(
+            writeln!(
                 out,
-                "  {mark} {} {}: {} ({:+.2}/min over {:.0} s)",
-                t.scope, t.metric, t.reason, t.slope_per_min, t.window_s
-            );
+                "  {} {} {}: {} ({:+.2}/min over {:.0} s)",
+                self.mark(t.status),
+                t.scope,
+                trend::metric_key(t.metric),
+                t.reason,
+                t.slope_per_min,
+                t.window_s
+            )?;
         }
+        Ok(())
     }
 
-    fn render_failures(&self, out: &mut String, report: &Report, item: &RunReport) {
-        let mut failures: Vec<_> = item.run.failures.iter().collect();
-        if failures.is_empty() {
-            return;
+    fn failures(&self, out: &mut String, item: &RunJudgement) -> fmt::Result {
+        let (shown, more) = view::top_failures(item);
+        if shown.is_empty() {
+            return Ok(());
         }
-        failures.sort_by_key(|f| std::cmp::Reverse(f.occurrences));
-        let _ = writeln!(out, "\nTop failures:");
-        for f in failures.iter().take(5) {
-            let expected = report.profile.expects(f);
-            let tag = if expected {
+        writeln!(out, "\nTop failures:")?;
+        for f in shown {
+            let r = &f.record;
+            let status = r.status_code.map_or(String::new(), |s| format!("[{s}] "));
+            let tag = if f.expected {
                 " (expected, not graded)"
             } else {
                 ""
             };
-            let status = status_in_message(&f.message).map_or(String::new(), |s| format!("[{s}] "));
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  {:>7} × {} {}{}{}",
-                f.occurrences,
-                f.key,
+                r.occurrences,
+                r.key,
                 status,
-                truncate(&f.message, 100),
+                truncate(&r.message, 100),
                 tag
-            );
+            )?;
         }
-        if failures.len() > 5 {
-            let _ = writeln!(out, "  … and {} more kinds of failure", failures.len() - 5);
+        if more > 0 {
+            writeln!(out, "  … and {more} more kinds of failure")?;
         }
+        Ok(())
     }
 
     fn new_table(&self) -> Table {
@@ -371,88 +331,67 @@ impl TableExporter {
         table
     }
 
-    /// Endpoint figures without grades (for `compare`).
-    fn plain_table(&self, run: &crate::model::Run) -> Table {
+    /// Graded runs show error rates and grades; `compare` shows the figures alone.
+    fn endpoint_table(&self, item: &RunJudgement) -> Table {
         let mut table = self.new_table();
-        table.set_header(
-            [
-                "Type", "Name", "Requests", "Failures", "req/s", "p50", "p95", "p99", "max",
-            ]
-            .iter()
-            .map(Cell::new),
-        );
-        let ms = |v: Option<f64>| v.map_or("N/A".to_string(), format_ms);
-        let row = |s: &EndpointStats| {
-            vec![
+        let graded = item.graded;
+        let mut header = vec!["Type", "Name", "Requests", "Failures"];
+        if graded {
+            header.push("Error %");
+        }
+        header.extend(["req/s", "p50", "p95", "p99", "max"]);
+        if graded {
+            header.push("Grade");
+        }
+        table.set_header(header.iter().map(Cell::new));
+        for (scope, grade) in view::scope_rows(item) {
+            let s = &scope.stats;
+            let mut failures = s.failures.to_string();
+            if graded && scope.expected_failures > 0 {
+                failures = format!("{} ({} exp.)", s.failures, scope.expected_failures);
+            }
+            let mut row = vec![
                 Cell::new(&s.key.method),
                 Cell::new(&s.key.name),
                 Cell::new(s.requests),
-                Cell::new(s.failures),
-                Cell::new(format!("{:.1}", s.rps)),
+                Cell::new(failures),
+            ];
+            if graded {
+                row.push(Cell::new(percent(scope.error_rate)));
+            }
+            row.extend([
+                Cell::new(rate(s.rps)),
                 Cell::new(ms(s.p50())),
                 Cell::new(ms(s.percentiles.p95())),
                 Cell::new(ms(s.percentiles.p99())),
                 Cell::new(ms(s.max())),
-            ]
-        };
-        for s in &run.endpoints {
-            table.add_row(row(s));
-        }
-        table.add_row(row(&run.aggregated));
-        table
-    }
-
-    fn endpoint_table(&self, assessment: &Assessment) -> Table {
-        let mut table = self.new_table();
-        let headers = [
-            "Type", "Name", "Requests", "Failures", "Error %", "req/s", "p50", "p95", "p99", "max",
-            "Grade",
-        ];
-        table.set_header(headers.iter().map(Cell::new));
-        for scope in &assessment.endpoints {
-            table.add_row(self.row(scope));
-        }
-        table.add_row(self.row(&assessment.aggregated));
-        for column in 2..10 {
-            if let Some(c) = table.column_mut(column) {
-                c.set_cell_alignment(CellAlignment::Right);
+            ]);
+            if graded {
+                row.push(self.grade_cell(grade));
             }
+            table.add_row(row);
+        }
+        if graded {
+            align_right(&mut table, 2..10);
         }
         table
     }
 
-    fn row(&self, scope: &ScopeResult) -> Vec<Cell> {
-        let s = &scope.stats;
-        let ms = |v: Option<f64>| v.map_or("N/A".to_string(), format_ms);
-        let mut failures = s.failures.to_string();
-        if scope.expected_failures > 0 {
-            failures = format!("{} ({} exp.)", s.failures, scope.expected_failures);
+    fn grade_cell(&self, grade: GradeCell) -> Cell {
+        match grade {
+            GradeCell::Skipped => Cell::new("skipped"),
+            GradeCell::Ungraded => Cell::new("-"),
+            GradeCell::Graded(g, _) if self.color => Cell::new(g.as_str()).fg(grade_color(g)),
+            GradeCell::Graded(g, _) => Cell::new(g.as_str()),
         }
-        let grade = match (scope.skipped, scope.grade) {
-            (true, _) => Cell::new("skipped"),
-            (false, None) => Cell::new("-"),
-            (false, Some(g)) => {
-                let cell = Cell::new(g.as_str());
-                if self.color {
-                    cell.fg(grade_color(g))
-                } else {
-                    cell
-                }
-            }
-        };
-        vec![
-            Cell::new(&s.key.method),
-            Cell::new(&s.key.name),
-            Cell::new(s.requests),
-            Cell::new(failures),
-            Cell::new(format!("{:.2}", scope.error_rate * 100.0)),
-            Cell::new(format!("{:.1}", s.rps)),
-            Cell::new(ms(s.p50())),
-            Cell::new(ms(s.percentiles.p95())),
-            Cell::new(ms(s.percentiles.p99())),
-            Cell::new(ms(s.max())),
-            grade,
-        ]
+    }
+}
+
+fn align_right(table: &mut Table, columns: std::ops::Range<usize>) {
+    for column in columns {
+        if let Some(c) = table.column_mut(column) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
     }
 }
 
@@ -462,21 +401,5 @@ fn grade_color(grade: Grade) -> Color {
         Grade::Acceptable => Color::Cyan,
         Grade::Poor => Color::Yellow,
         Grade::Critical => Color::Red,
-    }
-}
-
-fn format_ms(value: f64) -> String {
-    if value >= 100.0 || value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}")
-    }
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        format!("{}…", text.chars().take(max).collect::<String>())
     }
 }

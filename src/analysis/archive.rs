@@ -1,4 +1,4 @@
-//! A nightly archive: one row of figures per run, in the order the runs happened, and the runs that
+//! An archive of runs (a directory of nightly runs): one row of figures per run, in the order the runs happened, and the runs that
 //! broke the trend. A run breaks it when a metric moves the bad way past both three robust standard
 //! deviations (1.4826 x the median absolute deviation) of the previous runs and `min_change` of their
 //! median: noise-aware, so one noisy night among quiet ones is told from a drift of the whole series.
@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::stats::median;
+use crate::model::{Better, EndpointStats, Figures, Metric, Status, Unit};
 
 /// How many previous runs a run is held against.
 pub const WINDOW: usize = 7;
@@ -16,7 +17,7 @@ pub const MIN_CHANGE: f64 = 0.20;
 
 /// The figures of one run of the archive.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NightlyRun {
+pub struct ArchiveRun {
     /// The run's `--csv` prefix.
     pub source: String,
     /// Unix time of the run's first history row (or of its failures' first sighting).
@@ -31,15 +32,50 @@ pub struct NightlyRun {
     pub p99: Option<f64>,
 }
 
-impl NightlyRun {
-    fn metric(&self, metric: &str) -> Option<f64> {
-        match metric {
-            "p50" => self.p50,
-            "p95" => self.p95,
-            "p99" => self.p99,
-            "error_rate" => Some(self.error_rate),
-            _ => Some(self.rps),
+impl ArchiveRun {
+    /// The row of a run whose aggregate is `stats`.
+    pub fn new(
+        source: String,
+        started_at: Option<i64>,
+        peak_users: Option<u64>,
+        stats: &EndpointStats,
+    ) -> ArchiveRun {
+        ArchiveRun {
+            source,
+            started_at,
+            peak_users,
+            requests: stats.requests,
+            failures: stats.failures,
+            error_rate: stats.error_rate(),
+            rps: stats.rps,
+            p50: stats.p50(),
+            p95: stats.percentiles.p95(),
+            p99: stats.percentiles.p99(),
         }
+    }
+}
+
+/// An archive row keeps the aggregate's P50, P95 and P99 only.
+impl Figures for ArchiveRun {
+    fn requests(&self) -> u64 {
+        self.requests
+    }
+    fn failures(&self) -> u64 {
+        self.failures
+    }
+    fn rps(&self) -> f64 {
+        self.rps
+    }
+    fn avg_ms(&self) -> Option<f64> {
+        None
+    }
+    fn max_ms(&self) -> Option<f64> {
+        None
+    }
+    fn percentile_ms(&self, index: usize) -> Option<f64> {
+        [(0, self.p50), (5, self.p95), (7, self.p99)]
+            .into_iter()
+            .find_map(|(i, v)| (i == index).then_some(v).flatten())
     }
 }
 
@@ -49,7 +85,7 @@ pub struct Break {
     /// Index of the run in the ordered list.
     pub run: usize,
     pub source: String,
-    pub metric: &'static str,
+    pub metric: Metric,
     pub value: f64,
     /// The median of the previous runs.
     pub expected: f64,
@@ -58,25 +94,40 @@ pub struct Break {
     pub reason: String,
 }
 
-const METRICS: [(&str, bool); 5] = [
-    ("p50", true),
-    ("p95", true),
-    ("p99", true),
-    ("error_rate", true),
-    ("rps", false),
+/// The metrics an archive follows from run to run.
+pub const METRICS: [Metric; 5] = [
+    Metric::P50,
+    Metric::P95,
+    Metric::P99,
+    Metric::ErrorRate,
+    Metric::Rps,
 ];
 
+/// The archive's verdict: fail when the newest run broke the trend (the nightly gate); warn when
+/// an older one did, or when unreadable runs were left out (never a clean pass then).
+pub fn verdict(runs: usize, breaks: &[Break], skipped: usize) -> Status {
+    let newest = runs.checked_sub(1);
+    if breaks.iter().any(|b| Some(b.run) == newest) {
+        Status::Fail
+    } else if breaks.is_empty() && skipped == 0 {
+        Status::Pass
+    } else {
+        Status::Warn
+    }
+}
+
 /// The runs (in order) that broke the trend of any metric.
-pub fn breaks(runs: &[NightlyRun]) -> Vec<Break> {
+pub fn breaks(runs: &[ArchiveRun]) -> Vec<Break> {
     let mut out = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         let previous = &runs[i.saturating_sub(WINDOW)..i];
         if previous.len() < MIN_PREVIOUS {
             continue;
         }
-        for (metric, worse_when_higher) in METRICS {
-            let history: Vec<f64> = previous.iter().filter_map(|r| r.metric(metric)).collect();
-            let (Some(value), Some(expected)) = (run.metric(metric), median(&history)) else {
+        for metric in METRICS {
+            let worse_when_higher = metric.better() == Better::Lower;
+            let history: Vec<f64> = previous.iter().filter_map(|r| metric.of(r)).collect();
+            let (Some(value), Some(expected)) = (metric.of(run), median(&history)) else {
                 continue;
             };
             let deviations: Vec<f64> = history.iter().map(|v| (v - expected).abs()).collect();
@@ -88,7 +139,7 @@ pub fn breaks(runs: &[NightlyRun]) -> Vec<Break> {
                 change < 0.0
             };
             // Error rates are judged on points (0.01 = one point), the rest relative to the median.
-            let floor = if metric == "error_rate" {
+            let floor = if metric == Metric::ErrorRate {
                 0.01
             } else {
                 MIN_CHANGE * expected.abs()
@@ -120,11 +171,11 @@ pub fn breaks(runs: &[NightlyRun]) -> Vec<Break> {
     out
 }
 
-fn show(metric: &str, value: f64) -> String {
-    match metric {
-        "error_rate" => format!("{:.2}%", value * 100.0),
-        "rps" => format!("{value:.1} req/s"),
-        _ => format!("{value:.0} ms"),
+/// Archive reasons round latencies to whole milliseconds.
+fn show(metric: Metric, value: f64) -> String {
+    match metric.unit() {
+        Unit::Millis => format!("{value:.0} ms"),
+        Unit::Fraction | Unit::PerSecond | Unit::Count => metric.display(value),
     }
 }
 
@@ -132,8 +183,8 @@ fn show(metric: &str, value: f64) -> String {
 mod tests {
     use super::*;
 
-    fn run(p95: f64, rps: f64) -> NightlyRun {
-        NightlyRun {
+    fn run(p95: f64, rps: f64) -> ArchiveRun {
+        ArchiveRun {
             source: format!("run-{p95}"),
             started_at: None,
             peak_users: Some(10),
@@ -150,10 +201,10 @@ mod tests {
     #[test]
     fn a_jump_is_flagged_and_noise_is_not() {
         let p95 = [100.0, 104.0, 97.0, 102.0, 99.0, 103.0, 180.0, 101.0];
-        let runs: Vec<NightlyRun> = p95.iter().map(|v| run(*v, 50.0)).collect();
+        let runs: Vec<ArchiveRun> = p95.iter().map(|v| run(*v, 50.0)).collect();
         let found = breaks(&runs);
-        let flagged: Vec<(usize, &str)> = found.iter().map(|b| (b.run, b.metric)).collect();
-        assert!(flagged.contains(&(6, "p95")), "{found:#?}");
+        let flagged: Vec<(usize, Metric)> = found.iter().map(|b| (b.run, b.metric)).collect();
+        assert!(flagged.contains(&(6, Metric::P95)), "{found:#?}");
         assert!(
             flagged.iter().all(|(i, _)| *i == 6),
             "only the jump: {found:#?}"
@@ -163,15 +214,15 @@ mod tests {
     #[test]
     fn a_throughput_drop_is_flagged() {
         let rps = [50.0, 51.0, 49.0, 50.5, 30.0];
-        let runs: Vec<NightlyRun> = rps.iter().map(|v| run(100.0, *v)).collect();
+        let runs: Vec<ArchiveRun> = rps.iter().map(|v| run(100.0, *v)).collect();
         let found = breaks(&runs);
         assert_eq!(found.len(), 1);
-        assert_eq!((found[0].run, found[0].metric), (4, "rps"));
+        assert_eq!((found[0].run, found[0].metric), (4, Metric::Rps));
     }
 
     #[test]
     fn too_short_a_history_flags_nothing() {
-        let runs: Vec<NightlyRun> = [100.0, 300.0, 900.0]
+        let runs: Vec<ArchiveRun> = [100.0, 300.0, 900.0]
             .iter()
             .map(|v| run(*v, 50.0))
             .collect();

@@ -1,0 +1,88 @@
+//! `loadgate history DIR`: every run under a directory (an archive of nightly runs), in the order
+//! the runs happened, tabulated, charted, and the runs that broke the trend flagged. Exit 1 when
+//! the newest run broke it (the nightly gate), else 0.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+
+use super::Stdout;
+use crate::analysis::archive::{breaks, verdict, ArchiveRun};
+use crate::fsutil::write_atomic;
+use crate::ingest::archive::{find_runs, read_entry};
+use crate::model::Status;
+use crate::report::archive::{json, table, ArchiveReport};
+use crate::report::charts;
+
+/// What `history` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ArchivePlan {
+    pub dir: PathBuf,
+    pub stdout: Stdout,
+    pub json: Option<PathBuf>,
+    pub charts: Option<PathBuf>,
+    pub skip_unreadable: bool,
+}
+
+pub fn run(plan: &ArchivePlan) -> Result<Status> {
+    let report = build(&plan.dir, plan.skip_unreadable)?;
+    if let Some(path) = &plan.json {
+        write_atomic(path, &json(&report)?)?;
+    }
+    if let Some(dir) = &plan.charts {
+        let png = charts::archive::render(&report.runs, &report.breaks, (1280, 720))?;
+        write_atomic(&dir.join("history.png"), &png)?;
+    }
+    let out = match plan.stdout {
+        Stdout::Json => json(&report)?,
+        Stdout::Table => table(&report, super::use_color())?,
+    };
+    super::print(&out)?;
+    Ok(report.verdict)
+}
+
+pub fn build(dir: &Path, skip_unreadable: bool) -> Result<ArchiveReport> {
+    let paths = find_runs(dir)?;
+    let mut notes = Vec::new();
+    let mut runs = Vec::new();
+    let mut skipped = 0;
+    // Every run on every core: hundreds of runs take well under a second.
+    for result in crate::par::map(&paths, |p| read_entry(p)) {
+        match result {
+            Ok(entry) => runs.push(ArchiveRun::new(
+                entry.source,
+                entry.started_at,
+                entry.peak_users,
+                &entry.aggregated,
+            )),
+            Err(err) if skip_unreadable => {
+                skipped += 1;
+                notes.push(format!("skipped an unreadable run: {err:#}"));
+            }
+            Err(err) => {
+                return Err(err.context(
+                    "a run in the archive cannot be read (--skip-unreadable leaves it out)",
+                ))
+            }
+        }
+    }
+    if runs.is_empty() {
+        bail!("{}: no readable run under this directory", dir.display());
+    }
+    let undated = runs.iter().filter(|r| r.started_at.is_none()).count();
+    if undated > 0 {
+        notes.push(format!(
+            "{undated} run(s) have no history or failure timestamps: they are ordered by path, after the dated ones"
+        ));
+    }
+    runs.sort_by(|a, b| {
+        (a.started_at.is_none(), a.started_at, &a.source).cmp(&(
+            b.started_at.is_none(),
+            b.started_at,
+            &b.source,
+        ))
+    });
+    let breaks = breaks(&runs);
+    let verdict = verdict(runs.len(), &breaks, skipped);
+    Ok(ArchiveReport::new(runs, breaks, notes, verdict))
+}

@@ -1,0 +1,201 @@
+//! PNG charts (plotters, bitmap backend), one file per kind of chart: over time ([`over_time`]),
+//! bars per endpoint or failure ([`bars`]), capacity against users ([`capacity`]) and an archive of
+//! runs ([`archive`]). Text is drawn with DejaVu Sans embedded in the binary, so charts render the
+//! same on a machine with no system fonts and no fontconfig. Charts are several files rather than
+//! one stream, so they sit beside the [`super::Exporter`]s: [`render`] returns (file name, PNG
+//! bytes) pairs and the caller writes each atomically.
+
+pub mod archive;
+mod bars;
+mod capacity;
+mod lttb;
+mod over_time;
+mod palette;
+
+use std::sync::Once;
+
+use anyhow::{anyhow, Result};
+use image::ImageEncoder as _;
+use plotters::chart::DualCoordChartContext;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::analysis::Judgement;
+
+const FONT: &str = "sans-serif";
+/// Long runs are drawn from at most this many points per line: a day of seconds is unreadable anyway.
+const MAX_POINTS: usize = 1500;
+
+static FONT_ONCE: Once = Once::new();
+fn register_font() {
+    FONT_ONCE.call_once(|| {
+        // The bytes are a valid TrueType font shipped in the repository; failure would be a build bug.
+        let _ = plotters::style::register_font(
+            FONT,
+            FontStyle::Normal,
+            include_bytes!("../../../assets/fonts/DejaVuSans.ttf"),
+        );
+    });
+}
+
+/// Every chart of every run, as (file name, PNG bytes).
+pub fn render(report: &Judgement, size: (u32, u32)) -> Result<Vec<(String, Vec<u8>)>> {
+    register_font();
+    let mut files = Vec::new();
+    for (i, item) in report.runs.iter().enumerate() {
+        let prefix = if report.runs.len() > 1 {
+            format!("run{}-", i + 1)
+        } else {
+            String::new()
+        };
+        let history = item.run.history.as_ref().and_then(|h| h.aggregated());
+        if let Some(series) = history {
+            files.push((
+                format!("{prefix}throughput.png"),
+                draw(size, |a| over_time::throughput(a, series))?,
+            ));
+            let full = item.run.history.as_ref().is_some_and(|h| h.is_full());
+            files.push((
+                format!("{prefix}latency.png"),
+                draw(size, |a| over_time::latency(a, series, full, item))?,
+            ));
+        }
+        files.push((
+            format!("{prefix}endpoints.png"),
+            draw(size, |a| bars::endpoints(a, item))?,
+        ));
+        if item.run.aggregated.failures > 0 {
+            files.push((
+                format!("{prefix}failures.png"),
+                draw(size, |a| over_time::failures(a, item, history))?,
+            ));
+        }
+        if item.baseline.is_some() {
+            files.push((
+                format!("{prefix}baseline.png"),
+                draw(size, |a| bars::baseline(a, item))?,
+            ));
+        }
+        if let Some(c) = item.capacity.as_ref().filter(|c| c.applicable) {
+            files.push((
+                format!("{prefix}capacity.png"),
+                draw(size, |a| capacity::capacity(a, c))?,
+            ));
+        }
+    }
+    Ok(files)
+}
+
+pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+
+pub(crate) fn draw(size: (u32, u32), paint: impl FnOnce(&Area) -> Result<()>) -> Result<Vec<u8>> {
+    let (w, h) = size;
+    let mut pixels = vec![255u8; w as usize * h as usize * 3];
+    {
+        let area = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
+        area.fill(&WHITE).map_err(plot_error)?;
+        paint(&area)?;
+        area.present().map_err(plot_error)?;
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&pixels, w, h, image::ColorType::Rgb8)
+        .map_err(|e| anyhow!("cannot encode the PNG: {e}"))?;
+    Ok(png)
+}
+
+pub(crate) fn plot_error<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("cannot draw the chart: {e:?}")
+}
+
+pub(crate) fn font(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&BLACK)
+}
+
+pub(crate) fn upper(values: impl Iterator<Item = f64>) -> f64 {
+    let max = values.fold(0.0f64, f64::max);
+    if max <= 0.0 {
+        1.0
+    } else {
+        max * 1.15
+    }
+}
+
+/// Axis numbers without a pointless `.0`; one decimal below 10 where it carries information.
+pub(crate) fn whole(value: f64) -> String {
+    if value.fract().abs() < 1e-9 || value.abs() >= 10.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+pub(crate) fn legend<'a, 'b, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    labels: &mut plotters::chart::SeriesLabelStyle<'a, 'b, DB, CT>,
+) -> Result<()> {
+    labels
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(font(16))
+        .draw()
+        .map_err(|e| anyhow!("cannot draw the legend: {e:?}"))
+}
+
+/// A line of at most [`MAX_POINTS`] points, spikes kept.
+pub(crate) fn downsample(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    lttb::lttb(points, MAX_POINTS)
+}
+
+/// A chart with a value axis on each side over one x axis.
+pub(crate) type DualChart<'a, 'b> = DualCoordChartContext<
+    'a,
+    BitMapBackend<'b>,
+    Cartesian2d<RangedCoordf64, RangedCoordf64>,
+    Cartesian2d<RangedCoordf64, RangedCoordf64>,
+>;
+
+/// What the two axes of a [`DualChart`] show: (upper end, description) for x, left and right.
+pub(crate) struct DualAxes<'t> {
+    pub title: &'t str,
+    pub x: (f64, &'t str),
+    pub left: (f64, &'t str),
+    pub right: (f64, &'t str),
+}
+
+/// Builds a chart with a left and a right value axis, both from zero, meshed and labelled alike.
+pub(crate) fn dual_axes<'a, 'b>(area: &'a Area<'b>, axes: DualAxes) -> Result<DualChart<'a, 'b>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(axes.title, font(28))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .right_y_label_area_size(80)
+        .build_cartesian_2d(0.0..axes.x.0, 0.0..axes.left.0)
+        .map_err(plot_error)?
+        .set_secondary_coord(0.0..axes.x.0, 0.0..axes.right.0);
+    chart
+        .configure_mesh()
+        .x_desc(axes.x.1)
+        .y_desc(axes.left.1)
+        .x_label_formatter(&|v| whole(*v))
+        .y_label_formatter(&|v| whole(*v))
+        .label_style(font(16))
+        .axis_desc_style(font(18))
+        .draw()
+        .map_err(plot_error)?;
+    chart
+        .configure_secondary_axes()
+        .y_desc(axes.right.1)
+        .y_label_formatter(&|v| whole(*v))
+        .label_style(font(16))
+        .axis_desc_style(font(18))
+        .draw()
+        .map_err(plot_error)?;
+    Ok(chart)
+}
+
+/// A legend entry: a short line in `color`.
+pub(crate) fn legend_line(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+}

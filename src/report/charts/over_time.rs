@@ -1,0 +1,295 @@
+//! Charts over the run's time: throughput and users, latency percentiles with the profile's
+//! limits, failures per second (beside the failures by type).
+
+use anyhow::Result;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::bars::{bars, short_error, Bars};
+use super::{
+    downsample, dual_axes, font, legend, legend_line, palette, plot_error, upper, whole, Area,
+    DualAxes,
+};
+use crate::analysis::series::intervals;
+use crate::analysis::RunJudgement;
+use crate::model::{HistoryPoint, Metric, Scope, Series};
+use crate::report::units::shorten;
+
+/// The time axis of a run's charts: seconds for a short run, minutes up to three hours, hours for a
+/// soak test (39,000 s reads better as 10.8 h).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TimeUnit {
+    seconds: f64,
+    label: &'static str,
+}
+
+fn time_unit(series: &Series) -> TimeUnit {
+    let span = match (series.points.first(), series.points.last()) {
+        (Some(a), Some(b)) => b.timestamp - a.timestamp,
+        _ => 0,
+    };
+    match span {
+        s if s > 3 * 3600 => TimeUnit {
+            seconds: 3600.0,
+            label: "Time since start (h)",
+        },
+        s if s > 600 => TimeUnit {
+            seconds: 60.0,
+            label: "Time since start (min)",
+        },
+        _ => TimeUnit {
+            seconds: 1.0,
+            label: "Time since start (s)",
+        },
+    }
+}
+
+/// A timestamp as time since the series' start, in `unit`.
+fn seconds(series: &Series) -> impl Fn(i64) -> f64 + '_ {
+    let t0 = series.points.first().map_or(0, |p| p.timestamp);
+    let unit = time_unit(series).seconds;
+    move |t| (t - t0) as f64 / unit
+}
+
+pub(super) fn throughput(area: &Area, series: &Series) -> Result<()> {
+    let at = seconds(series);
+    let rps = downsample(
+        intervals(&series.points)
+            .iter()
+            .map(|i| (at(i.timestamp), i.rps))
+            .collect(),
+    );
+    let users = downsample(
+        series
+            .points
+            .iter()
+            .map(|p| (at(p.timestamp), p.users() as f64))
+            .collect(),
+    );
+    let t_max = users.last().map_or(1.0, |p| p.0).max(f64::EPSILON);
+    // Users get the lower part of the chart: a steady run's flat user line would otherwise lie
+    // exactly on a flat throughput line.
+    let users_top = users.iter().map(|p| p.1).fold(0.0f64, f64::max).max(1.0) * 1.8;
+    let mut chart = dual_axes(
+        area,
+        DualAxes {
+            title: "Throughput and users over time",
+            x: (t_max, time_unit(series).label),
+            left: (upper(rps.iter().map(|p| p.1)), "Throughput (requests/s)"),
+            right: (users_top, "Users"),
+        },
+    )?;
+    chart
+        .draw_secondary_series(LineSeries::new(users, palette::ORANGE.stroke_width(2)))
+        .map_err(plot_error)?
+        .label("users (right)")
+        .legend(legend_line(palette::ORANGE));
+    chart
+        .draw_series(LineSeries::new(rps, palette::BLUE.stroke_width(2)))
+        .map_err(plot_error)?
+        .label("requests/s (left)")
+        .legend(legend_line(palette::BLUE));
+    legend(
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight),
+    )?;
+    Ok(())
+}
+
+pub(super) fn latency(area: &Area, series: &Series, full: bool, item: &RunJudgement) -> Result<()> {
+    let at = seconds(series);
+    let line = |pick: fn(&HistoryPoint) -> Option<f64>| -> Vec<(f64, f64)> {
+        downsample(
+            series
+                .points
+                .iter()
+                .filter_map(|p| pick(p).map(|v| (at(p.timestamp), v)))
+                .collect(),
+        )
+    };
+    let lines = [
+        (Metric::P50, line(HistoryPoint::p50), palette::GREEN),
+        (Metric::P95, line(HistoryPoint::p95), palette::ORANGE),
+        (Metric::P99, line(HistoryPoint::p99), palette::RED),
+    ];
+    // The aggregate's fail limits on the drawn percentiles.
+    let limits: Vec<(Metric, f64)> = item
+        .checks
+        .iter()
+        .filter(|c| c.scope == Scope::Aggregated)
+        .filter(|c| matches!(c.metric, Metric::P50 | Metric::P95 | Metric::P99))
+        .filter_map(|c| c.limit.map(|l| (c.metric, l)))
+        .collect();
+    let t_max = series
+        .points
+        .last()
+        .map_or(1.0, |p| at(p.timestamp).max(1.0));
+    let data_max = upper(lines.iter().flat_map(|l| l.1.iter().map(|p| p.1)));
+    // Show the fail limits when they are within reach of the data; far-off limits would flatten it.
+    let y_max = limits
+        .iter()
+        .map(|l| l.1 * 1.1)
+        .filter(|l| *l <= data_max * 3.0)
+        .fold(data_max, f64::max);
+    let title = if full {
+        "Response time percentiles over time (10 s window)"
+    } else {
+        "Response time percentiles over time (cumulative since start)"
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, font(28))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..t_max, 0.0..y_max)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .x_desc(time_unit(series).label)
+        .x_label_formatter(&|v| whole(*v))
+        .y_label_formatter(&|v| whole(*v))
+        .y_desc("Response time (ms)")
+        .label_style(font(16))
+        .axis_desc_style(font(18))
+        .draw()
+        .map_err(plot_error)?;
+    let mut off_chart = Vec::new();
+    for (metric, points, color) in lines {
+        let name = metric.key();
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(2)))
+            .map_err(plot_error)?
+            .label(name)
+            .legend(legend_line(color));
+        if let Some((_, fail)) = limits.iter().find(|l| l.0 == metric) {
+            if *fail <= y_max {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(0.0, *fail), (t_max, *fail)],
+                        10,
+                        6,
+                        color.stroke_width(2),
+                    ))
+                    .map_err(plot_error)?
+                    .label(format!("{name} limit {fail:.0} ms"))
+                    .legend(move |(x, y)| {
+                        PathElement::new(
+                            vec![(x, y), (x + 8, y), (x + 16, y)],
+                            color.stroke_width(1),
+                        )
+                    });
+            } else {
+                off_chart.push(format!("{name} {fail:.0} ms"));
+            }
+        }
+    }
+    if !off_chart.is_empty() {
+        // Far-off limits would flatten the lines to the floor: name them instead of drawing them.
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("fail limits above this chart: {}", off_chart.join(", ")),
+                (t_max * 0.01, y_max * 0.97),
+                font(15)
+                    .color(&BLACK.mix(0.7))
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
+            )))
+            .map_err(plot_error)?;
+    }
+    legend(
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight),
+    )?;
+    Ok(())
+}
+
+pub(super) fn failures(area: &Area, item: &RunJudgement, history: Option<&Series>) -> Result<()> {
+    let (left, right) = match history {
+        Some(_) => area.split_horizontally(area.dim_in_pixel().0 * 45 / 100),
+        None => area.split_horizontally(0),
+    };
+    if let Some(series) = history {
+        let at = seconds(series);
+        let fps = downsample(
+            intervals(&series.points)
+                .iter()
+                .map(|i| (at(i.timestamp), i.failures_per_s))
+                .collect(),
+        );
+        let t_max = series
+            .points
+            .last()
+            .map_or(1.0, |p| at(p.timestamp).max(1.0));
+        let mut chart = ChartBuilder::on(&left)
+            .caption("Failures over time", font(24))
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..t_max, 0.0..upper(fps.iter().map(|p| p.1)))
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .x_desc(time_unit(series).label)
+            .x_label_formatter(&|v| whole(*v))
+            .y_label_formatter(&|v| whole(*v))
+            .y_desc("Failures/s")
+            .label_style(font(15))
+            .axis_desc_style(font(17))
+            .draw()
+            .map_err(plot_error)?;
+        chart
+            .draw_series(
+                AreaSeries::new(fps, 0.0, palette::ALERT.mix(0.25))
+                    .border_style(palette::ALERT.stroke_width(2)),
+            )
+            .map_err(plot_error)?;
+    }
+    let mut kinds: Vec<_> = item.run.failures.iter().collect();
+    kinds.sort_by_key(|f| std::cmp::Reverse(f.occurrences));
+    kinds.truncate(8);
+    let spec = Bars {
+        title: "Failures by type (top 8)".to_string(),
+        x_desc: "Occurrences".to_string(),
+        labels: kinds
+            .iter()
+            .map(|f| {
+                let status = f
+                    .status_code
+                    .map_or_else(|| short_error(&f.message), |s| format!("HTTP {s}"));
+                shorten(&format!("{} · {status}", f.key), 44)
+            })
+            .collect(),
+        rows: kinds
+            .iter()
+            .map(|f| vec![(f.occurrences as f64, palette::ALERT.mix(0.85))])
+            .collect(),
+        legend: Vec::new(),
+        note: None,
+    };
+    bars(&right, spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EndpointKey, HistoryPoint};
+
+    fn spanning(seconds: i64) -> Series {
+        let point = |t| HistoryPoint::new(t, 1, [None; 3], 0, 0, None);
+        Series {
+            key: EndpointKey::new("", "Aggregated"),
+            aggregated: true,
+            points: vec![point(1_000), point(1_000 + seconds)],
+        }
+    }
+
+    #[test]
+    fn the_time_axis_unit_follows_the_run_length() {
+        assert_eq!(time_unit(&spanning(300)).label, "Time since start (s)");
+        assert_eq!(time_unit(&spanning(3_600)).label, "Time since start (min)");
+        let soak = spanning(39_000);
+        assert_eq!(time_unit(&soak).label, "Time since start (h)");
+        assert!((seconds(&soak)(1_000 + 39_000) - 39_000.0 / 3_600.0).abs() < 1e-12);
+    }
+}

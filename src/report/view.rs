@@ -1,0 +1,140 @@
+//! The sections people read, built once from a judgement: the run's headline, the endpoint rows,
+//! the checks, regressions and trends that did not pass, capacity, findings, the top failures and
+//! the counts of the verdict line. The table and the Markdown lay out these same sections (as
+//! hyperfine keeps one table layout for several markup formats).
+
+use crate::analysis::grade::ScopeResult;
+use crate::analysis::judgement::JudgedFailure;
+use crate::analysis::regression::{Comparison, Direction, Regression};
+use crate::analysis::trend::Trend;
+use crate::analysis::RunJudgement;
+use crate::model::{Run, Status};
+use crate::profile::Grade;
+
+/// How many failures the reports list.
+pub const TOP_FAILURES: usize = 5;
+
+/// The run's length and peak users, for headlines ("29 s", "10 users").
+pub fn run_facts(run: &Run) -> Vec<String> {
+    let mut facts = Vec::new();
+    if let Some(d) = run.duration_s() {
+        facts.push(format!("{d:.0} s"));
+    }
+    if let Some(u) = run.peak_users() {
+        facts.push(format!("{u} users"));
+    }
+    facts
+}
+
+/// What the grade column of an endpoint says.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GradeCell {
+    /// A profile override leaves the endpoint out.
+    Skipped,
+    /// Nothing was graded (no limits, or `compare`).
+    Ungraded,
+    Graded(Grade, Status),
+}
+
+/// The endpoints' rows, then the aggregate's.
+pub fn scope_rows(judgement: &RunJudgement) -> impl Iterator<Item = (&ScopeResult, GradeCell)> {
+    let graded = judgement.graded;
+    judgement
+        .endpoints
+        .iter()
+        .chain(std::iter::once(&judgement.aggregated))
+        .map(move |s| (s, grade_cell(s, graded)))
+}
+
+fn grade_cell(scope: &ScopeResult, graded: bool) -> GradeCell {
+    match (graded, scope.skipped, scope.grade) {
+        (false, _, _) => GradeCell::Ungraded,
+        (true, true, _) => GradeCell::Skipped,
+        (true, false, None) => GradeCell::Ungraded,
+        (true, false, Some(g)) => GradeCell::Graded(g, scope.status),
+    }
+}
+
+/// Regressions that did not pass, in report order.
+pub fn flagged_regressions(comparison: &Comparison) -> impl Iterator<Item = &Regression> {
+    comparison
+        .regressions
+        .iter()
+        .filter(|r| r.status != Status::Pass)
+}
+
+/// Regressions worth a reader's eye: those that did not pass, and improvements.
+pub fn notable_regressions(comparison: &Comparison) -> impl Iterator<Item = &Regression> {
+    comparison
+        .regressions
+        .iter()
+        .filter(|r| r.status != Status::Pass || r.direction == Direction::Improved)
+}
+
+pub fn improved(comparison: &Comparison) -> impl Iterator<Item = &Regression> {
+    comparison
+        .regressions
+        .iter()
+        .filter(|r| r.direction == Direction::Improved)
+}
+
+/// Trends that warned or failed.
+pub fn flagged_trends(judgement: &RunJudgement) -> impl Iterator<Item = &Trend> {
+    judgement.trends.iter().filter(|t| t.status != Status::Pass)
+}
+
+/// The most frequent failures and how many kinds were left out.
+pub fn top_failures(judgement: &RunJudgement) -> (Vec<&JudgedFailure>, usize) {
+    let shown = judgement.top_failures(TOP_FAILURES);
+    let more = judgement.failures.len() - shown.len();
+    (shown, more)
+}
+
+/// What the verdict line counts.
+pub struct Counts {
+    pub checks: Option<(usize, usize, usize)>,
+    pub regressions: Option<(usize, usize)>,
+    pub trends_flagged: usize,
+}
+
+impl Counts {
+    pub fn of(judgement: &RunJudgement) -> Counts {
+        let checks = judgement.graded.then(|| {
+            let failed = judgement.failed_checks().count();
+            let warned = judgement.warned_checks().count();
+            (failed, warned, judgement.checks.len() - failed - warned)
+        });
+        let regressions = judgement.baseline.as_ref().map(|b| {
+            let worse = |s: Status| {
+                b.comparison
+                    .regressions
+                    .iter()
+                    .filter(|r| r.direction == Direction::Regressed && r.status == s)
+                    .count()
+            };
+            (worse(Status::Fail), worse(Status::Warn))
+        });
+        Counts {
+            checks,
+            regressions,
+            trends_flagged: flagged_trends(judgement).count(),
+        }
+    }
+
+    /// `3 failed, 1 warned, 20 passed checks; 0 regressions failed, 2 warned; 1 trends flagged`.
+    pub fn sentence(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some((failed, warned, passed)) = self.checks {
+            parts.push(format!(
+                "{failed} failed, {warned} warned, {passed} passed checks"
+            ));
+        }
+        if let Some((failed, warned)) = self.regressions {
+            parts.push(format!("{failed} regressions failed, {warned} warned"));
+        }
+        if self.trends_flagged > 0 {
+            parts.push(format!("{} trends flagged", self.trends_flagged));
+        }
+        parts.join("; ")
+    }
+}
