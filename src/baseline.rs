@@ -143,12 +143,8 @@ pub fn read_baseline(path: &Path) -> Result<Baseline> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read the baseline", path.display()))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not a baseline file: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
+        let at = format!("{}:{}:{}", path.display(), e.line(), e.column());
+        anyhow::Error::new(e).context(format!("{at}: not a baseline file"))
     })?;
     let version = value.get("schema_version").and_then(|v| v.as_u64());
     match version {
@@ -166,7 +162,7 @@ pub fn read_baseline(path: &Path) -> Result<Baseline> {
         None => bail!("{}: not a loadgate baseline (no schema_version)", path.display()),
     }
     let baseline: Baseline = serde_json::from_value(value)
-        .map_err(|e| anyhow::anyhow!("{}: malformed baseline: {e}", path.display()))?;
+        .with_context(|| format!("{}: malformed baseline", path.display()))?;
     if baseline.runs.is_empty() {
         bail!("{}: the baseline holds no runs", path.display());
     }

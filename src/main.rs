@@ -17,7 +17,8 @@ fn main() -> ExitCode {
     match run(&plan) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("Error: {err:#}");
+            // The whole chain, causes included; a cause's own trailing newline is dropped.
+            eprintln!("Error: {}", format!("{err:#}").trim_end());
             ExitCode::from(EXIT_INPUT_ERROR)
         }
     }

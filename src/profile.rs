@@ -353,9 +353,8 @@ pub struct Profile {
 impl Profile {
     /// Parses and validates a profile; `origin` names it in errors (a path, or `builtin:NAME`).
     pub fn parse(text: &str, origin: &str) -> Result<Profile> {
-        let profile: Profile = toml::from_str(text).map_err(|e| {
-            anyhow::anyhow!("{origin}: invalid profile: {}", e.to_string().trim_end())
-        })?;
+        let profile: Profile =
+            toml::from_str(text).with_context(|| format!("{origin}: invalid profile"))?;
         profile
             .validate()
             .with_context(|| format!("{origin}: invalid profile"))?;

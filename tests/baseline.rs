@@ -218,7 +218,7 @@ fn concurrent_saves_leave_a_readable_store_without_temporary_files() {
 #[test]
 fn the_store_can_come_from_the_environment() {
     let store = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_loadgate"))
+    let output = common::command()
         .args([
             "baseline",
             "save",

@@ -5,7 +5,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{fixture, loadgate, stderr};
@@ -18,7 +18,7 @@ struct Target {
 
 impl Target {
     fn start() -> Target {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+        let mut child = common::command()
             .args(["target", "--run-time", "60s"])
             .stdout(Stdio::piped())
             .spawn()
@@ -264,7 +264,7 @@ fn bad_scenarios_and_schemes_are_usage_errors() {
 
 #[test]
 fn https_targets_are_loaded_and_untrusted_certificates_fail() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+    let mut child = common::command()
         .args(["target", "--tls", "--run-time", "30s"])
         .stdout(Stdio::piped())
         .spawn()

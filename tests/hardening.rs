@@ -14,7 +14,7 @@ fn a_save_killed_midway_leaves_the_old_baseline_intact() {
     let store = tempfile::tempdir().unwrap();
     let store_arg = store.path().to_str().unwrap();
     let save = |run: &str| {
-        Command::new(env!("CARGO_BIN_EXE_loadgate"))
+        common::command()
             .args([
                 "baseline",
                 "save",
@@ -54,7 +54,7 @@ fn a_save_killed_midway_leaves_the_old_baseline_intact() {
 
 #[test]
 fn an_interrupted_run_still_writes_complete_csvs() {
-    let mut target = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+    let mut target = common::command()
         .args(["target", "--run-time", "30s"])
         .stdout(Stdio::piped())
         .spawn()
@@ -65,7 +65,7 @@ fn an_interrupted_run_still_writes_complete_csvs() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().join("cut");
-    let mut run = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+    let mut run = common::command()
         .args([
             "run",
             "--quiet",

@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{fixture, stderr, stdout};
 use serde_json::Value;
 
@@ -22,7 +20,7 @@ fn run_with_files(extra: &[&str]) -> (tempfile::TempDir, Value, i32) {
         xml.display().to_string(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
-    let output = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+    let output = common::command()
         .args(&args)
         .env_remove("GITHUB_ACTIONS")
         .output()
@@ -85,7 +83,7 @@ fn markdown_leads_with_the_verdict_and_lists_what_failed() {
 fn markdown_shows_regressions_against_the_baseline() {
     let dir = tempfile::tempdir().unwrap();
     let md = dir.path().join("compare.md");
-    let output = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+    let output = common::command()
         .args([
             "compare",
             fixture("compare/same-1").to_str().unwrap(),
@@ -106,7 +104,7 @@ fn github_actions_get_annotations_and_a_step_summary() {
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("step_summary.md");
     std::fs::write(&summary, "previous step\n").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+    let output = common::command()
         .args([
             "check",
             fixture("locust2/basic").to_str().unwrap(),
@@ -143,7 +141,7 @@ fn github_actions_get_annotations_and_a_step_summary() {
 
 #[test]
 fn with_json_on_stdout_annotations_go_to_stderr() {
-    let output = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+    let output = common::command()
         .args([
             "check",
             fixture("locust2/basic").to_str().unwrap(),
@@ -156,4 +154,39 @@ fn with_json_on_stdout_annotations_go_to_stderr() {
         .unwrap();
     let _: Value = serde_json::from_slice(&output.stdout).expect("stdout is still JSON");
     assert!(stderr(&output).contains("::error "));
+}
+
+#[test]
+fn a_reader_that_goes_away_does_not_change_the_verdict() {
+    // `loadgate check RUN | head -1`: the gate's exit code, not an error about the pipe.
+    let path = |rel: &str| fixture(rel).display().to_string();
+    let cases = [
+        (vec!["check".to_string(), path("locust2/basic")], 1),
+        (
+            vec![
+                "check".into(),
+                path("compare/same-1"),
+                "--format".into(),
+                "json".into(),
+            ],
+            0,
+        ),
+        (
+            vec![
+                "compare".into(),
+                path("compare/same-1"),
+                path("compare/slow-2x"),
+            ],
+            1,
+        ),
+        (vec!["history".into(), path("compare")], 1),
+        (vec!["profiles".into()], 0),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = common::loadgate_into_closed_pipe(&args);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(expected), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
 }

@@ -203,8 +203,8 @@ impl Scenario {
 
     /// Parses a scenario; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Scenario> {
-        let file: ScenarioFile = toml::from_str(text)
-            .map_err(|e| anyhow!("{origin}: invalid scenario: {}", e.to_string().trim_end()))?;
+        let file: ScenarioFile =
+            toml::from_str(text).with_context(|| format!("{origin}: invalid scenario"))?;
         let wait = match file.wait_time {
             None => Wait::None,
             Some(WaitFile {

@@ -10,11 +10,27 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// The binary as a command, in the environment every test starts from: no colour, not on GitHub
+/// Actions. Tests add arguments, variables and pipes of their own.
+pub fn command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_loadgate"));
+    command.env("NO_COLOR", "1").env_remove("GITHUB_ACTIONS");
+    command
+}
+
 pub fn loadgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loadgate"))
+    command().args(args).output().expect("the binary runs")
+}
+
+/// Runs the binary with a stdout whose reader is already gone: every write to it fails with
+/// a broken pipe, as when `loadgate check RUN | head -1` has read its line.
+pub fn loadgate_into_closed_pipe(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    command()
         .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
         .output()
         .expect("the binary runs")
 }

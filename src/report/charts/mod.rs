@@ -14,7 +14,7 @@ mod palette;
 
 use std::sync::Once;
 
-use anyhow::{anyhow, Result};
+use anyhow::{Context, Result};
 use image::ImageEncoder as _;
 use plotters::chart::DualCoordChartContext;
 use plotters::coord::types::RangedCoordf64;
@@ -101,12 +101,12 @@ pub(crate) fn draw(size: (u32, u32), paint: impl FnOnce(&Area) -> Result<()>) ->
     let mut png = Vec::new();
     image::codecs::png::PngEncoder::new(&mut png)
         .write_image(&pixels, w, h, image::ColorType::Rgb8)
-        .map_err(|e| anyhow!("cannot encode the PNG: {e}"))?;
+        .context("cannot encode the PNG")?;
     Ok(png)
 }
 
-pub(crate) fn plot_error<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("cannot draw the chart: {e:?}")
+pub(crate) fn plot_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> anyhow::Error {
+    anyhow::Error::new(e).context("cannot draw the chart")
 }
 
 pub(crate) fn font(size: u32) -> TextStyle<'static> {
@@ -131,15 +131,20 @@ pub(crate) fn whole(value: f64) -> String {
     }
 }
 
-pub(crate) fn legend<'a, 'b, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+pub(crate) fn legend<'a, 'b, DB, CT>(
     labels: &mut plotters::chart::SeriesLabelStyle<'a, 'b, DB, CT>,
-) -> Result<()> {
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: plotters::coord::CoordTranslate,
+{
     labels
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
         .label_font(font(16))
         .draw()
-        .map_err(|e| anyhow!("cannot draw the legend: {e:?}"))
+        .map_err(plot_error)
 }
 
 /// A line of at most [`MAX_POINTS`] points, spikes kept.
