@@ -585,3 +585,179 @@ fn interval_noise(
     let (b, c) = (relative_se(base)?, relative_se(cur)?);
     Some(z * (b * b + c * c).sqrt())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scope of `requests` requests whose percentile curve is `p50..p100` scaled by `scale`.
+    fn scope(requests: u64, scale: f64) -> ScopeSummary {
+        let curve = [
+            50.0, 55.0, 60.0, 62.0, 70.0, 80.0, 90.0, 100.0, 150.0, 180.0, 200.0,
+        ];
+        ScopeSummary {
+            method: "GET".into(),
+            name: "/work".into(),
+            requests,
+            failures: 0,
+            rps: 20.0,
+            avg: Some(60.0 * scale),
+            max: Some(200.0 * scale),
+            percentiles: curve.iter().map(|v| Some(v * scale)).collect(),
+            min: Some(10.0 * scale),
+            intervals: None,
+        }
+    }
+
+    fn run_of(scope: ScopeSummary) -> RunSummary {
+        RunSummary {
+            source: "run".into(),
+            format: "locust".into(),
+            started_at: None,
+            duration_s: None,
+            peak_users: Some(10),
+            aggregated: ScopeSummary {
+                method: String::new(),
+                name: "Aggregated".into(),
+                ..scope.clone()
+            },
+            endpoints: vec![scope],
+        }
+    }
+
+    fn judged(
+        base: ScopeSummary,
+        cur: ScopeSummary,
+        metric: Metric,
+    ) -> (Direction, Status, String) {
+        let rules = RegressionRules::default();
+        let comparison = compare(&[run_of(base)], &run_of(cur), &rules);
+        let r = comparison
+            .regressions
+            .iter()
+            .find(|r| !r.scope.is_aggregated() && r.metric == metric)
+            .expect("the metric is compared");
+        (r.direction, r.status, r.reason.clone())
+    }
+
+    #[test]
+    fn each_guard_holds_back_exactly_at_its_boundary() {
+        // (guard, just inside: holds back, just outside: lets through)
+        assert!(too_few_requests(99, 100).is_some());
+        assert!(too_few_requests(100, 100).is_none());
+        assert!(intervals_overlap(120.0, 120.0, 0.99).is_some());
+        assert!(intervals_overlap(120.0, 120.1, 0.99).is_none());
+        assert!(within_interval_noise(0.25, 0.25).is_some());
+        assert!(within_interval_noise(0.2501, 0.25).is_none());
+        assert!(within_mean_noise(4.0, 4.0).is_some());
+        assert!(within_mean_noise(4.01, 4.0).is_none());
+        assert!(no_worse_than_kept(130.0, &[100.0, 130.0]).is_some());
+        assert!(no_worse_than_kept(130.1, &[100.0, 130.0]).is_none());
+        assert!(
+            no_worse_than_kept(90.0, &[130.0]).is_none(),
+            "one kept run is no spread"
+        );
+        assert!(uncorroborated_tail(false, false).is_some());
+        assert!(uncorroborated_tail(true, false).is_none());
+        assert!(uncorroborated_tail(false, true).is_none());
+    }
+
+    #[test]
+    fn the_guards_name_what_held_a_change_back() {
+        assert_eq!(
+            too_few_requests(42, 100).unwrap(),
+            "only 42 requests (fewer than 100)"
+        );
+        assert_eq!(
+            no_worse_than_kept(120.0, &[100.0, 140.0, 110.0]).unwrap(),
+            "no worse than the worst of the 3 kept baseline runs (140 ms)"
+        );
+    }
+
+    #[test]
+    fn tails_are_p95_and_p99_and_their_noise_series_are_named() {
+        let tails: Vec<Metric> = Metric::ALL.into_iter().filter(|m| is_tail(*m)).collect();
+        assert_eq!(tails, [Metric::P95, Metric::P99]);
+        assert_eq!(interval_series(Metric::P95).map(|s| s.1), Some(10.0));
+        assert_eq!(interval_series(Metric::Avg).map(|s| s.1), Some(3.0));
+        assert!(interval_series(Metric::P99).is_none());
+    }
+
+    #[test]
+    fn a_change_within_the_limit_or_below_the_floor_passes() {
+        // +19% of the median: inside the 20% limit.
+        let (direction, status, _) = judged(scope(5000, 1.0), scope(5000, 1.19), Metric::P50);
+        assert_eq!((direction, status), (Direction::Unchanged, Status::Pass));
+        // +100% of a 2 ms median is 2 ms: under the 5 ms floor.
+        let (direction, status, reason) = judged(scope(5000, 0.04), scope(5000, 0.08), Metric::P50);
+        assert_eq!((direction, status), (Direction::Unchanged, Status::Pass));
+        assert!(
+            reason.contains("below the minimum change of 5 ms"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_large_well_sampled_shift_of_the_whole_curve_fails() {
+        let (direction, status, reason) = judged(scope(5000, 1.0), scope(5000, 2.0), Metric::P95);
+        assert_eq!(
+            (direction, status),
+            (Direction::Regressed, Status::Fail),
+            "{reason}"
+        );
+        assert!(
+            reason.starts_with("+100.0% (+80.0 ms), past the limit of +20%"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn the_same_shift_on_few_requests_only_warns() {
+        let (direction, status, reason) = judged(scope(60, 1.0), scope(60, 2.0), Metric::P95);
+        assert_eq!((direction, status), (Direction::Regressed, Status::Warn));
+        assert!(reason.contains("only 60 requests"), "{reason}");
+    }
+
+    #[test]
+    fn a_tail_that_rises_alone_only_warns() {
+        let mut tail = scope(5000, 1.0);
+        tail.percentiles[5] = Some(160.0); // P95 doubles, the median and P90 stay.
+        let (_, status, reason) = judged(scope(5000, 1.0), tail, Metric::P95);
+        assert_eq!(status, Status::Warn);
+        assert!(reason.contains("did not move with it"), "{reason}");
+    }
+
+    #[test]
+    fn error_rates_regress_on_points_beyond_binomial_noise() {
+        let with_errors = |failures| ScopeSummary {
+            failures,
+            ..scope(10_000, 1.0)
+        };
+        // 0 -> 1.0 point: at the limit, unchanged.
+        let (direction, ..) = judged(with_errors(0), with_errors(100), Metric::ErrorRate);
+        assert_eq!(direction, Direction::Unchanged);
+        // 0 -> 3 points on 10,000 requests: far past the noise.
+        let (direction, status, _) = judged(with_errors(0), with_errors(300), Metric::ErrorRate);
+        assert_eq!((direction, status), (Direction::Regressed, Status::Fail));
+    }
+
+    #[test]
+    fn throughput_is_not_compared_when_the_users_differ() {
+        let rules = RegressionRules::default();
+        let base = run_of(scope(5000, 1.0));
+        let mut cur = run_of(ScopeSummary {
+            rps: 5.0,
+            ..scope(5000, 1.0)
+        });
+        cur.aggregated.rps = 5.0;
+        let compared = |cur: &RunSummary| {
+            compare(std::slice::from_ref(&base), cur, &rules)
+                .regressions
+                .iter()
+                .any(|r| r.metric == Metric::Rps)
+        };
+        assert!(compared(&cur));
+        cur.peak_users = Some(20);
+        assert!(!compared(&cur));
+    }
+}
