@@ -82,9 +82,8 @@ pub fn render(runs: &[ArchiveRun], breaks: &[Break], size: (u32, u32)) -> Result
             chart.draw_series(circled).map_err(plot_error)?;
         }
         legend(
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft),
+            chart.configure_series_labels(),
+            SeriesLabelPosition::UpperLeft,
         )?;
 
         let rps = line(&|r| Some(r.rps));

@@ -71,9 +71,8 @@ pub(super) fn capacity(area: &Area, capacity: &Capacity) -> Result<()> {
             });
     }
     legend(
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight),
+        chart.configure_series_labels(),
+        SeriesLabelPosition::LowerRight,
     )?;
     Ok(())
 }

@@ -131,8 +131,10 @@ pub(crate) fn whole(value: f64) -> String {
     }
 }
 
+/// Draws a chart's legend at `position`, on a light box.
 pub(crate) fn legend<'a, 'b, DB, CT>(
-    labels: &mut plotters::chart::SeriesLabelStyle<'a, 'b, DB, CT>,
+    mut labels: plotters::chart::SeriesLabelStyle<'a, 'b, DB, CT>,
+    position: SeriesLabelPosition,
 ) -> Result<()>
 where
     DB: DrawingBackend + 'a,
@@ -140,6 +142,7 @@ where
     CT: plotters::coord::CoordTranslate,
 {
     labels
+        .position(position)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
         .label_font(font(16))
@@ -203,4 +206,44 @@ pub(crate) fn dual_axes<'a, 'b>(area: &'a Area<'b>, axes: DualAxes) -> Result<Du
 /// A legend entry: a short line in `color`.
 pub(crate) fn legend_line(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+}
+
+/// A chart with one value axis.
+pub(crate) type Chart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// What the axes of a [`Chart`] show: (upper end, description) for x and y, and whether the chart
+/// fills the image or shares it (smaller text).
+pub(crate) struct Axes<'t> {
+    pub title: &'t str,
+    pub x: (f64, &'t str),
+    pub y: (f64, &'t str),
+    pub shared: bool,
+}
+
+/// Builds a chart with one value axis from zero, meshed and labelled.
+pub(crate) fn axes<'a, 'b>(area: &'a Area<'b>, axes: Axes) -> Result<Chart<'a, 'b>> {
+    let (caption, label, desc, y_area) = if axes.shared {
+        (24, 15, 17, 70)
+    } else {
+        (28, 16, 18, 80)
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(axes.title, font(caption))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(0.0..axes.x.0, 0.0..axes.y.0)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .x_desc(axes.x.1)
+        .x_label_formatter(&|v| whole(*v))
+        .y_label_formatter(&|v| whole(*v))
+        .y_desc(axes.y.1)
+        .label_style(font(label))
+        .axis_desc_style(font(desc))
+        .draw()
+        .map_err(plot_error)?;
+    Ok(chart)
 }

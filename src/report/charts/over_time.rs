@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::bars::{bars, short_error, Bars};
 use super::{
-    downsample, dual_axes, font, legend, legend_line, palette, plot_error, upper, whole, Area,
+    axes, downsample, dual_axes, font, legend, legend_line, palette, plot_error, upper, Area, Axes,
     DualAxes,
 };
 use crate::analysis::series::intervals;
@@ -90,9 +90,8 @@ pub(super) fn throughput(area: &Area, series: &Series) -> Result<()> {
         .label("requests/s (left)")
         .legend(legend_line(palette::BLUE));
     legend(
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight),
+        chart.configure_series_labels(),
+        SeriesLabelPosition::LowerRight,
     )?;
     Ok(())
 }
@@ -137,23 +136,15 @@ pub(super) fn latency(area: &Area, series: &Series, full: bool, item: &RunJudgem
     } else {
         "Response time percentiles over time (cumulative since start)"
     };
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, font(28))
-        .margin(20)
-        .x_label_area_size(50)
-        .y_label_area_size(80)
-        .build_cartesian_2d(0.0..t_max, 0.0..y_max)
-        .map_err(plot_error)?;
-    chart
-        .configure_mesh()
-        .x_desc(time_unit(series).label)
-        .x_label_formatter(&|v| whole(*v))
-        .y_label_formatter(&|v| whole(*v))
-        .y_desc("Response time (ms)")
-        .label_style(font(16))
-        .axis_desc_style(font(18))
-        .draw()
-        .map_err(plot_error)?;
+    let mut chart = axes(
+        area,
+        Axes {
+            title,
+            x: (t_max, time_unit(series).label),
+            y: (y_max, "Response time (ms)"),
+            shared: false,
+        },
+    )?;
     let mut off_chart = Vec::new();
     for (metric, points, color) in lines {
         let name = metric.key();
@@ -197,9 +188,8 @@ pub(super) fn latency(area: &Area, series: &Series, full: bool, item: &RunJudgem
             .map_err(plot_error)?;
     }
     legend(
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight),
+        chart.configure_series_labels(),
+        SeriesLabelPosition::UpperRight,
     )?;
     Ok(())
 }
@@ -221,23 +211,15 @@ pub(super) fn failures(area: &Area, item: &RunJudgement, history: Option<&Series
             .points
             .last()
             .map_or(1.0, |p| at(p.timestamp).max(1.0));
-        let mut chart = ChartBuilder::on(&left)
-            .caption("Failures over time", font(24))
-            .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.0..t_max, 0.0..upper(fps.iter().map(|p| p.1)))
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .x_desc(time_unit(series).label)
-            .x_label_formatter(&|v| whole(*v))
-            .y_label_formatter(&|v| whole(*v))
-            .y_desc("Failures/s")
-            .label_style(font(15))
-            .axis_desc_style(font(17))
-            .draw()
-            .map_err(plot_error)?;
+        let mut chart = axes(
+            &left,
+            Axes {
+                title: "Failures over time",
+                x: (t_max, time_unit(series).label),
+                y: (upper(fps.iter().map(|p| p.1)), "Failures/s"),
+                shared: true,
+            },
+        )?;
         chart
             .draw_series(
                 AreaSeries::new(fps, 0.0, palette::ALERT.mix(0.25))
