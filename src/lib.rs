@@ -1,9 +1,11 @@
 //! loadgate: turns load-test results into a verdict a pipeline can trust.
 //!
-//! Data flows one way: [`ingest`] reads files into the [`model`], [`analysis`] judges it against a
-//! [`profile`] (and a [`baseline`]), [`report`] renders the judgement. [`generator`] makes load and
-//! writes Locust-format CSVs; [`commands`] wires each subcommand together; `main` maps errors to
-//! exit codes. The library exists for the binary, the fuzz targets and the tests.
+//! Data flows one way, read → judge → format → exit: [`cli`] turns the arguments into a plan;
+//! [`ingest`] reads files into the [`model`]; [`analysis::judge`] judges a run against a
+//! [`profile`] (and a [`baseline`]) into a judgement whose verdict decides the exit code; [`report`]
+//! only formats the judgement. [`commands`] runs each plan through those steps; `main` maps the
+//! verdict and errors to exit codes. [`generator`] makes load and writes Locust-format CSVs. The
+//! library exists for the binary, the fuzz targets and the tests.
 
 pub mod analysis;
 pub mod baseline;
