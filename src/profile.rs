@@ -455,10 +455,15 @@ impl Profile {
         for (key, value) in [
             ("latency_increase", self.trend.latency_increase),
             ("rps_decrease", self.trend.rps_decrease),
+            ("min_window_s", self.trend.min_window_s),
         ] {
             if !value.is_finite() || value <= 0.0 {
                 bail!("trend.{key}: must be a positive number, found {value}");
             }
+        }
+        let floor = self.trend.min_change_ms;
+        if !floor.is_finite() || floor < 0.0 {
+            bail!("trend.min_change_ms: must be a non-negative number, found {floor}");
         }
         for (key, status) in [
             ("regression.status", self.regression.status),
@@ -546,6 +551,11 @@ pub struct TrendRules {
     pub rps_decrease: f64,
     /// What a flagged trend does to the verdict: "warn" (default) or "fail".
     pub status: Status,
+    /// The shortest steady state (s) in which a trend is judged; shorter runs say so instead.
+    pub min_window_s: f64,
+    /// Latency trends smaller than this (ms) across the window are never flagged: below a
+    /// millisecond, timer resolution and scheduling dominate.
+    pub min_change_ms: f64,
 }
 
 impl Default for TrendRules {
@@ -554,6 +564,8 @@ impl Default for TrendRules {
             latency_increase: 0.25,
             rps_decrease: 0.15,
             status: Status::Warn,
+            min_window_s: 20.0,
+            min_change_ms: 1.0,
         }
     }
 }

@@ -112,7 +112,7 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
     let trends = history
         .map(|h| trends(h, &profile.trend))
         .unwrap_or_default();
-    notes.extend(steady_state_note(history));
+    notes.extend(steady_state_note(history, &profile.trend));
     let capacity = capacity(history, &profile.aggregated_limits(), &profile.gate);
     let findings = findings(&run, &trends, Some(&capacity));
     let baseline = baseline.map(|b| BaselineComparison {

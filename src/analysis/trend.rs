@@ -19,6 +19,8 @@ use crate::model::{Better, History, HistoryPoint, Metric, Scope, Series, Status}
 use crate::profile::TrendRules;
 
 const MIN_R2: f64 = 0.3;
+/// The fitted change must be this many standard errors from zero (a t-test on the slope).
+const MIN_T: f64 = 3.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -62,14 +64,19 @@ fn trend_metric_key<S: Serializer>(metric: &Metric, serializer: S) -> Result<S::
 }
 
 /// Why trends could not be judged, when they could not.
-pub fn steady_state_note(history: Option<&History>) -> Option<String> {
+pub fn steady_state_note(history: Option<&History>, rules: &TrendRules) -> Option<String> {
     let Some(history) = history else {
         return Some("no stats history: trends inside the run are not judged".to_string());
     };
     let Some(agg) = history.aggregated() else {
         return Some("the stats history has no Aggregated rows: trends are not judged".to_string());
     };
-    match steady::steady_range(&agg.points) {
+    match steady::steady_window(agg) {
+        Some((from, to)) if ((to - from) as f64) < rules.min_window_s => Some(format!(
+            "the steady state lasted {} s, under the {:.0} s a trend needs: trends are not judged (run longer)",
+            to - from,
+            rules.min_window_s
+        )),
         Some(_) => None,
         None => Some(format!(
             "no steady state of at least {} s at peak users after the ramp: trends are not judged",
@@ -84,6 +91,10 @@ pub fn trends(history: &History, rules: &TrendRules) -> Vec<Trend> {
     let Some(window) = history.aggregated().and_then(steady::steady_window) else {
         return Vec::new();
     };
+    // A short steady state fits noise: a few seconds of jitter make any slope.
+    if ((window.1 - window.0) as f64) < rules.min_window_s {
+        return Vec::new();
+    }
     crate::par::map(&history.series, |series| trends_of(series, window, rules))
         .into_iter()
         .flatten()
@@ -164,11 +175,23 @@ fn judge(
     } else {
         TrendDirection::Decreasing
     };
+    let fit = Fit {
+        t,
+        y,
+        slope,
+        intercept,
+    };
+    let floor = match metric.better() {
+        Better::Lower => rules.min_change_ms,
+        Better::Higher => 0.0,
+    };
+    let held_back = too_small(end - start, floor, fit.jitter(), fit.t_stat());
     let holds = worse
         && change.abs() >= limit
         && r2 >= MIN_R2
         && halves_change.signum() == change.signum()
-        && halves_change.abs() >= limit / 2.0;
+        && halves_change.abs() >= limit / 2.0
+        && held_back.is_none();
     let status = if holds { rules.status } else { Status::Pass };
     let what = if worse_when_rising {
         "latency climbs"
@@ -181,6 +204,11 @@ fn judge(
             change * 100.0,
             r2,
             halves_change * 100.0
+        )
+    } else if let (true, Some(why)) = (worse && change.abs() >= limit, &held_back) {
+        format!(
+            "{:+.0}% across the steady state, not flagged: {why}",
+            change * 100.0
         )
     } else {
         format!(
@@ -203,4 +231,111 @@ fn judge(
         status,
         reason,
     })
+}
+
+/// A fitted line and the data it was fitted to.
+struct Fit<'a> {
+    t: &'a [f64],
+    y: &'a [f64],
+    slope: f64,
+    intercept: f64,
+}
+
+impl Fit<'_> {
+    fn residuals(&self) -> impl Iterator<Item = f64> + '_ {
+        self.t
+            .iter()
+            .zip(self.y)
+            .map(|(t, y)| y - (self.intercept + self.slope * t))
+    }
+
+    /// How much the intervals wander around the line: the residuals' standard deviation.
+    fn jitter(&self) -> f64 {
+        let n = self.y.len() as f64;
+        (self.residuals().map(|r| r * r).sum::<f64>() / (n - 2.0).max(1.0)).sqrt()
+    }
+
+    /// The slope in standard errors: |slope| / (jitter / sqrt(Sxx)).
+    fn t_stat(&self) -> f64 {
+        let Some(mt) = mean(self.t) else {
+            return 0.0;
+        };
+        let sxx: f64 = self.t.iter().map(|t| (t - mt).powi(2)).sum();
+        let se = self.jitter() / sxx.sqrt();
+        if se > 0.0 {
+            self.slope.abs() / se
+        } else {
+            f64::INFINITY
+        }
+    }
+}
+
+/// Why a fitted change past the limit is still not a trend: smaller than `floor` in the metric's
+/// unit, smaller than the intervals' own jitter, or a slope within `MIN_T` standard errors of flat.
+fn too_small(change: f64, floor: f64, jitter: f64, t_stat: f64) -> Option<String> {
+    if change.abs() < floor {
+        Some(format!(
+            "the fitted change is {change:+.1}, below the floor of {floor}"
+        ))
+    } else if change.abs() < jitter {
+        Some(format!(
+            "the fitted change ({change:+.1}) is smaller than the intervals' jitter (±{jitter:.1})"
+        ))
+    } else if t_stat < MIN_T {
+        Some(format!(
+            "the slope is {t_stat:.1} standard errors from flat (needs {MIN_T})"
+        ))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod floor_tests {
+    use super::*;
+
+    #[test]
+    fn a_trend_needs_to_clear_the_floor_the_jitter_and_three_standard_errors() {
+        // (change, floor, jitter, t) just inside and just outside each test.
+        assert!(too_small(0.99, 1.0, 0.1, 10.0).is_some(), "under the floor");
+        assert!(too_small(1.0, 1.0, 0.1, 10.0).is_none(), "at the floor");
+        assert!(
+            too_small(-2.0, 1.0, 2.01, 10.0).is_some(),
+            "within the jitter"
+        );
+        assert!(too_small(-2.0, 1.0, 2.0, 10.0).is_none(), "at the jitter");
+        assert!(
+            too_small(5.0, 1.0, 0.5, 2.99).is_some(),
+            "under three standard errors"
+        );
+        assert!(
+            too_small(5.0, 1.0, 0.5, 3.0).is_none(),
+            "at three standard errors"
+        );
+    }
+
+    #[test]
+    fn jitter_and_t_come_from_the_residuals() {
+        let t = [0.0, 1.0, 2.0, 3.0];
+        let y = [10.0, 12.0, 14.0, 16.0];
+        let exact = Fit {
+            t: &t,
+            y: &y,
+            slope: 2.0,
+            intercept: 10.0,
+        };
+        assert_eq!(exact.jitter(), 0.0);
+        assert_eq!(exact.t_stat(), f64::INFINITY);
+        let noisy_y = [11.0, 11.0, 15.0, 15.0];
+        let (slope, intercept, _) = linear_fit(&t, &noisy_y).unwrap();
+        let noisy = Fit {
+            t: &t,
+            y: &noisy_y,
+            slope,
+            intercept,
+        };
+        // Slope 1.6, residuals 0.4, -1.2, 1.2, -0.4: SSR 3.2 over 2 degrees of freedom, Sxx 5.
+        assert!((noisy.jitter() - (3.2f64 / 2.0).sqrt()).abs() < 1e-9);
+        assert!((noisy.t_stat() - 1.6 / ((3.2f64 / 2.0).sqrt() / 5f64.sqrt())).abs() < 1e-9);
+    }
 }
