@@ -441,6 +441,9 @@ impl Profile {
             ("error_rate", r.error_rate),
             ("rps", r.rps),
             ("min_change_ms", r.min_change_ms),
+            ("shift_transfer", r.shift_transfer),
+            ("noise", r.noise),
+            ("tail_noise", r.tail_noise),
         ] {
             if !value.is_finite() || value < 0.0 {
                 bail!("regression.{key}: must be a non-negative number, found {value}");
@@ -467,6 +470,7 @@ impl Profile {
         }
         for (key, status) in [
             ("regression.status", self.regression.status),
+            ("regression.shift", self.regression.shift),
             ("trend.status", self.trend.status),
         ] {
             if status == Status::Pass {
@@ -506,6 +510,17 @@ pub struct RegressionRules {
     pub corroborate_tails: bool,
     /// Status of a regression that passes every test: "fail" (default) or "warn".
     pub status: Status,
+    /// What a run-wide shift (the whole runner slower, the cheapest endpoints too) does to the
+    /// verdict: "warn" (default) or "fail".
+    pub shift: Status,
+    /// Under a run-wide shift of S ms, an endpoint may be slower by up to this many times S before
+    /// its own change counts: work waits longer on a busy machine than a health check does.
+    pub shift_transfer: f64,
+    /// The prior between-run noise of a median or mean, as a relative standard deviation, used
+    /// when the baseline keeps fewer than three runs (0.15 = runs of one build differ by ~15%).
+    pub noise: f64,
+    /// The same for P95 and P99, which move more between runs.
+    pub tail_noise: f64,
 }
 
 impl RegressionRules {
@@ -519,6 +534,19 @@ impl RegressionRules {
             Metric::ErrorRate => Some(self.error_rate),
             Metric::Rps => Some(self.rps),
             Metric::P90 | Metric::Max | Metric::Requests => None,
+        }
+    }
+
+    /// The prior between-run noise of a latency metric.
+    pub fn prior_noise(&self, metric: Metric) -> f64 {
+        match metric {
+            Metric::P95 | Metric::P99 | Metric::Max => self.tail_noise,
+            Metric::P50
+            | Metric::P90
+            | Metric::Avg
+            | Metric::ErrorRate
+            | Metric::Rps
+            | Metric::Requests => self.noise,
         }
     }
 }
@@ -537,6 +565,10 @@ impl Default for RegressionRules {
             confidence: 0.99,
             corroborate_tails: true,
             status: Status::Fail,
+            shift: Status::Warn,
+            shift_transfer: 2.5,
+            noise: 0.15,
+            tail_noise: 0.20,
         }
     }
 }

@@ -65,11 +65,46 @@ fn a_2x_slowdown_of_the_busy_endpoints_always_fails() {
 }
 
 #[test]
-fn a_1_4x_slowdown_is_caught_on_the_medians() {
+fn a_1_4x_slowdown_warns_against_one_run_and_fails_against_three() {
+    // One baseline run: +40% is inside the between-run noise a single run allows (prior ±55%).
     let (code, report) = compare("compare/same-1", "compare/slow-1.4x");
+    assert_eq!(code, 0);
+    let r = regression(&report, "GET /slow", "p50");
+    assert_eq!(r["status"], "warn", "{r:#}");
+    assert_eq!(r["noise_source"], "prior", "{r:#}");
+    assert!(
+        r["reason"].as_str().unwrap().contains("between-run noise"),
+        "{r:#}"
+    );
+    // Three kept runs of the same build learn a spread of their own, and +40% stands out of it.
+    let store = tempfile::tempdir().unwrap();
+    let store_arg = store.path().to_str().unwrap();
+    for run in ["compare/same-1", "compare/same-2", "compare/same-3"] {
+        let path = fixture(run);
+        let save = loadgate(&[
+            "baseline",
+            "save",
+            path.to_str().unwrap(),
+            "--name",
+            "main",
+            "--keep",
+            "3",
+            "--store",
+            store_arg,
+        ]);
+        assert!(save.status.success(), "{}", stderr(&save));
+    }
+    let (code, report) = common::check_json(&[
+        fixture("compare/slow-1.4x").to_str().unwrap(),
+        "--baseline",
+        "main",
+        "--store",
+        store_arg,
+    ]);
     assert_eq!(code, 1);
     let r = regression(&report, "GET /slow", "p50");
     assert_eq!(r["status"], "fail", "{r:#}");
+    assert_eq!(r["noise_source"], "kept_runs", "{r:#}");
 }
 
 #[test]

@@ -11,6 +11,7 @@ pub mod capacity;
 pub mod findings;
 pub mod grade;
 pub mod judgement;
+pub mod noise;
 pub mod regression;
 pub mod series;
 pub mod stats;

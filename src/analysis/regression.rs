@@ -14,6 +14,7 @@
 
 use serde::Serialize;
 
+use super::noise::{between_runs, run_wide_shift, split_halves, Noise, Pair, Shift};
 use super::stats::{mean, median, std_dev, value_at_quantile, z_for_confidence};
 use super::summary::{Intervals, RunSummary, ScopeSummary};
 use crate::model::{Metric, Scope, Status, PERCENTILE_LEVELS};
@@ -42,6 +43,16 @@ pub struct Regression {
     pub direction: Direction,
     pub status: Status,
     pub reason: String,
+    /// The between-run noise a latency change was held against.
+    pub noise: Option<Noise>,
+}
+
+/// A run-wide shift as judged: what the profile makes of it, and what to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShiftFinding {
+    pub shift: Shift,
+    pub status: Status,
+    pub reason: String,
 }
 
 /// The outcome of comparing a run with a baseline.
@@ -50,6 +61,8 @@ pub struct Comparison {
     pub verdict: Status,
     pub baseline_runs: usize,
     pub regressions: Vec<Regression>,
+    /// Latency metrics on which the whole run moved, the cheapest endpoints too.
+    pub shifts: Vec<ShiftFinding>,
     pub new_endpoints: Vec<String>,
     pub vanished_endpoints: Vec<String>,
     pub notes: Vec<String>,
@@ -67,6 +80,7 @@ pub fn compare(
             verdict: Status::Pass,
             baseline_runs: 0,
             regressions: Vec::new(),
+            shifts: Vec::new(),
             new_endpoints: Vec::new(),
             vanished_endpoints: Vec::new(),
             notes: vec!["the baseline holds no runs".to_string()],
@@ -95,13 +109,18 @@ pub fn compare(
             .find(|e| e.method == s.method && e.name == s.name)
             .cloned()
     };
+    let shifts = shifts(latest, current, rules);
+    let context = Context {
+        users_differ,
+        shifts: &shifts,
+        rules,
+    };
     let agg_baselines: Vec<ScopeSummary> = baseline.iter().map(|r| r.aggregated.clone()).collect();
     compare_scope(
         &agg_baselines,
         &current.aggregated,
         true,
-        users_differ,
-        rules,
+        &context,
         &mut regressions,
     );
 
@@ -112,14 +131,7 @@ pub fn compare(
             new_endpoints.push(endpoint.label());
             continue;
         }
-        compare_scope(
-            &kept,
-            endpoint,
-            false,
-            users_differ,
-            rules,
-            &mut regressions,
-        );
+        compare_scope(&kept, endpoint, false, &context, &mut regressions);
     }
     let vanished_endpoints = latest
         .endpoints
@@ -127,28 +139,87 @@ pub fn compare(
         .filter(|e| find(current, e).is_none())
         .map(ScopeSummary::label)
         .collect();
-    let verdict = Status::worst(regressions.iter().map(|r| r.status));
+    let verdict = Status::worst(
+        regressions
+            .iter()
+            .map(|r| r.status)
+            .chain(shifts.iter().map(|s| s.status)),
+    );
     Comparison {
         verdict,
         baseline_runs: baseline.len(),
         regressions,
+        shifts,
         new_endpoints,
         vanished_endpoints,
         notes,
     }
 }
 
+/// The run-wide shift of every latency metric, judged once for the run.
+fn shifts(latest: &RunSummary, current: &RunSummary, rules: &RegressionRules) -> Vec<ShiftFinding> {
+    let pairs: Vec<Pair> = current
+        .endpoints
+        .iter()
+        .filter_map(|cur| {
+            let base = latest
+                .endpoints
+                .iter()
+                .find(|b| b.method == cur.method && b.name == cur.name)?;
+            let enough = base.requests.min(cur.requests) >= rules.min_requests;
+            enough.then(|| Pair {
+                label: cur.label(),
+                base,
+                cur,
+            })
+        })
+        .collect();
+    LATENCY
+        .into_iter()
+        .filter_map(|metric| {
+            let limit = rules.limit(metric)?;
+            let shift = run_wide_shift(&pairs, metric, limit, rules.min_change_ms)?;
+            let reason = format!(
+                "every endpoint moved together: the cheapest ({}) by {:+.0} ms ({:.1}x), {} of {} endpoints by at least half that. \
+                 The same build on a slower or busier runner looks like this: rerun, refresh the baseline on this runner, \
+                 or compare both builds side by side (A/B); endpoints are judged beyond up to {}x this shift",
+                shift.probes.join(", "),
+                shift.ms,
+                shift.factor,
+                shift.endpoints.len(),
+                pairs.len(),
+                rules.shift_transfer
+            );
+            Some(ShiftFinding {
+                shift,
+                status: rules.shift,
+                reason,
+            })
+        })
+        .collect()
+}
+
+/// The latency metrics a run-wide shift is read on.
+const LATENCY: [Metric; 4] = [Metric::P50, Metric::P95, Metric::P99, Metric::Avg];
+
+/// What every scope's comparison shares.
+struct Context<'a> {
+    users_differ: bool,
+    shifts: &'a [ShiftFinding],
+    rules: &'a RegressionRules,
+}
+
 fn compare_scope(
     baselines: &[ScopeSummary],
     current: &ScopeSummary,
     aggregated: bool,
-    users_differ: bool,
-    rules: &RegressionRules,
+    context: &Context,
     out: &mut Vec<Regression>,
 ) {
     let Some(latest) = baselines.last() else {
         return;
     };
+    let (users_differ, rules) = (context.users_differ, context.rules);
     for metric in Metric::ALL {
         let Some(limit) = rules.limit(metric) else {
             continue;
@@ -162,6 +233,20 @@ fn compare_scope(
         let (Some(base), Some(cur)) = (median(&kept), metric.of(current)) else {
             continue;
         };
+        let shift_ms = context
+            .shifts
+            .iter()
+            .find(|s| s.shift.metric == metric)
+            .map_or(0.0, |s| s.shift.ms);
+        let noise = LATENCY.contains(&metric).then(|| {
+            let z = z_for_confidence(rules.confidence);
+            between_runs(
+                &kept,
+                rules.prior_noise(metric),
+                halves(latest, current, metric),
+                z,
+            )
+        });
         let evidence = Evidence {
             metric,
             limit,
@@ -171,6 +256,8 @@ fn compare_scope(
             latest,
             current,
             baselines,
+            shift_ms,
+            noise,
         };
         let judged = judge(&evidence, rules);
         let change = cur - base;
@@ -188,7 +275,18 @@ fn compare_scope(
             direction: judged.0,
             status: judged.1,
             reason: judged.2,
+            noise,
         });
+    }
+}
+
+/// How far the halves of each run's steady state lie apart, the larger of the two runs.
+fn halves(latest: &ScopeSummary, current: &ScopeSummary, metric: Metric) -> Option<f64> {
+    let (series, _) = interval_series(metric)?;
+    let of = |s: &ScopeSummary| s.intervals.as_ref().and_then(|i| split_halves(series(i)));
+    match (of(latest), of(current)) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -206,6 +304,9 @@ struct Evidence<'a> {
     latest: &'a ScopeSummary,
     current: &'a ScopeSummary,
     baselines: &'a [ScopeSummary],
+    /// The run-wide shift of this metric (ms; 0 without one).
+    shift_ms: f64,
+    noise: Option<Noise>,
 }
 
 fn judge(evidence: &Evidence, rules: &RegressionRules) -> (Direction, Status, String) {
@@ -334,6 +435,8 @@ fn judge_latency(
         latest,
         current,
         baselines,
+        shift_ms,
+        noise,
     } = *evidence;
     let change = cur - base;
     let rel = if base > 0.0 {
@@ -370,6 +473,21 @@ fn judge_latency(
         rel * 100.0,
         limit * 100.0
     );
+    let allowance = rules.shift_transfer * shift_ms.max(0.0);
+    let own = change - allowance;
+    if let Some(why) = explained_by_shift(own, base, limit, rules.min_change_ms, shift_ms) {
+        return (
+            Direction::Regressed,
+            Status::Pass,
+            format!("{headline}; {why}"),
+        );
+    }
+    let own_rel = if base > 0.0 {
+        own / base
+    } else {
+        f64::INFINITY
+    };
+    let between = noise.and_then(|n| within_between_run_noise(own_rel, n));
     let overlap = metric.quantile().and_then(|q| {
         let base_hi = quantile_bound(latest, q, z, true)?;
         let cur_lo = quantile_bound(current, q, z, false)?;
@@ -395,6 +513,7 @@ fn judge_latency(
         no_worse_than_kept(cur, kept),
         mean_noise,
         tail_alone,
+        between,
     ]
     .into_iter()
     .flatten()
@@ -463,6 +582,29 @@ fn uncorroborated_tail(median_rose: bool, p90_rose: bool) -> Option<String> {
         "the median and P90 did not move with it (a tail-only change is most often noise)"
             .to_string()
     })
+}
+
+/// Under a run-wide shift, the change beyond the shift's allowance is within the limit or the
+/// floor: the runner, not this endpoint, moved.
+fn explained_by_shift(
+    own: f64,
+    base: f64,
+    limit: f64,
+    floor: f64,
+    shift_ms: f64,
+) -> Option<String> {
+    if shift_ms <= 0.0 {
+        return None;
+    }
+    let within = own < floor || (base > 0.0 && own / base <= limit);
+    within.then(|| {
+        format!("explained by the run-wide shift of {shift_ms:+.0} ms (not a change of this endpoint's own)")
+    })
+}
+
+/// The change beyond any shift is no larger than the between-run noise of the metric.
+fn within_between_run_noise(own_rel: f64, noise: Noise) -> Option<String> {
+    (own_rel <= noise.bound).then(|| format!("within the between-run noise ({})", noise.describe()))
 }
 
 /// P95 and above: the percentiles a few slow requests can move alone.

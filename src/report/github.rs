@@ -32,6 +32,13 @@ impl Exporter for GithubAnnotations {
                 emit(c.status, "loadgate check", c.message());
             }
             if let Some(b) = &item.baseline {
+                for s in &b.comparison.shifts {
+                    emit(
+                        s.status,
+                        "loadgate run-wide shift",
+                        format!("run-wide shift of {}: {}", s.shift.metric, s.reason),
+                    );
+                }
                 for r in &b.comparison.regressions {
                     emit(
                         r.status,

@@ -64,6 +64,7 @@ struct ReportJson {
     findings: Vec<Finding>,
     baseline: Option<BaselineJson>,
     regressions: Vec<RegressionJson>,
+    run_wide_shifts: Vec<ShiftJson>,
     new_endpoints: Vec<String>,
     vanished_endpoints: Vec<String>,
     notes: Vec<String>,
@@ -80,6 +81,19 @@ struct RegressionJson {
     change: f64,
     change_pct: Option<f64>,
     direction: Direction,
+    status: Status,
+    reason: String,
+    noise_pct: Option<f64>,
+    noise_source: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct ShiftJson {
+    metric: Metric,
+    ms: f64,
+    factor: f64,
+    probes: Vec<String>,
+    endpoints: Vec<String>,
     status: Status,
     reason: String,
 }
@@ -259,6 +273,21 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
                 .map(regression_json)
                 .collect()
         }),
+        run_wide_shifts: comparison.map_or_else(Vec::new, |b| {
+            b.comparison
+                .shifts
+                .iter()
+                .map(|s| ShiftJson {
+                    metric: s.shift.metric,
+                    ms: s.shift.ms,
+                    factor: s.shift.factor,
+                    probes: s.shift.probes.clone(),
+                    endpoints: s.shift.endpoints.clone(),
+                    status: s.status,
+                    reason: s.reason.clone(),
+                })
+                .collect()
+        }),
         new_endpoints: comparison.map_or_else(Vec::new, |b| b.comparison.new_endpoints.clone()),
         vanished_endpoints: comparison
             .map_or_else(Vec::new, |b| b.comparison.vanished_endpoints.clone()),
@@ -288,6 +317,8 @@ fn regression_json(r: &Regression) -> RegressionJson {
         direction: r.direction,
         status: r.status,
         reason: r.reason.clone(),
+        noise_pct: r.noise.map(|n| n.bound * 100.0),
+        noise_source: r.noise.map(|n| n.source.key()),
     }
 }
 

@@ -94,6 +94,16 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
             status: r.status,
             message: format!("{} {}: {}", r.scope, r.metric, r.reason),
         });
+    let shifts = item
+        .baseline
+        .iter()
+        .flat_map(|b| &b.comparison.shifts)
+        .map(|s| Case {
+            class: "regression.run-wide".to_string(),
+            name: s.shift.metric.key().to_string(),
+            status: s.status,
+            message: format!("run-wide shift of {}: {}", s.shift.metric, s.reason),
+        });
     let trends = item.trends.iter().map(|t| {
         let metric = trend::metric_key(t.metric);
         Case {
@@ -103,7 +113,11 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
             message: format!("{} {metric}: {}", t.scope, t.reason),
         }
     });
-    checks.chain(regressions).chain(trends).collect()
+    checks
+        .chain(regressions)
+        .chain(shifts)
+        .chain(trends)
+        .collect()
 }
 
 /// Escapes text for an XML attribute or element, dropping characters XML 1.0 cannot hold.

@@ -171,6 +171,17 @@ fn comparison(out: &mut String, label: &str, c: &Comparison) -> fmt::Result {
         cell(label),
         c.baseline_runs
     )?;
+    for s in &c.shifts {
+        writeln!(
+            out,
+            "{} **Run-wide shift** of {} ({:+.0} ms, {:.1}x): {}\n",
+            icon(s.status),
+            s.shift.metric,
+            s.shift.ms,
+            s.shift.factor,
+            cell(&s.reason)
+        )?;
+    }
     let notable: Vec<_> = view::notable_regressions(c).collect();
     if notable.is_empty() {
         writeln!(out, "No change past the limits.\n")?;
@@ -218,6 +229,9 @@ fn comparison(out: &mut String, label: &str, c: &Comparison) -> fmt::Result {
             "Vanished endpoints: {}\n",
             cell(&c.vanished_endpoints.join(", "))
         )?;
+    }
+    for note in &c.notes {
+        writeln!(out, "> {}\n", cell(note))?;
     }
     Ok(())
 }

@@ -161,6 +161,17 @@ impl TableExporter {
             table.add_row(row);
         }
         writeln!(out, "{table}")?;
+        for s in &comparison.shifts {
+            writeln!(
+                out,
+                "  {} run-wide shift of {} ({:+.0} ms, {:.1}x): {}",
+                self.mark(s.status),
+                s.shift.metric,
+                s.shift.ms,
+                s.shift.factor,
+                s.reason
+            )?;
+        }
         for r in view::flagged_regressions(comparison) {
             writeln!(
                 out,

@@ -1,0 +1,359 @@
+//! Between-run noise: how much a figure moves between runs of one unchanged build, and the part of
+//! a change that the machine explains.
+//!
+//! Two runs on two runners or two days differ far more than the sampling noise inside one run:
+//! the whole runner is slower or faster. Such a shift shows on every endpoint at once, and on the
+//! cheapest endpoints (a health check, a 404) most plainly, since they do no work a code change
+//! could slow. So the cheapest endpoints are read as probes of the machine: when they moved past
+//! the limit, the run has a **run-wide shift** of their median change, and every endpoint is
+//! allowed up to `shift_transfer` times that shift before its own change counts (work on a busy
+//! machine waits longer than a health check does: the corpus of `fixtures/noise` shows up to about
+//! 2.5x). A change concentrated on the endpoints that do the work leaves the probes where they
+//! were, and stands out.
+//!
+//! What remains is held against the **between-run noise** of the metric: learned from the kept
+//! runs of a rolling baseline when there are at least [`MIN_KEPT`] (a prediction interval of one
+//! more run, t-distributed, on log values), otherwise the larger of the profile's prior and what
+//! the runs themselves show (how far the two halves of each run's steady state lie apart).
+
+use super::stats::{mean, median, std_dev};
+use super::summary::ScopeSummary;
+use crate::model::Metric;
+
+/// The fewest kept runs from which a spread is learned.
+pub const MIN_KEPT: usize = 3;
+/// The cheapest endpoints are this share of those compared (at least one).
+const PROBE_SHARE: usize = 3;
+
+/// A shift of the whole run: the cheapest endpoints moved past the limit, by `ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shift {
+    pub metric: Metric,
+    /// The probes' median change, in ms.
+    pub ms: f64,
+    /// The probes' median ratio of current to baseline.
+    pub factor: f64,
+    /// The endpoints read as probes (the cheapest in the baseline).
+    pub probes: Vec<String>,
+    /// Every endpoint that moved the same way by at least half the shift.
+    pub endpoints: Vec<String>,
+}
+
+/// The baseline and current figures of one endpoint, both with enough requests to compare.
+pub struct Pair<'a> {
+    pub label: String,
+    pub base: &'a ScopeSummary,
+    pub cur: &'a ScopeSummary,
+}
+
+/// The cheapest third of `pairs` by baseline median (at least one), cheapest first.
+pub fn probes<'p, 'a>(pairs: &'p [Pair<'a>]) -> Vec<&'p Pair<'a>> {
+    let mut by_cost: Vec<&Pair> = pairs
+        .iter()
+        .filter(|p| Metric::P50.of(p.base).is_some())
+        .collect();
+    by_cost.sort_by(|a, b| {
+        let cost = |p: &Pair| Metric::P50.of(p.base).unwrap_or(f64::MAX);
+        cost(a).total_cmp(&cost(b))
+    });
+    by_cost.truncate((pairs.len() / PROBE_SHARE).max(1));
+    by_cost
+}
+
+/// The run-wide shift of `metric`, when the probes moved up past `limit` (relative) and
+/// `min_change_ms`. Needs at least three endpoints: with fewer, a probe is no witness.
+pub fn run_wide_shift(
+    pairs: &[Pair],
+    metric: Metric,
+    limit: f64,
+    min_change_ms: f64,
+) -> Option<Shift> {
+    if pairs.len() < 3 {
+        return None;
+    }
+    let probes = probes(pairs);
+    let moved: Vec<(f64, f64)> = probes
+        .iter()
+        .filter_map(|p| Some((metric.of(p.base)?, metric.of(p.cur)?)))
+        .collect();
+    let ms = median(&moved.iter().map(|(b, c)| c - b).collect::<Vec<_>>())?;
+    let factor = median(
+        &moved
+            .iter()
+            .filter(|(b, _)| *b > 0.0)
+            .map(|(b, c)| c / b)
+            .collect::<Vec<_>>(),
+    )?;
+    if !is_shift(ms, factor, limit, min_change_ms) {
+        return None;
+    }
+    let endpoints = pairs
+        .iter()
+        .filter(|p| match (metric.of(p.base), metric.of(p.cur)) {
+            (Some(b), Some(c)) => c - b >= ms / 2.0,
+            _ => false,
+        })
+        .map(|p| p.label.clone())
+        .collect();
+    Some(Shift {
+        metric,
+        ms,
+        factor,
+        probes: probes.iter().map(|p| p.label.clone()).collect(),
+        endpoints,
+    })
+}
+
+/// The probes rose by at least `min_change_ms` and by more than `limit` of their own baseline.
+pub fn is_shift(ms: f64, factor: f64, limit: f64, min_change_ms: f64) -> bool {
+    ms >= min_change_ms && factor - 1.0 > limit
+}
+
+/// Where a noise estimate came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Source {
+    /// Learned from this many kept runs.
+    KeptRuns(usize),
+    /// The profile's `[regression]` prior.
+    Prior,
+    /// How far the halves of the runs' steady states lie apart.
+    SplitHalves,
+}
+
+/// How large a relative change must be to stand out of the between-run noise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Noise {
+    /// The relative change (0.5 = +50%) below which a change is noise.
+    pub bound: f64,
+    pub source: Source,
+}
+
+impl Source {
+    /// As the JSON report names it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Source::KeptRuns(_) => "kept_runs",
+            Source::Prior => "prior",
+            Source::SplitHalves => "split_halves",
+        }
+    }
+}
+
+impl Noise {
+    pub fn describe(&self) -> String {
+        match self.source {
+            Source::KeptRuns(n) => format!(
+                "±{:.0}%, the spread of the {n} kept runs",
+                self.bound * 100.0
+            ),
+            Source::Prior => format!(
+                "±{:.0}%, the profile's prior for one baseline run",
+                self.bound * 100.0
+            ),
+            Source::SplitHalves => format!(
+                "±{:.0}%, from how far the halves of the runs lie apart",
+                self.bound * 100.0
+            ),
+        }
+    }
+}
+
+/// The between-run noise of a metric. `kept` are its values in the kept runs; with at least
+/// [`MIN_KEPT`] of them the bound is the upper end of a prediction interval for one more run,
+/// `t(n-1) · sd · sqrt(1 + 1/n)` on log values. Otherwise two runs each carry noise `sigma`
+/// (the larger of `prior` and `halves`, a relative standard deviation), so their difference
+/// needs `z · sigma · sqrt(2)`.
+pub fn between_runs(kept: &[f64], prior: f64, halves: Option<f64>, z: f64) -> Noise {
+    // Locust rounds percentiles (to 1 ms up to 100 ms, 10 ms up to 1 s, 100 ms above): kept runs
+    // that agree to the rounding have a spread of at least one step, not none.
+    let step = median(kept).map_or(0.0, |m| locust_step(m) / m.max(f64::MIN_POSITIVE));
+    let logs: Vec<f64> = kept.iter().filter(|v| **v > 0.0).map(|v| v.ln()).collect();
+    if logs.len() >= MIN_KEPT {
+        if let Some(sd) = std_dev(&logs) {
+            let n = logs.len() as f64;
+            let t = t_quantile(z, n - 1.0);
+            let bound = (t * sd * (1.0 + 1.0 / n).sqrt()).exp() - 1.0;
+            let within = halves.map_or(0.0, |h| (z * h * 2f64.sqrt()).exp() - 1.0);
+            return Noise {
+                bound: bound.max(within).max(step),
+                source: Source::KeptRuns(logs.len()),
+            };
+        }
+    }
+    let (sigma, source) = match halves {
+        Some(h) if h > prior => (h, Source::SplitHalves),
+        _ => (prior, Source::Prior),
+    };
+    Noise {
+        bound: z * sigma * 2f64.sqrt(),
+        source,
+    }
+}
+
+/// The rounding step of a percentile near `value` in Locust's files.
+fn locust_step(value: f64) -> f64 {
+    if value < 100.0 {
+        1.0
+    } else if value < 1000.0 {
+        10.0
+    } else {
+        100.0
+    }
+}
+
+/// How far the two halves of a per-interval series lie apart, relative to its mean: a run that
+/// wanders this much within itself wanders at least as much from the next run.
+pub fn split_halves(series: &[f64]) -> Option<f64> {
+    if series.len() < 10 {
+        return None;
+    }
+    let (first, second) = series.split_at(series.len() / 2);
+    let all = mean(series)?;
+    let gap = (mean(first)? - mean(second)?).abs();
+    (all > 0.0).then(|| gap / all)
+}
+
+/// The two-sided Student t quantile for `df` degrees of freedom at the confidence of the normal
+/// quantile `z` (Cornish–Fisher expansion; within 1% from 4 degrees of freedom, 12% low at 2).
+pub fn t_quantile(z: f64, df: f64) -> f64 {
+    let (z3, z5, z7) = (z.powi(3), z.powi(5), z.powi(7));
+    z + (z3 + z) / (4.0 * df)
+        + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * df * df)
+        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * df.powi(3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(p50: f64, p95: f64) -> ScopeSummary {
+        let mut percentiles = vec![None; 11];
+        percentiles[0] = Some(p50);
+        percentiles[5] = Some(p95);
+        ScopeSummary {
+            method: "GET".into(),
+            name: "x".into(),
+            requests: 1000,
+            failures: 0,
+            rps: 10.0,
+            avg: Some(p50),
+            max: Some(p95 * 2.0),
+            percentiles,
+            min: Some(1.0),
+            intervals: None,
+        }
+    }
+
+    fn pairs(
+        rows: &[(&str, f64, f64)],
+        keep: &mut Vec<(ScopeSummary, ScopeSummary)>,
+    ) -> Vec<String> {
+        keep.clear();
+        for (_, b, c) in rows {
+            keep.push((scope(*b, *b * 3.0), scope(*c, *c * 3.0)));
+        }
+        rows.iter().map(|r| r.0.to_string()).collect()
+    }
+
+    fn shift_of(rows: &[(&str, f64, f64)]) -> Option<Shift> {
+        let mut keep = Vec::new();
+        let labels = pairs(rows, &mut keep);
+        let pairs: Vec<Pair> = labels
+            .into_iter()
+            .zip(&keep)
+            .map(|(label, (b, c))| Pair {
+                label,
+                base: b,
+                cur: c,
+            })
+            .collect();
+        run_wide_shift(&pairs, Metric::P50, 0.2, 5.0)
+    }
+
+    #[test]
+    fn a_slower_runner_moves_the_cheapest_endpoints_too() {
+        // Same build, another day: /health 5 -> 110 ms, the work endpoints up less than 3x that.
+        let shift = shift_of(&[
+            ("/health", 5.0, 110.0),
+            ("/missing", 4.0, 140.0),
+            ("/items", 17.0, 170.0),
+            ("/search", 38.0, 200.0),
+            ("/report", 110.0, 320.0),
+            ("/orders", 28.0, 200.0),
+        ])
+        .expect("a run-wide shift");
+        assert_eq!(shift.probes, ["/missing", "/health"]);
+        assert_eq!(shift.ms, 120.5);
+        assert_eq!(shift.endpoints.len(), 6);
+    }
+
+    #[test]
+    fn a_slowdown_of_the_work_leaves_the_probes_and_is_no_shift() {
+        let rows = [
+            ("/health", 5.0, 5.0),
+            ("/missing", 4.0, 6.0),
+            ("/items", 17.0, 31.0),
+            ("/search", 38.0, 78.0),
+            ("/report", 110.0, 220.0),
+            ("/orders", 28.0, 53.0),
+        ];
+        assert_eq!(shift_of(&rows), None);
+        assert_eq!(shift_of(&rows[..2]), None, "two endpoints are no witnesses");
+    }
+
+    #[test]
+    fn a_shift_needs_the_probes_past_both_the_limit_and_the_floor() {
+        assert!(is_shift(5.0, 1.21, 0.2, 5.0));
+        assert!(!is_shift(4.9, 1.5, 0.2, 5.0), "under the floor");
+        assert!(!is_shift(50.0, 1.2, 0.2, 5.0), "at the limit");
+        assert!(
+            !is_shift(-30.0, 0.5, 0.2, 5.0),
+            "a faster runner is no slowdown"
+        );
+    }
+
+    #[test]
+    fn one_baseline_run_uses_the_larger_of_the_prior_and_the_halves() {
+        let z = 2.576;
+        let prior = between_runs(&[100.0], 0.15, Some(0.05), z);
+        assert_eq!(prior.source, Source::Prior);
+        assert!((prior.bound - z * 0.15 * 2f64.sqrt()).abs() < 1e-12);
+        let halves = between_runs(&[100.0], 0.15, Some(0.151), z);
+        assert_eq!(halves.source, Source::SplitHalves);
+        assert_eq!(
+            between_runs(&[100.0, 110.0], 0.15, None, z).source,
+            Source::Prior
+        );
+    }
+
+    #[test]
+    fn three_kept_runs_are_a_spread_of_their_own() {
+        let z = 2.576;
+        let quiet = between_runs(&[100.0, 101.0, 99.0], 0.15, None, z);
+        assert_eq!(quiet.source, Source::KeptRuns(3));
+        // ±1% over three runs: t(2) = 8.8 makes it ±11%, still far inside the prior's ±55%.
+        assert!((0.10..0.12).contains(&quiet.bound), "{}", quiet.bound);
+        let rounded = between_runs(&[62.0, 62.0, 62.0], 0.15, None, z);
+        assert!(
+            (rounded.bound - 1.0 / 62.0).abs() < 1e-12,
+            "one rounding step"
+        );
+        let wild = between_runs(&[60.0, 100.0, 180.0], 0.15, None, z);
+        assert!(wild.bound > 2.0, "{}", wild.bound);
+    }
+
+    #[test]
+    fn halves_need_ten_intervals() {
+        assert_eq!(split_halves(&[1.0; 9]), None);
+        let series: Vec<f64> = (0..10).map(|i| if i < 5 { 90.0 } else { 110.0 }).collect();
+        assert!((split_halves(&series).unwrap() - 0.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn t_quantiles_approach_the_table() {
+        let z = 2.576;
+        assert!((t_quantile(z, 4.0) - 4.604).abs() / 4.604 < 0.02);
+        assert!((t_quantile(z, 9.0) - 3.250).abs() / 3.250 < 0.01);
+        assert!((t_quantile(z, 1e9) - z).abs() < 1e-6);
+    }
+}
