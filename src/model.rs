@@ -247,6 +247,10 @@ pub enum Dialect {
     Locust,
     /// Locust 0.x: `Method`, `# requests`, `# failures`, a `Total` row.
     Legacy,
+    /// Locust's HTML report (`--html`, the `window.templateArgs` page of 2.22 and later).
+    LocustHtml,
+    /// Locust's JSON output (`--json`, `--json-file`).
+    LocustJson,
 }
 
 impl Dialect {
@@ -254,6 +258,8 @@ impl Dialect {
         match self {
             Dialect::Locust => "locust",
             Dialect::Legacy => "locust-legacy",
+            Dialect::LocustHtml => "locust-html",
+            Dialect::LocustJson => "locust-json",
         }
     }
 }

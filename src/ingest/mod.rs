@@ -11,6 +11,7 @@ mod number;
 mod parity_tests;
 #[cfg(test)]
 mod properties;
+mod report;
 mod scan;
 mod table;
 
@@ -24,6 +25,9 @@ use crate::model::Run;
 
 /// Finds and reads every file of the run that `input` names.
 pub fn load_run(input: &Path) -> Result<Run> {
+    if let Some(run) = report::load(input)? {
+        return Ok(run);
+    }
     let files = discover(input)?;
     let stats = locust::read_stats(&files.stats)?;
     let failures = match &files.failures {

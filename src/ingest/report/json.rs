@@ -1,0 +1,210 @@
+//! Locust's JSON output: `--json` (stdout, Locust 2.14.1 and later) and `--json-file NAME`
+//! (`NAME.json`, 2.37.10 and later). A list with one entry per endpoint holding its whole response-time histogram, so the
+//! percentiles come out exactly as Locust's CSV writes them; there is no Aggregated entry (Locust's
+//! total is the sum of the endpoints, rebuilt here the same way) and no failure messages.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::walk::{At, Ctx};
+use super::Histogram;
+use crate::ingest::error::InputError;
+use crate::ingest::locust::{too_many_endpoints, MAX_ENDPOINTS};
+use crate::model::{Dialect, EndpointKey, EndpointStats, Percentiles, Run, PERCENTILE_LEVELS};
+
+/// One entry, summed as Locust's `StatsEntry.extend` sums them.
+#[derive(Debug, Clone, Default)]
+struct Entry {
+    requests: u64,
+    none_requests: u64,
+    failures: u64,
+    total_response_time: f64,
+    min: Option<f64>,
+    max: f64,
+    content_length: f64,
+    histogram: Histogram,
+    start: Option<f64>,
+    last: Option<f64>,
+}
+
+fn min_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+impl Entry {
+    fn extend(&mut self, other: &Entry) {
+        self.requests = self.requests.saturating_add(other.requests);
+        self.none_requests = self.none_requests.saturating_add(other.none_requests);
+        self.failures = self.failures.saturating_add(other.failures);
+        self.total_response_time += other.total_response_time;
+        self.min = min_opt(self.min, other.min);
+        self.max = self.max.max(other.max);
+        self.content_length += other.content_length;
+        self.histogram.merge(&other.histogram);
+        self.start = min_opt(self.start, other.start);
+        self.last = max_opt(self.last, other.last);
+    }
+
+    /// The figures of Locust's `_stats.csv` row for this entry; `seconds` is the run's span.
+    fn stats(&self, key: EndpointKey, seconds: Option<f64>) -> EndpointStats {
+        let timed = self.requests.saturating_sub(self.none_requests);
+        let per_s = |n: u64| match seconds {
+            Some(s) if s > 0.0 => n as f64 / s,
+            _ => 0.0,
+        };
+        let mut percentiles = Percentiles::default();
+        if self.requests > 0 {
+            for (slot, level) in percentiles.0.iter_mut().zip(PERCENTILE_LEVELS) {
+                // The CSV writes `int(percentile)`.
+                *slot = Some(self.histogram.percentile(timed, level).trunc());
+            }
+        }
+        // Locust 2.47's median: the 50th percentile, kept within [min, max].
+        let median = if self.histogram.is_empty() {
+            0.0
+        } else {
+            let m = self.histogram.percentile(timed, 0.5);
+            match self.min {
+                _ if m > self.max => self.max,
+                Some(min) if m < min => min,
+                _ => m,
+            }
+        };
+        EndpointStats {
+            key,
+            requests: self.requests,
+            failures: self.failures,
+            rps: per_s(self.requests),
+            failures_per_s: Some(per_s(self.failures)),
+            avg_ms: Some(if timed == 0 {
+                0.0
+            } else {
+                self.total_response_time / timed as f64
+            }),
+            min_ms: Some(self.min.unwrap_or(0.0)),
+            max_ms: Some(self.max),
+            median_ms: Some(median),
+            avg_content_size: Some(if self.requests == 0 {
+                0.0
+            } else {
+                self.content_length / self.requests as f64
+            }),
+            percentiles,
+        }
+    }
+}
+
+fn entry(at: &At) -> Result<(EndpointKey, Entry), InputError> {
+    let name = at.get("name")?.str()?.to_string();
+    let method = at.opt_str("method")?.unwrap_or("").to_string();
+    let requests = at.get("num_requests")?.count()?;
+    let none_requests = match at.opt("num_none_requests")? {
+        Some(n) => n.count()?,
+        None => 0,
+    };
+    if none_requests > requests {
+        return Err(at.get("num_none_requests")?.error(format!(
+            "{none_requests} requests without a response time, but num_requests is {requests}"
+        )));
+    }
+    let failures = at.get("num_failures")?.count()?;
+    let times = at.get("response_times")?;
+    let mut histogram = Histogram::default();
+    for (key, count) in times.members()? {
+        let ms = key
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| {
+                count.error(format!(
+                    "the key {} is not a response time in ms",
+                    Value::String(key.to_string())
+                ))
+            })?;
+        histogram.add(ms, count.count()?);
+    }
+    if histogram.total() > requests {
+        return Err(times.error(format!(
+            "holds {} requests, more than num_requests ({requests})",
+            histogram.total()
+        )));
+    }
+    let entry = Entry {
+        requests,
+        none_requests,
+        failures,
+        total_response_time: at.opt_number("total_response_time")?.unwrap_or(0.0),
+        min: at.opt_number("min_response_time")?,
+        max: at.opt_number("max_response_time")?.unwrap_or(0.0),
+        content_length: at.opt_number("total_content_length")?.unwrap_or(0.0),
+        histogram,
+        start: at.opt_number("start_time")?,
+        last: at.opt_number("last_request_timestamp")?,
+    };
+    Ok((EndpointKey::new(method, name), entry))
+}
+
+pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
+    let text = super::utf8(path, bytes)?;
+    let start = text.len() - text.trim_start_matches('\u{feff}').len();
+    let value: Value = serde_json::from_str(&text[start..]).map_err(|e| {
+        let mut err = super::json_error(path, text, start, "the file", &e);
+        err.message.push_str(
+            "; loadgate reads the JSON of Locust's --json-file, or the stdout of --json run with --skip-log (so that only the JSON is printed)",
+        );
+        err
+    })?;
+    let ctx = Ctx { file: path };
+    let root = At::root(ctx, &value, "$");
+    let items = root.array()?;
+    if items.len() > MAX_ENDPOINTS {
+        return Err(root.error(too_many_endpoints()));
+    }
+    let mut entries = Vec::with_capacity(items.len());
+    let mut seen = HashSet::new();
+    for item in &items {
+        let (key, entry) = entry(item)?;
+        if !seen.insert(key.clone()) {
+            return Err(item.error(format!("a second entry for {key}")));
+        }
+        entries.push((key, entry));
+    }
+    // Locust's `_stats.csv` order: by name, then method.
+    entries.sort_by(|a, b| (&a.0.name, &a.0.method).cmp(&(&b.0.name, &b.0.method)));
+    let mut total = Entry::default();
+    for (_, e) in &entries {
+        total.extend(e);
+    }
+    // Locust divides by the run's span (its start to the last request); the JSON has each entry's
+    // first and last request, so the span starts at the first request (a fraction of a second later).
+    let seconds = match (total.start, total.last) {
+        (Some(s), Some(l)) if l > s => Some(l - s),
+        _ => None,
+    };
+    let endpoints = entries
+        .iter()
+        .map(|(key, e)| e.stats(key.clone(), seconds))
+        .collect();
+    Ok(Run {
+        files: super::files(path),
+        dialect: Dialect::LocustJson,
+        endpoints,
+        aggregated: total.stats(EndpointKey::new("", "Aggregated"), seconds),
+        failures: Vec::new(),
+        exceptions: Vec::new(),
+        history: None,
+    })
+}
