@@ -232,9 +232,11 @@ impl<'a> Reader<'a> {
         list.array()?
             .iter()
             .map(|at| {
+                let message = self.text(at.opt_str("error")?.unwrap_or(""));
                 Ok(FailureRecord {
                     key: self.key(at)?,
-                    message: self.text(at.opt_str("error")?.unwrap_or("")),
+                    status_code: crate::analysis::status::status_in_message(&message),
+                    message,
                     occurrences: at.get("occurrences")?.count()?,
                     first_seen: seen(at.opt("first_seen")?)?,
                     last_seen: seen(at.opt("last_seen")?)?,
