@@ -15,6 +15,7 @@ pub mod fsutil;
 pub mod generator;
 pub mod glob;
 pub mod ingest;
+pub mod machine;
 pub mod model;
 pub mod par;
 pub mod profile;

@@ -236,3 +236,47 @@ fn the_store_can_come_from_the_environment() {
     );
     assert!(store.path().join("env.json").is_file());
 }
+
+#[test]
+fn a_baseline_says_where_it_was_saved_and_a_check_elsewhere_says_so() {
+    let store = tempfile::tempdir().unwrap();
+    let store_arg = store.path().to_str().unwrap();
+    let run = fixture("compare/same-1");
+    let save = loadgate(&[
+        "baseline",
+        "save",
+        run.to_str().unwrap(),
+        "--name",
+        "main",
+        "--store",
+        store_arg,
+    ]);
+    assert!(save.status.success(), "{}", stderr(&save));
+    let path = store.path().join("main.json");
+    let mut baseline: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let machine = &mut baseline["runs"][0]["machine"];
+    assert!(machine["cores"].as_u64().unwrap() >= 1, "{machine:#}");
+    assert_eq!(machine["loadgate"], env!("CARGO_PKG_VERSION"));
+    // The same store read on another kind of machine.
+    machine["cores"] = serde_json::json!(96);
+    std::fs::write(&path, serde_json::to_vec(&baseline).unwrap()).unwrap();
+    let md = store.path().join("summary.md");
+    let (_, report) = common::check_json(&[
+        fixture("compare/same-2").to_str().unwrap(),
+        "--baseline",
+        "main",
+        "--store",
+        store_arg,
+        "--markdown",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(report["baseline"]["machine"]["cores"], 96);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("96 cores") && notes.contains("this run is checked on"),
+        "{notes}"
+    );
+    let markdown = std::fs::read_to_string(&md).unwrap();
+    assert!(markdown.contains("96 cores"), "{markdown}");
+}

@@ -9,6 +9,7 @@ use super::grade::{assess, tally, Assessment, Check, ScopeResult};
 use super::regression::{compare, Comparison};
 use super::summary::RunSummary;
 use super::trend::{steady_state_note, trends, Trend};
+use crate::machine::Machine;
 use crate::model::{FailureRecord, Run, Status};
 use crate::profile::Profile;
 
@@ -17,6 +18,8 @@ pub struct Baseline {
     /// The baseline's name in the store, or the path of the baseline run or file.
     pub label: String,
     pub runs: Vec<RunSummary>,
+    /// The machine the comparison runs on, to hold against where the baseline was saved.
+    pub checked_on: Option<Machine>,
 }
 
 /// A comparison with a baseline and what the baseline was.
@@ -117,7 +120,7 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
     let findings = findings(&run, &trends, Some(&capacity));
     let baseline = baseline.map(|b| BaselineComparison {
         label: b.label.clone(),
-        comparison: compare(&b.runs, &RunSummary::from_run(&run), &profile.regression),
+        comparison: compare(&b.runs, &current_summary(&run, b), &profile.regression),
     });
     let verdict = verdict(&checks, &trends, baseline.as_ref().map(|b| &b.comparison));
     RunJudgement {
@@ -140,7 +143,7 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
 pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJudgement {
     let comparison = compare(
         &baseline.runs,
-        &RunSummary::from_run(&current),
+        &current_summary(&current, &baseline),
         &profile.regression,
     );
     let (aggregated, endpoints) = tally(&current, profile);
@@ -175,6 +178,13 @@ pub fn verdict(checks: &[Check], trends: &[Trend], comparison: Option<&Compariso
             .chain(trends.iter().map(|t| t.status))
             .chain(regressions.map(|r| r.status)),
     )
+}
+
+fn current_summary(run: &Run, baseline: &Baseline) -> RunSummary {
+    RunSummary {
+        machine: baseline.checked_on.clone(),
+        ..RunSummary::from_run(run)
+    }
 }
 
 fn judged_failures(run: &Run, profile: &Profile) -> Vec<JudgedFailure> {

@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::noise::{between_runs, run_wide_shift, split_halves, Noise, Pair, Shift};
 use super::stats::{mean, median, std_dev, value_at_quantile, z_for_confidence};
 use super::summary::{Intervals, RunSummary, ScopeSummary};
+use crate::machine::Machine;
 use crate::model::{Metric, Scope, Status, PERCENTILE_LEVELS};
 use crate::profile::RegressionRules;
 
@@ -66,6 +67,8 @@ pub struct Comparison {
     pub new_endpoints: Vec<String>,
     pub vanished_endpoints: Vec<String>,
     pub notes: Vec<String>,
+    /// Where the newest baseline run was saved, when the baseline says.
+    pub baseline_machine: Option<Machine>,
 }
 
 /// Compares `current` with `baseline` (oldest first; the newest decides which endpoints exist).
@@ -84,6 +87,7 @@ pub fn compare(
             new_endpoints: Vec::new(),
             vanished_endpoints: Vec::new(),
             notes: vec!["the baseline holds no runs".to_string()],
+            baseline_machine: None,
         };
     };
     if latest.format != current.format {
@@ -91,6 +95,13 @@ pub fn compare(
             "baseline was read from {} files, the current run from {}: figures are compared as read",
             latest.format, current.format
         ));
+    }
+    if let (Some(then), Some(now)) = (&latest.machine, &current.machine) {
+        if !then.same_kind(now) {
+            notes.push(format!(
+                "the baseline was saved on {then}; this run is checked on {now}: another machine shifts every endpoint, so read a run-wide shift as the machine first"
+            ));
+        }
     }
     let users_differ = match (latest.peak_users, current.peak_users) {
         (Some(a), Some(b)) if a != b => {
@@ -153,6 +164,7 @@ pub fn compare(
         new_endpoints,
         vanished_endpoints,
         notes,
+        baseline_machine: latest.machine.clone(),
     }
 }
 
@@ -764,6 +776,7 @@ mod tests {
                 ..scope.clone()
             },
             endpoints: vec![scope],
+            machine: None,
         }
     }
 

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{series, steady};
+use crate::machine::Machine;
 use crate::model::{EndpointKey, EndpointStats, Figures, Run, Series};
 
 /// Per-interval values over a run's steady state, derived from the history's running totals.
@@ -78,6 +79,9 @@ pub struct RunSummary {
     pub peak_users: Option<u64>,
     pub aggregated: ScopeSummary,
     pub endpoints: Vec<ScopeSummary>,
+    /// Where the summary was made (`baseline save` records it); `None` in older baselines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Machine>,
 }
 
 impl RunSummary {
@@ -116,6 +120,7 @@ impl RunSummary {
             peak_users: run.peak_users(),
             aggregated: scope(&run.aggregated, true),
             endpoints: run.endpoints.iter().map(|e| scope(e, false)).collect(),
+            machine: None,
         }
     }
 }

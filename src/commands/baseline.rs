@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use crate::baseline::{RunSummary, Store};
 use crate::ingest::load_run;
+use crate::machine::Machine;
 
 /// What `baseline` was asked to do.
 #[derive(Debug, Clone)]
@@ -41,7 +42,11 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
         } => {
             let store = Store::open(store.as_deref());
             let run = load_run(run)?;
-            let baseline = store.save(name, RunSummary::from_run(&run), *keep)?;
+            let summary = RunSummary {
+                machine: Some(Machine::this()),
+                ..RunSummary::from_run(&run)
+            };
+            let baseline = store.save(name, summary, *keep)?;
             writeln!(
                 out,
                 "saved {} as baseline '{}' in {} ({} of {} kept run{})",

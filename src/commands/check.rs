@@ -10,6 +10,7 @@ use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge, Baseline, Judgement};
 use crate::baseline::{read_baseline, validate_name, Store};
 use crate::ingest::load_run;
+use crate::machine::Machine;
 use crate::model::Status;
 use crate::profile::Profile;
 
@@ -52,6 +53,7 @@ fn load_baseline(spec: &str, store: Option<&Path>) -> Result<Baseline> {
     let baseline = |runs| Baseline {
         label: spec.to_string(),
         runs,
+        checked_on: Some(Machine::this()),
     };
     let path = Path::new(spec);
     if spec.ends_with(".json") && path.is_file() {

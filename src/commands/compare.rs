@@ -31,6 +31,8 @@ pub fn build(plan: &ComparePlan) -> Result<Judgement> {
     let baseline = Baseline {
         label: plan.baseline.display().to_string(),
         runs: vec![RunSummary::from_run(&load_run(&plan.baseline)?)],
+        // Two runs on disk: where either was made is not known.
+        checked_on: None,
     };
     let current = load_run(&plan.current)?;
     let judged = judge_change(baseline, current, &profile);

@@ -11,6 +11,7 @@ use crate::analysis::grade::{Check, ScopeResult};
 use crate::analysis::regression::{Direction, Regression};
 use crate::analysis::trend::Trend;
 use crate::analysis::{Judgement, RunJudgement};
+use crate::machine::Machine;
 use crate::model::{Metric, Scope, Status};
 use crate::profile::{Grade, Profile};
 
@@ -103,6 +104,9 @@ struct BaselineJson {
     label: String,
     runs: usize,
     verdict: Status,
+    /// Where the newest kept run was saved (baselines from loadgate 0.1 do not say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    machine: Option<Machine>,
 }
 
 #[derive(Serialize)]
@@ -265,6 +269,7 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             label: b.label.clone(),
             runs: b.comparison.baseline_runs,
             verdict: b.comparison.verdict,
+            machine: b.comparison.baseline_machine.clone(),
         }),
         regressions: comparison.map_or_else(Vec::new, |b| {
             b.comparison
@@ -291,7 +296,12 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
         new_endpoints: comparison.map_or_else(Vec::new, |b| b.comparison.new_endpoints.clone()),
         vanished_endpoints: comparison
             .map_or_else(Vec::new, |b| b.comparison.vanished_endpoints.clone()),
-        notes: item.notes.clone(),
+        notes: item
+            .notes
+            .iter()
+            .chain(comparison.iter().flat_map(|b| &b.comparison.notes))
+            .cloned()
+            .collect(),
     }
 }
 
