@@ -695,18 +695,20 @@ mod tests {
 
     #[test]
     fn an_unknown_key_names_the_key_and_origin() {
-        let err = Profile::parse("name = \"x\"\n[thresholds]\np96 = 300\n", "my.toml")
-            .unwrap_err()
-            .to_string();
+        let err = format!(
+            "{:#}",
+            Profile::parse("name = \"x\"\n[thresholds]\np96 = 300\n", "my.toml").unwrap_err()
+        );
         assert!(err.contains("my.toml"), "{err}");
         assert!(err.contains("p96"), "{err}");
     }
 
     #[test]
     fn a_wrong_type_names_the_key() {
-        let err = Profile::parse("name = \"x\"\n[thresholds]\np95 = \"fast\"\n", "my.toml")
-            .unwrap_err()
-            .to_string();
+        let err = format!(
+            "{:#}",
+            Profile::parse("name = \"x\"\n[thresholds]\np95 = \"fast\"\n", "my.toml").unwrap_err()
+        );
         assert!(err.contains("p95"), "{err}");
     }
 

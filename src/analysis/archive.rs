@@ -228,4 +228,184 @@ mod tests {
             .collect();
         assert!(breaks(&runs).is_empty());
     }
+
+    /// A nightly run with only its P95 known (P50, P99 absent), 1,000 requests, steady throughput.
+    fn p95_run(p95: f64) -> ArchiveRun {
+        ArchiveRun {
+            p50: None,
+            p99: None,
+            ..run(p95, 50.0)
+        }
+    }
+
+    fn p95_breaks(series: &[f64]) -> Vec<(usize, f64)> {
+        let runs: Vec<ArchiveRun> = series.iter().map(|v| p95_run(*v)).collect();
+        breaks(&runs)
+            .iter()
+            .map(|b| {
+                assert_eq!(b.metric, Metric::P95, "{b:?}");
+                (b.run, b.expected)
+            })
+            .collect()
+    }
+
+    /// A series of P95s and the breaks expected in it, as (run, median of the previous runs).
+    type BreakCase<'a> = (&'a [f64], &'a [(usize, f64)]);
+
+    #[test]
+    fn a_run_is_judged_from_its_third_previous_run_on() {
+        let cases: [BreakCase; 3] = [
+            // Two previous runs (MIN_PREVIOUS - 1): not judged, however far it jumps.
+            (&[120.0, 120.0, 900.0], &[]),
+            // Three previous runs: judged.
+            (&[120.0, 120.0, 120.0, 900.0], &[(3, 120.0)]),
+            (&[120.0, 120.0, 120.0, 121.0, 900.0], &[(4, 120.0)]),
+        ];
+        for (series, expected) in cases {
+            assert_eq!(p95_breaks(series), expected, "{series:?}");
+        }
+    }
+
+    #[test]
+    fn a_run_is_held_against_the_seven_runs_before_it_only() {
+        // Run 8 sees runs 1..=7: four at 100 ms, three at 150 ms, median 100, MAD 0, so 125 ms
+        // (+25%) breaks. Had run 0 (150 ms) been in the window, the median would be 125: no break.
+        let series = [
+            150.0, 100.0, 100.0, 100.0, 100.0, 150.0, 150.0, 150.0, 125.0,
+        ];
+        let found = p95_breaks(&series);
+        assert!(found.contains(&(8, 100.0)), "{found:?}");
+    }
+
+    #[test]
+    fn a_latency_rise_must_exceed_twenty_percent_of_the_median_on_a_quiet_series() {
+        // Spread 0: only the 20% floor decides, and it is strict.
+        let cases = [(119.9, false), (120.0, false), (120.1, true), (180.0, true)];
+        for (newest, flagged) in cases {
+            let found = p95_breaks(&[100.0, 100.0, 100.0, newest]);
+            assert_eq!(!found.is_empty(), flagged, "{newest} ms: {found:?}");
+        }
+    }
+
+    #[test]
+    fn a_latency_rise_must_exceed_three_robust_sds_on_a_noisy_series() {
+        // Median 110, MAD 10: 3 x 1.4826 x 10 = 44.478 ms; the 20% floor (22 ms) is below it.
+        let cases = [(154.4, false), (154.5, true), (132.1, false)];
+        for (newest, flagged) in cases {
+            let found = p95_breaks(&[100.0, 110.0, 120.0, newest]);
+            assert_eq!(!found.is_empty(), flagged, "{newest} ms: {found:?}");
+        }
+        let runs: Vec<ArchiveRun> = [100.0, 110.0, 120.0, 154.5].map(p95_run).to_vec();
+        let found = breaks(&runs);
+        assert_eq!(
+            found[0].reason,
+            "p95 154 ms against a median of 110 ms over the previous 3 runs (spread ±44 ms)"
+        );
+        assert!((found[0].change_pct - 40.454_545).abs() < 1e-3, "{found:?}");
+    }
+
+    #[test]
+    fn only_the_bad_direction_breaks_the_trend() {
+        // Latency falling by half and throughput doubling are improvements.
+        assert!(p95_breaks(&[200.0, 200.0, 200.0, 100.0]).is_empty());
+        let faster: Vec<ArchiveRun> = [50.0, 50.0, 50.0, 100.0]
+            .iter()
+            .map(|r| ArchiveRun {
+                rps: *r,
+                ..p95_run(120.0)
+            })
+            .collect();
+        assert!(breaks(&faster).is_empty());
+    }
+
+    #[test]
+    fn a_throughput_fall_must_exceed_twenty_percent_of_the_median() {
+        let cases = [(40.1, false), (40.0, false), (39.9, true)];
+        for (newest, flagged) in cases {
+            let runs: Vec<ArchiveRun> = [50.0, 50.0, 50.0, newest]
+                .iter()
+                .map(|r| ArchiveRun {
+                    rps: *r,
+                    ..p95_run(120.0)
+                })
+                .collect();
+            let found = breaks(&runs);
+            assert_eq!(!found.is_empty(), flagged, "{newest} req/s: {found:?}");
+            assert!(found.iter().all(|b| b.metric == Metric::Rps), "{found:?}");
+        }
+    }
+
+    fn failing_run(failures: u64) -> ArchiveRun {
+        ArchiveRun {
+            failures,
+            error_rate: failures as f64 / 1000.0,
+            ..p95_run(120.0)
+        }
+    }
+
+    #[test]
+    fn an_error_rate_rise_must_exceed_one_point_whatever_the_median() {
+        // Failures out of 1,000 requests: the floor is one point absolute, not 20% of the median.
+        let cases: [(u64, u64, bool); 6] = [
+            (0, 10, false),
+            (0, 11, true),
+            (20, 30, false),
+            (20, 31, true),
+            // 2% -> 2.9%: +45% relative, but under one point.
+            (20, 29, false),
+            (0, 0, false),
+        ];
+        for (before, newest, flagged) in cases {
+            let runs = vec![
+                failing_run(before),
+                failing_run(before),
+                failing_run(before),
+                failing_run(newest),
+            ];
+            let found = breaks(&runs);
+            assert_eq!(
+                !found.is_empty(),
+                flagged,
+                "{before} -> {newest}: {found:?}"
+            );
+            assert!(
+                found.iter().all(|b| b.metric == Metric::ErrorRate),
+                "{found:?}"
+            );
+        }
+    }
+
+    fn break_of(run: usize) -> Break {
+        Break {
+            run,
+            source: format!("nightly/{run}"),
+            metric: Metric::P95,
+            value: 180.0,
+            expected: 100.0,
+            change_pct: 80.0,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_archive_fails_only_when_its_newest_run_broke_the_trend() {
+        let cases: [(usize, &[usize], usize, Status); 8] = [
+            (5, &[], 0, Status::Pass),
+            (5, &[4], 0, Status::Fail),
+            (5, &[4], 2, Status::Fail),
+            (5, &[1, 4], 0, Status::Fail),
+            (5, &[3], 0, Status::Warn),
+            (5, &[], 1, Status::Warn),
+            (0, &[], 0, Status::Pass),
+            (0, &[], 1, Status::Warn),
+        ];
+        for (runs, broke, skipped, expected) in cases {
+            let found: Vec<Break> = broke.iter().map(|r| break_of(*r)).collect();
+            assert_eq!(
+                verdict(runs, &found, skipped),
+                expected,
+                "{runs} runs, breaks at {broke:?}, {skipped} skipped"
+            );
+        }
+    }
 }

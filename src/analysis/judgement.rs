@@ -196,3 +196,105 @@ fn judged_failures(run: &Run, profile: &Profile) -> Vec<JudgedFailure> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::regression::{Direction, Regression};
+    use crate::analysis::trend::TrendDirection;
+    use crate::model::{Metric, Scope};
+    use crate::profile::Grade;
+
+    fn check(status: Status) -> Check {
+        Check {
+            scope: Scope::Aggregated,
+            metric: Metric::P95,
+            value: 240.0,
+            limit: Some(500.0),
+            warn_limit: Some(200.0),
+            grade: Grade::Poor,
+            status,
+        }
+    }
+
+    fn trend(status: Status) -> Trend {
+        Trend {
+            scope: Scope::Aggregated,
+            metric: Metric::Avg,
+            direction: TrendDirection::Increasing,
+            slope_per_min: 4.0,
+            change_pct: 40.0,
+            start_value: 100.0,
+            end_value: 140.0,
+            r2: 0.9,
+            window_s: 600.0,
+            status,
+            reason: String::new(),
+        }
+    }
+
+    fn comparison(statuses: &[Status]) -> Comparison {
+        Comparison {
+            verdict: Status::worst(statuses.iter().copied()),
+            baseline_runs: 1,
+            regressions: statuses
+                .iter()
+                .map(|status| Regression {
+                    scope: Scope::Aggregated,
+                    metric: Metric::P95,
+                    baseline: 120.0,
+                    current: 180.0,
+                    change: 60.0,
+                    change_pct: Some(50.0),
+                    direction: Direction::Regressed,
+                    status: *status,
+                    reason: String::new(),
+                    noise: None,
+                })
+                .collect(),
+            shifts: Vec::new(),
+            new_endpoints: Vec::new(),
+            vanished_endpoints: Vec::new(),
+            notes: Vec::new(),
+            baseline_machine: None,
+        }
+    }
+
+    /// Statuses of the checks, the trends and the regressions (no comparison: `None`), and the verdict.
+    type VerdictCase<'a> = (&'a [Status], &'a [Status], Option<&'a [Status]>, Status);
+
+    #[test]
+    fn the_verdict_is_the_worst_of_checks_trends_and_regressions() {
+        use Status::{Fail, Pass, Warn};
+        let cases: [VerdictCase; 11] = [
+            (&[], &[], None, Pass),
+            (&[Pass, Pass], &[Pass], Some(&[Pass]), Pass),
+            (&[Pass], &[], Some(&[]), Pass),
+            (&[Warn], &[], None, Warn),
+            (&[], &[Warn], None, Warn),
+            (&[], &[], Some(&[Warn]), Warn),
+            (&[Pass, Warn, Pass], &[Pass], Some(&[Pass]), Warn),
+            (&[Fail], &[], None, Fail),
+            (&[], &[Fail], None, Fail),
+            (&[], &[], Some(&[Pass, Fail]), Fail),
+            (&[Warn], &[Warn], Some(&[Fail]), Fail),
+        ];
+        for (checks, trends, regressions, expected) in cases {
+            let checks: Vec<Check> = checks.iter().map(|s| check(*s)).collect();
+            let trends: Vec<Trend> = trends.iter().map(|s| trend(*s)).collect();
+            let comparison = regressions.map(comparison);
+            assert_eq!(
+                verdict(&checks, &trends, comparison.as_ref()),
+                expected,
+                "checks {checks:?}, trends {trends:?}, regressions {regressions:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_verdict_reads_the_regressions_not_the_comparisons_own_verdict() {
+        let mut stale = comparison(&[Status::Pass]);
+        stale.verdict = Status::Fail;
+        assert_eq!(verdict(&[], &[], Some(&stale)), Status::Pass);
+    }
+}

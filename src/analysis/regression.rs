@@ -269,6 +269,7 @@ fn compare_scope(
             current,
             baselines,
             shift_ms,
+            shifted: !context.shifts.is_empty(),
             noise,
         };
         let judged = judge(&evidence, rules);
@@ -318,6 +319,8 @@ struct Evidence<'a> {
     baselines: &'a [ScopeSummary],
     /// The run-wide shift of this metric (ms; 0 without one).
     shift_ms: f64,
+    /// Whether the run has a run-wide shift of any latency metric.
+    shifted: bool,
     noise: Option<Noise>,
 }
 
@@ -397,6 +400,15 @@ fn judge(evidence: &Evidence, rules: &RegressionRules) -> (Direction, Status, St
                     format!("{:+.1}% throughput", rel * 100.0),
                 );
             }
+            if let Some(why) =
+                throughput_follows_shift(cur / base, latest, current, evidence.shifted)
+            {
+                return (
+                    Direction::Regressed,
+                    Status::Pass,
+                    format!("{:.1}% throughput, {why}", rel * 100.0),
+                );
+            }
             if let Some(noise) = interval_noise(baselines, current, |i| &i.rps, 1.0, z) {
                 if -rel <= noise {
                     return (
@@ -449,6 +461,7 @@ fn judge_latency(
         baselines,
         shift_ms,
         noise,
+        ..
     } = *evidence;
     let change = cur - base;
     let rel = if base > 0.0 {
@@ -611,6 +624,24 @@ fn explained_by_shift(
     let within = own < floor || (base > 0.0 && own / base <= limit);
     within.then(|| {
         format!("explained by the run-wide shift of {shift_ms:+.0} ms (not a change of this endpoint's own)")
+    })
+}
+
+/// In a closed model each user waits for its response: when the whole run is slower, throughput
+/// falls by up to the factor the mean latency rose. A fall no larger than that, under a run-wide
+/// shift, is the shift's.
+fn throughput_follows_shift(
+    ratio: f64,
+    latest: &ScopeSummary,
+    current: &ScopeSummary,
+    shifted: bool,
+) -> Option<String> {
+    let (base_avg, cur_avg) = (latest.avg?, current.avg?);
+    let slower = cur_avg / base_avg;
+    (shifted && slower > 1.0 && ratio >= 1.0 / slower).then(|| {
+        format!(
+            "explained by the run-wide shift: mean latency rose {slower:.2}x, and users that wait for their responses send that much less"
+        )
     })
 }
 

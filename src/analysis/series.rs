@@ -86,4 +86,63 @@ mod tests {
         assert!(intervals(&[a, b]).is_empty());
         assert!(intervals(&[b, c]).is_empty());
     }
+
+    #[test]
+    fn an_interval_without_requests_has_no_mean_latency() {
+        // Users idle for five seconds: zero throughput, no mean.
+        let out = intervals(&[point(100, 40, 2, 85.0), point(105, 40, 2, 85.0)]);
+        assert_eq!(
+            (out[0].requests, out[0].rps, out[0].seconds, out[0].avg_ms),
+            (0, 0.0, 5.0, None)
+        );
+    }
+
+    #[test]
+    fn a_missing_running_mean_on_either_row_leaves_the_interval_without_one() {
+        let without = |timestamp, total| HistoryPoint::new(timestamp, 5, [None; 3], total, 0, None);
+        let cases = [
+            [point(100, 40, 0, 85.0), without(101, 80)],
+            [without(100, 40), point(101, 80, 0, 85.0)],
+        ];
+        for pair in cases {
+            let out = intervals(&pair);
+            assert_eq!(out.len(), 1, "{pair:?}");
+            assert_eq!((out[0].requests, out[0].avg_ms), (40, None), "{pair:?}");
+        }
+        let both = intervals(&[point(100, 40, 0, 85.0), point(101, 80, 0, 85.0)]);
+        assert_eq!(both[0].avg_ms, Some(85.0));
+    }
+
+    #[test]
+    fn failure_totals_that_go_backwards_count_as_no_failures() {
+        let out = intervals(&[point(100, 40, 6, 85.0), point(101, 80, 4, 85.0)]);
+        assert_eq!(
+            (out[0].requests, out[0].failures, out[0].failures_per_s),
+            (40, 0, 0.0)
+        );
+    }
+
+    #[test]
+    fn a_running_mean_that_falls_too_far_gives_an_interval_mean_of_zero_not_below() {
+        // 100 requests at 100 ms, then 100 more with the running mean at 40: the interval's own
+        // mean would be -20 ms, which Locust's rounding can produce; it is clamped to 0.
+        let out = intervals(&[point(100, 100, 0, 100.0), point(101, 200, 0, 40.0)]);
+        assert_eq!(out[0].avg_ms, Some(0.0));
+        let out = intervals(&[point(100, 100, 0, 100.0), point(101, 200, 0, 50.0)]);
+        assert_eq!(out[0].avg_ms, Some(0.0));
+        let out = intervals(&[point(100, 100, 0, 100.0), point(101, 200, 0, 50.5)]);
+        assert!((out[0].avg_ms.unwrap() - 1.0).abs() < 1e-9, "{out:?}");
+    }
+
+    #[test]
+    fn each_interval_carries_the_later_rows_time_and_users() {
+        let a = HistoryPoint::new(100, 10, [None; 3], 0, 0, Some(0.0));
+        let b = HistoryPoint::new(101, 20, [None; 3], 30, 0, Some(42.0));
+        let c = HistoryPoint::new(103, 30, [None; 3], 90, 3, Some(50.0));
+        let out: Vec<(i64, u64, f64, u64)> = intervals(&[a, b, c])
+            .iter()
+            .map(|i| (i.timestamp, i.users, i.rps, i.failures))
+            .collect();
+        assert_eq!(out, [(101, 20, 30.0, 0), (103, 30, 30.0, 3)]);
+    }
 }

@@ -114,4 +114,98 @@ mod tests {
         assert_eq!(value_at_quantile(&curve, 1.5), Some(100.0));
         assert_eq!(median(&[3.0, 1.0, 2.0, 10.0]), Some(2.5));
     }
+
+    #[test]
+    fn the_median_of_an_odd_count_is_the_middle_value_and_of_an_even_count_the_mean_of_the_two_middle_ones(
+    ) {
+        let cases: [(&[f64], Option<f64>); 6] = [
+            (&[], None),
+            (&[212.0], Some(212.0)),
+            (&[180.0, 95.0], Some(137.5)),
+            (&[120.0, 80.0, 95.0], Some(95.0)),
+            (&[130.0, 80.0, 120.0, 95.0], Some(107.5)),
+            (&[95.0, 95.0, 95.0, 400.0, 95.0], Some(95.0)),
+        ];
+        for (values, expected) in cases {
+            assert_eq!(median(values), expected, "{values:?}");
+        }
+    }
+
+    #[test]
+    fn the_standard_deviation_needs_two_values_and_uses_the_sample_denominator() {
+        assert_eq!(std_dev(&[]), None);
+        assert_eq!(std_dev(&[87.0]), None);
+        // (100 - 105)² + (110 - 105)² = 50, over n - 1 = 1.
+        assert!((std_dev(&[100.0, 110.0]).unwrap() - 50f64.sqrt()).abs() < 1e-12);
+        assert_eq!(std_dev(&[42.0, 42.0, 42.0]), Some(0.0));
+        // 2, 4, 4, 4, 5, 5, 7, 9: sum of squares 32 over 7.
+        let sd = std_dev(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
+        assert!((sd - (32.0f64 / 7.0).sqrt()).abs() < 1e-12, "{sd}");
+    }
+
+    #[test]
+    fn the_mean_of_nothing_is_none_and_the_lane_sum_keeps_every_value() {
+        assert_eq!(mean(&[]), None);
+        assert_eq!(mean(&[10.0, 20.0, 30.0, 40.0, 50.0]), Some(30.0));
+        assert_eq!(sum([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0].into_iter()), 28.0);
+    }
+
+    #[test]
+    fn a_line_needs_three_points_and_a_spread_of_x() {
+        // Two points always fit exactly, which would say nothing.
+        assert_eq!(linear_fit(&[0.0, 1.0], &[100.0, 140.0]), None);
+        assert!(linear_fit(&[0.0, 1.0, 2.0], &[100.0, 120.0, 140.0]).is_some());
+        // The shorter of x and y decides how many points there are.
+        assert_eq!(linear_fit(&[0.0, 1.0, 2.0], &[100.0, 120.0]), None);
+        // All at the same x: no slope can be fitted.
+        assert_eq!(linear_fit(&[5.0, 5.0, 5.0], &[100.0, 120.0, 140.0]), None);
+    }
+
+    #[test]
+    fn a_flat_series_has_zero_slope_and_zero_r2() {
+        let (slope, intercept, r2) =
+            linear_fit(&[0.0, 1.0, 2.0, 3.0], &[250.0, 250.0, 250.0, 250.0]).unwrap();
+        assert_eq!((slope, intercept, r2), (0.0, 250.0, 0.0));
+    }
+
+    #[test]
+    fn r2_says_how_much_of_the_spread_the_line_explains() {
+        // A climb with one step back: the line explains most of the spread, not all of it.
+        let (slope, _, r2) =
+            linear_fit(&[0.0, 1.0, 2.0, 3.0], &[100.0, 130.0, 120.0, 150.0]).unwrap();
+        assert!((slope - 14.0).abs() < 1e-12, "{slope}");
+        // sxy = 70, sxx = 5, syy = 1300: r² = 4900 / 6500.
+        assert!((r2 - 4900.0 / 6500.0).abs() < 1e-12, "{r2}");
+    }
+
+    #[test]
+    fn a_quantile_outside_the_known_ones_takes_the_nearest_end() {
+        let curve = [(0.5, 40.0), (0.95, 120.0), (0.99, 300.0)];
+        let cases = [
+            (0.0, Some(40.0)),
+            (0.5, Some(40.0)),
+            (0.725, Some(80.0)),
+            (0.95, Some(120.0)),
+            (0.99, Some(300.0)),
+            (0.999, Some(300.0)),
+            (1.0, Some(300.0)),
+        ];
+        for (q, expected) in cases {
+            let got = value_at_quantile(&curve, q);
+            assert!(
+                got.zip(expected).is_some_and(|(g, e)| (g - e).abs() < 1e-9),
+                "q {q}: {got:?}"
+            );
+        }
+        assert_eq!(value_at_quantile(&[], 0.5), None);
+        assert_eq!(value_at_quantile(&[(0.95, 120.0)], 0.99), Some(120.0));
+    }
+
+    #[test]
+    fn a_repeated_quantile_is_a_step_that_reads_the_value_below_it_at_the_level() {
+        let curve = [(0.5, 40.0), (0.9, 90.0), (0.9, 110.0), (1.0, 200.0)];
+        assert_eq!(value_at_quantile(&curve, 0.9), Some(90.0));
+        let above = value_at_quantile(&curve, 0.95).unwrap();
+        assert!((above - 155.0).abs() < 1e-9, "{above}");
+    }
 }

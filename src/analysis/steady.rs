@@ -45,3 +45,106 @@ pub fn points_within(series: &Series, (from, to): (i64, i64)) -> &[HistoryPoint]
 pub fn steady_points<'a>(series: &'a Series, aggregate: &Series) -> &'a [HistoryPoint] {
     steady_window(aggregate).map_or(&[], |window| points_within(series, window))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EndpointKey;
+
+    const T0: i64 = 1_717_000_000;
+
+    /// One history row per second with these user counts.
+    fn rows(users: &[u64]) -> Vec<HistoryPoint> {
+        rows_at(&(0..users.len() as i64).collect::<Vec<_>>(), users)
+    }
+
+    fn rows_at(offsets: &[i64], users: &[u64]) -> Vec<HistoryPoint> {
+        offsets
+            .iter()
+            .zip(users)
+            .enumerate()
+            .map(|(i, (dt, u))| {
+                let total = 40 * i as u64;
+                HistoryPoint::new(T0 + dt, *u, [None; 3], total, 0, Some(85.0))
+            })
+            .collect()
+    }
+
+    /// A ramp of 2, 4, .., 10 users (one row each), then `plateau` rows at 10.
+    fn ramp_then(plateau: usize) -> Vec<u64> {
+        let mut users = vec![2, 4, 6, 8];
+        users.extend(std::iter::repeat_n(10, plateau));
+        users
+    }
+
+    /// User counts per row and the steady range expected of them.
+    type RangeCase = (Vec<u64>, Option<(usize, usize)>);
+
+    #[test]
+    fn the_steady_state_starts_two_seconds_after_the_peak_and_needs_ten_rows() {
+        // Peak first at index 4; settled from index 6; the last peak row (partial) is left out.
+        let cases: [RangeCase; 6] = [
+            (ramp_then(13), Some((6, 16))),
+            (ramp_then(12), None),
+            (ramp_then(40), Some((6, 43))),
+            (vec![10; 13], Some((2, 12))),
+            (vec![10; 12], None),
+            (Vec::new(), None),
+        ];
+        for (users, expected) in cases {
+            assert_eq!(steady_range(&rows(&users)), expected, "{users:?}");
+        }
+    }
+
+    #[test]
+    fn the_settle_time_counts_seconds_not_rows() {
+        // Rows after the first peak row at these offsets: the first at >= 2 s starts the state.
+        let cases: [(&[i64], usize); 4] = [(&[1, 2], 2), (&[1, 3], 2), (&[2], 1), (&[3], 1)];
+        for (gaps, start) in cases {
+            let mut offsets = vec![0];
+            offsets.extend_from_slice(gaps);
+            let last = *offsets.last().unwrap();
+            offsets.extend((1..=12).map(|i| last + i));
+            let users = vec![10; offsets.len()];
+            let (found, _) = steady_range(&rows_at(&offsets, &users)).unwrap();
+            assert_eq!(found, start, "gaps {gaps:?}");
+        }
+    }
+
+    #[test]
+    fn a_run_that_only_ramps_has_no_steady_state() {
+        let users: Vec<u64> = (1..=60).collect();
+        assert_eq!(steady_range(&rows(&users)), None);
+    }
+
+    #[test]
+    fn a_ramp_down_after_the_plateau_ends_the_steady_state_before_the_last_peak_row() {
+        let mut users = ramp_then(14);
+        users.extend([5, 0]);
+        assert_eq!(steady_range(&rows(&users)), Some((6, 17)));
+    }
+
+    #[test]
+    fn a_dip_between_two_peak_stretches_stays_inside_the_steady_state() {
+        // The range runs from the first to the last peak row, whatever the users did between.
+        let mut users = vec![10; 6];
+        users.extend([4; 5]);
+        users.extend([10; 6]);
+        assert_eq!(steady_range(&rows(&users)), Some((2, 16)));
+    }
+
+    #[test]
+    fn the_window_spans_the_first_and_last_rows_of_the_steady_state() {
+        let aggregate = Series {
+            key: EndpointKey::new("", "Aggregated"),
+            aggregated: true,
+            points: rows(&ramp_then(13)),
+        };
+        assert_eq!(steady_window(&aggregate), Some((T0 + 6, T0 + 15)));
+        let within = points_within(&aggregate, (T0 + 6, T0 + 15));
+        assert_eq!(within.len(), 10);
+        assert_eq!(within[0].timestamp, T0 + 6);
+        assert_eq!(steady_points(&aggregate, &aggregate).len(), 10);
+        assert!(points_within(&aggregate, (T0 + 100, T0 + 200)).is_empty());
+    }
+}

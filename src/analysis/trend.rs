@@ -339,3 +339,290 @@ mod floor_tests {
         assert!((noisy.t_stat() - 1.6 / ((3.2f64 / 2.0).sqrt() / 5f64.sqrt())).abs() < 1e-9);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EndpointKey;
+
+    /// Twelve intervals, ten seconds apart, in minutes since the window's start.
+    fn minutes() -> Vec<f64> {
+        (0..12).map(|i| i as f64 * 10.0 / 60.0).collect()
+    }
+
+    /// A straight line from `from` to `to` over the twelve intervals.
+    fn line(from: f64, to: f64) -> Vec<f64> {
+        (0..12)
+            .map(|i| from + (to - from) * i as f64 / 11.0)
+            .collect()
+    }
+
+    fn latency(y: &[f64], limit: f64) -> Trend {
+        judge(
+            &Scope::Aggregated,
+            Metric::Avg,
+            &minutes(),
+            y,
+            limit,
+            &TrendRules::default(),
+        )
+        .unwrap()
+    }
+
+    fn throughput(y: &[f64]) -> Trend {
+        let rules = TrendRules::default();
+        judge(
+            &Scope::Aggregated,
+            Metric::Rps,
+            &minutes(),
+            y,
+            rules.rps_decrease,
+            &rules,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_latency_climb_is_flagged_from_the_limit_on() {
+        // Default limit +25%; a straight line, so r² is 1 and the thirds agree.
+        let cases = [
+            (124.0, Status::Pass, TrendDirection::Increasing),
+            (125.0, Status::Warn, TrendDirection::Increasing),
+            (126.0, Status::Warn, TrendDirection::Increasing),
+            (180.0, Status::Warn, TrendDirection::Increasing),
+        ];
+        for (to, status, direction) in cases {
+            let trend = latency(&line(100.0, to), 0.25);
+            assert_eq!(
+                (trend.status, trend.direction),
+                (status, direction),
+                "to {to} ms: {trend:?}"
+            );
+            assert!((trend.change_pct - (to - 100.0)).abs() < 1e-9, "{trend:?}");
+        }
+    }
+
+    #[test]
+    fn a_change_under_half_the_limit_reads_as_flat() {
+        let cases = [
+            (112.0, TrendDirection::Flat),
+            (112.4, TrendDirection::Flat),
+            (112.6, TrendDirection::Increasing),
+            (88.0, TrendDirection::Flat),
+            (87.4, TrendDirection::Decreasing),
+        ];
+        for (to, direction) in cases {
+            let trend = latency(&line(100.0, to), 0.25);
+            assert_eq!(trend.direction, direction, "to {to} ms: {trend:?}");
+            assert_eq!(trend.status, Status::Pass);
+        }
+    }
+
+    #[test]
+    fn falling_latency_and_rising_throughput_are_never_flagged() {
+        let faster = latency(&line(200.0, 100.0), 0.25);
+        assert_eq!(
+            (faster.status, faster.direction),
+            (Status::Pass, TrendDirection::Decreasing)
+        );
+        let more = throughput(&line(50.0, 75.0));
+        assert_eq!(
+            (more.status, more.direction),
+            (Status::Pass, TrendDirection::Increasing)
+        );
+    }
+
+    #[test]
+    fn a_throughput_fall_is_flagged_from_the_limit_on() {
+        // Default limit -15%, from 50 req/s.
+        let cases = [
+            (43.0, Status::Pass),
+            (42.6, Status::Pass),
+            (42.4, Status::Warn),
+            (30.0, Status::Warn),
+        ];
+        for (to, status) in cases {
+            let trend = throughput(&line(50.0, to));
+            assert_eq!(trend.status, status, "to {to} req/s: {trend:?}");
+            assert_eq!(trend.direction, TrendDirection::Decreasing);
+        }
+    }
+
+    #[test]
+    fn a_climb_the_line_does_not_explain_is_not_flagged() {
+        // +3 ms per interval with ±a ms of alternating noise: the fitted change stays near +45%,
+        // r² falls across 0.3 between a = 20.5 and a = 21.
+        let noisy = |a: f64| -> Vec<f64> {
+            (0..12)
+                .map(|i| 100.0 + 3.0 * i as f64 + if i % 2 == 1 { a } else { -a })
+                .collect()
+        };
+        // Over 12 intervals an r² of 0.3 is a slope only 2.1 standard errors from flat, so the
+        // t-test holds both back; the r² rule decides on its own only from 23 intervals.
+        let cases = [(20.5, Status::Pass), (21.0, Status::Pass)];
+        for (a, status) in cases {
+            let trend = latency(&noisy(a), 0.25);
+            assert_eq!(trend.status, status, "±{a} ms: {trend:?}");
+            assert!(
+                trend.change_pct > 44.0 && trend.change_pct < 45.0,
+                "{trend:?}"
+            );
+        }
+        assert!((latency(&noisy(20.5), 0.25).r2 - 0.3015).abs() < 1e-3);
+        assert!((latency(&noisy(21.0), 0.25).r2 - 0.2937).abs() < 1e-3);
+    }
+
+    #[test]
+    fn one_spike_at_the_end_does_not_fake_a_slope() {
+        // 120 ms throughout, the last interval at 400 ms: a fitted +64%, but r² is 3/13.
+        let mut y = vec![120.0; 12];
+        y[11] = 400.0;
+        let trend = latency(&y, 0.25);
+        assert!(trend.change_pct > 60.0, "{trend:?}");
+        assert!((trend.r2 - 3.0 / 13.0).abs() < 1e-9, "{trend:?}");
+        assert_eq!(trend.status, Status::Pass);
+        // Two such intervals: the line explains more (r² 0.42) but the slope is still under three
+        // standard errors from flat; a sustained climb over the last four is a trend.
+        y[10] = 400.0;
+        let two = latency(&y, 0.25);
+        assert_eq!(two.status, Status::Pass, "{two:?}");
+        assert!(two.reason.contains("standard errors"), "{two:?}");
+        for v in &mut y[8..] {
+            *v = 400.0;
+        }
+        assert_eq!(latency(&y, 0.25).status, Status::Warn);
+    }
+
+    #[test]
+    fn a_climb_is_flagged_only_when_the_last_third_is_worse_than_the_first_by_half_the_limit() {
+        // With a +400% limit: a straight climb of +420% passes the fit (r² 1) but its last third
+        // is only +194% above its first (under +200%); +440% makes it (+201%).
+        let cases = [(520.0, Status::Pass), (540.0, Status::Warn)];
+        for (to, status) in cases {
+            let trend = latency(&line(100.0, to), 4.0);
+            assert!(trend.change_pct >= 400.0 && trend.r2 > 0.999, "{trend:?}");
+            assert_eq!(trend.status, status, "to {to} ms: {trend:?}");
+        }
+    }
+
+    #[test]
+    fn a_flagged_trend_takes_the_profiles_status_and_says_why() {
+        let rules = TrendRules {
+            status: Status::Fail,
+            ..TrendRules::default()
+        };
+        let scope = Scope::Endpoint(EndpointKey::new("GET", "/api/orders"));
+        let trend = judge(
+            &scope,
+            Metric::Avg,
+            &minutes(),
+            &line(100.0, 150.0),
+            0.25,
+            &rules,
+        )
+        .unwrap();
+        assert_eq!(trend.status, Status::Fail);
+        assert_eq!(trend.scope, scope);
+        assert_eq!(
+            trend.reason,
+            "latency climbs +50% across the steady state (fit r² 1.00; last third +34% against the first)"
+        );
+        assert!((trend.start_value - 100.0).abs() < 1e-9);
+        assert!((trend.end_value - 150.0).abs() < 1e-9);
+        // 50 ms over 110 s.
+        assert!(
+            (trend.slope_per_min - 50.0 / (110.0 / 60.0)).abs() < 1e-9,
+            "{trend:?}"
+        );
+        assert!((trend.window_s - 110.0).abs() < 1e-9);
+
+        let calm = throughput(&line(50.0, 48.0));
+        assert_eq!(
+            calm.reason,
+            "-4% across the steady state (flagged from -15%, with r² >= 0.3)"
+        );
+    }
+
+    #[test]
+    fn fewer_than_three_intervals_give_no_trend() {
+        let rules = TrendRules::default();
+        let t = [0.0, 1.0 / 6.0];
+        assert_eq!(
+            judge(
+                &Scope::Aggregated,
+                Metric::Avg,
+                &t,
+                &[100.0, 300.0],
+                0.25,
+                &rules
+            ),
+            None
+        );
+    }
+
+    fn aggregate(points: Vec<HistoryPoint>) -> Series {
+        Series {
+            key: EndpointKey::new("", "Aggregated"),
+            aggregated: true,
+            points,
+        }
+    }
+
+    fn plateau(rows: usize) -> Vec<HistoryPoint> {
+        (0..rows)
+            .map(|i| {
+                let total = 40 * i as u64;
+                HistoryPoint::new(
+                    1_717_000_000 + i as i64,
+                    20,
+                    [None; 3],
+                    total,
+                    0,
+                    Some(85.0),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_steady_state_note_says_why_trends_were_not_judged() {
+        let endpoint_only = History {
+            series: vec![Series {
+                key: EndpointKey::new("GET", "/api/orders"),
+                aggregated: false,
+                points: plateau(30),
+            }],
+        };
+        let short = History {
+            series: vec![aggregate(plateau(12))],
+        };
+        let long_enough = History {
+            series: vec![aggregate(plateau(13))],
+        };
+        let cases: [(Option<&History>, Option<&str>); 4] = [
+            (
+                None,
+                Some("no stats history: trends inside the run are not judged"),
+            ),
+            (
+                Some(&endpoint_only),
+                Some("the stats history has no Aggregated rows: trends are not judged"),
+            ),
+            (
+                Some(&short),
+                Some("no steady state of at least 10 s at peak users after the ramp: trends are not judged"),
+            ),
+            (Some(&long_enough), None),
+        ];
+        // The shortest steady state is a rule of its own (below); here any length is enough.
+        let rules = TrendRules {
+            min_window_s: 0.0,
+            ..TrendRules::default()
+        };
+        for (history, expected) in cases {
+            assert_eq!(steady_state_note(history, &rules).as_deref(), expected);
+        }
+        let note = steady_state_note(Some(&long_enough), &TrendRules::default()).unwrap();
+        assert!(note.starts_with("the steady state lasted"), "{note}");
+    }
+}
