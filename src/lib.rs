@@ -13,6 +13,7 @@ pub mod fsutil;
 pub mod generator;
 pub mod glob;
 pub mod ingest;
+pub mod locust_format;
 pub mod model;
 pub mod par;
 pub mod profile;
