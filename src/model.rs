@@ -107,6 +107,9 @@ pub fn ratio(part: u64, whole: u64) -> f64 {
 pub struct FailureRecord {
     pub key: EndpointKey,
     pub message: String,
+    /// The HTTP status the message reports (`429 Client Error`, `code=404`, …), read from it once
+    /// when the file is read: Locust's failures file has no status column.
+    pub status_code: Option<u16>,
     pub occurrences: u64,
     /// ISO-8601 UTC, only in Locust >= 2.44.
     pub first_seen: Option<String>,
