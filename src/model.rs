@@ -284,6 +284,9 @@ impl Run {
         Some((last - first) as f64)
     }
 
+    /// The first timestamp of the aggregate history (after sorting), or `None` without one. The
+    /// archive's rule (`ingest::started::started_at`) also falls back to the failures' earliest
+    /// `First Seen`; `started_at(run.started_at(), &run.failures)` applies it to a run.
     pub fn started_at(&self) -> Option<i64> {
         Some(
             self.history

@@ -2,10 +2,11 @@
 //!
 //! `discover` turns what the user typed into a run's files (names from `crate::locust_format`);
 //! `locust` reads each file (`table` for the small ones, `history` for the history, `header` and
-//! `scope` shared by both); `status` is a rule applied at read time. Imports point one way:
-//! `locust` -> `history` -> the leaves (`table`, `error`, `scope`, `header`), and nothing in
-//! `history` imports `locust`.
+//! `scope` shared by both); `archive` reads a directory of runs; `status` and `started` are rules
+//! applied at read time. Imports point one way: `locust` -> `history` -> the leaves (`table`,
+//! `error`, `scope`, `header`), and nothing in `history` imports `locust`.
 
+pub mod archive;
 mod discover;
 pub mod error;
 mod header;
@@ -14,6 +15,7 @@ pub mod locust;
 #[cfg(test)]
 mod properties;
 mod scope;
+pub mod started;
 pub mod status;
 mod table;
 
