@@ -15,6 +15,7 @@ pub mod fsutil;
 pub mod generator;
 pub mod glob;
 pub mod ingest;
+pub mod locust_format;
 pub mod machine;
 pub mod model;
 pub mod par;

@@ -115,9 +115,10 @@ pub fn ratio(part: u64, whole: u64) -> f64 {
 pub struct FailureRecord {
     pub key: EndpointKey,
     pub message: String,
-    pub occurrences: u64,
-    /// The HTTP status the message reports, read once when the file is read.
+    /// The HTTP status the message reports (`429 Client Error`, `code=404`, …), read from it once
+    /// when the file is read: Locust's failures file has no status column.
     pub status_code: Option<u16>,
+    pub occurrences: u64,
     /// ISO-8601 UTC, only in Locust >= 2.44.
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
@@ -297,6 +298,9 @@ impl Run {
         Some((last - first) as f64)
     }
 
+    /// The first timestamp of the aggregate history (after sorting), or `None` without one. The
+    /// archive's rule (`ingest::started::started_at`) also falls back to the failures' earliest
+    /// `First Seen`; `started_at(run.started_at(), &run.failures)` applies it to a run.
     pub fn started_at(&self) -> Option<i64> {
         Some(
             self.history

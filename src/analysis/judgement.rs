@@ -167,16 +167,18 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
     }
 }
 
-/// What decides exit 1: the worst status of the checks, the trends and the regressions. Warnings
-/// pass the gate; only a failed one fails it.
+/// What decides exit 1: the worst status of the checks, the trends, the regressions and the
+/// run-wide shifts. Warnings pass the gate; only a failed one fails it.
 pub fn verdict(checks: &[Check], trends: &[Trend], comparison: Option<&Comparison>) -> Status {
     let regressions = comparison.into_iter().flat_map(|c| &c.regressions);
+    let shifts = comparison.into_iter().flat_map(|c| &c.shifts);
     Status::worst(
         checks
             .iter()
             .map(|c| c.status)
             .chain(trends.iter().map(|t| t.status))
-            .chain(regressions.map(|r| r.status)),
+            .chain(regressions.map(|r| r.status))
+            .chain(shifts.map(|s| s.status)),
     )
 }
 

@@ -15,7 +15,6 @@ pub mod noise;
 pub mod regression;
 pub mod series;
 pub mod stats;
-pub mod status;
 pub mod steady;
 pub mod summary;
 pub mod trend;

@@ -25,7 +25,8 @@ pub const MIN_KEPT: usize = 3;
 /// The cheapest endpoints are this share of those compared (at least one).
 const PROBE_SHARE: usize = 3;
 
-/// A shift of the whole run: the cheapest endpoints moved past the limit, by `ms`.
+/// A shift of the whole run: the cheapest endpoints moved past the limit, by `ms` (negative for
+/// a faster runner).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shift {
     pub metric: Metric,
@@ -90,7 +91,7 @@ pub fn run_wide_shift(
     let endpoints = pairs
         .iter()
         .filter(|p| match (metric.of(p.base), metric.of(p.cur)) {
-            (Some(b), Some(c)) => c - b >= ms / 2.0,
+            (Some(b), Some(c)) => (c - b) / ms >= 0.5,
             _ => false,
         })
         .map(|p| p.label.clone())
@@ -104,9 +105,12 @@ pub fn run_wide_shift(
     })
 }
 
-/// The probes rose by at least `min_change_ms` and by more than `limit` of their own baseline.
+/// The probes moved by at least `min_change_ms` and by more than `limit` of their own baseline,
+/// both the same way: up (a slower runner) or down (a faster one).
 pub fn is_shift(ms: f64, factor: f64, limit: f64, min_change_ms: f64) -> bool {
-    ms >= min_change_ms && factor - 1.0 > limit
+    let slower = ms >= min_change_ms && factor - 1.0 > limit;
+    let faster = ms <= -min_change_ms && 1.0 - factor > limit;
+    slower || faster
 }
 
 /// Where a noise estimate came from.
@@ -302,13 +306,15 @@ mod tests {
     }
 
     #[test]
-    fn a_shift_needs_the_probes_past_both_the_limit_and_the_floor() {
+    fn a_shift_needs_the_probes_past_both_the_limit_and_the_floor_either_way() {
         assert!(is_shift(5.0, 1.21, 0.2, 5.0));
         assert!(!is_shift(4.9, 1.5, 0.2, 5.0), "under the floor");
         assert!(!is_shift(50.0, 1.2, 0.2, 5.0), "at the limit");
+        assert!(is_shift(-30.0, 0.5, 0.2, 5.0), "a faster runner");
+        assert!(!is_shift(-30.0, 0.8, 0.2, 5.0), "faster by the limit only");
         assert!(
-            !is_shift(-30.0, 0.5, 0.2, 5.0),
-            "a faster runner is no slowdown"
+            !is_shift(30.0, 0.7, 0.2, 5.0),
+            "the ms and the factor disagree"
         );
     }
 

@@ -191,6 +191,23 @@ fn shifts(latest: &RunSummary, current: &RunSummary, rules: &RegressionRules) ->
         .filter_map(|metric| {
             let limit = rules.limit(metric)?;
             let shift = run_wide_shift(&pairs, metric, limit, rules.min_change_ms)?;
+            if shift.ms < 0.0 {
+                let reason = format!(
+                    "every endpoint moved together: the cheapest ({}) faster by {:.0} ms ({:.1}x), {} of {} endpoints by at least half that. \
+                     A faster or quieter runner looks like this; each endpoint is expected to be at least that much faster, \
+                     so a change of its own still shows",
+                    shift.probes.join(", "),
+                    -shift.ms,
+                    shift.factor,
+                    shift.endpoints.len(),
+                    pairs.len(),
+                );
+                return Some(ShiftFinding {
+                    shift,
+                    status: Status::Pass,
+                    reason,
+                });
+            }
             let reason = format!(
                 "every endpoint moved together: the cheapest ({}) by {:+.0} ms ({:.1}x), {} of {} endpoints by at least half that. \
                  The same build on a slower or busier runner looks like this: rerun, refresh the baseline on this runner, \
@@ -270,6 +287,10 @@ fn compare_scope(
             baselines,
             shift_ms,
             shifted: !context.shifts.is_empty(),
+            probe: context
+                .shifts
+                .iter()
+                .any(|s| s.shift.metric == metric && s.shift.probes.contains(&current.label())),
             noise,
         };
         let judged = judge(&evidence, rules);
@@ -321,6 +342,8 @@ struct Evidence<'a> {
     shift_ms: f64,
     /// Whether the run has a run-wide shift of any latency metric.
     shifted: bool,
+    /// Whether this scope is one of the shift's probes.
+    probe: bool,
     noise: Option<Noise>,
 }
 
@@ -463,6 +486,15 @@ fn judge_latency(
         noise,
         ..
     } = *evidence;
+    // On a faster runner every endpoint is expected to be at least the probes' fall faster:
+    // judge against the baseline lowered by it, so a change of the endpoint's own still shows.
+    // Only the body of the distribution, and never a probe: the probes are the shift's evidence,
+    // and a tail's speed-up is too noisy to raise the bar on.
+    let lowered = shift_ms < 0.0
+        && base + shift_ms > 0.0
+        && !evidence.probe
+        && matches!(metric, Metric::P50 | Metric::Avg);
+    let base = if lowered { base + shift_ms } else { base };
     let change = cur - base;
     let rel = if base > 0.0 {
         change / base
@@ -498,7 +530,13 @@ fn judge_latency(
         rel * 100.0,
         limit * 100.0
     );
-    let allowance = rules.shift_transfer * shift_ms.max(0.0);
+    // A slower runner may add up to `shift_transfer` times the probes' rise; a faster one takes
+    // at least the probes' fall off every endpoint.
+    let allowance = if shift_ms > 0.0 {
+        rules.shift_transfer * shift_ms
+    } else {
+        0.0
+    };
     let own = change - allowance;
     if let Some(why) = explained_by_shift(own, base, limit, rules.min_change_ms, shift_ms) {
         return (
@@ -543,6 +581,14 @@ fn judge_latency(
     .into_iter()
     .flatten()
     .collect();
+    let headline = if lowered {
+        format!(
+            "{headline} against the baseline lowered by the run-wide speed-up of {:.0} ms",
+            -shift_ms
+        )
+    } else {
+        headline
+    };
     if doubts.is_empty() {
         (Direction::Regressed, held, headline)
     } else {

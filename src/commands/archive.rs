@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 use super::Stdout;
 use crate::analysis::archive::{breaks, verdict, ArchiveRun};
 use crate::fsutil::write_atomic;
-use crate::ingest::archive::{find_runs, read_entry};
+use crate::ingest::archive::{find_runs, read_archive};
 use crate::model::Status;
 use crate::report::archive::{json, table, ArchiveReport};
 use crate::report::charts;
@@ -42,15 +42,20 @@ pub fn run(plan: &ArchivePlan) -> Result<Status> {
 }
 
 pub fn build(dir: &Path, skip_unreadable: bool) -> Result<ArchiveReport> {
+    if !dir.is_dir() {
+        bail!("{}: not a directory", dir.display());
+    }
     let paths = find_runs(dir)?;
+    if paths.is_empty() {
+        bail!("{}: no *_stats.csv under this directory", dir.display());
+    }
     let mut notes = Vec::new();
     let mut runs = Vec::new();
     let mut skipped = 0;
-    // Every run on every core: hundreds of runs take well under a second.
-    for result in crate::par::map(&paths, |p| read_entry(p)) {
+    for result in read_archive(&paths) {
         match result {
             Ok(entry) => runs.push(ArchiveRun::new(
-                entry.source,
+                entry.prefix.display().to_string(),
                 entry.started_at,
                 entry.peak_users,
                 &entry.aggregated,

@@ -1,6 +1,7 @@
 //! Locust 2.x's CSV files, byte for byte in format: the same headers, row order, number formats
 //! (Python's float repr, six-decimal rates, integer percentiles after Locust's rounding, `N/A`) and
 //! minimal quoting, so that `loadgate check` and every other reader of Locust CSVs take them as is.
+//! The file names and headers are `crate::locust_format`'s, which the readers use too.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -10,12 +11,11 @@ use anyhow::{Context, Result};
 
 use super::stats::{Entry, Stats};
 use crate::fsutil::write_atomic;
+use crate::locust_format::{
+    with_suffix, EXCEPTIONS_HEADER, EXCEPTIONS_SUFFIX, FAILURES_HEADER, FAILURES_SUFFIX,
+    HISTORY_HEADER, HISTORY_SUFFIX, STATS_HEADER, STATS_SUFFIX,
+};
 use crate::model::PERCENTILE_LEVELS;
-
-pub const STATS_HEADER: &str = "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%";
-pub const HISTORY_HEADER: &str = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count,Total Failure Count,Total Median Response Time,Total Average Response Time,Total Min Response Time,Total Max Response Time,Total Average Content Size";
-pub const FAILURES_HEADER: &str = "Method,Name,Error,Occurrences,First Seen,Last Seen";
-pub const EXCEPTIONS_HEADER: &str = "Count,Message,Traceback,Nodes";
 
 /// Python's `repr(float)`: the shortest string that reads back the same, `.0` on whole numbers,
 /// exponent form below 1e-4 and from 1e16.
@@ -141,7 +141,7 @@ pub fn write_stats(prefix: &Path, stats: &Stats, start: f64, end: f64) -> Result
         .map(|e| stats_row(e, start, end))
         .chain(std::iter::once(stats_row(&stats.total, start, end)));
     write_atomic(
-        &suffixed(prefix, "_stats.csv"),
+        &with_suffix(prefix, STATS_SUFFIX),
         &to_csv(STATS_HEADER, rows)?,
     )
 }
@@ -165,7 +165,7 @@ pub fn write_failures(prefix: &Path, stats: &Stats) -> Result<()> {
         ]
     });
     write_atomic(
-        &suffixed(prefix, "_failures.csv"),
+        &with_suffix(prefix, FAILURES_SUFFIX),
         &to_csv(FAILURES_HEADER, rows)?,
     )
 }
@@ -174,15 +174,9 @@ pub fn write_failures(prefix: &Path, stats: &Stats) -> Result<()> {
 /// writes it for a run without any.
 pub fn write_exceptions(prefix: &Path) -> Result<()> {
     write_atomic(
-        &suffixed(prefix, "_exceptions.csv"),
+        &with_suffix(prefix, EXCEPTIONS_SUFFIX),
         &to_csv(EXCEPTIONS_HEADER, std::iter::empty())?,
     )
-}
-
-pub fn suffixed(prefix: &Path, suffix: &str) -> PathBuf {
-    let mut os = prefix.as_os_str().to_os_string();
-    os.push(suffix);
-    PathBuf::from(os)
 }
 
 /// `PREFIX_stats_history.csv`, appended once a second into a temporary file beside the target and
@@ -196,7 +190,7 @@ pub struct HistoryWriter {
 
 impl HistoryWriter {
     pub fn create(prefix: &Path, full: bool) -> Result<HistoryWriter> {
-        let target = suffixed(prefix, "_stats_history.csv");
+        let target = with_suffix(prefix, HISTORY_SUFFIX);
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),

@@ -1,91 +1,255 @@
-//! An archive of runs: every run's files under a directory, and the little of each run that an
-//! archive's table needs (the aggregate, when it started, its peak users).
+//! Reading an archive of runs (a nightly job's output directory: one set of Locust CSVs per run, in
+//! subdirectories or side by side) for `loadgate history`. Each run is read only as far as a trend
+//! over runs needs: its whole-run stats row, when it started and its peak user count. Hundreds of
+//! runs are read on every core.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
-use super::{discover, locust};
+use super::discover;
+use super::locust;
+use super::started::started_at;
+use crate::locust_format::STATS_SUFFIXES;
 use crate::model::EndpointStats;
 
-/// History files larger than this are not read in full just to find the peak user count.
-const PEAK_USERS_READ_LIMIT: u64 = 8 << 20;
 /// How deep under the directory runs are looked for.
-const MAX_DEPTH: usize = 4;
+pub const MAX_DEPTH: usize = 4;
 
-/// One run of an archive.
-pub struct ArchiveEntry {
+/// History files larger than this are not read in full just to find the peak user count (only
+/// their first row, for the start).
+pub const PEAK_USERS_READ_LIMIT: u64 = 8 << 20;
+
+/// What the archive knows of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchivedRun {
     /// The run's `--csv` prefix.
-    pub source: String,
+    pub prefix: PathBuf,
+    /// The stats file's `Aggregated` row.
     pub aggregated: EndpointStats,
+    /// Unix time the run started: see [`crate::ingest::started::started_at`] (the history's first
+    /// row, else the failures' earliest `First Seen`).
     pub started_at: Option<i64>,
+    /// The highest `User Count` of the aggregate history, for histories up to
+    /// [`PEAK_USERS_READ_LIMIT`].
     pub peak_users: Option<u64>,
 }
 
-/// The stats file of every run under `dir`, in path order.
+/// The stats file of every run under `dir` (`*_stats.csv`, locustio 0.8–0.12's `*_requests.csv`),
+/// searched up to [`MAX_DEPTH`] directories deep, skipping directories whose name starts with `.`;
+/// in path order. A directory that cannot be listed is an error.
 pub fn find_runs(dir: &Path) -> Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        bail!("{}: not a directory", dir.display());
-    }
     let mut found = Vec::new();
-    find_stats_files(dir, 0, &mut found)?;
-    if found.is_empty() {
-        bail!("{}: no *_stats.csv under this directory", dir.display());
-    }
+    find(dir, 0, &mut found)?;
     found.sort();
     Ok(found)
 }
 
-fn find_stats_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<()> {
+fn find(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<()> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| anyhow::anyhow!("{}: cannot list: {e}", dir.display()))?;
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if path.is_dir() && depth < MAX_DEPTH && !name.starts_with('.') {
-            find_stats_files(&path, depth + 1, out)?;
-        } else if name.ends_with("_stats.csv") || name.ends_with("_requests.csv") {
-            // `_requests.csv`: locustio 0.8–0.12's name for the stats.
+            find(&path, depth + 1, out)?;
+        } else if STATS_SUFFIXES.iter().any(|s| name.ends_with(s)) {
             out.push(path);
         }
     }
     Ok(())
 }
 
-/// Reads what the archive needs of the run whose stats file is `stats_path`.
-pub fn read_entry(stats_path: &Path) -> Result<ArchiveEntry> {
+/// Reads every run on every core, in the order given; each result is the run or why it could not
+/// be read.
+pub fn read_archive(stats_paths: &[PathBuf]) -> Vec<Result<ArchivedRun>> {
+    crate::par::map(stats_paths, |p| read_archive_entry(p))
+}
+
+/// Reads one run of an archive from the path of its stats file: the stats, then a small history
+/// whole (start and peak users) or a large one to its first row (start), then, only when that gives
+/// no start, the failures (their earliest `First Seen`). Any of these files that is read and
+/// unreadable makes the run unreadable.
+pub fn read_archive_entry(stats_path: &Path) -> Result<ArchivedRun> {
     let files = discover(stats_path)?;
     let stats = locust::read_stats(&files.stats)?;
-    let mut started_at = None;
+    let mut history_start = None;
     let mut peak_users = None;
     if let Some(history) = &files.history {
-        // A small history is read whole (for the peak user count); a large one only to its first row.
         let small = std::fs::metadata(history).is_ok_and(|m| m.len() <= PEAK_USERS_READ_LIMIT);
         if small {
             let full = locust::read_history(history)?;
             let aggregate = full.aggregated();
             peak_users = aggregate.and_then(|s| s.points.iter().map(|p| p.users()).max());
-            started_at = aggregate
+            history_start = aggregate
                 .and_then(|s| s.points.first())
                 .map(|p| p.timestamp);
         } else {
-            started_at = locust::first_timestamp(history)?;
+            history_start = locust::first_timestamp(history)?;
         }
     }
-    if started_at.is_none() {
-        if let Some(failures) = &files.failures {
-            started_at = locust::read_failures(failures)?
-                .iter()
-                .filter_map(|f| f.first_seen.as_deref())
-                .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| t.timestamp())
-                .min();
-        }
-    }
-    Ok(ArchiveEntry {
-        source: files.prefix.display().to_string(),
+    let failures = match (&history_start, &files.failures) {
+        (None, Some(path)) => locust::read_failures(path)?,
+        _ => Vec::new(),
+    };
+    Ok(ArchivedRun {
+        prefix: files.prefix,
         aggregated: stats.aggregated,
-        started_at,
+        started_at: started_at(history_start, &failures),
         peak_users,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::locust_format::{
+        with_suffix, FAILURES_HEADER, FAILURES_SUFFIX, HISTORY_HEADER, HISTORY_SUFFIX,
+        STATS_HEADER, STATS_SUFFIX,
+    };
+
+    fn stats(prefix: &Path, requests: u64) {
+        let row =
+            format!(",Aggregated,{requests},0,5,5.0,1,9,10,1.0,0.0,5,6,7,8,9,10,11,12,13,14,15");
+        std::fs::create_dir_all(prefix.parent().unwrap()).unwrap();
+        std::fs::write(
+            with_suffix(prefix, STATS_SUFFIX),
+            format!("{STATS_HEADER}\r\n{row}\r\n"),
+        )
+        .unwrap();
+    }
+
+    fn history_row(ts: i64, users: u64, name: &str) -> String {
+        let method = if name == "Aggregated" { "" } else { "GET" };
+        format!("{ts},{users},{method},{name},1.0,0.0,5,6,7,8,9,10,11,12,13,14,15,3,0,5,5.5,1,20,100\r\n")
+    }
+
+    fn history(prefix: &Path, rows: &str) {
+        std::fs::write(
+            with_suffix(prefix, HISTORY_SUFFIX),
+            format!("{HISTORY_HEADER}\r\n{rows}"),
+        )
+        .unwrap();
+    }
+
+    fn failures(prefix: &Path, first_seen: &[&str]) {
+        let rows: String = first_seen
+            .iter()
+            .map(|t| format!("GET,/a,boom,1,{t},{t}\r\n"))
+            .collect();
+        std::fs::write(
+            with_suffix(prefix, FAILURES_SUFFIX),
+            format!("{FAILURES_HEADER}\r\n{rows}"),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn runs_are_found_four_levels_deep_outside_hidden_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        stats(&d.join("top"), 1);
+        stats(&d.join("a/b/c/d/deep"), 1);
+        stats(&d.join("a/b/c/d/e/too_deep"), 1);
+        stats(&d.join(".git/hidden"), 1);
+        std::fs::write(d.join("old_requests.csv"), "x").unwrap();
+        history(&d.join("top"), "");
+        let found = find_runs(d).unwrap();
+        let names: Vec<String> = found
+            .iter()
+            .map(|p| p.strip_prefix(d).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "a/b/c/d/deep_stats.csv",
+                "old_requests.csv",
+                "top_stats.csv"
+            ]
+        );
+        assert!(find_runs(&d.join("missing")).is_err());
+    }
+
+    #[test]
+    fn a_small_history_gives_start_and_peak_users() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path().join("night");
+        stats(&prefix, 42);
+        history(
+            &prefix,
+            &[
+                history_row(1_795_405_300, 10, "/a"),
+                history_row(1_795_405_300, 10, "Aggregated"),
+                history_row(1_795_405_301, 25, "Aggregated"),
+                history_row(1_795_405_299, 5, "Aggregated"),
+            ]
+            .concat(),
+        );
+        // Not read: the history gives the start.
+        failures(&prefix, &["2020-01-01T00:00:00Z"]);
+        let run = read_archive_entry(&with_suffix(&prefix, STATS_SUFFIX)).unwrap();
+        assert_eq!(run.prefix, prefix);
+        assert_eq!(run.aggregated.requests, 42);
+        // The aggregate's earliest point (the series is in timestamp order).
+        assert_eq!(run.started_at, Some(1_795_405_299));
+        assert_eq!(run.peak_users, Some(25));
+    }
+
+    #[test]
+    fn a_large_history_is_read_to_its_first_row_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path().join("day");
+        stats(&prefix, 1);
+        let mut rows = String::new();
+        let mut ts = 1_795_405_300;
+        while rows.len() as u64 <= PEAK_USERS_READ_LIMIT {
+            rows.push_str(&history_row(ts, 10, "/a"));
+            rows.push_str(&history_row(ts, 10, "Aggregated"));
+            ts += 1;
+        }
+        // A bad row far down: never read.
+        rows.push_str("oops\r\n");
+        history(&prefix, &rows);
+        let run = read_archive_entry(&with_suffix(&prefix, STATS_SUFFIX)).unwrap();
+        assert_eq!(
+            (run.started_at, run.peak_users),
+            (Some(1_795_405_300), None)
+        );
+    }
+
+    #[test]
+    fn without_a_history_start_the_failures_date_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path().join("r");
+        stats(&prefix, 1);
+        failures(&prefix, &["2026-11-23T03:00:05Z", "2026-11-23T03:00:01Z"]);
+        let path = with_suffix(&prefix, STATS_SUFFIX);
+        assert_eq!(
+            read_archive_entry(&path).unwrap().started_at,
+            Some(1_795_402_801)
+        );
+        // An empty history gives no start either.
+        history(&prefix, "");
+        let run = read_archive_entry(&path).unwrap();
+        assert_eq!(
+            (run.started_at, run.peak_users),
+            (Some(1_795_402_801), None)
+        );
+        // No failures file: unknown.
+        std::fs::remove_file(with_suffix(&prefix, FAILURES_SUFFIX)).unwrap();
+        assert_eq!(read_archive_entry(&path).unwrap().started_at, None);
+    }
+
+    #[test]
+    fn an_unreadable_file_that_is_needed_makes_the_run_unreadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path().join("r");
+        stats(&prefix, 1);
+        history(&prefix, "not,a,row\r\n");
+        let path = with_suffix(&prefix, STATS_SUFFIX);
+        let err = format!("{:#}", read_archive_entry(&path).unwrap_err());
+        assert!(err.contains("r_stats_history.csv:2"), "{err}");
+        let results = read_archive(&[path.clone(), path]);
+        assert!(results.iter().all(Result::is_err));
+    }
 }

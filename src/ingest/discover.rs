@@ -4,14 +4,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
+use crate::locust_format::{
+    with_suffix, EXCEPTIONS_SUFFIX as EXCEPTIONS, FAILURES_SUFFIX as FAILURES,
+    HISTORY_SUFFIX as HISTORY, LEGACY_STATS_SUFFIX as LEGACY_STATS, STATS_SUFFIX as STATS,
+};
 use crate::model::RunFiles;
-
-const STATS: &str = "_stats.csv";
-/// locustio 0.8–0.12 wrote the stats as `PREFIX_requests.csv` (and no other file we read).
-const LEGACY_STATS: &str = "_requests.csv";
-const HISTORY: &str = "_stats_history.csv";
-const FAILURES: &str = "_failures.csv";
-const EXCEPTIONS: &str = "_exceptions.csv";
 
 /// Resolves `input` to a run's files. Only the stats file must exist; the others are used when present.
 pub fn discover(input: &Path) -> Result<RunFiles> {
@@ -90,12 +87,6 @@ fn from_prefix(prefix: &Path, as_typed: &Path) -> Result<RunFiles> {
         failures: existing(FAILURES),
         exceptions: existing(EXCEPTIONS),
     })
-}
-
-fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
-    let mut os = prefix.as_os_str().to_os_string();
-    os.push(suffix);
-    PathBuf::from(os)
 }
 
 fn file_name(path: &Path) -> String {

@@ -1,47 +1,27 @@
 //! Readers for the four CSV files a Locust run writes, in every header dialect still in use:
 //! Locust 1.x and 2.x (`Request Count`), 0.x (`Method`, `# requests`, `Total`), with or without
-//! `First Seen`/`Last Seen` in failures, and `--csv-full-history` histories.
+//! `First Seen`/`Last Seen` in failures, and `--csv-full-history` histories. Stats, failures and
+//! exceptions are small and read row by row through `table`; the history, which can be hundreds of
+//! megabytes, has its own reader in `history`, which this module calls (never the reverse).
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use super::error::InputError;
+use super::header::wrong_kind;
+use super::scope::{aggregate_key, is_aggregate_row, too_many_endpoints};
+use super::status::status_in_message;
 use super::table::{canonical, Row, Table};
+use crate::locust_format::column::{
+    AVERAGE, CONTENT, COUNT, ERROR, FAILURES, FIRST_SEEN, FPS, LAST_SEEN, MAX, MEDIAN, MESSAGE,
+    METHOD, MIN, NAME, NODES, OCCURRENCES, REQUESTS, RPS, TIMESTAMP, TRACEBACK,
+};
 use crate::model::{
-    Dialect, EndpointKey, EndpointStats, ExceptionRecord, FailureRecord, History, HistoryPoint,
-    Percentiles, Series, PERCENTILE_LABELS,
+    Dialect, EndpointKey, EndpointStats, ExceptionRecord, FailureRecord, History, Percentiles,
+    PERCENTILE_LABELS,
 };
 
-// Header aliases, in canonical form (see `table::canonical`).
-const METHOD: &[&str] = &["type", "method"];
-const NAME: &[&str] = &["name"];
-const REQUESTS: &[&str] = &["request count", "requests", "reqs"];
-const FAILURES: &[&str] = &["failure count", "failures", "fails"];
-const MEDIAN: &[&str] = &["median response time"];
-const AVERAGE: &[&str] = &["average response time"];
-const MIN: &[&str] = &["min response time"];
-const MAX: &[&str] = &["max response time"];
-const CONTENT: &[&str] = &["average content size"];
-const RPS: &[&str] = &["requests/s"];
-// `Requests Failed/s` is locustio 0.13–0.14's name for it.
-const FPS: &[&str] = &["failures/s", "requests failed/s"];
-
-/// More endpoints than this is refused: Locust itself struggles long before, and it always means
-/// unbounded names (IDs in URLs not grouped with `name=`). Bounds memory and report size.
-pub const MAX_ENDPOINTS: usize = 10_000;
-
-/// The error for a run with more than `MAX_ENDPOINTS` endpoints.
-pub(crate) fn too_many_endpoints() -> String {
-    format!(
-        "more than {MAX_ENDPOINTS} endpoints: the names are probably unbounded (IDs in URLs); group them with Locust's name= (e.g. /items/[id])"
-    )
-}
-
-/// The names Locust has used for the whole-run row: `Aggregated` (1.x, 2.x) and `Total` (0.x).
-fn is_aggregate_row(method: &str, name: &str) -> bool {
-    let method = method.trim();
-    (method.is_empty() || method == "None") && (name == "Aggregated" || name == "Total")
-}
+pub use super::scope::MAX_ENDPOINTS;
 
 fn percentile_columns(table: &Table) -> [Option<usize>; 11] {
     PERCENTILE_LABELS.map(|label| table.find(&[label]))
@@ -53,55 +33,6 @@ fn read_percentiles(row: &Row, columns: &[Option<usize>; 11]) -> Result<Percenti
         *slot = row.opt_measure(*column)?;
     }
     Ok(Percentiles(values))
-}
-
-/// What kind of Locust file a header belongs to (`stats`, `stats history`, `failures`, `exceptions`)
-/// and its file suffix, to explain a file passed in the wrong place.
-fn kind_of_header(header: &[String]) -> Option<(&'static str, &'static str)> {
-    let has = |names: &[&str]| {
-        header
-            .iter()
-            .any(|h| names.contains(&canonical(h).as_str()))
-    };
-    if has(&["timestamp"]) && has(&["user count"]) {
-        Some(("stats history", "_stats_history.csv"))
-    } else if has(&["occurrences"]) && has(&["error"]) {
-        Some(("failures", "_failures.csv"))
-    } else if has(&["traceback"]) {
-        Some(("exceptions", "_exceptions.csv"))
-    } else if has(REQUESTS) {
-        Some(("stats", "_stats.csv"))
-    } else {
-        None
-    }
-}
-
-fn wrong_kind(table: &Table, expected: &str) -> Option<InputError> {
-    match kind_of_header(table.header()) {
-        Some((kind, suffix)) if kind != expected => Some(InputError::at_line(
-            table.path(),
-            1,
-            format!("this is Locust's {kind} file ({suffix}), not its {expected} file"),
-        )),
-        None => Some(InputError::at_line(
-            table.path(),
-            1,
-            format!(
-                "not a Locust {expected} file: unrecognised header '{}'",
-                shorten_header(table.header())
-            ),
-        )),
-        _ => None,
-    }
-}
-
-fn shorten_header(header: &[String]) -> String {
-    let joined = header.join(",");
-    if joined.chars().count() > 120 {
-        format!("{}…", joined.chars().take(120).collect::<String>())
-    } else {
-        joined
-    }
 }
 
 /// The content of a `_stats.csv`.
@@ -171,7 +102,7 @@ pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
                 ));
             }
             aggregated = Some(EndpointStats {
-                key: EndpointKey::new("", "Aggregated"),
+                key: aggregate_key(),
                 ..stats
             });
             continue;
@@ -217,10 +148,10 @@ pub fn read_failures(path: &Path) -> Result<Vec<FailureRecord>, InputError> {
     }
     let method = table.find(METHOD);
     let name = table.require("Name", NAME)?;
-    let error = table.require("Error", &["error"])?;
-    let occurrences = table.require("Occurrences", &["occurrences"])?;
-    let first_seen = table.find(&["first seen"]);
-    let last_seen = table.find(&["last seen"]);
+    let error = table.require("Error", ERROR)?;
+    let occurrences = table.require("Occurrences", OCCURRENCES)?;
+    let first_seen = table.find(FIRST_SEEN);
+    let last_seen = table.find(LAST_SEEN);
     let mut records = Vec::new();
     while let Some(row) = table.next_row()? {
         let non_empty = |c: Option<usize>| {
@@ -229,11 +160,12 @@ pub fn read_failures(path: &Path) -> Result<Vec<FailureRecord>, InputError> {
                 .filter(|t| !t.is_empty())
                 .map(str::to_string)
         };
+        let message = row.text(error);
         records.push(FailureRecord {
             key: EndpointKey::new(row.opt_text(method).unwrap_or("").trim(), row.text(name)),
-            message: row.text(error).to_string(),
+            status_code: status_in_message(message),
+            message: message.to_string(),
             occurrences: row.count(occurrences)?,
-            status_code: crate::analysis::status::status_in_message(row.text(error)),
             first_seen: non_empty(first_seen),
             last_seen: non_empty(last_seen),
         });
@@ -247,10 +179,10 @@ pub fn read_exceptions(path: &Path) -> Result<Vec<ExceptionRecord>, InputError> 
     if let Some(err) = wrong_kind(&table, "exceptions") {
         return Err(err);
     }
-    let count = table.require("Count", &["count"])?;
-    let message = table.require("Message", &["message"])?;
-    let traceback = table.find(&["traceback"]);
-    let nodes = table.find(&["nodes"]);
+    let count = table.require("Count", COUNT)?;
+    let message = table.require("Message", MESSAGE)?;
+    let traceback = table.find(TRACEBACK);
+    let nodes = table.find(NODES);
     let mut records = Vec::new();
     while let Some(row) = table.next_row()? {
         records.push(ExceptionRecord {
@@ -263,112 +195,17 @@ pub fn read_exceptions(path: &Path) -> Result<Vec<ExceptionRecord>, InputError> 
     Ok(records)
 }
 
-/// The columns of a history file that analysis reads, by index.
-pub(crate) struct HistoryColumns {
-    pub timestamp: usize,
-    pub users: Option<usize>,
-    pub method: Option<usize>,
-    pub name: Option<usize>,
-    pub p50: Option<usize>,
-    pub p95: Option<usize>,
-    pub p99: Option<usize>,
-    pub total_requests: usize,
-    pub total_failures: usize,
-    pub total_avg: Option<usize>,
-    pub width: usize,
-}
-
-/// Reads the header of `_stats_history.csv` and finds its columns.
-pub(crate) fn history_columns(path: &Path) -> Result<(HistoryColumns, Vec<String>), InputError> {
-    let table = Table::open(path)?;
-    if let Some(err) = wrong_kind(&table, "stats history") {
-        return Err(err);
-    }
-    let columns = HistoryColumns {
-        timestamp: table.require("Timestamp", &["timestamp"])?,
-        users: table.find(&["user count"]),
-        method: table.find(METHOD),
-        name: table.find(NAME),
-        p50: table.find(&["50%"]),
-        p95: table.find(&["95%"]),
-        p99: table.find(&["99%"]),
-        total_requests: table
-            .require("Total Request Count", &["total request count", "requests"])?,
-        total_failures: table
-            .require("Total Failure Count", &["total failure count", "failures"])?,
-        total_avg: table.find(&["total average response time"]),
-        width: table.header().len(),
-    };
-    Ok((columns, table.header().to_vec()))
-}
-
-/// The scope a history row belongs to: `(key, is the aggregate)`.
-pub(crate) fn history_scope(method: &str, name: Option<&str>) -> (EndpointKey, bool) {
-    let name = name.unwrap_or("Aggregated");
-    if is_aggregate_row(method, name) {
-        (EndpointKey::new("", "Aggregated"), true)
-    } else {
-        (EndpointKey::new(method.trim(), name), false)
-    }
-}
-
-/// Reads `_stats_history.csv`, one series per scope, each in timestamp order. Large files are read
-/// in parallel by [`super::history::read`]; this is the general reader it falls back to (quoted
-/// line breaks inside a cell).
+/// Reads `_stats_history.csv`: one series per scope, the aggregate first, each in timestamp order
+/// (see [`super::history`]: in parallel for large files).
 pub fn read_history(path: &Path) -> Result<History, InputError> {
     super::history::read(path)
-}
-
-/// The row-by-row reader, for any valid CSV.
-pub(crate) fn read_history_rows(path: &Path) -> Result<History, InputError> {
-    let (columns, _) = history_columns(path)?;
-    let mut table = Table::open(path)?;
-    let mut index: HashMap<EndpointKey, usize> = HashMap::new();
-    let mut series: Vec<Series> = Vec::new();
-    while let Some(row) = table.next_row()? {
-        let (key, aggregated) = history_scope(
-            row.opt_text(columns.method).unwrap_or(""),
-            row.opt_text(columns.name),
-        );
-        let point = HistoryPoint::new(
-            row.timestamp(columns.timestamp)?,
-            columns.users.map_or(Ok(0), |c| row.count(c))?,
-            [
-                row.opt_measure(columns.p50)?,
-                row.opt_measure(columns.p95)?,
-                row.opt_measure(columns.p99)?,
-            ],
-            row.count(columns.total_requests)?,
-            row.count(columns.total_failures)?,
-            row.opt_measure(columns.total_avg)?,
-        );
-        let slot = match index.get(&key) {
-            Some(&slot) => slot,
-            // The aggregate plus MAX_ENDPOINTS endpoints, as in the parallel reader.
-            None if series.len() > MAX_ENDPOINTS => {
-                let column = columns.name.unwrap_or(0);
-                return Err(row.cell_error(column, too_many_endpoints()));
-            }
-            None => {
-                index.insert(key.clone(), series.len());
-                series.push(Series {
-                    key,
-                    aggregated,
-                    points: Vec::new(),
-                });
-                series.len() - 1
-            }
-        };
-        series[slot].points.push(point);
-    }
-    Ok(super::history::ordered(series))
 }
 
 /// The first timestamp of a `_stats_history.csv`, read from its first data row only: cheap even for
 /// a day of full history.
 pub fn first_timestamp(path: &Path) -> Result<Option<i64>, InputError> {
     let mut table = Table::open(path)?;
-    let timestamp = table.require("Timestamp", &["timestamp"])?;
+    let timestamp = table.require("Timestamp", TIMESTAMP)?;
     match table.next_row()? {
         Some(row) => Ok(Some(row.timestamp(timestamp)?)),
         None => Ok(None),

@@ -1,18 +1,23 @@
 //! Reading runs from disk. Knows files and formats; knows nothing of grading or output.
+//!
+//! `discover` turns what the user typed into a run's files (names from `crate::locust_format`);
+//! `locust` reads each file (`table` for the small ones, `history` for the history, `header` and
+//! `scope` shared by both); `archive` reads a directory of runs; `status` and `started` are rules
+//! applied at read time. Imports point one way: `locust` -> `history` -> the leaves (`table`,
+//! `error`, `scope`, `header`), and nothing in `history` imports `locust`.
 
 pub mod archive;
 mod discover;
 pub mod error;
-mod fast_row;
+mod header;
 mod history;
 pub mod locust;
-mod number;
-#[cfg(test)]
-mod parity_tests;
 #[cfg(test)]
 mod properties;
 mod report;
-mod scan;
+mod scope;
+pub mod started;
+pub mod status;
 mod table;
 
 use std::path::Path;

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use csv::StringRecord;
+use csv::{ByteRecord, StringRecord};
 
 use super::error::InputError;
 
@@ -86,12 +86,51 @@ impl Table {
             if !self.read_record(&mut record)? {
                 return Ok(None);
             }
-            // A blank line inside the file is not data (Locust never writes one, editors sometimes do).
-            if record.len() == 1 && record[0].trim().is_empty() {
-                continue;
+            if !is_blank(record.as_byte_record()) {
+                break;
             }
-            break;
         }
+        let line = self.check_record(record.as_byte_record())?;
+        Ok(Some(Row {
+            path: &self.path,
+            header: &self.header,
+            line,
+            record,
+        }))
+    }
+
+    /// Like [`Table::next_row`], into `record`, reused from row to row (for files of millions of
+    /// rows); returns the row's line. A field that is not UTF-8 is the same error, on the same line,
+    /// as the csv crate's `StringRecord` reader gives (which `next_row` uses).
+    pub fn next_record(&mut self, record: &mut ByteRecord) -> Result<Option<u64>, InputError> {
+        loop {
+            // The csv crate places a UTF-8 error where the record starts: its position before reading.
+            let start = self.reader.position().clone();
+            if !self
+                .reader
+                .read_byte_record(record)
+                .map_err(|e| csv_error(&self.path, e))?
+            {
+                return Ok(None);
+            }
+            if let Some(field) = first_non_utf8_field(record) {
+                return Err(InputError::at_line(
+                    &self.path,
+                    start.line(),
+                    format!(
+                        "field {} is not valid UTF-8 (is this a binary file?)",
+                        field + 1
+                    ),
+                ));
+            }
+            if !is_blank(record) {
+                return self.check_record(record).map(Some);
+            }
+        }
+    }
+
+    /// A data row's line, or why it is refused: a width other than the header's, a cell over 64 KiB.
+    fn check_record(&self, record: &ByteRecord) -> Result<u64, InputError> {
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != self.header.len() {
             return Err(InputError::at_line(
@@ -113,12 +152,7 @@ impl Table {
                 format!("cell is longer than {MAX_CELL_BYTES} bytes"),
             ));
         }
-        Ok(Some(Row {
-            path: &self.path,
-            header: &self.header,
-            line,
-            record,
-        }))
+        Ok(line)
     }
 
     fn read_record(&mut self, record: &mut StringRecord) -> Result<bool, InputError> {
@@ -197,6 +231,20 @@ fn skip_bom(reader: &mut BufReader<File>) -> std::io::Result<()> {
         reader.consume(3);
     }
     Ok(())
+}
+
+/// A blank line inside the file is not data (Locust never writes one, editors sometimes do): one cell
+/// of whitespace.
+fn is_blank(record: &ByteRecord) -> bool {
+    record.len() == 1 && std::str::from_utf8(&record[0]).is_ok_and(|c| c.trim().is_empty())
+}
+
+/// The first field of `record` that is not UTF-8, as the csv crate's `StringRecord` checks it.
+fn first_non_utf8_field(record: &ByteRecord) -> Option<usize> {
+    if record.as_slice().is_ascii() {
+        return None;
+    }
+    record.iter().position(|f| std::str::from_utf8(f).is_err())
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> InputError {

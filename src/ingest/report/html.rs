@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::walk::{unescape_html, At, Ctx};
 use crate::ingest::error::InputError;
-use crate::ingest::locust::{too_many_endpoints, MAX_ENDPOINTS};
+use crate::ingest::scope::{too_many_endpoints, MAX_ENDPOINTS};
 use crate::model::{
     Dialect, EndpointKey, EndpointStats, ExceptionRecord, FailureRecord, History, HistoryPoint,
     Percentiles, Run, Series,
@@ -235,7 +235,7 @@ impl<'a> Reader<'a> {
                 let message = self.text(at.opt_str("error")?.unwrap_or(""));
                 Ok(FailureRecord {
                     key: self.key(at)?,
-                    status_code: crate::analysis::status::status_in_message(&message),
+                    status_code: crate::ingest::status::status_in_message(&message),
                     message,
                     occurrences: at.get("occurrences")?.count()?,
                     first_seen: seen(at.opt("first_seen")?)?,

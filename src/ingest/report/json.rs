@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::walk::{At, Ctx};
 use super::Histogram;
 use crate::ingest::error::InputError;
-use crate::ingest::locust::{too_many_endpoints, MAX_ENDPOINTS};
+use crate::ingest::scope::{too_many_endpoints, MAX_ENDPOINTS};
 use crate::model::{Dialect, EndpointKey, EndpointStats, Percentiles, Run, PERCENTILE_LEVELS};
 
 /// One entry, summed as Locust's `StatsEntry.extend` sums them.

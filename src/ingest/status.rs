@@ -1,5 +1,6 @@
 //! Reading an HTTP status back out of a Locust failure message. Locust's CSVs have no status column,
-//! so "429s are expected" can only be matched against the text each client library writes.
+//! so "429s are expected" can only be matched against the text each client library writes. The
+//! failures reader does it once per record (`FailureRecord::status_code`).
 
 /// The HTTP status a failure message reports, if it reports one. Recognises:
 /// `HTTPError('429 Client Error: …')` (HttpUser), `BadStatusCode(…, code=429)` (FastHttpUser),

@@ -1,0 +1,320 @@
+//! Reading `_stats_history.csv`. A day of `--csv-full-history` with 50 endpoints is two million
+//! rows; reading it row by row through a general CSV reader, a String per name, a struct of eleven
+//! percentiles per row, costs more time and memory than the file. Here the body is split at line
+//! boundaries into one part per core (`part`), each read line by line from its own buffer; a row's
+//! cells, however they were split, become a point in one place (`row`), and the point goes to its
+//! scope's series (`series`). The parts are joined in file order, scopes spread over the cores. What
+//! a line reader cannot split as a CSV parser would (a quoted line break, a lone carriage return, a
+//! quote inside an unquoted cell, invalid UTF-8, an over-long line or header) sends the whole file to
+//! the record-by-record reader (`fallback`), which shares `row` and `series`.
+//!
+//! Layout: `columns` (the header), `scan` and `number` (byte-level leaves), `row`, `series`, `part`,
+//! `fallback`; this module ties them together. Nothing here imports `ingest::locust`, which calls in.
+
+mod columns;
+mod fallback;
+mod number;
+mod part;
+mod row;
+mod scan;
+mod series;
+
+#[cfg(test)]
+mod parity_tests;
+#[cfg(test)]
+mod reference;
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use self::columns::read_header;
+use self::part::PartError;
+use self::row::CellError;
+use crate::ingest::error::InputError;
+use crate::ingest::scope::MAX_ENDPOINTS;
+use crate::model::{EndpointKey, History, HistoryPoint, Series};
+
+/// Below this, one thread reads the whole body.
+const PARALLEL_FROM_BYTES: u64 = 8 << 20;
+
+/// Reads a history file, in parallel when it is large: one series per scope, the aggregate first,
+/// each in timestamp order.
+pub fn read(path: &Path) -> Result<History, InputError> {
+    let (columns, header) = read_header(path)?;
+    let io = |e: std::io::Error| InputError::file(path, format!("cannot read: {e}"));
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    let whole_file = || Ok(ordered(fallback::read(path, &columns, &header)?));
+    // A header this reader cannot place (no line feed in its first 64 KiB: carriage returns only,
+    // or a huge header; quotes or a lone carriage return in it): the fall-back reader decides.
+    let Some(body_start) = header_end(path).map_err(io)? else {
+        return whole_file();
+    };
+    let parts = if len.saturating_sub(body_start) < PARALLEL_FROM_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8) as u64
+    };
+    let bounds = boundaries(path, body_start, len, parts).map_err(io)?;
+    let results: Vec<Result<part::Part, PartError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                let columns = &columns;
+                // The first part's series receive the later parts' points when joined: size them
+                // for the whole file.
+                let plan = if start == body_start {
+                    len - body_start
+                } else {
+                    end - start
+                };
+                scope.spawn(move || part::read(path, (start, end), plan, columns))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    // Lines are numbered from 1; the header is line 1, so part 0 starts on line 2.
+    let mut line = 2u64;
+    let mut parts_done = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(part) => {
+                line += part.lines;
+                parts_done.push(part.series.finish());
+            }
+            Err(PartError::Fallback) => return whole_file(),
+            Err(PartError::Io(e)) => return Err(io(e)),
+            Err(PartError::Cell { line: local, error }) => {
+                return Err(input_error(path, &header, line + local, error))
+            }
+        }
+    }
+    let series = join(parts_done);
+    if series.len() > MAX_ENDPOINTS + 1 {
+        // Each part stayed under the limit but together they pass it: the fall-back reader names
+        // the line where the file does.
+        return whole_file();
+    }
+    Ok(ordered(series))
+}
+
+/// The error for a bad row on `line` of the file, naming the column when one cell is to blame.
+fn input_error(path: &Path, header: &[String], line: u64, error: CellError) -> InputError {
+    match error.column {
+        Some(c) => InputError::at_cell(path, line, c + 1, &header[c], error.message),
+        None => InputError::at_line(path, line, error.message),
+    }
+}
+
+/// The aggregate first, then the endpoints in order of first appearance; every series in timestamp
+/// order (a stable sort, skipped when the file is already ordered, as Locust writes it).
+fn ordered(mut series: Vec<Series>) -> History {
+    crate::par::for_each_mut(&mut series, |s| {
+        if !s
+            .points
+            .windows(2)
+            .all(|w| w[0].timestamp <= w[1].timestamp)
+        {
+            s.points.sort_by_key(|p| p.timestamp);
+        }
+    });
+    series.sort_by_key(|s| !s.aggregated);
+    History { series }
+}
+
+/// Byte offset just past the header line (a BOM included).
+fn header_end(path: &Path) -> std::io::Result<Option<u64>> {
+    let mut file = File::open(path)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = file.read(&mut buf)?;
+    let Some(end) = buf[..n].iter().position(|b| *b == b'\n') else {
+        // An empty file or a header alone without a line break: the body is empty.
+        return Ok((n < buf.len() && !buf[..n].contains(&b'\r')).then_some(n as u64));
+    };
+    let header = &buf[..end];
+    let header = header.strip_suffix(b"\r").unwrap_or(header);
+    let plain = !header.contains(&b'"') && !header.contains(&b'\r');
+    Ok(plain.then_some(end as u64 + 1))
+}
+
+/// `parts + 1` offsets, each inner one moved forward to just past a line break.
+fn boundaries(path: &Path, start: u64, end: u64, parts: u64) -> std::io::Result<Vec<u64>> {
+    let mut bounds = vec![start];
+    let mut file = File::open(path)?;
+    for k in 1..parts {
+        let guess = start + (end - start) * k / parts;
+        file.seek(SeekFrom::Start(guess))?;
+        let mut buf = [0u8; 64 * 1024];
+        let n = file.read(&mut buf)?;
+        let at = buf[..n]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(end, |i| guess + i as u64 + 1);
+        if at > *bounds.last().expect("not empty") && at < end {
+            bounds.push(at);
+        }
+    }
+    bounds.push(end);
+    Ok(bounds)
+}
+
+/// Joins the parts' series in file order: a scope's points from part 0, then part 1, and so on.
+/// Part 0's vectors are kept; the later parts' points are appended, scopes spread over the cores.
+fn join(parts: Vec<Vec<Series>>) -> Vec<Series> {
+    let mut index: HashMap<EndpointKey, usize> = HashMap::new();
+    // Each scope with the segments still to append to it.
+    let mut joined: Vec<(Series, Vec<Vec<HistoryPoint>>)> = Vec::new();
+    for part in parts {
+        for series in part {
+            match index.get(&series.key) {
+                Some(&i) => joined[i].1.push(series.points),
+                None => {
+                    index.insert(series.key.clone(), joined.len());
+                    joined.push((series, Vec::new()));
+                }
+            }
+        }
+    }
+    crate::par::for_each_mut(&mut joined, |(series, segments)| {
+        series
+            .points
+            .reserve_exact(segments.iter().map(Vec::len).sum());
+        for segment in segments.drain(..) {
+            series.points.extend(segment);
+        }
+    });
+    joined.into_iter().map(|(series, _)| series).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reference::read_history_rows;
+    use super::*;
+
+    const HEADER: &str = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count,Total Failure Count,Total Median Response Time,Total Average Response Time,Total Min Response Time,Total Max Response Time,Total Average Content Size";
+
+    fn row(ts: i64, name: &str, total: u64) -> String {
+        let method = if name == "Aggregated" { "" } else { "GET" };
+        format!("{ts},10,{method},{name},1.0,0.0,5,6,7,8,9,10,11,12,13,14,15,{total},0,5,5.5,1,20,100\r\n")
+    }
+
+    /// A file large enough to be read in parts, with quoted names and CRLF line ends.
+    fn big_file(dir: &Path) -> std::path::PathBuf {
+        let path = dir.join("h_stats_history.csv");
+        let mut text = format!("{HEADER}\r\n");
+        let mut total = 0;
+        let mut ts = 1_700_000_000;
+        while text.len() < (PARALLEL_FROM_BYTES as usize) * 2 {
+            total += 3;
+            text.push_str(&row(ts, "/a", total));
+            text.push_str(&row(ts, "\"/b, \"\"q\"\"\"", total));
+            text.push_str(&row(ts, "Aggregated", total * 2));
+            ts += 1;
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_parallel_reader_reads_what_the_row_reader_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = big_file(dir.path());
+        let fast = read(&path).unwrap();
+        let slow = read_history_rows(&path).unwrap();
+        assert_eq!(fast, slow);
+        assert_eq!(fast.series.len(), 3);
+        assert!(fast.series[0].aggregated);
+        assert!(fast.series.iter().any(|s| s.key.name == "/b, \"q\""));
+    }
+
+    #[test]
+    fn errors_in_a_later_part_name_the_right_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = big_file(dir.path());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        let target = lines.len() * 3 / 4;
+        let mut broken: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+        broken[target] = broken[target].replacen(",10,", ",ten,", 1);
+        std::fs::write(&path, broken.join("\r\n")).unwrap();
+        let err = read(&path).unwrap_err();
+        assert_eq!(err.line, Some(target as u64 + 1), "{err}");
+        assert_eq!(err.column, Some(2));
+        assert!(
+            err.to_string()
+                .contains("column 'User Count': expected a whole number, found 'ten'"),
+            "{err}"
+        );
+    }
+
+    fn cell_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0u32..100_000).prop_map(|v| v.to_string()),
+            (0.0f64..10_000.0).prop_map(|v| v.to_string()),
+            Just("N/A".to_string()),
+            Just(String::new()),
+        ]
+    }
+
+    fn row_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let name = prop_oneof![
+            Just("/a".to_string()),
+            Just("\"/b, \"\"q\"\"\"".to_string()),
+            Just("Aggregated".to_string()),
+            "/[a-z]{1,8}",
+        ];
+        (
+            1_700_000_000u64..1_700_000_100,
+            0u64..500,
+            name,
+            proptest::collection::vec(cell_strategy(), 13),
+            (0u64..1 << 40, 0u64..1000),
+            (0.0f64..5_000.0),
+            prop_oneof![Just("\n"), Just("\r\n")],
+        )
+            .prop_map(|(ts, users, name, cells, (total, fails), avg, eol)| {
+                let method = if name == "Aggregated" { "" } else { "GET" };
+                format!(
+                    "{ts},{users},{method},{name},1.5,0.0,{},{total},{fails},7,{avg},1,20,100{eol}",
+                    cells[..11].join(","),
+                )
+            })
+    }
+
+    proptest::proptest! {
+        /// The fast path (plain rows) and the careful one (quotes, N/A, empty cells) together read
+        /// exactly what the general row reader reads.
+        #[test]
+        fn the_fast_reader_equals_the_row_reader(rows in proptest::collection::vec(row_strategy(), 1..40)) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("p_stats_history.csv");
+            std::fs::write(&path, format!("{HEADER}\r\n{}", rows.concat())).unwrap();
+            let fast = read(&path).map_err(|e| e.to_string());
+            let slow = read_history_rows(&path).map_err(|e| e.to_string());
+            proptest::prop_assert_eq!(fast, slow);
+        }
+    }
+
+    #[test]
+    fn a_quoted_line_break_falls_back_to_the_row_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q_stats_history.csv");
+        let text = format!(
+            "{HEADER}\n{}{}",
+            row(1, "\"/multi\nline\"", 1),
+            row(1, "Aggregated", 1)
+        );
+        std::fs::write(&path, text).unwrap();
+        let history = read(&path).unwrap();
+        assert!(history.series.iter().any(|s| s.key.name == "/multi\nline"));
+    }
+}

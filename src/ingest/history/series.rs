@@ -1,0 +1,201 @@
+//! Sorting a history's points into one series per scope as they are read. A day of full history is
+//! two million rows over fifty scopes: a row's scope is recognised from its raw bytes (the slot
+//! after the last one first, as Locust writes the scopes in the same order every second, then a
+//! hash of the bytes), never by building an `EndpointKey` per row; raw spellings of one scope
+//! (`""` and `None` for the aggregate, trailing Unicode spaces) share its series. Series grow to
+//! what the rows so far predict for the whole input instead of doubling.
+
+use std::collections::HashMap;
+
+use super::row::CellError;
+use crate::ingest::scope::{history_scope, too_many_endpoints, MAX_ENDPOINTS};
+use crate::model::{EndpointKey, HistoryPoint, Series};
+
+/// The series of one stretch of a history (a part of the file, or all of it), in order of their
+/// first row.
+pub(super) struct SeriesBuilder {
+    /// Each series' scope and whether it is the aggregate.
+    keys: Vec<(EndpointKey, bool)>,
+    /// The raw (method, name) bytes of each series' first row, to recognise a row without hashing.
+    key_bytes: Vec<Vec<u8>>,
+    series: Vec<Vec<HistoryPoint>>,
+    last_slot: Option<usize>,
+    /// Raw scope bytes and canonical scopes, each to its slot in `series`.
+    index: HashMap<Vec<u8>, usize>,
+    scopes: HashMap<EndpointKey, usize>,
+    key_buf: Vec<u8>,
+    /// The column of `Type` and `Name` (for errors).
+    method_column: Option<usize>,
+    name_column: Option<usize>,
+    /// Bytes read so far, and the bytes to plan the series' capacity for.
+    bytes_read: u64,
+    plan_bytes: u64,
+}
+
+impl SeriesBuilder {
+    pub fn new(method_column: Option<usize>, name_column: Option<usize>, plan_bytes: u64) -> Self {
+        SeriesBuilder {
+            keys: Vec::new(),
+            key_bytes: Vec::new(),
+            series: Vec::new(),
+            last_slot: None,
+            index: HashMap::new(),
+            scopes: HashMap::new(),
+            key_buf: Vec::with_capacity(128),
+            method_column,
+            name_column,
+            bytes_read: 0,
+            plan_bytes,
+        }
+    }
+
+    /// How many bytes of the input have been read, for the capacity plan.
+    pub fn set_bytes_read(&mut self, bytes: u64) {
+        self.bytes_read = bytes;
+    }
+
+    pub fn add_bytes_read(&mut self, bytes: u64) {
+        self.bytes_read += bytes;
+    }
+
+    /// Appends a point to its scope's series, creating the scope on its first row. The error is
+    /// for a scope that is not UTF-8 or one past `MAX_ENDPOINTS`.
+    pub fn push(
+        &mut self,
+        method: &[u8],
+        name: &[u8],
+        point: HistoryPoint,
+    ) -> Result<(), CellError> {
+        // Locust writes the scopes in the same order every second: the row after slot k is most
+        // often slot k + 1, so check that before building a key and hashing.
+        let guess = self
+            .last_slot
+            .map_or(0, |s| (s + 1) % self.series.len().max(1));
+        let slot = if self
+            .key_bytes
+            .get(guess)
+            .is_some_and(|k| is_key(k, method, name))
+        {
+            guess
+        } else if let Some(slot) = self.index.get(key_of(&mut self.key_buf, method, name)) {
+            *slot
+        } else {
+            self.new_scope(method, name)?
+        };
+        self.last_slot = Some(slot);
+        let points = &mut self.series[slot];
+        if points.len() == points.capacity() && points.len() >= 1024 && self.bytes_read > 0 {
+            // Grow once to what the scope's share of the rows so far predicts for the planned
+            // bytes, instead of doubling: every doubling copies the points and touches new pages.
+            let predicted = (points.len() as f64 * self.plan_bytes as f64 / self.bytes_read as f64
+                * 1.05) as usize;
+            points.reserve(predicted.saturating_sub(points.len()).max(points.len()));
+        }
+        points.push(point);
+        Ok(())
+    }
+
+    /// The slot for raw scope bytes seen for the first time (`key_buf` holds their key): the
+    /// canonical scope's, created if new.
+    #[cold]
+    fn new_scope(&mut self, method: &[u8], name: &[u8]) -> Result<usize, CellError> {
+        let method_column = self.method_column.unwrap_or(0);
+        let method =
+            std::str::from_utf8(method).map_err(|_| super::row::not_utf8(method_column))?;
+        let name = match self.name_column {
+            Some(c) => Some(std::str::from_utf8(name).map_err(|_| super::row::not_utf8(c))?),
+            None => None,
+        };
+        let (key, aggregated) = history_scope(method, name);
+        let slot = match self.scopes.get(&key) {
+            Some(&slot) => slot,
+            // The aggregate plus MAX_ENDPOINTS endpoints.
+            None if self.series.len() > MAX_ENDPOINTS => {
+                return Err(CellError {
+                    column: self.name_column,
+                    message: too_many_endpoints(),
+                });
+            }
+            None => {
+                self.scopes.insert(key.clone(), self.series.len());
+                self.keys.push((key, aggregated));
+                self.key_bytes.push(self.key_buf.clone());
+                self.series.push(Vec::new());
+                self.series.len() - 1
+            }
+        };
+        self.index.insert(self.key_buf.clone(), slot);
+        Ok(slot)
+    }
+
+    /// The series, in order of their first row.
+    pub fn finish(self) -> Vec<Series> {
+        self.keys
+            .into_iter()
+            .zip(self.series)
+            .map(|((key, aggregated), points)| Series {
+                key,
+                aggregated,
+                points,
+            })
+            .collect()
+    }
+}
+
+/// The hash key of a row's raw scope bytes: the method's length, the method, the name (the length
+/// keeps `("GET,/a", "b")` apart from `("GET", "/a,b")` whatever bytes the cells hold).
+fn key_of<'k>(buf: &'k mut Vec<u8>, method: &[u8], name: &[u8]) -> &'k [u8] {
+    buf.clear();
+    buf.extend_from_slice(&(method.len() as u64).to_le_bytes());
+    buf.extend_from_slice(method);
+    buf.extend_from_slice(name);
+    buf
+}
+
+/// Whether `key` is `key_of(method, name)`, without building it.
+fn is_key(key: &[u8], method: &[u8], name: &[u8]) -> bool {
+    key.len() == 8 + method.len() + name.len()
+        && key[..8] == (method.len() as u64).to_le_bytes()
+        && key[8..8 + method.len()] == *method
+        && key.ends_with(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(ts: i64) -> HistoryPoint {
+        HistoryPoint::new(ts, 1, [None; 3], 1, 0, None)
+    }
+
+    #[test]
+    fn spellings_of_one_scope_share_a_series_in_first_row_order() {
+        let mut b = SeriesBuilder::new(Some(2), Some(3), 0);
+        for (ts, method, name) in [
+            (1, "GET", "/a"),
+            (1, "", "Aggregated"),
+            (2, "GET", "/a"),
+            (2, "None", "Aggregated"),
+            (3, "GET\u{a0}", "/a"),
+        ] {
+            b.push(method.as_bytes(), name.as_bytes(), point(ts))
+                .unwrap();
+        }
+        let series = b.finish();
+        assert_eq!(series.len(), 2);
+        assert_eq!(series[0].key, EndpointKey::new("GET", "/a"));
+        assert_eq!(series[0].points.len(), 3);
+        assert!(series[1].aggregated);
+        assert_eq!(series[1].points.len(), 2);
+    }
+
+    #[test]
+    fn key_bytes_keep_method_and_name_apart() {
+        let mut buf = Vec::new();
+        let a = key_of(&mut buf, b"GET,/a", b"b").to_vec();
+        let b = key_of(&mut buf, b"GET", b"/a,b").to_vec();
+        assert_ne!(a, b);
+        assert!(is_key(&a, b"GET,/a", b"b"));
+        assert!(!is_key(&a, b"GET", b"/a,b"));
+    }
+}
