@@ -3,9 +3,9 @@
 //!
 //! The tools (a Python 3 with `venv` and pip ≥ 22.3, maturin; pip reaching PyPI for Locust) are
 //! installed by `.ci/run`. When one is missing these tests FAIL, so that CI cannot pass without
-//! having run them; a developer without them can opt out with `LOADGATE_SKIP_PYTHON_TESTS=1` (the
-//! test then prints why and returns). `LOADGATE_TEST_PYTHON` names the Python (default `python3`,
-//! `python` on Windows).
+//! having run them. A developer without them, or offline, opts out with
+//! `LOADGATE_SKIP_PYTHON_TESTS=1`: the tests then print that they were skipped and return (`.ci/run`
+//! unsets it). `LOADGATE_TEST_PYTHON` names the Python (default `python3`, `python` on Windows).
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
@@ -20,17 +20,12 @@ fn opted_out() -> bool {
     std::env::var(OPT_OUT).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
 }
 
-/// Prints why the test is skipped and returns true under the opt-out; panics otherwise.
-pub fn missing(what: &str) -> bool {
-    if opted_out() {
-        eprintln!("SKIPPED ({OPT_OUT}=1): {what}");
-        true
-    } else {
-        panic!(
-            "{what}\n.ci/run installs it (pip install maturin); to skip this test on a developer \
-             machine set {OPT_OUT}=1"
-        );
-    }
+/// A required tool is missing: the test fails, saying how to install it or to opt out.
+pub fn missing(what: &str) -> ! {
+    panic!(
+        "{what}\n.ci/run installs it (pip install maturin); to skip the Python tests on a developer \
+         machine set {OPT_OUT}=1"
+    );
 }
 
 pub fn python() -> String {
@@ -59,13 +54,17 @@ pub struct Tools {
 }
 
 impl Tools {
+    /// The tools, or None (the test returns) under the opt-out.
     pub fn find() -> Option<Tools> {
+        if opted_out() {
+            eprintln!("SKIPPED ({OPT_OUT}=1): this test needs Python, maturin and PyPI");
+            return None;
+        }
         let python = python();
         if !answers(&python, &["-c", "import venv, pip"]) {
             missing(&format!(
                 "`{python}` with the venv and pip modules is required"
             ));
-            return None;
         }
         let maturin = if answers("maturin", &["--version"]) {
             vec!["maturin".to_string()]
@@ -73,7 +72,6 @@ impl Tools {
             vec![python.clone(), "-m".into(), "maturin".into()]
         } else {
             missing("maturin is required to build the wheel (pip install maturin)");
-            return None;
         };
         Some(Tools { python, maturin })
     }
