@@ -203,8 +203,17 @@ mod properties {
 
     use super::load;
 
-    const PAGE: &str = include_str!("../../../fixtures/html/locust-2.47.0.html");
-    const JSON: &str = include_str!("../../../fixtures/json/locust-2.47.0.json");
+    use std::sync::LazyLock;
+
+    /// Real reports, read when the tests run: fixtures are not part of the source package.
+    fn fixture(rel: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(rel);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+    static PAGE: LazyLock<String> = LazyLock::new(|| fixture("html/locust-2.47.0.html"));
+    static JSON: LazyLock<String> = LazyLock::new(|| fixture("json/locust-2.47.0.json"));
 
     fn check(name: &str, bytes: &[u8]) {
         let dir = tempfile::tempdir().unwrap();
@@ -243,7 +252,7 @@ mod properties {
     #[test]
     fn real_reports_read() {
         let dir = tempfile::tempdir().unwrap();
-        for (name, text) in [("r.html", PAGE), ("r.json", JSON)] {
+        for (name, text) in [("r.html", PAGE.as_str()), ("r.json", JSON.as_str())] {
             let path = dir.path().join(name);
             std::fs::write(&path, text).unwrap();
             let run = load(&path).unwrap().unwrap();
