@@ -276,11 +276,19 @@ fn a_stats_path_and_a_directory_name_the_same_run() {
 }
 
 #[test]
-fn a_directory_with_several_runs_is_an_error_listing_them() {
-    let output = loadgate(&["check", &path("compare")]);
-    assert_eq!(output.status.code(), Some(2));
-    let err = stderr(&output);
-    assert!(err.contains("same-1") && err.contains("slow-2x"), "{err}");
+fn a_directory_with_several_runs_checks_each_of_them() {
+    let (code, set) = check_json(&[&path("compare")]);
+    let reports = set["reports"].as_array().unwrap();
+    let prefixes: Vec<&str> = reports
+        .iter()
+        .map(|r| r["run"]["prefix"].as_str().unwrap())
+        .collect();
+    assert_eq!(prefixes.len(), 5, "{prefixes:?}");
+    assert!(
+        prefixes[0].ends_with("same-1") && prefixes[4].ends_with("slow-2x"),
+        "{prefixes:?}"
+    );
+    assert_eq!(code, if set["verdict"] == "fail" { 1 } else { 0 });
 }
 
 #[test]

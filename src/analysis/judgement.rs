@@ -7,6 +7,7 @@ use super::capacity::{capacity, Capacity};
 use super::findings::{findings, Finding};
 use super::grade::{assess, tally, Assessment, Check, ScopeResult};
 use super::regression::{compare, Comparison};
+use super::scaling::{scaling, Scaling};
 use super::summary::RunSummary;
 use super::trend::{steady_state_note, trends, Trend};
 use crate::machine::Machine;
@@ -81,6 +82,8 @@ pub struct Judgement {
     /// Where the profile came from: `builtin:NAME` or its path.
     pub profile_source: String,
     pub runs: Vec<RunJudgement>,
+    /// Runs at three or more user counts, read as one series.
+    pub scaling: Option<Scaling>,
     /// The worst verdict over all runs: what the exit code says.
     pub verdict: Status,
 }
@@ -97,6 +100,7 @@ impl Judgement {
             command,
             profile,
             profile_source,
+            scaling: scaling(&runs),
             runs,
             verdict,
         }

@@ -4,7 +4,7 @@
 //! [`judgement::verdict`]); a directory of runs: [`archive`]. The rest are the parts they use:
 //! grades against the profile ([`grade`]), regressions against a baseline ([`regression`], over
 //! [`summary`]), trends inside a run ([`trend`]), capacity from a ramp ([`capacity`]), advice
-//! ([`findings`]), and the small statistics under them.
+//! ([`findings`]), runs at several user counts ([`scaling`]), and the small statistics under them.
 
 pub mod archive;
 pub mod capacity;
@@ -13,6 +13,7 @@ pub mod grade;
 pub mod judgement;
 pub mod noise;
 pub mod regression;
+pub mod scaling;
 pub mod series;
 pub mod stats;
 pub mod steady;

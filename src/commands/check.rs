@@ -9,7 +9,7 @@ use super::Outputs;
 use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge, Baseline, Judgement};
 use crate::baseline::{read_baseline, validate_name, Store};
-use crate::ingest::load_run;
+use crate::ingest::{load_run, runs_in};
 use crate::machine::Machine;
 use crate::model::Status;
 use crate::profile::Profile;
@@ -40,8 +40,12 @@ pub fn build(plan: &CheckPlan) -> Result<Judgement> {
         Some(spec) => Some(load_baseline(spec, plan.store.as_deref())?),
         None => None,
     };
-    let runs = plan
-        .runs
+    // A directory of several runs is each of them: "analyze all tests in a directory".
+    let mut paths = Vec::new();
+    for path in &plan.runs {
+        paths.extend(runs_in(path)?);
+    }
+    let runs = paths
         .iter()
         .map(|path| Ok(judge(load_run(path)?, &profile, baseline.as_ref())))
         .collect::<Result<Vec<_>>>()?;

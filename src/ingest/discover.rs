@@ -34,7 +34,22 @@ pub fn discover(input: &Path) -> Result<RunFiles> {
     from_prefix(input, input)
 }
 
-fn from_directory(dir: &Path) -> Result<RunFiles> {
+/// What `input` names, one run or several: a directory that holds several sets of files is each
+/// of them (by prefix, in name order); anything else is itself.
+pub fn runs_in(input: &Path) -> Result<Vec<PathBuf>> {
+    if !input.is_dir() {
+        return Ok(vec![input.to_path_buf()]);
+    }
+    let prefixes = prefixes_in(input)?;
+    Ok(if prefixes.len() > 1 {
+        prefixes
+    } else {
+        vec![input.to_path_buf()]
+    })
+}
+
+/// The `--csv` prefixes of the stats files directly in `dir`, sorted.
+fn prefixes_in(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut prefixes: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("{}: cannot list the directory", dir.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -49,6 +64,11 @@ fn from_directory(dir: &Path) -> Result<RunFiles> {
         .collect();
     prefixes.sort();
     prefixes.dedup();
+    Ok(prefixes)
+}
+
+fn from_directory(dir: &Path) -> Result<RunFiles> {
+    let prefixes = prefixes_in(dir)?;
     match prefixes.len() {
         0 => bail!("{}: no *{STATS} file in this directory", dir.display()),
         1 => from_prefix(&prefixes[0], dir),

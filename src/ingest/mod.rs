@@ -24,7 +24,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-pub use discover::discover;
+pub use discover::{discover, runs_in};
 
 use crate::model::Run;
 

@@ -9,6 +9,7 @@ use crate::analysis::capacity::Capacity;
 use crate::analysis::findings::Finding;
 use crate::analysis::grade::{Check, ScopeResult};
 use crate::analysis::regression::{Direction, Regression};
+use crate::analysis::scaling::Scaling;
 use crate::analysis::trend::Trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::machine::Machine;
@@ -32,6 +33,7 @@ impl Exporter for JsonExporter {
                     .iter()
                     .map(|r| run_json(judgement, r))
                     .collect(),
+                scaling: judgement.scaling.clone(),
             })?
         };
         bytes.push(b'\n');
@@ -44,6 +46,8 @@ struct ReportSetJson {
     schema_version: u32,
     verdict: Status,
     reports: Vec<ReportJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scaling: Option<Scaling>,
 }
 
 #[derive(Serialize)]

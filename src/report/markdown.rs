@@ -28,6 +28,29 @@ impl Exporter for MarkdownExporter {
         for item in &judgement.runs {
             run(&mut out, judgement, item)?;
         }
+        if let Some(scaling) = &judgement.scaling {
+            writeln!(out, "### Scaling\n\n{}\n", cell(&scaling.reason))?;
+            writeln!(
+                out,
+                "| Users | Run | req/s | per user | p50 | p95 | Errors | |"
+            )?;
+            writeln!(out, "|--:|---|--:|--:|--:|--:|--:|---|")?;
+            for s in &scaling.steps {
+                writeln!(
+                    out,
+                    "| {} | `{}` | {} | {:.0}% | {} | {} | {}% | {} |",
+                    s.users,
+                    cell(&s.source),
+                    rate(s.rps),
+                    s.efficiency * 100.0,
+                    ms(s.p50),
+                    ms(s.p95),
+                    percent(s.error_rate),
+                    icon(s.verdict)
+                )?;
+            }
+            out.push('\n');
+        }
         Ok(out.into_bytes())
     }
 }

@@ -11,6 +11,7 @@ use super::view::{self, Counts, GradeCell};
 use super::Exporter;
 use crate::analysis::capacity::Capacity;
 use crate::analysis::regression::{Comparison, Direction, Regression};
+use crate::analysis::scaling::Scaling;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Scope, Status, Unit};
@@ -28,6 +29,9 @@ impl Exporter for TableExporter {
                 out.push('\n');
             }
             self.run(&mut out, judgement, run)?;
+        }
+        if let Some(scaling) = &judgement.scaling {
+            self.scaling(&mut out, scaling)?;
         }
         if judgement.runs.len() > 1 {
             writeln!(out, "\nOverall: {}", self.verdict_word(judgement.verdict))?;
@@ -271,6 +275,36 @@ impl TableExporter {
             ]);
         }
         align_right(&mut table, 1..6);
+        writeln!(out, "{table}")
+    }
+
+    fn scaling(&self, out: &mut String, scaling: &Scaling) -> fmt::Result {
+        writeln!(out, "\n{} {}", self.paint("Scaling:", "1"), scaling.reason)?;
+        let mut table = self.new_table();
+        table.set_header(
+            [
+                "Users", "Run", "req/s", "per user", "p50", "p95", "Error %", "Verdict",
+            ]
+            .iter()
+            .map(Cell::new),
+        );
+        for step in &scaling.steps {
+            let mut users = step.users.to_string();
+            if scaling.saturated_at_users == Some(step.users) {
+                users.push_str(" ← stops scaling");
+            }
+            table.add_row(vec![
+                Cell::new(users),
+                Cell::new(&step.source),
+                Cell::new(rate(step.rps)),
+                Cell::new(format!("{:.0}%", step.efficiency * 100.0)),
+                Cell::new(ms(step.p50)),
+                Cell::new(ms(step.p95)),
+                Cell::new(percent(step.error_rate)),
+                Cell::new(step.verdict),
+            ]);
+        }
+        align_right(&mut table, 2..7);
         writeln!(out, "{table}")
     }
 
