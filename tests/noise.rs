@@ -134,3 +134,40 @@ fn runs_of_the_unchanged_build_on_a_calm_runner_show_no_trend() {
         );
     }
 }
+
+#[test]
+fn a_profile_can_make_a_run_wide_shift_fail_the_gate() {
+    // A calm baseline against the same build under two CPU hogs: a run-wide shift, a warning by
+    // default, a failure where the profile says so.
+    let base = fixture("noise/same-both-r001").display().to_string();
+    let current = fixture("noise/same-hog2-r003").display().to_string();
+    let (code, report) = compare(&base, &current);
+    assert_eq!(
+        (code, report["verdict"].as_str()),
+        (0, Some("warn")),
+        "{report:#}"
+    );
+    let shift = &report["run_wide_shifts"][0];
+    assert_eq!(shift["status"], "warn");
+    assert!(
+        shift["reason"].as_str().unwrap().contains("rerun"),
+        "{shift:#}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("strict.toml");
+    std::fs::write(
+        &profile,
+        "name = \"strict\"\n[regression]\nshift = \"fail\"\n",
+    )
+    .unwrap();
+    let output = loadgate(&[
+        "compare",
+        &base,
+        &current,
+        "--profile",
+        profile.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+}
