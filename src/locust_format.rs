@@ -18,6 +18,9 @@ pub const HISTORY_SUFFIX: &str = "_stats_history.csv";
 pub const FAILURES_SUFFIX: &str = "_failures.csv";
 /// `PREFIX_exceptions.csv`: one row per distinct exception in user code.
 pub const EXCEPTIONS_SUFFIX: &str = "_exceptions.csv";
+/// locustio 0.8–0.13.0 kept the percentiles apart from the stats, in `PREFIX_distribution.csv`
+/// (names there are `"GET /path"`, the aggregate `"Total"`).
+pub const DISTRIBUTION_SUFFIX: &str = "_distribution.csv";
 
 /// The suffixes that name a run's stats file, current first.
 pub const STATS_SUFFIXES: [&str; 2] = [STATS_SUFFIX, LEGACY_STATS_SUFFIX];

@@ -451,3 +451,56 @@ fn profiles_are_listed_and_printed() {
     let light = stdout(&loadgate(&["profiles", "light"]));
     assert!(light.contains("name = \"light\"") && light.contains("[thresholds]"));
 }
+
+#[test]
+fn a_nightly_folder_of_run_directories_checks_each_run() {
+    // One directory per run, each with its CSVs: what a nightly job keeps.
+    let dir = tempfile::tempdir().unwrap();
+    for (night, run) in [
+        ("2026-11-01", "compare/same-1"),
+        ("2026-11-02", "compare/same-2"),
+    ] {
+        let target = dir.path().join(night);
+        std::fs::create_dir(&target).unwrap();
+        for suffix in ["_stats.csv", "_stats_history.csv", "_failures.csv"] {
+            let from = fixture(&format!("{run}{suffix}"));
+            std::fs::copy(from, target.join(format!("run{suffix}"))).unwrap();
+        }
+    }
+    let (code, set) = check_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let reports = set["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 2);
+    assert!(reports[0]["run"]["prefix"]
+        .as_str()
+        .unwrap()
+        .contains("2026-11-01"));
+}
+
+#[test]
+fn locustio_0_8_percentiles_come_from_the_distribution_file() {
+    // A real 0.8 run (fixtures/wild, from jmath1/ChatOps-LocustIO): the percentiles are only in
+    // `_distribution.csv`; without it a P95 limit would grade nothing.
+    let (_, report) = check_json(&[&path("wild/chatops__example-v08")]);
+    let rows = common::csv_rows("wild/chatops__example-v08/example_distribution.csv");
+    let total = rows.iter().find(|r| &r[0] == "Total").unwrap();
+    assert_eq!(
+        report["aggregated"]["p95"],
+        total[7].parse::<f64>().unwrap()
+    );
+    let first = rows.iter().find(|r| &r[0] == "GET /first-task").unwrap();
+    let endpoint = report["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "/first-task")
+        .unwrap();
+    assert_eq!(endpoint["p99"], first[9].parse::<f64>().unwrap());
+    let p95_checks = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["metric"] == "p95")
+        .count();
+    assert_eq!(p95_checks, 4, "three endpoints and the aggregate");
+}

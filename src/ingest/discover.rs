@@ -35,12 +35,19 @@ pub fn discover(input: &Path) -> Result<RunFiles> {
 }
 
 /// What `input` names, one run or several: a directory that holds several sets of files is each
-/// of them (by prefix, in name order); anything else is itself.
+/// of them (by prefix, in name order); one with none of its own but runs in its subdirectories (a
+/// nightly job's folder per run) is each of those; anything else is itself.
 pub fn runs_in(input: &Path) -> Result<Vec<PathBuf>> {
     if !input.is_dir() {
         return Ok(vec![input.to_path_buf()]);
     }
     let prefixes = prefixes_in(input)?;
+    if prefixes.is_empty() {
+        let nested = super::archive::find_runs(input)?;
+        if !nested.is_empty() {
+            return Ok(nested);
+        }
+    }
     Ok(if prefixes.len() > 1 {
         prefixes
     } else {

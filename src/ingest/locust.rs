@@ -35,6 +35,29 @@ fn read_percentiles(row: &Row, columns: &[Option<usize>; 11]) -> Result<Percenti
     Ok(Percentiles(values))
 }
 
+/// Reads locustio 0.8–0.13.0's `_distribution.csv`: (name as written, `"GET /path"` or `"Total"`,
+/// and its percentiles) per row.
+pub fn read_distribution(path: &Path) -> Result<Vec<(String, Percentiles)>, InputError> {
+    let mut table = Table::open(path)?;
+    let name = table.require("Name", &["name"])?;
+    let columns = percentile_columns(&table);
+    if columns.iter().all(Option::is_none) {
+        return Err(InputError::at_line(
+            path,
+            1,
+            "no percentile columns (50% .. 100%): not a distribution file".to_string(),
+        ));
+    }
+    let mut rows = Vec::new();
+    while let Some(row) = table.next_row()? {
+        rows.push((
+            row.text(name).trim().to_string(),
+            read_percentiles(&row, &columns)?,
+        ));
+    }
+    Ok(rows)
+}
+
 /// The content of a `_stats.csv`.
 pub struct StatsFile {
     pub dialect: Dialect,

@@ -26,7 +26,32 @@ use anyhow::Result;
 
 pub use discover::{discover, runs_in};
 
-use crate::model::Run;
+use crate::locust_format::{with_suffix, DISTRIBUTION_SUFFIX};
+use crate::model::{Dialect, EndpointStats, Run};
+
+/// locustio 0.8–0.13.0 wrote percentiles to `PREFIX_distribution.csv` only: lay them onto the
+/// stats rows they belong to (a stats row without them would be graded on no percentile at all).
+fn add_distribution(
+    prefix: &Path,
+    endpoints: &mut [EndpointStats],
+    aggregated: &mut EndpointStats,
+) -> Result<()> {
+    let path = with_suffix(prefix, DISTRIBUTION_SUFFIX);
+    if !path.is_file() {
+        return Ok(());
+    }
+    for (name, percentiles) in locust::read_distribution(&path)? {
+        let target = if name == "Total" || name == "None Total" {
+            Some(&mut *aggregated)
+        } else {
+            endpoints.iter_mut().find(|e| e.key.to_string() == name)
+        };
+        if let Some(stats) = target.filter(|s| s.percentiles.0.iter().all(Option::is_none)) {
+            stats.percentiles = percentiles;
+        }
+    }
+    Ok(())
+}
 
 /// Finds and reads every file of the run that `input` names.
 pub fn load_run(input: &Path) -> Result<Run> {
@@ -47,11 +72,15 @@ pub fn load_run(input: &Path) -> Result<Run> {
         Some(path) => Some(locust::read_history(path)?),
         None => None,
     };
+    let (mut endpoints, mut aggregated) = (stats.endpoints, stats.aggregated);
+    if stats.dialect == Dialect::Legacy {
+        add_distribution(&files.prefix, &mut endpoints, &mut aggregated)?;
+    }
     Ok(Run {
         files,
         dialect: stats.dialect,
-        endpoints: stats.endpoints,
-        aggregated: stats.aggregated,
+        endpoints,
+        aggregated,
         failures,
         exceptions,
         history,
