@@ -71,7 +71,8 @@ pub mod column {
     pub const P99: &[&str] = &["99%"];
     pub const TOTAL_REQUESTS: &[&str] = &["total request count", "requests"];
     pub const TOTAL_FAILURES: &[&str] = &["total failure count", "failures"];
-    pub const TOTAL_AVERAGE: &[&str] = &["total average response time"];
+    /// locustio 0.13–0.14's history writes the run's totals so far under the stats' own names.
+    pub const TOTAL_AVERAGE: &[&str] = &["total average response time", "average response time"];
 
     // `_failures.csv`.
     pub const ERROR: &[&str] = &["error"];

@@ -320,6 +320,8 @@ impl Run {
             .iter()
             .map(|p| p.users())
             .max()
+            // A history without a user count (locustio 0.13–0.14) says nothing of the users.
+            .filter(|&users| users > 0)
     }
 }
 

@@ -504,3 +504,19 @@ fn locustio_0_8_percentiles_come_from_the_distribution_file() {
         .count();
     assert_eq!(p95_checks, 4, "three endpoints and the aggregate");
 }
+
+#[test]
+fn a_locustio_0_14_history_without_a_user_count_is_read() {
+    // A real 0.14 run (fixtures/wild, from ONSdigital/eq-survey-runner-benchmark): its history's
+    // header is `"Type","Name","Timestamp","# requests",…` with no user count.
+    let run = "wild/ons__0003-baseline-25clients-v014/baseline_25_clients";
+    let (_, report) = check_json(&[&path(run)]);
+    let rows = common::csv_rows(&format!("{run}_stats_history.csv"));
+    assert_eq!(report["run"]["history_rows"], rows.len());
+    let (first, last) = (&rows[0], &rows[rows.len() - 1]);
+    let span = last[2].parse::<i64>().unwrap() - first[2].parse::<i64>().unwrap();
+    assert_eq!(report["run"]["duration_s"], span as f64);
+    assert_eq!(report["run"]["peak_users"], Value::Null, "the file does not say");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("no user count"), "{notes}");
+}

@@ -152,3 +152,36 @@ fn a_locustio_012_run_in_the_archive_is_read_and_ordered_last() {
     assert!(runs[0]["source"].as_str().unwrap().ends_with("same-1"));
     assert!(runs[1]["started_at"].is_null());
 }
+
+#[test]
+fn runs_without_times_of_their_own_are_dated_by_their_path() {
+    // Stats files only (no history, no First Seen): the nightly job's directory names are the time.
+    // Path order (a, b, c) is not time order (c, b, a): the archive must follow the time.
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "a-2026-11-03T02:00:00",
+        "b-2026-11-02T02:00:00",
+        "c-2026-11-01T02:00:00",
+    ] {
+        let run = dir.path().join(name);
+        std::fs::create_dir(&run).unwrap();
+        std::fs::copy(fixture("compare/same-1_stats.csv"), run.join("r_stats.csv")).unwrap();
+    }
+    let output = loadgate(&["history", dir.path().to_str().unwrap(), "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let sources: Vec<&str> = report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    assert!(
+        sources[0].contains("c-2026-11-01") && sources[2].contains("a-2026-11-03"),
+        "{sources:?}"
+    );
+    assert_eq!(report["runs"][0]["started_at"], 1_793_498_400);
+    assert!(report["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("dated by the time their path names"));
+}

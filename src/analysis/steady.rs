@@ -15,7 +15,8 @@ pub const MIN_POINTS: usize = 10;
 /// Index range `[start, end)` of the steady state in `points` (of the aggregate series), or `None`
 /// when the run never holds its peak user count long enough.
 pub fn steady_range(points: &[HistoryPoint]) -> Option<(usize, usize)> {
-    let peak = points.iter().map(|p| p.users()).max()?;
+    // Without a user count (locustio 0.13–0.14) no steady state can be told from the ramp.
+    let peak = points.iter().map(|p| p.users()).max().filter(|&u| u > 0)?;
     let first_peak = points.iter().position(|p| p.users() == peak)?;
     let last_peak = points.iter().rposition(|p| p.users() == peak)?;
     let settle_at = points[first_peak].timestamp + SETTLE_S;

@@ -71,6 +71,12 @@ pub fn steady_state_note(history: Option<&History>, rules: &TrendRules) -> Optio
     let Some(agg) = history.aggregated() else {
         return Some("the stats history has no Aggregated rows: trends are not judged".to_string());
     };
+    if agg.points.iter().all(|p| p.users() == 0) {
+        return Some(
+            "the stats history has no user count (locustio 0.13–0.14 wrote none): the steady state cannot be told from the ramp, so trends are not judged"
+                .to_string(),
+        );
+    }
     match steady::steady_window(agg) {
         Some((from, to)) if ((to - from) as f64) < rules.min_window_s => Some(format!(
             "the steady state lasted {} s, under the {:.0} s a trend needs: trends are not judged (run longer)",

@@ -52,14 +52,18 @@ pub fn build(dir: &Path, skip_unreadable: bool) -> Result<ArchiveReport> {
     let mut notes = Vec::new();
     let mut runs = Vec::new();
     let mut skipped = 0;
+    let mut by_path = 0;
     for result in read_archive(&paths) {
         match result {
-            Ok(entry) => runs.push(ArchiveRun::new(
-                entry.prefix.display().to_string(),
-                entry.started_at,
-                entry.peak_users,
-                &entry.aggregated,
-            )),
+            Ok(entry) => {
+                by_path += usize::from(entry.dated_by_path && entry.started_at.is_some());
+                runs.push(ArchiveRun::new(
+                    entry.prefix.display().to_string(),
+                    entry.started_at,
+                    entry.peak_users,
+                    &entry.aggregated,
+                ))
+            }
             Err(err) if skip_unreadable => {
                 skipped += 1;
                 notes.push(format!("skipped an unreadable run: {err:#}"));
@@ -73,6 +77,11 @@ pub fn build(dir: &Path, skip_unreadable: bool) -> Result<ArchiveReport> {
     }
     if runs.is_empty() {
         bail!("{}: no readable run under this directory", dir.display());
+    }
+    if by_path > 0 {
+        notes.push(format!(
+            "{by_path} run(s) carry no time in their files: they are dated by the time their path names (a directory such as 2020-06-19T12:43:50)"
+        ));
     }
     let undated = runs.iter().filter(|r| r.started_at.is_none()).count();
     if undated > 0 {

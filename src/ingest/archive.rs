@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use super::discover;
 use super::locust;
-use super::started::started_at;
+use super::started::{started_at, time_in_path};
 use crate::locust_format::STATS_SUFFIXES;
 use crate::model::EndpointStats;
 
@@ -28,8 +28,10 @@ pub struct ArchivedRun {
     /// The stats file's `Aggregated` row.
     pub aggregated: EndpointStats,
     /// Unix time the run started: see [`crate::ingest::started::started_at`] (the history's first
-    /// row, else the failures' earliest `First Seen`).
+    /// row, else the failures' earliest `First Seen`), else a time its path names.
     pub started_at: Option<i64>,
+    /// The files carry no time: `started_at` is one the path names, if any.
+    pub dated_by_path: bool,
     /// The highest `User Count` of the aggregate history, for histories up to
     /// [`PEAK_USERS_READ_LIMIT`].
     pub peak_users: Option<u64>,
@@ -92,10 +94,12 @@ pub fn read_archive_entry(stats_path: &Path) -> Result<ArchivedRun> {
         (None, Some(path)) => locust::read_failures(path)?,
         _ => Vec::new(),
     };
+    let from_files = started_at(history_start, &failures);
     Ok(ArchivedRun {
+        dated_by_path: from_files.is_none(),
+        started_at: from_files.or_else(|| time_in_path(&files.prefix)),
         prefix: files.prefix,
         aggregated: stats.aggregated,
-        started_at: started_at(history_start, &failures),
         peak_users,
     })
 }

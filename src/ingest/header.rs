@@ -16,7 +16,8 @@ fn kind_of_header(header: &[String]) -> Option<(&'static str, &'static str)> {
             .iter()
             .any(|h| names.contains(&canonical(h).as_str()))
     };
-    if has(column::TIMESTAMP) && has(column::USER_COUNT) {
+    // locustio 0.13–0.14's history has no user count, but no stats file has a timestamp.
+    if has(column::TIMESTAMP) && (has(column::USER_COUNT) || has(column::REQUESTS)) {
         Some(("stats history", HISTORY_SUFFIX))
     } else if has(column::OCCURRENCES) && has(column::ERROR) {
         Some(("failures", FAILURES_SUFFIX))
@@ -74,5 +75,14 @@ mod tests {
         assert_eq!(kind(FAILURES_HEADER), Some("failures"));
         assert_eq!(kind(EXCEPTIONS_HEADER), Some("exceptions"));
         assert_eq!(kind("a,b,c"), None);
+        let v014 = "\"Type\",\"Name\",\"Timestamp\",\"# requests\",\"# failures\",\"Requests/s\",\"Average response time\",\"50%\"";
+        let cells: Vec<String> = v014
+            .split(',')
+            .map(|c| c.trim_matches('"').to_string())
+            .collect();
+        assert_eq!(
+            kind_of_header(&cells).map(|(kind, _)| kind),
+            Some("stats history")
+        );
     }
 }

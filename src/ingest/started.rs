@@ -12,6 +12,39 @@ pub fn started_at(history_start: Option<i64>, failures: &[FailureRecord]) -> Opt
     history_start.or_else(|| failures.iter().filter_map(first_seen_unix).min())
 }
 
+/// A time a nightly job wrote into the run's path (`2020-06-19T12:43:50/run`, `nightly-2026-11-30`):
+/// the deepest component that reads as one, as UTC. The last resort for runs whose files carry
+/// no time of their own.
+pub fn time_in_path(path: &std::path::Path) -> Option<i64> {
+    const FORMATS: [&str; 4] = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H-%M-%S",
+        "%Y-%m-%d_%H-%M-%S",
+        "%Y%m%dT%H%M%S",
+    ];
+    path.components().rev().find_map(|component| {
+        let text = component.as_os_str().to_str()?;
+        let bytes = text.as_bytes();
+        // A time starts at a digit that no other digit precedes (`run-2026-…`, never `-2026`).
+        let starts = (0..text.len())
+            .filter(|&i| bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit()));
+        starts.into_iter().find_map(|start| {
+            let rest = &text[start..];
+            let datetime = FORMATS.iter().find_map(|f| {
+                chrono::NaiveDateTime::parse_and_remainder(rest, f)
+                    .ok()
+                    .map(|(t, _)| t)
+            });
+            let date = || {
+                chrono::NaiveDate::parse_and_remainder(rest, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|(d, _)| d.and_hms_opt(0, 0, 0))
+            };
+            datetime.or_else(date).map(|t| t.and_utc().timestamp())
+        })
+    })
+}
+
 /// A failure's `First Seen` as Unix seconds, when it has a readable one.
 pub fn first_seen_unix(failure: &FailureRecord) -> Option<i64> {
     let text = failure.first_seen.as_deref()?;
@@ -34,6 +67,24 @@ mod tests {
             first_seen: first_seen.map(str::to_string),
             last_seen: None,
         }
+    }
+
+    #[test]
+    fn a_time_in_the_path_is_read_from_the_deepest_component() {
+        use std::path::Path;
+        let at = |p: &str| time_in_path(Path::new(p));
+        assert_eq!(
+            at("archive/2020-06-19T12:43:50/run_output"),
+            Some(1_592_570_630)
+        );
+        assert_eq!(at("nightly-2026-11-30/run"), Some(1_795_996_800));
+        assert_eq!(at("2026-11-30/2020-06-19T12:43:50"), Some(1_592_570_630));
+        assert_eq!(at("runs/run-42"), None);
+        assert_eq!(
+            at("c-2026-11-01T02:00:00"),
+            Some(1_793_498_400),
+            "not year -2026"
+        );
     }
 
     #[test]
