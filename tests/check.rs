@@ -516,7 +516,34 @@ fn a_locustio_0_14_history_without_a_user_count_is_read() {
     let (first, last) = (&rows[0], &rows[rows.len() - 1]);
     let span = last[2].parse::<i64>().unwrap() - first[2].parse::<i64>().unwrap();
     assert_eq!(report["run"]["duration_s"], span as f64);
-    assert_eq!(report["run"]["peak_users"], Value::Null, "the file does not say");
+    assert_eq!(
+        report["run"]["peak_users"],
+        Value::Null,
+        "the file does not say"
+    );
     let notes = report["notes"].to_string();
     assert!(notes.contains("no user count"), "{notes}");
+}
+
+#[test]
+fn a_verdict_resting_on_no_check_is_no_plain_pass() {
+    // A locustio 0.8 stats file without its distribution file has no percentiles: a profile that
+    // limits only P95 checks nothing, and the report says so instead of passing.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("wild/chatops__example-v08/example_requests.csv"),
+        dir.path().join("r_requests.csv"),
+    )
+    .unwrap();
+    let profile = dir.path().join("p95-only.toml");
+    std::fs::write(&profile, "name = \"p95-only\"\n[thresholds]\np95 = 100\n").unwrap();
+    let (code, report) = check_json(&[
+        dir.path().join("r").to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(report["checks"].as_array().unwrap().len(), 0);
+    assert_eq!(report["verdict"], "warn");
+    assert!(report["notes"].to_string().contains("no check applied"));
 }

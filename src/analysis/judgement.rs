@@ -126,7 +126,15 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
         label: b.label.clone(),
         comparison: compare(&b.runs, &current_summary(&run, b), &profile.regression),
     });
-    let verdict = verdict(&checks, &trends, baseline.as_ref().map(|b| &b.comparison));
+    let mut verdict = verdict(&checks, &trends, baseline.as_ref().map(|b| &b.comparison));
+    if checks.is_empty() {
+        // Nothing the profile limits is in the files: a pass would rest on nothing.
+        notes.push(
+            "no check applied: none of the profile's limits has a figure in these files, so the gate judged nothing"
+                .to_string(),
+        );
+        verdict = verdict.max(Status::Warn);
+    }
     RunJudgement {
         failures: judged_failures(&run, profile),
         run,

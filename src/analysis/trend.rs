@@ -161,14 +161,18 @@ fn judge(
     let worse_when_rising = metric.better() == Better::Lower;
     let (slope, intercept, r2) = linear_fit(t, y)?;
     let (first_t, last_t) = (*t.first()?, *t.last()?);
-    let start = intercept + slope * first_t;
-    let end = intercept + slope * last_t;
+    // Latencies and rates are never negative: a steep line through values that start near zero
+    // would otherwise start below it and make its percentages meaningless.
+    let start = (intercept + slope * first_t).max(0.0);
+    let end = (intercept + slope * last_t).max(0.0);
     let base = mean(y)?.max(f64::EPSILON);
-    let change = (end - start) / start.abs().max(base * 0.1);
+    // Percentages are of the start, but never of less than a tenth of the window's mean.
+    let floor = base * 0.1;
+    let change = (end - start) / start.max(floor);
     let third = (y.len() / 3).max(1);
     let head = mean(&y[..third])?;
     let tail = mean(&y[y.len() - third..])?;
-    let halves_change = (tail - head) / head.abs().max(f64::EPSILON);
+    let halves_change = (tail - head) / head.abs().max(floor);
     let worse = if worse_when_rising {
         change > 0.0
     } else {
