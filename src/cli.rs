@@ -18,10 +18,10 @@ use crate::generator::RunOptions;
 #[command(
     name = "loadgate",
     version,
-    about = "Turns load-test results (Locust CSVs) into a verdict a pipeline can trust",
-    long_about = "Reads the CSV files a Locust run writes, grades them against a threshold profile and \
-                  answers with a table, a JSON report and an exit code: 0 pass, 1 gate failed, \
-                  2 usage or input error."
+    about = "Turns load-test results (Locust's CSVs, HTML report or JSON) into a verdict a pipeline can trust",
+    long_about = "Reads the files a Locust run writes (CSVs, the HTML report, the JSON output), grades \
+                  them against a threshold profile, compares them with a baseline, and answers with a \
+                  table, a JSON report and an exit code: 0 pass, 1 gate failed, 2 usage or input error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -47,6 +47,17 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve the demo target on 127.0.0.1 for a while (to try `loadgate run` against).
     Target(TargetArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout: `loadgate man > loadgate.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// What `loadgate` was asked to do, as the plan its command runs.
@@ -59,6 +70,8 @@ pub enum Plan {
     Run(RunOptions),
     Demo(DemoPlan),
     Target(TargetPlan),
+    Completions(clap_complete::Shell),
+    Man,
 }
 
 impl Cli {
@@ -79,8 +92,29 @@ impl Cli {
                 run_time: a.run_time,
                 tls: a.tls,
             }),
+            Command::Completions(a) => Plan::Completions(a.shell),
+            Command::Man => Plan::Man,
         }
     }
+}
+
+/// The completion script for `shell`, generated from these definitions.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(
+        shell,
+        &mut <Cli as clap::CommandFactory>::command(),
+        "loadgate",
+        &mut out,
+    );
+    out
+}
+
+/// The man page, generated from these definitions.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+    Ok(out)
 }
 
 /// How reports are written: shared by `check` and `compare`.

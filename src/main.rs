@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use loadgate::cli::{Cli, Plan};
+use loadgate::cli::{self, Cli, Plan};
 use loadgate::model::Status;
 use loadgate::{commands, generator};
 
@@ -34,6 +34,10 @@ fn run(plan: &Plan) -> anyhow::Result<ExitCode> {
         Plan::Run(options) => generator::run(options).map(|()| Status::Pass)?,
         Plan::Demo(plan) => commands::demo::run(plan).map(|()| Status::Pass)?,
         Plan::Target(plan) => commands::demo::serve(plan).map(|()| Status::Pass)?,
+        Plan::Completions(shell) => {
+            commands::print(&cli::completions(*shell)).map(|()| Status::Pass)?
+        }
+        Plan::Man => commands::print(&cli::man_page()?).map(|()| Status::Pass)?,
     };
     Ok(gate_exit(verdict))
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{fixture, stderr, stdout};
+use common::{fixture, loadgate, stderr, stdout};
 use serde_json::Value;
 
 fn run_with_files(extra: &[&str]) -> (tempfile::TempDir, Value, i32) {
@@ -189,4 +189,44 @@ fn a_reader_that_goes_away_does_not_change_the_verdict() {
         assert_eq!(output.status.code(), Some(expected), "{args:?}: {err}");
         assert!(err.is_empty(), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_definitions() {
+    let bash = loadgate(&["completions", "bash"]);
+    assert!(bash.status.success(), "{}", stderr(&bash));
+    let script = stdout(&bash);
+    for subcommand in ["check", "compare", "history", "baseline", "run", "demo"] {
+        assert!(
+            script.contains(subcommand),
+            "bash completion lacks {subcommand}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loadgate.bash");
+    std::fs::write(&path, &script).unwrap();
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .expect("bash runs");
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    let zsh = stdout(&loadgate(&["completions", "zsh"]));
+    assert!(
+        zsh.starts_with("#compdef loadgate"),
+        "{}",
+        &zsh[..zsh.len().min(80)]
+    );
+    let man = loadgate(&["man"]);
+    let page = stdout(&man);
+    assert!(
+        page.contains(".TH loadgate 1") && page.contains("check"),
+        "{page}"
+    );
+    let bad = loadgate(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
 }

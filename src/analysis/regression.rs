@@ -993,3 +993,84 @@ mod tests {
         assert!(!compared(&cur));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn scope_strategy(name: &'static str) -> impl Strategy<Value = ScopeSummary> {
+        (
+            0u64..5000,
+            0u64..50,
+            0.0f64..500.0,
+            prop::collection::vec(prop::option::of(0.0f64..5000.0), 11),
+            prop::option::of(0.0f64..2000.0),
+        )
+            .prop_map(move |(requests, failures, rps, mut percentiles, avg)| {
+                // Percentiles only grow with the level, as Locust writes them.
+                let mut floor = 0.0f64;
+                for p in percentiles.iter_mut().flatten() {
+                    floor = floor.max(*p);
+                    *p = floor;
+                }
+                ScopeSummary {
+                    method: "GET".into(),
+                    name: name.into(),
+                    requests,
+                    failures: failures.min(requests),
+                    rps,
+                    avg,
+                    max: Some(floor),
+                    percentiles,
+                    min: Some(0.0),
+                    intervals: None,
+                }
+            })
+    }
+
+    fn run_strategy() -> impl Strategy<Value = RunSummary> {
+        (
+            scope_strategy("/a"),
+            scope_strategy("/b"),
+            scope_strategy("/c"),
+            scope_strategy("/d"),
+            prop::option::of(1u64..100),
+        )
+            .prop_map(|(a, b, c, d, users)| RunSummary {
+                source: "run".into(),
+                format: "locust".into(),
+                started_at: None,
+                duration_s: None,
+                peak_users: users,
+                aggregated: ScopeSummary {
+                    method: String::new(),
+                    name: "Aggregated".into(),
+                    ..a.clone()
+                },
+                endpoints: vec![a, b, c, d],
+                machine: None,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_two_runs_compare_without_panic_and_the_verdict_is_the_worst_status(
+            kept in prop::collection::vec(run_strategy(), 1..4),
+            current in run_strategy(),
+        ) {
+            let comparison = compare(&kept, &current, &RegressionRules::default());
+            let worst = Status::worst(
+                comparison.regressions.iter().map(|r| r.status)
+                    .chain(comparison.shifts.iter().map(|s| s.status)),
+            );
+            prop_assert_eq!(comparison.verdict, worst);
+            for r in &comparison.regressions {
+                prop_assert!(r.change.is_finite() && !r.reason.is_empty());
+                if let Some(n) = r.noise {
+                    prop_assert!(n.bound.is_finite() && n.bound >= 0.0);
+                }
+            }
+        }
+    }
+}
