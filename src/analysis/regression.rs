@@ -525,13 +525,21 @@ fn judge_latency(
             format!("{:+.1}% faster", rel * 100.0),
         );
     }
+    let against = if lowered {
+        format!(
+            " against the baseline lowered by the run-wide speed-up of {:.0} ms",
+            -shift_ms
+        )
+    } else {
+        String::new()
+    };
     let headline = format!(
-        "{:+.1}% ({change:+.1} ms), past the limit of +{:.0}%",
+        "{:+.1}% ({change:+.1} ms), past the limit of +{:.0}%{against}",
         rel * 100.0,
         limit * 100.0
     );
-    // A slower runner may add up to `shift_transfer` times the probes' rise; a faster one takes
-    // at least the probes' fall off every endpoint.
+    // A slower runner may add up to `shift_transfer` times the probes' rise (a faster one has
+    // already lowered the baseline above).
     let allowance = if shift_ms > 0.0 {
         rules.shift_transfer * shift_ms
     } else {
@@ -581,14 +589,6 @@ fn judge_latency(
     .into_iter()
     .flatten()
     .collect();
-    let headline = if lowered {
-        format!(
-            "{headline} against the baseline lowered by the run-wide speed-up of {:.0} ms",
-            -shift_ms
-        )
-    } else {
-        headline
-    };
     if doubts.is_empty() {
         (Direction::Regressed, held, headline)
     } else {

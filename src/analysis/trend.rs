@@ -63,44 +63,47 @@ fn trend_metric_key<S: Serializer>(metric: &Metric, serializer: S) -> Result<S::
     serializer.serialize_str(metric_key(*metric))
 }
 
-/// Why trends could not be judged, when they could not.
-pub fn steady_state_note(history: Option<&History>, rules: &TrendRules) -> Option<String> {
-    let Some(history) = history else {
-        return Some("no stats history: trends inside the run are not judged".to_string());
-    };
-    let Some(agg) = history.aggregated() else {
-        return Some("the stats history has no Aggregated rows: trends are not judged".to_string());
-    };
+/// The steady window trends are judged over, or why there is none: one rule for both the trends
+/// and the note that says why they are missing.
+fn trend_window(history: Option<&History>, rules: &TrendRules) -> Result<(i64, i64), String> {
+    let history = history.ok_or("no stats history: trends inside the run are not judged")?;
+    let agg = history
+        .aggregated()
+        .ok_or("the stats history has no Aggregated rows: trends are not judged")?;
     if agg.points.iter().all(|p| p.users() == 0) {
-        return Some(
+        return Err(
             "the stats history has no user count (locustio 0.13–0.14 wrote none): the steady state cannot be told from the ramp, so trends are not judged"
                 .to_string(),
         );
     }
-    match steady::steady_window(agg) {
-        Some((from, to)) if ((to - from) as f64) < rules.min_window_s => Some(format!(
+    let (from, to) = steady::steady_window(agg).ok_or_else(|| {
+        format!(
+            "no steady state of at least {} s at peak users after the ramp: trends are not judged",
+            steady::MIN_POINTS
+        )
+    })?;
+    // A short steady state fits noise: a few seconds of jitter make any slope.
+    if ((to - from) as f64) < rules.min_window_s {
+        return Err(format!(
             "the steady state lasted {} s, under the {:.0} s a trend needs: trends are not judged (run longer)",
             to - from,
             rules.min_window_s
-        )),
-        Some(_) => None,
-        None => Some(format!(
-            "no steady state of at least {} s at peak users after the ramp: trends are not judged",
-            steady::MIN_POINTS
-        )),
+        ));
     }
+    Ok((from, to))
+}
+
+/// Why trends could not be judged, when they could not.
+pub fn steady_state_note(history: Option<&History>, rules: &TrendRules) -> Option<String> {
+    trend_window(history, rules).err()
 }
 
 /// Trends of the aggregate and, with full history, of every endpoint (in parallel: a day of full
 /// history is tens of thousands of points per endpoint).
 pub fn trends(history: &History, rules: &TrendRules) -> Vec<Trend> {
-    let Some(window) = history.aggregated().and_then(steady::steady_window) else {
+    let Ok(window) = trend_window(Some(history), rules) else {
         return Vec::new();
     };
-    // A short steady state fits noise: a few seconds of jitter make any slope.
-    if ((window.1 - window.0) as f64) < rules.min_window_s {
-        return Vec::new();
-    }
     crate::par::map(&history.series, |series| trends_of(series, window, rules))
         .into_iter()
         .flatten()

@@ -235,12 +235,8 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             history_rows: run.history.as_ref().map_or(0, |h| h.rows()),
             full_history: run.history.as_ref().is_some_and(|h| h.is_full()),
         },
-        aggregated: endpoint_json(&item.aggregated, item.graded),
-        endpoints: item
-            .endpoints
-            .iter()
-            .map(|e| endpoint_json(e, item.graded))
-            .collect(),
+        aggregated: endpoint_json(&item.aggregated),
+        endpoints: item.endpoints.iter().map(endpoint_json).collect(),
         checks: item.checks.iter().map(check_json).collect(),
         failures: item
             .failures
@@ -346,8 +342,8 @@ fn profile_json(profile: &Profile, source: &str) -> ProfileJson {
     }
 }
 
-/// `graded` is false for `compare`, which grades nothing.
-fn endpoint_json(scope: &ScopeResult, graded: bool) -> EndpointJson {
+/// A scope that was not graded (skipped by the profile, or any scope of `compare`) says so.
+fn endpoint_json(scope: &ScopeResult) -> EndpointJson {
     let s = &scope.stats;
     let p = |level: f64| s.percentiles.at(level);
     EndpointJson {
@@ -375,7 +371,7 @@ fn endpoint_json(scope: &ScopeResult, graded: bool) -> EndpointJson {
         p99_9: p(0.999),
         p99_99: p(0.9999),
         p100: p(1.0),
-        graded: graded && !scope.skipped,
+        graded: !scope.skipped,
         grade: scope.grade,
         status: scope.status,
     }
