@@ -151,6 +151,10 @@ fn run(out: &mut String, judgement: &Judgement, item: &RunJudgement) -> fmt::Res
         }
         out.push('\n');
     }
+    // What the reader should know that is not a check (trends not judged, a missing metric).
+    for note in &item.notes {
+        writeln!(out, "> {}\n", cell(note))?;
+    }
     failures(out, item)
 }
 
