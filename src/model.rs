@@ -287,6 +287,8 @@ pub struct Run {
     pub failures: Vec<FailureRecord>,
     pub exceptions: Vec<ExceptionRecord>,
     pub history: Option<History>,
+    /// What reading the files noticed that a report should say (how names were decoded, …).
+    pub notes: Vec<String>,
 }
 
 impl Run {

@@ -115,6 +115,8 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
         checks,
         mut notes,
     } = assess(&run, profile);
+    // What reading the files noticed comes first: it qualifies every figure after it.
+    notes.splice(0..0, run.notes.iter().cloned());
     let history = run.history.as_ref();
     let trends = history
         .map(|h| trends(h, &profile.trend))
@@ -160,6 +162,7 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
     );
     let (aggregated, endpoints) = tally(&current, profile);
     let verdict = verdict(&[], &[], Some(&comparison));
+    let notes = current.notes.clone();
     RunJudgement {
         failures: judged_failures(&current, profile),
         run: current,
@@ -174,7 +177,7 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
         }),
         capacity: None,
         findings: Vec::new(),
-        notes: Vec::new(),
+        notes,
         verdict,
     }
 }

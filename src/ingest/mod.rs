@@ -8,6 +8,7 @@
 
 pub mod archive;
 mod discover;
+mod encoding;
 pub mod error;
 mod header;
 mod history;
@@ -60,16 +61,17 @@ pub fn load_run(input: &Path) -> Result<Run> {
     }
     let files = discover(input)?;
     let stats = locust::read_stats(&files.stats)?;
+    let mut notes = stats.notes;
     let failures = match &files.failures {
-        Some(path) => locust::read_failures(path)?,
+        Some(path) => noted(locust::read_failures_noted(path)?, &mut notes),
         None => Vec::new(),
     };
     let exceptions = match &files.exceptions {
-        Some(path) => locust::read_exceptions(path)?,
+        Some(path) => noted(locust::read_exceptions_noted(path)?, &mut notes),
         None => Vec::new(),
     };
     let history = match &files.history {
-        Some(path) => Some(locust::read_history(path)?),
+        Some(path) => Some(noted(locust::read_history_noted(path)?, &mut notes)),
         None => None,
     };
     let (mut endpoints, mut aggregated) = (stats.endpoints, stats.aggregated);
@@ -84,5 +86,12 @@ pub fn load_run(input: &Path) -> Result<Run> {
         failures,
         exceptions,
         history,
+        notes,
     })
+}
+
+/// A file's content, its note (if any) added to `notes`.
+fn noted<T>((content, note): (T, Option<String>), notes: &mut Vec<String>) -> T {
+    notes.extend(note);
+    content
 }

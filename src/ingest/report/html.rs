@@ -384,6 +384,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
         failures: reader.failures()?,
         exceptions: reader.exceptions()?,
         history: reader.history()?,
+        notes: Vec::new(),
     })
 }
 

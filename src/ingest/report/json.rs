@@ -206,5 +206,6 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
         failures: Vec::new(),
         exceptions: Vec::new(),
         history: None,
+        notes: Vec::new(),
     })
 }
