@@ -311,6 +311,7 @@ mod tests {
             failures: Vec::new(),
             exceptions: Vec::new(),
             history: None,
+            info: Default::default(),
         }
     }
 
