@@ -233,6 +233,7 @@ impl BaselineCommand {
                 name: a.name,
                 keep: a.keep.map(|k| k as usize),
                 store: a.store.store,
+                if_pass: a.if_pass.then_some(a.profile),
             },
             BaselineCommand::List(a) => BaselinePlan::List { store: a.store },
             BaselineCommand::Show(a) => BaselinePlan::Show {
@@ -268,6 +269,21 @@ pub struct BaselineSaveArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub keep: Option<u64>,
 
+    /// Save only a run whose verdict passes the gate (pass or warn) against --profile and the
+    /// baseline already stored under --name; a failed run is not saved (exit 0, said on stdout).
+    #[arg(long)]
+    pub if_pass: bool,
+
+    /// The profile --if-pass judges the run with.
+    #[arg(
+        long,
+        short = 'p',
+        default_value = "default",
+        value_name = "NAME|PATH",
+        requires = "if_pass"
+    )]
+    pub profile: String,
+
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -302,6 +318,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "NAME|PATH")]
     pub baseline: Option<String>,
 
+    /// Exit 2 when the --baseline name is not in the store (by default: "no baseline: nothing
+    /// compared", and the grades alone decide).
+    #[arg(long, requires = "baseline")]
+    pub require_baseline: bool,
+
     #[command(flatten)]
     pub store: StoreArgs,
 
@@ -316,6 +337,7 @@ impl CheckArgs {
             profile: self.profile,
             baseline: self.baseline,
             store: self.store.store,
+            require_baseline: self.require_baseline,
             outputs: self.output.plan(),
         }
     }

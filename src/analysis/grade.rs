@@ -312,6 +312,7 @@ mod tests {
             exceptions: Vec::new(),
             history: None,
             notes: Vec::new(),
+            info: Default::default(),
         }
     }
 

@@ -187,13 +187,15 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
 pub fn verdict(checks: &[Check], trends: &[Trend], comparison: Option<&Comparison>) -> Status {
     let regressions = comparison.into_iter().flat_map(|c| &c.regressions);
     let shifts = comparison.into_iter().flat_map(|c| &c.shifts);
+    let differences = comparison.into_iter().flat_map(|c| &c.differences);
     Status::worst(
         checks
             .iter()
             .map(|c| c.status)
             .chain(trends.iter().map(|t| t.status))
             .chain(regressions.map(|r| r.status))
-            .chain(shifts.map(|s| s.status)),
+            .chain(shifts.map(|s| s.status))
+            .chain(differences.map(|d| d.status())),
     )
 }
 
@@ -274,6 +276,7 @@ mod tests {
             vanished_endpoints: Vec::new(),
             notes: Vec::new(),
             baseline_machine: None,
+            differences: Vec::new(),
         }
     }
 

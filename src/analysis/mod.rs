@@ -8,6 +8,7 @@
 
 pub mod archive;
 pub mod capacity;
+pub mod comparability;
 pub mod findings;
 pub mod grade;
 pub mod judgement;

@@ -28,7 +28,7 @@ use anyhow::Result;
 pub use discover::{discover, runs_in};
 
 use crate::locust_format::{with_suffix, DISTRIBUTION_SUFFIX};
-use crate::model::{Dialect, EndpointStats, Run};
+use crate::model::{Dialect, EndpointStats, Run, RunInfo};
 
 /// locustio 0.8–0.13.0 wrote percentiles to `PREFIX_distribution.csv` only: lay them onto the
 /// stats rows they belong to (a stats row without them would be graded on no percentile at all).
@@ -87,6 +87,7 @@ pub fn load_run(input: &Path) -> Result<Run> {
         exceptions,
         history,
         notes,
+        info: RunInfo::default(),
     })
 }
 

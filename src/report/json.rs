@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::Exporter;
 use crate::analysis::capacity::Capacity;
+use crate::analysis::comparability::Difference;
 use crate::analysis::findings::Finding;
 use crate::analysis::grade::{Check, ScopeResult};
 use crate::analysis::regression::{Direction, Regression};
@@ -111,6 +112,10 @@ struct BaselineJson {
     /// Where the newest kept run was saved (baselines from loadgate 0.1 do not say).
     #[serde(skip_serializing_if = "Option::is_none")]
     machine: Option<Machine>,
+    /// False when the named baseline does not exist yet: nothing was compared.
+    compared: bool,
+    /// How the run was made differently from the baseline's newest run.
+    differences: Vec<Difference>,
 }
 
 #[derive(Serialize)]
@@ -270,6 +275,8 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             runs: b.comparison.baseline_runs,
             verdict: b.comparison.verdict,
             machine: b.comparison.baseline_machine.clone(),
+            compared: b.comparison.compared(),
+            differences: b.comparison.differences.clone(),
         }),
         regressions: comparison.map_or_else(Vec::new, |b| {
             b.comparison

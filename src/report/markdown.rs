@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::units::{ms, percent, rate};
 use super::view::{self, GradeCell};
 use super::Exporter;
-use crate::analysis::regression::{Comparison, Direction};
+use crate::analysis::regression::{Comparison, Direction, NO_BASELINE};
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Status, Unit};
@@ -192,12 +192,28 @@ fn endpoints(out: &mut String, item: &RunJudgement) -> fmt::Result {
 }
 
 fn comparison(out: &mut String, label: &str, c: &Comparison) -> fmt::Result {
+    if !c.compared() {
+        return writeln!(
+            out,
+            "**Baseline `{}`**: {}\n",
+            cell(label),
+            cell(NO_BASELINE)
+        );
+    }
     writeln!(
         out,
         "**Against baseline `{}`** ({} run(s))\n",
         cell(label),
         c.baseline_runs
     )?;
+    for d in &c.differences {
+        writeln!(
+            out,
+            "{} **Not alike**: {}\n",
+            icon(d.status()),
+            cell(&d.message)
+        )?;
+    }
     for s in &c.shifts {
         writeln!(
             out,

@@ -10,7 +10,7 @@ use super::units::{ms, percent, rate, truncate};
 use super::view::{self, Counts, GradeCell};
 use super::Exporter;
 use crate::analysis::capacity::Capacity;
-use crate::analysis::regression::{Comparison, Direction, Regression};
+use crate::analysis::regression::{Comparison, Direction, Regression, NO_BASELINE};
 use crate::analysis::scaling::Scaling;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
@@ -134,6 +134,13 @@ impl TableExporter {
     }
 
     fn comparison(&self, out: &mut String, label: &str, comparison: &Comparison) -> fmt::Result {
+        if !comparison.compared() {
+            return writeln!(
+                out,
+                "\n{} {label}: {NO_BASELINE}",
+                self.paint("Baseline", "1")
+            );
+        }
         let runs = comparison.baseline_runs;
         writeln!(
             out,
@@ -165,6 +172,9 @@ impl TableExporter {
             table.add_row(row);
         }
         writeln!(out, "{table}")?;
+        for d in &comparison.differences {
+            writeln!(out, "  {} not alike: {}", self.mark(d.status()), d.message)?;
+        }
         for s in &comparison.shifts {
             writeln!(
                 out,

@@ -104,16 +104,20 @@ impl Counts {
             let warned = judgement.warned_checks().count();
             (failed, warned, judgement.checks.len() - failed - warned)
         });
-        let regressions = judgement.baseline.as_ref().map(|b| {
-            let worse = |s: Status| {
-                b.comparison
-                    .regressions
-                    .iter()
-                    .filter(|r| r.direction == Direction::Regressed && r.status == s)
-                    .count()
-            };
-            (worse(Status::Fail), worse(Status::Warn))
-        });
+        let regressions = judgement
+            .baseline
+            .as_ref()
+            .filter(|b| b.comparison.compared())
+            .map(|b| {
+                let worse = |s: Status| {
+                    b.comparison
+                        .regressions
+                        .iter()
+                        .filter(|r| r.direction == Direction::Regressed && r.status == s)
+                        .count()
+                };
+                (worse(Status::Fail), worse(Status::Warn))
+            });
         Counts {
             checks,
             regressions,
