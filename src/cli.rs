@@ -11,8 +11,10 @@ use crate::commands::baseline::BaselinePlan;
 use crate::commands::check::CheckPlan;
 use crate::commands::compare::ComparePlan;
 use crate::commands::demo::{DemoPlan, TargetPlan};
+use crate::commands::metrics::MetricsPlan;
 use crate::commands::{Outputs, Stdout};
 use crate::generator::RunOptions;
+use crate::push::Gateway;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -143,6 +145,9 @@ pub struct OutputArgs {
     /// Size of each chart in pixels.
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
     pub chart_size: (u32, u32),
+
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 impl OutputArgs {
@@ -154,6 +159,50 @@ impl OutputArgs {
             junit: self.junit,
             charts: self.charts,
             chart_size: self.chart_size,
+            metrics: self.metrics.plan(),
+        }
+    }
+}
+
+/// Metrics for Prometheus: shared by `check`, `compare` and `history` (flatten it into a new
+/// command's arguments to give it the same flags).
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Also write the figures as metrics: OpenMetrics text, or the Prometheus text format when FILE
+    /// ends in .prom (for node-exporter's textfile collector).
+    #[arg(long, value_name = "FILE")]
+    pub openmetrics: Option<PathBuf>,
+
+    /// With --openmetrics: also each history row as samples with its timestamp.
+    #[arg(long)]
+    pub openmetrics_history: bool,
+
+    /// Also push the metrics to this Prometheus Pushgateway (one group per run); a failed push
+    /// is a warning.
+    #[arg(long, value_name = "URL")]
+    pub push_gateway: Option<String>,
+
+    /// The Pushgateway job the metrics are grouped under.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "loadgate",
+        requires = "push_gateway"
+    )]
+    pub job: String,
+
+    /// A failed push is an error (exit 2) instead of a warning.
+    #[arg(long, requires = "push_gateway")]
+    pub require_push: bool,
+}
+
+impl MetricsArgs {
+    pub fn plan(self) -> MetricsPlan {
+        MetricsPlan {
+            file: self.openmetrics,
+            history: self.openmetrics_history,
+            gateway: self.push_gateway.map(|url| Gateway { url, job: self.job }),
+            require_push: self.require_push,
         }
     }
 }
@@ -370,6 +419,9 @@ pub struct HistoryArgs {
     /// Leave unreadable runs out (listed in the notes, verdict at least warn) instead of exit 2.
     #[arg(long)]
     pub skip_unreadable: bool,
+
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 impl HistoryArgs {
@@ -380,6 +432,7 @@ impl HistoryArgs {
             json: self.json,
             charts: self.charts,
             skip_unreadable: self.skip_unreadable,
+            metrics: self.metrics.plan(),
         }
     }
 }

@@ -22,13 +22,17 @@ pub struct ArchivePlan {
     pub json: Option<PathBuf>,
     pub charts: Option<PathBuf>,
     pub skip_unreadable: bool,
+    pub metrics: super::metrics::MetricsPlan,
 }
 
 pub fn run(plan: &ArchivePlan) -> Result<Status> {
+    plan.metrics.validate()?;
     let report = build(&plan.dir, plan.skip_unreadable)?;
+    let archive = plan.dir.display().to_string();
     if let Some(path) = &plan.json {
         write_atomic(path, &json(&report)?)?;
     }
+    plan.metrics.write_archive(&report, &archive)?;
     if let Some(dir) = &plan.charts {
         let png = charts::archive::render(&report.runs, &report.breaks, (1280, 720))?;
         write_atomic(&dir.join("history.png"), &png)?;
@@ -38,6 +42,7 @@ pub fn run(plan: &ArchivePlan) -> Result<Status> {
         Stdout::Table => table(&report, super::use_color())?,
     };
     super::print(&out)?;
+    plan.metrics.push_archive(&report, &archive)?;
     Ok(report.verdict)
 }
 

@@ -74,6 +74,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
             junit: Some(plan.out.join("junit.xml")),
             charts: Some(plan.out.join("charts")),
             chart_size: (1280, 720),
+            metrics: Default::default(),
         },
     };
     super::print(b"\n")?;

@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod check;
 pub mod compare;
 pub mod demo;
+pub mod metrics;
 pub mod profiles;
 
 use std::io::{IsTerminal, Write};
@@ -43,6 +44,8 @@ pub struct Outputs {
     pub junit: Option<PathBuf>,
     pub charts: Option<PathBuf>,
     pub chart_size: (u32, u32),
+    /// `--openmetrics` and `--push-gateway`.
+    pub metrics: metrics::MetricsPlan,
 }
 
 /// Colour only for a terminal, and never when `NO_COLOR` is set (https://no-color.org).
@@ -54,6 +57,7 @@ pub fn use_color() -> bool {
 /// Actions when running there. The verdict is already decided: a reader of stdout that goes away
 /// (`| head`) does not change it.
 pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
+    outputs.metrics.validate()?;
     let files: [(&Option<PathBuf>, &dyn Exporter); 3] = [
         (&outputs.json, &JsonExporter),
         (&outputs.markdown, &MarkdownExporter),
@@ -64,6 +68,7 @@ pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
             write_atomic(path, &exporter.render(judgement)?)?;
         }
     }
+    outputs.metrics.write(judgement)?;
     if let Some(dir) = &outputs.charts {
         for (name, png) in charts::render(judgement, outputs.chart_size)? {
             write_atomic(&dir.join(name), &png)?;
@@ -77,6 +82,7 @@ pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         github_actions(judgement, outputs.stdout)?;
     }
+    outputs.metrics.push(judgement)?;
     Ok(judgement.verdict)
 }
 
