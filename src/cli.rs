@@ -143,6 +143,10 @@ pub struct OutputArgs {
     /// Size of each chart in pixels.
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
     pub chart_size: (u32, u32),
+
+    /// Also write one self-contained HTML page (verdict, tables, charts; no network) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 impl OutputArgs {
@@ -154,6 +158,7 @@ impl OutputArgs {
             junit: self.junit,
             charts: self.charts,
             chart_size: self.chart_size,
+            html: self.html,
         }
     }
 }
@@ -348,6 +353,10 @@ pub struct HistoryArgs {
     /// Leave unreadable runs out (listed in the notes, verdict at least warn) instead of exit 2.
     #[arg(long)]
     pub skip_unreadable: bool,
+
+    /// Also write one self-contained HTML page (the runs, the breaks, the chart) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 impl HistoryArgs {
@@ -358,6 +367,7 @@ impl HistoryArgs {
             json: self.json,
             charts: self.charts,
             skip_unreadable: self.skip_unreadable,
+            html: self.html,
         }
     }
 }

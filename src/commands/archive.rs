@@ -12,7 +12,7 @@ use crate::fsutil::write_atomic;
 use crate::ingest::archive::{find_runs, read_archive};
 use crate::model::Status;
 use crate::report::archive::{json, table, ArchiveReport};
-use crate::report::charts;
+use crate::report::{charts, html};
 
 /// What `history` was asked to do.
 #[derive(Debug, Clone)]
@@ -22,12 +22,16 @@ pub struct ArchivePlan {
     pub json: Option<PathBuf>,
     pub charts: Option<PathBuf>,
     pub skip_unreadable: bool,
+    pub html: Option<PathBuf>,
 }
 
 pub fn run(plan: &ArchivePlan) -> Result<Status> {
     let report = build(&plan.dir, plan.skip_unreadable)?;
     if let Some(path) = &plan.json {
         write_atomic(path, &json(&report)?)?;
+    }
+    if let Some(path) = &plan.html {
+        write_atomic(path, &html::archive::render(&report, (1280, 720))?)?;
     }
     if let Some(dir) = &plan.charts {
         let png = charts::archive::render(&report.runs, &report.breaks, (1280, 720))?;

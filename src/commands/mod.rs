@@ -19,6 +19,7 @@ use crate::fsutil::write_atomic;
 use crate::model::Status;
 use crate::report::charts;
 use crate::report::github::GithubAnnotations;
+use crate::report::html::HtmlExporter;
 use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
 use crate::report::markdown::MarkdownExporter;
@@ -43,6 +44,8 @@ pub struct Outputs {
     pub junit: Option<PathBuf>,
     pub charts: Option<PathBuf>,
     pub chart_size: (u32, u32),
+    /// The self-contained HTML page.
+    pub html: Option<PathBuf>,
 }
 
 /// Colour only for a terminal, and never when `NO_COLOR` is set (https://no-color.org).
@@ -63,6 +66,12 @@ pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
         if let Some(path) = path {
             write_atomic(path, &exporter.render(judgement)?)?;
         }
+    }
+    if let Some(path) = &outputs.html {
+        let html = HtmlExporter {
+            chart_size: outputs.chart_size,
+        };
+        write_atomic(path, &html.render(judgement)?)?;
     }
     if let Some(dir) = &outputs.charts {
         for (name, png) in charts::render(judgement, outputs.chart_size)? {
