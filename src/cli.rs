@@ -148,6 +148,9 @@ pub struct OutputArgs {
 
     #[command(flatten)]
     pub metrics: MetricsArgs,
+    /// Also write one self-contained HTML page (verdict, tables, charts; no network) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 impl OutputArgs {
@@ -160,6 +163,7 @@ impl OutputArgs {
             charts: self.charts,
             chart_size: self.chart_size,
             metrics: self.metrics.plan(),
+            html: self.html,
         }
     }
 }
@@ -422,6 +426,9 @@ pub struct HistoryArgs {
 
     #[command(flatten)]
     pub metrics: MetricsArgs,
+    /// Also write one self-contained HTML page (the runs, the breaks, the chart) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 impl HistoryArgs {
@@ -433,6 +440,7 @@ impl HistoryArgs {
             charts: self.charts,
             skip_unreadable: self.skip_unreadable,
             metrics: self.metrics.plan(),
+            html: self.html,
         }
     }
 }

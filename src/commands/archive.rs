@@ -12,7 +12,7 @@ use crate::fsutil::write_atomic;
 use crate::ingest::archive::{find_runs, read_archive};
 use crate::model::Status;
 use crate::report::archive::{json, table, ArchiveReport};
-use crate::report::charts;
+use crate::report::{charts, html};
 
 /// What `history` was asked to do.
 #[derive(Debug, Clone)]
@@ -23,6 +23,7 @@ pub struct ArchivePlan {
     pub charts: Option<PathBuf>,
     pub skip_unreadable: bool,
     pub metrics: super::metrics::MetricsPlan,
+    pub html: Option<PathBuf>,
 }
 
 pub fn run(plan: &ArchivePlan) -> Result<Status> {
@@ -33,6 +34,9 @@ pub fn run(plan: &ArchivePlan) -> Result<Status> {
         write_atomic(path, &json(&report)?)?;
     }
     plan.metrics.write_archive(&report, &archive)?;
+    if let Some(path) = &plan.html {
+        write_atomic(path, &html::archive::render(&report, (1280, 720))?)?;
+    }
     if let Some(dir) = &plan.charts {
         let png = charts::archive::render(&report.runs, &report.breaks, (1280, 720))?;
         write_atomic(&dir.join("history.png"), &png)?;

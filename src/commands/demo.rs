@@ -75,6 +75,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
             charts: Some(plan.out.join("charts")),
             chart_size: (1280, 720),
             metrics: Default::default(),
+            html: Some(plan.out.join("report.html")),
         },
     };
     super::print(b"\n")?;
@@ -82,7 +83,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
     let mut out = String::new();
     writeln!(
         out,
-        "\nThe demo wrote its CSVs, report.json, summary.md, junit.xml and charts/ to {}.",
+        "\nThe demo wrote its CSVs, report.json, report.html, summary.md, junit.xml and charts/ to {}.",
         plan.out.display()
     )?;
     writeln!(

@@ -20,6 +20,7 @@ use crate::fsutil::write_atomic;
 use crate::model::Status;
 use crate::report::charts;
 use crate::report::github::GithubAnnotations;
+use crate::report::html::HtmlExporter;
 use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
 use crate::report::markdown::MarkdownExporter;
@@ -46,6 +47,8 @@ pub struct Outputs {
     pub chart_size: (u32, u32),
     /// `--openmetrics` and `--push-gateway`.
     pub metrics: metrics::MetricsPlan,
+    /// The self-contained HTML page.
+    pub html: Option<PathBuf>,
 }
 
 /// Colour only for a terminal, and never when `NO_COLOR` is set (https://no-color.org).
@@ -69,6 +72,12 @@ pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
         }
     }
     outputs.metrics.write(judgement)?;
+    if let Some(path) = &outputs.html {
+        let html = HtmlExporter {
+            chart_size: outputs.chart_size,
+        };
+        write_atomic(path, &html.render(judgement)?)?;
+    }
     if let Some(dir) = &outputs.charts {
         for (name, png) in charts::render(judgement, outputs.chart_size)? {
             write_atomic(&dir.join(name), &png)?;

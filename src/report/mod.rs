@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod charts;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
