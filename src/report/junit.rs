@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::Exporter;
+use crate::analysis::paired::AbComparison;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::Status;
@@ -22,11 +23,17 @@ struct Case {
 impl Exporter for JunitExporter {
     fn render(&self, report: &Judgement) -> Result<Vec<u8>> {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let suites: Vec<(String, Vec<Case>)> = report
+        let mut suites: Vec<(String, Vec<Case>)> = report
             .runs
             .iter()
             .map(|item| (item.run.files.prefix.display().to_string(), cases(item)))
             .collect();
+        if let Some(ab) = &report.ab {
+            suites.push((
+                format!("B {} against A {}", ab.b_label, ab.a_label),
+                ab_cases(ab),
+            ));
+        }
         let total: usize = suites.iter().map(|(_, c)| c.len()).sum();
         let failed: usize = suites
             .iter()
@@ -75,6 +82,19 @@ impl Exporter for JunitExporter {
         out.push_str("</testsuites>\n");
         Ok(out.into_bytes())
     }
+}
+
+/// One testcase per scope and figure of an A/B run.
+fn ab_cases(ab: &AbComparison) -> Vec<Case> {
+    ab.changes
+        .iter()
+        .map(|c| Case {
+            class: format!("ab.{}", c.scope),
+            name: c.metric.to_string(),
+            status: c.status,
+            message: format!("{} {}: {}", c.scope, c.metric, c.reason),
+        })
+        .collect()
 }
 
 fn cases(item: &RunJudgement) -> Vec<Case> {
