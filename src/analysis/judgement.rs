@@ -6,6 +6,7 @@
 use super::capacity::{capacity, Capacity};
 use super::findings::{findings, Finding};
 use super::grade::{assess, tally, Assessment, Check, ScopeResult};
+use super::paired::AbComparison;
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling};
 use super::summary::RunSummary;
@@ -84,6 +85,8 @@ pub struct Judgement {
     pub runs: Vec<RunJudgement>,
     /// Runs at three or more user counts, read as one series.
     pub scaling: Option<Scaling>,
+    /// `ab`: B against A from the request pairs (the one run judged is B).
+    pub ab: Option<AbComparison>,
     /// The worst verdict over all runs: what the exit code says.
     pub verdict: Status,
 }
@@ -102,8 +105,17 @@ impl Judgement {
             profile_source,
             scaling: scaling(&runs),
             runs,
+            ab: None,
             verdict,
         }
+    }
+
+    /// The judgement of an A/B run: B's own judgement and the paired comparison, whose worst
+    /// status joins the verdict.
+    pub fn with_ab(mut self, ab: AbComparison) -> Judgement {
+        self.verdict = self.verdict.max(ab.verdict);
+        self.ab = Some(ab);
+        self
     }
 }
 

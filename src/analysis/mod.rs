@@ -13,6 +13,7 @@ pub mod findings;
 pub mod grade;
 pub mod judgement;
 pub mod noise;
+pub mod paired;
 pub mod regression;
 pub mod scaling;
 pub mod series;

@@ -29,6 +29,7 @@ pub struct DemoPlan {
 pub struct TargetPlan {
     pub run_time: String,
     pub tls: bool,
+    pub serving: target::Serving,
 }
 
 pub fn run(plan: &DemoPlan) -> Result<()> {
@@ -100,11 +101,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
 pub fn serve(plan: &TargetPlan) -> Result<()> {
     let duration =
         crate::generator::scenario::parse_duration(&plan.run_time).context("--run-time")?;
-    let target = if plan.tls {
-        target::start_tls()?
-    } else {
-        target::start()?
-    };
+    let target = target::start_serving(plan.serving.clone(), plan.tls)?;
     super::print(format!("{}\n", target.url()).as_bytes())?;
     std::thread::sleep(duration);
     drop(target);

@@ -2,6 +2,7 @@
 //! the runs (`ingest`), judge them (`analysis`), write every report asked for (`report`), and
 //! hand the verdict back for the exit code.
 
+pub mod ab;
 pub mod archive;
 pub mod baseline;
 pub mod check;

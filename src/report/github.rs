@@ -58,6 +58,13 @@ impl Exporter for GithubAnnotations {
                     );
                 }
             }
+            for c in report.ab.iter().flat_map(|ab| &ab.changes) {
+                emit(
+                    c.status,
+                    "loadgate A/B",
+                    format!("{} {}: {}", c.scope, c.metric, c.reason),
+                );
+            }
             for t in &item.trends {
                 emit(
                     t.status,

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::Exporter;
+use crate::analysis::paired::AbComparison;
 use crate::analysis::regression::NO_BASELINE;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
@@ -23,7 +24,7 @@ struct Case {
 impl Exporter for JunitExporter {
     fn render(&self, report: &Judgement) -> Result<Vec<u8>> {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let suites: Vec<(String, Vec<Case>, Option<String>)> = report
+        let mut suites: Vec<(String, Vec<Case>, Option<String>)> = report
             .runs
             .iter()
             .map(|item| {
@@ -34,6 +35,13 @@ impl Exporter for JunitExporter {
                 )
             })
             .collect();
+        if let Some(ab) = &report.ab {
+            suites.push((
+                format!("B {} against A {}", ab.b_label, ab.a_label),
+                ab_cases(ab),
+                None,
+            ));
+        }
         // A missing baseline is one skipped testcase more.
         let total: usize = suites
             .iter()
@@ -101,6 +109,19 @@ impl Exporter for JunitExporter {
 fn missing_baseline(item: &RunJudgement) -> Option<String> {
     let b = item.baseline.as_ref()?;
     (!b.comparison.compared()).then(|| b.label.clone())
+}
+
+/// One testcase per scope and figure of an A/B run.
+fn ab_cases(ab: &AbComparison) -> Vec<Case> {
+    ab.changes
+        .iter()
+        .map(|c| Case {
+            class: format!("ab.{}", c.scope),
+            name: c.metric.to_string(),
+            status: c.status,
+            message: format!("{} {}: {}", c.scope, c.metric, c.reason),
+        })
+        .collect()
 }
 
 fn cases(item: &RunJudgement) -> Vec<Case> {
