@@ -307,6 +307,11 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// Of several runs (a directory of them), check only the newest, by the start time in its
+    /// files (else a time its path names).
+    #[arg(long)]
+    pub latest: bool,
 }
 
 impl CheckArgs {
@@ -317,6 +322,7 @@ impl CheckArgs {
             baseline: self.baseline,
             store: self.store.store,
             outputs: self.output.plan(),
+            latest: self.latest,
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct CheckPlan {
     pub baseline: Option<String>,
     pub store: Option<PathBuf>,
     pub outputs: Outputs,
+    /// Of several runs, check only the newest (by the runs' own timestamps).
+    pub latest: bool,
 }
 
 /// Runs the check and returns the verdict; input problems are errors.
@@ -45,10 +47,19 @@ pub fn build(plan: &CheckPlan) -> Result<Judgement> {
     for path in &plan.runs {
         paths.extend(runs_in(path)?);
     }
-    let runs = paths
+    let mut latest_note = None;
+    if plan.latest && paths.len() > 1 {
+        let (newest, note) = crate::ingest::archive::newest(&paths)?;
+        paths = vec![newest];
+        latest_note = Some(note);
+    }
+    let mut runs = paths
         .iter()
         .map(|path| Ok(judge(load_run(path)?, &profile, baseline.as_ref())))
         .collect::<Result<Vec<_>>>()?;
+    if let (Some(note), Some(run)) = (latest_note, runs.first_mut()) {
+        run.notes.insert(0, note);
+    }
     Ok(Judgement::new("check", profile, source, runs))
 }
 

@@ -66,6 +66,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
         profile: "default".to_string(),
         baseline: None,
         store: None,
+        latest: false,
         outputs: Outputs {
             stdout: Stdout::Table,
             json: Some(plan.out.join("report.json")),

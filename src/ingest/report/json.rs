@@ -102,7 +102,9 @@ impl Entry {
                 self.content_length / self.requests as f64
             }),
             percentiles,
+            custom_percentiles: Vec::new(),
         }
+        .without_empty_placeholders()
     }
 }
 
