@@ -312,6 +312,11 @@ pub struct CheckArgs {
     /// files (else a time its path names).
     #[arg(long)]
     pub latest: bool,
+
+    /// The runs given are one test run from several machines at once (Locust JSON files): judge
+    /// them as one run, histograms added exactly.
+    #[arg(long, conflicts_with = "latest")]
+    pub merge: bool,
 }
 
 impl CheckArgs {
@@ -323,6 +328,7 @@ impl CheckArgs {
             store: self.store.store,
             outputs: self.output.plan(),
             latest: self.latest,
+            merge: self.merge,
         }
     }
 }

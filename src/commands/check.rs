@@ -26,6 +26,8 @@ pub struct CheckPlan {
     pub outputs: Outputs,
     /// Of several runs, check only the newest (by the runs' own timestamps).
     pub latest: bool,
+    /// The runs given are one test from several machines: judge them merged into one.
+    pub merge: bool,
 }
 
 /// Runs the check and returns the verdict; input problems are errors.
@@ -42,6 +44,11 @@ pub fn build(plan: &CheckPlan) -> Result<Judgement> {
         Some(spec) => Some(load_baseline(spec, plan.store.as_deref())?),
         None => None,
     };
+    if plan.merge {
+        let run = crate::ingest::load_merged(&plan.runs)?;
+        let runs = vec![judge(run, &profile, baseline.as_ref())];
+        return Ok(Judgement::new("check", profile, source, runs));
+    }
     // A directory of several runs is each of them: "analyze all tests in a directory".
     let mut paths = Vec::new();
     for path in &plan.runs {

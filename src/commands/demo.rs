@@ -67,6 +67,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
         baseline: None,
         store: None,
         latest: false,
+        merge: false,
         outputs: Outputs {
             stdout: Stdout::Table,
             json: Some(plan.out.join("report.json")),

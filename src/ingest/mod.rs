@@ -26,6 +26,7 @@ use std::path::Path;
 use anyhow::Result;
 
 pub use discover::{discover, runs_in};
+pub use report::load_merged;
 
 use crate::locust_format::{with_suffix, DISTRIBUTION_SUFFIX};
 use crate::model::{Dialect, EndpointStats, Run};
