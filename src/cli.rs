@@ -400,6 +400,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub csv_full_history: bool,
 
+    /// Also write Locust's JSON format (histograms included) to NAME.json, as Locust's
+    /// --json-file does: runs from several machines then merge exactly (check --merge).
+    #[arg(long, value_name = "NAME")]
+    pub json_file: Option<PathBuf>,
+
     /// A TOML scenario (tasks, weights, wait time); without one, users GET the host URL back to back.
     #[arg(long, short = 'f', value_name = "FILE")]
     pub scenario: Option<PathBuf>,
@@ -434,6 +439,7 @@ impl RunArgs {
             run_time: self.run_time,
             csv: self.csv,
             csv_full_history: self.csv_full_history,
+            json_file: self.json_file,
             scenario: self.scenario,
             rate: self.rate,
             timeout: self.timeout,

@@ -188,3 +188,100 @@ fn merge_needs_two_runs() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("two or more"), "{}", stderr(&out));
 }
+
+/// The embedded target as a child process on 127.0.0.1, killed on drop.
+struct Target {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Target {
+    fn start() -> Target {
+        use std::io::BufRead;
+        let mut child = common::command()
+            .args(["target", "--run-time", "60s"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the target starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Target {
+            child,
+            url: line.trim().to_string(),
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `Aggregated` row's `Request Count` of a generator CSV run.
+fn csv_requests(prefix: &std::path::Path) -> u64 {
+    let mut reader = csv::Reader::from_path(format!("{}_stats.csv", prefix.display())).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    rows.last().unwrap()[2].parse().unwrap()
+}
+
+/// Two `loadgate run` processes at once against one target, as two CI jobs: each writes its CSVs
+/// and Locust's JSON; the JSONs merge into one run whose counts are the sum of the CSVs'.
+#[test]
+fn generator_runs_from_two_machines_merge() {
+    let target = Target::start();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = fixture("../scenarios/demo.toml");
+    let machines: Vec<(std::path::PathBuf, std::process::Child)> = ["a", "b"]
+        .iter()
+        .map(|m| {
+            let prefix = dir.path().join(format!("gen-{m}"));
+            let child = common::command()
+                .args([
+                    "run",
+                    "--quiet",
+                    "--host",
+                    &target.url,
+                    "-u",
+                    "3",
+                    "-t",
+                    "3s",
+                ])
+                .args(["-f", scenario.to_str().unwrap()])
+                .args(["--csv", prefix.to_str().unwrap()])
+                .args(["--json-file", prefix.to_str().unwrap()])
+                .spawn()
+                .expect("the generator starts");
+            (prefix, child)
+        })
+        .collect();
+    let mut prefixes = Vec::new();
+    for (prefix, mut child) in machines {
+        assert!(child.wait().unwrap().success());
+        prefixes.push(prefix);
+    }
+    let json = |p: &std::path::Path| format!("{}.json", p.display());
+    let mut alone = Vec::new();
+    for prefix in &prefixes {
+        let (code, report) = check_json(&[&json(prefix)]);
+        assert_ne!(code, 2, "{report}");
+        assert_eq!(report["run"]["format"], "locust-json");
+        // The JSON holds the run the CSV holds.
+        assert_eq!(report["aggregated"]["requests"], csv_requests(prefix));
+        alone.push(report["aggregated"]["p95"].as_f64().unwrap());
+    }
+    let (code, report) = check_json(&[&json(&prefixes[0]), &json(&prefixes[1]), "--merge"]);
+    assert_ne!(code, 2, "{report}");
+    let merged = &report["aggregated"];
+    assert_eq!(
+        merged["requests"].as_u64().unwrap(),
+        csv_requests(&prefixes[0]) + csv_requests(&prefixes[1])
+    );
+    // A quantile of two distributions merged lies between theirs.
+    let p95 = merged["p95"].as_f64().unwrap();
+    let (lo, hi) = (alone[0].min(alone[1]), alone[0].max(alone[1]));
+    assert!(lo <= p95 && p95 <= hi, "{lo} <= {p95} <= {hi}");
+}

@@ -52,6 +52,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
         run_time: Some(plan.run_time.clone()),
         csv: Some(prefix.clone()),
         csv_full_history: true,
+        json_file: None,
         scenario: Some(scenario_path),
         rate: None,
         timeout: "10s".to_string(),
