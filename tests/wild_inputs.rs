@@ -333,3 +333,38 @@ fn a_directory_without_a_stats_file_is_refused_clearly() {
         stderr(&out)
     );
 }
+
+/// A run of 3,000 endpoints (the rows of a real run, fixtures/locust2/basic, repeated under new
+/// names) still gets its endpoint chart: the worst are charted, the rest counted in its note.
+#[test]
+fn three_thousand_endpoints_chart_without_failing() {
+    let text = std::fs::read_to_string(fixture("locust2/basic_stats.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (header, rows, aggregated) = (lines[0], &lines[1..lines.len() - 1], lines[lines.len() - 1]);
+    let mut out = format!("{header}\n");
+    for i in 0..3000 {
+        let row = rows[i % rows.len()];
+        let (method, rest) = row.split_once(',').unwrap();
+        let (name, rest) = rest.split_once(',').unwrap();
+        out.push_str(&format!("{method},{name}/{i},{rest}\n"));
+    }
+    out.push_str(aggregated);
+    out.push('\n');
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("many_stats.csv");
+    std::fs::write(&stats, out).unwrap();
+    let charts = dir.path().join("charts");
+    let output = loadgate(&[
+        "check",
+        stats.to_str().unwrap(),
+        "--charts",
+        charts.to_str().unwrap(),
+    ]);
+    assert!(output.status.code().unwrap() < 2, "{}", stderr(&output));
+    let png = std::fs::read_dir(&charts)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("endpoint"))
+        .expect("an endpoint chart");
+    assert!(std::fs::metadata(png).unwrap().len() > 1000);
+}
