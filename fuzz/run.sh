@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(stats history failures exceptions profile baseline scenario)
+[[ ${#targets[@]} -gt 0 ]] || targets=(stats history failures exceptions profile baseline scenario html json merge)
 export RUSTC_BOOTSTRAP=1
 for t in "${targets[@]}"; do
   case $t in
@@ -15,6 +15,10 @@ for t in "${targets[@]}"; do
     profile) seeds=(thresholds) ;;
     scenario) seeds=(scenarios) ;;
     baseline) seeds=(fuzz/seeds/baseline) ;;
+    html) seeds=(fixtures/html fixtures/bad-reports) ;;
+    json) seeds=(fixtures/json fixtures/merge fixtures/bad-reports) ;;
+    # Two runs in one input, split at the first NUL byte.
+    merge) seeds=(fuzz/seeds/merge) ;;
   esac
   mkdir -p "fuzz/corpus/$t"
   echo "== $t (${SECONDS_EACH}s)"

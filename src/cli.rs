@@ -391,6 +391,16 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    /// Of several runs (a directory of them), check only the newest, by the start time in its
+    /// files (else a time its path names).
+    #[arg(long)]
+    pub latest: bool,
+
+    /// The runs given are one test run from several machines at once (Locust JSON files): judge
+    /// them as one run, histograms added exactly.
+    #[arg(long, conflicts_with = "latest")]
+    pub merge: bool,
 }
 
 impl CheckArgs {
@@ -402,6 +412,8 @@ impl CheckArgs {
             store: self.store.store,
             require_baseline: self.require_baseline,
             outputs: self.output.plan(),
+            latest: self.latest,
+            merge: self.merge,
         }
     }
 }
@@ -481,6 +493,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub csv_full_history: bool,
 
+    /// Also write Locust's JSON format (histograms included) to NAME.json, as Locust's
+    /// --json-file does: runs from several machines then merge exactly (check --merge).
+    #[arg(long, value_name = "NAME")]
+    pub json_file: Option<PathBuf>,
+
     /// A TOML scenario (tasks, weights, wait time); without one, users GET the host URL back to back.
     #[arg(long, short = 'f', value_name = "FILE")]
     pub scenario: Option<PathBuf>,
@@ -515,6 +532,7 @@ impl RunArgs {
             run_time: self.run_time,
             csv: self.csv,
             csv_full_history: self.csv_full_history,
+            json_file: self.json_file,
             scenario: self.scenario,
             rate: self.rate,
             timeout: self.timeout,
@@ -637,6 +655,7 @@ impl AbArgs {
                 run_time: self.run_time,
                 csv: None,
                 csv_full_history: self.csv_full_history,
+                json_file: None,
                 scenario: self.scenario,
                 rate: self.rate,
                 timeout: self.timeout,

@@ -42,6 +42,17 @@ impl Percentiles {
     }
 }
 
+/// A percentile column beyond Locust's default eleven (`PERCENTILES_TO_REPORT` set to `60%`, `70%`,
+/// `99.999%`…): kept as the file names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomPercentile {
+    /// The header as written, e.g. `60%`.
+    pub label: String,
+    /// The fraction it stands for, e.g. 0.6.
+    pub level: f64,
+    pub ms: Option<f64>,
+}
+
 /// Identifies an endpoint the way Locust groups requests: HTTP method (Locust's `Type`) and name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EndpointKey {
@@ -83,9 +94,27 @@ pub struct EndpointStats {
     pub median_ms: Option<f64>,
     pub avg_content_size: Option<f64>,
     pub percentiles: Percentiles,
+    /// Percentile columns beyond the default eleven, in file order.
+    pub custom_percentiles: Vec<CustomPercentile>,
 }
 
 impl EndpointStats {
+    /// Locust writes 0 for the median, average, min, max and content size of a row without
+    /// requests: placeholders, not measurements (a median of 0 ms on an empty run).
+    pub fn without_empty_placeholders(self) -> Self {
+        if self.requests > 0 {
+            return self;
+        }
+        EndpointStats {
+            avg_ms: None,
+            min_ms: None,
+            max_ms: None,
+            median_ms: None,
+            avg_content_size: None,
+            ..self
+        }
+    }
+
     /// Failures as a fraction of requests (0 when there were no requests).
     pub fn error_rate(&self) -> f64 {
         ratio(self.failures, self.requests)
@@ -169,6 +198,14 @@ impl HistoryPoint {
         total_failures: u64,
         total_avg_ms: Option<f64>,
     ) -> Self {
+        // Locust writes 0 for every percentile of a row whose 10-second window is empty or not yet
+        // cached: placeholders, not measurements (all three at 0 ms measured would need 99% of a
+        // window's requests under 0.5 ms).
+        let percentiles = if percentiles == [Some(0.0); 3] {
+            [None; 3]
+        } else {
+            percentiles
+        };
         HistoryPoint {
             timestamp,
             // Four billion users is beyond any load test; clamp rather than widen every point.
@@ -350,5 +387,51 @@ mod tests {
         assert_eq!((p.p50(), p.p95(), p.p99()), (Some(5.0), None, Some(9.5)));
         assert_eq!((p.users(), p.total_avg_ms()), (7, None));
         assert_eq!(p, p);
+    }
+
+    #[test]
+    fn a_history_row_of_zero_percentiles_is_a_placeholder_and_one_above_zero_is_not() {
+        let percentiles = |ps: [Option<f64>; 3]| {
+            let p = HistoryPoint::new(1, 10, ps, 67, 0, Some(33.0));
+            [p.p50(), p.p95(), p.p99()]
+        };
+        assert_eq!(percentiles([Some(0.0); 3]), [None; 3]);
+        // Just outside: one figure above zero, or one missing, is what the row says.
+        for kept in [
+            [Some(0.0), Some(0.0), Some(1.0)],
+            [Some(0.0), Some(0.0), None],
+            [Some(0.5), Some(0.0), Some(0.0)],
+        ] {
+            assert_eq!(percentiles(kept), kept);
+        }
+    }
+
+    fn row(requests: u64) -> EndpointStats {
+        EndpointStats {
+            key: EndpointKey::new("", "Aggregated"),
+            requests,
+            failures: 0,
+            rps: 0.0,
+            failures_per_s: Some(0.0),
+            avg_ms: Some(0.0),
+            min_ms: Some(0.0),
+            max_ms: Some(0.0),
+            median_ms: Some(0.0),
+            avg_content_size: Some(0.0),
+            percentiles: Percentiles::default(),
+            custom_percentiles: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_empty_rows_zero_median_is_a_placeholder_and_one_request_makes_it_a_figure() {
+        let empty = row(0).without_empty_placeholders();
+        assert_eq!((empty.p50(), empty.max(), empty.avg_ms), (None, None, None));
+        assert_eq!(empty.avg_content_size, None);
+        let one = row(1).without_empty_placeholders();
+        assert_eq!(
+            (one.p50(), one.max(), one.avg_ms),
+            (Some(0.0), Some(0.0), Some(0.0))
+        );
     }
 }

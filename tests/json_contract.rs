@@ -41,6 +41,11 @@ fn every_field_of_every_report_is_documented() {
     let reports = [
         check_json(&[fixture("locust2-full/full").to_str().unwrap()]).1,
         check_json(&[fixture("ramp/ramp").to_str().unwrap()]).1,
+        // Custom percentile columns (99.999%).
+        check_json(&[fixture("wild/xfj__quoted-v10-gbk/example")
+            .to_str()
+            .unwrap()])
+        .1,
         check_json(&[
             fixture("compare/slow-2x").to_str().unwrap(),
             "--baseline",

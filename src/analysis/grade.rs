@@ -293,6 +293,7 @@ mod tests {
             median_ms: Some(p95 / 3.0),
             avg_content_size: Some(512.0),
             percentiles: Percentiles(percentiles),
+            custom_percentiles: Vec::new(),
         }
     }
 

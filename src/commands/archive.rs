@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 use super::Stdout;
 use crate::analysis::archive::{breaks, verdict, ArchiveRun};
 use crate::fsutil::write_atomic;
-use crate::ingest::archive::{find_runs, read_archive};
+use crate::ingest::archive::{find_runs_noted, read_archive};
 use crate::model::Status;
 use crate::report::archive::{json, table, ArchiveReport};
 use crate::report::{charts, html};
@@ -54,11 +54,14 @@ pub fn build(dir: &Path, skip_unreadable: bool) -> Result<ArchiveReport> {
     if !dir.is_dir() {
         bail!("{}: not a directory", dir.display());
     }
-    let paths = find_runs(dir)?;
+    let (paths, mut notes) = find_runs_noted(dir)?;
     if paths.is_empty() {
-        bail!("{}: no *_stats.csv under this directory", dir.display());
+        let why = notes.first().map(|n| format!(" ({n})")).unwrap_or_default();
+        bail!(
+            "{}: no *_stats.csv under this directory{why}",
+            dir.display()
+        );
     }
-    let mut notes = Vec::new();
     let mut runs = Vec::new();
     let mut skipped = 0;
     let mut by_path = 0;

@@ -26,6 +26,10 @@ pub struct CheckPlan {
     /// A baseline name that is not in the store is an input error (exit 2), not "nothing compared".
     pub require_baseline: bool,
     pub outputs: Outputs,
+    /// Of several runs, check only the newest (by the runs' own timestamps).
+    pub latest: bool,
+    /// The runs given are one test from several machines: judge them merged into one.
+    pub merge: bool,
 }
 
 /// Runs the check and returns the verdict; input problems are errors.
@@ -46,15 +50,29 @@ pub fn build(plan: &CheckPlan) -> Result<Judgement> {
         )?),
         None => None,
     };
+    if plan.merge {
+        let run = crate::ingest::load_merged(&plan.runs)?;
+        let runs = vec![judge(run, &profile, baseline.as_ref())];
+        return Ok(Judgement::new("check", profile, source, runs));
+    }
     // A directory of several runs is each of them: "analyze all tests in a directory".
     let mut paths = Vec::new();
     for path in &plan.runs {
         paths.extend(runs_in(path)?);
     }
-    let runs = paths
+    let mut latest_note = None;
+    if plan.latest && paths.len() > 1 {
+        let (newest, note) = crate::ingest::archive::newest(&paths)?;
+        paths = vec![newest];
+        latest_note = Some(note);
+    }
+    let mut runs = paths
         .iter()
         .map(|path| Ok(judge(load_run(path)?, &profile, baseline.as_ref())))
         .collect::<Result<Vec<_>>>()?;
+    if let (Some(note), Some(run)) = (latest_note, runs.first_mut()) {
+        run.notes.insert(0, note);
+    }
     Ok(Judgement::new("check", profile, source, runs))
 }
 

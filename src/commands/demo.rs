@@ -53,6 +53,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
         run_time: Some(plan.run_time.clone()),
         csv: Some(prefix.clone()),
         csv_full_history: true,
+        json_file: None,
         scenario: Some(scenario_path),
         rate: None,
         timeout: "10s".to_string(),
@@ -68,6 +69,8 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
         baseline: None,
         store: None,
         require_baseline: false,
+        latest: false,
+        merge: false,
         outputs: Outputs {
             stdout: Stdout::Table,
             json: Some(plan.out.join("report.json")),

@@ -8,6 +8,7 @@
 
 mod client;
 pub mod csv_writer;
+pub mod json_writer;
 pub mod scenario;
 mod stats;
 pub mod target;
@@ -40,6 +41,8 @@ pub struct RunOptions {
     pub run_time: Option<String>,
     pub csv: Option<PathBuf>,
     pub csv_full_history: bool,
+    /// Also write Locust's `--json-file` format to `NAME.json`.
+    pub json_file: Option<PathBuf>,
     pub scenario: Option<PathBuf>,
     /// Open model: requests per second in total.
     pub rate: Option<f64>,
@@ -63,6 +66,7 @@ pub struct Plan {
     pub timeout: Duration,
     pub csv: Option<PathBuf>,
     pub full_history: bool,
+    pub json_file: Option<PathBuf>,
     pub seed: u64,
     pub quiet: bool,
 }
@@ -166,6 +170,7 @@ impl Plan {
             timeout,
             csv: args.csv.clone(),
             full_history: args.csv_full_history,
+            json_file: args.json_file.clone(),
             seed: args.seed,
             quiet: args.quiet,
         })
@@ -237,6 +242,9 @@ fn print_summary(plan: &Plan, o: &RunOutcome) {
             "wrote {}_stats.csv, _stats_history.csv, _failures.csv, _exceptions.csv",
             prefix.display()
         );
+    }
+    if let Some(name) = &plan.json_file {
+        let _ = writeln!(out, "wrote {}", json_writer::path_for(name).display());
     }
 }
 
@@ -503,6 +511,7 @@ struct Side {
     stats: Stats,
     history: Option<csv_writer::HistoryWriter>,
     csv: Option<PathBuf>,
+    json_file: Option<PathBuf>,
     recorders: Recorders,
 }
 
@@ -593,6 +602,7 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
             stats: Stats::new(entries),
             history,
             csv: p.csv.clone(),
+            json_file: p.json_file.clone(),
             recorders: Arc::new(Mutex::new(Vec::new())),
         });
     }
@@ -741,6 +751,9 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
             if let Some(h) = side.history.take() {
                 h.finish()?;
             }
+        }
+        if let Some(name) = &side.json_file {
+            json_writer::write(name, &side.stats, unix_origin, end_unix)?;
         }
         outcomes.push(side.outcome(seconds, interrupted));
     }

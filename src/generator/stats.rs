@@ -141,6 +141,28 @@ impl Entry {
         }
     }
 
+    /// Locust's `response_times` histogram: each response time in ms rounded as Locust rounds it
+    /// (to the ms below 100 ms, to 10 ms below 1 s, to 100 ms below 10 s, else to the second),
+    /// mapped to its count. From the whole-run histogram (3 significant figures).
+    pub fn locust_response_times(&self) -> std::collections::BTreeMap<u64, u64> {
+        let mut out = std::collections::BTreeMap::new();
+        for v in self.latencies.iter_recorded() {
+            let ms = self.latencies.median_equivalent(v.value_iterated_to()) as f64 / 1000.0;
+            *out.entry(locust_rounded_ms(ms)).or_insert(0) += v.count_at_value();
+        }
+        out
+    }
+
+    /// The sum of all response times, in ms.
+    pub fn total_response_ms(&self) -> f64 {
+        self.sum_micros as f64 / 1000.0
+    }
+
+    /// The sum of all response sizes, in bytes.
+    pub fn total_bytes(&self) -> u64 {
+        self.bytes
+    }
+
     /// Whole-run percentile in ms, before Locust's rounding.
     pub fn percentile_ms(&self, q: f64) -> Option<f64> {
         (self.requests > 0).then(|| self.latencies.value_at_quantile(q) as f64 / 1000.0)
@@ -183,6 +205,20 @@ impl Entry {
         }
         (self.requests as f64 / span, self.failures as f64 / span)
     }
+}
+
+/// Locust's `StatsEntry._log_time_of_request` rounding (Python's `round`: half to even).
+pub fn locust_rounded_ms(ms: f64) -> u64 {
+    let step = if ms < 100.0 {
+        1.0
+    } else if ms < 1_000.0 {
+        10.0
+    } else if ms < 10_000.0 {
+        100.0
+    } else {
+        1_000.0
+    };
+    ((ms / step).round_ties_even() * step) as u64
 }
 
 /// A distinct failure of one entry.

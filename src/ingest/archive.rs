@@ -10,7 +10,9 @@ use anyhow::Result;
 use super::discover;
 use super::locust;
 use super::started::{started_at, time_in_path};
-use crate::locust_format::STATS_SUFFIXES;
+use crate::locust_format::{
+    DISTRIBUTION_SUFFIX, EXCEPTIONS_SUFFIX, FAILURES_SUFFIX, HISTORY_SUFFIX, STATS_SUFFIXES,
+};
 use crate::model::EndpointStats;
 
 /// How deep under the directory runs are looked for.
@@ -41,25 +43,131 @@ pub struct ArchivedRun {
 /// searched up to [`MAX_DEPTH`] directories deep, skipping directories whose name starts with `.`;
 /// in path order. A directory that cannot be listed is an error.
 pub fn find_runs(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    find(dir, 0, &mut found)?;
-    found.sort();
-    Ok(found)
+    find_runs_noted(dir).map(|(runs, _)| runs)
 }
 
-fn find(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Like [`find_runs`], and also every other CSV whose header is a Locust stats file's (a renamed
+/// download such as `baseline.csv`), with notes naming those and the CSVs left out, so that no run
+/// is dropped without a word.
+pub fn find_runs_noted(dir: &Path) -> Result<(Vec<PathBuf>, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut others = Vec::new();
+    find(dir, 0, &mut found, &mut others)?;
+    let (renamed, left_out): (Vec<PathBuf>, Vec<PathBuf>) = others
+        .into_iter()
+        .partition(|p| super::header::kind_of_file(p) == Some("stats"));
+    let mut notes = Vec::new();
+    if !renamed.is_empty() {
+        notes.push(format!(
+            "{} run(s) have a stats file of another name, read as one by its header: {}",
+            renamed.len(),
+            listed(&renamed)
+        ));
+    }
+    if !left_out.is_empty() {
+        notes.push(format!(
+            "{} CSV file(s) are no run's stats file and were left out: {}",
+            left_out.len(),
+            listed(&left_out)
+        ));
+    }
+    found.extend(renamed);
+    found.sort();
+    Ok((found, notes))
+}
+
+/// Up to five paths, and how many more.
+fn listed(paths: &[PathBuf]) -> String {
+    let mut names: Vec<String> = paths
+        .iter()
+        .take(5)
+        .map(|p| p.display().to_string())
+        .collect();
+    if paths.len() > 5 {
+        names.push(format!("and {} more", paths.len() - 5));
+    }
+    names.join(", ")
+}
+
+/// Whether `name` is one of the files of a run that Locust names (`PREFIX_stats_history.csv`, …).
+fn is_run_file(name: &str) -> bool {
+    STATS_SUFFIXES
+        .iter()
+        .chain(&[
+            HISTORY_SUFFIX,
+            FAILURES_SUFFIX,
+            EXCEPTIONS_SUFFIX,
+            DISTRIBUTION_SUFFIX,
+        ])
+        .any(|s| name.ends_with(s))
+}
+
+fn find(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, others: &mut Vec<PathBuf>) -> Result<()> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| anyhow::anyhow!("{}: cannot list: {e}", dir.display()))?;
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if path.is_dir() && depth < MAX_DEPTH && !name.starts_with('.') {
-            find(&path, depth + 1, out)?;
+            find(&path, depth + 1, out, others)?;
         } else if STATS_SUFFIXES.iter().any(|s| name.ends_with(s)) {
             out.push(path);
+        } else if name.to_ascii_lowercase().ends_with(".csv") && !is_run_file(&name) {
+            others.push(path);
         }
     }
     Ok(())
+}
+
+/// The newest of the runs whose stats files are `stats_paths` (`check --latest`), by the time each
+/// started as its own files say (the history's first row, else the failures' first `First Seen`),
+/// else by a time its path names; with no time at all, the last in path order. Also the note
+/// saying which rule chose it. An unreadable run is an error.
+pub fn newest(stats_paths: &[PathBuf]) -> Result<(PathBuf, String)> {
+    let mut runs = Vec::with_capacity(stats_paths.len());
+    for (path, entry) in stats_paths.iter().zip(read_archive(stats_paths)) {
+        runs.push((path, entry?));
+    }
+    let by_path = runs.iter().filter(|(_, r)| r.dated_by_path).count();
+    let newest = runs
+        .iter()
+        .filter(|(_, r)| r.started_at.is_some())
+        .max_by_key(|(path, r)| (r.started_at, *path));
+    let total = runs.len();
+    Ok(match newest {
+        Some((path, run)) => {
+            let how = if run.dated_by_path {
+                "by the time its path names (its files carry none)"
+            } else {
+                "by the start time in its files"
+            };
+            let mut note = format!(
+                "--latest: {} is the newest of {total} runs, {how}",
+                run.prefix.display()
+            );
+            if by_path > 0 && !run.dated_by_path {
+                note.push_str(&format!("; {by_path} run(s) were dated by their path"));
+            }
+            let undated = runs.iter().filter(|(_, r)| r.started_at.is_none()).count();
+            if undated > 0 {
+                note.push_str(&format!(
+                    "; {undated} run(s) carry no time and were passed over"
+                ));
+            }
+            ((*path).clone(), note)
+        }
+        None => {
+            let (path, run) = runs
+                .iter()
+                .max_by_key(|(path, _)| *path)
+                .ok_or_else(|| anyhow::anyhow!("--latest: no run to choose from"))?;
+            let note = format!(
+                "--latest: none of the {total} runs carries a time (in its files or its path): {} is the last in path order",
+                run.prefix.display()
+            );
+            ((*path).clone(), note)
+        }
+    })
 }
 
 /// Reads every run on every core, in the order given; each result is the run or why it could not

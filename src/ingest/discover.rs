@@ -77,7 +77,7 @@ fn prefixes_in(dir: &Path) -> Result<Vec<PathBuf>> {
 fn from_directory(dir: &Path) -> Result<RunFiles> {
     let prefixes = prefixes_in(dir)?;
     match prefixes.len() {
-        0 => bail!("{}: no *{STATS} file in this directory", dir.display()),
+        0 => renamed_stats_file(dir),
         1 => from_prefix(&prefixes[0], dir),
         _ => {
             let names: Vec<String> = prefixes
@@ -88,6 +88,38 @@ fn from_directory(dir: &Path) -> Result<RunFiles> {
                 "{}: holds {} runs; name one of them:\n{}",
                 dir.display(),
                 prefixes.len(),
+                names.join("\n")
+            )
+        }
+    }
+}
+
+/// A directory without `*_stats.csv`: its one CSV whose header is a Locust stats file's (a renamed
+/// download, `baseline.csv`) read on its own, or the error saying what is there.
+fn renamed_stats_file(dir: &Path) -> Result<RunFiles> {
+    let csvs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot list the directory", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && file_name(p).to_ascii_lowercase().ends_with(".csv"))
+        .collect();
+    let mut stats: Vec<&PathBuf> = csvs
+        .iter()
+        .filter(|p| super::header::kind_of_file(p) == Some("stats"))
+        .collect();
+    stats.sort();
+    match stats.as_slice() {
+        [one] => discover(one),
+        [] => bail!(
+            "{}: no *{STATS} file in this directory, and none of its {} CSV file(s) has a Locust stats header",
+            dir.display(),
+            csvs.len()
+        ),
+        several => {
+            let names: Vec<String> = several.iter().map(|p| format!("  {}", p.display())).collect();
+            bail!(
+                "{}: no *{STATS} file, but {} CSV files with a Locust stats header; name one of them:\n{}",
+                dir.display(),
+                several.len(),
                 names.join("\n")
             )
         }

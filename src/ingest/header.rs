@@ -30,6 +30,13 @@ fn kind_of_header(header: &[String]) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// What kind of Locust file `path` is by its header (`stats`, `stats history`, `failures`,
+/// `exceptions`), whatever its name; `None` for a file that cannot be read or is none of them.
+pub(crate) fn kind_of_file(path: &std::path::Path) -> Option<&'static str> {
+    let table = Table::open(path).ok()?;
+    kind_of_header(table.header()).map(|(kind, _)| kind)
+}
+
 /// The error for a table whose header is not of the `expected` kind, if it is not.
 pub(crate) fn wrong_kind(table: &Table, expected: &str) -> Option<InputError> {
     match kind_of_header(table.header()) {

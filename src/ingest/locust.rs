@@ -17,8 +17,8 @@ use crate::locust_format::column::{
     METHOD, MIN, NAME, NODES, OCCURRENCES, REQUESTS, RPS, TIMESTAMP, TRACEBACK,
 };
 use crate::model::{
-    Dialect, EndpointKey, EndpointStats, ExceptionRecord, FailureRecord, History, Percentiles,
-    PERCENTILE_LABELS,
+    CustomPercentile, Dialect, EndpointKey, EndpointStats, ExceptionRecord, FailureRecord, History,
+    Percentiles, PERCENTILE_LABELS,
 };
 
 pub use super::scope::MAX_ENDPOINTS;
@@ -33,6 +33,38 @@ fn read_percentiles(row: &Row, columns: &[Option<usize>; 11]) -> Result<Percenti
         *slot = row.opt_measure(*column)?;
     }
     Ok(Percentiles(values))
+}
+
+/// Columns such as `60%` or `99.999%` beyond the default eleven (`PERCENTILES_TO_REPORT`): each
+/// column's index, its header as written and the fraction it stands for.
+fn custom_percentile_columns(table: &Table) -> Vec<(usize, String, f64)> {
+    table
+        .header()
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !PERCENTILE_LABELS.contains(&canonical(h).as_str()))
+        .filter_map(|(i, h)| {
+            let number = canonical(h).strip_suffix('%')?.parse::<f64>().ok()?;
+            let level = number / 100.0;
+            (level > 0.0 && level <= 1.0).then(|| (i, h.clone(), level))
+        })
+        .collect()
+}
+
+fn read_custom_percentiles(
+    row: &Row,
+    columns: &[(usize, String, f64)],
+) -> Result<Vec<CustomPercentile>, InputError> {
+    columns
+        .iter()
+        .map(|(column, label, level)| {
+            Ok(CustomPercentile {
+                label: label.clone(),
+                level: *level,
+                ms: row.measure(*column)?,
+            })
+        })
+        .collect()
 }
 
 /// Reads locustio 0.8–0.13.0's `_distribution.csv`: (name as written, `"GET /path"` or `"Total"`,
@@ -90,6 +122,7 @@ pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
     let rps = table.find(RPS);
     let fps = table.find(FPS);
     let percentiles = percentile_columns(&table);
+    let custom = custom_percentile_columns(&table);
 
     let mut endpoints: Vec<EndpointStats> = Vec::new();
     let mut first_line: HashMap<EndpointKey, u64> = HashMap::new();
@@ -107,8 +140,10 @@ pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
             median_ms: row.opt_measure(median)?,
             avg_content_size: row.opt_measure(content)?,
             percentiles: read_percentiles(&row, &percentiles)?,
+            custom_percentiles: read_custom_percentiles(&row, &custom)?,
             key: key.clone(),
-        };
+        }
+        .without_empty_placeholders();
         if stats.failures > stats.requests {
             return Err(row.cell_error(
                 failures,

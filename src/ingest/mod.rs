@@ -26,6 +26,7 @@ use std::path::Path;
 use anyhow::Result;
 
 pub use discover::{discover, runs_in};
+pub use report::load_merged;
 
 use crate::locust_format::{with_suffix, DISTRIBUTION_SUFFIX};
 use crate::model::{Dialect, EndpointStats, Run, RunInfo};
@@ -95,4 +96,31 @@ pub fn load_run(input: &Path) -> Result<Run> {
 fn noted<T>((content, note): (T, Option<String>), notes: &mut Vec<String>) -> T {
     notes.extend(note);
     content
+}
+
+#[cfg(test)]
+mod tests {
+    /// Locust 2.47's full history (fixtures/custom-percentiles) starts with rows whose window is not
+    /// cached yet: every percentile 0 with 67 requests done. Those are placeholders, not 0 ms.
+    #[test]
+    fn zero_placeholders_in_a_real_history_are_not_measurements() {
+        let prefix = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/custom-percentiles/custom"
+        );
+        let run = super::load_run(std::path::Path::new(prefix)).unwrap();
+        let aggregated = run.history.as_ref().unwrap().aggregated().unwrap();
+        let started: Vec<_> = aggregated
+            .points
+            .iter()
+            .filter(|p| p.total_requests > 0)
+            .collect();
+        assert!(started.len() > 10);
+        // The file's first row with requests: `0,0,0,…` in every percentile column.
+        assert_eq!(started[0].p50(), None);
+        assert_eq!(started[0].p95(), None);
+        // The next row measured its window.
+        assert!(started[1].p95().is_some_and(|v| v > 0.0));
+        assert!(started.iter().all(|p| p.p50() != Some(0.0)));
+    }
 }

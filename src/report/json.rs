@@ -243,9 +243,18 @@ struct EndpointJson {
     p99_9: Option<f64>,
     p99_99: Option<f64>,
     p100: Option<f64>,
+    custom_percentiles: Vec<CustomPercentileJson>,
     graded: bool,
     grade: Option<Grade>,
     status: Status,
+}
+
+/// A percentile column beyond the default eleven (`PERCENTILES_TO_REPORT`).
+#[derive(Serialize)]
+struct CustomPercentileJson {
+    label: String,
+    level: f64,
+    ms: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -453,6 +462,15 @@ fn endpoint_json(scope: &ScopeResult) -> EndpointJson {
         p99_9: p(0.999),
         p99_99: p(0.9999),
         p100: p(1.0),
+        custom_percentiles: s
+            .custom_percentiles
+            .iter()
+            .map(|c| CustomPercentileJson {
+                label: c.label.clone(),
+                level: c.level,
+                ms: c.ms,
+            })
+            .collect(),
         graded: !scope.skipped,
         grade: scope.grade,
         status: scope.status,

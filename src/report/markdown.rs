@@ -222,11 +222,21 @@ fn run(out: &mut String, judgement: &Judgement, item: &RunJudgement) -> fmt::Res
 }
 
 fn endpoints(out: &mut String, item: &RunJudgement) -> fmt::Result {
+    // Percentile columns beyond the default eleven (`PERCENTILES_TO_REPORT`), after p99.
+    let custom = &item.run.aggregated.custom_percentiles;
+    let custom_header: String = custom
+        .iter()
+        .map(|c| format!(" {} |", cell(&c.label)))
+        .collect();
     writeln!(
         out,
-        "| Endpoint | Requests | Errors | req/s | p50 | p95 | p99 | Grade |"
+        "| Endpoint | Requests | Errors | req/s | p50 | p95 | p99 |{custom_header} Grade |"
     )?;
-    writeln!(out, "|---|--:|--:|--:|--:|--:|--:|---|")?;
+    writeln!(
+        out,
+        "|---|--:|--:|--:|--:|--:|--:|{}---|",
+        "--:|".repeat(custom.len())
+    )?;
     for (scope, grade) in view::scope_rows(item) {
         let stats = &scope.stats;
         let name = if stats.key.method.is_empty() {
@@ -239,9 +249,14 @@ fn endpoints(out: &mut String, item: &RunJudgement) -> fmt::Result {
             GradeCell::Ungraded => "-".to_string(),
             GradeCell::Graded(g, status) => format!("{} {g}", icon(status)),
         };
+        let custom_cells: String = stats
+            .custom_percentiles
+            .iter()
+            .map(|c| format!(" {} |", ms(c.ms)))
+            .collect();
         writeln!(
             out,
-            "| {name} | {} | {}% | {} | {} | {} | {} | {grade} |",
+            "| {name} | {} | {}% | {} | {} | {} | {} |{custom_cells} {grade} |",
             stats.requests,
             percent(scope.error_rate),
             rate(stats.rps),

@@ -449,7 +449,18 @@ impl TableExporter {
         if graded {
             header.push("Error %");
         }
-        header.extend(["req/s", "p50", "p95", "p99", "max"]);
+        header.extend(["req/s", "p50", "p95", "p99"]);
+        // Percentile columns beyond the default eleven (`PERCENTILES_TO_REPORT`): every row of a
+        // stats file has the same ones.
+        let custom: Vec<&str> = item
+            .run
+            .aggregated
+            .custom_percentiles
+            .iter()
+            .map(|c| c.label.as_str())
+            .collect();
+        header.extend(custom.iter().copied());
+        header.push("max");
         if graded {
             header.push("Grade");
         }
@@ -474,15 +485,16 @@ impl TableExporter {
                 Cell::new(ms(s.p50())),
                 Cell::new(ms(s.percentiles.p95())),
                 Cell::new(ms(s.percentiles.p99())),
-                Cell::new(ms(s.max())),
             ]);
+            row.extend(s.custom_percentiles.iter().map(|c| Cell::new(ms(c.ms))));
+            row.push(Cell::new(ms(s.max())));
             if graded {
                 row.push(self.grade_cell(grade));
             }
             table.add_row(row);
         }
         if graded {
-            align_right(&mut table, 2..10);
+            align_right(&mut table, 2..10 + custom.len());
         }
         table
     }

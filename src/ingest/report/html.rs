@@ -213,7 +213,9 @@ impl<'a> Reader<'a> {
             median_ms: at.opt_number("median_response_time")?,
             avg_content_size: at.opt_number("avg_content_length")?,
             percentiles: p,
-        })
+            custom_percentiles: Vec::new(),
+        }
+        .without_empty_placeholders())
     }
 
     fn failures(&self) -> Result<Vec<FailureRecord>, InputError> {

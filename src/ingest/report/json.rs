@@ -104,7 +104,9 @@ impl Entry {
                 self.content_length / self.requests as f64
             }),
             percentiles,
+            custom_percentiles: Vec::new(),
         }
+        .without_empty_placeholders()
     }
 }
 
@@ -160,6 +162,68 @@ fn entry(at: &At) -> Result<(EndpointKey, Entry), InputError> {
 }
 
 pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
+    Ok(run_of(path, entries_of(path, bytes)?, Vec::new()))
+}
+
+/// `check a.json b.json … --merge`: runs of one test from several machines as one run. Each
+/// endpoint's entries are added as Locust adds its workers' (`StatsEntry.extend`: counts summed,
+/// histograms added bucket by bucket, so percentiles come from the merged histogram; the span is
+/// the union of the runs'). Every input must hold the same endpoints: runs of different endpoints
+/// are not one test's load, and an endpoint one machine lacks would be judged on part of the load.
+pub fn read_merged(inputs: &[(&Path, Vec<u8>)]) -> Result<Run, InputError> {
+    let mut merged: Vec<(EndpointKey, Entry)> = Vec::new();
+    let mut first: Option<(&Path, HashSet<EndpointKey>)> = None;
+    for (path, bytes) in inputs {
+        let entries = entries_of(path, bytes)?;
+        let keys: HashSet<EndpointKey> = entries.iter().map(|(k, _)| k.clone()).collect();
+        match &first {
+            None => {
+                first = Some((path, keys));
+                merged = entries;
+                continue;
+            }
+            Some((first_path, first_keys)) => {
+                let missing = first_keys.difference(&keys).min();
+                let extra = keys.difference(first_keys).min();
+                if let Some(key) = missing.or(extra) {
+                    let (lacks, has) = if missing.is_some() {
+                        (*path, *first_path)
+                    } else {
+                        (*first_path, *path)
+                    };
+                    return Err(InputError::file(
+                        path,
+                        format!(
+                            "--merge: {} has no entry for {key}, which {} has: merged runs must be of the same endpoints (one test's load split over machines); an endpoint only some runs have would be judged on part of the load",
+                            lacks.display(),
+                            has.display()
+                        ),
+                    ));
+                }
+            }
+        }
+        // Both lists are in the same order (sorted by name, then method) over the same keys.
+        for ((_, target), (_, entry)) in merged.iter_mut().zip(&entries) {
+            target.extend(entry);
+        }
+    }
+    let first_path = first
+        .map(|(p, _)| p)
+        .ok_or_else(|| InputError::file(Path::new("-"), "--merge: no input to merge"))?;
+    let names: Vec<String> = inputs
+        .iter()
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    let note = format!(
+        "{} runs merged into one ({}): requests and failures summed, histograms added (percentiles from the merged histogram), the time span their union",
+        inputs.len(),
+        names.join(", ")
+    );
+    Ok(run_of(first_path, merged, vec![note]))
+}
+
+/// The endpoints of one Locust JSON file, each with its histogram, in Locust's `_stats.csv` order.
+fn entries_of(path: &Path, bytes: &[u8]) -> Result<Vec<(EndpointKey, Entry)>, InputError> {
     let text = super::utf8(path, bytes)?;
     let start = text.len() - text.trim_start_matches('\u{feff}').len();
     let value: Value = serde_json::from_str(&text[start..]).map_err(|e| {
@@ -186,6 +250,11 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
     }
     // Locust's `_stats.csv` order: by name, then method.
     entries.sort_by(|a, b| (&a.0.name, &a.0.method).cmp(&(&b.0.name, &b.0.method)));
+    Ok(entries)
+}
+
+/// The run of `entries` (read from `path`, or merged from several files).
+fn run_of(path: &Path, entries: Vec<(EndpointKey, Entry)>, notes: Vec<String>) -> Run {
     let mut total = Entry::default();
     for (_, e) in &entries {
         total.extend(e);
@@ -200,7 +269,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
         .iter()
         .map(|(key, e)| e.stats(key.clone(), seconds))
         .collect();
-    Ok(Run {
+    Run {
         files: super::files(path),
         dialect: Dialect::LocustJson,
         endpoints,
@@ -208,7 +277,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
         failures: Vec::new(),
         exceptions: Vec::new(),
         history: None,
-        notes: Vec::new(),
+        notes,
         info: RunInfo::default(),
-    })
+    }
 }

@@ -42,6 +42,34 @@ pub fn load(input: &Path) -> anyhow::Result<Option<Run>> {
     Ok(Some(run))
 }
 
+/// `check … --merge`: several Locust JSON files of one test (from several machines) as one run.
+/// Only JSON merges exactly: it keeps each endpoint's histogram; CSVs and HTML reports keep a few
+/// percentiles, and percentiles of two runs cannot be combined into the percentiles of both.
+pub fn load_merged(inputs: &[std::path::PathBuf]) -> anyhow::Result<Run> {
+    if inputs.len() < 2 {
+        anyhow::bail!("--merge needs two or more Locust JSON files (one run from each machine)");
+    }
+    let mut read = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let extension = input
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        if extension.as_deref() != Some("json") || input.is_dir() {
+            anyhow::bail!(
+                "{}: --merge reads Locust's JSON only (--json-file, or loadgate run --json-file): \
+                 CSVs and HTML reports keep a few percentiles per endpoint, and the percentiles of \
+                 two runs cannot be combined into those of both; the JSON keeps each endpoint's \
+                 whole histogram, which adds exactly",
+                input.display()
+            );
+        }
+        let bytes = std::fs::read(input)
+            .map_err(|e| InputError::file(input, format!("cannot read the file: {e}")))?;
+        read.push((input.as_path(), bytes));
+    }
+    Ok(json::read_merged(&read)?)
+}
+
 /// The files of a run read from one report: the report stands where the stats file would.
 fn files(path: &Path) -> RunFiles {
     RunFiles {

@@ -6,6 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{font, palette, plot_error, upper, whole, Area};
+use crate::analysis::grade::ScopeResult;
 use crate::analysis::regression::Direction;
 use crate::analysis::RunJudgement;
 use crate::model::{EndpointStats, Metric, Status};
@@ -110,13 +111,34 @@ pub(super) fn bars(area: &Area, spec: Bars) -> Result<()> {
     Ok(())
 }
 
+/// Endpoints charted at most: past this the rows are too thin to read (a run of 3,000 endpoints).
+pub(super) const MAX_CHARTED_ENDPOINTS: usize = 30;
+
+/// The endpoints to chart, worst first when they are too many (worst grade, then highest p99, then
+/// p95), and how many are left out. The aggregate is always charted, last.
+fn charted(endpoints: &[ScopeResult], max: usize) -> (Vec<(&EndpointStats, Option<Grade>)>, usize) {
+    let mut rows: Vec<(&EndpointStats, Option<Grade>)> =
+        endpoints.iter().map(|s| (&s.stats, s.grade)).collect();
+    if rows.len() <= max {
+        return (rows, 0);
+    }
+    let key = |(s, g): &(&EndpointStats, Option<Grade>)| {
+        let ms = |v: Option<f64>| v.unwrap_or(-1.0);
+        (*g, ms(s.percentiles.p99()), ms(s.percentiles.p95()))
+    };
+    rows.sort_by(|a, b| {
+        key(b)
+            .partial_cmp(&key(a))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let left_out = rows.len() - max;
+    rows.truncate(max);
+    (rows, left_out)
+}
+
 pub(super) fn endpoints(area: &Area, item: &RunJudgement) -> Result<()> {
-    let rows: Vec<(&EndpointStats, Option<Grade>)> = item
-        .endpoints
-        .iter()
-        .chain(std::iter::once(&item.aggregated))
-        .map(|s| (&s.stats, s.grade))
-        .collect();
+    let (mut rows, left_out) = charted(&item.endpoints, MAX_CHARTED_ENDPOINTS);
+    rows.push((&item.aggregated.stats, item.aggregated.grade));
     let shades = [0.35, 0.65, 1.0];
     let spec = Bars {
         title: "Response time per endpoint: p50, p95, p99 (colour = grade)".to_string(),
@@ -140,7 +162,15 @@ pub(super) fn endpoints(area: &Area, item: &RunJudgement) -> Result<()> {
             .iter()
             .map(|g| (g.as_str().to_string(), palette::grade(Some(*g)).mix(1.0)))
             .collect(),
-        note: Some("Each endpoint: p50 (lightest), p95, p99 (darkest).".to_string()),
+        note: Some(if left_out > 0 {
+            format!(
+                "The {} worst of {} endpoints (by grade, then p99); {left_out} left out. Each: p50 (lightest), p95, p99 (darkest).",
+                rows.len() - 1,
+                item.endpoints.len()
+            )
+        } else {
+            "Each endpoint: p50 (lightest), p95, p99 (darkest).".to_string()
+        }),
     };
     bars(area, spec)
 }
@@ -194,4 +224,67 @@ pub(super) fn baseline(area: &Area, item: &RunJudgement) -> Result<()> {
         note: None,
     };
     bars(area, spec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EndpointKey, Percentiles, Scope};
+
+    fn scope(name: &str, grade: Option<Grade>, p99: f64) -> ScopeResult {
+        let mut percentiles = Percentiles::default();
+        percentiles.0[7] = Some(p99);
+        ScopeResult {
+            scope: Scope::Aggregated,
+            stats: EndpointStats {
+                key: EndpointKey::new("GET", name),
+                requests: 10,
+                failures: 0,
+                rps: 1.0,
+                failures_per_s: None,
+                avg_ms: None,
+                min_ms: None,
+                max_ms: None,
+                median_ms: None,
+                avg_content_size: None,
+                percentiles,
+                custom_percentiles: Vec::new(),
+            },
+            expected_failures: 0,
+            error_rate: 0.0,
+            grade,
+            status: Status::Pass,
+            skipped: false,
+        }
+    }
+
+    fn names(rows: &[(&EndpointStats, Option<Grade>)]) -> Vec<String> {
+        rows.iter().map(|(s, _)| s.key.name.clone()).collect()
+    }
+
+    #[test]
+    fn up_to_the_limit_every_endpoint_is_charted_in_file_order() {
+        let all: Vec<ScopeResult> = (0..3)
+            .map(|i| scope(&format!("/{i}"), Some(Grade::Good), i as f64))
+            .collect();
+        let (rows, left_out) = charted(&all, 3);
+        assert_eq!(
+            (names(&rows), left_out),
+            (vec!["/0".into(), "/1".into(), "/2".into()], 0)
+        );
+    }
+
+    #[test]
+    fn past_the_limit_the_worst_are_charted_and_the_rest_counted() {
+        let all = vec![
+            scope("/fast-good", Some(Grade::Good), 5.0),
+            scope("/slow-good", Some(Grade::Good), 900.0),
+            scope("/critical", Some(Grade::Critical), 50.0),
+            scope("/ungraded", None, 5_000.0),
+        ];
+        let (rows, left_out) = charted(&all, 3);
+        assert_eq!(left_out, 1);
+        // The worst grade first, then the highest p99 within a grade; ungraded ranks last.
+        assert_eq!(names(&rows), ["/critical", "/slow-good", "/fast-good"]);
+    }
 }
