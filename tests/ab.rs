@@ -223,6 +223,11 @@ fn the_example_fails_a_build_twice_as_slow_and_names_its_endpoints() {
         suite.attribute("failures").unwrap(),
         failed.len().to_string()
     );
+    // Charts: A and B over time on one chart, and per endpoint.
+    for chart in ["ab-latency.png", "ab-endpoints.png"] {
+        let png = std::fs::read(ws.path().join("results/charts").join(chart)).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{chart}");
+    }
     // Both sides are complete Locust sets that `check` and `compare` read.
     let results = ws.path().join("results");
     for side in ["ab_a", "ab_b"] {

@@ -5,7 +5,7 @@
 //! interval is worse than no change and the estimate is worse than the profile's `[regression]`
 //! limit (latency: B/A - 1 against p50/p95/p99/avg; error rate: B - A against `error_rate`).
 
-use crate::model::{Metric, Scope, Status};
+use crate::model::{Metric, Run, Scope, Status};
 use crate::profile::RegressionRules;
 
 /// Resamples of the bootstrap: enough for a 99% interval's bounds (5 resamples beyond each).
@@ -64,6 +64,8 @@ pub struct AbComparison {
     pub verdict: Status,
     /// The test in one sentence, for the reports.
     pub method: String,
+    /// A's run as read back from its CSVs (for the charts of A beside B); set by the command.
+    pub reference: Option<Run>,
 }
 
 /// Judges B against A: `scopes` are the endpoints' pairs; the aggregate is all of them.
@@ -108,6 +110,7 @@ pub fn compare_pairs(
         resamples: RESAMPLES,
         seed,
         verdict,
+        reference: None,
     }
 }
 
