@@ -11,6 +11,10 @@ use crate::profile::RegressionRules;
 /// Resamples of the bootstrap: enough for a 99% interval's bounds (5 resamples beyond each).
 pub const RESAMPLES: usize = 1000;
 
+/// Each resample draws at most this many pairs (an m-out-of-n bootstrap beyond it): a long run's
+/// intervals get wider than they need be (never narrower), and the test stays well under a second.
+pub const MAX_DRAWS: usize = 20_000;
+
 /// The figures compared, in report order.
 pub const METRICS: [Metric; 5] = [
     Metric::P50,
@@ -126,7 +130,7 @@ fn scope_changes(
     }
     let a = figures(samples.iter().map(|p| (p.a_ms, p.a_failed)));
     let b = figures(samples.iter().map(|p| (p.b_ms, p.b_failed)));
-    let boot = bootstrap(samples, RESAMPLES, seed);
+    let boot = bootstrap(samples, RESAMPLES, MAX_DRAWS, seed);
     let tail = (1.0 - rules.confidence.clamp(0.5, 0.9999)) / 2.0;
     let estimates: Vec<(f64, (f64, f64))> = (0..METRICS.len())
         .map(|m| {
@@ -195,15 +199,22 @@ fn change(metric: Metric, a: f64, b: f64) -> f64 {
     }
 }
 
-/// Each resample's changes, in [`METRICS`] order: the same pairs drawn for both sides.
-fn bootstrap(samples: &[PairSample], resamples: usize, seed: u64) -> Vec<[f64; 5]> {
+/// Each resample's changes, in [`METRICS`] order: the same pairs drawn for both sides, at most
+/// [`MAX_DRAWS`] of them.
+fn bootstrap(
+    samples: &[PairSample],
+    resamples: usize,
+    max_draws: usize,
+    seed: u64,
+) -> Vec<[f64; 5]> {
     let n = samples.len();
+    let m = n.min(max_draws);
     let mut rng = fastrand::Rng::with_seed(seed);
-    let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+    let (mut a, mut b) = (vec![0.0; m], vec![0.0; m]);
     (0..resamples)
         .map(|_| {
             let (mut a_failed, mut b_failed) = (0, 0);
-            for i in 0..n {
+            for i in 0..m {
                 let p = &samples[rng.usize(..n)];
                 a[i] = p.a_ms;
                 b[i] = p.b_ms;
@@ -482,6 +493,40 @@ mod tests {
             "{p50:?}"
         );
         assert!((p50.change - 0.25).abs() < 0.05, "{p50:?}");
+    }
+
+    /// The spread of the resampled P50 change.
+    fn spread(samples: &[PairSample], max_draws: usize) -> f64 {
+        let draws: Vec<f64> = bootstrap(samples, 400, max_draws, 11)
+            .iter()
+            .map(|r| r[0])
+            .collect();
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        (draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / draws.len() as f64).sqrt()
+    }
+
+    /// Beyond `max_draws` pairs a resample draws `max_draws` of them: the spread stays that of
+    /// `max_draws` pairs (about twice that of all 400 when `max_draws` is 100), never narrower.
+    #[test]
+    fn long_runs_draw_at_most_max_draws_pairs_per_resample() {
+        let jitter = |i: usize| ((i * 7919) % 101) as f64;
+        let all = pairs(400, |i| 50.0 + jitter(i), |i| 50.0 + jitter(i + 5));
+        let full = spread(&all, 400);
+        assert_eq!(
+            spread(&all, 400),
+            spread(&all, 401),
+            "n <= max_draws: every pair"
+        );
+        let capped = spread(&all, 100);
+        assert!(
+            capped > 1.6 * full && capped < 2.5 * full,
+            "{capped} vs {full}"
+        );
+        let hundred = spread(&all[..100], 100);
+        assert!(
+            (capped / hundred - 1.0).abs() < 0.25,
+            "{capped} vs {hundred}"
+        );
     }
 
     #[test]
