@@ -14,6 +14,7 @@ SECONDS_PER_RUN=${2:-6}
 CPU_HOGS=${CPU_HOGS:-2}
 LOADGATE=${LOADGATE:-target/release/loadgate}
 OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
 [[ -x $LOADGATE ]] || cargo build --release --quiet
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
