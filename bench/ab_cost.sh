@@ -33,7 +33,7 @@ sleep 0.5
 A="http://127.0.0.1:$PORT/index.html"
 B="http://127.0.0.1:$((PORT + 1))/index.html"
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-rps() { awk -F, 'END {print $10}' "$1_stats.csv"; }
+rps() { awk -F, 'END {printf "%.1f\n", $10}' "$1_stats.csv"; }
 
 run_rps() {
   taskset -c 1 "$LOADGATE" run -q --host "$A" -u "$CONNS" -t "${SECONDS_PER_RUN}s" --csv "$work/run" >/dev/null
