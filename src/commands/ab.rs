@@ -67,16 +67,17 @@ pub fn build(plan: &AbPlan) -> Result<Judgement> {
     }
     let run_b = load_run(&prefix_b)?;
     // A is read back too: its files must be as readable as B's for `check` and `compare` later.
-    load_run(&prefix_a)?;
+    let run_a = load_run(&prefix_a)?;
     let judged_b = judge(run_b, &profile, None);
     let b_first = outcome.pairs.iter().filter(|p| p.b_first).count();
-    let ab = compare_pairs(
+    let mut ab = compare_pairs(
         (plan.a.clone(), plan.b.clone()),
         pairs_by_endpoint(&outcome),
         b_first,
         &profile.regression,
         plan.load.seed,
     );
+    ab.reference = Some(run_a);
     Ok(Judgement::new("ab", profile, source, vec![judged_b]).with_ab(ab))
 }
 

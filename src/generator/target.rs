@@ -216,3 +216,33 @@ async fn respond(
     };
     Ok(response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Serving;
+
+    #[test]
+    fn the_slowdown_applies_to_the_paths_that_start_with_slow_path() {
+        let everywhere = Serving {
+            slowdown: 2.0,
+            ..Serving::default()
+        };
+        assert_eq!(everywhere.factor_for("/fast"), 2.0);
+        let only_slow = Serving {
+            slowdown: 1.25,
+            slow_path: Some("/slow".into()),
+            ..Serving::default()
+        };
+        assert_eq!(only_slow.factor_for("/slow"), 1.25);
+        assert_eq!(only_slow.factor_for("/slower"), 1.25);
+        assert_eq!(only_slow.factor_for("/items/1"), 1.0);
+        assert_eq!(Serving::default().factor_for("/slow"), 1.0);
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let serving = Serving {
+                slowdown: bad,
+                ..Serving::default()
+            };
+            assert!(super::start_serving(serving, false).is_err(), "{bad}");
+        }
+    }
+}

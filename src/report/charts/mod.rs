@@ -5,6 +5,7 @@
 //! one stream, so they sit beside the [`super::Exporter`]s: [`render`] returns (file name, PNG
 //! bytes) pairs and the caller writes each atomically.
 
+mod ab;
 pub mod archive;
 mod bars;
 mod capacity;
@@ -52,6 +53,39 @@ pub fn render(report: &Judgement, size: (u32, u32)) -> Result<Vec<(String, Vec<u
             files.push((format!("{prefix}{kind}.png"), png));
         }
     }
+    if let Some(ab) = &report.ab {
+        files.extend(ab_charts(report, ab, size)?);
+    }
+    Ok(files)
+}
+
+/// `ab-latency.png` (A and B over time, when both sides have a history) and `ab-endpoints.png`.
+fn ab_charts(
+    report: &Judgement,
+    ab: &crate::analysis::paired::AbComparison,
+    size: (u32, u32),
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    let a = ab
+        .reference
+        .as_ref()
+        .and_then(|r| r.history.as_ref())
+        .and_then(|h| h.aggregated());
+    let b = report
+        .runs
+        .first()
+        .and_then(|r| r.run.history.as_ref())
+        .and_then(|h| h.aggregated());
+    if let (Some(a), Some(b)) = (a, b) {
+        files.push((
+            "ab-latency.png".to_string(),
+            draw(size, |area| ab::latency(area, a, b))?,
+        ));
+    }
+    files.push((
+        "ab-endpoints.png".to_string(),
+        draw(size, |area| ab::endpoints(area, ab))?,
+    ));
     Ok(files)
 }
 
