@@ -1,6 +1,6 @@
 //! The run's figures as metrics for Prometheus: the OpenMetrics 1.0 text format (`--openmetrics
 //! FILE`), or the Prometheus text format 0.0.4 that the Pushgateway and node-exporter's textfile
-//! collector read. Both carry the same families, built once ([`families`], [`archive_families`]);
+//! collector read. Both carry the same families, built once ([`run_families`], [`archive_families`]);
 //! only the framing differs. Every name and label is listed in `docs/metrics.md`.
 //!
 //! Conventions: `loadgate_` prefix, base units (seconds, ratios of 1), `_total` on counters.
@@ -506,40 +506,48 @@ fn add_series(set: &mut Families, run: &str, series: &Series) {
     }
 }
 
-/// `history --openmetrics`: each run of the archive (its aggregate), the breaks, the verdict.
-pub fn archive_families(report: &ArchiveReport, archive: &str) -> Vec<Family> {
+/// `history --openmetrics`: each run of the archive (its aggregate), the breaks, the verdict. With
+/// `dated`, each run's samples carry the run's start as their timestamp (OpenMetrics only), so a
+/// backfill lays the archive out in time; runs without a start carry none.
+pub fn archive_families(report: &ArchiveReport, archive: &str, dated: bool) -> Vec<Family> {
     let mut set = Families::default();
-    set.add(
+    // The archive's verdict is about its newest run: dated by it.
+    let newest = report.runs.last().and_then(|r| r.started_at);
+    set.add_at(
         VERDICT,
         vec![("run", archive.to_string())],
         Some(status_value(report.verdict)),
+        newest.filter(|_| dated),
     );
-    for run in &report.runs {
+    for (i, run) in report.runs.iter().enumerate() {
+        let at = run.started_at.filter(|_| dated);
         let labels = scope_labels(&run.source, &Scope::Aggregated);
         let run_labels = || vec![("run", run.source.clone())];
-        set.add(START, run_labels(), run.started_at.map(|t| t as f64));
-        set.add(USERS, run_labels(), run.peak_users.map(|u| u as f64));
-        set.add(REQUESTS, labels.clone(), Some(run.requests as f64));
-        set.add(FAILURES, labels.clone(), Some(run.failures as f64));
-        set.add(ERROR_RATIO, labels.clone(), Some(run.error_rate));
-        set.add(THROUGHPUT, labels.clone(), Some(run.rps));
+        set.add_at(START, run_labels(), run.started_at.map(|t| t as f64), at);
+        set.add_at(USERS, run_labels(), run.peak_users.map(|u| u as f64), at);
+        set.add_at(REQUESTS, labels.clone(), Some(run.requests as f64), at);
+        set.add_at(FAILURES, labels.clone(), Some(run.failures as f64), at);
+        set.add_at(ERROR_RATIO, labels.clone(), Some(run.error_rate), at);
+        set.add_at(THROUGHPUT, labels.clone(), Some(run.rps), at);
         for (value, percentile) in [(run.p50, "50"), (run.p95, "95"), (run.p99, "99")] {
-            set.add(
+            set.add_at(
                 RESPONSE_TIME,
                 with(labels.clone(), "percentile", percentile),
                 seconds(value),
+                at,
             );
         }
-    }
-    for b in &report.breaks {
-        set.add(
-            TREND_BREAK,
-            vec![
-                ("run", b.source.clone()),
-                ("metric", b.metric.key().to_string()),
-            ],
-            Some(1.0),
-        );
+        for b in report.breaks.iter().filter(|b| b.run == i) {
+            set.add_at(
+                TREND_BREAK,
+                vec![
+                    ("run", b.source.clone()),
+                    ("metric", b.metric.key().to_string()),
+                ],
+                Some(1.0),
+                at,
+            );
+        }
     }
     set.0
 }
