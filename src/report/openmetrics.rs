@@ -50,11 +50,14 @@ impl Exporter for OpenMetricsExporter {
         let mut set = Families::default();
         for run in &judgement.runs {
             add_run(&mut set, judgement, run);
-            if self.history && self.flavor == Flavor::OpenMetrics {
-                add_history(&mut set, run);
-            }
         }
-        Ok(render(&set.0, self.flavor))
+        let mut out = String::new();
+        write_families(&mut out, &set.0, self.flavor);
+        if self.history && self.flavor == Flavor::OpenMetrics {
+            write_history(&mut out, &judgement.runs);
+        }
+        finish(&mut out, self.flavor);
+        Ok(out.into_bytes())
     }
 }
 
@@ -455,53 +458,72 @@ fn add_check(set: &mut Families, run: &str, check: &Check) {
     set.add(CHECK_WARN_LIMIT, labels, check.warn_limit.map(base));
 }
 
-/// Each history row as timestamped samples, the aggregate and (with full history) each endpoint.
-fn add_history(set: &mut Families, item: &RunJudgement) {
-    let run = run_name(item);
-    let Some(history) = &item.run.history else {
-        return;
+/// Each history row as timestamped samples, the aggregate and (with full history) each endpoint,
+/// written straight out: a day of full history is millions of rows, too many to hold as samples.
+/// Each series' points stay together, in time order, as OpenMetrics requires.
+fn write_history(out: &mut String, runs: &[RunJudgement]) {
+    type Value = fn(&HistoryPoint) -> Option<f64>;
+    let percentiles: [(&str, Value); 3] = [
+        ("50", |p| seconds(p.p50())),
+        ("95", |p| seconds(p.p95())),
+        ("99", |p| seconds(p.p99())),
+    ];
+    let requests: Value = |p| Some(p.total_requests as f64);
+    let failures: Value = |p| Some(p.total_failures as f64);
+    let users: Value = |p| (p.users() > 0).then(|| p.users() as f64);
+    let all_series = || {
+        runs.iter().flat_map(|item| {
+            let run = run_name(item);
+            item.run
+                .history
+                .iter()
+                .flat_map(|h| &h.series)
+                .map(move |series| (run.clone(), series))
+        })
     };
-    for series in &history.series {
-        add_series(set, &run, series);
+    write_header(out, &HISTORY_RESPONSE_TIME, Flavor::OpenMetrics);
+    for (run, series) in all_series() {
+        for (percentile, value) in percentiles {
+            let labels = with(series_labels(&run, series), "percentile", percentile);
+            write_points(out, HISTORY_RESPONSE_TIME.name, &labels, series, value);
+        }
+    }
+    for (spec, value) in [(HISTORY_REQUESTS, requests), (HISTORY_FAILURES, failures)] {
+        write_header(out, &spec, Flavor::OpenMetrics);
+        let name = format!("{}_total", spec.name);
+        for (run, series) in all_series() {
+            write_points(out, &name, &series_labels(&run, series), series, value);
+        }
+    }
+    write_header(out, &HISTORY_USERS, Flavor::OpenMetrics);
+    for (run, series) in all_series().filter(|(_, s)| s.aggregated) {
+        let labels = vec![("run", run)];
+        write_points(out, HISTORY_USERS.name, &labels, series, users);
     }
 }
 
-fn add_series(set: &mut Families, run: &str, series: &Series) {
+fn series_labels(run: &str, series: &Series) -> Vec<(&'static str, String)> {
     let scope = if series.aggregated {
         Scope::Aggregated
     } else {
         Scope::Endpoint(series.key.clone())
     };
-    let labels = scope_labels(run, &scope);
-    let at = |p: &HistoryPoint| Some(p.timestamp);
-    for p in &series.points {
-        for (value, percentile) in [(p.p50(), "50"), (p.p95(), "95"), (p.p99(), "99")] {
-            set.add_at(
-                HISTORY_RESPONSE_TIME,
-                with(labels.clone(), "percentile", percentile),
-                seconds(value),
-                at(p),
-            );
-        }
-        set.add_at(
-            HISTORY_REQUESTS,
-            labels.clone(),
-            Some(p.total_requests as f64),
-            at(p),
-        );
-        set.add_at(
-            HISTORY_FAILURES,
-            labels.clone(),
-            Some(p.total_failures as f64),
-            at(p),
-        );
-        if series.aggregated && p.users() > 0 {
-            set.add_at(
-                HISTORY_USERS,
-                vec![("run", run.to_string())],
-                Some(p.users() as f64),
-                at(p),
-            );
+    scope_labels(run, &scope)
+}
+
+/// One line per point that has a value: `NAME{LABELS} VALUE TIMESTAMP`, the labels escaped once.
+fn write_points(
+    out: &mut String,
+    name: &str,
+    labels: &[(&'static str, String)],
+    series: &Series,
+    value: fn(&HistoryPoint) -> Option<f64>,
+) {
+    let mut prefix = String::new();
+    write_name_and_labels(&mut prefix, name, labels);
+    for point in &series.points {
+        if let Some(v) = value(point).filter(|v| v.is_finite()) {
+            let _ = writeln!(out, "{prefix} {} {}", number(v), point.timestamp);
         }
     }
 }
@@ -555,36 +577,55 @@ pub fn archive_families(report: &ArchiveReport, archive: &str, dated: bool) -> V
 /// The families as text in `flavor`.
 pub fn render(families: &[Family], flavor: Flavor) -> Vec<u8> {
     let mut out = String::new();
-    for family in families {
-        let sample_name = family.sample_name();
-        // OpenMetrics types the family; the 0.0.4 format types the sample name.
-        let (typed, kind) = match (flavor, family.kind) {
-            (Flavor::OpenMetrics, Kind::Info) => (family.name.to_string(), "info"),
-            (Flavor::OpenMetrics, Kind::Counter) => (family.name.to_string(), "counter"),
-            (_, Kind::Gauge) => (family.name.to_string(), "gauge"),
-            (Flavor::Prometheus, Kind::Counter) => (sample_name.clone(), "counter"),
-            (Flavor::Prometheus, Kind::Info) => (sample_name.clone(), "gauge"),
-        };
-        let _ = writeln!(out, "# HELP {typed} {}", escape_help(family.help, flavor));
-        let _ = writeln!(out, "# TYPE {typed} {kind}");
-        if let (Flavor::OpenMetrics, Some(unit)) = (flavor, family.unit) {
-            let _ = writeln!(out, "# UNIT {typed} {unit}");
-        }
-        for sample in &family.samples {
-            write_sample(&mut out, &sample_name, sample, flavor);
-        }
-    }
-    if flavor == Flavor::OpenMetrics {
-        out.push_str("# EOF\n");
-    }
+    write_families(&mut out, families, flavor);
+    finish(&mut out, flavor);
     out.into_bytes()
 }
 
-fn write_sample(out: &mut String, name: &str, sample: &Sample, flavor: Flavor) {
+fn write_families(out: &mut String, families: &[Family], flavor: Flavor) {
+    for family in families {
+        let spec = Spec {
+            name: family.name,
+            kind: family.kind,
+            unit: family.unit,
+            help: family.help,
+        };
+        write_header(out, &spec, flavor);
+        let sample_name = family.sample_name();
+        for sample in &family.samples {
+            write_sample(out, &sample_name, sample, flavor);
+        }
+    }
+}
+
+/// `# HELP`, `# TYPE` and (OpenMetrics) `# UNIT`. OpenMetrics types the family; the 0.0.4 format
+/// types the sample name.
+fn write_header(out: &mut String, spec: &Spec, flavor: Flavor) {
+    let (typed, kind) = match (flavor, spec.kind) {
+        (Flavor::OpenMetrics, Kind::Info) => (spec.name.to_string(), "info"),
+        (Flavor::OpenMetrics, Kind::Counter) => (spec.name.to_string(), "counter"),
+        (_, Kind::Gauge) => (spec.name.to_string(), "gauge"),
+        (Flavor::Prometheus, Kind::Counter) => (format!("{}_total", spec.name), "counter"),
+        (Flavor::Prometheus, Kind::Info) => (format!("{}_info", spec.name), "gauge"),
+    };
+    let _ = writeln!(out, "# HELP {typed} {}", escape_help(spec.help, flavor));
+    let _ = writeln!(out, "# TYPE {typed} {kind}");
+    if let (Flavor::OpenMetrics, Some(unit)) = (flavor, spec.unit) {
+        let _ = writeln!(out, "# UNIT {typed} {unit}");
+    }
+}
+
+fn finish(out: &mut String, flavor: Flavor) {
+    if flavor == Flavor::OpenMetrics {
+        out.push_str("# EOF\n");
+    }
+}
+
+fn write_name_and_labels(out: &mut String, name: &str, labels: &[(&'static str, String)]) {
     out.push_str(name);
-    if !sample.labels.is_empty() {
+    if !labels.is_empty() {
         out.push('{');
-        for (i, (label, value)) in sample.labels.iter().enumerate() {
+        for (i, (label, value)) in labels.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -592,6 +633,10 @@ fn write_sample(out: &mut String, name: &str, sample: &Sample, flavor: Flavor) {
         }
         out.push('}');
     }
+}
+
+fn write_sample(out: &mut String, name: &str, sample: &Sample, flavor: Flavor) {
+    write_name_and_labels(out, name, &sample.labels);
     let _ = write!(out, " {}", number(sample.value));
     match (flavor, sample.timestamp) {
         (Flavor::OpenMetrics, Some(t)) => {
