@@ -537,6 +537,24 @@ fn a_down_gateway_warns_unless_the_push_is_required() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
 
+#[test]
+fn a_gateway_that_never_answers_is_given_up_on_time() {
+    // The kernel completes the connection (the backlog); nothing ever reads or answers it.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let started = Instant::now();
+    let out = loadgate(&["check", &arg("compare/same-1"), "--push-gateway", &url]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no answer within 10 s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    drop(silent);
+}
+
 /// Metric names and label names an expression uses (the label names of matchers and of `by`).
 fn names_in(expr: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut metrics = BTreeSet::new();
