@@ -78,25 +78,11 @@ pub enum Kind {
     Info,
 }
 
-/// One metric family: its name (without `_total`/`_info`), help, unit and samples.
+/// One metric family: what it is, and its samples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Family {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub unit: Option<&'static str>,
-    pub help: &'static str,
+    pub spec: Spec,
     pub samples: Vec<Sample>,
-}
-
-impl Family {
-    /// The name every sample carries.
-    pub fn sample_name(&self) -> String {
-        match self.kind {
-            Kind::Gauge => self.name.to_string(),
-            Kind::Counter => format!("{}_total", self.name),
-            Kind::Info => format!("{}_info", self.name),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -127,14 +113,11 @@ impl Families {
         let Some(value) = value.filter(|v| v.is_finite()) else {
             return;
         };
-        let index = match self.0.iter().position(|f| f.name == spec.name) {
+        let index = match self.0.iter().position(|f| f.spec.name == spec.name) {
             Some(i) => i,
             None => {
                 self.0.push(Family {
-                    name: spec.name,
-                    kind: spec.kind,
-                    unit: spec.unit,
-                    help: spec.help,
+                    spec,
                     samples: Vec::new(),
                 });
                 self.0.len() - 1
@@ -148,13 +131,24 @@ impl Families {
     }
 }
 
-/// A family's fixed parts.
-#[derive(Clone, Copy)]
+/// A family's fixed parts: its name (without `_total`/`_info`), kind, unit and help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spec {
     pub name: &'static str,
     pub kind: Kind,
     pub unit: Option<&'static str>,
     pub help: &'static str,
+}
+
+impl Spec {
+    /// The name every sample carries.
+    pub fn sample_name(&self) -> String {
+        match self.kind {
+            Kind::Gauge => self.name.to_string(),
+            Kind::Counter => format!("{}_total", self.name),
+            Kind::Info => format!("{}_info", self.name),
+        }
+    }
 }
 
 const fn gauge(name: &'static str, unit: Option<&'static str>, help: &'static str) -> Spec {
@@ -490,7 +484,7 @@ fn write_history(out: &mut String, runs: &[RunJudgement]) {
     }
     for (spec, value) in [(HISTORY_REQUESTS, requests), (HISTORY_FAILURES, failures)] {
         write_header(out, &spec, Flavor::OpenMetrics);
-        let name = format!("{}_total", spec.name);
+        let name = spec.sample_name();
         for (run, series) in all_series() {
             write_points(out, &name, &series_labels(&run, series), series, value);
         }
@@ -584,14 +578,8 @@ pub fn render(families: &[Family], flavor: Flavor) -> Vec<u8> {
 
 fn write_families(out: &mut String, families: &[Family], flavor: Flavor) {
     for family in families {
-        let spec = Spec {
-            name: family.name,
-            kind: family.kind,
-            unit: family.unit,
-            help: family.help,
-        };
-        write_header(out, &spec, flavor);
-        let sample_name = family.sample_name();
+        write_header(out, &family.spec, flavor);
+        let sample_name = family.spec.sample_name();
         for sample in &family.samples {
             write_sample(out, &sample_name, sample, flavor);
         }
@@ -605,8 +593,8 @@ fn write_header(out: &mut String, spec: &Spec, flavor: Flavor) {
         (Flavor::OpenMetrics, Kind::Info) => (spec.name.to_string(), "info"),
         (Flavor::OpenMetrics, Kind::Counter) => (spec.name.to_string(), "counter"),
         (_, Kind::Gauge) => (spec.name.to_string(), "gauge"),
-        (Flavor::Prometheus, Kind::Counter) => (format!("{}_total", spec.name), "counter"),
-        (Flavor::Prometheus, Kind::Info) => (format!("{}_info", spec.name), "gauge"),
+        (Flavor::Prometheus, Kind::Counter) => (spec.sample_name(), "counter"),
+        (Flavor::Prometheus, Kind::Info) => (spec.sample_name(), "gauge"),
     };
     let _ = writeln!(out, "# HELP {typed} {}", escape_help(spec.help, flavor));
     let _ = writeln!(out, "# TYPE {typed} {kind}");
@@ -686,10 +674,12 @@ mod tests {
 
     fn family(kind: Kind, samples: Vec<Sample>) -> Family {
         Family {
-            name: "loadgate_x",
-            kind,
-            unit: Some("seconds"),
-            help: "A \"test\" family.",
+            spec: Spec {
+                name: "loadgate_x",
+                kind,
+                unit: Some("seconds"),
+                help: "A \"test\" family.",
+            },
             samples,
         }
     }
