@@ -59,7 +59,19 @@ impl Gateway {
                         .await
                         .map_err(|_| anyhow!("no answer within {} s", timeout.as_secs()))?
                 })
-                .with_context(|| format!("push to {url} failed"))?;
+                .with_context(|| {
+                    let key: Vec<String> = group
+                        .key
+                        .iter()
+                        .map(|(l, v)| format!("{l} {v:?}"))
+                        .collect();
+                    format!(
+                        "push to {} (job {:?}, {}) failed",
+                        self.url,
+                        self.job,
+                        key.join(", ")
+                    )
+                })?;
         }
         Ok(())
     }

@@ -324,6 +324,49 @@ fn history_samples_are_openmetrics_only() {
     assert!(!prom.exists());
 }
 
+#[test]
+fn a_dated_archive_backfills_with_promtool() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let om = dir.path().join("archive.om");
+    let (_, text) = export(&["history", &arg("compare"), "--openmetrics-history"], &om);
+    let samples = parse_samples(&text).len();
+    let blocks = dir.path().join("blocks");
+    let out = Command::new(&promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(&om)
+        .arg(&blocks)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}\n{text}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let listed = Command::new(&promtool)
+        .args(["tsdb", "list"])
+        .arg(&blocks)
+        .output()
+        .unwrap();
+    // BLOCK ULID, MIN TIME, MAX TIME, DURATION, NUM SAMPLES, …: every sample landed.
+    let listing = stdout(&listed);
+    let counted: usize = listing
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split_whitespace()
+                .nth(4)
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(counted, samples, "{listing}");
+}
+
 /// The groups the Pushgateway holds, by their labels.
 fn groups(port: u16) -> Vec<Value> {
     let held = get_json(port, "/api/v1/metrics");
@@ -414,6 +457,23 @@ fn the_pushgateway_holds_each_run_and_a_new_push_replaces_the_old() {
     );
     assert_eq!(group_value(group, "loadgate_verdict", &[]), [0.0]);
 
+    // A gateway that refuses says why; the gate's own exit code stands unless the push is required.
+    let wrong = format!("{url}/no-such-prefix");
+    let refused = loadgate(&["check", run_arg, "--push-gateway", &wrong, "--require-push"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("the gateway answered 404"),
+        "{}",
+        stderr(&refused)
+    );
+    let warned = loadgate(&["check", run_arg, "--push-gateway", &wrong]);
+    assert_eq!(warned.status.code(), Some(0), "{}", stderr(&warned));
+    assert!(
+        stderr(&warned).starts_with("warning: push to"),
+        "{}",
+        stderr(&warned)
+    );
+
     // history: one group keyed by the archive directory.
     let archive = arg("compare");
     let out = loadgate(&["history", &archive, "--push-gateway", &url]);
@@ -475,6 +535,24 @@ fn a_down_gateway_warns_unless_the_push_is_required() {
         &url,
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn a_gateway_that_never_answers_is_given_up_on_time() {
+    // The kernel completes the connection (the backlog); nothing ever reads or answers it.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let started = Instant::now();
+    let out = loadgate(&["check", &arg("compare/same-1"), "--push-gateway", &url]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no answer within 10 s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    drop(silent);
 }
 
 /// Metric names and label names an expression uses (the label names of matchers and of `by`).

@@ -7,7 +7,7 @@ mod text_format;
 use std::collections::BTreeSet;
 
 use common::{fixture, loadgate, stderr};
-use loadgate::report::openmetrics::{Kind, ALL};
+use loadgate::report::openmetrics::ALL;
 use text_format::parse_samples;
 
 fn documented() -> String {
@@ -70,28 +70,14 @@ fn every_metric_and_label_written_is_documented() {
         "not in docs/metrics.md: {undocumented:?}"
     );
     // Every family the exporter knows was written by one of these runs.
-    let known: BTreeSet<String> = ALL
-        .iter()
-        .map(|spec| match spec.kind {
-            Kind::Gauge => spec.name.to_string(),
-            Kind::Counter => format!("{}_total", spec.name),
-            Kind::Info => format!("{}_info", spec.name),
-        })
-        .collect();
+    let known: BTreeSet<String> = ALL.iter().map(|spec| spec.sample_name()).collect();
     assert_eq!(known, metrics);
 }
 
 #[test]
 fn every_documented_metric_is_one_the_exporter_knows() {
     let doc = documented();
-    let known: BTreeSet<String> = ALL
-        .iter()
-        .map(|spec| match spec.kind {
-            Kind::Gauge => spec.name.to_string(),
-            Kind::Counter => format!("{}_total", spec.name),
-            Kind::Info => format!("{}_info", spec.name),
-        })
-        .collect();
+    let known: BTreeSet<String> = ALL.iter().map(|spec| spec.sample_name()).collect();
     let named: BTreeSet<String> = doc
         .split('`')
         .filter(|w| {

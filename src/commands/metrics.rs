@@ -86,7 +86,9 @@ impl MetricsPlan {
     pub fn write_archive(&self, report: &ArchiveReport, archive: &str) -> Result<()> {
         if let Some(path) = &self.file {
             let flavor = Self::flavor(path);
-            write_atomic(path, &render(&archive_families(report, archive), flavor))?;
+            let dated = self.history && flavor == Flavor::OpenMetrics;
+            let families = archive_families(report, archive, dated);
+            write_atomic(path, &render(&families, flavor))?;
         }
         Ok(())
     }
@@ -95,7 +97,10 @@ impl MetricsPlan {
     pub fn push_archive(&self, report: &ArchiveReport, archive: &str) -> Result<()> {
         self.push_groups(vec![Group {
             key: vec![("archive", archive.to_string())],
-            body: render(&archive_families(report, archive), Flavor::Prometheus),
+            body: render(
+                &archive_families(report, archive, false),
+                Flavor::Prometheus,
+            ),
             content_type: Flavor::Prometheus.content_type(),
         }])
     }

@@ -1,6 +1,6 @@
 //! The run's figures as metrics for Prometheus: the OpenMetrics 1.0 text format (`--openmetrics
 //! FILE`), or the Prometheus text format 0.0.4 that the Pushgateway and node-exporter's textfile
-//! collector read. Both carry the same families, built once ([`families`], [`archive_families`]);
+//! collector read. Both carry the same families, built once ([`run_families`], [`archive_families`]);
 //! only the framing differs. Every name and label is listed in `docs/metrics.md`.
 //!
 //! Conventions: `loadgate_` prefix, base units (seconds, ratios of 1), `_total` on counters.
@@ -50,11 +50,14 @@ impl Exporter for OpenMetricsExporter {
         let mut set = Families::default();
         for run in &judgement.runs {
             add_run(&mut set, judgement, run);
-            if self.history && self.flavor == Flavor::OpenMetrics {
-                add_history(&mut set, run);
-            }
         }
-        Ok(render(&set.0, self.flavor))
+        let mut out = String::new();
+        write_families(&mut out, &set.0, self.flavor);
+        if self.history && self.flavor == Flavor::OpenMetrics {
+            write_history(&mut out, &judgement.runs);
+        }
+        finish(&mut out, self.flavor);
+        Ok(out.into_bytes())
     }
 }
 
@@ -75,25 +78,11 @@ pub enum Kind {
     Info,
 }
 
-/// One metric family: its name (without `_total`/`_info`), help, unit and samples.
+/// One metric family: what it is, and its samples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Family {
-    pub name: &'static str,
-    pub kind: Kind,
-    pub unit: Option<&'static str>,
-    pub help: &'static str,
+    pub spec: Spec,
     pub samples: Vec<Sample>,
-}
-
-impl Family {
-    /// The name every sample carries.
-    pub fn sample_name(&self) -> String {
-        match self.kind {
-            Kind::Gauge => self.name.to_string(),
-            Kind::Counter => format!("{}_total", self.name),
-            Kind::Info => format!("{}_info", self.name),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,14 +113,11 @@ impl Families {
         let Some(value) = value.filter(|v| v.is_finite()) else {
             return;
         };
-        let index = match self.0.iter().position(|f| f.name == spec.name) {
+        let index = match self.0.iter().position(|f| f.spec.name == spec.name) {
             Some(i) => i,
             None => {
                 self.0.push(Family {
-                    name: spec.name,
-                    kind: spec.kind,
-                    unit: spec.unit,
-                    help: spec.help,
+                    spec,
                     samples: Vec::new(),
                 });
                 self.0.len() - 1
@@ -145,13 +131,24 @@ impl Families {
     }
 }
 
-/// A family's fixed parts.
-#[derive(Clone, Copy)]
+/// A family's fixed parts: its name (without `_total`/`_info`), kind, unit and help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spec {
     pub name: &'static str,
     pub kind: Kind,
     pub unit: Option<&'static str>,
     pub help: &'static str,
+}
+
+impl Spec {
+    /// The name every sample carries.
+    pub fn sample_name(&self) -> String {
+        match self.kind {
+            Kind::Gauge => self.name.to_string(),
+            Kind::Counter => format!("{}_total", self.name),
+            Kind::Info => format!("{}_info", self.name),
+        }
+    }
 }
 
 const fn gauge(name: &'static str, unit: Option<&'static str>, help: &'static str) -> Spec {
@@ -455,91 +452,118 @@ fn add_check(set: &mut Families, run: &str, check: &Check) {
     set.add(CHECK_WARN_LIMIT, labels, check.warn_limit.map(base));
 }
 
-/// Each history row as timestamped samples, the aggregate and (with full history) each endpoint.
-fn add_history(set: &mut Families, item: &RunJudgement) {
-    let run = run_name(item);
-    let Some(history) = &item.run.history else {
-        return;
+/// Each history row as timestamped samples, the aggregate and (with full history) each endpoint,
+/// written straight out: a day of full history is millions of rows, too many to hold as samples.
+/// Each series' points stay together, in time order, as OpenMetrics requires.
+fn write_history(out: &mut String, runs: &[RunJudgement]) {
+    type Value = fn(&HistoryPoint) -> Option<f64>;
+    let percentiles: [(&str, Value); 3] = [
+        ("50", |p| seconds(p.p50())),
+        ("95", |p| seconds(p.p95())),
+        ("99", |p| seconds(p.p99())),
+    ];
+    let requests: Value = |p| Some(p.total_requests as f64);
+    let failures: Value = |p| Some(p.total_failures as f64);
+    let users: Value = |p| (p.users() > 0).then(|| p.users() as f64);
+    let all_series = || {
+        runs.iter().flat_map(|item| {
+            let run = run_name(item);
+            item.run
+                .history
+                .iter()
+                .flat_map(|h| &h.series)
+                .map(move |series| (run.clone(), series))
+        })
     };
-    for series in &history.series {
-        add_series(set, &run, series);
+    write_header(out, &HISTORY_RESPONSE_TIME, Flavor::OpenMetrics);
+    for (run, series) in all_series() {
+        for (percentile, value) in percentiles {
+            let labels = with(series_labels(&run, series), "percentile", percentile);
+            write_points(out, HISTORY_RESPONSE_TIME.name, &labels, series, value);
+        }
+    }
+    for (spec, value) in [(HISTORY_REQUESTS, requests), (HISTORY_FAILURES, failures)] {
+        write_header(out, &spec, Flavor::OpenMetrics);
+        let name = spec.sample_name();
+        for (run, series) in all_series() {
+            write_points(out, &name, &series_labels(&run, series), series, value);
+        }
+    }
+    write_header(out, &HISTORY_USERS, Flavor::OpenMetrics);
+    for (run, series) in all_series().filter(|(_, s)| s.aggregated) {
+        let labels = vec![("run", run)];
+        write_points(out, HISTORY_USERS.name, &labels, series, users);
     }
 }
 
-fn add_series(set: &mut Families, run: &str, series: &Series) {
+fn series_labels(run: &str, series: &Series) -> Vec<(&'static str, String)> {
     let scope = if series.aggregated {
         Scope::Aggregated
     } else {
         Scope::Endpoint(series.key.clone())
     };
-    let labels = scope_labels(run, &scope);
-    let at = |p: &HistoryPoint| Some(p.timestamp);
-    for p in &series.points {
-        for (value, percentile) in [(p.p50(), "50"), (p.p95(), "95"), (p.p99(), "99")] {
-            set.add_at(
-                HISTORY_RESPONSE_TIME,
-                with(labels.clone(), "percentile", percentile),
-                seconds(value),
-                at(p),
-            );
-        }
-        set.add_at(
-            HISTORY_REQUESTS,
-            labels.clone(),
-            Some(p.total_requests as f64),
-            at(p),
-        );
-        set.add_at(
-            HISTORY_FAILURES,
-            labels.clone(),
-            Some(p.total_failures as f64),
-            at(p),
-        );
-        if series.aggregated && p.users() > 0 {
-            set.add_at(
-                HISTORY_USERS,
-                vec![("run", run.to_string())],
-                Some(p.users() as f64),
-                at(p),
-            );
+    scope_labels(run, &scope)
+}
+
+/// One line per point that has a value: `NAME{LABELS} VALUE TIMESTAMP`, the labels escaped once.
+fn write_points(
+    out: &mut String,
+    name: &str,
+    labels: &[(&'static str, String)],
+    series: &Series,
+    value: fn(&HistoryPoint) -> Option<f64>,
+) {
+    let mut prefix = String::new();
+    write_name_and_labels(&mut prefix, name, labels);
+    for point in &series.points {
+        if let Some(v) = value(point).filter(|v| v.is_finite()) {
+            let _ = writeln!(out, "{prefix} {} {}", number(v), point.timestamp);
         }
     }
 }
 
-/// `history --openmetrics`: each run of the archive (its aggregate), the breaks, the verdict.
-pub fn archive_families(report: &ArchiveReport, archive: &str) -> Vec<Family> {
+/// `history --openmetrics`: each run of the archive (its aggregate), the breaks, the verdict. With
+/// `dated`, each run's samples carry the run's start as their timestamp (OpenMetrics only), so a
+/// backfill lays the archive out in time; runs without a start carry none.
+pub fn archive_families(report: &ArchiveReport, archive: &str, dated: bool) -> Vec<Family> {
     let mut set = Families::default();
-    set.add(
+    // The archive's verdict is about its newest run: dated by it.
+    let newest = report.runs.last().and_then(|r| r.started_at);
+    set.add_at(
         VERDICT,
         vec![("run", archive.to_string())],
         Some(status_value(report.verdict)),
+        newest.filter(|_| dated),
     );
-    for run in &report.runs {
+    for (i, run) in report.runs.iter().enumerate() {
+        let at = run.started_at.filter(|_| dated);
         let labels = scope_labels(&run.source, &Scope::Aggregated);
         let run_labels = || vec![("run", run.source.clone())];
-        set.add(START, run_labels(), run.started_at.map(|t| t as f64));
-        set.add(USERS, run_labels(), run.peak_users.map(|u| u as f64));
-        set.add(REQUESTS, labels.clone(), Some(run.requests as f64));
-        set.add(FAILURES, labels.clone(), Some(run.failures as f64));
-        set.add(ERROR_RATIO, labels.clone(), Some(run.error_rate));
-        set.add(THROUGHPUT, labels.clone(), Some(run.rps));
+        set.add_at(START, run_labels(), run.started_at.map(|t| t as f64), at);
+        set.add_at(USERS, run_labels(), run.peak_users.map(|u| u as f64), at);
+        set.add_at(REQUESTS, labels.clone(), Some(run.requests as f64), at);
+        set.add_at(FAILURES, labels.clone(), Some(run.failures as f64), at);
+        set.add_at(ERROR_RATIO, labels.clone(), Some(run.error_rate), at);
+        set.add_at(THROUGHPUT, labels.clone(), Some(run.rps), at);
         for (value, percentile) in [(run.p50, "50"), (run.p95, "95"), (run.p99, "99")] {
-            set.add(
+            set.add_at(
                 RESPONSE_TIME,
                 with(labels.clone(), "percentile", percentile),
                 seconds(value),
+                at,
             );
         }
-    }
-    for b in &report.breaks {
-        set.add(
-            TREND_BREAK,
-            vec![
-                ("run", b.source.clone()),
-                ("metric", b.metric.key().to_string()),
-            ],
-            Some(1.0),
-        );
+        for b in report.breaks.iter().filter(|b| b.run == i) {
+            set.add_at(
+                TREND_BREAK,
+                vec![
+                    ("run", b.source.clone()),
+                    ("metric", b.metric.key().to_string()),
+                ],
+                Some(1.0),
+                at,
+            );
+        }
     }
     set.0
 }
@@ -547,36 +571,49 @@ pub fn archive_families(report: &ArchiveReport, archive: &str) -> Vec<Family> {
 /// The families as text in `flavor`.
 pub fn render(families: &[Family], flavor: Flavor) -> Vec<u8> {
     let mut out = String::new();
-    for family in families {
-        let sample_name = family.sample_name();
-        // OpenMetrics types the family; the 0.0.4 format types the sample name.
-        let (typed, kind) = match (flavor, family.kind) {
-            (Flavor::OpenMetrics, Kind::Info) => (family.name.to_string(), "info"),
-            (Flavor::OpenMetrics, Kind::Counter) => (family.name.to_string(), "counter"),
-            (_, Kind::Gauge) => (family.name.to_string(), "gauge"),
-            (Flavor::Prometheus, Kind::Counter) => (sample_name.clone(), "counter"),
-            (Flavor::Prometheus, Kind::Info) => (sample_name.clone(), "gauge"),
-        };
-        let _ = writeln!(out, "# HELP {typed} {}", escape_help(family.help, flavor));
-        let _ = writeln!(out, "# TYPE {typed} {kind}");
-        if let (Flavor::OpenMetrics, Some(unit)) = (flavor, family.unit) {
-            let _ = writeln!(out, "# UNIT {typed} {unit}");
-        }
-        for sample in &family.samples {
-            write_sample(&mut out, &sample_name, sample, flavor);
-        }
-    }
-    if flavor == Flavor::OpenMetrics {
-        out.push_str("# EOF\n");
-    }
+    write_families(&mut out, families, flavor);
+    finish(&mut out, flavor);
     out.into_bytes()
 }
 
-fn write_sample(out: &mut String, name: &str, sample: &Sample, flavor: Flavor) {
+fn write_families(out: &mut String, families: &[Family], flavor: Flavor) {
+    for family in families {
+        write_header(out, &family.spec, flavor);
+        let sample_name = family.spec.sample_name();
+        for sample in &family.samples {
+            write_sample(out, &sample_name, sample, flavor);
+        }
+    }
+}
+
+/// `# HELP`, `# TYPE` and (OpenMetrics) `# UNIT`. OpenMetrics types the family; the 0.0.4 format
+/// types the sample name.
+fn write_header(out: &mut String, spec: &Spec, flavor: Flavor) {
+    let (typed, kind) = match (flavor, spec.kind) {
+        (Flavor::OpenMetrics, Kind::Info) => (spec.name.to_string(), "info"),
+        (Flavor::OpenMetrics, Kind::Counter) => (spec.name.to_string(), "counter"),
+        (_, Kind::Gauge) => (spec.name.to_string(), "gauge"),
+        (Flavor::Prometheus, Kind::Counter) => (spec.sample_name(), "counter"),
+        (Flavor::Prometheus, Kind::Info) => (spec.sample_name(), "gauge"),
+    };
+    let _ = writeln!(out, "# HELP {typed} {}", escape_help(spec.help, flavor));
+    let _ = writeln!(out, "# TYPE {typed} {kind}");
+    if let (Flavor::OpenMetrics, Some(unit)) = (flavor, spec.unit) {
+        let _ = writeln!(out, "# UNIT {typed} {unit}");
+    }
+}
+
+fn finish(out: &mut String, flavor: Flavor) {
+    if flavor == Flavor::OpenMetrics {
+        out.push_str("# EOF\n");
+    }
+}
+
+fn write_name_and_labels(out: &mut String, name: &str, labels: &[(&'static str, String)]) {
     out.push_str(name);
-    if !sample.labels.is_empty() {
+    if !labels.is_empty() {
         out.push('{');
-        for (i, (label, value)) in sample.labels.iter().enumerate() {
+        for (i, (label, value)) in labels.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -584,6 +621,10 @@ fn write_sample(out: &mut String, name: &str, sample: &Sample, flavor: Flavor) {
         }
         out.push('}');
     }
+}
+
+fn write_sample(out: &mut String, name: &str, sample: &Sample, flavor: Flavor) {
+    write_name_and_labels(out, name, &sample.labels);
     let _ = write!(out, " {}", number(sample.value));
     match (flavor, sample.timestamp) {
         (Flavor::OpenMetrics, Some(t)) => {
@@ -633,10 +674,12 @@ mod tests {
 
     fn family(kind: Kind, samples: Vec<Sample>) -> Family {
         Family {
-            name: "loadgate_x",
-            kind,
-            unit: Some("seconds"),
-            help: "A \"test\" family.",
+            spec: Spec {
+                name: "loadgate_x",
+                kind,
+                unit: Some("seconds"),
+                help: "A \"test\" family.",
+            },
             samples,
         }
     }
