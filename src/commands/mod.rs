@@ -6,6 +6,7 @@ pub mod archive;
 pub mod baseline;
 pub mod check;
 pub mod compare;
+pub mod config;
 pub mod demo;
 pub mod profiles;
 
