@@ -9,11 +9,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::ab::AbPlan;
 use crate::commands::archive::ArchivePlan;
 use crate::commands::baseline::BaselinePlan;
-use crate::commands::check::CheckPlan;
+use crate::commands::check::CheckRequest;
 use crate::commands::compare::ComparePlan;
 use crate::commands::demo::{DemoPlan, TargetPlan};
 use crate::commands::metrics::MetricsPlan;
 use crate::commands::{Outputs, Stdout};
+use crate::config::Flags;
 use crate::generator::RunOptions;
 use crate::push::Gateway;
 
@@ -56,6 +57,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `loadgate man > loadgate.1`.
     Man,
+    /// Print the settings `check` runs with here (loadgate.toml or [tool.loadgate] in pyproject.toml,
+    /// found from the current directory upwards; then flags) and where each came from.
+    Config(ConfigArgs),
 }
 
 #[derive(Debug, Args)]
@@ -67,7 +71,8 @@ pub struct CompletionsArgs {
 
 /// What `loadgate` was asked to do, as the plan its command runs.
 pub enum Plan {
-    Check(CheckPlan),
+    Check(CheckRequest),
+    Config(CheckRequest),
     Compare(ComparePlan),
     Baseline(BaselinePlan),
     Archive(ArchivePlan),
@@ -106,6 +111,7 @@ impl Cli {
             Command::Ab(a) => Plan::Ab(a.plan()),
             Command::Completions(a) => Plan::Completions(a.shell),
             Command::Man => Plan::Man,
+            Command::Config(a) => Plan::Config(a.settings.request(Vec::new())),
         }
     }
 }
@@ -373,9 +379,16 @@ pub struct CheckArgs {
     #[arg(required = true, value_name = "RUN")]
     pub runs: Vec<PathBuf>,
 
-    /// A built-in profile name or the path of a TOML profile.
-    #[arg(long, short = 'p', default_value = "default", value_name = "NAME|PATH")]
-    pub profile: String,
+    #[command(flatten)]
+    pub settings: CheckSettingsArgs,
+}
+
+/// `check`'s settings, which a project's config may also give: shared by `check` and `config`.
+#[derive(Debug, Args)]
+pub struct CheckSettingsArgs {
+    /// A built-in profile name or the path of a TOML profile [default: the config's, else default].
+    #[arg(long, short = 'p', value_name = "NAME|PATH")]
+    pub profile: Option<String>,
 
     /// Also compare with a baseline: a name in the store, or the path of a baseline file or run.
     #[arg(long, value_name = "NAME|PATH")]
@@ -404,14 +417,36 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
-    fn plan(self) -> CheckPlan {
-        CheckPlan {
-            runs: self.runs,
-            profile: self.profile,
-            baseline: self.baseline,
-            store: self.store.store,
+    fn plan(self) -> CheckRequest {
+        self.settings.request(self.runs)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub settings: CheckSettingsArgs,
+}
+
+impl CheckSettingsArgs {
+    fn request(self, runs: Vec<PathBuf>) -> CheckRequest {
+        let o = self.output;
+        CheckRequest {
+            runs,
+            flags: Flags {
+                profile: self.profile,
+                baseline: self.baseline,
+                store: self.store.store,
+                json: o.json,
+                markdown: o.markdown,
+                junit: o.junit,
+                html: o.html,
+                charts: o.charts,
+            },
+            stdout: o.format.into(),
+            chart_size: o.chart_size,
+            metrics: o.metrics.plan(),
             require_baseline: self.require_baseline,
-            outputs: self.output.plan(),
             latest: self.latest,
             merge: self.merge,
         }

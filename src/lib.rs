@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod baseline;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod fsutil;
 pub mod generator;
 pub mod glob;

@@ -26,7 +26,8 @@ fn main() -> ExitCode {
 
 fn run(plan: &Plan) -> anyhow::Result<ExitCode> {
     let verdict = match plan {
-        Plan::Check(plan) => commands::check::run(plan)?,
+        Plan::Check(request) => commands::check::run_request(request)?,
+        Plan::Config(request) => commands::config::run(request).map(|()| Status::Pass)?,
         Plan::Compare(plan) => commands::compare::run(plan)?,
         Plan::Archive(plan) => commands::archive::run(plan)?,
         Plan::Baseline(plan) => commands::baseline::run(plan).map(|()| Status::Pass)?,

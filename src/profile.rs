@@ -419,7 +419,7 @@ impl Profile {
         Some(limits)
     }
 
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if self.gate.warn > self.gate.fail {
             bail!(
                 "gate.warn ({}) must not be worse than gate.fail ({})",

@@ -864,6 +864,7 @@ fn fail_on_gate_false_keeps_the_step_green_and_upload_sends_every_report() {
             ("upload", "true"),
             ("junit", &junit),
             ("json", "out/report.json"),
+            ("html", "out/report.html"),
             ("args", "--chart-size 640x360"),
         ],
     );
@@ -876,8 +877,11 @@ fn fail_on_gate_false_keeps_the_step_green_and_upload_sends_every_report() {
     assert_eq!(job.artifacts.len(), 1, "{why}");
     let (name, paths) = &job.artifacts[0];
     assert_eq!(name, "loadgate-report");
-    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert_eq!(paths.len(), 4, "{paths:?}");
     assert!(paths.contains(&junit) && paths.contains(&"out/report.json".to_string()));
+    assert!(paths.contains(&"out/report.html".to_string()), "{paths:?}");
+    let page = std::fs::read_to_string(job.workspace.join("out/report.html")).unwrap();
+    assert!(page.contains("<title>loadgate check: FAIL</title>"));
     for p in paths {
         assert!(job.workspace.join(p).exists(), "{p}");
     }

@@ -218,13 +218,20 @@ fn the_wheel_installs_loadgate_beside_locust_and_gates_a_real_locust_run() {
     };
     let json_file = dir.path().join("report.json");
     let md_file = dir.path().join("summary.md");
+    let html_file = dir.path().join("report.html");
     let (code, report) = check(&[
         OsStr::new("--json"),
         json_file.as_os_str(),
         OsStr::new("--markdown"),
         md_file.as_os_str(),
+        OsStr::new("--html"),
+        html_file.as_os_str(),
     ]);
     assert_eq!(code, Some(1), "{report:#}");
+    // The README's page in the browser: the installed binary writes it too.
+    let page = std::fs::read_to_string(&html_file).unwrap();
+    assert!(page.contains("<title>loadgate check: FAIL</title>"));
+    assert!(page.contains("data:image/png;base64,"));
     assert_eq!(report["verdict"], "fail");
     assert_eq!(report["schema_version"], 1);
     let written: Value =

@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use super::Outputs;
+use super::{Outputs, Stdout};
 use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge, Baseline, Judgement};
 use crate::baseline::{read_baseline, validate_name, Store};
+use crate::config::{ConfigFile, Flags, Settings};
 use crate::ingest::{load_run, runs_in};
 use crate::machine::Machine;
 use crate::model::Status;
@@ -32,6 +33,57 @@ pub struct CheckPlan {
     pub merge: bool,
 }
 
+/// `check` as typed: the runs and the flags, before the project's config fills in the rest.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    pub runs: Vec<PathBuf>,
+    pub flags: Flags,
+    pub stdout: Stdout,
+    pub chart_size: (u32, u32),
+    pub metrics: super::metrics::MetricsPlan,
+    pub require_baseline: bool,
+    pub latest: bool,
+    pub merge: bool,
+}
+
+impl CheckRequest {
+    /// The flags over the config found from the current directory upwards.
+    pub fn settings(&self) -> Result<Settings> {
+        let file = ConfigFile::discover(&std::env::current_dir()?)?;
+        Ok(Settings::resolve(&self.flags, file.as_ref()))
+    }
+
+    fn plan(&self, s: &Settings) -> CheckPlan {
+        CheckPlan {
+            runs: self.runs.clone(),
+            profile: s.profile.value.clone(),
+            baseline: s.baseline.value.clone(),
+            store: s.store.value.clone(),
+            require_baseline: self.require_baseline,
+            latest: self.latest,
+            merge: self.merge,
+            outputs: Outputs {
+                stdout: self.stdout,
+                json: s.json.value.clone(),
+                markdown: s.markdown.value.clone(),
+                junit: s.junit.value.clone(),
+                charts: s.charts.value.clone(),
+                chart_size: self.chart_size,
+                html: s.html.value.clone(),
+                metrics: self.metrics.clone(),
+            },
+        }
+    }
+}
+
+/// `loadgate check` from the command line: settings resolved, the profile with the config's rules.
+pub fn run_request(request: &CheckRequest) -> Result<Status> {
+    let settings = request.settings()?;
+    let plan = request.plan(&settings);
+    let judgement = build_with(&plan, settings.profile()?)?;
+    super::emit(&judgement, &plan.outputs)
+}
+
 /// Runs the check and returns the verdict; input problems are errors.
 pub fn run(plan: &CheckPlan) -> Result<Status> {
     let judgement = build(plan)?;
@@ -41,7 +93,11 @@ pub fn run(plan: &CheckPlan) -> Result<Status> {
 /// Reads every run and judges it. Everything is read before anything is reported, so one bad file
 /// fails the whole command instead of leaving a partial report.
 pub fn build(plan: &CheckPlan) -> Result<Judgement> {
-    let (profile, source) = Profile::load_with_source(&plan.profile)?;
+    build_with(plan, Profile::load_with_source(&plan.profile)?)
+}
+
+/// [`build`] with the profile already loaded (and where it came from).
+fn build_with(plan: &CheckPlan, (profile, source): (Profile, String)) -> Result<Judgement> {
     let baseline = match &plan.baseline {
         Some(spec) => Some(load_baseline(
             spec,

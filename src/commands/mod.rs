@@ -7,6 +7,7 @@ pub mod archive;
 pub mod baseline;
 pub mod check;
 pub mod compare;
+pub mod config;
 pub mod demo;
 pub mod metrics;
 pub mod profiles;

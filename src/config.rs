@@ -1,0 +1,485 @@
+//! Project defaults for `check`, read from where the project lives: a `loadgate.toml`, or the
+//! `[tool.loadgate]` table of a `pyproject.toml`, in the current directory or the nearest parent
+//! that has one (in one directory `loadgate.toml` wins; a pyproject.toml without the table does
+//! not count). Flags override the file (and `$LOADGATE_BASELINE_DIR` the file's `store`); [`Settings`] says where each value in force came from,
+//! for `loadgate config`. Unknown keys are an error naming the file and the key, as in profiles.
+//! Paths in the file are relative to the file's directory, so a check run from a subdirectory
+//! means the same files.
+
+use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::baseline::STORE_ENV;
+use crate::profile::{Profile, BUILTINS};
+
+/// The keys a config may hold, all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    profile: Option<String>,
+    baseline: Option<String>,
+    store: Option<PathBuf>,
+    json: Option<PathBuf>,
+    markdown: Option<PathBuf>,
+    junit: Option<PathBuf>,
+    html: Option<PathBuf>,
+    charts: Option<PathBuf>,
+    /// Laid over the profile's `[regression]`, key by key.
+    regression: Option<toml::Table>,
+    /// Laid over the profile's `[trend]`, key by key.
+    trend: Option<toml::Table>,
+}
+
+/// A config file found and read.
+#[derive(Debug)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    /// `tool.loadgate` in a pyproject.toml; empty in a loadgate.toml.
+    table: &'static str,
+    raw: Raw,
+}
+
+impl ConfigFile {
+    /// Reads `path` (a `loadgate.toml`, or a `pyproject.toml` whose `[tool.loadgate]` is used).
+    /// `Ok(None)` for a pyproject.toml without the table.
+    pub fn read(path: &Path) -> Result<Option<ConfigFile>> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the config", path.display()))?;
+        let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+        let (table, raw) = if is_pyproject {
+            let doc: toml::Table = toml::from_str(&text)
+                .with_context(|| format!("{}: invalid TOML", path.display()))?;
+            let Some(section) = doc.get("tool").and_then(|t| t.get("loadgate")).cloned() else {
+                return Ok(None);
+            };
+            let raw = Raw::deserialize(section)
+                .with_context(|| format!("{}: invalid [tool.loadgate]", path.display()))?;
+            ("tool.loadgate", raw)
+        } else {
+            let raw: Raw = toml::from_str(&text)
+                .with_context(|| format!("{}: invalid loadgate config", path.display()))?;
+            ("", raw)
+        };
+        Ok(Some(ConfigFile {
+            path: path.to_path_buf(),
+            table,
+            raw,
+        }))
+    }
+
+    /// The config of the nearest directory from `start` upwards that has one.
+    pub fn discover(start: &Path) -> Result<Option<ConfigFile>> {
+        for dir in start.ancestors() {
+            for name in ["loadgate.toml", "pyproject.toml"] {
+                let path = dir.join(name);
+                if path.is_file() {
+                    if let Some(file) = ConfigFile::read(&path)? {
+                        return Ok(Some(file));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn source(&self, key: &str) -> Source {
+        let key = if self.table.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.table)
+        };
+        Source::File {
+            path: self.path.clone(),
+            key,
+        }
+    }
+
+    /// A path in the file, relative to the file's directory.
+    fn resolve(&self, path: &Path) -> PathBuf {
+        match self.path.parent() {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+}
+
+/// What `check`'s flags said; `None` where a flag was not given.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub profile: Option<String>,
+    pub baseline: Option<String>,
+    pub store: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    pub charts: Option<PathBuf>,
+}
+
+/// Where a value in force came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Flag,
+    /// An environment variable (`LOADGATE_BASELINE_DIR`), which beats the file.
+    Env(&'static str),
+    File {
+        path: PathBuf,
+        key: String,
+    },
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag => f.write_str("flag"),
+            Source::Env(name) => write!(f, "${name}"),
+            Source::File { path, key } => write!(f, "{}: {key}", path.display()),
+            Source::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+/// What `check` runs with: the flags over the file over the defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The config file read, if any.
+    pub file: Option<PathBuf>,
+    pub profile: Setting<String>,
+    pub baseline: Setting<Option<String>>,
+    pub store: Setting<Option<PathBuf>>,
+    pub json: Setting<Option<PathBuf>>,
+    pub markdown: Setting<Option<PathBuf>>,
+    pub junit: Setting<Option<PathBuf>>,
+    pub html: Setting<Option<PathBuf>>,
+    pub charts: Setting<Option<PathBuf>>,
+    /// The file's `[regression]` and `[trend]` keys, laid over the profile's.
+    pub regression: Option<Setting<toml::Table>>,
+    pub trend: Option<Setting<toml::Table>>,
+}
+
+const DEFAULT_PROFILE: &str = "default";
+
+impl Settings {
+    pub fn resolve(flags: &Flags, file: Option<&ConfigFile>) -> Settings {
+        let path = |key: &str, flag: &Option<PathBuf>, pick: fn(&Raw) -> &Option<PathBuf>| {
+            pick_path(key, flag, file, pick)
+        };
+        let profile = match (&flags.profile, file) {
+            (Some(p), _) => flag(p.clone()),
+            (None, Some(f)) if f.raw.profile.is_some() => {
+                let spec = f.raw.profile.clone().unwrap_or_default();
+                // A built-in's name stays a name; anything else is a path beside the file.
+                let value = if BUILTINS.iter().any(|(n, _)| *n == spec) {
+                    spec
+                } else {
+                    f.resolve(Path::new(&spec)).display().to_string()
+                };
+                Setting {
+                    value,
+                    source: f.source("profile"),
+                }
+            }
+            _ => Setting {
+                value: DEFAULT_PROFILE.to_string(),
+                source: Source::Default,
+            },
+        };
+        let baseline = match (&flags.baseline, file) {
+            (Some(b), _) => flag(Some(b.clone())),
+            (None, Some(f)) if f.raw.baseline.is_some() => Setting {
+                value: f.raw.baseline.clone(),
+                source: f.source("baseline"),
+            },
+            _ => unset(),
+        };
+        let table = |key: &str, pick: fn(&Raw) -> &Option<toml::Table>| {
+            file.and_then(|f| {
+                pick(&f.raw).clone().map(|value| Setting {
+                    value,
+                    source: f.source(key),
+                })
+            })
+        };
+        Settings {
+            file: file.map(|f| f.path.clone()),
+            profile,
+            baseline,
+            store: match std::env::var_os(STORE_ENV).filter(|v| !v.is_empty()) {
+                Some(dir) if flags.store.is_none() => Setting {
+                    value: Some(PathBuf::from(dir)),
+                    source: Source::Env(STORE_ENV),
+                },
+                _ => path("store", &flags.store, |r| &r.store),
+            },
+            json: path("json", &flags.json, |r| &r.json),
+            markdown: path("markdown", &flags.markdown, |r| &r.markdown),
+            junit: path("junit", &flags.junit, |r| &r.junit),
+            html: path("html", &flags.html, |r| &r.html),
+            charts: path("charts", &flags.charts, |r| &r.charts),
+            regression: table("regression", |r| &r.regression),
+            trend: table("trend", |r| &r.trend),
+        }
+    }
+
+    /// Loads the profile in force and lays the file's `[regression]` and `[trend]` keys over it.
+    pub fn profile(&self) -> Result<(Profile, String)> {
+        let (mut profile, mut source) = Profile::load_with_source(&self.profile.value)?;
+        if let Some(over) = &self.regression {
+            profile.regression = overlay(&profile.regression, &over.value)
+                .with_context(|| format!("{}: invalid [regression]", over.source))?;
+            source = format!("{source} + {}", over.source);
+        }
+        if let Some(over) = &self.trend {
+            profile.trend = overlay(&profile.trend, &over.value)
+                .with_context(|| format!("{}: invalid [trend]", over.source))?;
+            source = format!("{source} + {}", over.source);
+        }
+        profile
+            .validate()
+            .context("the profile with the config's rules")?;
+        Ok((profile, source))
+    }
+
+    /// What `loadgate config` prints: each value in force and where it came from.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "config file: {}",
+            self.file
+                .as_ref()
+                .map_or("none found".to_string(), |p| p.display().to_string())
+        );
+        let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+        let path = |v: &Option<PathBuf>| {
+            v.as_ref()
+                .map_or("(none)".to_string(), |p| p.display().to_string())
+        };
+        let mut line = |key: &str, value: String, source: &Source| {
+            let _ = writeln!(out, "{key:<10} = {value:<40} # {source}");
+        };
+        line("profile", self.profile.value.clone(), &self.profile.source);
+        line(
+            "baseline",
+            text(&self.baseline.value),
+            &self.baseline.source,
+        );
+        let store = crate::baseline::Store::open(self.store.value.as_deref());
+        line(
+            "store",
+            store.dir().display().to_string(),
+            &self.store.source,
+        );
+        for (key, s) in [
+            ("json", &self.json),
+            ("markdown", &self.markdown),
+            ("junit", &self.junit),
+            ("html", &self.html),
+            ("charts", &self.charts),
+        ] {
+            line(key, path(&s.value), &s.source);
+        }
+        for (name, rules) in [("regression", &self.regression), ("trend", &self.trend)] {
+            match rules {
+                Some(r) => {
+                    for (key, value) in &r.value {
+                        line(&format!("{name}.{key}"), value.to_string(), &r.source);
+                    }
+                }
+                None => line(name, "(the profile's)".into(), &Source::Default),
+            }
+        }
+        out
+    }
+}
+
+fn flag<T>(value: T) -> Setting<T> {
+    Setting {
+        value,
+        source: Source::Flag,
+    }
+}
+
+fn unset<T>() -> Setting<Option<T>> {
+    Setting {
+        value: None,
+        source: Source::Default,
+    }
+}
+
+fn pick_path(
+    key: &str,
+    flag_value: &Option<PathBuf>,
+    file: Option<&ConfigFile>,
+    pick: fn(&Raw) -> &Option<PathBuf>,
+) -> Setting<Option<PathBuf>> {
+    if let Some(v) = flag_value {
+        return flag(Some(v.clone()));
+    }
+    match file.and_then(|f| pick(&f.raw).as_ref().map(|p| (f, p))) {
+        Some((f, p)) => Setting {
+            value: Some(f.resolve(p)),
+            source: f.source(key),
+        },
+        None => unset(),
+    }
+}
+
+/// `base` with the keys of `over` replaced; an unknown key or a wrong type is an error.
+fn overlay<T: serde::Serialize + serde::de::DeserializeOwned>(
+    base: &T,
+    over: &toml::Table,
+) -> Result<T> {
+    let toml::Value::Table(mut merged) = toml::Value::try_from(base)? else {
+        bail!("not a table");
+    };
+    for (key, value) in over {
+        merged.insert(key.clone(), value.clone());
+    }
+    Ok(T::deserialize(toml::Value::Table(merged))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn the_nearest_directory_wins_and_loadgate_toml_before_pyproject() {
+        let root = tempfile::tempdir().unwrap();
+        let sub = root.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        write(root.path(), "loadgate.toml", "profile = \"light\"\n");
+        write(
+            root.path().join("a").as_path(),
+            "pyproject.toml",
+            "[tool.loadgate]\nprofile = \"heavy\"\n",
+        );
+        let found = ConfigFile::discover(&sub).unwrap().unwrap();
+        assert_eq!(found.path, root.path().join("a/pyproject.toml"));
+        write(
+            root.path().join("a").as_path(),
+            "loadgate.toml",
+            "profile = \"spike\"\n",
+        );
+        let found = ConfigFile::discover(&sub).unwrap().unwrap();
+        assert_eq!(found.path, root.path().join("a/loadgate.toml"));
+    }
+
+    #[test]
+    fn a_pyproject_without_the_table_does_not_count() {
+        let root = tempfile::tempdir().unwrap();
+        let sub = root.path().join("pkg");
+        std::fs::create_dir_all(&sub).unwrap();
+        write(&sub, "pyproject.toml", "[project]\nname = \"x\"\n");
+        write(root.path(), "loadgate.toml", "baseline = \"main\"\n");
+        let found = ConfigFile::discover(&sub).unwrap().unwrap();
+        assert_eq!(found.path, root.path().join("loadgate.toml"));
+    }
+
+    #[test]
+    fn an_unknown_key_names_the_file_and_the_key() {
+        let root = tempfile::tempdir().unwrap();
+        let path = write(
+            root.path(),
+            "pyproject.toml",
+            "[tool.loadgate]\nprofle = \"light\"\n",
+        );
+        let err = format!("{:#}", ConfigFile::read(&path).unwrap_err());
+        assert!(err.contains("pyproject.toml"), "{err}");
+        assert!(err.contains("[tool.loadgate]"), "{err}");
+        assert!(err.contains("profle"), "{err}");
+        let path = write(root.path(), "loadgate.toml", "[outputs]\nhtml = \"x\"\n");
+        let err = format!("{:#}", ConfigFile::read(&path).unwrap_err());
+        assert!(
+            err.contains("loadgate.toml") && err.contains("outputs"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn flags_override_the_file_and_paths_are_beside_the_file() {
+        let root = tempfile::tempdir().unwrap();
+        let path = write(
+            root.path(),
+            "loadgate.toml",
+            "profile = \"perf/api.toml\"\nhtml = \"out/report.html\"\nbaseline = \"main\"\n",
+        );
+        let file = ConfigFile::read(&path).unwrap().unwrap();
+        let settings = Settings::resolve(&Flags::default(), Some(&file));
+        assert_eq!(
+            settings.profile.value,
+            root.path().join("perf/api.toml").display().to_string()
+        );
+        assert_eq!(
+            settings.html.value,
+            Some(root.path().join("out/report.html"))
+        );
+        assert_eq!(
+            settings.html.source,
+            Source::File {
+                path: path.clone(),
+                key: "html".into()
+            }
+        );
+        assert_eq!(settings.json.source, Source::Default);
+        let flags = Flags {
+            html: Some("mine.html".into()),
+            profile: Some("light".into()),
+            ..Flags::default()
+        };
+        let settings = Settings::resolve(&flags, Some(&file));
+        assert_eq!(settings.html.value, Some(PathBuf::from("mine.html")));
+        assert_eq!(settings.html.source, Source::Flag);
+        assert_eq!(settings.profile.value, "light");
+        assert_eq!(settings.baseline.value.as_deref(), Some("main"));
+    }
+
+    #[test]
+    fn rules_are_laid_over_the_profile_key_by_key() {
+        let root = tempfile::tempdir().unwrap();
+        let path = write(
+            root.path(),
+            "loadgate.toml",
+            "profile = \"light\"\n[regression]\np95 = 0.5\n[trend]\nstatus = \"fail\"\n",
+        );
+        let file = ConfigFile::read(&path).unwrap().unwrap();
+        let (profile, source) = Settings::resolve(&Flags::default(), Some(&file))
+            .profile()
+            .unwrap();
+        let light = Profile::load("light").unwrap();
+        assert_eq!(profile.regression.p95, 0.5);
+        assert_eq!(profile.regression.p50, light.regression.p50);
+        assert_eq!(profile.trend.status, crate::model::Status::Fail);
+        assert_eq!(profile.trend.latency_increase, light.trend.latency_increase);
+        assert!(source.starts_with("builtin:light + "), "{source}");
+        let bad = write(root.path(), "loadgate.toml", "[regression]\np96 = 0.5\n");
+        let file = ConfigFile::read(&bad).unwrap().unwrap();
+        let err = format!(
+            "{:#}",
+            Settings::resolve(&Flags::default(), Some(&file))
+                .profile()
+                .unwrap_err()
+        );
+        assert!(
+            err.contains("loadgate.toml: regression") && err.contains("p96"),
+            "{err}"
+        );
+    }
+}
