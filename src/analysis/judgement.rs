@@ -3,6 +3,7 @@
 //! failures with their status, and the verdict); [`judge_change`] does the same for `compare`,
 //! whose verdict is about regressions only. Exporters receive a [`Judgement`] and only format it.
 
+use super::advice::advice;
 use super::capacity::{capacity, Capacity};
 use super::findings::{findings, Finding};
 use super::grade::{assess, tally, Assessment, Check, ScopeResult};
@@ -121,7 +122,8 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
         .unwrap_or_default();
     notes.extend(steady_state_note(history, &profile.trend));
     let capacity = capacity(history, &profile.aggregated_limits(), &profile.gate);
-    let findings = findings(&run, &trends, Some(&capacity));
+    let mut findings = findings(&run, &trends, Some(&capacity));
+    findings.extend(advice(&run, profile, &checks));
     let baseline = baseline.map(|b| BaselineComparison {
         label: b.label.clone(),
         comparison: compare(&b.runs, &current_summary(&run, b), &profile.regression),

@@ -6,9 +6,11 @@
 //! [`summary`]), trends inside a run ([`trend`]), capacity from a ramp ([`capacity`]), advice
 //! ([`findings`]), runs at several user counts ([`scaling`]), and the small statistics under them.
 
+pub mod advice;
 pub mod archive;
 pub mod capacity;
 pub mod comparability;
+pub mod errors;
 pub mod findings;
 pub mod grade;
 pub mod judgement;

@@ -1081,7 +1081,8 @@ mod properties {
             let comparison = compare(&kept, &current, &RegressionRules::default());
             let worst = Status::worst(
                 comparison.regressions.iter().map(|r| r.status)
-                    .chain(comparison.shifts.iter().map(|s| s.status)),
+                    .chain(comparison.shifts.iter().map(|s| s.status))
+                    .chain(comparison.differences.iter().map(Difference::status)),
             );
             prop_assert_eq!(comparison.verdict, worst);
             for r in &comparison.regressions {
