@@ -348,6 +348,42 @@ pub struct Profile {
     /// What counts as degradation inside one run.
     #[serde(default)]
     pub trend: TrendRules,
+    /// Failure signatures against the baseline's.
+    #[serde(default)]
+    pub new_errors: ErrorRules,
+}
+
+/// What a rule does to the verdict: nothing, a warning, or a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rule {
+    Off,
+    Warn,
+    Fail,
+}
+
+/// New errors against the baseline: failure and exception signatures (messages with ids, numbers,
+/// hex and UUIDs normalised) the baseline did not have, or has far fewer of.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ErrorRules {
+    /// A signature no kept baseline run had: "off", "warn" (default) or "fail".
+    pub new: Rule,
+    /// A signature whose count grew beyond Poisson noise (at the regression's confidence) over the
+    /// baseline's rate scaled to this run's requests: "off", "warn" (default) or "fail".
+    pub grown: Rule,
+    /// Signatures seen fewer times than this in the current run are not judged.
+    pub min_count: u64,
+}
+
+impl Default for ErrorRules {
+    fn default() -> Self {
+        ErrorRules {
+            new: Rule::Warn,
+            grown: Rule::Warn,
+            min_count: 1,
+        }
+    }
 }
 
 impl Profile {

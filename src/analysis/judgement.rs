@@ -9,6 +9,8 @@ use super::findings::{findings, Finding};
 use super::grade::{assess, tally, Assessment, Check, ScopeResult};
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling};
+use super::signatures::{new_errors, signatures};
+use super::stats::z_for_confidence;
 use super::summary::RunSummary;
 use super::trend::{steady_state_note, trends, Trend};
 use crate::machine::Machine;
@@ -126,7 +128,12 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
     findings.extend(advice(&run, profile, &checks));
     let baseline = baseline.map(|b| BaselineComparison {
         label: b.label.clone(),
-        comparison: compare(&b.runs, &current_summary(&run, b), &profile.regression),
+        comparison: with_new_errors(
+            compare(&b.runs, &current_summary(&run, b), &profile.regression),
+            &b.runs,
+            &run,
+            profile,
+        ),
     });
     let mut verdict = verdict(&checks, &trends, baseline.as_ref().map(|b| &b.comparison));
     if checks.is_empty() {
@@ -155,10 +162,15 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
 
 /// `compare`: the regressions of `current` against one baseline run, and nothing else.
 pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJudgement {
-    let comparison = compare(
+    let comparison = with_new_errors(
+        compare(
+            &baseline.runs,
+            &current_summary(&current, &baseline),
+            &profile.regression,
+        ),
         &baseline.runs,
-        &current_summary(&current, &baseline),
-        &profile.regression,
+        &current,
+        profile,
     );
     let (aggregated, endpoints) = tally(&current, profile);
     let verdict = verdict(&[], &[], Some(&comparison));
@@ -187,6 +199,7 @@ pub fn verdict(checks: &[Check], trends: &[Trend], comparison: Option<&Compariso
     let regressions = comparison.into_iter().flat_map(|c| &c.regressions);
     let shifts = comparison.into_iter().flat_map(|c| &c.shifts);
     let differences = comparison.into_iter().flat_map(|c| &c.differences);
+    let new_errors = comparison.into_iter().flat_map(|c| &c.new_errors);
     Status::worst(
         checks
             .iter()
@@ -194,8 +207,33 @@ pub fn verdict(checks: &[Check], trends: &[Trend], comparison: Option<&Compariso
             .chain(trends.iter().map(|t| t.status))
             .chain(regressions.map(|r| r.status))
             .chain(shifts.map(|s| s.status))
-            .chain(differences.map(|d| d.status())),
+            .chain(differences.map(|d| d.status()))
+            .chain(new_errors.map(|e| e.status)),
     )
+}
+
+/// The comparison with the run's failure signatures judged against the kept runs'.
+fn with_new_errors(
+    mut comparison: Comparison,
+    kept: &[RunSummary],
+    run: &Run,
+    profile: &Profile,
+) -> Comparison {
+    if !comparison.compared() {
+        return comparison;
+    }
+    let z = z_for_confidence(profile.regression.confidence);
+    match new_errors(kept, &signatures(run, Some(profile)), &profile.new_errors, z) {
+        Some(found) => comparison.new_errors = found,
+        None => comparison.notes.push(
+            "the baseline keeps no failure signatures (saved by an older loadgate): new errors are not checked; save it again to check them"
+                .to_string(),
+        ),
+    }
+    comparison.verdict = comparison.verdict.max(Status::worst(
+        comparison.new_errors.iter().map(|e| e.status),
+    ));
+    comparison
 }
 
 fn current_summary(run: &Run, baseline: &Baseline) -> RunSummary {
@@ -276,6 +314,7 @@ mod tests {
             notes: Vec::new(),
             baseline_machine: None,
             differences: Vec::new(),
+            new_errors: Vec::new(),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod noise;
 pub mod regression;
 pub mod scaling;
 pub mod series;
+pub mod signatures;
 pub mod stats;
 pub mod steady;
 pub mod summary;

@@ -11,6 +11,7 @@ use crate::analysis::findings::Finding;
 use crate::analysis::grade::{Check, ScopeResult};
 use crate::analysis::regression::{Direction, Regression};
 use crate::analysis::scaling::Scaling;
+use crate::analysis::signatures::Change;
 use crate::analysis::trend::Trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::machine::Machine;
@@ -74,6 +75,24 @@ struct ReportJson {
     new_endpoints: Vec<String>,
     vanished_endpoints: Vec<String>,
     notes: Vec<String>,
+    new_errors: Vec<NewErrorJson>,
+}
+
+#[derive(Serialize)]
+struct NewErrorJson {
+    kind: String,
+    method: String,
+    name: String,
+    status_code: Option<u16>,
+    signature: String,
+    example: String,
+    count: u64,
+    requests: u64,
+    baseline_count: u64,
+    expected: f64,
+    change: Change,
+    status: Status,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -309,6 +328,27 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             .chain(comparison.iter().flat_map(|b| &b.comparison.notes))
             .cloned()
             .collect(),
+        new_errors: comparison.map_or_else(Vec::new, |b| {
+            b.comparison
+                .new_errors
+                .iter()
+                .map(|e| NewErrorJson {
+                    kind: e.current.kind.clone(),
+                    method: e.current.method.clone(),
+                    name: e.current.name.clone(),
+                    status_code: e.current.status_code,
+                    signature: e.current.signature.clone(),
+                    example: e.current.example.clone(),
+                    count: e.current.count,
+                    requests: e.current.requests,
+                    baseline_count: e.baseline_count,
+                    expected: e.expected,
+                    change: e.change,
+                    status: e.status,
+                    reason: e.reason.clone(),
+                })
+                .collect()
+        }),
     }
 }
 

@@ -140,6 +140,16 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
             status: d.status(),
             message: d.message.clone(),
         });
+    let new_errors = item
+        .baseline
+        .iter()
+        .flat_map(|b| &b.comparison.new_errors)
+        .map(|e| Case {
+            class: "baseline.new_errors".to_string(),
+            name: e.current.label(),
+            status: e.status,
+            message: e.reason.clone(),
+        });
     let trends = item.trends.iter().map(|t| {
         let metric = trend::metric_key(t.metric);
         Case {
@@ -153,6 +163,7 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
         .chain(regressions)
         .chain(shifts)
         .chain(differences)
+        .chain(new_errors)
         .chain(trends)
         .collect()
 }

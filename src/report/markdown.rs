@@ -214,6 +214,14 @@ fn comparison(out: &mut String, label: &str, c: &Comparison) -> fmt::Result {
             cell(&d.message)
         )?;
     }
+    for e in &c.new_errors {
+        writeln!(
+            out,
+            "{} **New error**: {}\n",
+            icon(e.status),
+            cell(&e.reason)
+        )?;
+    }
     for s in &c.shifts {
         writeln!(
             out,

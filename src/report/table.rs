@@ -175,6 +175,9 @@ impl TableExporter {
         for d in &comparison.differences {
             writeln!(out, "  {} not alike: {}", self.mark(d.status()), d.message)?;
         }
+        for e in &comparison.new_errors {
+            writeln!(out, "  {} new error: {}", self.mark(e.status), e.reason)?;
+        }
         for s in &comparison.shifts {
             writeln!(
                 out,
