@@ -13,6 +13,7 @@ use super::signatures::{new_errors, signatures};
 use super::stats::z_for_confidence;
 use super::summary::RunSummary;
 use super::trend::{steady_state_note, trends, Trend};
+use super::windows::{sustained, Sustained};
 use crate::machine::Machine;
 use crate::model::{FailureRecord, Run, Status};
 use crate::profile::Profile;
@@ -56,6 +57,8 @@ pub struct RunJudgement {
     pub failures: Vec<JudgedFailure>,
     /// Things the reader should know that are not checks.
     pub notes: Vec<String>,
+    /// The profile's `[[sustained]]` rules over the history (empty for `compare`).
+    pub sustained: Vec<Sustained>,
     pub verdict: Status,
 }
 
@@ -135,7 +138,9 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
             profile,
         ),
     });
-    let mut verdict = verdict(&checks, &trends, baseline.as_ref().map(|b| &b.comparison));
+    let sustained = sustained(&run, profile);
+    let mut verdict = verdict(&checks, &trends, baseline.as_ref().map(|b| &b.comparison))
+        .max(Status::worst(sustained.iter().map(|s| s.status)));
     if checks.is_empty() {
         // Nothing the profile limits is in the files: a pass would rest on nothing.
         notes.push(
@@ -156,6 +161,7 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
         capacity: Some(capacity),
         findings,
         notes,
+        sustained,
         verdict,
     }
 }
@@ -189,6 +195,7 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
         capacity: None,
         findings: Vec::new(),
         notes: Vec::new(),
+        sustained: Vec::new(),
         verdict,
     }
 }

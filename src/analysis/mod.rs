@@ -23,5 +23,6 @@ pub mod stats;
 pub mod steady;
 pub mod summary;
 pub mod trend;
+pub mod windows;
 
 pub use judgement::{judge, judge_change, Baseline, Judgement, RunJudgement};

@@ -61,6 +61,9 @@ impl Exporter for GithubAnnotations {
                     );
                 }
             }
+            for s in &item.sustained {
+                emit(s.status, "loadgate sustained", s.reason.clone());
+            }
             for t in &item.trends {
                 emit(
                     t.status,

@@ -13,6 +13,7 @@ use crate::analysis::regression::{Direction, Regression};
 use crate::analysis::scaling::Scaling;
 use crate::analysis::signatures::Change;
 use crate::analysis::trend::Trend;
+use crate::analysis::windows::Sustained;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::machine::Machine;
 use crate::model::{Metric, Scope, Status};
@@ -76,6 +77,7 @@ struct ReportJson {
     vanished_endpoints: Vec<String>,
     notes: Vec<String>,
     new_errors: Vec<NewErrorJson>,
+    sustained: Vec<Sustained>,
 }
 
 #[derive(Serialize)]
@@ -349,6 +351,7 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
                 })
                 .collect()
         }),
+        sustained: item.sustained.clone(),
     }
 }
 

@@ -150,6 +150,12 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
             status: e.status,
             message: e.reason.clone(),
         });
+    let sustained = item.sustained.iter().map(|s| Case {
+        class: format!("sustained.{}", s.scope),
+        name: s.metric.key().to_string(),
+        status: s.status,
+        message: s.reason.clone(),
+    });
     let trends = item.trends.iter().map(|t| {
         let metric = trend::metric_key(t.metric);
         Case {
@@ -164,6 +170,7 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
         .chain(shifts)
         .chain(differences)
         .chain(new_errors)
+        .chain(sustained)
         .chain(trends)
         .collect()
 }
