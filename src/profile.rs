@@ -189,7 +189,7 @@ impl Limits {
         }
     }
 
-    fn set(&mut self, metric: Metric, bands: Bands) {
+    pub fn set(&mut self, metric: Metric, bands: Bands) {
         let slot = match metric {
             Metric::P50 => &mut self.p50,
             Metric::P90 => &mut self.p90,

@@ -7,6 +7,7 @@ use super::advice::advice;
 use super::capacity::{capacity, Capacity};
 use super::findings::{findings, Finding};
 use super::grade::{assess, tally, Assessment, Check, ScopeResult};
+use super::ratchet::ratchet_note;
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling};
 use super::signatures::{new_errors, signatures};
@@ -129,6 +130,9 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
     let capacity = capacity(history, &profile.aggregated_limits(), &profile.gate);
     let mut findings = findings(&run, &trends, Some(&capacity));
     findings.extend(advice(&run, profile, &checks));
+    if let Some(b) = baseline {
+        notes.extend(ratchet_note(profile, &b.runs));
+    }
     let baseline = baseline.map(|b| BaselineComparison {
         label: b.label.clone(),
         comparison: with_new_errors(

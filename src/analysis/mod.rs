@@ -15,6 +15,7 @@ pub mod findings;
 pub mod grade;
 pub mod judgement;
 pub mod noise;
+pub mod ratchet;
 pub mod regression;
 pub mod scaling;
 pub mod series;
