@@ -11,8 +11,12 @@ use serde::{Deserialize, Serialize};
 pub use crate::analysis::summary::RunSummary;
 use crate::fsutil::write_atomic;
 
-/// Version of the baseline file format; raised on any incompatible change.
-pub const BASELINE_SCHEMA_VERSION: u32 = 1;
+/// Version of the baseline file format; raised on any incompatible change. 2 keeps failure
+/// signatures per run; files of version 1 are still read (their runs have none).
+pub const BASELINE_SCHEMA_VERSION: u32 = 2;
+
+/// The oldest baseline file format this loadgate reads.
+pub const OLDEST_READ_SCHEMA_VERSION: u32 = 1;
 
 /// Default store, relative to the current directory.
 pub const DEFAULT_STORE: &str = ".loadgate/baselines";
@@ -148,7 +152,9 @@ pub fn read_baseline(path: &Path) -> Result<Baseline> {
     })?;
     let version = value.get("schema_version").and_then(|v| v.as_u64());
     match version {
-        Some(v) if v == u64::from(BASELINE_SCHEMA_VERSION) => {}
+        Some(v)
+            if (u64::from(OLDEST_READ_SCHEMA_VERSION)..=u64::from(BASELINE_SCHEMA_VERSION))
+                .contains(&v) => {}
         Some(v) if v > u64::from(BASELINE_SCHEMA_VERSION) => bail!(
             "{}: baseline schema {v} was written by a newer loadgate (this one reads {}); upgrade loadgate or save the baseline again",
             path.display(),

@@ -13,6 +13,8 @@ use crate::commands::check::CheckRequest;
 use crate::commands::compare::ComparePlan;
 use crate::commands::demo::{DemoPlan, TargetPlan};
 use crate::commands::metrics::MetricsPlan;
+
+use crate::commands::profiles::SuggestPlan;
 use crate::commands::{Outputs, Stdout};
 use crate::config::Flags;
 use crate::generator::RunOptions;
@@ -77,6 +79,7 @@ pub enum Plan {
     Baseline(BaselinePlan),
     Archive(ArchivePlan),
     Profiles(Option<String>),
+    Suggest(SuggestPlan),
     Run(RunOptions),
     Demo(DemoPlan),
     Target(TargetPlan),
@@ -92,6 +95,16 @@ impl Cli {
             Command::Compare(a) => Plan::Compare(a.plan()),
             Command::Baseline(a) => Plan::Baseline(a.plan()),
             Command::History(a) => Plan::Archive(a.plan()),
+            Command::Profiles(ProfilesArgs {
+                command: Some(ProfilesCommand::Suggest(a)),
+                ..
+            }) => Plan::Suggest(SuggestPlan {
+                runs: a.runs,
+                from: a.from,
+                baseline: a.baseline,
+                store: a.store.store,
+                headroom: a.headroom,
+            }),
             Command::Profiles(a) => Plan::Profiles(a.name),
             Command::Run(a) => Plan::Run(a.plan()),
             Command::Demo(a) => Plan::Demo(DemoPlan {
@@ -453,8 +466,52 @@ impl CheckSettingsArgs {
     }
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// Print the limits that would still have passed every RUN, tightened from --from's.
+    Suggest(SuggestArgs),
+}
+
 #[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// Runs the tightened limits must still pass (a --csv prefix, a *_stats.csv, a directory, a
+    /// report); or the runs kept under a baseline name with --baseline.
+    #[arg(value_name = "RUN")]
+    pub runs: Vec<PathBuf>,
+
+    /// The profile to tighten: a built-in name or a TOML path.
+    #[arg(long, value_name = "NAME|PATH", default_value = "default")]
+    pub from: String,
+
+    /// Also (or instead) the runs kept under this baseline name.
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// How much worse than the worst run a tightened limit still allows (0.2 = 20%).
+    #[arg(long, default_value_t = 0.2, value_parser = parse_headroom)]
+    pub headroom: f64,
+}
+
+fn parse_headroom(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not in [0, 1)"))
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ProfilesArgs {
+    #[command(subcommand)]
+    pub command: Option<ProfilesCommand>,
+
     /// The profile to print; without it, all built-ins are listed.
     pub name: Option<String>,
 }

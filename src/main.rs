@@ -32,6 +32,7 @@ fn run(plan: &Plan) -> anyhow::Result<ExitCode> {
         Plan::Archive(plan) => commands::archive::run(plan)?,
         Plan::Baseline(plan) => commands::baseline::run(plan).map(|()| Status::Pass)?,
         Plan::Profiles(name) => commands::profiles::run(name.as_deref()).map(|()| Status::Pass)?,
+        Plan::Suggest(plan) => commands::profiles::suggest(plan).map(|()| Status::Pass)?,
         Plan::Run(options) => generator::run(options).map(|()| Status::Pass)?,
         Plan::Demo(plan) => commands::demo::run(plan).map(|()| Status::Pass)?,
         Plan::Target(plan) => commands::demo::serve(plan).map(|()| Status::Pass)?,

@@ -189,7 +189,7 @@ impl Limits {
         }
     }
 
-    fn set(&mut self, metric: Metric, bands: Bands) {
+    pub fn set(&mut self, metric: Metric, bands: Bands) {
         let slot = match metric {
             Metric::P50 => &mut self.p50,
             Metric::P90 => &mut self.p90,
@@ -348,6 +348,149 @@ pub struct Profile {
     /// What counts as degradation inside one run.
     #[serde(default)]
     pub trend: TrendRules,
+    /// Failure signatures against the baseline's.
+    #[serde(default)]
+    pub new_errors: ErrorRules,
+    /// Limits that must hold over time in the history, not only over the whole run.
+    #[serde(default, rename = "sustained", skip_serializing_if = "Vec::is_empty")]
+    pub sustained: Vec<SustainedRule>,
+}
+
+/// The metrics a sustained rule can watch in the history.
+pub const SUSTAINED_METRICS: [Metric; 6] = [
+    Metric::P50,
+    Metric::P95,
+    Metric::P99,
+    Metric::Avg,
+    Metric::ErrorRate,
+    Metric::Rps,
+];
+
+/// A limit over time: breached continuously for `for` (or, with `within`, for `for` in total inside
+/// any window of that length) fails or warns. Checked from the history after the run.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SustainedRule {
+    /// `p50`, `p95`, `p99`, `avg`, `error_rate` or `rps` (a floor).
+    pub metric: String,
+    /// The limit (ms, a fraction for error_rate, req/s for rps).
+    pub limit: f64,
+    /// How long the breach must last: `30s`, `2m`.
+    #[serde(rename = "for")]
+    pub for_: String,
+    /// Optional window: the breach may come and go, `for` in total inside any window this long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
+    /// An endpoint name (exact or glob); the aggregate when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// "fail" (default) or "warn".
+    #[serde(default = "fail_status")]
+    pub status: Status,
+}
+
+fn fail_status() -> Status {
+    Status::Fail
+}
+
+impl SustainedRule {
+    pub fn metric(&self) -> Option<Metric> {
+        SUSTAINED_METRICS
+            .into_iter()
+            .find(|m| m.key() == self.metric)
+    }
+    /// `for` in seconds (validated when the profile is read).
+    pub fn for_s(&self) -> f64 {
+        seconds(&self.for_).unwrap_or(0.0)
+    }
+    /// `within` in seconds.
+    pub fn within_s(&self) -> Option<f64> {
+        self.within.as_deref().and_then(seconds)
+    }
+    pub fn matches(&self, method: &str, name: &str) -> bool {
+        self.name.as_deref().is_some_and(|p| glob_match(p, name))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+    }
+
+    fn validate(&self, at: &str) -> Result<()> {
+        if self.metric().is_none() {
+            bail!(
+                "{at}.metric: '{}' is not one of p50, p95, p99, avg, error_rate, rps",
+                self.metric
+            );
+        }
+        if !self.limit.is_finite() || self.limit < 0.0 {
+            bail!(
+                "{at}.limit: must be a non-negative number, found {}",
+                self.limit
+            );
+        }
+        let for_s = seconds(&self.for_).ok_or_else(|| {
+            anyhow::anyhow!("{at}.for: '{}' is not a duration (30s, 2m)", self.for_)
+        })?;
+        if for_s <= 0.0 {
+            bail!("{at}.for: must be longer than 0 s");
+        }
+        if let Some(within) = &self.within {
+            let w = seconds(within).ok_or_else(|| {
+                anyhow::anyhow!("{at}.within: '{within}' is not a duration (60s, 5m)")
+            })?;
+            if w < for_s {
+                bail!(
+                    "{at}.within ({within}) must be at least as long as for ({})",
+                    self.for_
+                );
+            }
+        }
+        if self.status == Status::Pass {
+            bail!("{at}.status: must be \"warn\" or \"fail\", found \"pass\"");
+        }
+        Ok(())
+    }
+}
+
+fn seconds(text: &str) -> Option<f64> {
+    crate::generator::scenario::parse_duration(text)
+        .ok()
+        .map(|d| d.as_secs_f64())
+}
+
+/// What a rule does to the verdict: nothing, a warning, or a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rule {
+    Off,
+    Warn,
+    Fail,
+}
+
+/// New errors against the baseline: failure and exception signatures (messages with ids, numbers,
+/// hex and UUIDs normalised) the baseline did not have, or has far fewer of.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ErrorRules {
+    /// A signature no kept baseline run had: "off", "warn" (default) or "fail".
+    pub new: Rule,
+    /// A signature whose count grew beyond Poisson noise (at the regression's confidence) over the
+    /// baseline's rate scaled to this run's requests: "off", "warn" (default) or "fail".
+    pub grown: Rule,
+    /// Signatures seen fewer times than this in the current run are not judged.
+    pub min_count: u64,
+}
+
+impl Default for ErrorRules {
+    fn default() -> Self {
+        ErrorRules {
+            new: Rule::Warn,
+            grown: Rule::Warn,
+            min_count: 1,
+        }
+    }
 }
 
 impl Profile {
@@ -482,6 +625,9 @@ impl Profile {
             if status == Status::Pass {
                 bail!("{key}: must be \"warn\" or \"fail\", found \"pass\"");
             }
+        }
+        for (i, rule) in self.sustained.iter().enumerate() {
+            rule.validate(&format!("sustained[{i}]"))?;
         }
         for (i, expected) in self.expected_failures.iter().enumerate() {
             if expected.status.is_none() && expected.message.is_none() {

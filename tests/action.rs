@@ -769,7 +769,8 @@ fn main_saves_a_rolling_baseline_to_the_cache_and_pull_requests_compare_with_it(
         ("save-on-main", "true"),
     ];
 
-    // 1. The first push to main: no baseline yet (a warning), a pass, saved, stored in the cache.
+    // 1. The first push to main: no baseline yet (a notice: nothing compared), a pass, saved, stored
+    //    in the cache.
     let mut job = Job::new(cache.path());
     let run = job.fixture("compare/same-1", "run");
     let mut given = inputs.to_vec();
@@ -782,7 +783,7 @@ fn main_saves_a_rolling_baseline_to_the_cache_and_pull_requests_compare_with_it(
     assert!(o
         .step("check")
         .stdout
-        .contains("::warning title=loadgate::no baseline 'main'"));
+        .contains("title=loadgate baseline::baseline 'main': no baseline: nothing compared"));
     assert_eq!(o.outputs["saved"], "true", "{why}");
     assert!(job
         .workspace

@@ -80,7 +80,7 @@ fn a_rolling_baseline_keeps_the_last_n_runs() {
     assert_eq!(runs.len(), 2);
     assert!(runs[0]["source"].as_str().unwrap().ends_with("same-2"));
     assert!(runs[1]["source"].as_str().unwrap().ends_with("same-3"));
-    assert_eq!(baseline["schema_version"], 1);
+    assert_eq!(baseline["schema_version"], 2);
     let (code, report) = check_against(store.path(), "compare/same-1", "nightly");
     assert_eq!(code, 0, "{:#}", report["regressions"]);
     assert_eq!(report["baseline"]["runs"], 2);

@@ -172,6 +172,7 @@ mod tests {
             host: None,
             locustfile: None,
             ramp_s: None,
+            signatures: None,
         }
     }
 

@@ -40,7 +40,8 @@ impl Serialize for Subject {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// `tail_latency`, `errors_concentrated`, `rate_limited`, `saturation`, `latency_climbing`,
-    /// `throughput_falling`, `slow_warmup` or `too_few_requests`.
+    /// `throughput_falling`, `slow_warmup`, `too_few_requests`, `endpoint_failing`, `error_classes`,
+    /// `timeouts`, `high_latency`, `low_throughput` or `run_too_short`.
     pub kind: &'static str,
     pub scope: Subject,
     pub evidence: String,
@@ -61,7 +62,6 @@ pub fn findings(run: &Run, trends: &[Trend], capacity: Option<&Capacity>) -> Vec
     let mut out = Vec::new();
     tail_latency(run, &mut out);
     errors_concentrated(run, &mut out);
-    rate_limited(run, &mut out);
     if let Some(c) = capacity.filter(|c| c.knee_users.is_some()) {
         out.push(finding(
             "saturation",
@@ -159,29 +159,6 @@ fn errors_concentrated(run: &Run, out: &mut Vec<Finding>) {
                 "One failure mode dominates: fix it and re-run before reading anything else.",
             ));
         }
-    }
-}
-
-fn rate_limited(run: &Run, out: &mut Vec<Finding>) {
-    for f in run.failures.iter().filter(|f| f.status_code == Some(429)) {
-        let requests = run
-            .endpoints
-            .iter()
-            .find(|e| e.key == f.key)
-            .map_or(0, |e| e.requests);
-        out.push(finding(
-            "rate_limited",
-            Scope::Endpoint(f.key.clone()),
-            format!(
-                "{} responses were 429 Too Many Requests ({:.1}% of {} requests)",
-                f.occurrences,
-                crate::model::ratio(f.occurrences, requests) * 100.0,
-                requests
-            ),
-            "Rate limiting was reached before capacity: the test measured the limiter, not the service. \
-             Raise the limit for the test's key, spread users over keys, or declare 429s expected \
-             in the profile ([[expected_failure]] status = 429).",
-        ));
     }
 }
 

@@ -3,14 +3,19 @@
 //! failures with their status, and the verdict); [`judge_change`] does the same for `compare`,
 //! whose verdict is about regressions only. Exporters receive a [`Judgement`] and only format it.
 
+use super::advice::advice;
 use super::capacity::{capacity, Capacity};
 use super::findings::{findings, Finding};
 use super::grade::{assess, tally, Assessment, Check, ScopeResult};
 use super::paired::AbComparison;
+use super::ratchet::ratchet_note;
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling};
+use super::signatures::{new_errors, signatures};
+use super::stats::z_for_confidence;
 use super::summary::RunSummary;
 use super::trend::{steady_state_note, trends, Trend};
+use super::windows::{sustained, Sustained};
 use crate::machine::Machine;
 use crate::model::{FailureRecord, Run, Status};
 use crate::profile::Profile;
@@ -54,6 +59,8 @@ pub struct RunJudgement {
     pub failures: Vec<JudgedFailure>,
     /// Things the reader should know that are not checks.
     pub notes: Vec<String>,
+    /// The profile's `[[sustained]]` rules over the history (empty for `compare`).
+    pub sustained: Vec<Sustained>,
     pub verdict: Status,
 }
 
@@ -135,12 +142,23 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
         .unwrap_or_default();
     notes.extend(steady_state_note(history, &profile.trend));
     let capacity = capacity(history, &profile.aggregated_limits(), &profile.gate);
-    let findings = findings(&run, &trends, Some(&capacity));
+    let mut findings = findings(&run, &trends, Some(&capacity));
+    findings.extend(advice(&run, profile, &checks));
+    if let Some(b) = baseline {
+        notes.extend(ratchet_note(profile, &b.runs));
+    }
     let baseline = baseline.map(|b| BaselineComparison {
         label: b.label.clone(),
-        comparison: compare(&b.runs, &current_summary(&run, b), &profile.regression),
+        comparison: with_new_errors(
+            compare(&b.runs, &current_summary(&run, b), &profile.regression),
+            &b.runs,
+            &run,
+            profile,
+        ),
     });
-    let mut verdict = verdict(&checks, &trends, baseline.as_ref().map(|b| &b.comparison));
+    let sustained = sustained(&run, profile);
+    let mut verdict = verdict(&checks, &trends, baseline.as_ref().map(|b| &b.comparison))
+        .max(Status::worst(sustained.iter().map(|s| s.status)));
     if checks.is_empty() {
         // Nothing the profile limits is in the files: a pass would rest on nothing.
         notes.push(
@@ -161,16 +179,22 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
         capacity: Some(capacity),
         findings,
         notes,
+        sustained,
         verdict,
     }
 }
 
 /// `compare`: the regressions of `current` against one baseline run, and nothing else.
 pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJudgement {
-    let comparison = compare(
+    let comparison = with_new_errors(
+        compare(
+            &baseline.runs,
+            &current_summary(&current, &baseline),
+            &profile.regression,
+        ),
         &baseline.runs,
-        &current_summary(&current, &baseline),
-        &profile.regression,
+        &current,
+        profile,
     );
     let (aggregated, endpoints) = tally(&current, profile);
     let verdict = verdict(&[], &[], Some(&comparison));
@@ -190,6 +214,7 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
         capacity: None,
         findings: Vec::new(),
         notes,
+        sustained: Vec::new(),
         verdict,
     }
 }
@@ -200,6 +225,7 @@ pub fn verdict(checks: &[Check], trends: &[Trend], comparison: Option<&Compariso
     let regressions = comparison.into_iter().flat_map(|c| &c.regressions);
     let shifts = comparison.into_iter().flat_map(|c| &c.shifts);
     let differences = comparison.into_iter().flat_map(|c| &c.differences);
+    let new_errors = comparison.into_iter().flat_map(|c| &c.new_errors);
     Status::worst(
         checks
             .iter()
@@ -207,8 +233,33 @@ pub fn verdict(checks: &[Check], trends: &[Trend], comparison: Option<&Compariso
             .chain(trends.iter().map(|t| t.status))
             .chain(regressions.map(|r| r.status))
             .chain(shifts.map(|s| s.status))
-            .chain(differences.map(|d| d.status())),
+            .chain(differences.map(|d| d.status()))
+            .chain(new_errors.map(|e| e.status)),
     )
+}
+
+/// The comparison with the run's failure signatures judged against the kept runs'.
+fn with_new_errors(
+    mut comparison: Comparison,
+    kept: &[RunSummary],
+    run: &Run,
+    profile: &Profile,
+) -> Comparison {
+    if !comparison.compared() {
+        return comparison;
+    }
+    let z = z_for_confidence(profile.regression.confidence);
+    match new_errors(kept, &signatures(run, Some(profile)), &profile.new_errors, z) {
+        Some(found) => comparison.new_errors = found,
+        None => comparison.notes.push(
+            "the baseline keeps no failure signatures (saved by an older loadgate): new errors are not checked; save it again to check them"
+                .to_string(),
+        ),
+    }
+    comparison.verdict = comparison.verdict.max(Status::worst(
+        comparison.new_errors.iter().map(|e| e.status),
+    ));
+    comparison
 }
 
 fn current_summary(run: &Run, baseline: &Baseline) -> RunSummary {
@@ -289,6 +340,7 @@ mod tests {
             notes: Vec::new(),
             baseline_machine: None,
             differences: Vec::new(),
+            new_errors: Vec::new(),
         }
     }
 

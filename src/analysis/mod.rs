@@ -6,20 +6,26 @@
 //! [`summary`]), trends inside a run ([`trend`]), capacity from a ramp ([`capacity`]), advice
 //! ([`findings`]), runs at several user counts ([`scaling`]), and the small statistics under them.
 
+pub mod advice;
 pub mod archive;
 pub mod capacity;
 pub mod comparability;
+pub mod errors;
 pub mod findings;
 pub mod grade;
 pub mod judgement;
 pub mod noise;
 pub mod paired;
+
+pub mod ratchet;
 pub mod regression;
 pub mod scaling;
 pub mod series;
+pub mod signatures;
 pub mod stats;
 pub mod steady;
 pub mod summary;
 pub mod trend;
+pub mod windows;
 
 pub use judgement::{judge, judge_change, Baseline, Judgement, RunJudgement};

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::comparability::{differences, Difference};
 use super::noise::{between_runs, run_wide_shift, split_halves, Noise, Pair, Shift};
+use super::signatures::NewError;
 use super::stats::{mean, median, std_dev, value_at_quantile, z_for_confidence};
 use super::summary::{Intervals, RunSummary, ScopeSummary};
 use crate::machine::Machine;
@@ -72,6 +73,9 @@ pub struct Comparison {
     pub baseline_machine: Option<Machine>,
     /// How the run was made differently from the newest baseline run (users, run time, host, …).
     pub differences: Vec<Difference>,
+    /// Failure signatures the baseline did not have, or had fewer of (set by `judge`, which knows
+    /// the profile's expected failures).
+    pub new_errors: Vec<NewError>,
 }
 
 /// The note of a comparison with a baseline that holds no runs, or does not exist yet.
@@ -102,6 +106,7 @@ pub fn compare(
             notes: vec![NO_BASELINE.to_string()],
             baseline_machine: None,
             differences: Vec::new(),
+            new_errors: Vec::new(),
         };
     };
     if latest.format != current.format {
@@ -178,6 +183,7 @@ pub fn compare(
         notes,
         baseline_machine: latest.machine.clone(),
         differences,
+        new_errors: Vec::new(),
     }
 }
 
@@ -870,6 +876,7 @@ mod tests {
             host: None,
             locustfile: None,
             ramp_s: None,
+            signatures: None,
         }
     }
 
@@ -1069,6 +1076,7 @@ mod properties {
                 host: None,
                 locustfile: None,
                 ramp_s: None,
+                signatures: None,
             })
     }
 

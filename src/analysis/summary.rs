@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::signatures::{signatures, SignatureCount};
 use super::{series, steady};
 use crate::machine::Machine;
 use crate::model::{EndpointKey, EndpointStats, Figures, Run, Series};
@@ -92,6 +93,10 @@ pub struct RunSummary {
     /// the files show it (none of them states the rate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ramp_s: Option<f64>,
+    /// Failure and exception signatures with counts (baseline schema 2); `None` in schema 1 files,
+    /// which did not keep them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<Vec<SignatureCount>>,
 }
 
 impl RunSummary {
@@ -134,6 +139,7 @@ impl RunSummary {
             host: run.info.host.clone(),
             locustfile: run.info.locustfile.clone(),
             ramp_s: ramp_s(run),
+            signatures: Some(signatures(run, None)),
         }
     }
 }

@@ -40,6 +40,9 @@ impl Exporter for GithubAnnotations {
                 emit(c.status, "loadgate check", c.message());
             }
             if let Some(b) = &item.baseline {
+                for e in &b.comparison.new_errors {
+                    emit(e.status, "loadgate new error", e.reason.clone());
+                }
                 for d in &b.comparison.differences {
                     emit(d.status(), "loadgate baseline not alike", d.message.clone());
                 }
@@ -64,6 +67,9 @@ impl Exporter for GithubAnnotations {
                     "loadgate A/B",
                     format!("{} {}: {}", c.scope, c.metric, c.reason),
                 );
+            }
+            for s in &item.sustained {
+                emit(s.status, "loadgate sustained", s.reason.clone());
             }
             for t in &item.trends {
                 emit(

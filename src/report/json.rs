@@ -12,7 +12,9 @@ use crate::analysis::grade::{Check, ScopeResult};
 use crate::analysis::paired::AbComparison;
 use crate::analysis::regression::{Direction, Regression};
 use crate::analysis::scaling::Scaling;
+use crate::analysis::signatures::Change;
 use crate::analysis::trend::Trend;
+use crate::analysis::windows::Sustained;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::machine::Machine;
 use crate::model::{Metric, Scope, Status};
@@ -78,6 +80,25 @@ struct ReportJson {
     /// `ab` only: B against A from the request pairs.
     #[serde(skip_serializing_if = "Option::is_none")]
     ab: Option<AbJson>,
+    new_errors: Vec<NewErrorJson>,
+    sustained: Vec<Sustained>,
+}
+
+#[derive(Serialize)]
+struct NewErrorJson {
+    kind: String,
+    method: String,
+    name: String,
+    status_code: Option<u16>,
+    signature: String,
+    example: String,
+    count: u64,
+    requests: u64,
+    baseline_count: u64,
+    expected: f64,
+    change: Change,
+    status: Status,
+    reason: String,
 }
 
 #[derive(Serialize)]
@@ -393,6 +414,28 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             .cloned()
             .collect(),
         ab: judgement.ab.as_ref().map(ab_json),
+        new_errors: comparison.map_or_else(Vec::new, |b| {
+            b.comparison
+                .new_errors
+                .iter()
+                .map(|e| NewErrorJson {
+                    kind: e.current.kind.clone(),
+                    method: e.current.method.clone(),
+                    name: e.current.name.clone(),
+                    status_code: e.current.status_code,
+                    signature: e.current.signature.clone(),
+                    example: e.current.example.clone(),
+                    count: e.current.count,
+                    requests: e.current.requests,
+                    baseline_count: e.baseline_count,
+                    expected: e.expected,
+                    change: e.change,
+                    status: e.status,
+                    reason: e.reason.clone(),
+                })
+                .collect()
+        }),
+        sustained: item.sustained.clone(),
     }
 }
 

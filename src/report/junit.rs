@@ -161,6 +161,22 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
             status: d.status(),
             message: d.message.clone(),
         });
+    let new_errors = item
+        .baseline
+        .iter()
+        .flat_map(|b| &b.comparison.new_errors)
+        .map(|e| Case {
+            class: "baseline.new_errors".to_string(),
+            name: e.current.label(),
+            status: e.status,
+            message: e.reason.clone(),
+        });
+    let sustained = item.sustained.iter().map(|s| Case {
+        class: format!("sustained.{}", s.scope),
+        name: s.metric.key().to_string(),
+        status: s.status,
+        message: s.reason.clone(),
+    });
     let trends = item.trends.iter().map(|t| {
         let metric = trend::metric_key(t.metric);
         Case {
@@ -174,6 +190,8 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
         .chain(regressions)
         .chain(shifts)
         .chain(differences)
+        .chain(new_errors)
+        .chain(sustained)
         .chain(trends)
         .collect()
 }

@@ -178,6 +178,18 @@ fn run(out: &mut String, judgement: &Judgement, item: &RunJudgement) -> fmt::Res
         }
         out.push('\n');
     }
+    let sustained: Vec<_> = item
+        .sustained
+        .iter()
+        .filter(|s| s.status != Status::Pass)
+        .collect();
+    if !sustained.is_empty() {
+        writeln!(out, "**Sustained**\n")?;
+        for s in sustained {
+            writeln!(out, "- {} {}", icon(s.status), cell(&s.reason))?;
+        }
+        out.push('\n');
+    }
     if let Some(c) = item.capacity.as_ref().filter(|c| c.applicable) {
         writeln!(out, "**Capacity**: {}\n", cell(&c.reason))?;
         writeln!(out, "| Users | req/s | avg ms | p95 ms | Errors |")?;
@@ -290,6 +302,14 @@ fn comparison(out: &mut String, label: &str, c: &Comparison) -> fmt::Result {
             "{} **Not alike**: {}\n",
             icon(d.status()),
             cell(&d.message)
+        )?;
+    }
+    for e in &c.new_errors {
+        writeln!(
+            out,
+            "{} **New error**: {}\n",
+            icon(e.status),
+            cell(&e.reason)
         )?;
     }
     for s in &c.shifts {

@@ -97,6 +97,17 @@ impl TableExporter {
             self.comparison(out, &baseline.label, &baseline.comparison)?;
         }
         self.trends(out, item)?;
+        let flagged: Vec<_> = item
+            .sustained
+            .iter()
+            .filter(|s| s.status != Status::Pass)
+            .collect();
+        if !flagged.is_empty() {
+            writeln!(out, "\n{}", self.paint("Sustained:", "1"))?;
+            for s in flagged {
+                writeln!(out, "  {} {}", self.mark(s.status), s.reason)?;
+            }
+        }
         if let Some(c) = item.capacity.as_ref().filter(|c| c.applicable) {
             self.capacity(out, c)?;
         }
@@ -178,6 +189,9 @@ impl TableExporter {
         writeln!(out, "{table}")?;
         for d in &comparison.differences {
             writeln!(out, "  {} not alike: {}", self.mark(d.status()), d.message)?;
+        }
+        for e in &comparison.new_errors {
+            writeln!(out, "  {} new error: {}", self.mark(e.status), e.reason)?;
         }
         for s in &comparison.shifts {
             writeln!(
