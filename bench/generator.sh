@@ -4,8 +4,8 @@
 # rounds, medians. nginx is pinned to CPU 0 and each generator to CPU 1, so the generators compete
 # for the same single core. For each connection count:
 #   closed model   wrk -t1 -cN | loadgate run -u N | oha -cN        (as fast as the target answers)
-#   open model     loadgate run -u N --rate R | oha -cN -q R        (R = 90% of wrk's median: near the
-#                  ceiling; wrk has no fixed rate, so it stands as the ceiling itself)
+#   open model     loadgate run -u N --rate R | oha -cN -q R        (R = RATE_SHARE x wrk's median,
+#                  default 1.0: at the ceiling; wrk has no fixed rate, so it stands as the ceiling)
 # loadgate records every request's latency (no sampling) and writes its Locust CSVs in every round.
 #
 # Needs: nginx and wrk (Debian: apt-get install nginx-light wrk), a release build; oha in $OHA
@@ -88,7 +88,7 @@ for conns in "${CONN_LIST[@]}"; do
     loadgate_rps "$conns" >> "$r.lg"
     [[ -n $OHA ]] && oha_rps "$conns" >> "$r.oha"
     [[ -x $LOCUST ]] && locust_rps "$conns" >> "$r.locust"
-    echo "  closed c=$conns round $round: wrk $(tail -1 "$r.wrk")  loadgate $(tail -1 "$r.lg")  oha $(tail -1 "$r.oha" 2>/dev/null)" >&2
+    echo "  closed c=$conns, round $round: wrk $(tail -1 "$r.wrk")  loadgate $(tail -1 "$r.lg")  oha $(tail -1 "$r.oha" 2>/dev/null)" >&2
   done
   w=$(median < "$r.wrk"); l=$(median < "$r.lg")
   echo "closed model, $conns connections, ${SECONDS_PER_RUN} s, $ROUNDS rounds (medians, requests/s)"
@@ -97,15 +97,15 @@ for conns in "${CONN_LIST[@]}"; do
   if [[ -s $r.oha ]]; then o=$(median < "$r.oha"); echo "  oha                 $o   (loadgate $(pct "$l" "$o") oha)"; fi
   if [[ -s $r.locust ]]; then f=$(median < "$r.locust"); echo "  locust FastHttpUser $f   (loadgate $(pct "$l" "$f"))"; fi
 
-  rate=$(awk -v w="$w" 'BEGIN {printf "%d", w * 0.9}')
+  rate=$(awk -v w="$w" -v s="${RATE_SHARE:-1.0}" 'BEGIN {printf "%d", w * s}')
   : > "$r.lgo"; : > "$r.ohao"
   for round in $(seq "$ROUNDS"); do
     loadgate_rps "$conns" "$rate" >> "$r.lgo"
     [[ -n $OHA ]] && oha_rps "$conns" "$rate" >> "$r.ohao"
-    echo "  open c=$conns rate $rate round $round: loadgate $(tail -1 "$r.lgo")  oha $(tail -1 "$r.ohao" 2>/dev/null)" >&2
+    echo "  open c=$conns rate $rate, round $round: loadgate $(tail -1 "$r.lgo")  oha $(tail -1 "$r.ohao" 2>/dev/null)" >&2
   done
   lo=$(median < "$r.lgo")
-  echo "open model at $rate req/s (90% of wrk's median), $conns connections"
+  echo "open model at $rate req/s (${RATE_SHARE:-1.0} x wrk's median), $conns connections"
   echo "  loadgate run --rate $lo   ($(pct "$lo" "$rate") of the rate, $(pct "$lo" "$w") wrk's ceiling)"
   if [[ -s $r.ohao ]]; then oo=$(median < "$r.ohao"); echo "  oha -q              $oo   ($(pct "$oo" "$rate") of the rate)"; fi
 done
