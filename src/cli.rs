@@ -6,13 +6,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::commands::ab::AbPlan;
 use crate::commands::archive::ArchivePlan;
 use crate::commands::baseline::BaselinePlan;
 use crate::commands::check::CheckPlan;
 use crate::commands::compare::ComparePlan;
 use crate::commands::demo::{DemoPlan, TargetPlan};
+use crate::commands::metrics::MetricsPlan;
 use crate::commands::{Outputs, Stdout};
 use crate::generator::RunOptions;
+use crate::push::Gateway;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -47,6 +50,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve the demo target on 127.0.0.1 for a while (to try `loadgate run` against).
     Target(TargetArgs),
+    /// A/B: load two builds at once, request by request, and judge B against A from the pairs.
+    Ab(AbArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `loadgate man > loadgate.1`.
@@ -70,6 +75,7 @@ pub enum Plan {
     Run(RunOptions),
     Demo(DemoPlan),
     Target(TargetPlan),
+    Ab(AbPlan),
     Completions(clap_complete::Shell),
     Man,
 }
@@ -91,7 +97,13 @@ impl Cli {
             Command::Target(a) => Plan::Target(TargetPlan {
                 run_time: a.run_time,
                 tls: a.tls,
+                serving: crate::generator::target::Serving {
+                    port: a.port,
+                    slowdown: a.slowdown,
+                    slow_path: a.slow_path,
+                },
             }),
+            Command::Ab(a) => Plan::Ab(a.plan()),
             Command::Completions(a) => Plan::Completions(a.shell),
             Command::Man => Plan::Man,
         }
@@ -143,6 +155,12 @@ pub struct OutputArgs {
     /// Size of each chart in pixels.
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
     pub chart_size: (u32, u32),
+
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+    /// Also write one self-contained HTML page (verdict, tables, charts; no network) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 impl OutputArgs {
@@ -154,6 +172,51 @@ impl OutputArgs {
             junit: self.junit,
             charts: self.charts,
             chart_size: self.chart_size,
+            metrics: self.metrics.plan(),
+            html: self.html,
+        }
+    }
+}
+
+/// Metrics for Prometheus: shared by `check`, `compare` and `history` (flatten it into a new
+/// command's arguments to give it the same flags).
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Also write the figures as metrics: OpenMetrics text, or the Prometheus text format when FILE
+    /// ends in .prom (for node-exporter's textfile collector).
+    #[arg(long, value_name = "FILE")]
+    pub openmetrics: Option<PathBuf>,
+
+    /// With --openmetrics: also each history row as samples with its timestamp.
+    #[arg(long)]
+    pub openmetrics_history: bool,
+
+    /// Also push the metrics to this Prometheus Pushgateway (one group per run); a failed push
+    /// is a warning.
+    #[arg(long, value_name = "URL")]
+    pub push_gateway: Option<String>,
+
+    /// The Pushgateway job the metrics are grouped under.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "loadgate",
+        requires = "push_gateway"
+    )]
+    pub job: String,
+
+    /// A failed push is an error (exit 2) instead of a warning.
+    #[arg(long, requires = "push_gateway")]
+    pub require_push: bool,
+}
+
+impl MetricsArgs {
+    pub fn plan(self) -> MetricsPlan {
+        MetricsPlan {
+            file: self.openmetrics,
+            history: self.openmetrics_history,
+            gateway: self.push_gateway.map(|url| Gateway { url, job: self.job }),
+            require_push: self.require_push,
         }
     }
 }
@@ -233,6 +296,7 @@ impl BaselineCommand {
                 name: a.name,
                 keep: a.keep.map(|k| k as usize),
                 store: a.store.store,
+                if_pass: a.if_pass.then_some(a.profile),
             },
             BaselineCommand::List(a) => BaselinePlan::List { store: a.store },
             BaselineCommand::Show(a) => BaselinePlan::Show {
@@ -268,6 +332,21 @@ pub struct BaselineSaveArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub keep: Option<u64>,
 
+    /// Save only a run whose verdict passes the gate (pass or warn) against --profile and the
+    /// baseline already stored under --name; a failed run is not saved (exit 0, said on stdout).
+    #[arg(long)]
+    pub if_pass: bool,
+
+    /// The profile --if-pass judges the run with.
+    #[arg(
+        long,
+        short = 'p',
+        default_value = "default",
+        value_name = "NAME|PATH",
+        requires = "if_pass"
+    )]
+    pub profile: String,
+
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -302,6 +381,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "NAME|PATH")]
     pub baseline: Option<String>,
 
+    /// Exit 2 when the --baseline name is not in the store (by default: "no baseline: nothing
+    /// compared", and the grades alone decide).
+    #[arg(long, requires = "baseline")]
+    pub require_baseline: bool,
+
     #[command(flatten)]
     pub store: StoreArgs,
 
@@ -316,6 +400,7 @@ impl CheckArgs {
             profile: self.profile,
             baseline: self.baseline,
             store: self.store.store,
+            require_baseline: self.require_baseline,
             outputs: self.output.plan(),
         }
     }
@@ -348,6 +433,12 @@ pub struct HistoryArgs {
     /// Leave unreadable runs out (listed in the notes, verdict at least warn) instead of exit 2.
     #[arg(long)]
     pub skip_unreadable: bool,
+
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+    /// Also write one self-contained HTML page (the runs, the breaks, the chart) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 impl HistoryArgs {
@@ -358,6 +449,8 @@ impl HistoryArgs {
             json: self.json,
             charts: self.charts,
             skip_unreadable: self.skip_unreadable,
+            metrics: self.metrics.plan(),
+            html: self.html,
         }
     }
 }
@@ -456,4 +549,104 @@ pub struct TargetArgs {
     /// Serve https with a fresh self-signed certificate (load it with `run --insecure`).
     #[arg(long)]
     pub tls: bool,
+
+    /// The port on 127.0.0.1 (0: any free port; the URL is printed either way).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+
+    /// Multiply every service time by this (a "slower build" for `loadgate ab`: 1.25, 2).
+    #[arg(long, default_value_t = 1.0, value_name = "FACTOR")]
+    pub slowdown: f64,
+
+    /// Slow down only the paths that start with this (e.g. /slow).
+    #[arg(long, value_name = "PATH", requires = "slowdown")]
+    pub slow_path: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AbArgs {
+    /// The reference: main's build, e.g. http://127.0.0.1:8081.
+    #[arg(long = "a", value_name = "URL")]
+    pub a: String,
+
+    /// The candidate: the pull request's build, e.g. http://127.0.0.1:8082.
+    #[arg(long = "b", value_name = "URL")]
+    pub b: String,
+
+    /// A TOML scenario, as `run` reads it (its `host` is not used: --a and --b are the targets).
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+
+    /// Concurrent users; each sends every task to A and B as a pair [default: the scenario's, else 1].
+    #[arg(long, short = 'u')]
+    pub users: Option<u32>,
+
+    /// Users started per second [default: the scenario's, else all in the first second].
+    #[arg(long, short = 'r', value_name = "USERS/S")]
+    pub spawn_rate: Option<f64>,
+
+    /// How long to run: 30s, 5m [default: the scenario's, else 30s].
+    #[arg(long, short = 't', value_name = "DURATION")]
+    pub run_time: Option<String>,
+
+    /// Open model: this many pairs per second in total.
+    #[arg(long, value_name = "PAIRS/S")]
+    pub rate: Option<f64>,
+
+    /// Write each side's Locust CSVs: PREFIX_a_*.csv and PREFIX_b_*.csv.
+    #[arg(long, value_name = "PREFIX")]
+    pub csv: Option<PathBuf>,
+
+    /// Also write a history row per endpoint each second.
+    #[arg(long)]
+    pub csv_full_history: bool,
+
+    /// Time allowed for one request, connecting included; longer is a recorded failure.
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub timeout: String,
+
+    /// Seed for task choice, the order inside each pair, placeholders and the bootstrap.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// No live status line and no load summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// For https:// targets: accept any certificate (self-signed test servers).
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// The profile: B's grades, and the [regression] limits of how much worse than A is too much.
+    #[arg(long, short = 'p', default_value = "default", value_name = "NAME|PATH")]
+    pub profile: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+impl AbArgs {
+    fn plan(self) -> AbPlan {
+        AbPlan {
+            a: self.a,
+            b: self.b,
+            load: RunOptions {
+                host: None,
+                users: self.users,
+                spawn_rate: self.spawn_rate,
+                run_time: self.run_time,
+                csv: None,
+                csv_full_history: self.csv_full_history,
+                scenario: self.scenario,
+                rate: self.rate,
+                timeout: self.timeout,
+                seed: self.seed,
+                quiet: self.quiet,
+                insecure: self.insecure,
+            },
+            csv: self.csv,
+            profile: self.profile,
+            outputs: self.output.plan(),
+        }
+    }
 }

@@ -20,4 +20,5 @@ pub mod machine;
 pub mod model;
 pub mod par;
 pub mod profile;
+pub mod push;
 pub mod report;

@@ -287,6 +287,19 @@ pub struct Run {
     pub failures: Vec<FailureRecord>,
     pub exceptions: Vec<ExceptionRecord>,
     pub history: Option<History>,
+    /// What reading the files noticed that a report should say (how names were decoded, …).
+    pub notes: Vec<String>,
+    /// What the files say about how the run was made, where they say it.
+    pub info: RunInfo,
+}
+
+/// How a run was made, as far as its files tell: only Locust's HTML report names the host and the
+/// locustfile; no format names the Locust version or the spawn rate (loadgate reads the ramp from
+/// the history instead).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunInfo {
+    pub host: Option<String>,
+    pub locustfile: Option<String>,
 }
 
 impl Run {

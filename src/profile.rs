@@ -449,6 +449,12 @@ impl Profile {
                 bail!("regression.{key}: must be a non-negative number, found {value}");
             }
         }
+        if !r.comparability_factor.is_finite() || r.comparability_factor < 1.0 {
+            bail!(
+                "regression.comparability_factor: must be a number of at least 1, found {}",
+                r.comparability_factor
+            );
+        }
         if !(0.5..1.0).contains(&r.confidence) {
             bail!(
                 "regression.confidence: must be in [0.5, 1), found {}",
@@ -521,6 +527,9 @@ pub struct RegressionRules {
     pub noise: f64,
     /// The same for P95 and P99, which move more between runs.
     pub tail_noise: f64,
+    /// Users or run time differing from the baseline's by more than this factor (2 = twice or
+    /// half) warn that the runs are not alike; smaller differences are notes.
+    pub comparability_factor: f64,
 }
 
 impl RegressionRules {
@@ -569,6 +578,7 @@ impl Default for RegressionRules {
             shift_transfer: 2.5,
             noise: 0.15,
             tail_noise: 0.20,
+            comparability_factor: 2.0,
         }
     }
 }

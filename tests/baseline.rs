@@ -280,3 +280,188 @@ fn a_baseline_says_where_it_was_saved_and_a_check_elsewhere_says_so() {
     let markdown = std::fs::read_to_string(&md).unwrap();
     assert!(markdown.contains("96 cores"), "{markdown}");
 }
+
+fn check_outputs(store: &Path, run: &str, extra: &[&str]) -> (i32, tempfile::TempDir) {
+    let out = tempfile::tempdir().unwrap();
+    let path = |name: &str| out.path().join(name).display().to_string();
+    let (json, md, junit) = (path("r.json"), path("r.md"), path("r.xml"));
+    let run = fixture(run).display().to_string();
+    let store = store.display().to_string();
+    let mut args = vec![
+        "check",
+        &run,
+        "--store",
+        &store,
+        "--json",
+        &json,
+        "--markdown",
+        &md,
+        "--junit",
+        &junit,
+    ];
+    args.extend(extra);
+    let output = loadgate(&args);
+    std::fs::write(out.path().join("stdout.txt"), &output.stdout).unwrap();
+    std::fs::write(out.path().join("stderr.txt"), &output.stderr).unwrap();
+    (output.status.code().unwrap(), out)
+}
+
+#[test]
+fn a_baseline_name_not_saved_yet_compares_nothing_and_says_so_everywhere() {
+    let store = tempfile::tempdir().unwrap();
+    let (code, out) = check_outputs(
+        store.path(),
+        "compare/same-1",
+        &["--baseline", "main", "--profile", "web-api"],
+    );
+    let read = |name: &str| std::fs::read_to_string(out.path().join(name)).unwrap();
+    // The grades alone decide: the same run without --baseline exits the same way.
+    let (alone, _) = check_outputs(store.path(), "compare/same-1", &["--profile", "web-api"]);
+    assert_eq!(code, alone, "{}", read("stderr.txt"));
+    let json: Value = serde_json::from_str(&read("r.json")).unwrap();
+    assert_eq!(json["baseline"]["compared"], false);
+    assert_eq!(json["baseline"]["runs"], 0);
+    assert_eq!(json["baseline"]["label"], "main");
+    assert_eq!(json["regressions"].as_array().unwrap().len(), 0);
+    assert!(json["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n == "no baseline: nothing compared"));
+    assert!(read("stdout.txt").contains("Baseline main: no baseline: nothing compared"));
+    assert!(!read("stdout.txt").contains("regressions failed"));
+    assert!(read("r.md").contains("**Baseline `main`**: no baseline: nothing compared"));
+    let junit = read("r.xml");
+    assert!(
+        junit.contains("<testcase classname=\"baseline\" name=\"main\">\n      <skipped message=\"no baseline: nothing compared\" />"),
+        "{junit}"
+    );
+    assert!(junit.contains("skipped=\"1\""));
+}
+
+#[test]
+fn require_baseline_makes_a_missing_one_an_input_error() {
+    let store = tempfile::tempdir().unwrap();
+    let (code, out) = check_outputs(
+        store.path(),
+        "compare/same-1",
+        &["--baseline", "main", "--require-baseline"],
+    );
+    let stderr = std::fs::read_to_string(out.path().join("stderr.txt")).unwrap();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no baseline 'main'"), "{stderr}");
+    assert!(!out.path().join("r.json").exists(), "no partial report");
+    // Once saved, the same command compares.
+    assert!(save(store.path(), "compare/same-2", "main", None)
+        .status
+        .success());
+    let (code, out) = check_outputs(
+        store.path(),
+        "compare/same-1",
+        &["--baseline", "main", "--require-baseline"],
+    );
+    assert_eq!(code, 0);
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(json["baseline"]["compared"], true);
+    // A path that does not exist stays an error: a typo is not a first run.
+    let (code, _) = check_outputs(
+        store.path(),
+        "compare/same-1",
+        &["--baseline", "results/nope_stats.csv"],
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn save_if_pass_keeps_a_failing_run_out_of_the_baseline() {
+    let store = tempfile::tempdir().unwrap();
+    let save_if_pass = |run: &str| {
+        loadgate(&[
+            "baseline",
+            "save",
+            fixture(run).to_str().unwrap(),
+            "--name",
+            "main",
+            "--keep",
+            "5",
+            "--store",
+            store.path().to_str().unwrap(),
+            "--if-pass",
+        ])
+    };
+    let first = save_if_pass("compare/same-1");
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stdout(&first).starts_with("saved "), "{}", stdout(&first));
+    // Twice as slow as the stored run: a failed regression, so it is not promoted.
+    let slow = save_if_pass("compare/slow-2x");
+    assert!(slow.status.success(), "{}", stderr(&slow));
+    assert!(
+        stdout(&slow).starts_with("not saved: "),
+        "{}",
+        stdout(&slow)
+    );
+    assert!(stdout(&slow).contains("regressions against 'main'"));
+    let kept: Value =
+        serde_json::from_str(&std::fs::read_to_string(store.path().join("main.json")).unwrap())
+            .unwrap();
+    assert_eq!(kept["runs"].as_array().unwrap().len(), 1);
+    // Without --if-pass the same run is saved.
+    assert!(save(store.path(), "compare/slow-2x", "main", None)
+        .status
+        .success());
+    let kept: Value =
+        serde_json::from_str(&std::fs::read_to_string(store.path().join("main.json")).unwrap())
+            .unwrap();
+    assert_eq!(kept["runs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn runs_made_differently_are_noted_and_far_apart_ones_warn() {
+    let store = tempfile::tempdir().unwrap();
+    // Real runs at 10 and 40 users (fixtures/scaling): 4x the users, past the default factor 2.
+    assert!(save(store.path(), "scaling/users-10", "main", None)
+        .status
+        .success());
+    let (code, report) = check_against(store.path(), "scaling/users-40", "main");
+    assert!(code == 0 || code == 1);
+    let differences = report["baseline"]["differences"].as_array().unwrap();
+    let users = differences
+        .iter()
+        .find(|d| d["field"] == "users")
+        .unwrap_or_else(|| panic!("{differences:#?}"));
+    assert_eq!(users["level"], "warning");
+    assert_eq!(users["baseline"], "10 users");
+    assert_eq!(users["current"], "40 users");
+    assert!(users["message"]
+        .as_str()
+        .unwrap()
+        .contains("this run has more"));
+    assert_ne!(report["verdict"], "pass", "a warning is not a pass");
+    // The same way of running: no difference at all.
+    let store = tempfile::tempdir().unwrap();
+    assert!(save(store.path(), "compare/same-1", "main", None)
+        .status
+        .success());
+    let (_, report) = check_against(store.path(), "compare/same-2", "main");
+    assert_eq!(report["baseline"]["differences"], serde_json::json!([]));
+}
+
+#[test]
+fn html_reports_name_their_host_and_locustfile_and_a_baseline_keeps_them() {
+    let store = tempfile::tempdir().unwrap();
+    assert!(save(store.path(), "html/locust-2.47.0.html", "main", None)
+        .status
+        .success());
+    let kept: Value =
+        serde_json::from_str(&std::fs::read_to_string(store.path().join("main.json")).unwrap())
+            .unwrap();
+    assert_eq!(kept["runs"][0]["host"], "http://127.0.0.1:18391");
+    assert_eq!(kept["runs"][0]["locustfile"], "reports.py");
+    // A CSV run names neither: nothing to compare, so no note.
+    let (_, report) = check_against(store.path(), "locust2/basic", "main");
+    let differences = report["baseline"]["differences"].as_array().unwrap();
+    assert!(differences
+        .iter()
+        .all(|d| d["field"] != "host" && d["field"] != "locustfile"));
+}

@@ -311,6 +311,8 @@ mod tests {
             failures: Vec::new(),
             exceptions: Vec::new(),
             history: None,
+            notes: Vec::new(),
+            info: Default::default(),
         }
     }
 

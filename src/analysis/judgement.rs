@@ -6,6 +6,7 @@
 use super::capacity::{capacity, Capacity};
 use super::findings::{findings, Finding};
 use super::grade::{assess, tally, Assessment, Check, ScopeResult};
+use super::paired::AbComparison;
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling};
 use super::summary::RunSummary;
@@ -84,6 +85,8 @@ pub struct Judgement {
     pub runs: Vec<RunJudgement>,
     /// Runs at three or more user counts, read as one series.
     pub scaling: Option<Scaling>,
+    /// `ab`: B against A from the request pairs (the one run judged is B).
+    pub ab: Option<AbComparison>,
     /// The worst verdict over all runs: what the exit code says.
     pub verdict: Status,
 }
@@ -102,8 +105,17 @@ impl Judgement {
             profile_source,
             scaling: scaling(&runs),
             runs,
+            ab: None,
             verdict,
         }
+    }
+
+    /// The judgement of an A/B run: B's own judgement and the paired comparison, whose worst
+    /// status joins the verdict.
+    pub fn with_ab(mut self, ab: AbComparison) -> Judgement {
+        self.verdict = self.verdict.max(ab.verdict);
+        self.ab = Some(ab);
+        self
     }
 }
 
@@ -115,6 +127,8 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
         checks,
         mut notes,
     } = assess(&run, profile);
+    // What reading the files noticed comes first: it qualifies every figure after it.
+    notes.splice(0..0, run.notes.iter().cloned());
     let history = run.history.as_ref();
     let trends = history
         .map(|h| trends(h, &profile.trend))
@@ -160,6 +174,7 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
     );
     let (aggregated, endpoints) = tally(&current, profile);
     let verdict = verdict(&[], &[], Some(&comparison));
+    let notes = current.notes.clone();
     RunJudgement {
         failures: judged_failures(&current, profile),
         run: current,
@@ -174,7 +189,7 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
         }),
         capacity: None,
         findings: Vec::new(),
-        notes: Vec::new(),
+        notes,
         verdict,
     }
 }
@@ -184,13 +199,15 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
 pub fn verdict(checks: &[Check], trends: &[Trend], comparison: Option<&Comparison>) -> Status {
     let regressions = comparison.into_iter().flat_map(|c| &c.regressions);
     let shifts = comparison.into_iter().flat_map(|c| &c.shifts);
+    let differences = comparison.into_iter().flat_map(|c| &c.differences);
     Status::worst(
         checks
             .iter()
             .map(|c| c.status)
             .chain(trends.iter().map(|t| t.status))
             .chain(regressions.map(|r| r.status))
-            .chain(shifts.map(|s| s.status)),
+            .chain(shifts.map(|s| s.status))
+            .chain(differences.map(|d| d.status())),
     )
 }
 
@@ -271,6 +288,7 @@ mod tests {
             vanished_endpoints: Vec::new(),
             notes: Vec::new(),
             baseline_machine: None,
+            differences: Vec::new(),
         }
     }
 

@@ -8,10 +8,12 @@
 
 pub mod archive;
 pub mod capacity;
+pub mod comparability;
 pub mod findings;
 pub mod grade;
 pub mod judgement;
 pub mod noise;
+pub mod paired;
 pub mod regression;
 pub mod scaling;
 pub mod series;

@@ -14,6 +14,7 @@
 
 use serde::Serialize;
 
+use super::comparability::{differences, Difference};
 use super::noise::{between_runs, run_wide_shift, split_halves, Noise, Pair, Shift};
 use super::stats::{mean, median, std_dev, value_at_quantile, z_for_confidence};
 use super::summary::{Intervals, RunSummary, ScopeSummary};
@@ -69,6 +70,18 @@ pub struct Comparison {
     pub notes: Vec<String>,
     /// Where the newest baseline run was saved, when the baseline says.
     pub baseline_machine: Option<Machine>,
+    /// How the run was made differently from the newest baseline run (users, run time, host, …).
+    pub differences: Vec<Difference>,
+}
+
+/// The note of a comparison with a baseline that holds no runs, or does not exist yet.
+pub const NO_BASELINE: &str = "no baseline: nothing compared";
+
+impl Comparison {
+    /// Whether there was anything to compare with.
+    pub fn compared(&self) -> bool {
+        self.baseline_runs > 0
+    }
 }
 
 /// Compares `current` with `baseline` (oldest first; the newest decides which endpoints exist).
@@ -86,8 +99,9 @@ pub fn compare(
             shifts: Vec::new(),
             new_endpoints: Vec::new(),
             vanished_endpoints: Vec::new(),
-            notes: vec!["the baseline holds no runs".to_string()],
+            notes: vec![NO_BASELINE.to_string()],
             baseline_machine: None,
+            differences: Vec::new(),
         };
     };
     if latest.format != current.format {
@@ -103,15 +117,12 @@ pub fn compare(
             ));
         }
     }
-    let users_differ = match (latest.peak_users, current.peak_users) {
-        (Some(a), Some(b)) if a != b => {
-            notes.push(format!(
-                "peak users differ (baseline {a}, current {b}): throughput is not compared"
-            ));
-            true
-        }
-        _ => false,
-    };
+    // `differences` says so (and warns when they are far apart).
+    let users_differ = matches!(
+        (latest.peak_users, current.peak_users),
+        (Some(a), Some(b)) if a != b
+    );
+    let differences = differences(latest, current, rules.comparability_factor);
 
     let mut regressions = Vec::new();
     let find = |run: &RunSummary, s: &ScopeSummary| -> Option<ScopeSummary> {
@@ -154,7 +165,8 @@ pub fn compare(
         regressions
             .iter()
             .map(|r| r.status)
-            .chain(shifts.iter().map(|s| s.status)),
+            .chain(shifts.iter().map(|s| s.status))
+            .chain(differences.iter().map(Difference::status)),
     );
     Comparison {
         verdict,
@@ -165,6 +177,7 @@ pub fn compare(
         vanished_endpoints,
         notes,
         baseline_machine: latest.machine.clone(),
+        differences,
     }
 }
 
@@ -854,6 +867,9 @@ mod tests {
             },
             endpoints: vec![scope],
             machine: None,
+            host: None,
+            locustfile: None,
+            ramp_s: None,
         }
     }
 
@@ -1050,6 +1066,9 @@ mod properties {
                 },
                 endpoints: vec![a, b, c, d],
                 machine: None,
+                host: None,
+                locustfile: None,
+                ramp_s: None,
             })
     }
 
@@ -1062,7 +1081,8 @@ mod properties {
             let comparison = compare(&kept, &current, &RegressionRules::default());
             let worst = Status::worst(
                 comparison.regressions.iter().map(|r| r.status)
-                    .chain(comparison.shifts.iter().map(|s| s.status)),
+                    .chain(comparison.shifts.iter().map(|s| s.status))
+                    .chain(comparison.differences.iter().map(Difference::status)),
             );
             prop_assert_eq!(comparison.verdict, worst);
             for r in &comparison.regressions {

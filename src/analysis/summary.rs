@@ -82,6 +82,16 @@ pub struct RunSummary {
     /// Where the summary was made (`baseline save` records it); `None` in older baselines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<Machine>,
+    /// The host the run loaded, when its files name it (Locust's HTML report does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The locustfile, when the files name it (the HTML report does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locustfile: Option<String>,
+    /// Seconds from the first history row until peak users were first reached: the spawn rate as
+    /// the files show it (none of them states the rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp_s: Option<f64>,
 }
 
 impl RunSummary {
@@ -121,8 +131,20 @@ impl RunSummary {
             aggregated: scope(&run.aggregated, true),
             endpoints: run.endpoints.iter().map(|e| scope(e, false)).collect(),
             machine: None,
+            host: run.info.host.clone(),
+            locustfile: run.info.locustfile.clone(),
+            ramp_s: ramp_s(run),
         }
     }
+}
+
+/// Seconds from the first history row to the first row at peak users (`None` without users).
+fn ramp_s(run: &Run) -> Option<f64> {
+    let peak = run.peak_users()?;
+    let points = &run.history.as_ref()?.aggregated()?.points;
+    let first = points.first()?.timestamp;
+    let at_peak = points.iter().find(|p| p.users() == peak)?.timestamp;
+    Some((at_peak - first) as f64)
 }
 
 /// Per-interval rates and mean latencies over the steady state, from consecutive running totals.

@@ -12,7 +12,7 @@ use crate::fsutil::write_atomic;
 use crate::ingest::archive::{find_runs, read_archive};
 use crate::model::Status;
 use crate::report::archive::{json, table, ArchiveReport};
-use crate::report::charts;
+use crate::report::{charts, html};
 
 /// What `history` was asked to do.
 #[derive(Debug, Clone)]
@@ -22,12 +22,20 @@ pub struct ArchivePlan {
     pub json: Option<PathBuf>,
     pub charts: Option<PathBuf>,
     pub skip_unreadable: bool,
+    pub metrics: super::metrics::MetricsPlan,
+    pub html: Option<PathBuf>,
 }
 
 pub fn run(plan: &ArchivePlan) -> Result<Status> {
+    plan.metrics.validate()?;
     let report = build(&plan.dir, plan.skip_unreadable)?;
+    let archive = plan.dir.display().to_string();
     if let Some(path) = &plan.json {
         write_atomic(path, &json(&report)?)?;
+    }
+    plan.metrics.write_archive(&report, &archive)?;
+    if let Some(path) = &plan.html {
+        write_atomic(path, &html::archive::render(&report, (1280, 720))?)?;
     }
     if let Some(dir) = &plan.charts {
         let png = charts::archive::render(&report.runs, &report.breaks, (1280, 720))?;
@@ -38,6 +46,7 @@ pub fn run(plan: &ArchivePlan) -> Result<Status> {
         Stdout::Table => table(&report, super::use_color())?,
     };
     super::print(&out)?;
+    plan.metrics.push_archive(&report, &archive)?;
     Ok(report.verdict)
 }
 

@@ -5,9 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::analysis::{judge, Baseline};
 use crate::baseline::{RunSummary, Store};
 use crate::ingest::load_run;
 use crate::machine::Machine;
+use crate::model::{Run, Status};
+use crate::profile::Profile;
 
 /// What `baseline` was asked to do.
 #[derive(Debug, Clone)]
@@ -17,6 +20,8 @@ pub enum BaselinePlan {
         name: String,
         keep: Option<usize>,
         store: Option<PathBuf>,
+        /// Save only when the run passes the gate of this profile (and the stored baseline).
+        if_pass: Option<String>,
     },
     List {
         store: Option<PathBuf>,
@@ -39,9 +44,20 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
             name,
             keep,
             store,
+            if_pass,
         } => {
             let store = Store::open(store.as_deref());
             let run = load_run(run)?;
+            if let Some(profile) = if_pass {
+                if let Some(why) = gate_failure(&run, profile, &store, name)? {
+                    writeln!(
+                        out,
+                        "not saved: {} failed the gate ({why}); baseline '{name}' is unchanged",
+                        run.files.prefix.display()
+                    )?;
+                    return super::print(out.as_bytes());
+                }
+            }
             let summary = RunSummary {
                 machine: Some(Machine::this()),
                 ..RunSummary::from_run(&run)
@@ -91,4 +107,45 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
         }
     }
     super::print(out.as_bytes())
+}
+
+/// Why `run` fails the gate of `profile` against the baseline stored under `name` (when there is
+/// one), or `None` when it passes (warnings pass, as they do for `check`).
+fn gate_failure(run: &Run, profile: &str, store: &Store, name: &str) -> Result<Option<String>> {
+    let profile = Profile::load(profile)?;
+    let baseline = if store.path_of(name)?.exists() {
+        Some(Baseline {
+            label: name.to_string(),
+            runs: store.load(name)?.runs,
+            checked_on: Some(Machine::this()),
+        })
+    } else {
+        None
+    };
+    let judged = judge(run.clone(), &profile, baseline.as_ref());
+    if judged.verdict != Status::Fail {
+        return Ok(None);
+    }
+    let failed_checks = judged.failed_checks().count();
+    let failed_regressions = judged.baseline.as_ref().map_or(0, |b| {
+        b.comparison
+            .regressions
+            .iter()
+            .filter(|r| r.status == Status::Fail)
+            .count()
+            + b.comparison
+                .shifts
+                .iter()
+                .filter(|s| s.status == Status::Fail)
+                .count()
+    });
+    let failed_trends = judged
+        .trends
+        .iter()
+        .filter(|t| t.status == Status::Fail)
+        .count();
+    Ok(Some(format!(
+        "profile {}: {failed_checks} checks, {failed_regressions} regressions against '{name}', {failed_trends} trends failed",
+        profile.name
+    )))
 }

@@ -23,6 +23,8 @@ pub struct CheckPlan {
     /// A stored baseline's name, or the path of a baseline file or run.
     pub baseline: Option<String>,
     pub store: Option<PathBuf>,
+    /// A baseline name that is not in the store is an input error (exit 2), not "nothing compared".
+    pub require_baseline: bool,
     pub outputs: Outputs,
 }
 
@@ -37,7 +39,11 @@ pub fn run(plan: &CheckPlan) -> Result<Status> {
 pub fn build(plan: &CheckPlan) -> Result<Judgement> {
     let (profile, source) = Profile::load_with_source(&plan.profile)?;
     let baseline = match &plan.baseline {
-        Some(spec) => Some(load_baseline(spec, plan.store.as_deref())?),
+        Some(spec) => Some(load_baseline(
+            spec,
+            plan.store.as_deref(),
+            plan.require_baseline,
+        )?),
         None => None,
     };
     // A directory of several runs is each of them: "analyze all tests in a directory".
@@ -52,8 +58,10 @@ pub fn build(plan: &CheckPlan) -> Result<Judgement> {
     Ok(Judgement::new("check", profile, source, runs))
 }
 
-/// A baseline given as a stored name, a baseline JSON file, or a run on disk.
-fn load_baseline(spec: &str, store: Option<&Path>) -> Result<Baseline> {
+/// A baseline given as a stored name, a baseline JSON file, or a run on disk. A name that is
+/// neither in the store nor on disk is a baseline with no runs ("no baseline: nothing compared"),
+/// so that a first run on a branch checks by the grades alone; unless `required`.
+fn load_baseline(spec: &str, store: Option<&Path>, required: bool) -> Result<Baseline> {
     let baseline = |runs| Baseline {
         label: spec.to_string(),
         runs,
@@ -72,6 +80,7 @@ fn load_baseline(spec: &str, store: Option<&Path>) -> Result<Baseline> {
     match load_run(path) {
         Ok(run) => Ok(baseline(vec![RunSummary::from_run(&run)])),
         Err(err) if path.exists() || path.with_extension("").exists() => Err(err),
+        Err(_) if !required && validate_name(spec).is_ok() => Ok(baseline(Vec::new())),
         Err(_) => {
             let store = Store::open(store);
             bail!(

@@ -29,6 +29,7 @@ pub struct DemoPlan {
 pub struct TargetPlan {
     pub run_time: String,
     pub tls: bool,
+    pub serving: target::Serving,
 }
 
 pub fn run(plan: &DemoPlan) -> Result<()> {
@@ -66,6 +67,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
         profile: "default".to_string(),
         baseline: None,
         store: None,
+        require_baseline: false,
         outputs: Outputs {
             stdout: Stdout::Table,
             json: Some(plan.out.join("report.json")),
@@ -73,6 +75,8 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
             junit: Some(plan.out.join("junit.xml")),
             charts: Some(plan.out.join("charts")),
             chart_size: (1280, 720),
+            metrics: Default::default(),
+            html: Some(plan.out.join("report.html")),
         },
     };
     super::print(b"\n")?;
@@ -80,7 +84,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
     let mut out = String::new();
     writeln!(
         out,
-        "\nThe demo wrote its CSVs, report.json, summary.md, junit.xml and charts/ to {}.",
+        "\nThe demo wrote its CSVs, report.json, report.html, summary.md, junit.xml and charts/ to {}.",
         plan.out.display()
     )?;
     writeln!(
@@ -97,11 +101,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
 pub fn serve(plan: &TargetPlan) -> Result<()> {
     let duration =
         crate::generator::scenario::parse_duration(&plan.run_time).context("--run-time")?;
-    let target = if plan.tls {
-        target::start_tls()?
-    } else {
-        target::start()?
-    };
+    let target = target::start_serving(plan.serving.clone(), plan.tls)?;
     super::print(format!("{}\n", target.url()).as_bytes())?;
     std::thread::sleep(duration);
     drop(target);

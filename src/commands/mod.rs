@@ -2,11 +2,13 @@
 //! the runs (`ingest`), judge them (`analysis`), write every report asked for (`report`), and
 //! hand the verdict back for the exit code.
 
+pub mod ab;
 pub mod archive;
 pub mod baseline;
 pub mod check;
 pub mod compare;
 pub mod demo;
+pub mod metrics;
 pub mod profiles;
 
 use std::io::{IsTerminal, Write};
@@ -19,6 +21,7 @@ use crate::fsutil::write_atomic;
 use crate::model::Status;
 use crate::report::charts;
 use crate::report::github::GithubAnnotations;
+use crate::report::html::HtmlExporter;
 use crate::report::json::JsonExporter;
 use crate::report::junit::JunitExporter;
 use crate::report::markdown::MarkdownExporter;
@@ -43,6 +46,10 @@ pub struct Outputs {
     pub junit: Option<PathBuf>,
     pub charts: Option<PathBuf>,
     pub chart_size: (u32, u32),
+    /// `--openmetrics` and `--push-gateway`.
+    pub metrics: metrics::MetricsPlan,
+    /// The self-contained HTML page.
+    pub html: Option<PathBuf>,
 }
 
 /// Colour only for a terminal, and never when `NO_COLOR` is set (https://no-color.org).
@@ -54,6 +61,7 @@ pub fn use_color() -> bool {
 /// Actions when running there. The verdict is already decided: a reader of stdout that goes away
 /// (`| head`) does not change it.
 pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
+    outputs.metrics.validate()?;
     let files: [(&Option<PathBuf>, &dyn Exporter); 3] = [
         (&outputs.json, &JsonExporter),
         (&outputs.markdown, &MarkdownExporter),
@@ -63,6 +71,13 @@ pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
         if let Some(path) = path {
             write_atomic(path, &exporter.render(judgement)?)?;
         }
+    }
+    outputs.metrics.write(judgement)?;
+    if let Some(path) = &outputs.html {
+        let html = HtmlExporter {
+            chart_size: outputs.chart_size,
+        };
+        write_atomic(path, &html.render(judgement)?)?;
     }
     if let Some(dir) = &outputs.charts {
         for (name, png) in charts::render(judgement, outputs.chart_size)? {
@@ -77,6 +92,7 @@ pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         github_actions(judgement, outputs.stdout)?;
     }
+    outputs.metrics.push(judgement)?;
     Ok(judgement.verdict)
 }
 

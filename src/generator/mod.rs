@@ -288,7 +288,7 @@ impl Shared {
     }
 
     /// Sends one request of `task` and records it, timed from `intended` (the open model's
-    /// schedule) or from the send itself.
+    /// schedule) or from the send itself; returns what it recorded, for the A/B pairs.
     async fn exchange(
         &self,
         conn: &mut Connection,
@@ -296,7 +296,7 @@ impl Shared {
         rng: &mut fastrand::Rng,
         recorder: &Recorder,
         intended: Option<Instant>,
-    ) {
+    ) -> Measured {
         let task = &self.scenario.tasks[task_index];
         let started = intended.unwrap_or_else(Instant::now);
         let outcome = conn
@@ -311,10 +311,14 @@ impl Shared {
             }
             Outcome::Error(message) => (0, Some(message)),
         };
+        let measured = Measured {
+            micros: done.duration_since(started).as_micros() as u64,
+            failed: failure.is_some(),
+        };
         let sample = Sample {
             entry: self.entry_of_task[task_index],
             second: self.unix_second(done),
-            micros: done.duration_since(started).as_micros() as u64,
+            micros: measured.micros,
             bytes,
             failure,
         };
@@ -322,6 +326,89 @@ impl Shared {
             .lock()
             .expect("the collector never panics while holding a buffer")
             .push(sample);
+        measured
+    }
+}
+
+/// One request as the A/B pairs keep it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measured {
+    pub micros: u64,
+    pub failed: bool,
+}
+
+/// One task sent to both targets of an A/B run, in the order `b_first` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pair {
+    /// Index into the run's entries (the scenario's distinct method and name).
+    pub entry: usize,
+    pub a: Measured,
+    pub b: Measured,
+    pub b_first: bool,
+}
+
+/// A user's buffer of pairs, read once when the run ends.
+type PairRecorder = Arc<Mutex<Vec<Pair>>>;
+
+/// A user's way to one target: the target, the user's connection to it, and its sample buffer.
+struct Lane {
+    shared: Arc<Shared>,
+    conn: Connection,
+    recorder: Recorder,
+}
+
+impl Lane {
+    async fn exchange(
+        &mut self,
+        task: usize,
+        rng: &mut fastrand::Rng,
+        intended: Option<Instant>,
+    ) -> Measured {
+        self.shared
+            .exchange(&mut self.conn, task, rng, &self.recorder, intended)
+            .await
+    }
+}
+
+/// One turn of a user at `task`: a single request, or (A/B) the same request to both targets in a
+/// seeded random order, so neither side is systematically first, warmer or later. Placeholders
+/// render the same on both sides. Under the open model the pair shares the schedule's lateness:
+/// each request is timed from its own send plus how late the pair started.
+async fn turn(
+    lanes: &mut [Lane],
+    task: usize,
+    rng: &mut fastrand::Rng,
+    intended: Option<Instant>,
+    pairs: Option<&PairRecorder>,
+) {
+    let (a, b) = match lanes {
+        [only] => {
+            only.exchange(task, rng, intended).await;
+            return;
+        }
+        [a, b] => (a, b),
+        _ => unreachable!("a run has one target, an A/B run two"),
+    };
+    let paths = rng.fork();
+    let b_first = rng.bool();
+    let sent = Instant::now();
+    let lateness = intended.map_or(Duration::ZERO, |i| sent.saturating_duration_since(i));
+    let since = |at: Instant| at.checked_sub(lateness).unwrap_or(at);
+    let (first, second) = if b_first { (b, a) } else { (a, b) };
+    let one = first
+        .exchange(task, &mut paths.clone(), Some(since(sent)))
+        .await;
+    let two = second
+        .exchange(task, &mut paths.clone(), Some(since(Instant::now())))
+        .await;
+    let (a, b) = if b_first { (two, one) } else { (one, two) };
+    if let Some(pairs) = pairs {
+        pairs.lock().expect("not poisoned").push(Pair {
+            entry: first.shared.entry_of_task[task],
+            a,
+            b,
+            b_first,
+        });
     }
 }
 
@@ -346,17 +433,17 @@ fn entries_of(scenario: &Scenario) -> (Vec<Entry>, Vec<usize>) {
 }
 
 async fn closed_user(
-    shared: Arc<Shared>,
-    recorder: Recorder,
+    mut lanes: Vec<Lane>,
+    pairs: Option<PairRecorder>,
     seed: u64,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut conn = Connection::new(shared.addr, shared.tls.clone());
+    let shared = lanes[0].shared.clone();
     loop {
         let task = shared.scenario.pick(&mut rng);
         tokio::select! {
-            _ = shared.exchange(&mut conn, task, &mut rng, &recorder, None) => {}
+            _ = turn(&mut lanes, task, &mut rng, None, pairs.as_ref()) => {}
             _ = stop.changed() => return,
         }
         if let Some(wait) = shared.scenario.wait.next(&mut rng) {
@@ -382,14 +469,14 @@ struct Schedule {
 }
 
 async fn open_worker(
-    shared: Arc<Shared>,
-    recorder: Recorder,
+    mut lanes: Vec<Lane>,
+    pairs: Option<PairRecorder>,
     seed: u64,
     schedule: Schedule,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut conn = Connection::new(shared.addr, shared.tls.clone());
+    let shared = lanes[0].shared.clone();
     for j in 0u64.. {
         let slot = f64::from(schedule.k) + j as f64 * f64::from(schedule.n);
         let intended = schedule.t0 + Duration::from_secs_f64(slot / schedule.rate);
@@ -401,63 +488,159 @@ async fn open_worker(
             _ = stop.changed() => return,
         }
         let task = shared.scenario.pick(&mut rng);
+        let intended = Some(intended.into_std());
         tokio::select! {
-            _ = shared.exchange(&mut conn, task, &mut rng, &recorder, Some(intended.into_std())) => {}
+            _ = turn(&mut lanes, task, &mut rng, intended, pairs.as_ref()) => {}
             _ = stop.changed() => return,
         }
     }
 }
 
+/// Every user's buffer for one target, as the collector finds them.
+type Recorders = Arc<Mutex<Vec<Recorder>>>;
+
+/// One target of a run, with what the run records about it.
+struct Side {
+    shared: Arc<Shared>,
+    stats: Stats,
+    history: Option<csv_writer::HistoryWriter>,
+    csv: Option<PathBuf>,
+    recorders: Recorders,
+}
+
+impl Side {
+    fn collect(&mut self) {
+        let snapshot: Vec<Recorder> = self.recorders.lock().expect("not poisoned").clone();
+        self.stats.collect(&snapshot);
+    }
+
+    fn outcome(&self, seconds: f64, interrupted: bool) -> RunOutcome {
+        let total = &self.stats.total;
+        RunOutcome {
+            requests: total.requests,
+            failures: total.failures,
+            seconds,
+            p50_ms: total.percentile_ms(0.5),
+            p95_ms: total.percentile_ms(0.95),
+            p99_ms: total.percentile_ms(0.99),
+            interrupted,
+        }
+    }
+}
+
+/// What an A/B run measured: each side as a run, and every complete pair.
+pub struct AbOutcome {
+    pub a: RunOutcome,
+    pub b: RunOutcome,
+    pub pairs: Vec<Pair>,
+    /// (method, name) of each entry index the pairs refer to.
+    pub entries: Vec<(String, String)>,
+}
+
+/// Runs both plans' targets under one load (A/B): the load's shape (users, rate, scenario, seed,
+/// run time) is `a`'s; each side writes its own plan's CSVs. Blocks until done.
+pub fn run_ab(a: &Plan, b: &Plan) -> Result<AbOutcome> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let (entries, _) = entries_of(&a.scenario);
+    let (mut outcomes, pairs) = runtime.block_on(drive_sides(&[a, b]))?;
+    let b_outcome = outcomes.pop().expect("two sides");
+    let a_outcome = outcomes.pop().expect("two sides");
+    Ok(AbOutcome {
+        a: a_outcome,
+        b: b_outcome,
+        pairs,
+        entries: entries
+            .into_iter()
+            .map(|e| (e.method.clone(), e.name.clone()))
+            .collect(),
+    })
+}
+
 async fn drive(plan: &Plan) -> Result<RunOutcome> {
-    let (entries, entry_of_task) = entries_of(&plan.scenario);
+    let (mut outcomes, _) = drive_sides(&[plan]).await?;
+    Ok(outcomes.remove(0))
+}
+
+/// Drives one target (`run`) or two under the same users (`ab`); the first plan sets the load.
+async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
+    let plan = plans[0];
     let origin = Instant::now();
     let unix_origin = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs_f64();
-    let shared = Arc::new(Shared {
-        scenario: plan.scenario.clone(),
-        entry_of_task,
-        authority: plan.authority.clone(),
-        base_path: plan.base_path.clone(),
-        addr: plan.addr,
-        tls: plan.tls.clone(),
-        timeout: plan.timeout,
-        unix_origin,
-        origin,
-    });
-    let mut stats = Stats::new(entries);
-    let mut history = match &plan.csv {
-        Some(prefix) => Some(csv_writer::HistoryWriter::create(
-            prefix,
-            plan.full_history,
-        )?),
-        None => None,
-    };
+    let mut sides = Vec::new();
+    for p in plans {
+        let (entries, entry_of_task) = entries_of(&p.scenario);
+        let shared = Arc::new(Shared {
+            scenario: p.scenario.clone(),
+            entry_of_task,
+            authority: p.authority.clone(),
+            base_path: p.base_path.clone(),
+            addr: p.addr,
+            tls: p.tls.clone(),
+            timeout: p.timeout,
+            unix_origin,
+            origin,
+        });
+        let history = match &p.csv {
+            Some(prefix) => Some(csv_writer::HistoryWriter::create(prefix, p.full_history)?),
+            None => None,
+        };
+        sides.push(Side {
+            shared,
+            stats: Stats::new(entries),
+            history,
+            csv: p.csv.clone(),
+            recorders: Arc::new(Mutex::new(Vec::new())),
+        });
+    }
+    let paired = sides.len() == 2;
+    let pair_recorders: Arc<Mutex<Vec<PairRecorder>>> = Arc::new(Mutex::new(Vec::new()));
     let start_second = unix_origin.floor() as i64;
     let (stop_tx, stop_rx) = watch::channel(false);
     let spawned = Arc::new(AtomicU64::new(0));
-    let recorders: Arc<Mutex<Vec<Recorder>>> = Arc::new(Mutex::new(Vec::new()));
     let t0 = tokio::time::Instant::from_std(origin);
     let end = t0 + plan.run_time;
 
     // Spawning runs beside the collector so a slow ramp never delays the per-second rows.
     let spawner = {
-        let (shared, spawned, recorders, stop) = (
-            shared.clone(),
-            spawned.clone(),
-            recorders.clone(),
-            stop_rx.clone(),
-        );
+        let targets: Vec<(Arc<Shared>, Recorders)> = sides
+            .iter()
+            .map(|s| (s.shared.clone(), s.recorders.clone()))
+            .collect();
+        let (spawned, pair_recorders, stop) =
+            (spawned.clone(), pair_recorders.clone(), stop_rx.clone());
         let (users, spawn_rate, rate, seed) = (plan.users, plan.spawn_rate, plan.rate, plan.seed);
         tokio::spawn(async move {
             let mut handles = Vec::new();
             for k in 0..users {
-                let recorder: Recorder = Arc::new(Mutex::new(Vec::with_capacity(16)));
-                recorders
-                    .lock()
-                    .expect("not poisoned")
-                    .push(recorder.clone());
+                let lanes: Vec<Lane> = targets
+                    .iter()
+                    .map(|(shared, recorders)| {
+                        let recorder: Recorder = Arc::new(Mutex::new(Vec::with_capacity(16)));
+                        recorders
+                            .lock()
+                            .expect("not poisoned")
+                            .push(recorder.clone());
+                        Lane {
+                            shared: shared.clone(),
+                            conn: Connection::new(shared.addr, shared.tls.clone()),
+                            recorder,
+                        }
+                    })
+                    .collect();
+                let pairs = paired.then(|| {
+                    let pairs: PairRecorder = Arc::new(Mutex::new(Vec::new()));
+                    pair_recorders
+                        .lock()
+                        .expect("not poisoned")
+                        .push(pairs.clone());
+                    pairs
+                });
                 let seed = seed.wrapping_mul(1_000_003).wrapping_add(u64::from(k));
                 let handle = match rate {
                     Some(rate) => {
@@ -468,13 +651,7 @@ async fn drive(plan: &Plan) -> Result<RunOutcome> {
                             t0,
                             end,
                         };
-                        tokio::spawn(open_worker(
-                            shared.clone(),
-                            recorder,
-                            seed,
-                            schedule,
-                            stop.clone(),
-                        ))
+                        tokio::spawn(open_worker(lanes, pairs, seed, schedule, stop.clone()))
                     }
                     None => {
                         let due = t0 + Duration::from_secs_f64(f64::from(k) / spawn_rate);
@@ -490,7 +667,7 @@ async fn drive(plan: &Plan) -> Result<RunOutcome> {
                         if *stop.borrow() {
                             break;
                         }
-                        tokio::spawn(closed_user(shared.clone(), recorder, seed, stop.clone()))
+                        tokio::spawn(closed_user(lanes, pairs, seed, stop.clone()))
                     }
                 };
                 spawned.fetch_add(1, Ordering::Relaxed);
@@ -501,8 +678,10 @@ async fn drive(plan: &Plan) -> Result<RunOutcome> {
     };
 
     // Locust's history opens with a row at the start: no users yet, N/A percentiles, zero totals.
-    if let Some(h) = history.as_mut() {
-        h.append(&stats, start_second, 0, start_second)?;
+    for side in &mut sides {
+        if let Some(h) = side.history.as_mut() {
+            h.append(&side.stats, start_second, 0, start_second)?;
+        }
     }
     let status = !plan.quiet && std::io::stderr().is_terminal();
     let mut interrupted = false;
@@ -515,16 +694,17 @@ async fn drive(plan: &Plan) -> Result<RunOutcome> {
             _ = tokio::time::sleep_until(next) => {}
             _ = &mut ctrl_c => { interrupted = true; }
         }
-        let snapshot: Vec<Recorder> = recorders.lock().expect("not poisoned").clone();
-        stats.collect(&snapshot);
-        let now_second = shared.unix_second(Instant::now());
+        let now_second = sides[0].shared.unix_second(Instant::now());
         let users = spawned.load(Ordering::Relaxed);
-        if let Some(h) = history.as_mut() {
-            h.append(&stats, now_second, users, start_second)?;
+        for side in &mut sides {
+            side.collect();
+            if let Some(h) = side.history.as_mut() {
+                h.append(&side.stats, now_second, users, start_second)?;
+            }
         }
         if status {
             print_status(
-                &stats,
+                &sides,
                 origin.elapsed(),
                 users,
                 plan.users,
@@ -549,49 +729,61 @@ async fn drive(plan: &Plan) -> Result<RunOutcome> {
             // dropped: the task is detached and ends with the runtime
         }
     }
-    let snapshot: Vec<Recorder> = recorders.lock().expect("not poisoned").clone();
-    stats.collect(&snapshot);
     let end_unix = unix_origin + seconds;
     if status {
         eprint!("\r\x1b[2K");
     }
-    if let Some(prefix) = &plan.csv {
-        csv_writer::write_stats(prefix, &stats, unix_origin, end_unix)?;
-        csv_writer::write_failures(prefix, &stats)?;
-        csv_writer::write_exceptions(prefix)?;
-        if let Some(h) = history.take() {
-            h.finish()?;
+    let mut outcomes = Vec::new();
+    for side in &mut sides {
+        side.collect();
+        if let Some(prefix) = &side.csv {
+            csv_writer::write_stats(prefix, &side.stats, unix_origin, end_unix)?;
+            csv_writer::write_failures(prefix, &side.stats)?;
+            csv_writer::write_exceptions(prefix)?;
+            if let Some(h) = side.history.take() {
+                h.finish()?;
+            }
         }
+        outcomes.push(side.outcome(seconds, interrupted));
     }
-    Ok(RunOutcome {
-        requests: stats.total.requests,
-        failures: stats.total.failures,
-        seconds,
-        p50_ms: stats.total.percentile_ms(0.5),
-        p95_ms: stats.total.percentile_ms(0.95),
-        p99_ms: stats.total.percentile_ms(0.99),
-        interrupted,
-    })
+    let pairs = pair_recorders
+        .lock()
+        .expect("not poisoned")
+        .iter()
+        .flat_map(|p| std::mem::take(&mut *p.lock().expect("not poisoned")))
+        .collect();
+    Ok((outcomes, pairs))
 }
 
 fn print_status(
-    stats: &Stats,
+    sides: &[Side],
     elapsed: Duration,
     users: u64,
     target_users: u32,
     now: i64,
     start: i64,
 ) {
-    let (rps, _) = stats.total.current_rates(now, start);
-    let p95 = stats
-        .total
-        .window_percentile_ms(0.95, now)
-        .map_or("-".to_string(), |v| format!("{v:.1} ms"));
-    eprint!(
-        "\r\x1b[2K{:>5.0}s  users {users}/{target_users}  {rps:>8.1} req/s  p95 {p95}  failures {}",
-        elapsed.as_secs_f64(),
-        stats.total.failures
+    let labels: &[&str] = if sides.len() == 2 {
+        &["A ", "B "]
+    } else {
+        &[""]
+    };
+    let mut line = format!(
+        "\r\x1b[2K{:>5.0}s  users {users}/{target_users}",
+        elapsed.as_secs_f64()
     );
+    for (side, label) in sides.iter().zip(labels) {
+        let total = &side.stats.total;
+        let (rps, _) = total.current_rates(now, start);
+        let p95 = total
+            .window_percentile_ms(0.95, now)
+            .map_or("-".to_string(), |v| format!("{v:.1} ms"));
+        line.push_str(&format!(
+            "  {label}{rps:>8.1} req/s  p95 {p95}  failures {}",
+            total.failures
+        ));
+    }
+    eprint!("{line}");
     let _ = std::io::stderr().flush();
 }
 

@@ -41,18 +41,65 @@ impl Drop for Target {
     }
 }
 
+/// How the target serves: where, and how much slower than its usual service times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Serving {
+    /// 0: an ephemeral port.
+    pub port: u16,
+    /// Every service time is multiplied by this (A/B runs: a "slower build").
+    pub slowdown: f64,
+    /// Only paths starting with this are slowed down; `None`: all of them.
+    pub slow_path: Option<String>,
+}
+
+impl Default for Serving {
+    fn default() -> Self {
+        Serving {
+            port: 0,
+            slowdown: 1.0,
+            slow_path: None,
+        }
+    }
+}
+
+impl Serving {
+    fn factor_for(&self, path: &str) -> f64 {
+        match &self.slow_path {
+            Some(prefix) if !path.starts_with(prefix.as_str()) => 1.0,
+            _ => self.slowdown,
+        }
+    }
+}
+
 /// Starts the target on its own thread and runtime, so it never competes with the caller's.
 pub fn start() -> Result<Target> {
-    launch(None)
+    launch(None, Serving::default())
 }
 
 /// The same target over https, with a fresh self-signed certificate for 127.0.0.1.
 pub fn start_tls() -> Result<Target> {
-    launch(Some(super::tls::self_signed_server()?))
+    launch(Some(super::tls::self_signed_server()?), Serving::default())
 }
 
-fn launch(tls: Option<Arc<rustls::ServerConfig>>) -> Result<Target> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("cannot bind 127.0.0.1")?;
+/// The target as `serving` says, over https when `tls`.
+pub fn start_serving(serving: Serving, tls: bool) -> Result<Target> {
+    if !(serving.slowdown > 0.0 && serving.slowdown.is_finite()) {
+        anyhow::bail!(
+            "--slowdown must be a positive number, found {}",
+            serving.slowdown
+        );
+    }
+    let tls = if tls {
+        Some(super::tls::self_signed_server()?)
+    } else {
+        None
+    };
+    launch(tls, serving)
+}
+
+fn launch(tls: Option<Arc<rustls::ServerConfig>>, serving: Serving) -> Result<Target> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", serving.port))
+        .with_context(|| format!("cannot bind 127.0.0.1:{}", serving.port))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel();
@@ -65,7 +112,7 @@ fn launch(tls: Option<Arc<rustls::ServerConfig>>) -> Result<Target> {
                 .enable_all()
                 .build()
                 .expect("a runtime for the target");
-            runtime.block_on(serve(listener, rx, tls));
+            runtime.block_on(serve(listener, rx, tls, Arc::new(serving)));
         })?;
     Ok(Target {
         addr,
@@ -79,6 +126,7 @@ async fn serve(
     listener: std::net::TcpListener,
     mut shutdown: oneshot::Receiver<()>,
     tls: Option<Arc<rustls::ServerConfig>>,
+    serving: Arc<Serving>,
 ) {
     let listener = tokio::net::TcpListener::from_std(listener).expect("a nonblocking listener");
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
@@ -90,8 +138,10 @@ async fn serve(
                 let _ = stream.set_nodelay(true);
                 let counter = counter.clone();
                 let acceptor = acceptor.clone();
+                let serving = serving.clone();
                 tokio::spawn(async move {
-                    let service = service_fn(move |req| respond(req, counter.clone()));
+                    let service =
+                        service_fn(move |req| respond(req, counter.clone(), serving.clone()));
                     let http = hyper::server::conn::http1::Builder::new();
                     match acceptor {
                         None => {
@@ -118,20 +168,24 @@ fn reply(status: StatusCode, body: &'static [u8]) -> Response<Full<Bytes>> {
         .expect("a static response is valid")
 }
 
-async fn pause(lo_ms: u64, hi_ms: u64) {
+/// Sleeps lo..=hi ms (uniform, whole ms) times `factor`.
+async fn pause_scaled(lo_ms: u64, hi_ms: u64, factor: f64) {
     let ms = if hi_ms > lo_ms {
         fastrand::u64(lo_ms..=hi_ms)
     } else {
         lo_ms
     };
-    tokio::time::sleep(Duration::from_millis(ms)).await;
+    tokio::time::sleep(Duration::from_secs_f64(ms as f64 * factor / 1000.0)).await;
 }
 
 async fn respond(
     req: Request<Incoming>,
     counter: Arc<AtomicU64>,
+    serving: Arc<Serving>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_string();
+    let factor = serving.factor_for(&path);
+    let pause = |lo, hi| pause_scaled(lo, hi, factor);
     let response = match (req.method().as_str(), path.as_str()) {
         ("GET", "/") => reply(StatusCode::OK, b"loadgate demo target\n"),
         ("GET", "/fast") => {

@@ -63,6 +63,8 @@ pub struct StatsFile {
     pub dialect: Dialect,
     pub endpoints: Vec<EndpointStats>,
     pub aggregated: EndpointStats,
+    /// How text cells were decoded, when they were not UTF-8.
+    pub notes: Vec<String>,
 }
 
 /// Reads `_stats.csv`. The `Aggregated` row is required: without it the file is truncated.
@@ -160,11 +162,19 @@ pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
         dialect,
         endpoints,
         aggregated,
+        notes: table.code_page_note().into_iter().collect(),
     })
 }
 
 /// Reads `_failures.csv` (with or without `First Seen`/`Last Seen`).
 pub fn read_failures(path: &Path) -> Result<Vec<FailureRecord>, InputError> {
+    read_failures_noted(path).map(|(records, _)| records)
+}
+
+/// Like [`read_failures`], with the note saying how text cells were decoded when not UTF-8.
+pub fn read_failures_noted(
+    path: &Path,
+) -> Result<(Vec<FailureRecord>, Option<String>), InputError> {
     let mut table = Table::open(path)?;
     if let Some(err) = wrong_kind(&table, "failures") {
         return Err(err);
@@ -193,11 +203,18 @@ pub fn read_failures(path: &Path) -> Result<Vec<FailureRecord>, InputError> {
             last_seen: non_empty(last_seen),
         });
     }
-    Ok(records)
+    Ok((records, table.code_page_note()))
 }
 
 /// Reads `_exceptions.csv`.
 pub fn read_exceptions(path: &Path) -> Result<Vec<ExceptionRecord>, InputError> {
+    read_exceptions_noted(path).map(|(records, _)| records)
+}
+
+/// Like [`read_exceptions`], with the note saying how text cells were decoded when not UTF-8.
+pub fn read_exceptions_noted(
+    path: &Path,
+) -> Result<(Vec<ExceptionRecord>, Option<String>), InputError> {
     let mut table = Table::open(path)?;
     if let Some(err) = wrong_kind(&table, "exceptions") {
         return Err(err);
@@ -215,13 +232,18 @@ pub fn read_exceptions(path: &Path) -> Result<Vec<ExceptionRecord>, InputError> 
             nodes: row.opt_text(nodes).unwrap_or("").to_string(),
         });
     }
-    Ok(records)
+    Ok((records, table.code_page_note()))
 }
 
 /// Reads `_stats_history.csv`: one series per scope, the aggregate first, each in timestamp order
 /// (see [`super::history`]: in parallel for large files).
 pub fn read_history(path: &Path) -> Result<History, InputError> {
     super::history::read(path)
+}
+
+/// Like [`read_history`], with the note saying how text cells were decoded when not UTF-8.
+pub fn read_history_noted(path: &Path) -> Result<(History, Option<String>), InputError> {
+    super::history::read_noted(path)
 }
 
 /// The first timestamp of a `_stats_history.csv`, read from its first data row only: cheap even for

@@ -8,6 +8,7 @@
 
 pub mod archive;
 mod discover;
+mod encoding;
 pub mod error;
 mod header;
 mod history;
@@ -27,7 +28,7 @@ use anyhow::Result;
 pub use discover::{discover, runs_in};
 
 use crate::locust_format::{with_suffix, DISTRIBUTION_SUFFIX};
-use crate::model::{Dialect, EndpointStats, Run};
+use crate::model::{Dialect, EndpointStats, Run, RunInfo};
 
 /// locustio 0.8–0.13.0 wrote percentiles to `PREFIX_distribution.csv` only: lay them onto the
 /// stats rows they belong to (a stats row without them would be graded on no percentile at all).
@@ -60,16 +61,17 @@ pub fn load_run(input: &Path) -> Result<Run> {
     }
     let files = discover(input)?;
     let stats = locust::read_stats(&files.stats)?;
+    let mut notes = stats.notes;
     let failures = match &files.failures {
-        Some(path) => locust::read_failures(path)?,
+        Some(path) => noted(locust::read_failures_noted(path)?, &mut notes),
         None => Vec::new(),
     };
     let exceptions = match &files.exceptions {
-        Some(path) => locust::read_exceptions(path)?,
+        Some(path) => noted(locust::read_exceptions_noted(path)?, &mut notes),
         None => Vec::new(),
     };
     let history = match &files.history {
-        Some(path) => Some(locust::read_history(path)?),
+        Some(path) => Some(noted(locust::read_history_noted(path)?, &mut notes)),
         None => None,
     };
     let (mut endpoints, mut aggregated) = (stats.endpoints, stats.aggregated);
@@ -84,5 +86,13 @@ pub fn load_run(input: &Path) -> Result<Run> {
         failures,
         exceptions,
         history,
+        notes,
+        info: RunInfo::default(),
     })
+}
+
+/// A file's content, its note (if any) added to `notes`.
+fn noted<T>((content, note): (T, Option<String>), notes: &mut Vec<String>) -> T {
+    notes.extend(note);
+    content
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use csv::{ByteRecord, StringRecord};
 
+use super::encoding::{decode_record, CodePage};
 use super::error::InputError;
 
 /// Refuse cells longer than this: no real Locust cell comes close, and it bounds memory per row.
@@ -17,6 +18,8 @@ pub struct Table {
     path: PathBuf,
     reader: csv::Reader<Box<dyn Read>>,
     header: Vec<String>,
+    /// The code page the text cells were decoded with, once a cell was not UTF-8.
+    code_page: Option<CodePage>,
 }
 
 impl Table {
@@ -26,6 +29,9 @@ impl Table {
             File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
         let mut buffered = BufReader::with_capacity(1 << 16, file);
         skip_bom(&mut buffered).map_err(|e| InputError::file(path, format!("cannot read: {e}")))?;
+        if looks_binary(buffered.buffer()) {
+            return Err(InputError::file(path, "the file is binary, not CSV"));
+        }
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -34,9 +40,10 @@ impl Table {
             path: path.to_path_buf(),
             reader,
             header: Vec::new(),
+            code_page: None,
         };
         let mut first = StringRecord::new();
-        let got = table.read_record(&mut first)?;
+        let got = table.read_text_record(&mut first)?;
         if !got {
             return Err(InputError::file(
                 path,
@@ -56,6 +63,15 @@ impl Table {
 
     pub fn header(&self) -> &[String] {
         &self.header
+    }
+
+    /// The note saying how text cells were decoded, when some were not UTF-8.
+    pub fn code_page_note(&self) -> Option<String> {
+        let file = self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        self.code_page.map(|page| page.note(&file))
     }
 
     /// Index of the first header whose canonical form is one of `names`.
@@ -83,7 +99,7 @@ impl Table {
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>, InputError> {
         let mut record = StringRecord::new();
         loop {
-            if !self.read_record(&mut record)? {
+            if !self.read_text_record(&mut record)? {
                 return Ok(None);
             }
             if !is_blank(record.as_byte_record()) {
@@ -100,33 +116,43 @@ impl Table {
     }
 
     /// Like [`Table::next_row`], into `record`, reused from row to row (for files of millions of
-    /// rows); returns the row's line. A field that is not UTF-8 is the same error, on the same line,
-    /// as the csv crate's `StringRecord` reader gives (which `next_row` uses).
+    /// rows); returns the row's line. Fields that are not UTF-8 are decoded (`encoding`).
     pub fn next_record(&mut self, record: &mut ByteRecord) -> Result<Option<u64>, InputError> {
         loop {
-            // The csv crate places a UTF-8 error where the record starts: its position before reading.
-            let start = self.reader.position().clone();
-            if !self
-                .reader
-                .read_byte_record(record)
-                .map_err(|e| csv_error(&self.path, e))?
-            {
+            if !self.read_decoded(record)? {
                 return Ok(None);
-            }
-            if let Some(field) = first_non_utf8_field(record) {
-                return Err(InputError::at_line(
-                    &self.path,
-                    start.line(),
-                    format!(
-                        "field {} is not valid UTF-8 (is this a binary file?)",
-                        field + 1
-                    ),
-                ));
             }
             if !is_blank(record) {
                 return self.check_record(record).map(Some);
             }
         }
+    }
+
+    /// Reads the next record and makes its fields UTF-8: a code page's text decoded, or the error
+    /// for a cell that the file's code page cannot decode either.
+    fn read_decoded(&mut self, record: &mut ByteRecord) -> Result<bool, InputError> {
+        if !self
+            .reader
+            .read_byte_record(record)
+            .map_err(|e| csv_error(&self.path, e))?
+        {
+            return Ok(false);
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        decode_record(record, &mut self.code_page, line).map_err(|e| {
+            let page = self.code_page.expect("set by decode_record before it fails");
+            InputError::at_line(
+                &self.path,
+                line,
+                format!(
+                    "field {} is neither UTF-8 nor {}, which line {} was decoded as (does the file mix encodings?)",
+                    e.field + 1,
+                    page.encoding.name(),
+                    page.decided_on_line
+                ),
+            )
+        })?;
+        Ok(true)
     }
 
     /// A data row's line, or why it is refused: a width other than the header's, a cell over 64 KiB.
@@ -155,23 +181,30 @@ impl Table {
         Ok(line)
     }
 
-    fn read_record(&mut self, record: &mut StringRecord) -> Result<bool, InputError> {
-        self.reader
-            .read_record(record)
-            .map_err(|e| csv_error(&self.path, e))
+    fn read_text_record(&mut self, record: &mut StringRecord) -> Result<bool, InputError> {
+        let mut bytes = std::mem::take(record).into_byte_record();
+        let got = self.read_decoded(&mut bytes)?;
+        let line = bytes.position().map_or(0, |p| p.line());
+        // Unreachable: `read_decoded` made every field UTF-8.
+        *record = StringRecord::from_byte_record(bytes).map_err(|e| {
+            let field = e.utf8_error().field() + 1;
+            InputError::at_line(&self.path, line, format!("field {field} is not text"))
+        })?;
+        Ok(got)
     }
 }
 
-/// Turns `\r\n` into `\n` while reading. The csv crate counts a CRLF record's line one short (it
-/// sees the `\n` only when the next record starts), and Locust writes CRLF: without this, every
-/// error in a real Locust file would name the line above the bad one.
+/// Turns `\r\n` (and `\r\r\n`, any carriage returns before a line feed) into `\n` while
+/// reading. The csv crate counts a CRLF record's line one short (it sees the `\n` only when the next
+/// record starts), and Locust writes CRLF: without this, every error in a real Locust file would name
+/// the line above the bad one. CR CR LF is what two autocrlf passes make of a CRLF file.
 struct CrlfToLf<R> {
     inner: R,
     /// Converted bytes not yet handed out, from `pos`.
     out: Vec<u8>,
     pos: usize,
-    /// A `\r` that ended the previous chunk, not yet known to precede a `\n`.
-    pending_cr: bool,
+    /// Carriage returns that ended the previous chunk, not yet known to precede a `\n`.
+    pending_crs: usize,
 }
 
 impl<R: Read> CrlfToLf<R> {
@@ -180,7 +213,7 @@ impl<R: Read> CrlfToLf<R> {
             inner,
             out: Vec::with_capacity(1 << 16),
             pos: 0,
-            pending_cr: false,
+            pending_crs: 0,
         }
     }
 
@@ -191,20 +224,22 @@ impl<R: Read> CrlfToLf<R> {
         self.pos = 0;
         let n = self.inner.read(&mut chunk)?;
         if n == 0 {
-            if std::mem::take(&mut self.pending_cr) {
-                self.out.push(b'\r');
-                return Ok(true);
-            }
-            return Ok(false);
+            let crs = std::mem::take(&mut self.pending_crs);
+            self.out.resize(crs, b'\r');
+            return Ok(crs > 0);
         }
         for &byte in &chunk[..n] {
-            if std::mem::take(&mut self.pending_cr) && byte != b'\n' {
-                self.out.push(b'\r');
-            }
-            if byte == b'\r' {
-                self.pending_cr = true;
-            } else {
-                self.out.push(byte);
+            match byte {
+                b'\r' => self.pending_crs += 1,
+                b'\n' => {
+                    self.pending_crs = 0;
+                    self.out.push(b'\n');
+                }
+                _ => {
+                    let crs = std::mem::take(&mut self.pending_crs);
+                    self.out.resize(self.out.len() + crs, b'\r');
+                    self.out.push(byte);
+                }
             }
         }
         Ok(true)
@@ -225,6 +260,13 @@ impl<R: Read> Read for CrlfToLf<R> {
     }
 }
 
+/// Whether the file's first bytes are binary rather than text in some encoding: a NUL byte, or
+/// more than 1% control bytes (no code page writes them; a stray vertical tab or form feed is text).
+fn looks_binary(head: &[u8]) -> bool {
+    let control = |b: &&u8| matches!(**b, 0x01..=0x08 | 0x0E..=0x1F | 0x7F);
+    head.contains(&0) || head.iter().filter(control).count() * 100 > head.len()
+}
+
 fn skip_bom(reader: &mut BufReader<File>) -> std::io::Result<()> {
     let buf = reader.fill_buf()?;
     if buf.starts_with(b"\xEF\xBB\xBF") {
@@ -239,22 +281,11 @@ fn is_blank(record: &ByteRecord) -> bool {
     record.len() == 1 && std::str::from_utf8(&record[0]).is_ok_and(|c| c.trim().is_empty())
 }
 
-/// The first field of `record` that is not UTF-8, as the csv crate's `StringRecord` checks it.
-fn first_non_utf8_field(record: &ByteRecord) -> Option<usize> {
-    if record.as_slice().is_ascii() {
-        return None;
-    }
-    record.iter().position(|f| std::str::from_utf8(f).is_err())
-}
-
 fn csv_error(path: &Path, e: csv::Error) -> InputError {
     let line = e.position().map(|p| p.line());
     let message = match e.kind() {
         csv::ErrorKind::Utf8 { err, .. } => {
-            format!(
-                "field {} is not valid UTF-8 (is this a binary file?)",
-                err.field() + 1
-            )
+            format!("field {} is not valid UTF-8", err.field() + 1)
         }
         csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
         _ => e.to_string(),
@@ -411,7 +442,7 @@ mod tests {
 
     #[test]
     fn crlf_becomes_lf_across_read_boundaries() {
-        let input = b"a,b\r\n1,2\r\n\"x\ry\"\r\nend\r";
+        let input = b"a,b\r\n1,2\r\r\n\"x\ry\"\r\nz\r\r\rend\r\r";
         for chunked in [false, true] {
             let mut out = Vec::new();
             if chunked {
@@ -419,7 +450,7 @@ mod tests {
             } else {
                 CrlfToLf::new(&input[..]).read_to_end(&mut out).unwrap();
             }
-            assert_eq!(out, b"a,b\n1,2\n\"x\ry\"\nend\r");
+            assert_eq!(out, b"a,b\n1,2\n\"x\ry\"\nz\r\r\rend\r\r");
         }
     }
 

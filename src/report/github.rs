@@ -4,6 +4,7 @@
 use anyhow::Result;
 
 use super::Exporter;
+use crate::analysis::regression::NO_BASELINE;
 use crate::analysis::trend;
 use crate::analysis::Judgement;
 use crate::model::Status;
@@ -15,6 +16,13 @@ impl Exporter for GithubAnnotations {
         let mut out = String::new();
         for item in &report.runs {
             let file = item.run.files.stats.display().to_string();
+            if let Some(b) = item.baseline.as_ref().filter(|b| !b.comparison.compared()) {
+                out.push_str(&format!(
+                    "::notice file={},title=loadgate baseline::{}\n",
+                    property(&file),
+                    data(&format!("baseline '{}': {NO_BASELINE}", b.label))
+                ));
+            }
             let mut emit = |status: Status, title: &str, message: String| {
                 let level = match status {
                     Status::Fail => "error",
@@ -32,6 +40,9 @@ impl Exporter for GithubAnnotations {
                 emit(c.status, "loadgate check", c.message());
             }
             if let Some(b) = &item.baseline {
+                for d in &b.comparison.differences {
+                    emit(d.status(), "loadgate baseline not alike", d.message.clone());
+                }
                 for s in &b.comparison.shifts {
                     emit(
                         s.status,
@@ -46,6 +57,13 @@ impl Exporter for GithubAnnotations {
                         format!("{} {}: {}", r.scope, r.metric, r.reason),
                     );
                 }
+            }
+            for c in report.ab.iter().flat_map(|ab| &ab.changes) {
+                emit(
+                    c.status,
+                    "loadgate A/B",
+                    format!("{} {}: {}", c.scope, c.metric, c.reason),
+                );
             }
             for t in &item.trends {
                 emit(

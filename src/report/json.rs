@@ -6,8 +6,10 @@ use serde::Serialize;
 
 use super::Exporter;
 use crate::analysis::capacity::Capacity;
+use crate::analysis::comparability::Difference;
 use crate::analysis::findings::Finding;
 use crate::analysis::grade::{Check, ScopeResult};
+use crate::analysis::paired::AbComparison;
 use crate::analysis::regression::{Direction, Regression};
 use crate::analysis::scaling::Scaling;
 use crate::analysis::trend::Trend;
@@ -73,6 +75,74 @@ struct ReportJson {
     new_endpoints: Vec<String>,
     vanished_endpoints: Vec<String>,
     notes: Vec<String>,
+    /// `ab` only: B against A from the request pairs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ab: Option<AbJson>,
+}
+
+#[derive(Serialize)]
+struct AbJson {
+    a: String,
+    b: String,
+    verdict: Status,
+    pairs: usize,
+    b_first: usize,
+    confidence: f64,
+    resamples: usize,
+    seed: u64,
+    method: String,
+    changes: Vec<AbChangeJson>,
+}
+
+#[derive(Serialize)]
+struct AbChangeJson {
+    scope: Scope,
+    method: Option<String>,
+    name: Option<String>,
+    metric: Metric,
+    pairs: usize,
+    a: f64,
+    b: f64,
+    change: f64,
+    interval: [f64; 2],
+    limit: f64,
+    status: Status,
+    reason: String,
+}
+
+fn ab_json(ab: &AbComparison) -> AbJson {
+    AbJson {
+        a: ab.a_label.clone(),
+        b: ab.b_label.clone(),
+        verdict: ab.verdict,
+        pairs: ab.pairs,
+        b_first: ab.b_first,
+        confidence: ab.confidence,
+        resamples: ab.resamples,
+        seed: ab.seed,
+        method: ab.method.clone(),
+        changes: ab
+            .changes
+            .iter()
+            .map(|c| {
+                let (method, name) = scope_parts(&c.scope);
+                AbChangeJson {
+                    scope: c.scope.clone(),
+                    method,
+                    name,
+                    metric: c.metric,
+                    pairs: c.pairs,
+                    a: c.a,
+                    b: c.b,
+                    change: c.change,
+                    interval: [c.interval.0, c.interval.1],
+                    limit: c.limit,
+                    status: c.status,
+                    reason: c.reason.clone(),
+                }
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -111,6 +181,10 @@ struct BaselineJson {
     /// Where the newest kept run was saved (baselines from loadgate 0.1 do not say).
     #[serde(skip_serializing_if = "Option::is_none")]
     machine: Option<Machine>,
+    /// False when the named baseline does not exist yet: nothing was compared.
+    compared: bool,
+    /// How the run was made differently from the baseline's newest run.
+    differences: Vec<Difference>,
 }
 
 #[derive(Serialize)]
@@ -220,7 +294,12 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
         },
         generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         command: judgement.command,
-        verdict: item.verdict,
+        // An A/B report's verdict is the exit code's: B's own and the paired comparison's.
+        verdict: if judgement.ab.is_some() {
+            judgement.verdict
+        } else {
+            item.verdict
+        },
         profile: profile_json(&judgement.profile, &judgement.profile_source),
         run: RunJson {
             prefix: path(&run.files.prefix),
@@ -270,6 +349,8 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             runs: b.comparison.baseline_runs,
             verdict: b.comparison.verdict,
             machine: b.comparison.baseline_machine.clone(),
+            compared: b.comparison.compared(),
+            differences: b.comparison.differences.clone(),
         }),
         regressions: comparison.map_or_else(Vec::new, |b| {
             b.comparison
@@ -302,6 +383,7 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             .chain(comparison.iter().flat_map(|b| &b.comparison.notes))
             .cloned()
             .collect(),
+        ab: judgement.ab.as_ref().map(ab_json),
     }
 }
 

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::Exporter;
+use crate::analysis::paired::AbComparison;
+use crate::analysis::regression::NO_BASELINE;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::Status;
@@ -22,28 +24,54 @@ struct Case {
 impl Exporter for JunitExporter {
     fn render(&self, report: &Judgement) -> Result<Vec<u8>> {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let suites: Vec<(String, Vec<Case>)> = report
+        let mut suites: Vec<(String, Vec<Case>, Option<String>)> = report
             .runs
             .iter()
-            .map(|item| (item.run.files.prefix.display().to_string(), cases(item)))
+            .map(|item| {
+                (
+                    item.run.files.prefix.display().to_string(),
+                    cases(item),
+                    missing_baseline(item),
+                )
+            })
             .collect();
-        let total: usize = suites.iter().map(|(_, c)| c.len()).sum();
+        if let Some(ab) = &report.ab {
+            suites.push((
+                format!("B {} against A {}", ab.b_label, ab.a_label),
+                ab_cases(ab),
+                None,
+            ));
+        }
+        // A missing baseline is one skipped testcase more.
+        let total: usize = suites
+            .iter()
+            .map(|(_, c, m)| c.len() + usize::from(m.is_some()))
+            .sum();
         let failed: usize = suites
             .iter()
-            .map(|(_, c)| c.iter().filter(|c| c.status == Status::Fail).count())
+            .map(|(_, c, _)| c.iter().filter(|c| c.status == Status::Fail).count())
             .sum();
         writeln!(
             out,
             "<testsuites name=\"loadgate\" tests=\"{total}\" failures=\"{failed}\">"
         )?;
-        for (run, cases) in &suites {
+        for (run, cases, missing) in &suites {
             let failures = cases.iter().filter(|c| c.status == Status::Fail).count();
             writeln!(
                 out,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">",
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{}\">",
                 xml(&format!("loadgate {} ({})", report.command, run)),
-                cases.len()
+                cases.len() + usize::from(missing.is_some()),
+                usize::from(missing.is_some())
             )?;
+            if let Some(label) = missing {
+                writeln!(
+                    out,
+                    "    <testcase classname=\"baseline\" name=\"{}\">\n      <skipped message=\"{}\" />\n    </testcase>",
+                    xml(label),
+                    xml(NO_BASELINE)
+                )?;
+            }
             for case in cases {
                 write!(
                     out,
@@ -77,6 +105,25 @@ impl Exporter for JunitExporter {
     }
 }
 
+/// The label of the run's baseline when it does not exist yet (nothing was compared).
+fn missing_baseline(item: &RunJudgement) -> Option<String> {
+    let b = item.baseline.as_ref()?;
+    (!b.comparison.compared()).then(|| b.label.clone())
+}
+
+/// One testcase per scope and figure of an A/B run.
+fn ab_cases(ab: &AbComparison) -> Vec<Case> {
+    ab.changes
+        .iter()
+        .map(|c| Case {
+            class: format!("ab.{}", c.scope),
+            name: c.metric.to_string(),
+            status: c.status,
+            message: format!("{} {}: {}", c.scope, c.metric, c.reason),
+        })
+        .collect()
+}
+
 fn cases(item: &RunJudgement) -> Vec<Case> {
     let checks = item.checks.iter().map(|c| Case {
         class: format!("check.{}", c.scope),
@@ -104,6 +151,16 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
             status: s.status,
             message: format!("run-wide shift of {}: {}", s.shift.metric, s.reason),
         });
+    let differences = item
+        .baseline
+        .iter()
+        .flat_map(|b| &b.comparison.differences)
+        .map(|d| Case {
+            class: "baseline.comparability".to_string(),
+            name: d.field.to_string(),
+            status: d.status(),
+            message: d.message.clone(),
+        });
     let trends = item.trends.iter().map(|t| {
         let metric = trend::metric_key(t.metric);
         Case {
@@ -116,6 +173,7 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
     checks
         .chain(regressions)
         .chain(shifts)
+        .chain(differences)
         .chain(trends)
         .collect()
 }

@@ -9,10 +9,11 @@ use anyhow::Result;
 use super::units::{ms, percent, rate};
 use super::view::{self, GradeCell};
 use super::Exporter;
-use crate::analysis::regression::{Comparison, Direction};
+use crate::analysis::paired::AbComparison;
+use crate::analysis::regression::{Comparison, Direction, NO_BASELINE};
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
-use crate::model::{Status, Unit};
+use crate::model::{Metric, Status, Unit};
 
 pub struct MarkdownExporter;
 
@@ -25,6 +26,9 @@ impl Exporter for MarkdownExporter {
             icon(judgement.verdict),
             judgement.verdict.as_str().to_uppercase()
         )?;
+        if let Some(ab) = &judgement.ab {
+            ab_section(&mut out, ab)?;
+        }
         for item in &judgement.runs {
             run(&mut out, judgement, item)?;
         }
@@ -53,6 +57,65 @@ impl Exporter for MarkdownExporter {
         }
         Ok(out.into_bytes())
     }
+}
+
+/// A/B first in a pull-request comment: A and B side by side per scope and figure.
+fn ab_section(out: &mut String, ab: &AbComparison) -> fmt::Result {
+    writeln!(
+        out,
+        "### {} A/B: B `{}` against A `{}`\n\n{}\n",
+        icon(ab.verdict),
+        cell(&ab.b_label),
+        cell(&ab.a_label),
+        cell(&view::ab_sentence(ab))
+    )?;
+    writeln!(out, "| Scope | Metric | A | B | Change | Interval | |")?;
+    writeln!(out, "|---|---|--:|--:|--:|--:|---|")?;
+    for c in &ab.changes {
+        let (a, b, change, interval) = if c.metric == Metric::ErrorRate {
+            (
+                format!("{}%", percent(c.a)),
+                format!("{}%", percent(c.b)),
+                format!("{:+.2} pt", c.change * 100.0),
+                format!(
+                    "{:+.2} .. {:+.2} pt",
+                    c.interval.0 * 100.0,
+                    c.interval.1 * 100.0
+                ),
+            )
+        } else {
+            (
+                format!("{:.1}", c.a),
+                format!("{:.1}", c.b),
+                format!("{:+.1}%", c.change * 100.0),
+                format!(
+                    "{:+.1} .. {:+.1}%",
+                    c.interval.0 * 100.0,
+                    c.interval.1 * 100.0
+                ),
+            )
+        };
+        writeln!(
+            out,
+            "| {} | {} | {a} | {b} | {change} | {interval} | {} |",
+            cell(&c.scope.to_string()),
+            c.metric,
+            icon(c.status)
+        )?;
+    }
+    out.push('\n');
+    let flagged: Vec<_> = view::flagged_ab(ab).collect();
+    for c in flagged {
+        writeln!(
+            out,
+            "- {} {} {}: {}",
+            icon(c.status),
+            cell(&c.scope.to_string()),
+            c.metric,
+            cell(&c.reason)
+        )?;
+    }
+    writeln!(out, "\n<sub>{}</sub>\n", cell(&ab.method))
 }
 
 fn icon(status: Status) -> &'static str {
@@ -192,12 +255,28 @@ fn endpoints(out: &mut String, item: &RunJudgement) -> fmt::Result {
 }
 
 fn comparison(out: &mut String, label: &str, c: &Comparison) -> fmt::Result {
+    if !c.compared() {
+        return writeln!(
+            out,
+            "**Baseline `{}`**: {}\n",
+            cell(label),
+            cell(NO_BASELINE)
+        );
+    }
     writeln!(
         out,
         "**Against baseline `{}`** ({} run(s))\n",
         cell(label),
         c.baseline_runs
     )?;
+    for d in &c.differences {
+        writeln!(
+            out,
+            "{} **Not alike**: {}\n",
+            icon(d.status()),
+            cell(&d.message)
+        )?;
+    }
     for s in &c.shifts {
         writeln!(
             out,

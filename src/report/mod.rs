@@ -6,9 +6,11 @@
 pub mod archive;
 pub mod charts;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod openmetrics;
 pub mod table;
 pub mod units;
 pub mod view;

@@ -10,7 +10,8 @@ use super::units::{ms, percent, rate, truncate};
 use super::view::{self, Counts, GradeCell};
 use super::Exporter;
 use crate::analysis::capacity::Capacity;
-use crate::analysis::regression::{Comparison, Direction, Regression};
+use crate::analysis::paired::{self, AbComparison};
+use crate::analysis::regression::{Comparison, Direction, Regression, NO_BASELINE};
 use crate::analysis::scaling::Scaling;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
@@ -33,7 +34,10 @@ impl Exporter for TableExporter {
         if let Some(scaling) = &judgement.scaling {
             self.scaling(&mut out, scaling)?;
         }
-        if judgement.runs.len() > 1 {
+        if let Some(ab) = &judgement.ab {
+            self.ab(&mut out, ab)?;
+        }
+        if judgement.runs.len() > 1 || judgement.ab.is_some() {
             writeln!(out, "\nOverall: {}", self.verdict_word(judgement.verdict))?;
         }
         Ok(out.into_bytes())
@@ -134,6 +138,13 @@ impl TableExporter {
     }
 
     fn comparison(&self, out: &mut String, label: &str, comparison: &Comparison) -> fmt::Result {
+        if !comparison.compared() {
+            return writeln!(
+                out,
+                "\n{} {label}: {NO_BASELINE}",
+                self.paint("Baseline", "1")
+            );
+        }
         let runs = comparison.baseline_runs;
         writeln!(
             out,
@@ -165,6 +176,9 @@ impl TableExporter {
             table.add_row(row);
         }
         writeln!(out, "{table}")?;
+        for d in &comparison.differences {
+            writeln!(out, "  {} not alike: {}", self.mark(d.status()), d.message)?;
+        }
         for s in &comparison.shifts {
             writeln!(
                 out,
@@ -215,6 +229,57 @@ impl TableExporter {
             writeln!(out, "note: {note}")?;
         }
         Ok(())
+    }
+
+    /// A/B: one row per scope, A→B and the paired change per figure, then what did not pass.
+    fn ab(&self, out: &mut String, ab: &AbComparison) -> fmt::Result {
+        writeln!(
+            out,
+            "\n{} B {} against A {} ({} pairs, B first in {})",
+            self.paint("A/B:", "1"),
+            ab.b_label,
+            ab.a_label,
+            ab.pairs,
+            ab.b_first
+        )?;
+        let mut table = self.new_table();
+        let mut header = vec![Cell::new("Scope")];
+        header.extend(paired::METRICS.iter().map(|m| Cell::new(m.key())));
+        table.set_header(header);
+        for (scope, changes) in view::ab_scopes(ab) {
+            let mut row = vec![Cell::new(scope)];
+            row.extend(changes.iter().map(|c| {
+                let cell = Cell::new(view::ab_cell(c));
+                match (self.color, c.status) {
+                    (true, Status::Fail) => cell.fg(Color::Red),
+                    (true, Status::Warn) => cell.fg(Color::Yellow),
+                    _ => cell,
+                }
+            }));
+            table.add_row(row);
+        }
+        writeln!(out, "{table}")?;
+        for c in view::flagged_ab(ab) {
+            writeln!(
+                out,
+                "  {} {} {}: {}",
+                self.mark(c.status),
+                c.scope,
+                c.metric,
+                c.reason
+            )?;
+        }
+        writeln!(
+            out,
+            "  {}",
+            self.paint(&format!("test: {}", ab.method), "2")
+        )?;
+        writeln!(
+            out,
+            "A/B verdict: {}  ({})",
+            self.verdict_word(ab.verdict),
+            view::ab_sentence(ab)
+        )
     }
 
     fn change_cell(&self, r: &Regression) -> Cell {

@@ -5,10 +5,11 @@
 
 use crate::analysis::grade::ScopeResult;
 use crate::analysis::judgement::JudgedFailure;
+use crate::analysis::paired::{AbComparison, PairedChange};
 use crate::analysis::regression::{Comparison, Direction, Regression};
 use crate::analysis::trend::Trend;
 use crate::analysis::RunJudgement;
-use crate::model::{Run, Status};
+use crate::model::{Metric, Run, Scope, Status};
 use crate::profile::Grade;
 
 /// How many failures the reports list.
@@ -104,16 +105,20 @@ impl Counts {
             let warned = judgement.warned_checks().count();
             (failed, warned, judgement.checks.len() - failed - warned)
         });
-        let regressions = judgement.baseline.as_ref().map(|b| {
-            let worse = |s: Status| {
-                b.comparison
-                    .regressions
-                    .iter()
-                    .filter(|r| r.direction == Direction::Regressed && r.status == s)
-                    .count()
-            };
-            (worse(Status::Fail), worse(Status::Warn))
-        });
+        let regressions = judgement
+            .baseline
+            .as_ref()
+            .filter(|b| b.comparison.compared())
+            .map(|b| {
+                let worse = |s: Status| {
+                    b.comparison
+                        .regressions
+                        .iter()
+                        .filter(|r| r.direction == Direction::Regressed && r.status == s)
+                        .count()
+                };
+                (worse(Status::Fail), worse(Status::Warn))
+            });
         Counts {
             checks,
             regressions,
@@ -137,4 +142,52 @@ impl Counts {
         }
         parts.join("; ")
     }
+}
+
+/// The A/B figures grouped by scope, in report order (endpoints, then the aggregate).
+pub fn ab_scopes(ab: &AbComparison) -> Vec<(&Scope, Vec<&PairedChange>)> {
+    let mut scopes: Vec<(&Scope, Vec<&PairedChange>)> = Vec::new();
+    for c in &ab.changes {
+        match scopes.iter_mut().find(|(s, _)| *s == &c.scope) {
+            Some((_, list)) => list.push(c),
+            None => scopes.push((&c.scope, vec![c])),
+        }
+    }
+    scopes
+}
+
+/// A/B figures that did not pass.
+pub fn flagged_ab(ab: &AbComparison) -> impl Iterator<Item = &PairedChange> {
+    ab.changes.iter().filter(|c| c.status != Status::Pass)
+}
+
+/// `52→66 (+25%)`, or for the error rate `0.00%→5.00% (+5.00pt)`.
+pub fn ab_cell(c: &PairedChange) -> String {
+    if c.metric == Metric::ErrorRate {
+        format!(
+            "{}%→{}% ({:+.2}pt)",
+            super::units::percent(c.a),
+            super::units::percent(c.b),
+            c.change * 100.0
+        )
+    } else {
+        format!(
+            "{}→{} ({:+.0}%)",
+            super::units::ms(Some(c.a)),
+            super::units::ms(Some(c.b)),
+            c.change * 100.0
+        )
+    }
+}
+
+/// `1 of 10 A/B figures failed, 0 warned (748 pairs)`.
+pub fn ab_sentence(ab: &AbComparison) -> String {
+    let count = |s: Status| ab.changes.iter().filter(|c| c.status == s).count();
+    format!(
+        "{} of {} A/B figures failed, {} warned ({} pairs)",
+        count(Status::Fail),
+        ab.changes.len(),
+        count(Status::Warn),
+        ab.pairs
+    )
 }

@@ -14,12 +14,12 @@ use crate::ingest::table::Table;
 use crate::model::Series;
 
 /// Reads the whole file, whose header has given `columns` and `header`; the series in order of
-/// their first row.
+/// their first row, and the note saying how text cells were decoded when they were not UTF-8.
 pub(super) fn read(
     path: &Path,
     columns: &HistoryColumns,
     header: &[String],
-) -> Result<Vec<Series>, InputError> {
+) -> Result<(Vec<Series>, Option<String>), InputError> {
     let mut table = Table::open(path)?;
     let plan = std::fs::metadata(path).map_or(0, |m| m.len());
     let mut series = SeriesBuilder::new(columns.method, columns.name, plan);
@@ -35,5 +35,5 @@ pub(super) fn read(
         };
         pushed.map_err(|e| super::input_error(path, header, line, e))?;
     }
-    Ok(series.finish())
+    Ok((series.finish(), table.code_page_note()))
 }

@@ -42,10 +42,19 @@ const PARALLEL_FROM_BYTES: u64 = 8 << 20;
 /// Reads a history file, in parallel when it is large: one series per scope, the aggregate first,
 /// each in timestamp order.
 pub fn read(path: &Path) -> Result<History, InputError> {
+    read_noted(path).map(|(history, _)| history)
+}
+
+/// Like [`read`], with the note saying how text cells were decoded when they were not UTF-8 (the
+/// fall-back reader decodes them; the line reader hands it every line that is not UTF-8).
+pub fn read_noted(path: &Path) -> Result<(History, Option<String>), InputError> {
     let (columns, header) = read_header(path)?;
     let io = |e: std::io::Error| InputError::file(path, format!("cannot read: {e}"));
     let len = std::fs::metadata(path).map_err(io)?.len();
-    let whole_file = || Ok(ordered(fallback::read(path, &columns, &header)?));
+    let whole_file = || {
+        let (series, note) = fallback::read(path, &columns, &header)?;
+        Ok((ordered(series), note))
+    };
     // A header this reader cannot place (no line feed in its first 64 KiB: carriage returns only,
     // or a huge header; quotes or a lone carriage return in it): the fall-back reader decides.
     let Some(body_start) = header_end(path).map_err(io)? else {
@@ -102,7 +111,7 @@ pub fn read(path: &Path) -> Result<History, InputError> {
         // the line where the file does.
         return whole_file();
     }
-    Ok(ordered(series))
+    Ok((ordered(series), None))
 }
 
 /// The error for a bad row on `line` of the file, naming the column when one cell is to blame.
@@ -316,5 +325,53 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let history = read(&path).unwrap();
         assert!(history.series.iter().any(|s| s.key.name == "/multi\nline"));
+    }
+}
+
+#[cfg(test)]
+mod code_page_tests {
+    use super::*;
+
+    /// A history whose names are GBK, taken byte for byte from a real GBK stats file (fixtures/wild,
+    /// from jiangbm/XFJ): the line reader hands it to the fall-back reader, which decodes the names.
+    #[test]
+    fn gbk_names_in_a_history_are_decoded_with_a_note() {
+        let stats = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/wild/xfj__quoted-v10-gbk/example_stats.csv"
+        ))
+        .unwrap();
+        // Line 2's name cell: `"GET","<GBK bytes>",7690,...`.
+        let line = stats.split(|b| *b == b'\n').nth(1).unwrap();
+        let name = line.split(|b| *b == b',').nth(1).unwrap();
+        assert!(std::str::from_utf8(name).is_err(), "the fixture is GBK");
+        let header = crate::locust_format::HISTORY_HEADER;
+        let mut text = format!("{header}\r\n").into_bytes();
+        for ts in 0..3 {
+            let row = |method: &str, name: &[u8], total: u64| {
+                let mut r = format!("{},10,{method},", 1_592_202_906 + ts).into_bytes();
+                r.extend_from_slice(name);
+                r.extend_from_slice(
+                    format!(",1.0,0.0,5,6,7,8,9,10,11,12,13,14,15,{total},0,5,5.5,1,20,100\r\n")
+                        .as_bytes(),
+                );
+                r
+            };
+            text.extend(row("GET", name, ts as u64 + 1));
+            text.extend(row("", b"Aggregated", ts as u64 + 1));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("example_stats_history.csv");
+        std::fs::write(&path, text).unwrap();
+        let (history, note) = read_noted(&path).unwrap();
+        let names: Vec<&str> = history.series.iter().map(|s| s.key.name.as_str()).collect();
+        // Python's own GBK codec reads the cell as 查看影响力榜单 ("view the influence ranking").
+        assert_eq!(names, ["Aggregated", "查看影响力榜单"]);
+        assert_eq!(history.series[1].points.len(), 3);
+        let note = note.expect("a note");
+        assert!(note.contains("decoded as GBK"), "{note}");
+        assert!(note.contains("line 2"), "{note}");
+        // The oracle reads the same.
+        assert_eq!(history, reference::read_history_rows(&path).unwrap());
     }
 }

@@ -299,7 +299,7 @@ fn read_by_fallback(
     path: &Path,
 ) -> Result<crate::model::History, crate::ingest::error::InputError> {
     let (columns, header) = read_header(path)?;
-    fallback::read(path, &columns, &header).map(ordered)
+    fallback::read(path, &columns, &header).map(|(series, _)| ordered(series))
 }
 
 /// How `bytes` reads differently from the oracle, if it does.

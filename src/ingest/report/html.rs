@@ -14,7 +14,7 @@ use crate::ingest::error::InputError;
 use crate::ingest::scope::{too_many_endpoints, MAX_ENDPOINTS};
 use crate::model::{
     Dialect, EndpointKey, EndpointStats, ExceptionRecord, FailureRecord, History, HistoryPoint,
-    Percentiles, Run, Series,
+    Percentiles, Run, RunInfo, Series,
 };
 
 /// `response_time_statistics` keys → index in [`crate::model::PERCENTILE_LEVELS`]. 0.6 and 0.7 have
@@ -351,6 +351,23 @@ impl<'a> Reader<'a> {
     }
 }
 
+impl Reader<'_> {
+    /// The host and locustfile the report names (empty strings are no name).
+    fn info(&self) -> Result<RunInfo, InputError> {
+        let named = |key: &str| -> Result<Option<String>, InputError> {
+            Ok(self
+                .root
+                .opt_str(key)?
+                .map(|s| self.text(s))
+                .filter(|s| !s.trim().is_empty()))
+        };
+        Ok(RunInfo {
+            host: named("host")?,
+            locustfile: named("locustfile")?,
+        })
+    }
+}
+
 pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
     let text = super::utf8(path, bytes)?;
     let Some(start) = assignment(text) else {
@@ -384,6 +401,8 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
         failures: reader.failures()?,
         exceptions: reader.exceptions()?,
         history: reader.history()?,
+        notes: Vec::new(),
+        info: reader.info()?,
     })
 }
 

@@ -12,7 +12,9 @@ use super::walk::{At, Ctx};
 use super::Histogram;
 use crate::ingest::error::InputError;
 use crate::ingest::scope::{too_many_endpoints, MAX_ENDPOINTS};
-use crate::model::{Dialect, EndpointKey, EndpointStats, Percentiles, Run, PERCENTILE_LEVELS};
+use crate::model::{
+    Dialect, EndpointKey, EndpointStats, Percentiles, Run, RunInfo, PERCENTILE_LEVELS,
+};
 
 /// One entry, summed as Locust's `StatsEntry.extend` sums them.
 #[derive(Debug, Clone, Default)]
@@ -206,5 +208,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
         failures: Vec::new(),
         exceptions: Vec::new(),
         history: None,
+        notes: Vec::new(),
+        info: RunInfo::default(),
     })
 }

@@ -21,7 +21,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::analysis::Judgement;
+use crate::analysis::{Judgement, RunJudgement};
 
 const FONT: &str = "sans-serif";
 /// Long runs are drawn from at most this many points per line: a day of seconds is unreadable anyway.
@@ -41,7 +41,6 @@ fn register_font() {
 
 /// Every chart of every run, as (file name, PNG bytes).
 pub fn render(report: &Judgement, size: (u32, u32)) -> Result<Vec<(String, Vec<u8>)>> {
-    register_font();
     let mut files = Vec::new();
     for (i, item) in report.runs.iter().enumerate() {
         let prefix = if report.runs.len() > 1 {
@@ -49,42 +48,44 @@ pub fn render(report: &Judgement, size: (u32, u32)) -> Result<Vec<(String, Vec<u
         } else {
             String::new()
         };
-        let history = item.run.history.as_ref().and_then(|h| h.aggregated());
-        if let Some(series) = history {
-            files.push((
-                format!("{prefix}throughput.png"),
-                draw(size, |a| over_time::throughput(a, series))?,
-            ));
-            let full = item.run.history.as_ref().is_some_and(|h| h.is_full());
-            files.push((
-                format!("{prefix}latency.png"),
-                draw(size, |a| over_time::latency(a, series, full, item))?,
-            ));
-        }
-        files.push((
-            format!("{prefix}endpoints.png"),
-            draw(size, |a| bars::endpoints(a, item))?,
-        ));
-        if item.run.aggregated.failures > 0 {
-            files.push((
-                format!("{prefix}failures.png"),
-                draw(size, |a| over_time::failures(a, item, history))?,
-            ));
-        }
-        if item.baseline.is_some() {
-            files.push((
-                format!("{prefix}baseline.png"),
-                draw(size, |a| bars::baseline(a, item))?,
-            ));
-        }
-        if let Some(c) = item.capacity.as_ref().filter(|c| c.applicable) {
-            files.push((
-                format!("{prefix}capacity.png"),
-                draw(size, |a| capacity::capacity(a, c))?,
-            ));
+        for (kind, png) in run_charts(item, size)? {
+            files.push((format!("{prefix}{kind}.png"), png));
         }
     }
     Ok(files)
+}
+
+/// One run's charts as (kind, PNG bytes); the kind (`throughput`, `latency`, `endpoints`,
+/// `failures`, `baseline`, `capacity`) names the file and the HTML report's caption.
+pub fn run_charts(item: &RunJudgement, size: (u32, u32)) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    register_font();
+    let mut charts = Vec::new();
+    let history = item.run.history.as_ref().and_then(|h| h.aggregated());
+    if let Some(series) = history {
+        charts.push((
+            "throughput",
+            draw(size, |a| over_time::throughput(a, series))?,
+        ));
+        let full = item.run.history.as_ref().is_some_and(|h| h.is_full());
+        charts.push((
+            "latency",
+            draw(size, |a| over_time::latency(a, series, full, item))?,
+        ));
+    }
+    charts.push(("endpoints", draw(size, |a| bars::endpoints(a, item))?));
+    if item.run.aggregated.failures > 0 {
+        charts.push((
+            "failures",
+            draw(size, |a| over_time::failures(a, item, history))?,
+        ));
+    }
+    if item.baseline.is_some() {
+        charts.push(("baseline", draw(size, |a| bars::baseline(a, item))?));
+    }
+    if let Some(c) = item.capacity.as_ref().filter(|c| c.applicable) {
+        charts.push(("capacity", draw(size, |a| capacity::capacity(a, c))?));
+    }
+    Ok(charts)
 }
 
 pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;

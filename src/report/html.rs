@@ -1,0 +1,398 @@
+//! One self-contained HTML page for `check` and `compare` (`--html FILE`): the verdict first,
+//! then per run the endpoint table with grades, the checks that failed or warned, the baseline
+//! side by side, trends, capacity, findings, notes, the top failures and the charts (PNG `data:`
+//! images drawn with the embedded font). No script, no network: see [`page`]. Everything from a
+//! result file goes through the escaping [`Markup`] writer. Each section is one function of
+//! (run, markup); a new report adds its own sections to a [`Page`].
+
+pub mod archive;
+pub mod page;
+
+use anyhow::Result;
+
+use self::page::{Markup, Page, Section};
+use super::charts;
+use super::units::{ms, percent, rate};
+use super::view::{self, Counts, GradeCell};
+use super::Exporter;
+use crate::analysis::regression::{Comparison, Direction, Regression};
+use crate::analysis::trend;
+use crate::analysis::{Judgement, RunJudgement};
+use crate::model::{Status, Unit};
+
+/// The page for `check` and `compare`; charts are drawn at `chart_size`.
+pub struct HtmlExporter {
+    pub chart_size: (u32, u32),
+}
+
+impl Exporter for HtmlExporter {
+    fn render(&self, judgement: &Judgement) -> Result<Vec<u8>> {
+        let mut summary = Markup::new();
+        summary
+            .text(&format!("{} run(s) against profile ", judgement.runs.len()))
+            .el_text("code", "", &judgement.profile.name)
+            .text(&format!(" ({})", judgement.profile_source));
+        let mut page = Page::new(judgement.command, judgement.verdict, summary);
+        let several = judgement.runs.len() > 1;
+        for (i, item) in judgement.runs.iter().enumerate() {
+            let (id, label) = if several {
+                (format!("run{}", i + 1), format!(" · run {}", i + 1))
+            } else {
+                ("run".to_string(), String::new())
+            };
+            for section in run_sections((&id, &label), item, self.chart_size)? {
+                page.push(section);
+            }
+        }
+        if let Some(scaling) = &judgement.scaling {
+            page.push(Section::new("scaling", "Scaling", scaling_body(scaling)));
+        }
+        Ok(page.render(&generated_at()))
+    }
+}
+
+pub(crate) fn generated_at() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string()
+}
+
+/// A run's sections, in reading order; sections with nothing to say are left out. `id` prefixes
+/// the anchors, `label` (empty for a lone run) tells several runs' headings apart.
+fn run_sections(
+    (id, label): (&str, &str),
+    item: &RunJudgement,
+    chart_size: (u32, u32),
+) -> Result<Vec<Section>> {
+    let title = |what: &str| format!("{what}{label}");
+    let mut sections = vec![Section::new(
+        format!("{id}-endpoints"),
+        title("Endpoints"),
+        endpoints(item),
+    )];
+    let optional = [
+        ("checks", "Checks", checks(item)),
+        ("baseline", "Against the baseline", baseline(item)),
+        ("trends", "Trends", trends(item)),
+        ("capacity", "Capacity", capacity(item)),
+        ("findings", "Findings", findings(item)),
+        ("notes", "Notes", notes(item)),
+        ("failures", "Top failures", failures(item)),
+    ];
+    for (key, heading, body) in optional {
+        if let Some(body) = body {
+            sections.push(Section::new(format!("{id}-{key}"), title(heading), body));
+        }
+    }
+    let charts = charts::run_charts(item, chart_size)?;
+    if !charts.is_empty() {
+        let mut m = Markup::new();
+        m.el("div", "charts", |m| {
+            for (kind, png) in &charts {
+                m.figure(chart_caption(kind), png);
+            }
+        });
+        sections.push(Section::new(format!("{id}-charts"), title("Charts"), m));
+    }
+    Ok(sections)
+}
+
+fn chart_caption(kind: &str) -> &'static str {
+    match kind {
+        "throughput" => "Throughput and users over time",
+        "latency" => "Response times over time",
+        "endpoints" => "Response times per endpoint",
+        "failures" => "Failures",
+        "baseline" => "Against the baseline",
+        "capacity" => "Capacity against users",
+        _ => "Chart",
+    }
+}
+
+fn endpoints(item: &RunJudgement) -> Markup {
+    let mut m = Markup::new();
+    let counts = Counts::of(item);
+    m.el("p", "", |m| {
+        m.status(item.verdict)
+            .text(" ")
+            .el_text("code", "", &item.run.files.prefix.display().to_string())
+            .text(" · ");
+        let mut facts = view::run_facts(&item.run);
+        let sentence = counts.sentence();
+        if !sentence.is_empty() {
+            facts.push(sentence);
+        }
+        m.text(&facts.join(" · "));
+    });
+    let header = [
+        "Endpoint", "Requests", "Errors %", "req/s", "p50 ms", "p95 ms", "p99 ms", "Grade",
+    ];
+    m.table(
+        "endpoints",
+        &header,
+        view::scope_rows(item),
+        |row, (scope, grade)| {
+            let stats = &scope.stats;
+            let total = stats.key.method.is_empty();
+            row.cell_with(if total { "name total" } else { "name" }, |m| {
+                if !total {
+                    m.el_text("code", "", &stats.key.method).text(" ");
+                }
+                m.text(&stats.key.name);
+            })
+            .cell("num", &stats.requests.to_string())
+            .cell("num", &percent(scope.error_rate))
+            .cell("num", &rate(stats.rps))
+            .cell("num", &ms(stats.p50()))
+            .cell("num", &ms(stats.percentiles.p95()))
+            .cell("num", &ms(stats.percentiles.p99()))
+            .cell_with("", |m| match grade {
+                GradeCell::Skipped => {
+                    m.text("skipped");
+                }
+                GradeCell::Ungraded => {
+                    m.text("-");
+                }
+                GradeCell::Graded(g, status) => {
+                    m.status(status).text(&format!(" {g}"));
+                }
+            });
+        },
+    );
+    m
+}
+
+fn checks(item: &RunJudgement) -> Option<Markup> {
+    let flagged: Vec<_> = item
+        .checks
+        .iter()
+        .filter(|c| c.status != Status::Pass)
+        .collect();
+    if !item.graded {
+        return None;
+    }
+    let mut m = Markup::new();
+    if flagged.is_empty() {
+        m.el_text(
+            "p",
+            "",
+            &format!("All {} checks passed.", item.checks.len()),
+        );
+        return Some(m);
+    }
+    m.el("ul", "items", |m| {
+        // Failures before warnings: the reader looks for what blocks the merge.
+        for status in [Status::Fail, Status::Warn] {
+            for c in flagged.iter().filter(|c| c.status == status) {
+                m.el("li", "", |m| {
+                    m.status(c.status).text(" ").text(&c.message());
+                });
+            }
+        }
+    });
+    Some(m)
+}
+
+fn baseline(item: &RunJudgement) -> Option<Markup> {
+    let b = item.baseline.as_ref()?;
+    let c = &b.comparison;
+    let mut m = Markup::new();
+    m.el("p", "", |m| {
+        m.status(c.verdict)
+            .text(" against ")
+            .el_text("code", "", &b.label)
+            .text(&format!(" ({} run(s))", c.baseline_runs));
+    });
+    for s in &c.shifts {
+        m.el("p", "", |m| {
+            m.status(s.status).text(&format!(
+                " Run-wide shift of {} ({:+.0} ms, {:.1}x): {}",
+                s.shift.metric, s.shift.ms, s.shift.factor, s.reason
+            ));
+        });
+    }
+    comparison_table(&mut m, c);
+    let lists = [
+        ("New endpoints: ", &c.new_endpoints),
+        ("Vanished endpoints: ", &c.vanished_endpoints),
+    ];
+    for (label, names) in lists {
+        if !names.is_empty() {
+            m.el("p", "", |m| {
+                m.text(label).text(&names.join(", "));
+            });
+        }
+    }
+    for note in &c.notes {
+        m.el_text("blockquote", "", note);
+    }
+    Some(m)
+}
+
+fn comparison_table(m: &mut Markup, c: &Comparison) {
+    let notable: Vec<&Regression> = view::notable_regressions(c).collect();
+    if notable.is_empty() {
+        m.el_text("p", "", "No change past the limits.");
+        return;
+    }
+    let header = [
+        "Scope", "Metric", "Baseline", "Current", "Change", "", "Why",
+    ];
+    m.table("regressions", &header, notable, |row, r| {
+        let (base, cur, change) = sides(r);
+        row.cell("name", &r.scope.to_string())
+            .cell("", &r.metric.to_string())
+            .cell("num", &base)
+            .cell("num", &cur)
+            .cell("num", &change)
+            .cell_with("", |m| {
+                if r.direction == Direction::Improved {
+                    m.el_text("span", "badge pass", "IMPROVED");
+                } else {
+                    m.status(r.status);
+                }
+            })
+            .cell("", &r.reason);
+    });
+}
+
+/// Baseline, current and change as the metric's unit reads.
+fn sides(r: &Regression) -> (String, String, String) {
+    match r.metric.unit() {
+        Unit::Fraction => (
+            format!("{}%", percent(r.baseline)),
+            format!("{}%", percent(r.current)),
+            format!("{:+.2} pt", r.change * 100.0),
+        ),
+        Unit::Millis | Unit::PerSecond | Unit::Count => (
+            format!("{:.1}", r.baseline),
+            format!("{:.1}", r.current),
+            r.change_pct
+                .map_or("-".to_string(), |p| format!("{p:+.1}%")),
+        ),
+    }
+}
+
+fn trends(item: &RunJudgement) -> Option<Markup> {
+    if item.trends.is_empty() {
+        return None;
+    }
+    let mut m = Markup::new();
+    let header = [
+        "Scope",
+        "Metric",
+        "Start",
+        "End",
+        "Change",
+        "Per minute",
+        "",
+        "Why",
+    ];
+    m.table("trends", &header, &item.trends, |row, t| {
+        row.cell("name", &t.scope.to_string())
+            .cell("", trend::metric_key(t.metric))
+            .cell("num", &format!("{:.1}", t.start_value))
+            .cell("num", &format!("{:.1}", t.end_value))
+            .cell("num", &format!("{:+.1}%", t.change_pct))
+            .cell("num", &format!("{:+.2}", t.slope_per_min))
+            .cell_with("", |m| {
+                m.status(t.status);
+            })
+            .cell("", &t.reason);
+    });
+    Some(m)
+}
+
+fn capacity(item: &RunJudgement) -> Option<Markup> {
+    let c = item.capacity.as_ref().filter(|c| c.applicable)?;
+    let mut m = Markup::new();
+    m.el_text("p", "", &c.reason);
+    let header = ["Users", "req/s", "avg ms", "p95 ms", "Errors %"];
+    m.table("capacity", &header, &c.steps, |row, step| {
+        let knee = if c.knee_users == Some(step.users) {
+            " (knee)"
+        } else {
+            ""
+        };
+        row.cell("num", &format!("{}{knee}", step.users))
+            .cell("num", &rate(step.rps))
+            .cell("num", &ms(step.avg))
+            .cell("num", &ms(step.p95))
+            .cell("num", &percent(step.error_rate));
+    });
+    Some(m)
+}
+
+fn findings(item: &RunJudgement) -> Option<Markup> {
+    if item.findings.is_empty() {
+        return None;
+    }
+    let mut m = Markup::new();
+    m.el("ul", "items", |m| {
+        for f in &item.findings {
+            m.el("li", "", |m| {
+                m.el_text("strong", "", f.kind)
+                    .text(&format!(" ({}): {}. {}", f.scope, f.evidence, f.advice));
+            });
+        }
+    });
+    Some(m)
+}
+
+fn notes(item: &RunJudgement) -> Option<Markup> {
+    if item.notes.is_empty() {
+        return None;
+    }
+    let mut m = Markup::new();
+    for note in &item.notes {
+        m.el_text("blockquote", "", note);
+    }
+    Some(m)
+}
+
+fn failures(item: &RunJudgement) -> Option<Markup> {
+    let (shown, more) = view::top_failures(item);
+    if shown.is_empty() {
+        return None;
+    }
+    let mut m = Markup::new();
+    let header = ["Count", "Endpoint", "Status", "Message"];
+    m.table("failures", &header, shown, |row, f| {
+        let r = &f.record;
+        let status = r.status_code.map_or("-".to_string(), |s| s.to_string());
+        let expected = if f.expected { " (expected)" } else { "" };
+        row.cell("num", &r.occurrences.to_string())
+            .cell("name", &r.key.to_string())
+            .cell("", &format!("{status}{expected}"))
+            .cell("msg", &r.message);
+    });
+    if more > 0 {
+        m.el_text(
+            "p",
+            "muted",
+            &format!("{more} more kind(s) of failure in the run's files."),
+        );
+    }
+    Some(m)
+}
+
+fn scaling_body(scaling: &crate::analysis::scaling::Scaling) -> Markup {
+    let mut m = Markup::new();
+    m.el_text("p", "", &scaling.reason);
+    let header = [
+        "Users", "Run", "req/s", "per user", "p50 ms", "p95 ms", "Errors %", "",
+    ];
+    m.table("scaling", &header, &scaling.steps, |row, s| {
+        row.cell("num", &s.users.to_string())
+            .cell("name", &s.source)
+            .cell("num", &rate(s.rps))
+            .cell("num", &format!("{:.0}%", s.efficiency * 100.0))
+            .cell("num", &ms(s.p50))
+            .cell("num", &ms(s.p95))
+            .cell("num", &percent(s.error_rate))
+            .cell_with("", |m| {
+                m.status(s.verdict);
+            });
+    });
+    m
+}

@@ -1,0 +1,109 @@
+//! The metrics are a public interface, like the JSON report: every metric and label that any
+//! export writes is documented in docs/metrics.md, and every family the exporter knows is too.
+
+mod common;
+mod text_format;
+
+use std::collections::BTreeSet;
+
+use common::{fixture, loadgate, stderr};
+use loadgate::report::openmetrics::{Kind, ALL};
+use text_format::parse_samples;
+
+fn documented() -> String {
+    std::fs::read_to_string(fixture("../docs/metrics.md")).unwrap()
+}
+
+fn arg(rel: &str) -> String {
+    fixture(rel).to_str().unwrap().to_string()
+}
+
+#[test]
+fn every_metric_and_label_written_is_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: Vec<Vec<String>> = vec![
+        vec![
+            "check".into(),
+            arg("metrics/hostile"),
+            "--openmetrics-history".into(),
+        ],
+        vec!["check".into(), arg("ramp/ramp"), arg("locust2-full/full")],
+        vec![
+            "check".into(),
+            arg("compare/slow-2x"),
+            "--baseline".into(),
+            arg("compare/same-1"),
+        ],
+        vec![
+            "compare".into(),
+            arg("compare/same-1"),
+            arg("compare/slow-1.4x"),
+        ],
+        vec!["history".into(), arg("compare")],
+    ];
+    let (mut metrics, mut labels) = (BTreeSet::new(), BTreeSet::new());
+    for (i, args) in runs.iter().enumerate() {
+        let file = dir.path().join(format!("{i}.om"));
+        let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+        all.extend(["--openmetrics", file.to_str().unwrap()]);
+        let out = loadgate(&all);
+        assert!(
+            out.status.code().unwrap() <= 1,
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        for sample in parse_samples(&std::fs::read_to_string(&file).unwrap()) {
+            metrics.insert(sample.name);
+            labels.extend(sample.labels.into_keys());
+        }
+    }
+    // What the Pushgateway adds to every pushed sample.
+    labels.extend(["job", "instance", "archive"].map(String::from));
+    let doc = documented();
+    let undocumented: Vec<&String> = metrics
+        .iter()
+        .chain(&labels)
+        .filter(|name| !doc.contains(&format!("`{name}`")))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "not in docs/metrics.md: {undocumented:?}"
+    );
+    // Every family the exporter knows was written by one of these runs.
+    let known: BTreeSet<String> = ALL
+        .iter()
+        .map(|spec| match spec.kind {
+            Kind::Gauge => spec.name.to_string(),
+            Kind::Counter => format!("{}_total", spec.name),
+            Kind::Info => format!("{}_info", spec.name),
+        })
+        .collect();
+    assert_eq!(known, metrics);
+}
+
+#[test]
+fn every_documented_metric_is_one_the_exporter_knows() {
+    let doc = documented();
+    let known: BTreeSet<String> = ALL
+        .iter()
+        .map(|spec| match spec.kind {
+            Kind::Gauge => spec.name.to_string(),
+            Kind::Counter => format!("{}_total", spec.name),
+            Kind::Info => format!("{}_info", spec.name),
+        })
+        .collect();
+    let named: BTreeSet<String> = doc
+        .split('`')
+        .filter(|w| {
+            w.len() > "loadgate_".len()
+                && w.starts_with("loadgate_")
+                && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(String::from)
+        .collect();
+    let unknown: Vec<&String> = named.difference(&known).collect();
+    assert!(
+        unknown.is_empty(),
+        "docs/metrics.md names metrics nothing writes: {unknown:?}"
+    );
+}
