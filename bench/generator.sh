@@ -1,24 +1,32 @@
 #!/usr/bin/env bash
-# Generator throughput, side by side: wrk, `loadgate run` and Locust against nginx serving a small file
-# on 127.0.0.1, same connection count, several rounds, medians. nginx is pinned to CPU 0 and each
-# generator to CPU 1, so the generators compete for the same single core.
+# Generator throughput, side by side: wrk, `loadgate run`, oha (and Locust when present) against nginx
+# serving a small file on 127.0.0.1, the same connection count and duration, several alternating
+# rounds, medians. nginx is pinned to CPU 0 and each generator to CPU 1, so the generators compete
+# for the same single core. For each connection count:
+#   closed model   wrk -t1 -cN | loadgate run -u N | oha -cN        (as fast as the target answers)
+#   open model     loadgate run -u N --rate R | oha -cN -q R        (R = RATE_SHARE x wrk's median,
+#                  default 1.0: at the ceiling; wrk has no fixed rate, so it stands as the ceiling)
+# loadgate records every request's latency (no sampling) and writes its Locust CSVs in every round.
 #
-# Needs: nginx and wrk (Debian: apt-get install nginx-light wrk), a release build, and Locust in
-# $LOCUST (default /work/venvs/locust2/bin/locust; fixtures/regenerate.sh makes that venv).
-# Usage: bench/generator.sh [ROUNDS] [SECONDS] [CONNECTIONS]
+# Needs: nginx and wrk (Debian: apt-get install nginx-light wrk), a release build; oha in $OHA
+# (default: oha on PATH; `cargo install oha --root DIR`) and Locust in $LOCUST are optional.
+# Usage: bench/generator.sh [ROUNDS] [SECONDS] [CONNECTIONS...]   (default: 5 5 32 256)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
 SECONDS_PER_RUN=${2:-5}
-CONNS=${3:-50}
+CONN_LIST=("${@:3}")
+[[ ${#CONN_LIST[@]} -gt 0 ]] || CONN_LIST=(32 256)
 PORT=${PORT:-18090}
 LOCUST=${LOCUST:-/work/venvs/locust2/bin/locust}
+OHA=${OHA:-$(command -v oha || true)}
 LOADGATE=${LOADGATE:-target/release/loadgate}
 work=$(mktemp -d)
 trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 [[ -x $LOADGATE ]] || cargo build --release --quiet
 command -v nginx >/dev/null && command -v wrk >/dev/null || { echo "needs nginx and wrk" >&2; exit 2; }
+ulimit -n 65536 2>/dev/null || true
 
 mkdir -p "$work/www" "$work/logs"
 printf 'hello from nginx\n' > "$work/www/index.html"
@@ -38,12 +46,7 @@ sleep 0.5
 URL="http://127.0.0.1:$PORT/index.html"
 
 cat > "$work/locustfile.py" <<'PY'
-from locust import HttpUser, FastHttpUser, task, constant
-class Plain(HttpUser):
-    wait_time = constant(0)
-    @task
-    def get(self):
-        self.client.get("/index.html")
+from locust import FastHttpUser, task, constant
 class Fast(FastHttpUser):
     wait_time = constant(0)
     @task
@@ -52,35 +55,58 @@ class Fast(FastHttpUser):
 PY
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a/b}'; }
 
-wrk_rps() { taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECONDS_PER_RUN}s" "$URL" | awk '/Requests\/sec/ {print $2}'; }
-loadgate_rps() {
-  taskset -c 1 "$LOADGATE" run --quiet --host "$URL" -u "$CONNS" -t "${SECONDS_PER_RUN}s" --csv "$work/lg" >/dev/null
+wrk_rps() { # CONNS
+  taskset -c 1 wrk -t1 -c"$1" -d"${SECONDS_PER_RUN}s" "$URL" | awk '/Requests\/sec/ {print $2}'
+}
+loadgate_rps() { # CONNS [RATE]
+  local rate=()
+  [[ -n ${2:-} ]] && rate=(--rate "$2")
+  taskset -c 1 "$LOADGATE" run --quiet --host "$URL" -u "$1" -t "${SECONDS_PER_RUN}s" "${rate[@]}" \
+    --csv "$work/lg" >/dev/null
+  # The Aggregated row's total requests over the run's span (Locust's own Requests/s column).
   awk -F, 'END {print $10}' "$work/lg_stats.csv"
 }
-locust_rps() { # CLASS
-  taskset -c 1 "$LOCUST" -f "$work/locustfile.py" "$1" --headless -u "$CONNS" -r "$CONNS" -t "${SECONDS_PER_RUN}s" \
+oha_rps() { # CONNS [RATE]
+  local rate=()
+  [[ -n ${2:-} ]] && rate=(-q "$2")
+  taskset -c 1 "$OHA" --no-tui -j -c "$1" -z "${SECONDS_PER_RUN}s" "${rate[@]}" "$URL" 2>/dev/null |
+    python3 -c 'import json,sys; print(round(json.load(sys.stdin)["summary"]["requestsPerSec"], 1))'
+}
+locust_rps() { # CONNS
+  taskset -c 1 "$LOCUST" -f "$work/locustfile.py" Fast --headless -u "$1" -r "$1" -t "${SECONDS_PER_RUN}s" \
     --host "http://127.0.0.1:$PORT" --csv "$work/lc" --only-summary >/dev/null 2>&1 || true
   awk -F, 'END {print $10}' "$work/lc_stats.csv"
 }
 
-: > "$work/wrk"; : > "$work/lg"; : > "$work/plain"; : > "$work/fast"
-for round in $(seq "$ROUNDS"); do
-  wrk_rps >> "$work/wrk"
-  loadgate_rps >> "$work/lg"
-  if [[ -x $LOCUST ]]; then
-    locust_rps Plain >> "$work/plain"
-    locust_rps Fast >> "$work/fast"
-  fi
-  echo "round $round: wrk $(tail -1 "$work/wrk")  loadgate $(tail -1 "$work/lg")  locust $(tail -1 "$work/plain" 2>/dev/null)  locust-fast $(tail -1 "$work/fast" 2>/dev/null)" >&2
-done
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)${OHA:+, $("$OHA" --version)}"
+for conns in "${CONN_LIST[@]}"; do
+  r="$work/c$conns"; : > "$r.wrk"; : > "$r.lg"; : > "$r.oha"; : > "$r.locust"
+  for round in $(seq "$ROUNDS"); do
+    wrk_rps "$conns" >> "$r.wrk"
+    loadgate_rps "$conns" >> "$r.lg"
+    [[ -n $OHA ]] && oha_rps "$conns" >> "$r.oha"
+    [[ -x $LOCUST ]] && locust_rps "$conns" >> "$r.locust"
+    echo "  closed c=$conns, round $round: wrk $(tail -1 "$r.wrk")  loadgate $(tail -1 "$r.lg")  oha $(tail -1 "$r.oha" 2>/dev/null)" >&2
+  done
+  w=$(median < "$r.wrk"); l=$(median < "$r.lg")
+  echo "closed model, $conns connections, ${SECONDS_PER_RUN} s, $ROUNDS rounds (medians, requests/s)"
+  echo "  wrk                 $w"
+  echo "  loadgate run        $l   ($(pct "$l" "$w") wrk)"
+  if [[ -s $r.oha ]]; then o=$(median < "$r.oha"); echo "  oha                 $o   (loadgate $(pct "$l" "$o") oha)"; fi
+  if [[ -s $r.locust ]]; then f=$(median < "$r.locust"); echo "  locust FastHttpUser $f   (loadgate $(pct "$l" "$f"))"; fi
 
-w=$(median < "$work/wrk"); l=$(median < "$work/lg")
-echo "connections=$CONNS seconds=$SECONDS_PER_RUN rounds=$ROUNDS (medians, requests/s)"
-echo "wrk                 $w"
-echo "loadgate run        $l   ($(awk -v a="$l" -v b="$w" 'BEGIN {printf "%.0f%%", 100*a/b}') of wrk)"
-if [[ -s $work/plain ]]; then
-  p=$(median < "$work/plain"); f=$(median < "$work/fast")
-  echo "locust HttpUser     $p   (loadgate: $(awk -v a="$l" -v b="$p" 'BEGIN {printf "%.1fx", a/b}'))"
-  echo "locust FastHttpUser $f   (loadgate: $(awk -v a="$l" -v b="$f" 'BEGIN {printf "%.1fx", a/b}'))"
-fi
+  rate=$(awk -v w="$w" -v s="${RATE_SHARE:-1.0}" 'BEGIN {printf "%d", w * s}')
+  : > "$r.lgo"; : > "$r.ohao"
+  for round in $(seq "$ROUNDS"); do
+    loadgate_rps "$conns" "$rate" >> "$r.lgo"
+    [[ -n $OHA ]] && oha_rps "$conns" "$rate" >> "$r.ohao"
+    echo "  open c=$conns rate $rate, round $round: loadgate $(tail -1 "$r.lgo")  oha $(tail -1 "$r.ohao" 2>/dev/null)" >&2
+  done
+  lo=$(median < "$r.lgo")
+  echo "open model at $rate req/s (${RATE_SHARE:-1.0} x wrk's median), $conns connections"
+  echo "  loadgate run --rate $lo   ($(pct "$lo" "$rate") of the rate, $(pct "$lo" "$w") wrk's ceiling)"
+  if [[ -s $r.ohao ]]; then oo=$(median < "$r.ohao"); echo "  oha -q              $oo   ($(pct "$oo" "$rate") of the rate)"; fi
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,16 +1,19 @@
-//! Sending: one HTTP/1.1 connection per user, owned outright (no pool, no lock), reconnected after
-//! an error or a close. The client measures and classifies; it never formats reports.
+//! Sending: one HTTP/1.1 connection per user, owned outright (no pool, no lock, no second task),
+//! reconnected after an error or a close. The request is written and the response read in the
+//! user's own task, straight from the socket: a separate connection task, as hyper's client runs
+//! one, costs two wake-ups per request, and at a loopback target's speed those are most of a core.
+//! The client measures and classifies; it never formats reports.
 
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper::{Request, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper::header::{self, HeaderName, HeaderValue};
+use hyper::{Method, StatusCode};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
 
 use super::tls::Tls;
 
@@ -23,11 +26,59 @@ pub enum Outcome {
     Error(String),
 }
 
+/// Response headers larger than this are refused (hyper's default limit is about the same).
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// Headers parsed per response; more is refused as not HTTP a generator should accept.
+const MAX_HEADERS: usize = 64;
+const READ_CHUNK: usize = 16 * 1024;
+
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    async fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.write_all(bytes).await,
+            Stream::Tls(s) => {
+                s.write_all(bytes).await?;
+                s.flush().await
+            }
+        }
+    }
+
+    async fn read(&mut self, into: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(into).await,
+            Stream::Tls(s) => s.read(into).await,
+        }
+    }
+}
+
 /// A user's connection to the target.
 pub struct Connection {
     addr: SocketAddr,
     tls: Option<Arc<Tls>>,
-    sender: Option<SendRequest<Full<Bytes>>>,
+    stream: Option<Stream>,
+    /// The request as written on the wire, reused from request to request.
+    out: Vec<u8>,
+    /// Bytes read and not yet consumed: `input[start..end]`.
+    input: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+/// Why an exchange failed, before it becomes Locust's wording.
+enum Failure {
+    Io(io::Error),
+    /// The connection closed before a status line.
+    ClosedBeforeResponse,
+    /// The connection closed inside the body.
+    ClosedInBody,
+    NotHttp(String),
+    /// Already in Locust's words (a failed TLS handshake).
+    Worded(String),
 }
 
 impl Connection {
@@ -35,88 +86,355 @@ impl Connection {
         Connection {
             addr,
             tls,
-            sender: None,
+            stream: None,
+            out: Vec::with_capacity(256),
+            input: vec![0; READ_CHUNK],
+            start: 0,
+            end: 0,
         }
     }
 
     /// Sends `request` and reads the whole response, within `timeout` (connecting included, as a
     /// user would wait for it). Any error drops the connection so the next request reconnects.
-    pub async fn send(&mut self, request: Request<Full<Bytes>>, timeout: Duration) -> Outcome {
-        match tokio::time::timeout(timeout, self.exchange(request)).await {
+    /// `write` puts the request's bytes (see [`RequestHead::write`]) into the connection's buffer.
+    pub async fn send(&mut self, write: impl FnOnce(&mut Vec<u8>), timeout: Duration) -> Outcome {
+        self.out.clear();
+        write(&mut self.out);
+        match tokio::time::timeout(timeout, self.exchange()).await {
             Ok(Ok(outcome)) => outcome,
-            Ok(Err(message)) => {
-                self.sender = None;
-                Outcome::Error(message)
+            Ok(Err(failure)) => Outcome::Error(failure_message(failure)),
+            Err(_) => Outcome::Error(format!(
+                "ReadTimeout('no complete response within {} s')",
+                trim_seconds(timeout)
+            )),
+        }
+    }
+
+    async fn exchange(&mut self) -> Result<Outcome, Failure> {
+        // Taken out for the exchange: a timeout or a stop drops it half-read, never reused.
+        let mut stream = match self.stream.take() {
+            Some(stream) => stream,
+            None => {
+                let stream = connect(self.addr, self.tls.as_deref()).await?;
+                self.start = 0;
+                self.end = 0;
+                stream
             }
-            Err(_) => {
-                self.sender = None;
-                Outcome::Error(format!(
-                    "ReadTimeout('no complete response within {} s')",
-                    trim_seconds(timeout)
-                ))
+        };
+        // A response to HEAD has headers only, whatever its content-length says.
+        let head_only = self.out.starts_with(b"HEAD ");
+        stream.write_all(&self.out).await.map_err(Failure::Io)?;
+        let head = self.read_head(&mut stream, head_only).await?;
+        let bytes = match head.body {
+            BodyLength::Empty => 0,
+            BodyLength::Exactly(n) => self.skip_exactly(&mut stream, n).await?,
+            BodyLength::Chunked => self.skip_chunked(&mut stream).await?,
+            BodyLength::UntilClose => self.skip_until_close(&mut stream).await?,
+        };
+        if head.keep_alive && !matches!(head.body, BodyLength::UntilClose) {
+            self.stream = Some(stream);
+        }
+        Ok(Outcome::Response {
+            status: head.status,
+            bytes,
+        })
+    }
+
+    /// Reads more bytes after `end`, making room first; `Ok(false)` at the end of the stream.
+    async fn fill(&mut self, stream: &mut Stream) -> Result<bool, Failure> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.end == self.input.len() {
+            if self.start > 0 {
+                self.input.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            } else {
+                self.input.resize(self.input.len() * 2, 0);
+            }
+        }
+        let n = stream
+            .read(&mut self.input[self.end..])
+            .await
+            .map_err(Failure::Io)?;
+        self.end += n;
+        Ok(n > 0)
+    }
+
+    /// The status line and headers of the final response (1xx interim responses are skipped).
+    async fn read_head(&mut self, stream: &mut Stream, head_only: bool) -> Result<Head, Failure> {
+        loop {
+            if self.end > self.start {
+                match parse_head(&self.input[self.start..self.end], head_only)? {
+                    Some((used, head)) => {
+                        self.start += used;
+                        match head {
+                            Some(head) => return Ok(head),
+                            None => continue, // 100 Continue and the like: the answer follows
+                        }
+                    }
+                    None if self.end - self.start > MAX_HEAD_BYTES => {
+                        return Err(Failure::NotHttp("response headers too long".into()))
+                    }
+                    None => {}
+                }
+            }
+            if !self.fill(stream).await? {
+                return Err(Failure::ClosedBeforeResponse);
             }
         }
     }
 
-    async fn exchange(&mut self, request: Request<Full<Bytes>>) -> Result<Outcome, String> {
-        let sender = match self.sender.take() {
-            Some(s) if !s.is_closed() => s,
-            _ => connect(self.addr, self.tls.as_deref()).await?,
-        };
-        let mut sender = sender;
-        sender.ready().await.map_err(|e| hyper_message(&e))?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| hyper_message(&e))?;
-        let status = response.status();
-        let keep_alive = !response
-            .headers()
-            .get(hyper::header::CONNECTION)
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
-        let mut body = response.into_body();
-        let mut bytes = 0u64;
-        while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| hyper_message(&e))?;
-            if let Some(data) = frame.data_ref() {
-                bytes += data.len() as u64;
+    async fn skip_exactly(&mut self, stream: &mut Stream, length: u64) -> Result<u64, Failure> {
+        let mut left = length;
+        loop {
+            let have = ((self.end - self.start) as u64).min(left);
+            self.start += have as usize;
+            left -= have;
+            if left == 0 {
+                return Ok(length);
+            }
+            if !self.fill(stream).await? {
+                return Err(Failure::ClosedInBody);
             }
         }
-        if keep_alive {
-            self.sender = Some(sender);
+    }
+
+    async fn skip_until_close(&mut self, stream: &mut Stream) -> Result<u64, Failure> {
+        let mut bytes = 0u64;
+        loop {
+            bytes += (self.end - self.start) as u64;
+            self.start = self.end;
+            if !self.fill(stream).await? {
+                return Ok(bytes);
+            }
         }
-        Ok(Outcome::Response { status, bytes })
+    }
+
+    /// A chunked body: size lines, data, and the trailer section; returns the data's length.
+    async fn skip_chunked(&mut self, stream: &mut Stream) -> Result<u64, Failure> {
+        let mut bytes = 0u64;
+        loop {
+            let line = self.line(stream).await?;
+            let size = chunk_size(&line)?;
+            if size == 0 {
+                // Trailers, if any, up to the empty line.
+                while !self.line(stream).await?.is_empty() {}
+                return Ok(bytes);
+            }
+            bytes += self.skip_exactly(stream, size).await?;
+            if !self.line(stream).await?.is_empty() {
+                return Err(Failure::NotHttp("chunk without its line end".into()));
+            }
+        }
+    }
+
+    /// The next line, without its line end (chunk sizes and trailers are short).
+    async fn line(&mut self, stream: &mut Stream) -> Result<Vec<u8>, Failure> {
+        loop {
+            let pending = &self.input[self.start..self.end];
+            if let Some(i) = pending.iter().position(|&b| b == b'\n') {
+                let line = pending[..i].strip_suffix(b"\r").unwrap_or(&pending[..i]);
+                let line = line.to_vec();
+                self.start += i + 1;
+                return Ok(line);
+            }
+            if pending.len() > MAX_HEAD_BYTES {
+                return Err(Failure::NotHttp("chunk size line too long".into()));
+            }
+            if !self.fill(stream).await? {
+                return Err(Failure::ClosedInBody);
+            }
+        }
     }
 }
 
-async fn connect(addr: SocketAddr, tls: Option<&Tls>) -> Result<SendRequest<Full<Bytes>>, String> {
-    let stream = TcpStream::connect(addr).await.map_err(|e| io_message(&e))?;
+/// How the body of a response ends.
+#[derive(Clone, Copy)]
+enum BodyLength {
+    Empty,
+    Exactly(u64),
+    Chunked,
+    UntilClose,
+}
+
+struct Head {
+    status: StatusCode,
+    body: BodyLength,
+    keep_alive: bool,
+}
+
+/// Parses a response head from `bytes`: `None` if incomplete; otherwise the bytes it used and the
+/// head, `None` for an interim (1xx) response that a final one follows.
+fn parse_head(bytes: &[u8], head_only: bool) -> Result<Option<(usize, Option<Head>)>, Failure> {
+    // Left uninitialised: filling 64 empty headers per response costs more than parsing nginx's 8.
+    let mut headers = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut []);
+    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut response,
+        bytes,
+        &mut headers,
+    );
+    let used = match parsed {
+        Ok(httparse::Status::Complete(used)) => used,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(Failure::NotHttp(e.to_string())),
+    };
+    let code = response.code.unwrap_or(0);
+    let status =
+        StatusCode::from_u16(code).map_err(|_| Failure::NotHttp(format!("status code {code}")))?;
+    if status.is_informational() && code != 101 {
+        return Ok(Some((used, None)));
+    }
+    let mut content_length = None;
+    let mut chunked = false;
+    let mut close = false;
+    let mut keep_alive_token = false;
+    for header in response.headers.iter() {
+        let name = header.name;
+        if name.eq_ignore_ascii_case("content-length") {
+            let text = std::str::from_utf8(header.value).unwrap_or("").trim();
+            let length: u64 = text
+                .parse()
+                .map_err(|_| Failure::NotHttp(format!("content-length {text}")))?;
+            content_length = Some(length);
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            chunked = last_token(header.value).eq_ignore_ascii_case(b"chunked");
+        } else if name.eq_ignore_ascii_case("connection") {
+            for token in header.value.split(|&b| b == b',') {
+                let token = token.trim_ascii();
+                close |= token.eq_ignore_ascii_case(b"close");
+                keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
+            }
+        }
+    }
+    let body = if head_only || code == 204 || code == 304 || code == 101 {
+        BodyLength::Empty
+    } else if chunked {
+        BodyLength::Chunked
+    } else {
+        match content_length {
+            Some(0) => BodyLength::Empty,
+            Some(n) => BodyLength::Exactly(n),
+            None => BodyLength::UntilClose,
+        }
+    };
+    // HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 only when asked to.
+    let keep_alive = !close && (response.version == Some(1) || keep_alive_token) && code != 101;
+    Ok(Some((
+        used,
+        Some(Head {
+            status,
+            body,
+            keep_alive,
+        }),
+    )))
+}
+
+fn last_token(value: &[u8]) -> &[u8] {
+    value
+        .rsplit(|&b| b == b',')
+        .next()
+        .unwrap_or(value)
+        .trim_ascii()
+}
+
+/// A chunk-size line: hexadecimal digits, optionally followed by `;extensions`.
+fn chunk_size(line: &[u8]) -> Result<u64, Failure> {
+    let digits = line
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or(line)
+        .trim_ascii();
+    std::str::from_utf8(digits)
+        .ok()
+        .filter(|d| !d.is_empty() && d.len() <= 15)
+        .and_then(|d| u64::from_str_radix(d, 16).ok())
+        .ok_or_else(|| {
+            Failure::NotHttp(format!(
+                "bad chunk size '{}'",
+                String::from_utf8_lossy(&line[..line.len().min(40)])
+            ))
+        })
+}
+
+/// Everything of a request but its target (the path and query).
+pub struct RequestHead<'a> {
+    pub method: &'a Method,
+    /// `host:port`, for the `host` header.
+    pub authority: &'a str,
+    pub user_agent: &'a str,
+    pub headers: &'a [(HeaderName, HeaderValue)],
+    pub body: &'a [u8],
+}
+
+impl RequestHead<'_> {
+    /// Appends the request as HTTP/1.1, `write_target` writing the path. Header names are lower
+    /// case, as hyper writes them; a body gets its `content-length` unless the task set one.
+    pub fn write(&self, out: &mut Vec<u8>, write_target: impl FnOnce(&mut Vec<u8>)) {
+        out.extend_from_slice(self.method.as_str().as_bytes());
+        out.push(b' ');
+        let target_start = out.len();
+        write_target(out);
+        if out.len() == target_start {
+            out.push(b'/');
+        }
+        out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+        out.extend_from_slice(self.authority.as_bytes());
+        out.extend_from_slice(b"\r\nuser-agent: ");
+        out.extend_from_slice(self.user_agent.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        let mut framed = false;
+        for (name, value) in self.headers {
+            framed |= name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING;
+            out.extend_from_slice(name.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        let expects_body = matches!(*self.method, Method::POST | Method::PUT | Method::PATCH);
+        if !framed && (!self.body.is_empty() || expects_body) {
+            let _ = write!(out, "content-length: {}\r\n", self.body.len());
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(self.body);
+    }
+}
+
+async fn connect(addr: SocketAddr, tls: Option<&Tls>) -> Result<Stream, Failure> {
+    let stream = TcpStream::connect(addr).await.map_err(Failure::Io)?;
     // Requests are small and latency is what is measured: never wait for Nagle.
     let _ = stream.set_nodelay(true);
     match tls {
-        None => handshake(stream).await,
+        None => Ok(Stream::Plain(stream)),
         Some(tls) => {
             let stream = tls
                 .connector
                 .connect(tls.server_name.clone(), stream)
                 .await
-                .map_err(|e| tls_message(&e))?;
-            handshake(stream).await
+                .map_err(|e| Failure::Worded(tls_message(&e)))?;
+            Ok(Stream::Tls(Box::new(stream)))
         }
     }
 }
 
-async fn handshake<IO>(io: IO) -> Result<SendRequest<Full<Bytes>>, String>
-where
-    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-        .await
-        .map_err(|e| hyper_message(&e))?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(sender)
+/// Locust's wording for each way an exchange fails, so failures group the same way.
+fn failure_message(failure: Failure) -> String {
+    match failure {
+        Failure::Io(e) => io_message(&e),
+        Failure::ClosedBeforeResponse => {
+            "RemoteDisconnected('Remote end closed connection without response')".to_string()
+        }
+        Failure::ClosedInBody => {
+            "IncompleteRead('the connection closed before the whole body arrived')".to_string()
+        }
+        Failure::Worded(message) => message,
+        Failure::NotHttp(message) => format!(
+            "BadStatusLine('not an HTTP response: {}')",
+            message.replace('\'', "")
+        ),
+    }
 }
 
 /// A failed TLS handshake, as Python's ssl module words it.
@@ -157,28 +475,6 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
-fn hyper_message(e: &hyper::Error) -> String {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    while let Some(s) = source {
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return io_message(io);
-        }
-        source = s.source();
-    }
-    if e.is_incomplete_message() {
-        "RemoteDisconnected('Remote end closed connection without response')".to_string()
-    } else if e.is_parse() {
-        format!(
-            "BadStatusLine('not an HTTP response: {}')",
-            e.to_string().replace('\'', "")
-        )
-    } else if e.is_closed() || e.is_canceled() {
-        "ConnectionError('connection closed before the response')".to_string()
-    } else {
-        format!("ConnectionError('{}')", e.to_string().replace('\'', ""))
-    }
-}
-
 /// The failure message for a status the task does not accept: Locust's HttpUser wording for 4xx and
 /// 5xx, `for url:` followed by the entry's name as Locust 2.x writes it.
 pub fn status_failure(status: StatusCode, name: &str) -> String {
@@ -188,5 +484,173 @@ pub fn status_failure(status: StatusCode, name: &str) -> String {
         400..=499 => format!("HTTPError('{code} Client Error: {reason} for url: {name}')"),
         500..=599 => format!("HTTPError('{code} Server Error: {reason} for url: {name}')"),
         _ => format!("UnexpectedStatus('{code} {reason} for url: {name}')"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    fn head(bytes: &[u8]) -> Head {
+        match parse_head(bytes, false) {
+            Ok(Some((used, Some(head)))) => {
+                assert_eq!(used, bytes.len(), "the whole head is used");
+                head
+            }
+            _ => panic!("not a complete final head"),
+        }
+    }
+
+    #[test]
+    fn a_head_says_how_its_body_ends_and_whether_the_connection_stays() {
+        let h = head(b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n");
+        assert!(matches!(h.body, BodyLength::Exactly(17)) && h.keep_alive);
+        let h = head(b"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n");
+        assert!(matches!(h.body, BodyLength::Chunked));
+        let h = head(b"HTTP/1.1 503 Service Unavailable\r\nconnection: Close\r\n\r\n");
+        assert!(matches!(h.body, BodyLength::UntilClose) && !h.keep_alive);
+        assert_eq!(h.status, StatusCode::SERVICE_UNAVAILABLE);
+        // HTTP/1.0 keeps the connection only when asked to.
+        assert!(!head(b"HTTP/1.0 200 OK\r\ncontent-length: 0\r\n\r\n").keep_alive);
+        assert!(
+            head(b"HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 0\r\n\r\n")
+                .keep_alive
+        );
+        let h = head(b"HTTP/1.1 204 No Content\r\ncontent-length: 5\r\n\r\n");
+        assert!(matches!(h.body, BodyLength::Empty), "204 has no body");
+        let head_response = parse_head(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n", true);
+        assert!(matches!(
+            head_response,
+            Ok(Some((
+                _,
+                Some(Head {
+                    body: BodyLength::Empty,
+                    ..
+                })
+            )))
+        ));
+    }
+
+    #[test]
+    fn interim_partial_and_broken_heads() {
+        assert!(matches!(
+            parse_head(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n", false),
+            Ok(Some((25, None)))
+        ));
+        assert!(matches!(
+            parse_head(b"HTTP/1.1 200 OK\r\nconte", false),
+            Ok(None)
+        ));
+        for broken in [
+            &b"this is not http at all\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\ncontent-length: ten\r\n\r\n",
+        ] {
+            assert!(matches!(
+                parse_head(broken, false),
+                Err(Failure::NotHttp(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn chunk_sizes() {
+        assert!(matches!(chunk_size(b"1a"), Ok(26)));
+        assert!(matches!(chunk_size(b"0;ext=1"), Ok(0)));
+        assert!(chunk_size(b"").is_err());
+        assert!(chunk_size(b"zz").is_err());
+        assert!(
+            chunk_size(b"1234567890abcdef").is_err(),
+            "16 digits overflow"
+        );
+    }
+
+    #[test]
+    fn requests_are_written_as_http_1_1() {
+        let write = |method: &Method, headers: &[(HeaderName, HeaderValue)], body: &[u8]| {
+            let mut out = Vec::new();
+            let head = RequestHead {
+                method,
+                authority: "127.0.0.1:80",
+                user_agent: "loadgate/test",
+                headers,
+                body,
+            };
+            head.write(&mut out, |out| out.extend_from_slice(b"/a?b=1"));
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            write(&Method::GET, &[], b""),
+            "GET /a?b=1 HTTP/1.1\r\nhost: 127.0.0.1:80\r\nuser-agent: loadgate/test\r\n\r\n"
+        );
+        let json = (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        assert!(write(&Method::POST, &[json], b"{}")
+            .ends_with("content-type: application/json\r\ncontent-length: 2\r\n\r\n{}"));
+        assert!(write(&Method::POST, &[], b"").ends_with("content-length: 0\r\n\r\n"));
+        let own = (header::CONTENT_LENGTH, HeaderValue::from_static("2"));
+        assert_eq!(
+            write(&Method::PUT, &[own], b"{}")
+                .matches("content-length")
+                .count(),
+            1
+        );
+    }
+
+    /// One real exchange per response shape, against a server that answers `responses` in turn on
+    /// one connection (127.0.0.1, an ephemeral port).
+    async fn exchange_all(responses: Vec<&'static [u8]>) -> Vec<Outcome> {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let count = responses.len();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            for response in responses {
+                let _ = socket.read(&mut buf).await.unwrap();
+                // Split in two writes: the reader must join what arrives in pieces.
+                let (a, b) = response.split_at(response.len() / 2);
+                socket.write_all(a).await.unwrap();
+                socket.flush().await.unwrap();
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                socket.write_all(b).await.unwrap();
+            }
+        });
+        let mut conn = Connection::new(addr, None);
+        let mut outcomes = Vec::new();
+        for _ in 0..count {
+            let write = |out: &mut Vec<u8>| out.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n");
+            outcomes.push(conn.send(write, Duration::from_secs(5)).await);
+        }
+        server.await.unwrap();
+        outcomes
+    }
+
+    #[tokio::test]
+    async fn bodies_of_every_framing_are_read_on_one_kept_connection() {
+        let outcomes = exchange_all(vec![
+            b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello",
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n\
+              5;x=y\r\nhello\r\n6\r\n world\r\n0\r\ntrailer: 1\r\n\r\n",
+            b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
+        ])
+        .await;
+        let got: Vec<(u16, u64)> = outcomes
+            .iter()
+            .map(|o| match o {
+                Outcome::Response { status, bytes } => (status.as_u16(), *bytes),
+                Outcome::Error(e) => panic!("{e}"),
+            })
+            .collect();
+        assert_eq!(got, vec![(200, 5), (201, 11), (404, 0)]);
+    }
+
+    #[tokio::test]
+    async fn a_body_without_length_is_read_until_the_close() {
+        let outcomes = exchange_all(vec![b"HTTP/1.1 200 OK\r\n\r\nuntil the end"]).await;
+        assert!(matches!(outcomes[0], Outcome::Response { bytes: 13, .. }));
     }
 }

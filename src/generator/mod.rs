@@ -22,9 +22,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::Request;
 use tokio::sync::watch;
 
 use client::{Connection, Outcome};
@@ -250,10 +247,16 @@ fn print_summary(plan: &Plan, o: &RunOutcome) {
 
 /// Runs the plan on a multi-threaded runtime and writes the CSVs; blocks until done.
 pub fn run_plan(plan: &Plan) -> Result<RunOutcome> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    // On one core a single-threaded runtime spares the hand-offs between a worker and this thread.
+    let one_core = std::thread::available_parallelism().is_ok_and(|n| n.get() == 1);
+    let runtime = if one_core {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    }
+    .enable_all()
+    .build()
+    .context("cannot start the async runtime")?;
     runtime.block_on(drive(plan))
 }
 
@@ -276,22 +279,20 @@ impl Shared {
         (self.unix_origin + at.duration_since(self.origin).as_secs_f64()).floor() as i64
     }
 
-    fn request(&self, task: &Task, rng: &mut fastrand::Rng) -> Request<Full<Bytes>> {
-        let path = format!("{}{}", self.base_path, task.render_path(rng));
-        let mut builder = Request::builder()
-            .method(task.method.clone())
-            .uri(path)
-            .header(hyper::header::HOST, &self.authority)
-            .header(
-                hyper::header::USER_AGENT,
-                concat!("loadgate/", env!("CARGO_PKG_VERSION")),
-            );
-        for (name, value) in &task.headers {
-            builder = builder.header(name, value);
-        }
-        builder
-            .body(Full::new(task.body.clone()))
-            .expect("method, path and headers were validated when the scenario was read")
+    /// Writes `task`'s request as it goes on the wire: no request object between the scenario
+    /// and the socket.
+    fn write_request(&self, task: &Task, rng: &mut fastrand::Rng, out: &mut Vec<u8>) {
+        let head = client::RequestHead {
+            method: &task.method,
+            authority: &self.authority,
+            user_agent: concat!("loadgate/", env!("CARGO_PKG_VERSION")),
+            headers: &task.headers,
+            body: &task.body,
+        };
+        head.write(out, |out| {
+            out.extend_from_slice(self.base_path.as_bytes());
+            task.write_path(rng, out);
+        });
     }
 
     /// Sends one request of `task` and records it, timed from `intended` (the open model's
@@ -305,9 +306,10 @@ impl Shared {
         intended: Option<Instant>,
     ) -> Measured {
         let task = &self.scenario.tasks[task_index];
-        let request = self.request(task, rng);
         let started = intended.unwrap_or_else(Instant::now);
-        let outcome = conn.send(request, self.timeout).await;
+        let outcome = conn
+            .send(|out| self.write_request(task, rng, out), self.timeout)
+            .await;
         let done = Instant::now();
         let (bytes, failure) = match outcome {
             Outcome::Response { status, bytes } => {

@@ -128,14 +128,22 @@ pub struct Task {
 impl Task {
     /// The path with its placeholders filled in.
     pub fn render_path(&self, rng: &mut fastrand::Rng) -> String {
-        let mut out = String::new();
+        let mut out = Vec::new();
+        self.write_path(rng, &mut out);
+        String::from_utf8(out).expect("text segments are strings and numbers are ASCII")
+    }
+
+    /// The path with its placeholders filled in, appended to a request being written.
+    pub fn write_path(&self, rng: &mut fastrand::Rng, out: &mut Vec<u8>) {
+        use std::io::Write;
         for segment in &self.path {
             match segment {
-                Segment::Text(t) => out.push_str(t),
-                Segment::Rand(lo, hi) => out.push_str(&rng.i64(*lo..=*hi).to_string()),
+                Segment::Text(t) => out.extend_from_slice(t.as_bytes()),
+                Segment::Rand(lo, hi) => {
+                    let _ = write!(out, "{}", rng.i64(*lo..=*hi));
+                }
             }
         }
-        out
     }
 }
 
