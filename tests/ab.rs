@@ -111,8 +111,13 @@ impl Drop for Workspace {
     }
 }
 
+/// The example runs one at a time: two A/B runs side by side on CI's two cores would be the busy
+/// machine the pairing cancels only in part (one target's process can lose to the other's).
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs the example's two steps and returns the A/B step's output and the JSON report.
 fn run_example(ws: &Workspace, github: &[(&str, &str)]) -> (Output, Value) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let doc = workflow();
     let job = &doc["jobs"]["ab"];
     let mut env: Vec<(String, String)> = job["env"]
