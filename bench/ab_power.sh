@@ -20,19 +20,21 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-start_target() { # args for `loadgate target`; prints the URL
-  local file; file=$(mktemp "$OUT/target.XXXX")
+start_target() { # variable name, then args for `loadgate target`; sets the variable to the URL
+  local var=$1 file; shift
+  file=$(mktemp "$OUT/target.XXXX")
+  # Started in this shell (not in a $(…) subshell), so the EXIT trap knows its pid.
   "$LOADGATE" target -t 600s "$@" >"$file" &
   pids+=($!)
   for _ in $(seq 50); do [[ -s $file ]] && break; sleep 0.1; done
-  head -1 "$file"
+  printf -v "$var" '%s' "$(head -1 "$file")"
 }
 
 condition() { # name, B's target flags...
   local name=$1; shift
   local a b ab_fails=0 compare_fails=0 named=0 hogs=()
-  a=$(start_target)
-  b=$(start_target "$@")
+  start_target a
+  start_target b "$@"
   if [[ $name == same ]]; then
     for _ in $(seq "$CPU_HOGS"); do (while :; do :; done) & hogs+=($!); pids+=($!); done
   fi

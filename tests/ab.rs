@@ -111,8 +111,13 @@ impl Drop for Workspace {
     }
 }
 
+/// The example runs one at a time: two A/B runs side by side on CI's two cores would be the busy
+/// machine the pairing cancels only in part (one target's process can lose to the other's).
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs the example's two steps and returns the A/B step's output and the JSON report.
 fn run_example(ws: &Workspace, github: &[(&str, &str)]) -> (Output, Value) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let doc = workflow();
     let job = &doc["jobs"]["ab"];
     let mut env: Vec<(String, String)> = job["env"]
@@ -365,4 +370,64 @@ fn the_target_serves_on_its_port_and_slows_down_the_path_it_is_told_to() {
     let seconds: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
     // /slow sleeps 40-60 ms; 3x: at least 120 ms.
     assert!(seconds >= 0.120, "/slow took {seconds} s");
+}
+
+/// A failure is recorded on its side only: B refuses every connection, A answers.
+#[test]
+fn a_failure_is_recorded_on_its_side_only() {
+    let port = free_port();
+    let mut target = common::command()
+        .args(["target", "-t", "20s", "--port", &port.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(target.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let refused = format!("http://127.0.0.1:{}", free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("run");
+    let out = loadgate(&[
+        "ab",
+        "--a",
+        line.trim(),
+        "--b",
+        &refused,
+        "-f",
+        root().join("scenarios/ab.toml").to_str().unwrap(),
+        "-t",
+        "2s",
+        "-q",
+        "--csv",
+        prefix.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let _ = target.kill();
+    let _ = target.wait();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = report["ab"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["scope"] == "aggregated" && c["metric"] == "error_rate")
+        .unwrap();
+    assert_eq!(
+        (errors["a"].as_f64(), errors["b"].as_f64()),
+        (Some(0.0), Some(1.0))
+    );
+    assert_eq!(errors["status"], "fail");
+    let failures = |side: &str| {
+        std::fs::read_to_string(dir.path().join(format!("run_{side}_failures.csv"))).unwrap()
+    };
+    assert_eq!(failures("a").lines().count(), 1, "A: the header only");
+    assert!(
+        failures("b").contains("ConnectionRefusedError"),
+        "{}",
+        failures("b")
+    );
 }

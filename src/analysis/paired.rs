@@ -140,7 +140,8 @@ fn scope_changes(
             (change(METRICS[m], a[m], b[m]), interval)
         })
         .collect();
-    let median_surely_worse = estimates[0].1 .0 > 0.0;
+    // The median "moved" as a regression must: wholly above no change, by at least min_change_ms.
+    let median_moved = estimates[0].1 .0 > 0.0 && b[0] - a[0] >= rules.min_change_ms;
     METRICS
         .iter()
         .enumerate()
@@ -153,7 +154,7 @@ fn scope_changes(
                 change,
                 interval,
                 pairs: samples.len(),
-                median_surely_worse,
+                median_moved,
                 aggregated: scope.is_aggregated(),
             };
             let (status, reason) = decide(&evidence, rules);
@@ -269,8 +270,9 @@ pub struct Evidence {
     pub change: f64,
     pub interval: (f64, f64),
     pub pairs: usize,
-    /// Whether the same scope's P50 interval lies wholly above no change (tails need it).
-    pub median_surely_worse: bool,
+    /// Whether the same scope's P50 moved: its interval wholly above no change, by at least
+    /// `min_change_ms` (a tail needs it to fail, under `corroborate_tails`).
+    pub median_moved: bool,
     /// The aggregate: its percentiles mix endpoints of different cost.
     pub aggregated: bool,
 }
@@ -334,10 +336,12 @@ pub fn decide(e: &Evidence, rules: &RegressionRules) -> (Status, String) {
             );
         }
         let tail = matches!(e.metric, Metric::P95 | Metric::P99);
-        if tail && rules.corroborate_tails && !e.median_surely_worse {
+        if tail && rules.corroborate_tails && !e.median_moved {
             return (
                 Status::Warn,
-                format!("{what}: the tail is worse but the median is not surely so"),
+                format!(
+                    "{what}: the tail is worse but the median did not move (surely, by min_change_ms)"
+                ),
             );
         }
         return (
@@ -372,7 +376,7 @@ mod tests {
             change: change(metric, a, b),
             interval: (lo, change(metric, a, b) + 0.1),
             pairs,
-            median_surely_worse: true,
+            median_moved: true,
             aggregated: false,
         }
     }
@@ -429,7 +433,7 @@ mod tests {
     #[test]
     fn a_tail_fails_only_with_the_median_and_the_profile_sets_the_status() {
         let mut e = evidence(Metric::P99, 50.0, 100.0, 0.2, 500);
-        e.median_surely_worse = false;
+        e.median_moved = false;
         assert_eq!(decide(&e, &rules()).0, Status::Warn);
         let lenient = RegressionRules {
             corroborate_tails: false,
@@ -463,6 +467,27 @@ mod tests {
             ..evidence(Metric::ErrorRate, 0.0, 0.05, 0.01, 500)
         };
         assert_eq!(decide(&errors, &rules()).0, Status::Fail);
+    }
+
+    /// A tail twice as slow fails only when the median moved by at least min_change_ms (5 ms):
+    /// +4.99 ms leaves it a warning, +5 ms makes it a failure.
+    #[test]
+    fn a_tail_is_corroborated_by_a_median_moved_by_min_change_ms() {
+        for (shift, expected) in [(4.99, Status::Warn), (5.0, Status::Fail)] {
+            let samples = pairs(
+                1000,
+                |i| if i % 10 == 9 { 40.0 } else { 20.0 },
+                |i| if i % 10 == 9 { 80.0 } else { 20.0 + shift },
+            );
+            let ab = compare_pairs(labels(), vec![(key("/x"), samples)], 0, &rules(), 5);
+            let p95 = &ab.changes[1];
+            assert_eq!(
+                (p95.metric, p95.status),
+                (Metric::P95, expected),
+                "{}",
+                p95.reason
+            );
+        }
     }
 
     #[test]
