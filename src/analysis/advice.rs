@@ -237,8 +237,8 @@ fn timeouts(run: &Run, failures: &[(&FailureRecord, ErrorClass)], out: &mut Vec<
         ),
         "The client gave up waiting. Either the endpoint is saturated or waits on a dependency (look at \
          its latency before the timeouts and at the service's pools and locks), or the client's timeout \
-         is shorter than its normal latency. Timed-out requests have no response time: the \
-         percentiles leave them out.",
+         is shorter than its normal latency. Locust records a timed-out request at the time it gave \
+         up, so the endpoint's percentiles stop near the timeout: read them as \"at least\".",
     ));
 }
 

@@ -87,7 +87,9 @@ fn judge_rule(run: &Run, rule: &SustainedRule) -> Vec<Sustained> {
             .collect(),
     };
     if series.is_empty() {
-        let why = if rule.name.is_some() && !history.is_full() {
+        let why = if rule.name.is_some() && run.dialect == Dialect::LocustHtml {
+            "the HTML report's history holds the aggregate only (per-endpoint rows need the CSV history with --csv-full-history)"
+        } else if rule.name.is_some() && !history.is_full() {
             "the history holds the aggregate only (per-endpoint rows need --csv-full-history)"
         } else {
             "no series in the history matches"
