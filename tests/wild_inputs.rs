@@ -68,6 +68,25 @@ fn a_text_file_in_a_code_page_is_never_called_binary() {
     assert!(!text.contains("binary"), "{text}");
 }
 
+/// A UTF-16 copy of a real stats file is text, and said to be so, not "binary".
+#[test]
+fn a_utf16_file_is_named_as_text() {
+    let text = std::fs::read_to_string(fixture("locust2/basic_stats.csv")).unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("u_stats.csv");
+    std::fs::write(&path, bytes).unwrap();
+    let out = loadgate(&["check", path.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("u_stats.csv: the file is UTF-16 text"),
+        "{err}"
+    );
+    assert!(!err.contains("binary"), "{err}");
+}
+
 /// A copy of the CR CR LF history (its first 300 rows, byte-exact) with line `line` damaged.
 fn crcrlf_run_with_bad_line(line: usize) -> (tempfile::TempDir, std::path::PathBuf) {
     let src = fixture("wild/supersorter__run2-webui-crcrlf");

@@ -123,4 +123,29 @@ mod tests {
         assert!(started[1].p95().is_some_and(|v| v > 0.0));
         assert!(started.iter().all(|p| p.p50() != Some(0.0)));
     }
+
+    /// Real HTML reports of Locust 2.22 to 2.47 (fixtures/html): the history's running totals grow
+    /// and end on the report's own request and failure counts, with a note saying they are derived.
+    #[test]
+    fn html_history_totals_end_on_the_reports_counts() {
+        for version in ["2.22.0", "2.37.12", "2.47.0"] {
+            let path = format!(
+                "{}/fixtures/html/locust-{version}.html",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let run = super::load_run(std::path::Path::new(&path)).unwrap();
+            let points = &run.history.as_ref().unwrap().aggregated().unwrap().points;
+            assert!(points.len() > 1, "{version}");
+            let last = points.last().unwrap();
+            assert_eq!(last.total_requests, run.aggregated.requests, "{version}");
+            assert_eq!(last.total_failures, run.aggregated.failures, "{version}");
+            assert!(
+                points
+                    .windows(2)
+                    .all(|w| w[0].total_requests <= w[1].total_requests),
+                "{version}"
+            );
+            assert!(run.notes.iter().any(|n| n.contains("integrated over time")));
+        }
+    }
 }

@@ -29,7 +29,15 @@ impl Table {
             File::open(path).map_err(|e| InputError::file(path, format!("cannot open: {e}")))?;
         let mut buffered = BufReader::with_capacity(1 << 16, file);
         skip_bom(&mut buffered).map_err(|e| InputError::file(path, format!("cannot read: {e}")))?;
-        if looks_binary(buffered.buffer()) {
+        let head = buffered.buffer();
+        if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+            // Text all the same (Excel's "Unicode text"), but two bytes a character.
+            return Err(InputError::file(
+                path,
+                "the file is UTF-16 text: save it as UTF-8 (or a Windows code page) CSV",
+            ));
+        }
+        if looks_binary(head) {
             return Err(InputError::file(path, "the file is binary, not CSV"));
         }
         let reader = csv::ReaderBuilder::new()

@@ -279,7 +279,11 @@ impl<'a> Reader<'a> {
 
     /// The report's chart data: the aggregate only, one entry every 5 s (and one at the end from
     /// 2.40-ish on). See docs/input-formats.md for what each field means.
-    fn history(&self) -> Result<Option<History>, InputError> {
+    /// The report's chart series as the aggregate's history. The report keeps no running totals,
+    /// only each row's req/s and failures/s: the totals are those rates integrated over time and
+    /// scaled so that the last row holds the report's `requests` and `failures` (see
+    /// [`running_totals`]).
+    fn history(&self, requests: u64, failures: u64) -> Result<Option<History>, InputError> {
         let Some(list) = self.root.opt("history")? else {
             return Ok(None);
         };
@@ -291,7 +295,7 @@ impl<'a> Reader<'a> {
             .map(|t| t.naive_utc());
         let mut day: Option<NaiveDate> = start.map(|s| s.date());
         let mut last_time: Option<NaiveTime> = start.map(|s| s.time());
-        let mut points = Vec::new();
+        let mut rows: Vec<Row> = Vec::new();
         for at in list.array()? {
             let time_at = at.get("time")?;
             let time = time_at.str()?;
@@ -332,17 +336,22 @@ impl<'a> Reader<'a> {
             ])?;
             let p99 = value(&["response_time_percentile_0.99"])?;
             let avg = value(&["total_avg_response_time"])?;
-            // No running totals in the report: 0 (see docs/input-formats.md).
-            points.push(HistoryPoint::new(
-                timestamp,
-                users as u64,
-                [p50, p95, p99],
-                0,
-                0,
-                avg,
-            ));
+            let rps = value(&["current_rps"])?.unwrap_or(0.0);
+            let fps = value(&["current_fail_per_sec"])?.unwrap_or(0.0);
+            rows.push((timestamp, users as u64, [p50, p95, p99], avg, rps, fps));
         }
-        points.sort_by_key(|p| p.timestamp);
+        rows.sort_by_key(|r| r.0);
+        let times: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let rates = |pick: fn(&Row) -> f64| rows.iter().map(pick).collect::<Vec<f64>>();
+        let totals = running_totals(&times, &rates(|r| r.4), requests);
+        let failed = running_totals(&times, &rates(|r| r.5), failures);
+        let points: Vec<HistoryPoint> = rows
+            .iter()
+            .zip(totals.iter().zip(&failed))
+            .map(|(r, (&total, &fails))| {
+                HistoryPoint::new(r.0, r.1, r.2, total, fails.min(total), r.3)
+            })
+            .collect();
         Ok(Some(History {
             series: vec![Series {
                 key: EndpointKey::new("", "Aggregated"),
@@ -370,6 +379,36 @@ impl Reader<'_> {
     }
 }
 
+/// A chart row: time, users, P50/P95/P99, running average, req/s, failures/s.
+type Row = (i64, u64, [Option<f64>; 3], Option<f64>, f64, f64);
+
+/// Running totals from per-row rates: each row's rate times the seconds since the row before,
+/// summed, then scaled so that the last total is `end_total` (what the report's tables count).
+/// Without any rate the totals stay 0 until the last row, which holds `end_total`.
+fn running_totals(times: &[i64], rates: &[f64], end_total: u64) -> Vec<u64> {
+    let mut sums = Vec::with_capacity(times.len());
+    let mut sum = 0.0;
+    for i in 0..times.len() {
+        if i > 0 {
+            sum += rates[i].max(0.0) * (times[i] - times[i - 1]).max(0) as f64;
+        }
+        sums.push(sum);
+    }
+    let scale = if sum > 0.0 {
+        end_total as f64 / sum
+    } else {
+        0.0
+    };
+    let mut totals: Vec<u64> = sums
+        .iter()
+        .map(|s| ((s * scale).round() as u64).min(end_total))
+        .collect();
+    if let Some(last) = totals.last_mut() {
+        *last = end_total;
+    }
+    totals
+}
+
 pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
     let text = super::utf8(path, bytes)?;
     let Some(start) = assignment(text) else {
@@ -395,6 +434,14 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
         .any(|e| e.has("safe_name"));
     let reader = Reader { escaped, root };
     let (endpoints, aggregated) = reader.endpoints()?;
+    let history = reader.history(aggregated.requests, aggregated.failures)?;
+    let estimated = history
+        .as_ref()
+        .is_some_and(|h| h.series.iter().any(|s| s.points.len() > 1));
+    let notes = estimated.then(|| {
+        "the HTML report keeps no running totals: the history's are its req/s and failures/s integrated over time, scaled to its request and failure counts"
+            .to_string()
+    });
     Ok(Run {
         files: super::files(path),
         dialect: Dialect::LocustHtml,
@@ -402,8 +449,8 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
         aggregated,
         failures: reader.failures()?,
         exceptions: reader.exceptions()?,
-        history: reader.history()?,
-        notes: Vec::new(),
+        history,
+        notes: notes.into_iter().collect(),
         info: reader.info()?,
     })
 }
@@ -411,6 +458,26 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn running_totals_integrate_the_rates_and_end_on_the_reports_count() {
+        // 10 req/s for 2 s, then 30 req/s for 2 s: a quarter of the requests by the second row.
+        assert_eq!(
+            running_totals(&[0, 2, 4], &[0.0, 10.0, 30.0], 800),
+            [0, 200, 800]
+        );
+        // No rate at all: nothing to spread, the last row holds the count.
+        assert_eq!(running_totals(&[0, 1, 2], &[0.0; 3], 5), [0, 0, 5]);
+        // One row; a rate on the first row counts no interval; negative rates count as none.
+        assert_eq!(running_totals(&[7], &[3.0], 9), [9]);
+        assert_eq!(running_totals(&[0, 1, 2], &[99.0, -1.0, 1.0], 4), [0, 0, 4]);
+        // Rounding never passes the count.
+        let totals = running_totals(&[0, 1, 2, 3], &[0.0, 1.0, 1.0, 1.0], 2);
+        assert!(
+            totals.windows(2).all(|w| w[0] <= w[1]) && totals[3] == 2,
+            "{totals:?}"
+        );
+    }
 
     #[test]
     fn the_assignment_is_found_past_mentions_in_the_ui_script() {
