@@ -7,6 +7,15 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |file| Ok(file.write_all(bytes)?))
+}
+
+/// [`write_atomic`] for output too large to hold in memory: `write` streams into the temporary
+/// file (buffered), which replaces `path` only when all of it is written.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -26,8 +35,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             .as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644));
     }
-    temp.write_all(bytes)
-        .and_then(|_| temp.as_file().sync_all())
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
+    write(&mut buffered)
+        .and_then(|()| Ok(buffered.flush()?))
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    drop(buffered);
+    temp.as_file()
+        .sync_all()
         .with_context(|| format!("{}: cannot write", path.display()))?;
     temp.persist(path)
         .with_context(|| format!("{}: cannot replace the file", path.display()))?;

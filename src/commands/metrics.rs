@@ -12,13 +12,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 
 use crate::analysis::Judgement;
-use crate::fsutil::write_atomic;
+use crate::fsutil::{write_atomic, write_atomic_with};
 use crate::push::{Gateway, Group, TIMEOUT};
 use crate::report::archive::ArchiveReport;
 use crate::report::openmetrics::{
     archive_families, render, run_families, run_name, Flavor, OpenMetricsExporter,
 };
-use crate::report::Exporter;
 
 /// What was asked of the metrics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,7 +62,7 @@ impl MetricsPlan {
                 flavor: Self::flavor(path),
                 history: self.history,
             };
-            write_atomic(path, &exporter.render(judgement)?)?;
+            write_atomic_with(path, |file| exporter.write(judgement, file))?;
         }
         Ok(())
     }

@@ -47,17 +47,59 @@ pub struct OpenMetricsExporter {
 
 impl Exporter for OpenMetricsExporter {
     fn render(&self, judgement: &Judgement) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.write(judgement, &mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+impl OpenMetricsExporter {
+    /// Writes to `sink` as it goes: with history, the text is many times the size of the run in
+    /// memory (1.4 GB for a day of full history), so it is never held whole.
+    pub fn write(&self, judgement: &Judgement, sink: &mut dyn std::io::Write) -> Result<()> {
         let mut set = Families::default();
         for run in &judgement.runs {
             add_run(&mut set, judgement, run);
         }
-        let mut out = String::new();
-        write_families(&mut out, &set.0, self.flavor);
+        let mut out = Chunked::new(sink);
+        write_families(&mut out.text, &set.0, self.flavor);
         if self.history && self.flavor == Flavor::OpenMetrics {
-            write_history(&mut out, &judgement.runs);
+            write_history(&mut out, &judgement.runs)?;
         }
-        finish(&mut out, self.flavor);
-        Ok(out.into_bytes())
+        finish(&mut out.text, self.flavor);
+        out.flush()?;
+        Ok(())
+    }
+}
+
+/// Text handed to a writer a megabyte at a time.
+struct Chunked<'a> {
+    text: String,
+    sink: &'a mut dyn std::io::Write,
+}
+
+impl<'a> Chunked<'a> {
+    const CHUNK: usize = 1 << 20;
+
+    fn new(sink: &'a mut dyn std::io::Write) -> Self {
+        Chunked {
+            text: String::with_capacity(Self::CHUNK + 4096),
+            sink,
+        }
+    }
+
+    /// Passes the text on once a chunk has gathered.
+    fn spill(&mut self) -> std::io::Result<()> {
+        if self.text.len() >= Self::CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.sink.write_all(self.text.as_bytes())?;
+        self.text.clear();
+        Ok(())
     }
 }
 
@@ -455,7 +497,7 @@ fn add_check(set: &mut Families, run: &str, check: &Check) {
 /// Each history row as timestamped samples, the aggregate and (with full history) each endpoint,
 /// written straight out: a day of full history is millions of rows, too many to hold as samples.
 /// Each series' points stay together, in time order, as OpenMetrics requires.
-fn write_history(out: &mut String, runs: &[RunJudgement]) {
+fn write_history(out: &mut Chunked, runs: &[RunJudgement]) -> std::io::Result<()> {
     type Value = fn(&HistoryPoint) -> Option<f64>;
     let percentiles: [(&str, Value); 3] = [
         ("50", |p| seconds(p.p50())),
@@ -475,25 +517,26 @@ fn write_history(out: &mut String, runs: &[RunJudgement]) {
                 .map(move |series| (run.clone(), series))
         })
     };
-    write_header(out, &HISTORY_RESPONSE_TIME, Flavor::OpenMetrics);
+    write_header(&mut out.text, &HISTORY_RESPONSE_TIME, Flavor::OpenMetrics);
     for (run, series) in all_series() {
         for (percentile, value) in percentiles {
             let labels = with(series_labels(&run, series), "percentile", percentile);
-            write_points(out, HISTORY_RESPONSE_TIME.name, &labels, series, value);
+            write_points(out, HISTORY_RESPONSE_TIME.name, &labels, series, value)?;
         }
     }
     for (spec, value) in [(HISTORY_REQUESTS, requests), (HISTORY_FAILURES, failures)] {
-        write_header(out, &spec, Flavor::OpenMetrics);
+        write_header(&mut out.text, &spec, Flavor::OpenMetrics);
         let name = spec.sample_name();
         for (run, series) in all_series() {
-            write_points(out, &name, &series_labels(&run, series), series, value);
+            write_points(out, &name, &series_labels(&run, series), series, value)?;
         }
     }
-    write_header(out, &HISTORY_USERS, Flavor::OpenMetrics);
+    write_header(&mut out.text, &HISTORY_USERS, Flavor::OpenMetrics);
     for (run, series) in all_series().filter(|(_, s)| s.aggregated) {
         let labels = vec![("run", run)];
-        write_points(out, HISTORY_USERS.name, &labels, series, users);
+        write_points(out, HISTORY_USERS.name, &labels, series, users)?;
     }
+    Ok(())
 }
 
 fn series_labels(run: &str, series: &Series) -> Vec<(&'static str, String)> {
@@ -507,19 +550,21 @@ fn series_labels(run: &str, series: &Series) -> Vec<(&'static str, String)> {
 
 /// One line per point that has a value: `NAME{LABELS} VALUE TIMESTAMP`, the labels escaped once.
 fn write_points(
-    out: &mut String,
+    out: &mut Chunked,
     name: &str,
     labels: &[(&'static str, String)],
     series: &Series,
     value: fn(&HistoryPoint) -> Option<f64>,
-) {
+) -> std::io::Result<()> {
     let mut prefix = String::new();
     write_name_and_labels(&mut prefix, name, labels);
     for point in &series.points {
         if let Some(v) = value(point).filter(|v| v.is_finite()) {
-            let _ = writeln!(out, "{prefix} {} {}", number(v), point.timestamp);
+            let _ = writeln!(out.text, "{prefix} {} {}", number(v), point.timestamp);
+            out.spill()?;
         }
     }
+    Ok(())
 }
 
 /// `history --openmetrics`: each run of the archive (its aggregate), the breaks, the verdict. With
