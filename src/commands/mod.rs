@@ -58,6 +58,14 @@ pub fn use_color() -> bool {
 /// Actions when running there. The verdict is already decided: a reader of stdout that goes away
 /// (`| head`) does not change it.
 pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
+    // The page first: drawing its charts takes a while, and the JSON file and stdout should carry
+    // the same `generated_at`.
+    if let Some(path) = &outputs.html {
+        let html = HtmlExporter {
+            chart_size: outputs.chart_size,
+        };
+        write_atomic(path, &html.render(judgement)?)?;
+    }
     let files: [(&Option<PathBuf>, &dyn Exporter); 3] = [
         (&outputs.json, &JsonExporter),
         (&outputs.markdown, &MarkdownExporter),
@@ -67,12 +75,6 @@ pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
         if let Some(path) = path {
             write_atomic(path, &exporter.render(judgement)?)?;
         }
-    }
-    if let Some(path) = &outputs.html {
-        let html = HtmlExporter {
-            chart_size: outputs.chart_size,
-        };
-        write_atomic(path, &html.render(judgement)?)?;
     }
     if let Some(dir) = &outputs.charts {
         for (name, png) in charts::render(judgement, outputs.chart_size)? {
