@@ -255,7 +255,9 @@ fn the_wheel_installs_loadgate_beside_locust_and_gates_a_real_locust_run() {
     for name in ["GET /fast", "GET /items/[id]", "GET /error"] {
         assert!(
             endpoints.iter().any(|e| e == name),
-            "{name} in {endpoints:?}"
+            "{name} in {endpoints:?}; locust said:\n{}\n{}",
+            String::from_utf8_lossy(&locust_out.stdout),
+            String::from_utf8_lossy(&locust_out.stderr)
         );
     }
     let requests = report["aggregated"]["requests"].as_u64().unwrap();

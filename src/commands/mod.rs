@@ -63,6 +63,14 @@ pub fn use_color() -> bool {
 /// (`| head`) does not change it.
 pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
     outputs.metrics.validate()?;
+    // The page first: drawing its charts takes a while, and the JSON file and stdout should carry
+    // the same `generated_at`.
+    if let Some(path) = &outputs.html {
+        let html = HtmlExporter {
+            chart_size: outputs.chart_size,
+        };
+        write_atomic(path, &html.render(judgement)?)?;
+    }
     let files: [(&Option<PathBuf>, &dyn Exporter); 3] = [
         (&outputs.json, &JsonExporter),
         (&outputs.markdown, &MarkdownExporter),
@@ -74,12 +82,6 @@ pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
         }
     }
     outputs.metrics.write(judgement)?;
-    if let Some(path) = &outputs.html {
-        let html = HtmlExporter {
-            chart_size: outputs.chart_size,
-        };
-        write_atomic(path, &html.render(judgement)?)?;
-    }
     if let Some(dir) = &outputs.charts {
         for (name, png) in charts::render(judgement, outputs.chart_size)? {
             write_atomic(&dir.join(name), &png)?;

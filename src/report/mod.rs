@@ -1,7 +1,8 @@
 //! Reports: every output format is one file behind [`Exporter`]. An exporter receives the
 //! [`Judgement`] and only formats it; the caller decides where the bytes go (stdout, or a file
 //! written atomically). The sections people read are laid out once in [`view`], with the units
-//! in [`units`]; the table and the Markdown render the same view.
+//! in [`units`]; the table and the Markdown render the same view. [`html`] writes one
+//! self-contained page from the same view, with the charts inside it.
 
 pub mod archive;
 pub mod charts;
