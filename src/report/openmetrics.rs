@@ -492,7 +492,7 @@ fn add_series(set: &mut Families, run: &str, series: &Series) {
         set.add_at(
             HISTORY_FAILURES,
             labels.clone(),
-            Some(p.total_failures as f64),
+            Some(p.total_failures() as f64),
             at(p),
         );
         if series.aggregated && p.users() > 0 {
