@@ -22,6 +22,11 @@ port, log = int(sys.argv[1]), sys.argv[2]
 times = {"/fixed": [], "/zero": []}
 lock = threading.Lock()
 def serve(conn):
+    try:
+        answer(conn)
+    except ConnectionError:
+        pass  # the generator closes its connections when the run ends
+def answer(conn):
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     buf = b""
     while True:
@@ -59,7 +64,7 @@ while True:
 PY
 python3 "$work/server.py" "$PORT" "$work/server.txt" &
 server_pid=$!
-sleep 0.5
+for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 for path in fixed zero; do
   "$LOADGATE" run --host "http://127.0.0.1:$PORT/$path" -u "$USERS" -t "${SECONDS_PER_RUN}s" | tee "$work/$path.txt"

@@ -57,14 +57,22 @@ PY
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a/b}'; }
 
+# Requests per CPU second (user + system, GNU time) as well: on a busy machine the generator's own
+# cost per request is steadier than its rate, which waits on whatever else runs.
+per_cpu() { # REQUESTS TIME_FILE
+  awk -v n="$1" '{printf "%.0f\n", n / ($1 + $2)}' "$2"
+}
 wrk_rps() { # CONNS
-  taskset -c 1 wrk -t1 -c"$1" -d"${SECONDS_PER_RUN}s" "$URL" | awk '/Requests\/sec/ {print $2}'
+  taskset -c 1 /usr/bin/time -f "%U %S" -o "$work/t" wrk -t1 -c"$1" -d"${SECONDS_PER_RUN}s" "$URL" > "$work/wrk.out"
+  per_cpu "$(awk '/requests in/ {print $1}' "$work/wrk.out")" "$work/t" >> "$r.wrkcpu"
+  awk '/Requests\/sec/ {print $2}' "$work/wrk.out"
 }
 loadgate_rps() { # CONNS [RATE]
   local rate=()
   [[ -n ${2:-} ]] && rate=(--rate "$2")
-  taskset -c 1 "$LOADGATE" run --quiet --host "$URL" -u "$1" -t "${SECONDS_PER_RUN}s" "${rate[@]}" \
-    --csv "$work/lg" >/dev/null
+  taskset -c 1 /usr/bin/time -f "%U %S" -o "$work/t" "$LOADGATE" run --quiet --host "$URL" -u "$1" \
+    -t "${SECONDS_PER_RUN}s" "${rate[@]}" --csv "$work/lg" >/dev/null
+  [[ -n ${2:-} ]] || per_cpu "$(awk -F, 'END {print $3}' "$work/lg_stats.csv")" "$work/t" >> "$r.lgcpu"
   # The Aggregated row's total requests over the run's span (Locust's own Requests/s column).
   awk -F, 'END {print $10}' "$work/lg_stats.csv"
 }
@@ -82,7 +90,7 @@ locust_rps() { # CONNS
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)${OHA:+, $("$OHA" --version)}"
 for conns in "${CONN_LIST[@]}"; do
-  r="$work/c$conns"; : > "$r.wrk"; : > "$r.lg"; : > "$r.oha"; : > "$r.locust"
+  r="$work/c$conns"; : > "$r.wrk"; : > "$r.lg"; : > "$r.oha"; : > "$r.locust"; : > "$r.wrkcpu"; : > "$r.lgcpu"
   for round in $(seq "$ROUNDS"); do
     wrk_rps "$conns" >> "$r.wrk"
     loadgate_rps "$conns" >> "$r.lg"
@@ -94,6 +102,8 @@ for conns in "${CONN_LIST[@]}"; do
   echo "closed model, $conns connections, ${SECONDS_PER_RUN} s, $ROUNDS rounds (medians, requests/s)"
   echo "  wrk                 $w"
   echo "  loadgate run        $l   ($(pct "$l" "$w") wrk)"
+  wc_=$(median < "$r.wrkcpu"); lc=$(median < "$r.lgcpu")
+  echo "  requests per CPU second: wrk $wc_, loadgate $lc ($(pct "$lc" "$wc_") wrk)"
   if [[ -s $r.oha ]]; then o=$(median < "$r.oha"); echo "  oha                 $o   (loadgate $(pct "$l" "$o") oha)"; fi
   if [[ -s $r.locust ]]; then f=$(median < "$r.locust"); echo "  locust FastHttpUser $f   (loadgate $(pct "$l" "$f"))"; fi
 

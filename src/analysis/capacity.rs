@@ -158,7 +158,7 @@ fn steps(points: &[HistoryPoint], full: bool) -> Vec<Step> {
             }
             let values: Vec<f64> = points
                 .iter()
-                .filter(|p| timestamps.contains(&p.timestamp))
+                .filter(|p| timestamps.contains(&{ p.timestamp }))
                 .filter_map(pick)
                 .collect();
             (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)

@@ -36,7 +36,7 @@ pub fn interval_iter(points: &[HistoryPoint]) -> impl Iterator<Item = Interval> 
             return None;
         }
         let requests = b.total_requests - a.total_requests;
-        let failures = b.total_failures.saturating_sub(a.total_failures);
+        let failures = b.total_failures().saturating_sub(a.total_failures());
         let avg_ms = match (a.total_avg_ms(), b.total_avg_ms()) {
             (Some(x), Some(y)) if requests > 0 => {
                 let sum = y * b.total_requests as f64 - x * a.total_requests as f64;

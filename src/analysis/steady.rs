@@ -144,7 +144,7 @@ mod tests {
         assert_eq!(steady_window(&aggregate), Some((T0 + 6, T0 + 15)));
         let within = points_within(&aggregate, (T0 + 6, T0 + 15));
         assert_eq!(within.len(), 10);
-        assert_eq!(within[0].timestamp, T0 + 6);
+        assert_eq!({ within[0].timestamp }, T0 + 6);
         assert_eq!(steady_points(&aggregate, &aggregate).len(), 10);
         assert!(points_within(&aggregate, (T0 + 100, T0 + 200)).is_empty());
     }

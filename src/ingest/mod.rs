@@ -137,8 +137,12 @@ mod tests {
             let points = &run.history.as_ref().unwrap().aggregated().unwrap().points;
             assert!(points.len() > 1, "{version}");
             let last = points.last().unwrap();
-            assert_eq!(last.total_requests, run.aggregated.requests, "{version}");
-            assert_eq!(last.total_failures, run.aggregated.failures, "{version}");
+            assert_eq!(
+                { last.total_requests },
+                run.aggregated.requests,
+                "{version}"
+            );
+            assert_eq!(last.total_failures(), run.aggregated.failures, "{version}");
             assert!(
                 points
                     .windows(2)

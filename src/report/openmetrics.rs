@@ -505,7 +505,7 @@ fn write_history(out: &mut Chunked, runs: &[RunJudgement]) -> std::io::Result<()
         ("99", |p| seconds(p.p99())),
     ];
     let requests: Value = |p| Some(p.total_requests as f64);
-    let failures: Value = |p| Some(p.total_failures as f64);
+    let failures: Value = |p| Some(p.total_failures() as f64);
     let users: Value = |p| (p.users() > 0).then(|| p.users() as f64);
     let all_series = || {
         runs.iter().flat_map(|item| {
@@ -560,7 +560,7 @@ fn write_points(
     write_name_and_labels(&mut prefix, name, labels);
     for point in &series.points {
         if let Some(v) = value(point).filter(|v| v.is_finite()) {
-            let _ = writeln!(out.text, "{prefix} {} {}", number(v), point.timestamp);
+            let _ = writeln!(out.text, "{prefix} {} {}", number(v), { point.timestamp });
             out.spill()?;
         }
     }
