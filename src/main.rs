@@ -13,6 +13,7 @@ const EXIT_GATE_FAILED: u8 = 1;
 const EXIT_INPUT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    tune_allocator();
     let plan = Cli::parse().plan();
     match run(&plan) {
         Ok(code) => code,
@@ -23,6 +24,22 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// glibc raises its threshold for memory-mapped allocations each time one is freed, so once a long
+/// history's parts are joined (megabytes per endpoint, freed), the analysis' per-endpoint vectors land
+/// in the thread arenas and stay resident. A fixed threshold hands them back when freed: 2 MB less at
+/// the peak of `check` on a day of full history (bench/RESULTS.md).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only sets a tunable, here before any other thread exists; a refusal (0) just
+    // leaves glibc's default.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
 
 fn run(plan: &Plan) -> anyhow::Result<ExitCode> {
     let verdict = match plan {
