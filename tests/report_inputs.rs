@@ -330,3 +330,46 @@ fn damaged_json_names_the_path_or_the_position() {
     );
     fails_with(&path, &["stats.json:1:", "--skip-log"]);
 }
+
+#[test]
+fn a_json_run_takes_its_failure_messages_from_the_failures_csv_beside_it() {
+    // One Locust 2.47.0 run wrote both (--json-file json/locust-2.47.0, --csv reports-csv/locust-2.47.0);
+    // side by side under one name, as `--json-file results/run --csv results/run` writes them.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("run.json");
+    std::fs::copy(fixture("json/locust-2.47.0.json"), &json).unwrap();
+    let (_, alone) = check_json(&[json.to_str().unwrap()]);
+    assert_eq!(alone["failures"].as_array().unwrap().len(), 0);
+
+    for part in ["failures", "exceptions"] {
+        std::fs::copy(
+            fixture(&format!("reports-csv/locust-2.47.0_{part}.csv")),
+            dir.path().join(format!("run_{part}.csv")),
+        )
+        .unwrap();
+    }
+    let (_, report) = check_json(&[json.to_str().unwrap()]);
+    let failures = report["failures"].as_array().unwrap();
+    let csv_rows = csv_rows("reports-csv/locust-2.47.0_failures.csv");
+    assert_eq!(failures.len(), csv_rows.len());
+    // Every message's occurrences add up to the endpoint's failure count the JSON itself gives.
+    for endpoint in report["endpoints"].as_array().unwrap() {
+        let counted: u64 = failures
+            .iter()
+            .filter(|f| f["name"] == endpoint["name"] && f["method"] == endpoint["method"])
+            .map(|f| f["occurrences"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            counted,
+            endpoint["failures"].as_u64().unwrap(),
+            "{}",
+            endpoint["name"]
+        );
+    }
+    let notes = report["notes"].to_string();
+    assert!(report["run"]["failures_file"]
+        .as_str()
+        .unwrap()
+        .ends_with("run_failures.csv"));
+    assert!(notes.contains("run_failures.csv"), "{notes}");
+}

@@ -57,7 +57,10 @@ fn add_distribution(
 
 /// Finds and reads every file of the run that `input` names.
 pub fn load_run(input: &Path) -> Result<Run> {
-    if let Some(run) = report::load(input)? {
+    if let Some(mut run) = report::load(input)? {
+        if run.dialect == Dialect::LocustJson {
+            add_failures_beside(&mut run)?;
+        }
         return Ok(run);
     }
     let files = discover(input)?;
@@ -90,6 +93,27 @@ pub fn load_run(input: &Path) -> Result<Run> {
         notes,
         info: RunInfo::default(),
     })
+}
+
+/// Locust's JSON has failure counts but no messages: a `_failures.csv` (and `_exceptions.csv`) beside
+/// it with the same name, as `--json-file results/run --csv results/run` writes, supplies them.
+fn add_failures_beside(run: &mut Run) -> Result<()> {
+    let prefix = run.files.prefix.clone();
+    let failures = with_suffix(&prefix, crate::locust_format::FAILURES_SUFFIX);
+    if failures.is_file() {
+        run.failures = noted(locust::read_failures_noted(&failures)?, &mut run.notes);
+        run.notes.push(format!(
+            "failure messages from {} (Locust's JSON has none)",
+            failures.display()
+        ));
+        run.files.failures = Some(failures);
+    }
+    let exceptions = with_suffix(&prefix, crate::locust_format::EXCEPTIONS_SUFFIX);
+    if exceptions.is_file() {
+        run.exceptions = noted(locust::read_exceptions_noted(&exceptions)?, &mut run.notes);
+        run.files.exceptions = Some(exceptions);
+    }
+    Ok(())
 }
 
 /// A file's content, its note (if any) added to `notes`.
