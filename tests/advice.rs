@@ -69,7 +69,7 @@ fn endpoints_failing_every_request_are_told_apart_by_status() {
 
 #[test]
 fn a_public_run_where_every_request_was_a_404_says_so() {
-    let found = findings("../../shared/wild/ratelimiter__all-404", &[]);
+    let found = findings("wild/ratelimiter__all-404", &[]);
     let failing = of(&found, "endpoint_failing");
     assert_eq!(failing.len(), 1, "{found:#?}");
     assert_eq!(failing[0]["scope"], "POST /api/v1/check/");
