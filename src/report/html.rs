@@ -1,5 +1,5 @@
-//! One self-contained HTML page for `check` and `compare` (`--html FILE`): the verdict first,
-//! then per run the endpoint table with grades, the checks that failed or warned, the baseline
+//! One self-contained HTML page for `check`, `compare` and `ab` (`--html FILE`): the verdict
+//! first, then (for `ab`) B against A with its charts, then per run the endpoint table with grades, the checks that failed or warned, the baseline
 //! side by side, trends, capacity, findings, notes, the top failures and the charts (PNG `data:`
 //! images drawn with the embedded font). No script, no network: see [`page`]. Everything from a
 //! result file goes through the escaping [`Markup`] writer. Each section is one function of
@@ -15,12 +15,13 @@ use super::charts;
 use super::units::{ms, percent, rate};
 use super::view::{self, Counts, GradeCell};
 use super::Exporter;
+use crate::analysis::paired::{AbComparison, PairedChange};
 use crate::analysis::regression::{Comparison, Direction, Regression};
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
-use crate::model::{Status, Unit};
+use crate::model::{Metric, Status, Unit};
 
-/// The page for `check` and `compare`; charts are drawn at `chart_size`.
+/// The page for `check`, `compare` and `ab`; charts are drawn at `chart_size`.
 pub struct HtmlExporter {
     pub chart_size: (u32, u32),
 }
@@ -33,6 +34,12 @@ impl Exporter for HtmlExporter {
             .el_text("code", "", &judgement.profile.name)
             .text(&format!(" ({})", judgement.profile_source));
         let mut page = Page::new(judgement.command, judgement.verdict, summary);
+        // An `ab` run is about B against A: that comes first, the run's own sections after.
+        if let Some(ab) = &judgement.ab {
+            for section in ab_sections(judgement, ab, self.chart_size)? {
+                page.push(section);
+            }
+        }
         let several = judgement.runs.len() > 1;
         for (i, item) in judgement.runs.iter().enumerate() {
             let (id, label) = if several {
@@ -99,6 +106,8 @@ fn run_sections(
 
 fn chart_caption(kind: &str) -> &'static str {
     match kind {
+        "ab-latency" => "A and B response times over time",
+        "ab-endpoints" => "P95 per endpoint, A beside B",
         "throughput" => "Throughput and users over time",
         "latency" => "Response times over time",
         "endpoints" => "Response times per endpoint",
@@ -106,6 +115,86 @@ fn chart_caption(kind: &str) -> &'static str {
         "baseline" => "Against the baseline",
         "capacity" => "Capacity against users",
         _ => "Chart",
+    }
+}
+
+/// The A/B comparison and its two charts.
+fn ab_sections(
+    judgement: &Judgement,
+    ab: &AbComparison,
+    chart_size: (u32, u32),
+) -> Result<Vec<Section>> {
+    let mut sections = vec![Section::new("ab", "A/B: B against A", ab_body(ab))];
+    // The A/B charts are drawn only by `charts::render`, with the run's own: those are drawn
+    // again for the run's section (a few hundred ms on an `ab` page only).
+    let charts: Vec<(String, Vec<u8>)> = charts::render(judgement, chart_size)?
+        .into_iter()
+        .filter(|(file, _)| file.starts_with("ab-"))
+        .collect();
+    if !charts.is_empty() {
+        let mut m = Markup::new();
+        m.el("div", "charts", |m| {
+            for (file, png) in &charts {
+                m.figure(chart_caption(file.trim_end_matches(".png")), png);
+            }
+        });
+        sections.push(Section::new("ab-charts", "A/B charts", m));
+    }
+    Ok(sections)
+}
+
+/// A and B side by side per scope and figure: the paired change, its interval, status and reason.
+fn ab_body(ab: &AbComparison) -> Markup {
+    let mut m = Markup::new();
+    m.el("p", "", |m| {
+        m.status(ab.verdict)
+            .text(" B ")
+            .el_text("code", "", &ab.b_label)
+            .text(" against A ")
+            .el_text("code", "", &ab.a_label)
+            .text(&format!(
+                " · {} pairs, B first in {} · {}",
+                ab.pairs,
+                ab.b_first,
+                view::ab_sentence(ab)
+            ));
+    });
+    let header = ["Scope", "Metric", "A", "B", "Change", "Interval", "", "Why"];
+    m.table("ab", &header, &ab.changes, |row, c| {
+        let (a, b, change, interval) = ab_figures(c);
+        row.cell("name", &c.scope.to_string())
+            .cell("", &c.metric.to_string())
+            .cell("num", &a)
+            .cell("num", &b)
+            .cell("num", &change)
+            .cell("num", &interval)
+            .cell_with("", |m| {
+                m.status(c.status);
+            })
+            .cell("", &c.reason);
+    });
+    m.el_text("p", "muted", &format!("Test: {}.", ab.method));
+    m
+}
+
+/// A, B, the change and its interval as the figure's unit reads (ms and %, or points of the
+/// error rate).
+fn ab_figures(c: &PairedChange) -> (String, String, String, String) {
+    let (lo, hi) = c.interval;
+    if c.metric == Metric::ErrorRate {
+        (
+            format!("{}%", percent(c.a)),
+            format!("{}%", percent(c.b)),
+            format!("{:+.2} pt", c.change * 100.0),
+            format!("{:+.2} .. {:+.2} pt", lo * 100.0, hi * 100.0),
+        )
+    } else {
+        (
+            format!("{:.1}", c.a),
+            format!("{:.1}", c.b),
+            format!("{:+.1}%", c.change * 100.0),
+            format!("{:+.1} .. {:+.1}%", lo * 100.0, hi * 100.0),
+        )
     }
 }
 
