@@ -35,8 +35,18 @@ impl Exporter for HtmlExporter {
             .text(&format!(" ({})", judgement.profile_source));
         let mut page = Page::new(judgement.command, judgement.verdict, summary);
         // An `ab` run is about B against A: that comes first, the run's own sections after.
+        // `charts::render` draws the A/B charts with B's own, so both come from one drawing.
+        let mut drawn = None;
         if let Some(ab) = &judgement.ab {
-            for section in ab_sections(judgement, ab, self.chart_size)? {
+            let (ab_charts, own): (Vec<_>, Vec<_>) = charts::render(judgement, self.chart_size)?
+                .into_iter()
+                .map(|(file, png)| (file.trim_end_matches(".png").to_string(), png))
+                .partition(|(kind, _)| kind.starts_with("ab-"));
+            // Only a lone run's charts are named by their bare kind (several carry `runN-`).
+            if judgement.runs.len() == 1 {
+                drawn = Some(own);
+            }
+            for section in ab_sections(ab, ab_charts) {
                 page.push(section);
             }
         }
@@ -47,7 +57,14 @@ impl Exporter for HtmlExporter {
             } else {
                 ("run".to_string(), String::new())
             };
-            for section in run_sections((&id, &label), item, self.chart_size)? {
+            let charts = match drawn.take() {
+                Some(charts) => charts,
+                None => charts::run_charts(item, self.chart_size)?
+                    .into_iter()
+                    .map(|(kind, png)| (kind.to_string(), png))
+                    .collect(),
+            };
+            for section in run_sections((&id, &label), item, charts) {
                 page.push(section);
             }
         }
@@ -65,12 +82,13 @@ pub(crate) fn generated_at() -> String {
 }
 
 /// A run's sections, in reading order; sections with nothing to say are left out. `id` prefixes
-/// the anchors, `label` (empty for a lone run) tells several runs' headings apart.
+/// the anchors, `label` (empty for a lone run) tells several runs' headings apart; `charts` are
+/// the run's, drawn, as (kind, PNG).
 fn run_sections(
     (id, label): (&str, &str),
     item: &RunJudgement,
-    chart_size: (u32, u32),
-) -> Result<Vec<Section>> {
+    charts: Vec<(String, Vec<u8>)>,
+) -> Vec<Section> {
     let title = |what: &str| format!("{what}{label}");
     let mut sections = vec![Section::new(
         format!("{id}-endpoints"),
@@ -91,7 +109,6 @@ fn run_sections(
             sections.push(Section::new(format!("{id}-{key}"), title(heading), body));
         }
     }
-    let charts = charts::run_charts(item, chart_size)?;
     if !charts.is_empty() {
         let mut m = Markup::new();
         m.el("div", "charts", |m| {
@@ -101,7 +118,7 @@ fn run_sections(
         });
         sections.push(Section::new(format!("{id}-charts"), title("Charts"), m));
     }
-    Ok(sections)
+    sections
 }
 
 fn chart_caption(kind: &str) -> &'static str {
@@ -118,29 +135,19 @@ fn chart_caption(kind: &str) -> &'static str {
     }
 }
 
-/// The A/B comparison and its two charts.
-fn ab_sections(
-    judgement: &Judgement,
-    ab: &AbComparison,
-    chart_size: (u32, u32),
-) -> Result<Vec<Section>> {
+/// The A/B comparison and its charts, drawn, as (kind, PNG).
+fn ab_sections(ab: &AbComparison, charts: Vec<(String, Vec<u8>)>) -> Vec<Section> {
     let mut sections = vec![Section::new("ab", "A/B: B against A", ab_body(ab))];
-    // The A/B charts are drawn only by `charts::render`, with the run's own: those are drawn
-    // again for the run's section (a few hundred ms on an `ab` page only).
-    let charts: Vec<(String, Vec<u8>)> = charts::render(judgement, chart_size)?
-        .into_iter()
-        .filter(|(file, _)| file.starts_with("ab-"))
-        .collect();
     if !charts.is_empty() {
         let mut m = Markup::new();
         m.el("div", "charts", |m| {
-            for (file, png) in &charts {
-                m.figure(chart_caption(file.trim_end_matches(".png")), png);
+            for (kind, png) in &charts {
+                m.figure(chart_caption(kind), png);
             }
         });
         sections.push(Section::new("ab-charts", "A/B charts", m));
     }
-    Ok(sections)
+    sections
 }
 
 /// A and B side by side per scope and figure: the paired change, its interval, status and reason.
