@@ -186,6 +186,9 @@ window.addEventListener('load', function () {
     table: box(d.querySelector('table.endpoints')),
     rows: Array.prototype.map.call(d.querySelectorAll('table.endpoints tbody tr'),
                                    function (r) { return r.cells[0].textContent; }),
+    ab_table: box(d.querySelector('table.ab')),
+    ab_rows: Array.prototype.map.call(d.querySelectorAll('table.ab tbody tr'),
+                                      function (r) { return r.cells[0].textContent; }),
     scripts: d.scripts.length,
     images: Array.prototype.map.call(d.images, function (i) {
       return {alt: i.alt, complete: i.complete, natural: i.naturalWidth, box: box(i)};
@@ -213,14 +216,20 @@ fn probe(program: &str, proxy: &Proxy, dir: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-fn screenshot(program: &str, proxy: &Proxy, page: &Path, height: u64, dark: bool) -> PathBuf {
+/// `target/tmp/browser/{name}-light.png` (or `-dark`) of the page at `height` px.
+fn screenshot(
+    program: &str,
+    proxy: &Proxy,
+    (page, name): (&Path, &str),
+    height: u64,
+    dark: bool,
+) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
     std::fs::create_dir_all(&dir).unwrap();
-    let shot = dir.join(if dark {
-        "check-dark.png"
-    } else {
-        "check-light.png"
-    });
+    let shot = dir.join(format!(
+        "{name}-{}.png",
+        if dark { "dark" } else { "light" }
+    ));
     let _ = std::fs::remove_file(&shot);
     let mut extra = vec![
         format!("--window-size=1280,{height}"),
@@ -321,7 +330,7 @@ fn the_report_renders_in_chromium_with_every_chart_and_no_network() {
 
     let height = num(&laid_out, "height") as u64;
     for dark in [false, true] {
-        let shot = screenshot(&program, &proxy, &page, height, dark);
+        let shot = screenshot(&program, &proxy, (&page, "check"), height, dark);
         let img = image::open(&shot).unwrap().to_rgb8();
         assert_eq!(img.width(), 1280);
         // The verdict's box carries its colour: red-tinted ground in light, dark red in dark.
@@ -356,15 +365,119 @@ fn the_report_renders_in_chromium_with_every_chart_and_no_network() {
     // no flag turns all of it off in Chromium 148. The page never names Google, so a request there
     // cannot be the page's: every other request would be.
     assert!(!std::fs::read_to_string(&page).unwrap().contains("google"));
-    let own = |host: &String| {
-        ["google.com", "googleapis.com", "gvt1.com", "gstatic.com"]
-            .iter()
-            .any(|d| host == d || host.ends_with(&format!(".{d}")))
-    };
-    let page_requests: Vec<String> = proxy.hosts().into_iter().filter(|h| !own(h)).collect();
+    let page_requests = page_requests(&proxy);
     assert!(
         page_requests.is_empty(),
         "the report made network requests to {page_requests:?}: {:?}",
         proxy.requests()
     );
+}
+
+/// The hosts the proxy saw, less Chromium's own talk to Google (see the check page's test).
+fn page_requests(proxy: &Proxy) -> Vec<String> {
+    let own = |host: &String| {
+        ["google.com", "googleapis.com", "gvt1.com", "gstatic.com"]
+            .iter()
+            .any(|d| host == d || host.ends_with(&format!(".{d}")))
+    };
+    proxy.hosts().into_iter().filter(|h| !own(h)).collect()
+}
+
+/// A bundled target on a free port of 127.0.0.1, stopped when dropped.
+struct Target(std::process::Child, String);
+
+impl Target {
+    fn start(extra: &[&str]) -> Target {
+        let mut child = common::command()
+            .args(["target", "-t", "30s", "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        Target(child, line.trim().to_string())
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `loadgate ab --html` (3 s against two bundled targets, B twice as slow, an endpoint named with
+/// markup) in Chromium: the A/B table laid out above the run's own, its rows as text, the two A/B
+/// charts and the run's three decoded and drawn, in light and dark.
+#[test]
+fn the_ab_report_renders_b_against_a_first_with_its_charts() {
+    let Some(program) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    let scenario = dir.path().join("ab.toml");
+    std::fs::write(
+        &scenario,
+        "[load]\nusers = 8\n\n\
+         [[task]]\nname = \"<script>alert(1)</script>\"\npath = \"/fast\"\n\n\
+         [[task]]\npath = \"/slow\"\n",
+    )
+    .unwrap();
+    let (a, b) = (Target::start(&[]), Target::start(&["--slowdown", "2"]));
+    let output = loadgate(&[
+        "ab",
+        "--a",
+        &a.1,
+        "--b",
+        &b.1,
+        "-f",
+        scenario.to_str().unwrap(),
+        "-t",
+        "3s",
+        "-q",
+        "--csv",
+        dir.path().join("run").to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    drop((a, b));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let proxy = Proxy::start();
+    let laid_out = probe(&program, &proxy, dir.path());
+    assert_eq!(laid_out["title"], "loadgate ab: FAIL");
+    assert_eq!(laid_out["verdict_border"], "9px", "the style applied");
+    assert_eq!(laid_out["scripts"], 0);
+    assert_eq!(laid_out["ab_table"]["shown"], true);
+    let ab_y = num(&laid_out["ab_table"], "y");
+    assert!(num(&laid_out["verdict_box"], "y") < ab_y);
+    assert!(ab_y < num(&laid_out["table"], "y"), "A/B before the run");
+    let rows = laid_out["ab_rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3 * 5, "{rows:?}");
+    assert!(rows.iter().any(|r| r == "GET <script>alert(1)</script>"));
+    let images = laid_out["images"].as_array().unwrap();
+    assert_eq!(images.len(), 5, "{images:?}");
+    assert_eq!(
+        images[0]["alt"], "A and B response times over time",
+        "the A/B charts first"
+    );
+    for img in images {
+        assert_eq!(img["natural"], 1280, "not decoded: {img}");
+        assert_eq!(img["box"]["shown"], true, "{img}");
+    }
+    let height = num(&laid_out, "height") as u64;
+    for dark in [false, true] {
+        let shot = screenshot(&program, &proxy, (&page, "ab"), height, dark);
+        let img = image::open(&shot).unwrap().to_rgb8();
+        for chart in images {
+            let colour = share(&img, &chart["box"], colourful);
+            assert!(colour > 0.002, "{} has no series ({colour})", chart["alt"]);
+        }
+    }
+    assert!(!std::fs::read_to_string(&page).unwrap().contains("google"));
+    let requests = page_requests(&proxy);
+    assert!(requests.is_empty(), "the A/B report fetched {requests:?}");
 }

@@ -203,3 +203,111 @@ fn no_page_is_written_when_a_file_cannot_be_read() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(!out.exists());
 }
+
+/// A bundled target on a free port of 127.0.0.1, stopped when dropped.
+struct Target(std::process::Child, String);
+
+impl Target {
+    fn start(extra: &[&str]) -> Target {
+        let mut child = common::command()
+            .args(["target", "-t", "30s", "--port", "0"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        Target(child, line.trim().to_string())
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A real `loadgate ab` for three seconds against two bundled targets, B twice as slow, with a
+/// scenario whose first endpoint is named with markup: the A/B section comes right after the
+/// verdict, one row per scope and figure, the failed figures with their reasons, both A/B charts.
+#[test]
+fn ab_page_puts_b_against_a_first_with_its_rows_and_charts() {
+    let a = Target::start(&[]);
+    let b = Target::start(&["--slowdown", "2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("ab.toml");
+    std::fs::write(
+        &scenario,
+        "[load]\nusers = 8\n\n\
+         [[task]]\nname = \"<script>alert(\\\"ab\\\")</script>&'\"\npath = \"/fast\"\nweight = 2\n\n\
+         [[task]]\npath = \"/slow\"\nweight = 3\n",
+    )
+    .unwrap();
+    let out = dir.path().join("ab.html");
+    let prefix = dir.path().join("run");
+    let output = loadgate(&[
+        "ab",
+        "--a",
+        &a.1,
+        "--b",
+        &b.1,
+        "-f",
+        scenario.to_str().unwrap(),
+        "-t",
+        "3s",
+        "-q",
+        "--csv",
+        prefix.to_str().unwrap(),
+        "--html",
+        out.to_str().unwrap(),
+    ]);
+    let b_url = b.1.clone();
+    drop((a, b));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let html = std::fs::read_to_string(&out).unwrap();
+    // ab-latency, ab-endpoints, then the run's throughput, latency and endpoints.
+    assert_eq!(assert_self_contained(&html), 5);
+    assert!(html.contains("<title>loadgate ab: FAIL</title>"));
+    let mut last = html.find("<header class=\"verdict fail\">").unwrap();
+    for s in ["id=\"ab\"", "id=\"ab-charts\"", "id=\"run-endpoints\""] {
+        let at = html.find(s).unwrap_or_else(|| panic!("no {s}"));
+        assert!(at > last, "{s} out of order");
+        last = at;
+    }
+    let ab = &html[html.find("id=\"ab\"").unwrap()..html.find("id=\"ab-charts\"").unwrap()];
+    assert!(ab.contains(&format!("<code>{b_url}</code>")), "B's URL");
+    assert!(ab.contains("<th>A</th><th>B</th><th>Change</th><th>Interval</th>"));
+    // Two endpoints and the aggregate, five figures each.
+    let table = &ab[ab.find("<table class=\"ab\">").unwrap()..ab.find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr>").count(), 1 + 3 * 5);
+    let hostile = "GET &lt;script&gt;alert(&quot;ab&quot;)&lt;/script&gt;&amp;&#39;";
+    assert_eq!(table.matches(hostile).count(), 5, "{table}");
+    assert!(!html.contains("<script>alert"));
+    // /slow at twice A's time fails its median, with the interval and the reason beside it.
+    let slow_p50 = table
+        .split("<tr>")
+        .find(|row| row.contains(">GET /slow<") && row.contains("<td>p50</td>"))
+        .expect("a GET /slow p50 row");
+    assert!(slow_p50.contains("badge fail"), "{slow_p50}");
+    assert!(slow_p50.contains(" .. +"), "{slow_p50}");
+    assert!(slow_p50.contains("beyond the limit"), "{slow_p50}");
+    assert!(ab.contains("failed, 0 warned ("), "the A/B sentence");
+    assert!(
+        ab.contains("Test: paired bootstrap"),
+        "the test in a sentence"
+    );
+    for caption in [
+        "A and B response times over time",
+        "P95 per endpoint, A beside B",
+    ] {
+        assert!(
+            html.contains(&format!("<figcaption>{caption}</figcaption>")),
+            "{caption}"
+        );
+    }
+}

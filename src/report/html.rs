@@ -1,5 +1,5 @@
-//! One self-contained HTML page for `check` and `compare` (`--html FILE`): the verdict first,
-//! then per run the endpoint table with grades, the checks that failed or warned, the baseline
+//! One self-contained HTML page for `check`, `compare` and `ab` (`--html FILE`): the verdict
+//! first, then (for `ab`) B against A with its charts, then per run the endpoint table with grades, the checks that failed or warned, the baseline
 //! side by side, trends, capacity, findings, notes, the top failures and the charts (PNG `data:`
 //! images drawn with the embedded font). No script, no network: see [`page`]. Everything from a
 //! result file goes through the escaping [`Markup`] writer. Each section is one function of
@@ -15,12 +15,13 @@ use super::charts;
 use super::units::{ms, percent, rate};
 use super::view::{self, Counts, GradeCell};
 use super::Exporter;
+use crate::analysis::paired::{AbComparison, PairedChange};
 use crate::analysis::regression::{Comparison, Direction, Regression};
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
-use crate::model::{Status, Unit};
+use crate::model::{Metric, Status, Unit};
 
-/// The page for `check` and `compare`; charts are drawn at `chart_size`.
+/// The page for `check`, `compare` and `ab`; charts are drawn at `chart_size`.
 pub struct HtmlExporter {
     pub chart_size: (u32, u32),
 }
@@ -33,6 +34,22 @@ impl Exporter for HtmlExporter {
             .el_text("code", "", &judgement.profile.name)
             .text(&format!(" ({})", judgement.profile_source));
         let mut page = Page::new(judgement.command, judgement.verdict, summary);
+        // An `ab` run is about B against A: that comes first, the run's own sections after.
+        // `charts::render` draws the A/B charts with B's own, so both come from one drawing.
+        let mut drawn = None;
+        if let Some(ab) = &judgement.ab {
+            let (ab_charts, own): (Vec<_>, Vec<_>) = charts::render(judgement, self.chart_size)?
+                .into_iter()
+                .map(|(file, png)| (file.trim_end_matches(".png").to_string(), png))
+                .partition(|(kind, _)| kind.starts_with("ab-"));
+            // Only a lone run's charts are named by their bare kind (several carry `runN-`).
+            if judgement.runs.len() == 1 {
+                drawn = Some(own);
+            }
+            for section in ab_sections(ab, ab_charts) {
+                page.push(section);
+            }
+        }
         let several = judgement.runs.len() > 1;
         for (i, item) in judgement.runs.iter().enumerate() {
             let (id, label) = if several {
@@ -40,7 +57,14 @@ impl Exporter for HtmlExporter {
             } else {
                 ("run".to_string(), String::new())
             };
-            for section in run_sections((&id, &label), item, self.chart_size)? {
+            let charts = match drawn.take() {
+                Some(charts) => charts,
+                None => charts::run_charts(item, self.chart_size)?
+                    .into_iter()
+                    .map(|(kind, png)| (kind.to_string(), png))
+                    .collect(),
+            };
+            for section in run_sections((&id, &label), item, charts) {
                 page.push(section);
             }
         }
@@ -58,12 +82,13 @@ pub(crate) fn generated_at() -> String {
 }
 
 /// A run's sections, in reading order; sections with nothing to say are left out. `id` prefixes
-/// the anchors, `label` (empty for a lone run) tells several runs' headings apart.
+/// the anchors, `label` (empty for a lone run) tells several runs' headings apart; `charts` are
+/// the run's, drawn, as (kind, PNG).
 fn run_sections(
     (id, label): (&str, &str),
     item: &RunJudgement,
-    chart_size: (u32, u32),
-) -> Result<Vec<Section>> {
+    charts: Vec<(String, Vec<u8>)>,
+) -> Vec<Section> {
     let title = |what: &str| format!("{what}{label}");
     let mut sections = vec![Section::new(
         format!("{id}-endpoints"),
@@ -84,7 +109,6 @@ fn run_sections(
             sections.push(Section::new(format!("{id}-{key}"), title(heading), body));
         }
     }
-    let charts = charts::run_charts(item, chart_size)?;
     if !charts.is_empty() {
         let mut m = Markup::new();
         m.el("div", "charts", |m| {
@@ -94,11 +118,13 @@ fn run_sections(
         });
         sections.push(Section::new(format!("{id}-charts"), title("Charts"), m));
     }
-    Ok(sections)
+    sections
 }
 
 fn chart_caption(kind: &str) -> &'static str {
     match kind {
+        "ab-latency" => "A and B response times over time",
+        "ab-endpoints" => "P95 per endpoint, A beside B",
         "throughput" => "Throughput and users over time",
         "latency" => "Response times over time",
         "endpoints" => "Response times per endpoint",
@@ -106,6 +132,76 @@ fn chart_caption(kind: &str) -> &'static str {
         "baseline" => "Against the baseline",
         "capacity" => "Capacity against users",
         _ => "Chart",
+    }
+}
+
+/// The A/B comparison and its charts, drawn, as (kind, PNG).
+fn ab_sections(ab: &AbComparison, charts: Vec<(String, Vec<u8>)>) -> Vec<Section> {
+    let mut sections = vec![Section::new("ab", "A/B: B against A", ab_body(ab))];
+    if !charts.is_empty() {
+        let mut m = Markup::new();
+        m.el("div", "charts", |m| {
+            for (kind, png) in &charts {
+                m.figure(chart_caption(kind), png);
+            }
+        });
+        sections.push(Section::new("ab-charts", "A/B charts", m));
+    }
+    sections
+}
+
+/// A and B side by side per scope and figure: the paired change, its interval, status and reason.
+fn ab_body(ab: &AbComparison) -> Markup {
+    let mut m = Markup::new();
+    m.el("p", "", |m| {
+        m.status(ab.verdict)
+            .text(" B ")
+            .el_text("code", "", &ab.b_label)
+            .text(" against A ")
+            .el_text("code", "", &ab.a_label)
+            .text(&format!(
+                " · {} pairs, B first in {} · {}",
+                ab.pairs,
+                ab.b_first,
+                view::ab_sentence(ab)
+            ));
+    });
+    let header = ["Scope", "Metric", "A", "B", "Change", "Interval", "", "Why"];
+    m.table("ab", &header, &ab.changes, |row, c| {
+        let (a, b, change, interval) = ab_figures(c);
+        row.cell("name", &c.scope.to_string())
+            .cell("", &c.metric.to_string())
+            .cell("num", &a)
+            .cell("num", &b)
+            .cell("num", &change)
+            .cell("num", &interval)
+            .cell_with("", |m| {
+                m.status(c.status);
+            })
+            .cell("", &c.reason);
+    });
+    m.el_text("p", "muted", &format!("Test: {}.", ab.method));
+    m
+}
+
+/// A, B, the change and its interval as the figure's unit reads (ms and %, or points of the
+/// error rate).
+fn ab_figures(c: &PairedChange) -> (String, String, String, String) {
+    let (lo, hi) = c.interval;
+    if c.metric == Metric::ErrorRate {
+        (
+            format!("{}%", percent(c.a)),
+            format!("{}%", percent(c.b)),
+            format!("{:+.2} pt", c.change * 100.0),
+            format!("{:+.2} .. {:+.2} pt", lo * 100.0, hi * 100.0),
+        )
+    } else {
+        (
+            format!("{:.1}", c.a),
+            format!("{:.1}", c.b),
+            format!("{:+.1}%", c.change * 100.0),
+            format!("{:+.1} .. {:+.1}%", lo * 100.0, hi * 100.0),
+        )
     }
 }
 
