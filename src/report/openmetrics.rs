@@ -14,6 +14,7 @@ use anyhow::Result;
 use super::archive::ArchiveReport;
 use super::Exporter;
 use crate::analysis::grade::{Check, ScopeResult};
+use crate::analysis::paired::AbComparison;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{HistoryPoint, Metric, Scope, Series, Status, Unit};
 use crate::profile::Grade;
@@ -326,8 +327,54 @@ pub const HISTORY_FAILURES: Spec = counter(
     "Failures up to one history row.",
 );
 
+pub const AB: Spec = Spec {
+    name: "loadgate_ab",
+    kind: Kind::Info,
+    unit: None,
+    help: "An A/B run (`loadgate ab`): the two targets' URLs as labels a and b.",
+};
+pub const AB_VERDICT: Spec = gauge(
+    "loadgate_ab_verdict",
+    None,
+    "The A/B comparison's verdict (B against A): 0 pass, 1 warn, 2 fail.",
+);
+pub const AB_PAIRS: Spec = counter(
+    "loadgate_ab_pairs",
+    "Complete request pairs (one request to A, one to B) of a scope.",
+);
+pub const AB_VALUE: Spec = gauge(
+    "loadgate_ab_value",
+    None,
+    "A figure on one side (label side: a or b) from the pairs, in its base unit (seconds, ratio).",
+);
+pub const AB_CHANGE: Spec = gauge(
+    "loadgate_ab_change_ratio",
+    Some("ratio"),
+    "B against A: latency B/A - 1, error rate B - A.",
+);
+pub const AB_CHANGE_BOUND: Spec = gauge(
+    "loadgate_ab_change_bound_ratio",
+    Some("ratio"),
+    "A bound of the change's bootstrap interval (label bound: lower or upper).",
+);
+pub const AB_LIMIT: Spec = gauge(
+    "loadgate_ab_limit_ratio",
+    Some("ratio"),
+    "The profile's regression limit on the change.",
+);
+pub const AB_STATUS: Spec = gauge(
+    "loadgate_ab_status",
+    None,
+    "A figure's A/B status: 0 pass, 1 warn, 2 fail.",
+);
+pub const AB_CONFIDENCE: Spec = gauge(
+    "loadgate_ab_confidence_ratio",
+    Some("ratio"),
+    "The confidence of the A/B intervals.",
+);
+
 /// Every family the exporter can write, for the documentation test.
-pub const ALL: [Spec; 24] = [
+pub const ALL: [Spec; 33] = [
     RUN,
     VERDICT,
     REQUESTS,
@@ -352,6 +399,15 @@ pub const ALL: [Spec; 24] = [
     HISTORY_USERS,
     HISTORY_REQUESTS,
     HISTORY_FAILURES,
+    AB,
+    AB_VERDICT,
+    AB_PAIRS,
+    AB_VALUE,
+    AB_CHANGE,
+    AB_CHANGE_BOUND,
+    AB_LIMIT,
+    AB_STATUS,
+    AB_CONFIDENCE,
 ];
 
 /// The percentiles written, as (metric, percentile label).
@@ -429,7 +485,12 @@ fn add_run(set: &mut Families, judgement: &Judgement, item: &RunJudgement) {
         Some(1.0),
     );
     let run_labels = || vec![("run", run.clone())];
-    set.add(VERDICT, run_labels(), Some(status_value(item.verdict)));
+    // `ab` judges one run, B, and its exit is the worst of B's checks and the A/B comparison.
+    let verdict = match &judgement.ab {
+        Some(ab) => item.verdict.max(ab.verdict),
+        None => item.verdict,
+    };
+    set.add(VERDICT, run_labels(), Some(status_value(verdict)));
     set.add(START, run_labels(), item.run.started_at().map(|t| t as f64));
     set.add(DURATION, run_labels(), item.run.duration_s());
     set.add(USERS, run_labels(), users.map(|u| u as f64));
@@ -455,6 +516,53 @@ fn add_run(set: &mut Families, judgement: &Judgement, item: &RunJudgement) {
             labels,
             Some(status_value(regression.status)),
         );
+    }
+    if let Some(ab) = &judgement.ab {
+        add_ab(set, &run, ab);
+    }
+}
+
+/// `ab`: B against A, labelled with B's run (the run `ab` judges).
+fn add_ab(set: &mut Families, run: &str, ab: &AbComparison) {
+    set.add(
+        AB,
+        vec![
+            ("run", run.to_string()),
+            ("a", ab.a_label.clone()),
+            ("b", ab.b_label.clone()),
+        ],
+        Some(1.0),
+    );
+    let run_labels = || vec![("run", run.to_string())];
+    set.add(AB_VERDICT, run_labels(), Some(status_value(ab.verdict)));
+    set.add(AB_CONFIDENCE, run_labels(), Some(ab.confidence));
+    let mut counted: Vec<&Scope> = Vec::new();
+    for change in &ab.changes {
+        let scope = scope_labels(run, &change.scope);
+        // Pairs belong to the scope, not the figure: one sample per scope.
+        if !counted.contains(&&change.scope) {
+            counted.push(&change.scope);
+            set.add(AB_PAIRS, scope.clone(), Some(change.pairs as f64));
+        }
+        let labels = with(scope, "metric", change.metric.key());
+        for (side, value) in [("a", change.a), ("b", change.b)] {
+            set.add(
+                AB_VALUE,
+                with(labels.clone(), "side", side),
+                Some(base_unit(change.metric, value)),
+            );
+        }
+        set.add(AB_CHANGE, labels.clone(), Some(change.change));
+        let (lower, upper) = change.interval;
+        for (bound, value) in [("lower", lower), ("upper", upper)] {
+            set.add(
+                AB_CHANGE_BOUND,
+                with(labels.clone(), "bound", bound),
+                Some(value),
+            );
+        }
+        set.add(AB_LIMIT, labels.clone(), Some(change.limit));
+        set.add(AB_STATUS, labels, Some(status_value(change.status)));
     }
 }
 
