@@ -642,6 +642,13 @@ fn every_dashboard_query_names_what_the_export_writes() {
             labels.extend(["job".to_string(), "instance".to_string()]);
         }
     }
+    let ab = dir.path().join("ab.prom");
+    text_format::ab_export(dir.path(), &ab, &[]);
+    for sample in parse_samples(&std::fs::read_to_string(&ab).unwrap()) {
+        let labels = written.entry(sample.name).or_default();
+        labels.extend(sample.labels.into_keys());
+        labels.extend(["job".to_string(), "instance".to_string()]);
+    }
     let queries = dashboard_queries();
     assert!(queries.len() >= 8, "{queries:?}");
     for query in &queries {
@@ -772,6 +779,19 @@ fn a_real_prometheus_answers_every_dashboard_query_and_parses_the_openmetrics_fi
         sample_counts.insert(path, parse_samples(&text).len());
         files.insert(path.to_string(), text);
     }
+    // An A/B run, pushed like the others and its OpenMetrics file served too.
+    let ab = dir.path().join("ab.om");
+    let push = [
+        "--push-gateway",
+        &gateway_url,
+        "--job",
+        "nightly",
+        "--require-push",
+    ];
+    text_format::ab_export(dir.path(), &ab, &push);
+    let text = std::fs::read_to_string(&ab).unwrap();
+    sample_counts.insert("/ab", parse_samples(&text).len());
+    files.insert("/ab".to_string(), text);
     let files_port = serve_files(files, Duration::from_secs(90));
 
     let port = free_port();
@@ -782,7 +802,8 @@ fn a_real_prometheus_answers_every_dashboard_query_and_parses_the_openmetrics_fi
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n\
              - job_name: pushgateway\n  honor_labels: true\n  static_configs:\n  - targets: ['127.0.0.1:{}']\n\
              - job_name: om-latest\n  metrics_path: /latest\n  static_configs:\n  - targets: ['127.0.0.1:{files_port}']\n\
-             - job_name: om-history\n  metrics_path: /history\n  static_configs:\n  - targets: ['127.0.0.1:{files_port}']\n",
+             - job_name: om-history\n  metrics_path: /history\n  static_configs:\n  - targets: ['127.0.0.1:{files_port}']\n\
+             - job_name: om-ab\n  metrics_path: /ab\n  static_configs:\n  - targets: ['127.0.0.1:{files_port}']\n",
             gateway.port
         ),
     )
@@ -798,7 +819,7 @@ fn a_real_prometheus_answers_every_dashboard_query_and_parses_the_openmetrics_fi
         "/-/ready",
         dir.path().join("prometheus.log"),
     );
-    wait_for(&prometheus, r#"loadgate_verdict{job="nightly"}"#, 2);
+    wait_for(&prometheus, r#"loadgate_verdict{job="nightly"}"#, 3);
     for promql in dashboard_queries() {
         let promql = concrete(&promql);
         let result = query(&prometheus, &promql);
@@ -806,7 +827,11 @@ fn a_real_prometheus_answers_every_dashboard_query_and_parses_the_openmetrics_fi
     }
 
     // Prometheus parsed both OpenMetrics files, every sample of them.
-    for (job, path) in [("om-latest", "/latest"), ("om-history", "/history")] {
+    for (job, path) in [
+        ("om-latest", "/latest"),
+        ("om-history", "/history"),
+        ("om-ab", "/ab"),
+    ] {
         let up = wait_for(
             &prometheus,
             &format!(r#"scrape_samples_scraped{{job="{job}"}}"#),
@@ -906,7 +931,7 @@ fn an_ab_run_exports_its_comparison_as_the_json_report_states_it() {
     };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ab.prom");
-    let (code, report) = text_format::ab_export(dir.path(), &file);
+    let (code, report) = text_format::ab_export(dir.path(), &file, &[]);
     let text = std::fs::read_to_string(&file).unwrap();
     assert_promtool_accepts(&promtool, &text);
     let samples = parse_samples(&text);

@@ -59,7 +59,7 @@ fn every_metric_and_label_written_is_documented() {
     }
     // `ab` against two real targets: the A/B families.
     let file = dir.path().join("ab.om");
-    text_format::ab_export(dir.path(), &file);
+    text_format::ab_export(dir.path(), &file, &[]);
     for sample in parse_samples(&std::fs::read_to_string(&file).unwrap()) {
         metrics.insert(sample.name);
         labels.extend(sample.labels.into_keys());

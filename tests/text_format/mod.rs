@@ -66,10 +66,19 @@ pub fn parse_samples(text: &str) -> Vec<Sample> {
 }
 
 /// A real `loadgate ab` for a few seconds against two bundled targets on free ports of 127.0.0.1,
-/// B's twice as slow (`--slowdown 2`), writing `--openmetrics metrics`; returns the exit code and
+/// B's twice as slow (`--slowdown 2`), writing `--openmetrics metrics` (and whatever `extra` asks
+/// for, e.g. a push); returns the exit code and
 /// the JSON report of the same run. The targets are stopped when it returns (and stop by
 /// themselves after 60 s whatever happens).
-pub fn ab_export(dir: &std::path::Path, metrics: &std::path::Path) -> (i32, serde_json::Value) {
+pub fn ab_export(
+    dir: &std::path::Path,
+    metrics: &std::path::Path,
+    extra: &[&str],
+) -> (i32, serde_json::Value) {
+    // One at a time: two A/B runs side by side on CI's two cores would be a busier machine than
+    // the pairing is tested for.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let bin = env!("CARGO_BIN_EXE_loadgate");
     let target = |slowdown: Option<&str>| {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -106,6 +115,7 @@ pub fn ab_export(dir: &std::path::Path, metrics: &std::path::Path) -> (i32, serd
         .arg(&prefix)
         .arg("--openmetrics")
         .arg(metrics)
+        .args(extra)
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
