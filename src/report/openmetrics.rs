@@ -327,7 +327,7 @@ pub const HISTORY_FAILURES: Spec = counter(
     "Failures up to one history row.",
 );
 
-pub const AB: Spec = Spec {
+pub const AB_INFO: Spec = Spec {
     name: "loadgate_ab",
     kind: Kind::Info,
     unit: None,
@@ -399,7 +399,7 @@ pub const ALL: [Spec; 33] = [
     HISTORY_USERS,
     HISTORY_REQUESTS,
     HISTORY_FAILURES,
-    AB,
+    AB_INFO,
     AB_VERDICT,
     AB_PAIRS,
     AB_VALUE,
@@ -525,7 +525,7 @@ fn add_run(set: &mut Families, judgement: &Judgement, item: &RunJudgement) {
 /// `ab`: B against A, labelled with B's run (the run `ab` judges).
 fn add_ab(set: &mut Families, run: &str, ab: &AbComparison) {
     set.add(
-        AB,
+        AB_INFO,
         vec![
             ("run", run.to_string()),
             ("a", ab.a_label.clone()),
@@ -899,6 +899,57 @@ mod tests {
         // Samples of one family stay together whatever order they were added in.
         assert_eq!(set.0.len(), 2);
         assert_eq!(set.0[0].samples.len(), 2);
+    }
+
+    #[test]
+    fn an_ab_comparison_is_a_sample_per_scope_and_figure_and_its_pairs_one_per_scope() {
+        use crate::analysis::paired::{compare_pairs, PairSample};
+        use crate::model::EndpointKey;
+        let endpoint = Scope::Endpoint(EndpointKey {
+            method: "GET".into(),
+            name: "/a\"b".into(),
+        });
+        // B twice as slow as A on every pair.
+        let pairs = (0..400)
+            .map(|i| PairSample {
+                a_ms: 10.0 + (i % 7) as f64,
+                b_ms: 20.0 + 2.0 * (i % 7) as f64,
+                a_failed: false,
+                b_failed: false,
+            })
+            .collect();
+        let ab = compare_pairs(
+            ("http://a".into(), "http://b".into()),
+            vec![(endpoint.clone(), pairs)],
+            200,
+            &crate::profile::RegressionRules::default(),
+            7,
+        );
+        assert_eq!(ab.verdict, Status::Fail);
+        let mut set = Families::default();
+        add_ab(&mut set, "r", &ab);
+        let samples = |spec: Spec| {
+            let family = set.0.iter().find(|f| f.spec.name == spec.name).unwrap();
+            family.samples.clone()
+        };
+        assert_eq!(samples(AB_VERDICT)[0].value, 2.0);
+        assert_eq!(samples(AB_INFO)[0].labels[1], ("a", "http://a".to_string()));
+        // The endpoint and the aggregate.
+        let counted = samples(AB_PAIRS);
+        assert_eq!(counted.len(), 2);
+        assert_eq!(counted[0].value, 400.0);
+        let n = ab.changes.len();
+        assert_eq!(n, 10);
+        assert_eq!(samples(AB_STATUS).len(), n);
+        assert_eq!(samples(AB_VALUE).len(), 2 * n);
+        assert_eq!(samples(AB_CHANGE_BOUND).len(), 2 * n);
+        let p50 = &ab.changes[0];
+        assert_eq!((&p50.scope, p50.metric), (&endpoint, Metric::P50));
+        let values = samples(AB_VALUE);
+        assert_eq!(values[0].labels.last().unwrap(), &("side", "a".to_string()));
+        assert_eq!(values[0].value, p50.a / 1000.0);
+        assert_eq!(values[1].value, p50.b / 1000.0);
+        assert_eq!(samples(AB_CHANGE)[0].value, p50.change);
     }
 
     #[test]
