@@ -158,7 +158,12 @@ fn pushgateway(dir: &Path) -> Server {
     let port = free_port();
     Server::start(
         &program,
-        &[format!("--web.listen-address=127.0.0.1:{port}")],
+        // Debian's build persists to /var/lib/prometheus/pushgateway.data by default, which would
+        // carry groups from one test run (or another checkout's) into the next: memory only.
+        &[
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            "--persistence.file=".to_string(),
+        ],
         port,
         "/-/ready",
         dir.join("pushgateway.log"),
@@ -820,6 +825,10 @@ fn a_real_prometheus_answers_every_dashboard_query_and_parses_the_openmetrics_fi
         dir.path().join("prometheus.log"),
     );
     wait_for(&prometheus, r#"loadgate_verdict{job="nightly"}"#, 3);
+    // The A/B comparison went through the Pushgateway with B's run, not only through the file.
+    let pushed = query(&prometheus, r#"loadgate_ab_verdict{job="nightly"}"#);
+    assert_eq!(pushed.len(), 1, "{pushed:?}");
+    assert_eq!(pushed[0]["value"][1], "2", "B is twice as slow: {pushed:?}");
     for promql in dashboard_queries() {
         let promql = concrete(&promql);
         let result = query(&prometheus, &promql);
