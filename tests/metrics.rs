@@ -158,7 +158,12 @@ fn pushgateway(dir: &Path) -> Server {
     let port = free_port();
     Server::start(
         &program,
-        &[format!("--web.listen-address=127.0.0.1:{port}")],
+        // Debian's build persists to /var/lib/prometheus/pushgateway.data by default, which would
+        // carry groups from one test run (or another checkout's) into the next: memory only.
+        &[
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            "--persistence.file=".to_string(),
+        ],
         port,
         "/-/ready",
         dir.join("pushgateway.log"),
@@ -642,6 +647,13 @@ fn every_dashboard_query_names_what_the_export_writes() {
             labels.extend(["job".to_string(), "instance".to_string()]);
         }
     }
+    let ab = dir.path().join("ab.prom");
+    text_format::ab_export(dir.path(), &ab, &[]);
+    for sample in parse_samples(&std::fs::read_to_string(&ab).unwrap()) {
+        let labels = written.entry(sample.name).or_default();
+        labels.extend(sample.labels.into_keys());
+        labels.extend(["job".to_string(), "instance".to_string()]);
+    }
     let queries = dashboard_queries();
     assert!(queries.len() >= 8, "{queries:?}");
     for query in &queries {
@@ -772,6 +784,19 @@ fn a_real_prometheus_answers_every_dashboard_query_and_parses_the_openmetrics_fi
         sample_counts.insert(path, parse_samples(&text).len());
         files.insert(path.to_string(), text);
     }
+    // An A/B run, pushed like the others and its OpenMetrics file served too.
+    let ab = dir.path().join("ab.om");
+    let push = [
+        "--push-gateway",
+        &gateway_url,
+        "--job",
+        "nightly",
+        "--require-push",
+    ];
+    text_format::ab_export(dir.path(), &ab, &push);
+    let text = std::fs::read_to_string(&ab).unwrap();
+    sample_counts.insert("/ab", parse_samples(&text).len());
+    files.insert("/ab".to_string(), text);
     let files_port = serve_files(files, Duration::from_secs(90));
 
     let port = free_port();
@@ -782,7 +807,8 @@ fn a_real_prometheus_answers_every_dashboard_query_and_parses_the_openmetrics_fi
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n\
              - job_name: pushgateway\n  honor_labels: true\n  static_configs:\n  - targets: ['127.0.0.1:{}']\n\
              - job_name: om-latest\n  metrics_path: /latest\n  static_configs:\n  - targets: ['127.0.0.1:{files_port}']\n\
-             - job_name: om-history\n  metrics_path: /history\n  static_configs:\n  - targets: ['127.0.0.1:{files_port}']\n",
+             - job_name: om-history\n  metrics_path: /history\n  static_configs:\n  - targets: ['127.0.0.1:{files_port}']\n\
+             - job_name: om-ab\n  metrics_path: /ab\n  static_configs:\n  - targets: ['127.0.0.1:{files_port}']\n",
             gateway.port
         ),
     )
@@ -798,7 +824,11 @@ fn a_real_prometheus_answers_every_dashboard_query_and_parses_the_openmetrics_fi
         "/-/ready",
         dir.path().join("prometheus.log"),
     );
-    wait_for(&prometheus, r#"loadgate_verdict{job="nightly"}"#, 2);
+    wait_for(&prometheus, r#"loadgate_verdict{job="nightly"}"#, 3);
+    // The A/B comparison went through the Pushgateway with B's run, not only through the file.
+    let pushed = query(&prometheus, r#"loadgate_ab_verdict{job="nightly"}"#);
+    assert_eq!(pushed.len(), 1, "{pushed:?}");
+    assert_eq!(pushed[0]["value"][1], "2", "B is twice as slow: {pushed:?}");
     for promql in dashboard_queries() {
         let promql = concrete(&promql);
         let result = query(&prometheus, &promql);
@@ -806,7 +836,11 @@ fn a_real_prometheus_answers_every_dashboard_query_and_parses_the_openmetrics_fi
     }
 
     // Prometheus parsed both OpenMetrics files, every sample of them.
-    for (job, path) in [("om-latest", "/latest"), ("om-history", "/history")] {
+    for (job, path) in [
+        ("om-latest", "/latest"),
+        ("om-history", "/history"),
+        ("om-ab", "/ab"),
+    ] {
         let up = wait_for(
             &prometheus,
             &format!(r#"scrape_samples_scraped{{job="{job}"}}"#),
@@ -846,4 +880,135 @@ fn a_real_prometheus_answers_every_dashboard_query_and_parses_the_openmetrics_fi
             "two\nlines # HELP x"
         ]
     );
+}
+
+/// `promtool check metrics` says nothing about `text` (the 0.0.4 format).
+fn assert_promtool_accepts(promtool: &Path, text: &str) {
+    let mut lint = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    lint.stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = lint.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+        "promtool: {}{}\n{text}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+fn status_number(status: &Value) -> f64 {
+    match status.as_str().unwrap() {
+        "pass" => 0.0,
+        "warn" => 1.0,
+        "fail" => 2.0,
+        other => panic!("status {other}"),
+    }
+}
+
+/// The one sample of `name` with `labels`.
+fn one(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
+    let found = find(samples, name, labels);
+    assert_eq!(found.len(), 1, "{name} {labels:?}");
+    found[0].value
+}
+
+/// The same number, but for the last bit: serde_json's default float parser (no `float_roundtrip`)
+/// may read a shortest-form number one unit in the last place off, Rust's `str::parse` never does.
+fn assert_same(metric: f64, json: f64, context: &Value) {
+    let tolerance = 4.0 * f64::EPSILON * json.abs();
+    assert!(
+        (metric - json).abs() <= tolerance,
+        "{metric} != {json}: {context}"
+    );
+}
+
+/// A real `loadgate ab` (B twice as slow as A): promtool accepts its metrics, and every figure of
+/// the JSON report's `ab` section is there, per scope and metric, in base units.
+#[test]
+fn an_ab_run_exports_its_comparison_as_the_json_report_states_it() {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ab.prom");
+    let (code, report) = text_format::ab_export(dir.path(), &file, &[]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_promtool_accepts(&promtool, &text);
+    let samples = parse_samples(&text);
+    let run = dir.path().join("ab_b").to_str().unwrap().to_string();
+    let run = [("run", run.as_str())];
+    let ab = &report["ab"];
+    // B is twice as slow: the comparison fails, and so does the gate.
+    assert_eq!(ab["verdict"], "fail", "{ab}");
+    assert_eq!(code, 1);
+    assert_eq!(one(&samples, "loadgate_ab_verdict", &run), 2.0);
+    assert_eq!(
+        one(&samples, "loadgate_verdict", &run),
+        status_number(&report["verdict"])
+    );
+    let info = find(&samples, "loadgate_ab_info", &run);
+    assert_eq!(info.len(), 1);
+    assert_eq!(info[0].labels["a"], ab["a"].as_str().unwrap());
+    assert_eq!(info[0].labels["b"], ab["b"].as_str().unwrap());
+    assert_eq!(
+        one(&samples, "loadgate_ab_confidence_ratio", &run),
+        ab["confidence"].as_f64().unwrap()
+    );
+    let changes = ab["changes"].as_array().unwrap();
+    // Three endpoints and the aggregate, five figures each.
+    assert_eq!(changes.len(), 20);
+    assert_eq!(
+        find(&samples, "loadgate_ab_status", &[]).len(),
+        changes.len()
+    );
+    for c in changes {
+        let scope = if c["scope"] == "aggregated" {
+            "aggregated"
+        } else {
+            "endpoint"
+        };
+        let (method, name) = (
+            c["method"].as_str().unwrap_or(""),
+            c["name"].as_str().unwrap_or(""),
+        );
+        let metric = c["metric"].as_str().unwrap();
+        let at = [run[0], ("scope", scope), ("method", method), ("name", name)];
+        let labels = [at[0], at[1], at[2], at[3], ("metric", metric)];
+        let field = |key: &str| c[key].as_f64().unwrap();
+        // Latencies are milliseconds in JSON, seconds here; error rates are fractions in both.
+        let unit = if metric == "error_rate" { 1.0 } else { 1000.0 };
+        for side in ["a", "b"] {
+            let mut with_side = labels.to_vec();
+            with_side.push(("side", side));
+            let value = one(&samples, "loadgate_ab_value", &with_side);
+            assert_same(value, field(side) / unit, c);
+        }
+        let change = one(&samples, "loadgate_ab_change_ratio", &labels);
+        assert_same(change, field("change"), c);
+        for (i, bound) in ["lower", "upper"].into_iter().enumerate() {
+            let mut with_bound = labels.to_vec();
+            with_bound.push(("bound", bound));
+            let value = one(&samples, "loadgate_ab_change_bound_ratio", &with_bound);
+            assert_same(value, c["interval"][i].as_f64().unwrap(), c);
+        }
+        let limit = one(&samples, "loadgate_ab_limit_ratio", &labels);
+        assert_same(limit, field("limit"), c);
+        assert_eq!(
+            one(&samples, "loadgate_ab_status", &labels),
+            status_number(&c["status"])
+        );
+        assert_eq!(
+            one(&samples, "loadgate_ab_pairs_total", &at),
+            field("pairs")
+        );
+    }
 }

@@ -57,6 +57,13 @@ fn every_metric_and_label_written_is_documented() {
             labels.extend(sample.labels.into_keys());
         }
     }
+    // `ab` against two real targets: the A/B families.
+    let file = dir.path().join("ab.om");
+    text_format::ab_export(dir.path(), &file, &[]);
+    for sample in parse_samples(&std::fs::read_to_string(&file).unwrap()) {
+        metrics.insert(sample.name);
+        labels.extend(sample.labels.into_keys());
+    }
     // What the Pushgateway adds to every pushed sample.
     labels.extend(["job", "instance", "archive"].map(String::from));
     let doc = documented();

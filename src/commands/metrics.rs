@@ -1,5 +1,5 @@
 //! `--openmetrics FILE` and `--push-gateway URL`: the same metrics, written to a file and pushed
-//! to a Prometheus Pushgateway. Any command with a [`Judgement`] (check, compare, and later ab)
+//! to a Prometheus Pushgateway. Any command with a [`Judgement`] (check, compare, ab)
 //! calls [`MetricsPlan::write`] with its other report files and [`MetricsPlan::push`] after its
 //! output; `history` has its archive counterparts.
 //!

@@ -14,6 +14,7 @@ use anyhow::Result;
 use super::archive::ArchiveReport;
 use super::Exporter;
 use crate::analysis::grade::{Check, ScopeResult};
+use crate::analysis::paired::AbComparison;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{HistoryPoint, Metric, Scope, Series, Status, Unit};
 use crate::profile::Grade;
@@ -326,8 +327,54 @@ pub const HISTORY_FAILURES: Spec = counter(
     "Failures up to one history row.",
 );
 
+pub const AB_INFO: Spec = Spec {
+    name: "loadgate_ab",
+    kind: Kind::Info,
+    unit: None,
+    help: "An A/B run (`loadgate ab`): the two targets' URLs as labels a and b.",
+};
+pub const AB_VERDICT: Spec = gauge(
+    "loadgate_ab_verdict",
+    None,
+    "The A/B comparison's verdict (B against A): 0 pass, 1 warn, 2 fail.",
+);
+pub const AB_PAIRS: Spec = counter(
+    "loadgate_ab_pairs",
+    "Complete request pairs (one request to A, one to B) of a scope.",
+);
+pub const AB_VALUE: Spec = gauge(
+    "loadgate_ab_value",
+    None,
+    "A figure on one side (label side: a or b) from the pairs, in its base unit (seconds, ratio).",
+);
+pub const AB_CHANGE: Spec = gauge(
+    "loadgate_ab_change_ratio",
+    Some("ratio"),
+    "B against A: latency B/A - 1, error rate B - A.",
+);
+pub const AB_CHANGE_BOUND: Spec = gauge(
+    "loadgate_ab_change_bound_ratio",
+    Some("ratio"),
+    "A bound of the change's bootstrap interval (label bound: lower or upper).",
+);
+pub const AB_LIMIT: Spec = gauge(
+    "loadgate_ab_limit_ratio",
+    Some("ratio"),
+    "The profile's regression limit on the change.",
+);
+pub const AB_STATUS: Spec = gauge(
+    "loadgate_ab_status",
+    None,
+    "A figure's A/B status: 0 pass, 1 warn, 2 fail.",
+);
+pub const AB_CONFIDENCE: Spec = gauge(
+    "loadgate_ab_confidence_ratio",
+    Some("ratio"),
+    "The confidence of the A/B intervals.",
+);
+
 /// Every family the exporter can write, for the documentation test.
-pub const ALL: [Spec; 24] = [
+pub const ALL: [Spec; 33] = [
     RUN,
     VERDICT,
     REQUESTS,
@@ -352,6 +399,15 @@ pub const ALL: [Spec; 24] = [
     HISTORY_USERS,
     HISTORY_REQUESTS,
     HISTORY_FAILURES,
+    AB_INFO,
+    AB_VERDICT,
+    AB_PAIRS,
+    AB_VALUE,
+    AB_CHANGE,
+    AB_CHANGE_BOUND,
+    AB_LIMIT,
+    AB_STATUS,
+    AB_CONFIDENCE,
 ];
 
 /// The percentiles written, as (metric, percentile label).
@@ -429,7 +485,12 @@ fn add_run(set: &mut Families, judgement: &Judgement, item: &RunJudgement) {
         Some(1.0),
     );
     let run_labels = || vec![("run", run.clone())];
-    set.add(VERDICT, run_labels(), Some(status_value(item.verdict)));
+    // `ab` judges one run, B, and its exit is the worst of B's checks and the A/B comparison.
+    let verdict = match &judgement.ab {
+        Some(ab) => item.verdict.max(ab.verdict),
+        None => item.verdict,
+    };
+    set.add(VERDICT, run_labels(), Some(status_value(verdict)));
     set.add(START, run_labels(), item.run.started_at().map(|t| t as f64));
     set.add(DURATION, run_labels(), item.run.duration_s());
     set.add(USERS, run_labels(), users.map(|u| u as f64));
@@ -455,6 +516,53 @@ fn add_run(set: &mut Families, judgement: &Judgement, item: &RunJudgement) {
             labels,
             Some(status_value(regression.status)),
         );
+    }
+    if let Some(ab) = &judgement.ab {
+        add_ab(set, &run, ab);
+    }
+}
+
+/// `ab`: B against A, labelled with B's run (the run `ab` judges).
+fn add_ab(set: &mut Families, run: &str, ab: &AbComparison) {
+    set.add(
+        AB_INFO,
+        vec![
+            ("run", run.to_string()),
+            ("a", ab.a_label.clone()),
+            ("b", ab.b_label.clone()),
+        ],
+        Some(1.0),
+    );
+    let run_labels = || vec![("run", run.to_string())];
+    set.add(AB_VERDICT, run_labels(), Some(status_value(ab.verdict)));
+    set.add(AB_CONFIDENCE, run_labels(), Some(ab.confidence));
+    let mut counted: Vec<&Scope> = Vec::new();
+    for change in &ab.changes {
+        let scope = scope_labels(run, &change.scope);
+        // Pairs belong to the scope, not the figure: one sample per scope.
+        if !counted.contains(&&change.scope) {
+            counted.push(&change.scope);
+            set.add(AB_PAIRS, scope.clone(), Some(change.pairs as f64));
+        }
+        let labels = with(scope, "metric", change.metric.key());
+        for (side, value) in [("a", change.a), ("b", change.b)] {
+            set.add(
+                AB_VALUE,
+                with(labels.clone(), "side", side),
+                Some(base_unit(change.metric, value)),
+            );
+        }
+        set.add(AB_CHANGE, labels.clone(), Some(change.change));
+        let (lower, upper) = change.interval;
+        for (bound, value) in [("lower", lower), ("upper", upper)] {
+            set.add(
+                AB_CHANGE_BOUND,
+                with(labels.clone(), "bound", bound),
+                Some(value),
+            );
+        }
+        set.add(AB_LIMIT, labels.clone(), Some(change.limit));
+        set.add(AB_STATUS, labels, Some(status_value(change.status)));
     }
 }
 
@@ -791,6 +899,57 @@ mod tests {
         // Samples of one family stay together whatever order they were added in.
         assert_eq!(set.0.len(), 2);
         assert_eq!(set.0[0].samples.len(), 2);
+    }
+
+    #[test]
+    fn an_ab_comparison_is_a_sample_per_scope_and_figure_and_its_pairs_one_per_scope() {
+        use crate::analysis::paired::{compare_pairs, PairSample};
+        use crate::model::EndpointKey;
+        let endpoint = Scope::Endpoint(EndpointKey {
+            method: "GET".into(),
+            name: "/a\"b".into(),
+        });
+        // B twice as slow as A on every pair.
+        let pairs = (0..400)
+            .map(|i| PairSample {
+                a_ms: 10.0 + (i % 7) as f64,
+                b_ms: 20.0 + 2.0 * (i % 7) as f64,
+                a_failed: false,
+                b_failed: false,
+            })
+            .collect();
+        let ab = compare_pairs(
+            ("http://a".into(), "http://b".into()),
+            vec![(endpoint.clone(), pairs)],
+            200,
+            &crate::profile::RegressionRules::default(),
+            7,
+        );
+        assert_eq!(ab.verdict, Status::Fail);
+        let mut set = Families::default();
+        add_ab(&mut set, "r", &ab);
+        let samples = |spec: Spec| {
+            let family = set.0.iter().find(|f| f.spec.name == spec.name).unwrap();
+            family.samples.clone()
+        };
+        assert_eq!(samples(AB_VERDICT)[0].value, 2.0);
+        assert_eq!(samples(AB_INFO)[0].labels[1], ("a", "http://a".to_string()));
+        // The endpoint and the aggregate.
+        let counted = samples(AB_PAIRS);
+        assert_eq!(counted.len(), 2);
+        assert_eq!(counted[0].value, 400.0);
+        let n = ab.changes.len();
+        assert_eq!(n, 10);
+        assert_eq!(samples(AB_STATUS).len(), n);
+        assert_eq!(samples(AB_VALUE).len(), 2 * n);
+        assert_eq!(samples(AB_CHANGE_BOUND).len(), 2 * n);
+        let p50 = &ab.changes[0];
+        assert_eq!((&p50.scope, p50.metric), (&endpoint, Metric::P50));
+        let values = samples(AB_VALUE);
+        assert_eq!(values[0].labels.last().unwrap(), &("side", "a".to_string()));
+        assert_eq!(values[0].value, p50.a / 1000.0);
+        assert_eq!(values[1].value, p50.b / 1000.0);
+        assert_eq!(samples(AB_CHANGE)[0].value, p50.change);
     }
 
     #[test]

@@ -64,3 +64,70 @@ pub fn parse_samples(text: &str) -> Vec<Sample> {
     }
     samples
 }
+
+/// A real `loadgate ab` for a few seconds against two bundled targets on free ports of 127.0.0.1,
+/// B's twice as slow (`--slowdown 2`), writing `--openmetrics metrics` (and whatever `extra` asks
+/// for, e.g. a push); returns the exit code and
+/// the JSON report of the same run. The targets are stopped when it returns (and stop by
+/// themselves after 60 s whatever happens).
+pub fn ab_export(
+    dir: &std::path::Path,
+    metrics: &std::path::Path,
+    extra: &[&str],
+) -> (i32, serde_json::Value) {
+    // One at a time: two A/B runs side by side on CI's two cores would be a busier machine than
+    // the pairing is tested for.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let bin = env!("CARGO_BIN_EXE_loadgate");
+    let target = |slowdown: Option<&str>| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut args = vec!["target".to_string(), "-t".into(), "60s".into()];
+        args.extend(["--port".into(), port.to_string()]);
+        if let Some(factor) = slowdown {
+            args.extend(["--slowdown".into(), factor.into()]);
+        }
+        let mut child = std::process::Command::new(bin)
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The target prints its URL once it listens.
+        let mut url = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut url,
+        )
+        .unwrap();
+        (child, url.trim().to_string())
+    };
+    let (mut a, a_url) = target(None);
+    let (mut b, b_url) = target(Some("2"));
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/ab.toml");
+    let prefix = dir.join("ab");
+    let out = std::process::Command::new(bin)
+        .args(["ab", "--a", &a_url, "--b", &b_url, "-f", scenario])
+        .args(["-t", "3s", "-q", "--format", "json", "--csv"])
+        .arg(&prefix)
+        .arg("--openmetrics")
+        .arg(metrics)
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    for child in [&mut a, &mut b] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let code = out.status.code().unwrap();
+    assert!(
+        code <= 1,
+        "ab: exit {code}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, serde_json::from_slice(&out.stdout).unwrap())
+}
