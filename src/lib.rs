@@ -8,6 +8,7 @@
 //! library exists for the binary, the fuzz targets and the tests.
 
 pub mod analysis;
+pub mod base64;
 pub mod baseline;
 pub mod cli;
 pub mod commands;
