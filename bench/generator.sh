@@ -79,7 +79,7 @@ loadgate_rps() { # CONNS [RATE]
 oha_rps() { # CONNS [RATE]
   local rate=()
   [[ -n ${2:-} ]] && rate=(-q "$2")
-  taskset -c 1 "$OHA" --no-tui -j -c "$1" -z "${SECONDS_PER_RUN}s" "${rate[@]}" "$URL" 2>/dev/null |
+  taskset -c 1 "$OHA" --no-tui --output-format json -c "$1" -z "${SECONDS_PER_RUN}s" "${rate[@]}" "$URL" 2>/dev/null |
     python3 -c 'import json,sys; print(round(json.load(sys.stdin)["summary"]["requestsPerSec"], 1))'
 }
 locust_rps() { # CONNS
