@@ -642,7 +642,7 @@ pub struct DemoArgs {
     pub out: PathBuf,
 
     /// How long to generate load.
-    #[arg(long, short = 't', default_value = "15s", value_name = "DURATION")]
+    #[arg(long, short = 't', default_value = "30s", value_name = "DURATION")]
     pub run_time: String,
 
     /// Concurrent users.
