@@ -356,18 +356,7 @@ mod tests {
     use super::*;
     use crate::analysis::grade::assess;
 
-    const HEADER: &str = "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%";
-
-    fn run_from(stats: &str, failures: &str) -> Run {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("r_stats.csv"), format!("{HEADER}\n{stats}")).unwrap();
-        std::fs::write(
-            dir.path().join("r_failures.csv"),
-            format!("Method,Name,Error,Occurrences\n{failures}"),
-        )
-        .unwrap();
-        crate::ingest::load_run(&dir.path().join("r")).unwrap()
-    }
+    use crate::analysis::findings::tests::run_from;
 
     fn row(method: &str, name: &str, requests: u64, failures: u64, p95: f64, rps: f64) -> String {
         format!("{method},{name},{requests},{failures},20,30,5,900,10,{rps},0,20,22,25,27,35,{p95},120,{p95},800,900,900\n")

@@ -228,12 +228,13 @@ fn too_few_requests(run: &Run, out: &mut Vec<Finding>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const HEADER: &str = "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%";
 
-    fn run_from(stats: &str, failures: &str) -> Run {
+    /// A run read from a stats table (rows under `HEADER`) and a failures table, as Locust writes.
+    pub(crate) fn run_from(stats: &str, failures: &str) -> Run {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("r_stats.csv"), format!("{HEADER}\n{stats}")).unwrap();
         std::fs::write(
