@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 
+mod histogram;
 mod metric;
 mod scope;
 mod status;
 
+pub use histogram::Histogram;
 pub use metric::{Better, Figures, Metric, Unit};
 pub use scope::Scope;
 pub use status::Status;
@@ -96,6 +98,8 @@ pub struct EndpointStats {
     pub percentiles: Percentiles,
     /// Percentile columns beyond the default eleven, in file order.
     pub custom_percentiles: Vec<CustomPercentile>,
+    /// Every response time, bucketed as Locust buckets them: only Locust's JSON keeps it.
+    pub histogram: Option<Histogram>,
 }
 
 impl EndpointStats {
@@ -349,6 +353,8 @@ pub struct Run {
 pub struct RunInfo {
     pub host: Option<String>,
     pub locustfile: Option<String>,
+    /// The first and the last request (Unix seconds), where the file states them (Locust's JSON).
+    pub request_span: Option<(f64, f64)>,
 }
 
 impl Run {
@@ -432,6 +438,7 @@ mod tests {
             avg_content_size: Some(0.0),
             percentiles: Percentiles::default(),
             custom_percentiles: Vec::new(),
+            histogram: None,
         }
     }
 

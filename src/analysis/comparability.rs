@@ -159,6 +159,7 @@ mod tests {
             percentiles: vec![None; 11],
             min: Some(1.0),
             intervals: None,
+            histogram: None,
         };
         RunSummary {
             source: "r".into(),

@@ -294,6 +294,7 @@ mod tests {
             avg_content_size: Some(512.0),
             percentiles: Percentiles(percentiles),
             custom_percentiles: Vec::new(),
+            histogram: None,
         }
     }
 

@@ -341,6 +341,7 @@ mod tests {
             baseline_machine: None,
             differences: Vec::new(),
             new_errors: Vec::new(),
+            baseline_histograms: false,
         }
     }
 

@@ -245,6 +245,7 @@ mod tests {
             percentiles,
             min: Some(1.0),
             intervals: None,
+            histogram: None,
         }
     }
 

@@ -20,7 +20,7 @@ use super::signatures::NewError;
 use super::stats::{mean, median, std_dev, value_at_quantile, z_for_confidence};
 use super::summary::{Intervals, RunSummary, ScopeSummary};
 use crate::machine::Machine;
-use crate::model::{Metric, Scope, Status, PERCENTILE_LEVELS};
+use crate::model::{Histogram, Metric, Scope, Status, PERCENTILE_LEVELS};
 use crate::profile::RegressionRules;
 
 /// Which way a metric moved.
@@ -76,6 +76,8 @@ pub struct Comparison {
     /// Failure signatures the baseline did not have, or had fewer of (set by `judge`, which knows
     /// the profile's expected failures).
     pub new_errors: Vec<NewError>,
+    /// The newest baseline run kept its histograms (read from Locust's JSON).
+    pub baseline_histograms: bool,
 }
 
 /// The note of a comparison with a baseline that holds no runs, or does not exist yet.
@@ -107,6 +109,7 @@ pub fn compare(
             baseline_machine: None,
             differences: Vec::new(),
             new_errors: Vec::new(),
+            baseline_histograms: false,
         };
     };
     if latest.format != current.format {
@@ -122,6 +125,7 @@ pub fn compare(
             ));
         }
     }
+    notes.extend(sampling_note(latest, current));
     // `differences` says so (and warns when they are far apart).
     let users_differ = matches!(
         (latest.peak_users, current.peak_users),
@@ -184,6 +188,25 @@ pub fn compare(
         baseline_machine: latest.machine.clone(),
         differences,
         new_errors: Vec::new(),
+        baseline_histograms: latest.aggregated.histogram.is_some(),
+    }
+}
+
+/// Where the sampling intervals of percentiles and means come from, when either run kept its
+/// histograms: the whole distribution is exact, the percentile curve an interpolation.
+fn sampling_note(latest: &RunSummary, current: &RunSummary) -> Option<String> {
+    let kept = |r: &RunSummary| r.aggregated.histogram.is_some();
+    match (kept(latest), kept(current)) {
+        (true, true) => Some(
+            "both runs kept every response time's histogram (Locust's JSON): each percentile's sampling interval and the mean's come from the whole distribution".to_string(),
+        ),
+        (false, true) => Some(
+            "the current run kept its histograms, the baseline did not (saved from CSVs or an HTML report, or before baselines kept histograms): the baseline's sampling intervals are read off its percentile curve".to_string(),
+        ),
+        (true, false) => Some(
+            "the baseline kept its histograms, the current run did not: the current run's sampling intervals are read off its percentile curve".to_string(),
+        ),
+        (false, false) => None,
     }
 }
 
@@ -281,11 +304,7 @@ fn compare_scope(
         let (Some(base), Some(cur)) = (median(&kept), metric.of(current)) else {
             continue;
         };
-        let shift_ms = context
-            .shifts
-            .iter()
-            .find(|s| s.shift.metric == metric)
-            .map_or(0.0, |s| s.shift.ms);
+        let (shift_ms, shift_metric) = shift_for(context.shifts, metric);
         let noise = LATENCY.contains(&metric).then(|| {
             let z = z_for_confidence(rules.confidence);
             between_runs(
@@ -305,6 +324,7 @@ fn compare_scope(
             current,
             baselines,
             shift_ms,
+            shift_metric,
             shifted: !context.shifts.is_empty(),
             probe: context
                 .shifts
@@ -333,6 +353,31 @@ fn compare_scope(
     }
 }
 
+/// The run-wide shift a metric is judged beyond. A slower machine delays requests, and a delay that
+/// lifts the body of the distribution lifts its tail by at least as many milliseconds: a tail is
+/// allowed the largest slowdown of itself or of the percentiles below it (a tail's own shift is
+/// often missed: the probes' P99 is a handful of requests, or a timeout-bound outlier). The median
+/// is allowed the mean's: the probes are short, so few of them meet the machine's stalls and their
+/// median hardly moves, while a request that lasts longer meets many, and the sum of many small
+/// waits sits near their mean. A faster runner's shift applies to its own metric only.
+fn shift_for(shifts: &[ShiftFinding], metric: Metric) -> (f64, Metric) {
+    let own = shifts
+        .iter()
+        .find(|s| s.shift.metric == metric)
+        .map_or(0.0, |s| s.shift.ms);
+    let below: &[Metric] = match metric {
+        Metric::P50 => &[Metric::Avg],
+        Metric::P95 => &[Metric::P50],
+        Metric::P99 => &[Metric::P50, Metric::P95],
+        _ => &[],
+    };
+    shifts
+        .iter()
+        .filter(|s| below.contains(&s.shift.metric) && s.shift.ms > own)
+        .map(|s| (s.shift.ms, s.shift.metric))
+        .fold((own, metric), |a, b| if b.0 > a.0 { b } else { a })
+}
+
 /// How far the halves of each run's steady state lie apart, the larger of the two runs.
 fn halves(latest: &ScopeSummary, current: &ScopeSummary, metric: Metric) -> Option<f64> {
     let (series, _) = interval_series(metric)?;
@@ -359,6 +404,8 @@ struct Evidence<'a> {
     baselines: &'a [ScopeSummary],
     /// The run-wide shift of this metric (ms; 0 without one).
     shift_ms: f64,
+    /// The metric whose run-wide shift `shift_ms` is (see [`shift_for`]).
+    shift_metric: Metric,
     /// Whether the run has a run-wide shift of any latency metric.
     shifted: bool,
     /// Whether this scope is one of the shift's probes.
@@ -565,7 +612,8 @@ fn judge_latency(
         0.0
     };
     let own = change - allowance;
-    if let Some(why) = explained_by_shift(own, base, limit, rules.min_change_ms, shift_ms) {
+    let shift = (shift_ms, evidence.shift_metric);
+    if let Some(why) = explained_by_shift(own, base, limit, rules.min_change_ms, shift) {
         return (
             Direction::Regressed,
             Status::Pass,
@@ -681,14 +729,17 @@ fn explained_by_shift(
     base: f64,
     limit: f64,
     floor: f64,
-    shift_ms: f64,
+    (shift_ms, of): (f64, Metric),
 ) -> Option<String> {
     if shift_ms <= 0.0 {
         return None;
     }
     let within = own < floor || (base > 0.0 && own / base <= limit);
     within.then(|| {
-        format!("explained by the run-wide shift of {shift_ms:+.0} ms (not a change of this endpoint's own)")
+        format!(
+            "explained by the run-wide shift of {} ({shift_ms:+.0} ms; not a change of this endpoint's own)",
+            of.key()
+        )
     })
 }
 
@@ -757,14 +808,18 @@ fn interval_series(metric: Metric) -> Option<(IntervalSeries, f64)> {
     }
 }
 
-/// Standard error of a scope's mean response time, with the variance estimated from its percentile
-/// curve plus the maximum as one request of its own (the outlier that most moves a mean).
+/// Standard error of a scope's mean response time: the variance of its histogram when the run kept
+/// one, else estimated from its percentile curve plus the maximum as one request of its own (the
+/// outlier that most moves a mean).
 fn mean_se(scope: &ScopeSummary) -> f64 {
     let (Some(mean), Some(max)) = (scope.avg, scope.max) else {
         return 0.0;
     };
     if scope.requests < 2 {
         return 0.0;
+    }
+    if let Some((_, variance)) = scope.histogram.as_ref().and_then(Histogram::moments) {
+        return (variance / scope.requests as f64).sqrt();
     }
     let n = scope.requests as f64;
     let points = curve(scope);
@@ -801,10 +856,15 @@ fn curve(scope: &ScopeSummary) -> Vec<(f64, f64)> {
 }
 
 /// The upper (or lower) end of the distribution-free confidence interval of quantile `q`: the order
-/// statistic at rank `n·q ± z·sqrt(n·q·(1-q))`, read off the percentile curve.
+/// statistic at rank `n·q ± z·sqrt(n·q·(1-q))`, read off the histogram when the run kept one (exact),
+/// else off the percentile curve (interpolated between Locust's eleven percentiles).
 fn quantile_bound(scope: &ScopeSummary, q: f64, z: f64, upper: bool) -> Option<f64> {
     if scope.requests == 0 {
         return None;
+    }
+    if let Some(histogram) = scope.histogram.as_ref().filter(|h| !h.is_empty()) {
+        let (lo, hi) = histogram.quantile_interval(q, z)?;
+        return Some(if upper { hi } else { lo });
     }
     let half = z * (q * (1.0 - q) / scope.requests as f64).sqrt();
     let at = if upper {
@@ -856,6 +916,7 @@ mod tests {
             percentiles: curve.iter().map(|v| Some(v * scale)).collect(),
             min: Some(10.0 * scale),
             intervals: None,
+            histogram: None,
         }
     }
 
@@ -915,6 +976,71 @@ mod tests {
         assert!(uncorroborated_tail(false, false).is_some());
         assert!(uncorroborated_tail(true, false).is_none());
         assert!(uncorroborated_tail(false, true).is_none());
+    }
+
+    fn finding(metric: Metric, ms: f64) -> ShiftFinding {
+        ShiftFinding {
+            shift: Shift {
+                metric,
+                ms,
+                factor: 1.0,
+                probes: Vec::new(),
+                endpoints: Vec::new(),
+            },
+            status: Status::Warn,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_tail_is_allowed_the_largest_slowdown_below_it_and_the_median_the_means() {
+        let shifts = [
+            finding(Metric::P50, 20.0),
+            finding(Metric::P95, 200.0),
+            finding(Metric::Avg, 30.0),
+        ];
+        let of = |metric| shift_for(&shifts, metric);
+        assert_eq!(
+            of(Metric::P99),
+            (200.0, Metric::P95),
+            "no P99 shift of its own"
+        );
+        assert_eq!(of(Metric::P95), (200.0, Metric::P95));
+        assert_eq!(of(Metric::P50), (30.0, Metric::Avg), "the mean's");
+        assert_eq!(of(Metric::Avg), (30.0, Metric::Avg));
+        assert_eq!(of(Metric::P90), (0.0, Metric::P90), "not a shift metric");
+        // Its own shift wins when larger; a body's faster runner lends nothing.
+        let shifts = [finding(Metric::P50, -40.0), finding(Metric::P99, 500.0)];
+        let of = |metric| shift_for(&shifts, metric);
+        assert_eq!(of(Metric::P99), (500.0, Metric::P99));
+        assert_eq!(of(Metric::P95), (0.0, Metric::P95));
+        assert_eq!(of(Metric::P50), (-40.0, Metric::P50));
+        assert_eq!(shift_for(&[], Metric::P99), (0.0, Metric::P99));
+    }
+
+    #[test]
+    fn with_a_histogram_the_sampling_bounds_are_its_order_statistics() {
+        // 1,000 requests at 1..=1000 ms: the median's 99% bound is ranks 500 ± 40.7, outwards.
+        let mut histogram = Histogram::default();
+        for ms in 1..=1000 {
+            histogram.add(ms as f64, 1);
+        }
+        let mut exact = scope(1000, 1.0);
+        exact.histogram = Some(histogram);
+        let z = z_for_confidence(0.99);
+        assert_eq!(quantile_bound(&exact, 0.5, z, true), Some(541.0));
+        assert_eq!(quantile_bound(&exact, 0.5, z, false), Some(459.0));
+        // Without it, the same bound is read off the percentile curve.
+        let curve = scope(1000, 1.0);
+        let from_curve = quantile_bound(&curve, 0.5, z, true).unwrap();
+        assert!((50.0..55.0).contains(&from_curve), "{from_curve}");
+        // The mean's standard error is the histogram's: sd 288.7 over sqrt(1000).
+        assert!(
+            (mean_se(&exact) - 9.129).abs() < 0.001,
+            "{}",
+            mean_se(&exact)
+        );
+        assert!(mean_se(&curve) != mean_se(&exact));
     }
 
     #[test]
@@ -1048,6 +1174,7 @@ mod properties {
                     percentiles,
                     min: Some(0.0),
                     intervals: None,
+                    histogram: None,
                 }
             })
     }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::signatures::{signatures, SignatureCount};
 use super::{series, steady};
 use crate::machine::Machine;
-use crate::model::{EndpointKey, EndpointStats, Figures, Run, Series};
+use crate::model::{EndpointKey, EndpointStats, Figures, Histogram, Run, Series};
 
 /// Per-interval values over a run's steady state, derived from the history's running totals.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -35,6 +35,10 @@ pub struct ScopeSummary {
     pub min: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intervals: Option<Intervals>,
+    /// Every response time, bucketed, when the run was read from Locust's JSON: the comparison then
+    /// takes each percentile's sampling interval and the mean's from the whole distribution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<Histogram>,
 }
 
 impl ScopeSummary {
@@ -126,6 +130,7 @@ impl RunSummary {
             min: stats.min_ms,
             percentiles: stats.percentiles.0.to_vec(),
             intervals: intervals_of(&stats.key, aggregated),
+            histogram: stats.histogram.clone(),
         };
         RunSummary {
             source: run.files.prefix.display().to_string(),

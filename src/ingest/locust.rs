@@ -141,6 +141,7 @@ pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
             avg_content_size: row.opt_measure(content)?,
             percentiles: read_percentiles(&row, &percentiles)?,
             custom_percentiles: read_custom_percentiles(&row, &custom)?,
+            histogram: None,
             key: key.clone(),
         }
         .without_empty_placeholders();

@@ -60,6 +60,7 @@ pub fn load_run(input: &Path) -> Result<Run> {
     if let Some(mut run) = report::load(input)? {
         if run.dialect == Dialect::LocustJson {
             add_failures_beside(&mut run)?;
+            add_history_beside(&mut run)?;
         }
         return Ok(run);
     }
@@ -112,6 +113,47 @@ fn add_failures_beside(run: &mut Run) -> Result<()> {
     if exceptions.is_file() {
         run.exceptions = noted(locust::read_exceptions_noted(&exceptions)?, &mut run.notes);
         run.files.exceptions = Some(exceptions);
+    }
+    Ok(())
+}
+
+/// Locust's JSON has no history: a `_stats_history.csv` beside it with the same name (`--json-file
+/// results/run --csv results/run --csv-full-history`) supplies the run's course over time, so its
+/// steady state, trends and per-interval noise are read as from the CSVs. Only when its rows lie
+/// within the JSON's requests (give or take a history interval): a history left by another run
+/// with the same name is not this run's.
+fn add_history_beside(run: &mut Run) -> Result<()> {
+    let path = with_suffix(&run.files.prefix, crate::locust_format::HISTORY_SUFFIX);
+    let Some((first, last)) = run.info.request_span else {
+        return Ok(());
+    };
+    if !path.is_file() {
+        return Ok(());
+    }
+    let history = noted(locust::read_history_noted(&path)?, &mut run.notes);
+    let span = history.aggregated().and_then(|a| {
+        Some((
+            a.points.iter().map(|p| p.timestamp).min()?,
+            a.points.iter().map(|p| p.timestamp).max()?,
+        ))
+    });
+    const SLACK_S: f64 = 10.0;
+    match span {
+        Some((from, to)) if from as f64 >= first - SLACK_S && to as f64 <= last + SLACK_S => {
+            run.notes.push(format!(
+                "history from {} (Locust's JSON has none)",
+                path.display()
+            ));
+            run.history = Some(history);
+            run.files.history = Some(path);
+        }
+        Some((from, to)) => run.notes.push(format!(
+            "{} not read: its rows ({from}–{to}) are not within this JSON's requests ({:.0}–{:.0}), so it is another run's",
+            path.display(),
+            first,
+            last
+        )),
+        None => {}
     }
     Ok(())
 }

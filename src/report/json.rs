@@ -206,6 +206,8 @@ struct BaselineJson {
     compared: bool,
     /// How the run was made differently from the baseline's newest run.
     differences: Vec<Difference>,
+    /// The baseline's newest run kept its histograms (it was read from Locust's JSON).
+    histograms: bool,
 }
 
 #[derive(Serialize)]
@@ -236,6 +238,8 @@ struct RunJson {
     peak_users: Option<u64>,
     history_rows: usize,
     full_history: bool,
+    /// Every endpoint's whole response-time histogram was read (Locust's JSON).
+    histograms: bool,
 }
 
 #[derive(Serialize)]
@@ -343,6 +347,7 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             peak_users: run.peak_users(),
             history_rows: run.history.as_ref().map_or(0, |h| h.rows()),
             full_history: run.history.as_ref().is_some_and(|h| h.is_full()),
+            histograms: run.aggregated.histogram.is_some(),
         },
         aggregated: endpoint_json(&item.aggregated),
         endpoints: item.endpoints.iter().map(endpoint_json).collect(),
@@ -381,6 +386,7 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             machine: b.comparison.baseline_machine.clone(),
             compared: b.comparison.compared(),
             differences: b.comparison.differences.clone(),
+            histograms: b.comparison.baseline_histograms,
         }),
         regressions: comparison.map_or_else(Vec::new, |b| {
             b.comparison

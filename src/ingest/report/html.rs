@@ -214,6 +214,7 @@ impl<'a> Reader<'a> {
             avg_content_size: at.opt_number("avg_content_length")?,
             percentiles: p,
             custom_percentiles: Vec::new(),
+            histogram: None,
         }
         .without_empty_placeholders())
     }
@@ -375,6 +376,7 @@ impl Reader<'_> {
         Ok(RunInfo {
             host: named("host")?,
             locustfile: named("locustfile")?,
+            request_span: None,
         })
     }
 }

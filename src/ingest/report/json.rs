@@ -9,11 +9,10 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::walk::{At, Ctx};
-use super::Histogram;
 use crate::ingest::error::InputError;
 use crate::ingest::scope::{too_many_endpoints, MAX_ENDPOINTS};
 use crate::model::{
-    Dialect, EndpointKey, EndpointStats, Percentiles, Run, RunInfo, PERCENTILE_LEVELS,
+    Dialect, EndpointKey, EndpointStats, Histogram, Percentiles, Run, RunInfo, PERCENTILE_LEVELS,
 };
 
 /// One entry, summed as Locust's `StatsEntry.extend` sums them.
@@ -105,6 +104,7 @@ impl Entry {
             }),
             percentiles,
             custom_percentiles: Vec::new(),
+            histogram: Some(self.histogram.clone()),
         }
         .without_empty_placeholders()
     }
@@ -254,7 +254,11 @@ fn entries_of(path: &Path, bytes: &[u8]) -> Result<Vec<(EndpointKey, Entry)>, In
 }
 
 /// The run of `entries` (read from `path`, or merged from several files).
-fn run_of(path: &Path, entries: Vec<(EndpointKey, Entry)>, notes: Vec<String>) -> Run {
+fn run_of(path: &Path, entries: Vec<(EndpointKey, Entry)>, mut notes: Vec<String>) -> Run {
+    notes.push(
+        "every endpoint's whole response-time histogram read (Locust's JSON): percentiles are exact, and a comparison takes their sampling noise from the whole distribution"
+            .to_string(),
+    );
     let mut total = Entry::default();
     for (_, e) in &entries {
         total.extend(e);
@@ -278,6 +282,9 @@ fn run_of(path: &Path, entries: Vec<(EndpointKey, Entry)>, notes: Vec<String>) -
         exceptions: Vec::new(),
         history: None,
         notes,
-        info: RunInfo::default(),
+        info: RunInfo {
+            request_span: total.start.zip(total.last),
+            ..RunInfo::default()
+        },
     }
 }

@@ -6,7 +6,6 @@ mod html;
 mod json;
 mod walk;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::ingest::error::InputError;
@@ -138,85 +137,9 @@ fn json_error(
     at(path, (line, column.max(1)), why)
 }
 
-/// A response-time histogram as Locust keeps it: bucketed milliseconds → request count.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Histogram {
-    /// Keyed by the bits of a non-negative f64, which sort as the numbers do.
-    buckets: BTreeMap<u64, u64>,
-}
-
-impl Histogram {
-    pub fn add(&mut self, ms: f64, count: u64) {
-        let ms = if ms == 0.0 { 0.0 } else { ms };
-        let slot = self.buckets.entry(ms.to_bits()).or_insert(0);
-        *slot = slot.saturating_add(count);
-    }
-
-    pub fn merge(&mut self, other: &Histogram) {
-        for (&bits, &count) in &other.buckets {
-            self.add(f64::from_bits(bits), count);
-        }
-    }
-
-    pub fn total(&self) -> u64 {
-        self.buckets
-            .values()
-            .fold(0u64, |a, &c| a.saturating_add(c))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.buckets.is_empty()
-    }
-
-    /// Locust's `calculate_response_time_percentile`: walk the buckets from the slowest down and
-    /// return the first whose requests, with all slower ones, leave at most `int(n * p)` below it.
-    pub fn percentile(&self, num_requests: u64, percent: f64) -> f64 {
-        let allowed_below = (num_requests as f64 * percent) as u64;
-        let mut processed = 0u64;
-        for (&bits, &count) in self.buckets.iter().rev() {
-            processed = processed.saturating_add(count);
-            if num_requests.saturating_sub(processed) <= allowed_below {
-                return f64::from_bits(bits);
-            }
-        }
-        0.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hist(pairs: &[(f64, u64)]) -> Histogram {
-        let mut h = Histogram::default();
-        for &(ms, n) in pairs {
-            h.add(ms, n);
-        }
-        h
-    }
-
-    #[test]
-    fn percentiles_walk_down_from_the_slowest_bucket_as_locust_does() {
-        // 10 requests: 1 ms x5, 2 ms x3, 150 ms x2.
-        let h = hist(&[(1.0, 5), (2.0, 3), (150.0, 2)]);
-        // 50%: after 150 (2) and 2 (3), 5 requests are left below: int(10 * 0.5) = 5, so 2 ms.
-        assert_eq!(h.percentile(10, 0.5), 2.0);
-        assert_eq!(h.percentile(10, 0.66), 2.0);
-        assert_eq!(h.percentile(10, 0.79), 2.0);
-        assert_eq!(h.percentile(10, 0.8), 150.0);
-        assert_eq!(h.percentile(10, 0.9), 150.0);
-        assert_eq!(h.percentile(10, 1.0), 150.0);
-        // Two requests: Locust's 50% is the upper one.
-        assert_eq!(hist(&[(3.0, 1), (9.0, 1)]).percentile(2, 0.5), 9.0);
-        assert_eq!(Histogram::default().percentile(0, 0.5), 0.0);
-    }
-
-    #[test]
-    fn the_same_bucket_written_twice_is_one_bucket() {
-        let h = hist(&[(150.0, 1), (150.0, 2), (0.0, 1), (-0.0, 1)]);
-        assert_eq!(h.buckets.len(), 2);
-        assert_eq!(h.total(), 5);
-    }
 
     #[test]
     fn positions_are_one_based() {

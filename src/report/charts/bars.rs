@@ -249,6 +249,7 @@ mod tests {
                 avg_content_size: None,
                 percentiles,
                 custom_percentiles: Vec::new(),
+                histogram: None,
             },
             expected_failures: 0,
             error_rate: 0.0,
