@@ -356,17 +356,14 @@ fn compare_scope(
 /// The run-wide shift a metric is judged beyond. A slower machine delays requests, and a delay that
 /// lifts the body of the distribution lifts its tail by at least as many milliseconds: a tail is
 /// allowed the largest slowdown of itself or of the percentiles below it (a tail's own shift is
-/// often missed: the probes' P99 is a handful of requests, or a timeout-bound outlier). The median
-/// is allowed the mean's: the probes are short, so few of them meet the machine's stalls and their
-/// median hardly moves, while a request that lasts longer meets many, and the sum of many small
-/// waits sits near their mean. A faster runner's shift applies to its own metric only.
+/// often missed: the probes' P99 is a handful of requests, or a timeout-bound outlier). A faster
+/// runner's shift applies to its own metric only.
 fn shift_for(shifts: &[ShiftFinding], metric: Metric) -> (f64, Metric) {
     let own = shifts
         .iter()
         .find(|s| s.shift.metric == metric)
         .map_or(0.0, |s| s.shift.ms);
     let below: &[Metric] = match metric {
-        Metric::P50 => &[Metric::Avg],
         Metric::P95 => &[Metric::P50],
         Metric::P99 => &[Metric::P50, Metric::P95],
         _ => &[],
@@ -993,7 +990,7 @@ mod tests {
     }
 
     #[test]
-    fn a_tail_is_allowed_the_largest_slowdown_below_it_and_the_median_the_means() {
+    fn a_tail_is_allowed_the_largest_slowdown_below_it() {
         let shifts = [
             finding(Metric::P50, 20.0),
             finding(Metric::P95, 200.0),
@@ -1006,7 +1003,7 @@ mod tests {
             "no P99 shift of its own"
         );
         assert_eq!(of(Metric::P95), (200.0, Metric::P95));
-        assert_eq!(of(Metric::P50), (30.0, Metric::Avg), "the mean's");
+        assert_eq!(of(Metric::P50), (20.0, Metric::P50), "the body: its own only");
         assert_eq!(of(Metric::Avg), (30.0, Metric::Avg));
         assert_eq!(of(Metric::P90), (0.0, Metric::P90), "not a shift metric");
         // Its own shift wins when larger; a body's faster runner lends nothing.
