@@ -423,8 +423,8 @@ pub struct CheckSettingsArgs {
     #[arg(long)]
     pub latest: bool,
 
-    /// The runs given are one test run from several machines at once (Locust JSON files): judge
-    /// them as one run, histograms added exactly.
+    /// The runs given are one test run from several machines at once (Locust JSON files, or
+    /// directories of them): judge them as one run, histograms added exactly.
     #[arg(long, conflicts_with = "latest")]
     pub merge: bool,
 }

@@ -179,6 +179,23 @@ fn runs_of_different_endpoints_are_refused_naming_the_file_and_endpoint() {
 }
 
 #[test]
+fn a_directory_merges_the_json_files_in_it() {
+    let (code, from_dir) = check_json(&[fixture("merge").to_str().unwrap(), "--merge"]);
+    assert_ne!(code, 2, "{from_dir}");
+    let from_files = merged();
+    assert_eq!(from_dir["aggregated"], from_files["aggregated"]);
+    assert_eq!(from_dir["endpoints"], from_files["endpoints"]);
+    let empty = tempfile::tempdir().unwrap();
+    let out = loadgate(&["check", empty.path().to_str().unwrap(), "--merge"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no Locust JSON file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn merge_needs_two_runs() {
     let out = loadgate(&[
         "check",

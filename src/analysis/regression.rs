@@ -1003,7 +1003,11 @@ mod tests {
             "no P99 shift of its own"
         );
         assert_eq!(of(Metric::P95), (200.0, Metric::P95));
-        assert_eq!(of(Metric::P50), (20.0, Metric::P50), "the body: its own only");
+        assert_eq!(
+            of(Metric::P50),
+            (20.0, Metric::P50),
+            "the body: its own only"
+        );
         assert_eq!(of(Metric::Avg), (30.0, Metric::Avg));
         assert_eq!(of(Metric::P90), (0.0, Metric::P90), "not a shift metric");
         // Its own shift wins when larger; a body's faster runner lends nothing.

@@ -6,7 +6,7 @@ mod html;
 mod json;
 mod walk;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::ingest::error::InputError;
 use crate::model::{Run, RunFiles};
@@ -44,12 +44,13 @@ pub fn load(input: &Path) -> anyhow::Result<Option<Run>> {
 /// `check … --merge`: several Locust JSON files of one test (from several machines) as one run.
 /// Only JSON merges exactly: it keeps each endpoint's histogram; CSVs and HTML reports keep a few
 /// percentiles, and percentiles of two runs cannot be combined into the percentiles of both.
-pub fn load_merged(inputs: &[std::path::PathBuf]) -> anyhow::Result<Run> {
+pub fn load_merged(inputs: &[PathBuf]) -> anyhow::Result<Run> {
+    let inputs = json_files_of(inputs)?;
     if inputs.len() < 2 {
         anyhow::bail!("--merge needs two or more Locust JSON files (one run from each machine)");
     }
     let mut read = Vec::with_capacity(inputs.len());
-    for input in inputs {
+    for input in &inputs {
         let extension = input
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase());
@@ -67,6 +68,42 @@ pub fn load_merged(inputs: &[std::path::PathBuf]) -> anyhow::Result<Run> {
         read.push((input.as_path(), bytes));
     }
     Ok(json::read_merged(&read)?)
+}
+
+/// The inputs of `--merge`, each directory replaced by the `.json` files directly in it (by name):
+/// the folder a CI matrix's artifacts were downloaded into.
+fn json_files_of(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        if !input.is_dir() {
+            files.push(input.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(input)
+            .map_err(|e| InputError::file(input, format!("cannot read the directory: {e}")))?;
+        let mut found = Vec::new();
+        for entry in entries {
+            let path = entry
+                .map_err(|e| InputError::file(input, format!("cannot read the directory: {e}")))?
+                .path();
+            let json = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            if json && path.is_file() {
+                found.push(path);
+            }
+        }
+        if found.is_empty() {
+            return Err(InputError::file(
+                input,
+                "no Locust JSON file (*.json) in this directory to merge".to_string(),
+            )
+            .into());
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
 }
 
 /// The files of a run read from one report: the report stands where the stats file would.

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Fail rates of `loadgate compare` over a corpus of real runs of one build and of slowed builds.
+
+usage: LG=target/release/loadgate bench/noise_rates.py CORPUS {csv|json|jsononly} [OUT.json]
+
+CORPUS holds `manifest.csv` with the columns `run_id`, `prefix` (relative to CORPUS: the run's
+`--csv` and `--json-file` name), `slowdown` (1.0 = the unchanged build), `start_time_utc` and
+`locust_rc`. `csv` compares the CSV sets, `json` the `PREFIX.json` files (with the history and
+failures CSVs beside them), `jsononly` copies of the JSON files alone. Same build: every pair of
+F = 1 runs, the earlier as baseline; each slowdown: every F = 1 run against every run at it.
+Exit 1 counts as a fail.
+"""
+import collections
+import concurrent.futures as cf
+import csv
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+LG = os.environ.get("LG", "target/release/loadgate")
+
+
+def load(corpus):
+    with open(os.path.join(corpus, "manifest.csv")) as f:
+        rows = [r for r in csv.DictReader(f) if r["locust_rc"] == "0"]
+    rows.sort(key=lambda r: r["start_time_utc"])
+    return rows
+
+
+def main():
+    corpus, kind = sys.argv[1], sys.argv[2]
+    rows = load(corpus)
+    alone = tempfile.mkdtemp(prefix="noise-rates-") if kind == "jsononly" else None
+
+    def path(r):
+        prefix = os.path.join(corpus, r["prefix"])
+        if kind == "csv":
+            return prefix
+        if alone:
+            copy = os.path.join(alone, r["run_id"] + ".json")
+            if not os.path.exists(copy):
+                shutil.copy(prefix + ".json", copy)
+            return copy
+        return prefix + ".json"
+
+    def compare(pair):
+        a, b = pair
+        p = subprocess.run([LG, "compare", path(a), path(b), "--format", "json"],
+                           capture_output=True, text=True)
+        if p.returncode not in (0, 1):
+            return p.returncode, [p.stderr.strip()[:200]]
+        report = json.loads(p.stdout)
+        failed = [f'{r.get("name") or "aggregated"}:{r["metric"]}'
+                  for r in report["regressions"] if r["status"] == "fail"]
+        return p.returncode, failed
+
+    same = [r for r in rows if float(r["slowdown"]) == 1.0]
+    classes = {"same build": list(itertools.combinations(same, 2))}
+    for factor in sorted({float(r["slowdown"]) for r in rows} - {1.0}):
+        classes[f"{factor}x"] = [(a, b) for a in same for b in rows if float(b["slowdown"]) == factor]
+    for r in rows:
+        path(r)
+    out = {}
+    with cf.ThreadPoolExecutor(max_workers=int(os.environ.get("JOBS", "2"))) as pool:
+        for name, pairs in classes.items():
+            results = list(pool.map(compare, pairs))
+            codes = collections.Counter(code for code, _ in results)
+            metrics = collections.Counter(m for _, failed in results for m in failed)
+            fails = codes.get(1, 0)
+            out[name] = {"pairs": len(results), "failed": fails, "exit": dict(codes),
+                         "failed_metrics": metrics.most_common(10)}
+            print(f"{name:11} {fails:4}/{len(results):4} fail ({100 * fails / len(results):4.1f}%)"
+                  f"  errors {sum(v for k, v in codes.items() if k not in (0, 1))}"
+                  f"  most failed: {metrics.most_common(3)}", flush=True)
+    if alone:
+        shutil.rmtree(alone)
+    if len(sys.argv) > 3:
+        with open(sys.argv[3], "w") as f:
+            json.dump(out, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
