@@ -150,6 +150,40 @@ fn several_runs_each_get_their_sections_and_the_scaling_series_its_own() {
     assert!(html.contains("id=\"scaling\""));
 }
 
+#[test]
+fn with_charts_too_the_page_embeds_the_very_files_written() {
+    // One drawing for both: every PNG in --charts is in the page, byte for byte, several runs too.
+    let dir = tempfile::tempdir().unwrap();
+    let charts = dir.path().join("charts");
+    let html_path = dir.path().join("report.html");
+    let output = loadgate(&[
+        "check",
+        fixture("scaling").to_str().unwrap(),
+        "--charts",
+        charts.to_str().unwrap(),
+        "--html",
+        html_path.to_str().unwrap(),
+    ]);
+    assert_ne!(output.status.code(), Some(2), "{}", stderr(&output));
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    let embedded: Vec<Vec<u8>> = attributes(&html, "src")
+        .iter()
+        .map(|src| unbase64(src.strip_prefix("data:image/png;base64,").unwrap()))
+        .collect();
+    let files: Vec<Vec<u8>> = std::fs::read_dir(&charts)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(files.len() >= 12, "{} charts", files.len());
+    assert_eq!(embedded.len(), files.len());
+    for png in &files {
+        assert!(
+            embedded.contains(png),
+            "a chart file the page does not hold"
+        );
+    }
+}
+
 fn copy_run(from: &str, to: &Path) {
     std::fs::create_dir_all(to.parent().unwrap()).unwrap();
     for kind in ["stats", "stats_history", "failures", "exceptions"] {

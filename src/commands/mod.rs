@@ -65,9 +65,15 @@ pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
     outputs.metrics.validate()?;
     // The page first: drawing its charts takes a while, and the JSON file and stdout should carry
     // the same `generated_at`.
+    // With both the page and --charts, the charts are drawn once for both.
+    let drawn = match (&outputs.html, &outputs.charts) {
+        (Some(_), Some(_)) => Some(charts::render(judgement, outputs.chart_size)?),
+        _ => None,
+    };
     if let Some(path) = &outputs.html {
         let html = HtmlExporter {
             chart_size: outputs.chart_size,
+            drawn: drawn.clone(),
         };
         write_atomic(path, &html.render(judgement)?)?;
     }
@@ -83,7 +89,11 @@ pub fn emit(judgement: &Judgement, outputs: &Outputs) -> Result<Status> {
     }
     outputs.metrics.write(judgement)?;
     if let Some(dir) = &outputs.charts {
-        for (name, png) in charts::render(judgement, outputs.chart_size)? {
+        let charts = match drawn {
+            Some(drawn) => drawn,
+            None => charts::render(judgement, outputs.chart_size)?,
+        };
+        for (name, png) in charts {
             write_atomic(&dir.join(name), &png)?;
         }
     }

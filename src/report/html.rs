@@ -21,9 +21,11 @@ use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Status, Unit};
 
-/// The page for `check`, `compare` and `ab`; charts are drawn at `chart_size`.
+/// The page for `check`, `compare` and `ab`; charts are drawn at `chart_size`, or taken as
+/// `charts::render` drew them for `--charts` (`drawn`), so that they are drawn once.
 pub struct HtmlExporter {
     pub chart_size: (u32, u32),
+    pub drawn: Option<Vec<(String, Vec<u8>)>>,
 }
 
 impl Exporter for HtmlExporter {
@@ -34,19 +36,14 @@ impl Exporter for HtmlExporter {
             .el_text("code", "", &judgement.profile.name)
             .text(&format!(" ({})", judgement.profile_source));
         let mut page = Page::new(judgement.command, judgement.verdict, summary);
+        let drawn = match &self.drawn {
+            Some(drawn) => drawn.clone(),
+            None => charts::render(judgement, self.chart_size)?,
+        };
+        let mut charts = ChartFiles(drawn);
         // An `ab` run is about B against A: that comes first, the run's own sections after.
-        // `charts::render` draws the A/B charts with B's own, so both come from one drawing.
-        let mut drawn = None;
         if let Some(ab) = &judgement.ab {
-            let (ab_charts, own): (Vec<_>, Vec<_>) = charts::render(judgement, self.chart_size)?
-                .into_iter()
-                .map(|(file, png)| (file.trim_end_matches(".png").to_string(), png))
-                .partition(|(kind, _)| kind.starts_with("ab-"));
-            // Only a lone run's charts are named by their bare kind (several carry `runN-`).
-            if judgement.runs.len() == 1 {
-                drawn = Some(own);
-            }
-            for section in ab_sections(ab, ab_charts) {
+            for section in ab_sections(ab, charts.take("ab-")) {
                 page.push(section);
             }
         }
@@ -57,14 +54,14 @@ impl Exporter for HtmlExporter {
             } else {
                 ("run".to_string(), String::new())
             };
-            let charts = match drawn.take() {
-                Some(charts) => charts,
-                None => charts::run_charts(item, self.chart_size)?
-                    .into_iter()
-                    .map(|(kind, png)| (kind.to_string(), png))
-                    .collect(),
+            // `charts::render` names a lone run's charts by their kind, several runs' `runN-kind`.
+            let prefix = if several {
+                format!("{id}-")
+            } else {
+                String::new()
             };
-            for section in run_sections((&id, &label), item, charts) {
+            let own = charts.take(&prefix);
+            for section in run_sections((&id, &label), item, own) {
                 page.push(section);
             }
         }
@@ -72,6 +69,33 @@ impl Exporter for HtmlExporter {
             page.push(Section::new("scaling", "Scaling", scaling_body(scaling)));
         }
         Ok(page.render(&generated_at()))
+    }
+}
+
+/// Charts as `charts::render` names their files (`kind.png`, `runN-kind.png`, `ab-kind.png`).
+struct ChartFiles(Vec<(String, Vec<u8>)>);
+
+impl ChartFiles {
+    /// Takes the charts whose file names start with `prefix` (every one left, for an empty
+    /// prefix), as (kind, PNG): the kind keeps an `ab-`, loses a `runN-`.
+    fn take(&mut self, prefix: &str) -> Vec<(String, Vec<u8>)> {
+        let (taken, left): (Vec<_>, Vec<_>) = std::mem::take(&mut self.0)
+            .into_iter()
+            .partition(|(file, _)| file.starts_with(prefix));
+        self.0 = left;
+        let keep_prefix = prefix == "ab-";
+        taken
+            .into_iter()
+            .map(|(file, png)| {
+                let kind = file.trim_end_matches(".png");
+                let kind = if keep_prefix {
+                    kind
+                } else {
+                    &kind[prefix.len()..]
+                };
+                (kind.to_string(), png)
+            })
+            .collect()
     }
 }
 
