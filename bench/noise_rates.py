@@ -2,13 +2,17 @@
 """Fail rates of `loadgate compare` over a corpus of real runs of one build and of slowed builds.
 
 usage: LG=target/release/loadgate bench/noise_rates.py CORPUS {csv|json|jsononly} [OUT.json]
+       LG=… bench/noise_rates.py CORPUS {csv|json|jsononly} --rolling
 
 CORPUS holds `manifest.csv` with the columns `run_id`, `prefix` (relative to CORPUS: the run's
 `--csv` and `--json-file` name), `slowdown` (1.0 = the unchanged build), `start_time_utc` and
 `locust_rc`. `csv` compares the CSV sets, `json` the `PREFIX.json` files (with the history and
 failures CSVs beside them), `jsononly` copies of the JSON files alone. Same build: every pair of
 F = 1 runs, the earlier as baseline; each slowdown: every F = 1 run against every run at it.
-Exit 1 counts as a fail.
+Exit 1 counts as a fail. With --rolling: 12 seeded draws of 5 F = 1 runs saved in time order as
+one rolling baseline (`baseline save --keep 5`), then `check RUN --baseline` for every other run;
+a check counts as a regression fail when a regression or run-wide shift failed (the profile's own
+thresholds are not what this measures).
 """
 import collections
 import concurrent.futures as cf
@@ -16,6 +20,7 @@ import csv
 import itertools
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -59,6 +64,9 @@ def main():
         return p.returncode, failed
 
     same = [r for r in rows if float(r["slowdown"]) == 1.0]
+    if "--rolling" in sys.argv:
+        rolling(rows, same, path)
+        return
     classes = {"same build": list(itertools.combinations(same, 2))}
     for factor in sorted({float(r["slowdown"]) for r in rows} - {1.0}):
         classes[f"{factor}x"] = [(a, b) for a in same for b in rows if float(b["slowdown"]) == factor]
@@ -81,6 +89,33 @@ def main():
     if len(sys.argv) > 3:
         with open(sys.argv[3], "w") as f:
             json.dump(out, f, indent=1)
+
+
+def rolling(rows, same, path):
+    rng = random.Random(2026)
+    counts = collections.Counter()
+    for draw in range(12):
+        picked = sorted(rng.sample(same, 5), key=lambda r: r["start_time_utc"])
+        store = tempfile.mkdtemp(prefix="noise-rates-store-")
+        for r in picked:
+            subprocess.run([LG, "baseline", "save", "--keep", "5", "--name", "nb", "--store", store,
+                            path(r)], capture_output=True, check=True)
+        ids = {r["run_id"] for r in picked}
+        for r in rows:
+            if r["run_id"] in ids:
+                continue
+            p = subprocess.run([LG, "check", path(r), "--baseline", "nb", "--store", store,
+                                "--format", "json"], capture_output=True, text=True)
+            report = json.loads(p.stdout)
+            regressed = any(x["status"] == "fail" for x in report["regressions"] + report["run_wide_shifts"])
+            key = "same build" if float(r["slowdown"]) == 1.0 else f'{float(r["slowdown"])}x'
+            counts[key, "checks"] += 1
+            counts[key, "regression failed"] += regressed
+            counts[key, "exit 1"] += p.returncode == 1
+        shutil.rmtree(store)
+    for key in sorted({k for k, _ in counts}):
+        n, f, e = counts[key, "checks"], counts[key, "regression failed"], counts[key, "exit 1"]
+        print(f"rolling {key:11} {f:4}/{n:4} regression fail ({100 * f / n:4.1f}%), exit 1 (thresholds too) {e:4} ({100 * e / n:4.1f}%)")
 
 
 if __name__ == "__main__":

@@ -236,3 +236,76 @@ fn a_baseline_saved_from_json_keeps_the_histograms_and_the_report_says_so() {
         notes(&mixed)
     );
 }
+
+#[test]
+fn a_rolling_baseline_of_runs_on_busy_and_calm_runners_still_catches_2x() {
+    // The five earliest runs, as a nightly job would have kept them: a calm runner, one with two
+    // hogs, one with one, one core with a hog: their spread is the machines'. The probes tell how
+    // busy each was, so the kept runs predict each endpoint on a machine as busy as the current one.
+    let same = runs("same");
+    let store = tempfile::tempdir().unwrap();
+    let store = store.path().to_str().unwrap();
+    for run in &same[..5] {
+        let out = loadgate(&[
+            "baseline", "save", "--keep", "5", "--name", "nightly", "--store", store, run,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let regressions_failed = |run: &str| -> Vec<String> {
+        let (code, report) = run_report(&[
+            "check",
+            run,
+            "--baseline",
+            "nightly",
+            "--store",
+            store,
+            "--format",
+            "json",
+        ]);
+        assert_ne!(code, 2, "{run}: {report}");
+        failed(&report)
+    };
+    for run in &same[5..] {
+        let failed = regressions_failed(run);
+        assert!(failed.is_empty(), "{run}: {failed:?}");
+    }
+    let slow = runs("slow2_0");
+    let mut caught = 0;
+    for run in &slow {
+        let failed = regressions_failed(run);
+        if !failed.is_empty() {
+            caught += 1;
+            assert!(
+                failed.iter().all(|f| !f.contains("/health")),
+                "{run}: {failed:?}"
+            );
+        }
+    }
+    assert!(caught >= 3, "{caught} of {} caught", slow.len());
+    // Where the fit holds a change back, the reason says so: the kept runs' prediction.
+    let reasons: Vec<String> = slow
+        .iter()
+        .flat_map(|run| {
+            let (_, report) = run_report(&[
+                "check",
+                run,
+                "--baseline",
+                "nightly",
+                "--store",
+                store,
+                "--format",
+                "json",
+            ]);
+            report["regressions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|r| r["reason"].as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("kept runs predict")),
+        "{reasons:#?}"
+    );
+}

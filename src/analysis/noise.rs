@@ -122,6 +122,8 @@ pub enum Source {
     Prior,
     /// How far the halves of the runs' steady states lie apart.
     SplitHalves,
+    /// What this many kept runs predict on a machine as busy as the current run's ([`MachineFit`]).
+    MachineFit(usize),
 }
 
 /// How large a relative change must be to stand out of the between-run noise.
@@ -139,6 +141,7 @@ impl Source {
             Source::KeptRuns(_) => "kept_runs",
             Source::Prior => "prior",
             Source::SplitHalves => "split_halves",
+            Source::MachineFit(_) => "machine_fit",
         }
     }
 }
@@ -156,6 +159,10 @@ impl Noise {
             ),
             Source::SplitHalves => format!(
                 "±{:.0}%, from how far the halves of the runs lie apart",
+                self.bound * 100.0
+            ),
+            Source::MachineFit(n) => format!(
+                "up to {:+.0}%, what the {n} kept runs predict for a machine this busy",
                 self.bound * 100.0
             ),
         }
@@ -192,6 +199,83 @@ pub fn between_runs(kept: &[f64], prior: f64, halves: Option<f64>, z: f64) -> No
         bound: z * sigma * 2f64.sqrt(),
         source,
     }
+}
+
+/// The fewest kept runs a machine fit is learned from: two parameters, and at least two degrees of
+/// freedom left for the spread around them.
+pub const MIN_FIT: usize = 4;
+
+/// What the kept runs predict for an endpoint on a machine as busy as the current run's: its
+/// value against the probes' level, fitted over the kept runs (least squares, `value = a + b ·
+/// probes`). Kept runs made on runners in different states spread widely (a hog beside one of
+/// them doubles every endpoint), and that spread would hide any change; the part of it the probes
+/// explain is the machine's, and what is left is the endpoint's own noise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MachineFit {
+    /// The value the kept runs predict at the current probes' level (ms).
+    pub predicted: f64,
+    /// The upper half-width of the prediction interval for one more run (ms).
+    pub half_width: f64,
+    /// The kept runs fitted.
+    pub runs: usize,
+    /// The current probes' level (ms) and the slope (ms of this endpoint per ms of the probes).
+    pub probes_now: f64,
+    pub slope: f64,
+}
+
+impl MachineFit {
+    pub fn upper(&self) -> f64 {
+        self.predicted + self.half_width
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "{:.0} ms ± {:.0} ms, what the {} kept runs predict with the probes at {:.0} ms (+{:.2} ms per probe ms)",
+            self.predicted, self.half_width, self.runs, self.probes_now, self.slope
+        )
+    }
+}
+
+/// Fits `kept` (the probes' level, this endpoint's value) of the kept runs and predicts the value
+/// at `probes_now`. `None` when there are fewer than [`MIN_FIT`] runs, when the probes hardly
+/// varied between them (less than one rounding step: nothing to learn the machine's part from),
+/// or when the endpoint did not rise with them (slope ≤ 0: the machine does not explain it).
+pub fn machine_fit(kept: &[(f64, f64)], probes_now: f64, z: f64) -> Option<MachineFit> {
+    let n = kept.len();
+    if n < MIN_FIT || !probes_now.is_finite() {
+        return None;
+    }
+    let nf = n as f64;
+    let mean_p = kept.iter().map(|k| k.0).sum::<f64>() / nf;
+    let mean_v = kept.iter().map(|k| k.1).sum::<f64>() / nf;
+    let sxx: f64 = kept.iter().map(|k| (k.0 - mean_p).powi(2)).sum();
+    let spread_p = (sxx / (nf - 1.0)).sqrt();
+    if spread_p < locust_step(mean_p) {
+        return None;
+    }
+    let sxy: f64 = kept.iter().map(|k| (k.0 - mean_p) * (k.1 - mean_v)).sum();
+    let slope = sxy / sxx;
+    if slope.is_nan() || slope <= 0.0 {
+        return None;
+    }
+    let intercept = mean_v - slope * mean_p;
+    let residual: f64 = kept
+        .iter()
+        .map(|k| (k.1 - intercept - slope * k.0).powi(2))
+        .sum();
+    let sigma = (residual / (nf - 2.0)).sqrt();
+    let t = t_quantile(z, nf - 2.0);
+    let leverage = 1.0 + 1.0 / nf + (probes_now - mean_p).powi(2) / sxx;
+    let predicted = intercept + slope * probes_now;
+    // Locust rounds what it writes: runs that agree to the rounding still differ by one step.
+    let half_width = (t * sigma * leverage.sqrt()).max(locust_step(predicted.max(mean_v)));
+    Some(MachineFit {
+        predicted,
+        half_width,
+        runs: n,
+        probes_now,
+        slope,
+    })
 }
 
 /// The rounding step of a percentile near `value` in Locust's files.
@@ -347,6 +431,36 @@ mod tests {
         );
         let wild = between_runs(&[60.0, 100.0, 180.0], 0.15, None, z);
         assert!(wild.bound > 2.0, "{}", wild.bound);
+    }
+
+    #[test]
+    fn a_machine_fit_predicts_from_the_probes_and_needs_four_runs_that_vary() {
+        let z = 2.576;
+        // An endpoint at 50 ms plus twice the probes' level, to within ±1 ms.
+        let kept = [
+            (5.0, 61.0),
+            (10.0, 69.0),
+            (20.0, 91.0),
+            (30.0, 109.0),
+            (8.0, 66.0),
+        ];
+        let fit = machine_fit(&kept, 6.0, z).expect("a fit");
+        assert!((fit.slope - 1.98).abs() < 0.1, "{fit:?}");
+        assert!((fit.predicted - 62.0).abs() < 1.5, "{fit:?}");
+        assert!(fit.half_width < 10.0, "{fit:?}");
+        assert!(fit.upper() < 120.0 * 0.6, "2x the calm value stands out");
+        // Just below four runs: no fit.
+        assert_eq!(machine_fit(&kept[..3], 6.0, z), None);
+        assert!(machine_fit(&kept[..4], 6.0, z).is_some());
+        // Probes that did not vary by a rounding step teach nothing of the machine.
+        let still = [(5.0, 61.0), (5.2, 69.0), (5.4, 91.0), (5.0, 109.0)];
+        assert_eq!(machine_fit(&still, 5.0, z), None);
+        // An endpoint that fell as the probes rose is not explained by the machine.
+        let against = [(5.0, 100.0), (10.0, 90.0), (20.0, 80.0), (30.0, 70.0)];
+        assert_eq!(machine_fit(&against, 5.0, z), None);
+        // Far from where the kept runs were, the interval widens.
+        let far = machine_fit(&kept, 100.0, z).unwrap();
+        assert!(far.half_width > fit.half_width * 2.0, "{far:?}");
     }
 
     #[test]

@@ -15,7 +15,10 @@
 use serde::Serialize;
 
 use super::comparability::{differences, Difference};
-use super::noise::{between_runs, run_wide_shift, split_halves, Noise, Pair, Shift};
+use super::noise::{
+    between_runs, machine_fit, probes, run_wide_shift, split_halves, MachineFit, Noise, Pair,
+    Shift, Source,
+};
 use super::signatures::NewError;
 use super::stats::{mean, median, std_dev, value_at_quantile, z_for_confidence};
 use super::summary::{Intervals, RunSummary, ScopeSummary};
@@ -141,14 +144,18 @@ pub fn compare(
             .cloned()
     };
     let shifts = shifts(latest, current, rules);
+    let probes = probe_labels(latest, current, rules);
     let context = Context {
         users_differ,
         shifts: &shifts,
         rules,
+        levels: probe_levels(baseline, current, &probes),
+        probes: &probes,
     };
     let agg_baselines: Vec<ScopeSummary> = baseline.iter().map(|r| r.aggregated.clone()).collect();
+    let every_run: Vec<usize> = (0..baseline.len()).collect();
     compare_scope(
-        &agg_baselines,
+        (&agg_baselines, &every_run),
         &current.aggregated,
         true,
         &context,
@@ -157,12 +164,16 @@ pub fn compare(
 
     let mut new_endpoints = Vec::new();
     for endpoint in &current.endpoints {
-        let kept: Vec<ScopeSummary> = baseline.iter().filter_map(|r| find(r, endpoint)).collect();
+        let (runs, kept): (Vec<usize>, Vec<ScopeSummary>) = baseline
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, find(r, endpoint)?)))
+            .unzip();
         if find(latest, endpoint).is_none() {
             new_endpoints.push(endpoint.label());
             continue;
         }
-        compare_scope(&kept, endpoint, false, &context, &mut regressions);
+        compare_scope((&kept, &runs), endpoint, false, &context, &mut regressions);
     }
     let vanished_endpoints = latest
         .endpoints
@@ -278,10 +289,91 @@ struct Context<'a> {
     users_differ: bool,
     shifts: &'a [ShiftFinding],
     rules: &'a RegressionRules,
+    /// Each latency metric's probe level in every kept run (oldest first) and in the current run.
+    levels: Vec<(Metric, Vec<Option<f64>>, Option<f64>)>,
+    /// The endpoints read as probes: the machine's witnesses, never fitted against themselves.
+    probes: &'a [String],
+}
+
+/// The probes of a comparison: the cheapest third of the endpoints both runs have enough requests
+/// of, by the newest baseline run's median.
+fn probe_labels(latest: &RunSummary, current: &RunSummary, rules: &RegressionRules) -> Vec<String> {
+    let pairs: Vec<Pair> = current
+        .endpoints
+        .iter()
+        .filter_map(|cur| {
+            let base = latest
+                .endpoints
+                .iter()
+                .find(|b| b.method == cur.method && b.name == cur.name)?;
+            (base.requests.min(cur.requests) >= rules.min_requests).then(|| Pair {
+                label: cur.label(),
+                base,
+                cur,
+            })
+        })
+        .collect();
+    if pairs.len() < 3 {
+        return Vec::new();
+    }
+    probes(&pairs).iter().map(|p| p.label.clone()).collect()
+}
+
+/// The median of `metric` over the probes in one run (`None` when the run has none of them).
+fn probe_level(run: &RunSummary, probes: &[String], metric: Metric) -> Option<f64> {
+    let values: Vec<f64> = run
+        .endpoints
+        .iter()
+        .filter(|e| probes.contains(&e.label()))
+        .filter_map(|e| metric.of(e))
+        .collect();
+    median(&values)
+}
+
+fn probe_levels(
+    baseline: &[RunSummary],
+    current: &RunSummary,
+    probes: &[String],
+) -> Vec<(Metric, Vec<Option<f64>>, Option<f64>)> {
+    if probes.is_empty() {
+        return Vec::new();
+    }
+    LATENCY
+        .into_iter()
+        .map(|metric| {
+            let kept = baseline
+                .iter()
+                .map(|r| probe_level(r, probes, metric))
+                .collect();
+            (metric, kept, probe_level(current, probes, metric))
+        })
+        .collect()
+}
+
+/// The machine fit of `metric` for a scope kept in the baseline runs `runs` with `values`: `None`
+/// for the probes themselves, without probe levels, or when [`machine_fit`] finds none.
+fn fit_of(
+    context: &Context,
+    metric: Metric,
+    runs: &[usize],
+    baselines: &[ScopeSummary],
+    current: &ScopeSummary,
+    z: f64,
+) -> Option<MachineFit> {
+    if context.probes.contains(&current.label()) {
+        return None;
+    }
+    let (_, kept_levels, now) = context.levels.iter().find(|(m, _, _)| *m == metric)?;
+    let points: Vec<(f64, f64)> = runs
+        .iter()
+        .zip(baselines)
+        .filter_map(|(&i, scope)| Some(((*kept_levels.get(i)?)?, metric.of(scope)?)))
+        .collect();
+    machine_fit(&points, (*now)?, z)
 }
 
 fn compare_scope(
-    baselines: &[ScopeSummary],
+    (baselines, runs): (&[ScopeSummary], &[usize]),
     current: &ScopeSummary,
     aggregated: bool,
     context: &Context,
@@ -305,8 +397,12 @@ fn compare_scope(
             continue;
         };
         let (shift_ms, shift_metric) = shift_for(context.shifts, metric);
+        let z = z_for_confidence(rules.confidence);
+        let fit = LATENCY
+            .contains(&metric)
+            .then(|| fit_of(context, metric, runs, baselines, current, z))
+            .flatten();
         let noise = LATENCY.contains(&metric).then(|| {
-            let z = z_for_confidence(rules.confidence);
             between_runs(
                 &kept,
                 rules.prior_noise(metric),
@@ -314,6 +410,15 @@ fn compare_scope(
                 z,
             )
         });
+        // With a machine fit, the noise a change is held against is the fit's (relative to the
+        // baseline value, as the report gives every noise).
+        let noise = match fit {
+            Some(f) if base > 0.0 => Some(Noise {
+                bound: f.upper() / base - 1.0,
+                source: Source::MachineFit(f.runs),
+            }),
+            _ => noise,
+        };
         let evidence = Evidence {
             metric,
             limit,
@@ -331,6 +436,7 @@ fn compare_scope(
                 .iter()
                 .any(|s| s.shift.metric == metric && s.shift.probes.contains(&current.label())),
             noise,
+            fit,
         };
         let judged = judge(&evidence, rules);
         let change = cur - base;
@@ -408,6 +514,8 @@ struct Evidence<'a> {
     /// Whether this scope is one of the shift's probes.
     probe: bool,
     noise: Option<Noise>,
+    /// What the kept runs predict on a machine as busy as this run's, when they can tell.
+    fit: Option<MachineFit>,
 }
 
 fn judge(evidence: &Evidence, rules: &RegressionRules) -> (Direction, Status, String) {
@@ -622,7 +730,15 @@ fn judge_latency(
     } else {
         f64::INFINITY
     };
-    let between = noise.and_then(|n| within_between_run_noise(own_rel, n));
+    // The kept runs' spread mixes the machines they ran on with the endpoint's own noise; when the
+    // probes explain the machine's part, only what is left holds a change back.
+    let (between, worst_kept) = match evidence.fit {
+        Some(fit) => (within_machine_fit(cur, fit), None),
+        None => (
+            noise.and_then(|n| within_between_run_noise(own_rel, n)),
+            no_worse_than_kept(cur, kept),
+        ),
+    };
     let overlap = metric.quantile().and_then(|q| {
         let base_hi = quantile_bound(latest, q, z, true)?;
         let cur_lo = quantile_bound(current, q, z, false)?;
@@ -645,7 +761,7 @@ fn judge_latency(
         too_few_requests(latest.requests.min(current.requests), rules.min_requests),
         overlap,
         interval,
-        no_worse_than_kept(cur, kept),
+        worst_kept,
         mean_noise,
         tail_alone,
         between,
@@ -761,6 +877,16 @@ fn throughput_follows_shift(
 /// The change beyond any shift is no larger than the between-run noise of the metric.
 fn within_between_run_noise(own_rel: f64, noise: Noise) -> Option<String> {
     (own_rel <= noise.bound).then(|| format!("within the between-run noise ({})", noise.describe()))
+}
+
+/// The current value is within what the kept runs predict for a machine this busy.
+fn within_machine_fit(cur: f64, fit: MachineFit) -> Option<String> {
+    (cur <= fit.upper()).then(|| {
+        format!(
+            "within the kept runs' noise on a machine this busy ({})",
+            fit.describe()
+        )
+    })
 }
 
 /// P95 and above: the percentiles a few slow requests can move alone.
