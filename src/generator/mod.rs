@@ -8,6 +8,7 @@
 
 mod client;
 pub mod csv_writer;
+mod head;
 pub mod json_writer;
 pub mod scenario;
 mod stats;
@@ -306,9 +307,10 @@ impl Shared {
         intended: Option<Instant>,
     ) -> Measured {
         let task = &self.scenario.tasks[task_index];
-        let started = intended.unwrap_or_else(Instant::now);
+        let sent = Instant::now();
+        let started = intended.unwrap_or(sent);
         let outcome = conn
-            .send(|out| self.write_request(task, rng, out), self.timeout)
+            .send(|out| self.write_request(task, rng, out), sent, self.timeout)
             .await;
         let done = Instant::now();
         let (bytes, failure) = match outcome {
@@ -440,28 +442,16 @@ fn entries_of(scenario: &Scenario) -> (Vec<Entry>, Vec<usize>) {
     (entries, of_task)
 }
 
-async fn closed_user(
-    mut lanes: Vec<Lane>,
-    pairs: Option<PairRecorder>,
-    seed: u64,
-    mut stop: watch::Receiver<bool>,
-) {
+/// A closed-model user: pick a task, send it, wait, until the run aborts its task (users hold no
+/// stop receiver: watching one in every turn cost more than the turn's timer).
+async fn closed_user(mut lanes: Vec<Lane>, pairs: Option<PairRecorder>, seed: u64) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let shared = lanes[0].shared.clone();
     loop {
         let task = shared.scenario.pick(&mut rng);
-        tokio::select! {
-            _ = turn(&mut lanes, task, &mut rng, None, pairs.as_ref()) => {}
-            _ = stop.changed() => return,
-        }
+        turn(&mut lanes, task, &mut rng, None, pairs.as_ref()).await;
         if let Some(wait) = shared.scenario.wait.next(&mut rng) {
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = stop.changed() => return,
-            }
-        }
-        if *stop.borrow() {
-            return;
+            tokio::time::sleep(wait).await;
         }
     }
 }
@@ -476,12 +466,12 @@ struct Schedule {
     end: tokio::time::Instant,
 }
 
+/// An open-model connection: sends on its schedule until the run ends (or aborts its task).
 async fn open_worker(
     mut lanes: Vec<Lane>,
     pairs: Option<PairRecorder>,
     seed: u64,
     schedule: Schedule,
-    mut stop: watch::Receiver<bool>,
 ) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let shared = lanes[0].shared.clone();
@@ -491,16 +481,10 @@ async fn open_worker(
         if intended >= schedule.end {
             return;
         }
-        tokio::select! {
-            _ = tokio::time::sleep_until(intended) => {}
-            _ = stop.changed() => return,
-        }
+        tokio::time::sleep_until(intended).await;
         let task = shared.scenario.pick(&mut rng);
         let intended = Some(intended.into_std());
-        tokio::select! {
-            _ = turn(&mut lanes, task, &mut rng, intended, pairs.as_ref()) => {}
-            _ = stop.changed() => return,
-        }
+        turn(&mut lanes, task, &mut rng, intended, pairs.as_ref()).await;
     }
 }
 
@@ -661,7 +645,7 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
                             t0,
                             end,
                         };
-                        tokio::spawn(open_worker(lanes, pairs, seed, schedule, stop.clone()))
+                        tokio::spawn(open_worker(lanes, pairs, seed, schedule))
                     }
                     None => {
                         let due = t0 + Duration::from_secs_f64(f64::from(k) / spawn_rate);
@@ -677,7 +661,7 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
                         if *stop.borrow() {
                             break;
                         }
-                        tokio::spawn(closed_user(lanes, pairs, seed, stop.clone()))
+                        tokio::spawn(closed_user(lanes, pairs, seed))
                     }
                 };
                 spawned.fetch_add(1, Ordering::Relaxed);
@@ -730,8 +714,11 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
     let seconds = origin.elapsed().as_secs_f64();
     let _ = stop_tx.send(true);
     let handles = spawner.await.unwrap_or_default();
+    // Users stop at once: a request in flight is dropped unrecorded, as the run has ended.
+    for handle in &handles {
+        handle.abort();
+    }
     for handle in handles {
-        // Users stop at once; give in-flight requests no more than a moment.
         if tokio::time::timeout(Duration::from_millis(200), handle)
             .await
             .is_err()
