@@ -265,6 +265,8 @@ pub fn run_plan(plan: &Plan) -> Result<RunOutcome> {
 struct Shared {
     scenario: Scenario,
     entry_of_task: Vec<usize>,
+    /// Per task, its request's bytes if they never change (see `render_fixed_requests`).
+    fixed_requests: Vec<Option<Vec<u8>>>,
     authority: String,
     base_path: String,
     addr: SocketAddr,
@@ -278,6 +280,23 @@ struct Shared {
 impl Shared {
     fn unix_second(&self, at: Instant) -> i64 {
         (self.unix_origin + at.duration_since(self.origin).as_secs_f64()).floor() as i64
+    }
+
+    /// The bytes of each task's request that is the same every time (no placeholder in its
+    /// path), written once for the run rather than once per request.
+    fn render_fixed_requests(&self) -> Vec<Option<Vec<u8>>> {
+        let mut unused = fastrand::Rng::with_seed(0);
+        self.scenario
+            .tasks
+            .iter()
+            .map(|task| {
+                task.is_fixed().then(|| {
+                    let mut out = Vec::new();
+                    self.write_request(task, &mut unused, &mut out);
+                    out
+                })
+            })
+            .collect()
     }
 
     /// Writes `task`'s request as it goes on the wire: no request object between the scenario
@@ -309,9 +328,11 @@ impl Shared {
         let task = &self.scenario.tasks[task_index];
         let sent = Instant::now();
         let started = intended.unwrap_or(sent);
-        let outcome = conn
-            .send(|out| self.write_request(task, rng, out), sent, self.timeout)
-            .await;
+        let write = |out: &mut Vec<u8>| match &self.fixed_requests[task_index] {
+            Some(fixed) => out.extend_from_slice(fixed),
+            None => self.write_request(task, rng, out),
+        };
+        let outcome = conn.send(write, sent, self.timeout).await;
         let done = Instant::now();
         let (bytes, failure) = match outcome {
             Outcome::Response { status, bytes } => {
@@ -568,9 +589,10 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
     let mut sides = Vec::new();
     for p in plans {
         let (entries, entry_of_task) = entries_of(&p.scenario);
-        let shared = Arc::new(Shared {
+        let mut shared = Shared {
             scenario: p.scenario.clone(),
             entry_of_task,
+            fixed_requests: Vec::new(),
             authority: p.authority.clone(),
             base_path: p.base_path.clone(),
             addr: p.addr,
@@ -578,7 +600,9 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
             timeout: p.timeout,
             unix_origin,
             origin,
-        });
+        };
+        shared.fixed_requests = shared.render_fixed_requests();
+        let shared = Arc::new(shared);
         let history = match &p.csv {
             Some(prefix) => Some(csv_writer::HistoryWriter::create(prefix, p.full_history)?),
             None => None,
@@ -789,7 +813,46 @@ fn print_status(
 
 #[cfg(test)]
 mod tests {
-    use super::split_url;
+    use super::*;
+
+    /// A request written once for the run is byte for byte the one written per request; a path
+    /// with a placeholder is still written per request.
+    #[test]
+    fn fixed_requests_are_the_requests_and_placeholders_stay_per_request() {
+        let scenario = Scenario::parse(
+            "[[task]]\npath = \"/a\"\n[[task]]\npath = \"/items/{rand:1..1000}\"\n\
+             [[task]]\nmethod = \"post\"\npath = \"/login\"\njson = { u = 1 }\n",
+            "t.toml",
+        )
+        .unwrap();
+        let mut shared = Shared {
+            scenario,
+            entry_of_task: vec![0, 1, 2],
+            fixed_requests: Vec::new(),
+            authority: "127.0.0.1:80".into(),
+            base_path: "/base".into(),
+            addr: "127.0.0.1:80".parse().unwrap(),
+            tls: None,
+            timeout: Duration::from_secs(1),
+            unix_origin: 0.0,
+            origin: Instant::now(),
+        };
+        shared.fixed_requests = shared.render_fixed_requests();
+        let mut rng = fastrand::Rng::with_seed(7);
+        for (i, task) in shared.scenario.tasks.iter().enumerate() {
+            let mut fresh = Vec::new();
+            shared.write_request(task, &mut rng, &mut fresh);
+            match (&shared.fixed_requests[i], i) {
+                (Some(fixed), 0 | 2) => assert_eq!(fixed, &fresh),
+                (None, 1) => assert!(fresh.starts_with(b"GET /base/items/")),
+                (other, _) => panic!("task {i}: {other:?}"),
+            }
+        }
+        assert!(
+            String::from_utf8_lossy(shared.fixed_requests[2].as_ref().unwrap())
+                .ends_with("content-length: 7\r\n\r\n{\"u\":1}")
+        );
+    }
 
     #[test]
     fn urls_split_into_authority_and_base_path() {

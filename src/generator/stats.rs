@@ -108,7 +108,17 @@ impl Entry {
             self.last_second
                 .map_or(sample.second, |s| s.max(sample.second)),
         );
-        let bucket = match self.recent.iter_mut().find(|b| b.second == sample.second) {
+        // Nearly every sample is of the newest second: look there before searching the ring.
+        let newest = self
+            .recent
+            .back()
+            .is_some_and(|b| b.second == sample.second);
+        let found = if newest {
+            self.recent.back_mut()
+        } else {
+            self.recent.iter_mut().find(|b| b.second == sample.second)
+        };
+        let bucket = match found {
             Some(b) => b,
             None => {
                 self.recent.push_back(SecondBucket {
