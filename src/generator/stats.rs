@@ -36,6 +36,12 @@ fn histogram(sigfig: u8) -> Histogram<u64> {
     Histogram::new(sigfig).expect("2 or 3 significant figures are valid")
 }
 
+/// Adds `from`'s counts to `into` (auto-resizing, so it always fits).
+fn add(into: &mut Histogram<u64>, from: &Histogram<u64>) {
+    into.add(from)
+        .expect("an auto-resizing histogram takes any other of its precision");
+}
+
 fn record(histogram: &mut Histogram<u64>, micros: u64) {
     // `record` resizes an auto-resizing histogram; `saturating_record` would clamp instead.
     if histogram.record(micros).is_err() {
@@ -119,7 +125,7 @@ impl Entry {
             self.recent.iter_mut().find(|b| b.second == sample.second)
         };
         let bucket = match found {
-            Some(b) => b,
+            Some(b) => Some(b),
             None => {
                 self.recent.push_back(SecondBucket {
                     second: sample.second,
@@ -131,16 +137,66 @@ impl Entry {
                 while self.recent.len() > RING_SECONDS {
                     self.recent.pop_front();
                 }
-                self.recent
-                    .iter_mut()
-                    .find(|b| b.second == sample.second)
-                    .expect("just inserted")
+                // Gone again if older than every second kept (a sample drained very late):
+                // it counts for the whole run, not for the recent window.
+                self.recent.iter_mut().find(|b| b.second == sample.second)
             }
         };
-        bucket.requests += 1;
-        bucket.failures += u64::from(sample.failure.is_some());
-        record(&mut bucket.latencies, micros);
+        if let Some(bucket) = bucket {
+            bucket.requests += 1;
+            bucket.failures += u64::from(sample.failure.is_some());
+            record(&mut bucket.latencies, micros);
+        }
         self.count_second(sample.second, sample.failure.is_some());
+    }
+
+    /// Makes this entry (the Aggregated one) everything `entries` recorded, added up, keeping its
+    /// own per-second counts. Exactly what recording every sample here again would give (the
+    /// histograms have the same precision, so their buckets line up), at a cost that depends on
+    /// the histograms' sizes, not on the number of requests.
+    fn sum_of(&mut self, entries: &[Entry]) {
+        self.requests = 0;
+        self.failures = 0;
+        self.sum_micros = 0;
+        self.min_micros = u64::MAX;
+        self.max_micros = 0;
+        self.bytes = 0;
+        self.latencies.reset();
+        self.recent.clear();
+        self.first_second = None;
+        self.last_second = None;
+        for e in entries.iter().filter(|e| e.requests > 0) {
+            self.requests += e.requests;
+            self.failures += e.failures;
+            self.sum_micros += e.sum_micros;
+            self.min_micros = self.min_micros.min(e.min_micros);
+            self.max_micros = self.max_micros.max(e.max_micros);
+            self.bytes += e.bytes;
+            add(&mut self.latencies, &e.latencies);
+            self.first_second = self.first_second.min(e.first_second).or(e.first_second);
+            self.last_second = self.last_second.max(e.last_second);
+            for b in &e.recent {
+                match self.recent.iter_mut().find(|mine| mine.second == b.second) {
+                    Some(mine) => {
+                        mine.requests += b.requests;
+                        mine.failures += b.failures;
+                        add(&mut mine.latencies, &b.latencies);
+                    }
+                    None => self.recent.push_back(SecondBucket {
+                        second: b.second,
+                        requests: b.requests,
+                        failures: b.failures,
+                        latencies: b.latencies.clone(),
+                    }),
+                }
+            }
+        }
+        // An entry drops a second only once it has RING_SECONDS newer ones, so the newest
+        // RING_SECONDS of the union are exactly the ones recording every sample would keep.
+        self.recent.make_contiguous().sort_by_key(|b| b.second);
+        while self.recent.len() > RING_SECONDS {
+            self.recent.pop_front();
+        }
     }
 
     fn count_second(&mut self, second: i64, failed: bool) {
@@ -314,11 +370,14 @@ impl Stats {
                 self.record(sample);
             }
         }
+        // The Aggregated row is the entries added up, once per collection rather than per sample.
+        self.total.sum_of(&self.entries);
     }
 
     fn record(&mut self, sample: Sample) {
         self.entries[sample.entry].record(&sample);
-        self.total.record(&sample);
+        self.total
+            .count_second(sample.second, sample.failure.is_some());
         if let Some(message) = sample.failure {
             let key = (sample.entry, message);
             match self.failure_index.get(&key) {
@@ -381,6 +440,81 @@ mod tests {
         stats.collect(&[big]);
         let p100 = stats.entries[1].percentile_ms(1.0).unwrap();
         assert!((p100 - 60_000.0).abs() / 60_000.0 < 0.001, "{p100}");
+    }
+
+    /// The Aggregated entry, added up from the endpoints once per collection, is what recording
+    /// every sample into it gives: counts, extremes, whole-run and windowed percentiles, rates.
+    #[test]
+    fn the_aggregate_is_every_sample_recorded_once_more() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let mut stats = Stats::new(vec![
+            Entry::new("GET", "/a"),
+            Entry::new("GET", "/b"),
+            Entry::new("GET", "/never"),
+        ]);
+        let mut oracle = Entry::new("", "Aggregated");
+        // 30 seconds in three collections, endpoints seen in different seconds, some failing.
+        for part in 0..3 {
+            let samples: Vec<Sample> = (0..3_000)
+                .map(|i| {
+                    let entry = usize::from(rng.u8(0..4) == 0);
+                    let second = 1_000 + part * 10 + rng.i64(0..10) - entry as i64 * 5;
+                    let micros = rng.u64(1..2_000_000);
+                    sample(
+                        entry,
+                        second,
+                        micros,
+                        rng.bool().then_some("x").filter(|_| i % 7 == 0),
+                    )
+                })
+                .collect();
+            for s in &samples {
+                oracle.record(s);
+            }
+            stats.collect(&[Arc::new(Mutex::new(samples))]);
+            let total = &stats.total;
+            assert_eq!(
+                (
+                    total.requests,
+                    total.failures,
+                    total.bytes,
+                    total.sum_micros
+                ),
+                (
+                    oracle.requests,
+                    oracle.failures,
+                    oracle.bytes,
+                    oracle.sum_micros
+                )
+            );
+            assert_eq!(
+                (total.min_ms(), total.max_ms()),
+                (oracle.min_ms(), oracle.max_ms())
+            );
+            assert_eq!(
+                (total.first_second, total.last_second),
+                (oracle.first_second, oracle.last_second)
+            );
+            for q in [0.5, 0.9, 0.99, 1.0] {
+                assert_eq!(total.percentile_ms(q), oracle.percentile_ms(q), "{q}");
+                let now = 1_000 + part * 10 + 9;
+                assert_eq!(
+                    total.window_percentile_ms(q, now),
+                    oracle.window_percentile_ms(q, now),
+                    "window {q}"
+                );
+            }
+            let now = 1_000 + part * 10 + 9;
+            assert_eq!(
+                total.current_rates(now, 995),
+                oracle.current_rates(now, 995)
+            );
+            assert_eq!(
+                total.locust_response_times(),
+                oracle.locust_response_times()
+            );
+            assert_eq!(total.per_second_counts(), oracle.per_second_counts());
+        }
     }
 
     #[test]
