@@ -140,6 +140,7 @@ impl Bad {
 /// a byte above it, or the colon; that byte must be the colon, after at least one byte. httparse
 /// also refuses the separators `"(),/;<=>?@[\]{}` in names; they are let through here: a name
 /// holding one is no framing header, and is not otherwise looked at.
+#[inline(always)]
 fn header_line(bytes: &[u8], from: usize, framing: &mut Framing) -> Result<Option<usize>, Bad> {
     let not_name = |b: u8| b <= b' ' || b == b':' || b >= 0x7f;
     let Some(colon) = first_flagged(bytes, from, name_ends, not_name) else {
@@ -180,6 +181,7 @@ fn first_flagged(
 /// starts (after CRLF or a bare LF, as httparse accepts); `None` if the line end has not arrived.
 /// Values may hold visible bytes, spaces, tabs and obs-text; any other control byte (a stray CR or
 /// NUL is how responses get misread) is refused.
+#[inline(always)]
 fn value_end(bytes: &[u8], from: usize) -> Result<Option<(usize, usize)>, Bad> {
     let mut i = from;
     loop {
@@ -262,6 +264,7 @@ struct Framing {
 
 impl Framing {
     /// One header, already checked; only the three framing headers are looked at (and trimmed).
+    #[inline(always)]
     fn read(&mut self, name: &[u8], value: &[u8]) -> Result<(), Bad> {
         // The length first: most headers are passed over on it without a byte compared.
         match name.len() {
