@@ -102,6 +102,10 @@ for conns in "${CONN_LIST[@]}"; do
   echo "closed model, $conns connections, ${SECONDS_PER_RUN} s, $ROUNDS rounds (medians, requests/s)"
   echo "  wrk                 $w"
   echo "  loadgate run        $l   ($(pct "$l" "$w") wrk)"
+  # Each round's loadgate run right after its wrk run shares the machine's state of that moment:
+  # on a busy machine the median of those paired ratios moves less than the ratio of the medians.
+  paired=$(paste "$r.lg" "$r.wrk" | awk '{printf "%.4f\n", $1 / $2}' | median)
+  echo "  paired rounds: median of loadgate/wrk per round $(printf '%.2f' "$paired")x"
   wc_=$(median < "$r.wrkcpu"); lc=$(median < "$r.lgcpu")
   echo "  requests per CPU second: wrk $wc_, loadgate $lc ($(pct "$lc" "$wc_") wrk)"
   if [[ -s $r.oha ]]; then o=$(median < "$r.oha"); echo "  oha                 $o   (loadgate $(pct "$l" "$o") oha)"; fi
