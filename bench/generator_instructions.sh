@@ -5,7 +5,7 @@
 # requests each made. The kernel's share (the socket calls) is not counted: see bench/RESULTS.md.
 # Under valgrind each generator runs some 20x slower, so nginx is never the limit here.
 #
-# Needs: nginx, wrk, valgrind (Debian: apt-get install nginx-light wrk valgrind), a release build.
+# Needs: nginx, wrk, valgrind, curl (Debian: apt-get install nginx-light wrk valgrind curl), a release build.
 # Usage: bench/generator_instructions.sh [SECONDS] [CONNECTIONS...]   (default: 5 32 256)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,9 @@ ulimit -n 65536 2>/dev/null || true
 
 mkdir -p "$work/www" "$work/logs"
 printf 'hello from nginx\n' > "$work/www/index.html"
+# mktemp's directory is private (0700): nginx's worker, not root, must be able to read the file, or
+# every answer is a 403 page (as in this script's sittings before 2026-12-02 02:55 UTC).
+chmod 755 "$work"
 cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
 pid $work/nginx.pid;
@@ -39,6 +42,7 @@ CONF
 taskset -c 0 nginx -c "$work/nginx.conf" -p "$work"
 sleep 0.5
 URL="http://127.0.0.1:$PORT/index.html"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$URL") == 200 ]] || { echo "nginx does not serve $URL with 200" >&2; exit 2; }
 
 collected() { grep -o 'Collected : [0-9]*' "$1" | awk '{print $3}'; }
 per_request() { awk -v i="$1" -v n="$2" 'BEGIN {printf "%.0f", i / n}'; }
