@@ -324,6 +324,7 @@ impl Shared {
         rng: &mut fastrand::Rng,
         recorder: &Recorder,
         intended: Option<Instant>,
+        refused: &mut RefusedStatus,
     ) -> Measured {
         let task = &self.scenario.tasks[task_index];
         let sent = Instant::now();
@@ -337,7 +338,7 @@ impl Shared {
         let (bytes, failure) = match outcome {
             Outcome::Response { status, bytes } => {
                 let failure = (!task.expect.accepts(status.as_u16()))
-                    .then(|| client::status_failure(status, &task.name));
+                    .then(|| refused.message(task_index, status, &task.name));
                 (bytes, failure)
             }
             Outcome::Error(message) => (0, Some(message)),
@@ -381,11 +382,30 @@ pub struct Pair {
 /// A user's buffer of pairs, read once when the run ends.
 type PairRecorder = Arc<Mutex<Vec<Pair>>>;
 
+/// The failure message of the status a lane's task last refused: a failing endpoint fails the same
+/// way request after request, and the message is then copied rather than formatted again.
+#[derive(Default)]
+struct RefusedStatus(Option<(usize, hyper::StatusCode, String)>);
+
+impl RefusedStatus {
+    fn message(&mut self, task: usize, status: hyper::StatusCode, name: &str) -> String {
+        match &self.0 {
+            Some((t, s, message)) if *t == task && *s == status => message.clone(),
+            _ => {
+                let message = client::status_failure(status, name);
+                self.0 = Some((task, status, message.clone()));
+                message
+            }
+        }
+    }
+}
+
 /// A user's way to one target: the target, the user's connection to it, and its sample buffer.
 struct Lane {
     shared: Arc<Shared>,
     conn: Connection,
     recorder: Recorder,
+    refused: RefusedStatus,
 }
 
 impl Lane {
@@ -396,7 +416,14 @@ impl Lane {
         intended: Option<Instant>,
     ) -> Measured {
         self.shared
-            .exchange(&mut self.conn, task, rng, &self.recorder, intended)
+            .exchange(
+                &mut self.conn,
+                task,
+                rng,
+                &self.recorder,
+                intended,
+                &mut self.refused,
+            )
             .await
     }
 }
@@ -648,6 +675,7 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
                             shared: shared.clone(),
                             conn: Connection::new(shared.addr, shared.tls.clone()),
                             recorder,
+                            refused: RefusedStatus::default(),
                         }
                     })
                     .collect();
@@ -814,6 +842,24 @@ fn print_status(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_status_is_worded_as_formatted_for_its_task_and_status() {
+        let mut refused = RefusedStatus::default();
+        let cases = [
+            (0, hyper::StatusCode::NOT_FOUND, "/a"),
+            (0, hyper::StatusCode::NOT_FOUND, "/a"),
+            (1, hyper::StatusCode::NOT_FOUND, "/b"),
+            (1, hyper::StatusCode::SERVICE_UNAVAILABLE, "/b"),
+            (0, hyper::StatusCode::NOT_FOUND, "/a"),
+        ];
+        for (task, status, name) in cases {
+            assert_eq!(
+                refused.message(task, status, name),
+                client::status_failure(status, name)
+            );
+        }
+    }
 
     /// A request written once for the run is byte for byte the one written per request; a path
     /// with a placeholder is still written per request.

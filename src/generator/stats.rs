@@ -345,6 +345,9 @@ pub struct Stats {
     pub total: Entry,
     pub failures: Vec<FailureStat>,
     failure_index: HashMap<(usize, String), usize>,
+    /// The index of the failure recorded last: a failing endpoint fails the same way request
+    /// after request, and comparing with it spares hashing the message each time.
+    last_failure: Option<usize>,
 }
 
 impl Stats {
@@ -354,6 +357,7 @@ impl Stats {
             total: Entry::new("", "Aggregated"),
             failures: Vec::new(),
             failure_index: HashMap::new(),
+            last_failure: None,
         }
     }
 
@@ -379,9 +383,15 @@ impl Stats {
         self.total
             .count_second(sample.second, sample.failure.is_some());
         if let Some(message) = sample.failure {
+            let same_as_last = self.last_failure.filter(|&i| {
+                let f = &self.failures[i];
+                f.entry == sample.entry && f.message == message
+            });
             let key = (sample.entry, message);
-            match self.failure_index.get(&key) {
-                Some(&i) => {
+            let found = same_as_last.or_else(|| self.failure_index.get(&key).copied());
+            self.last_failure = Some(found.unwrap_or(self.failures.len()));
+            match found {
+                Some(i) => {
                     let f = &mut self.failures[i];
                     f.occurrences += 1;
                     f.first_second = f.first_second.min(sample.second);
@@ -515,6 +525,49 @@ mod tests {
             );
             assert_eq!(total.per_second_counts(), oracle.per_second_counts());
         }
+    }
+
+    #[test]
+    fn failures_group_by_endpoint_and_message_in_any_order() {
+        let mut stats = Stats::new(vec![Entry::new("GET", "/a"), Entry::new("GET", "/b")]);
+        let order = [
+            (0, "x"),
+            (0, "x"),
+            (1, "x"),
+            (0, "y"),
+            (0, "x"),
+            (1, "x"),
+            (1, "y"),
+            (0, "y"),
+        ];
+        let samples = order
+            .iter()
+            .enumerate()
+            .map(|(i, &(entry, m))| sample(entry, 100 + i as i64, 10, Some(m)))
+            .collect();
+        stats.collect(&[Arc::new(Mutex::new(samples))]);
+        let got: Vec<(usize, &str, u64, i64, i64)> = stats
+            .failures
+            .iter()
+            .map(|f| {
+                (
+                    f.entry,
+                    f.message.as_str(),
+                    f.occurrences,
+                    f.first_second,
+                    f.last_second,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, "x", 3, 100, 104),
+                (1, "x", 2, 102, 105),
+                (0, "y", 2, 103, 107),
+                (1, "y", 1, 106, 106),
+            ]
+        );
     }
 
     #[test]
