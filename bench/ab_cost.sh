@@ -17,6 +17,9 @@ trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$wo
 [[ -x $LOADGATE ]] || cargo build --release --quiet
 mkdir -p "$work/www" "$work/logs"
 printf 'hello from nginx\n' > "$work/www/index.html"
+# mktemp's directory is private (0700): nginx's worker must be able to read the file, or every
+# answer is a 403 page.
+chmod 755 "$work"
 cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
 pid $work/nginx.pid;

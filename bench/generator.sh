@@ -8,7 +8,7 @@
 #                  default 1.0: at the ceiling; wrk has no fixed rate, so it stands as the ceiling)
 # loadgate records every request's latency (no sampling) and writes its Locust CSVs in every round.
 #
-# Needs: nginx and wrk (Debian: apt-get install nginx-light wrk), a release build; oha in $OHA
+# Needs: nginx, wrk and curl (Debian: apt-get install nginx-light wrk curl), a release build; oha in $OHA
 # (default: oha on PATH; `cargo install oha --root DIR`) and Locust in $LOCUST are optional.
 # Usage: bench/generator.sh [ROUNDS] [SECONDS] [CONNECTIONS...]   (default: 5 5 32 256)
 set -euo pipefail
@@ -30,6 +30,9 @@ ulimit -n 65536 2>/dev/null || true
 
 mkdir -p "$work/www" "$work/logs"
 printf 'hello from nginx\n' > "$work/www/index.html"
+# mktemp's directory is private (0700): nginx's worker, not root, must be able to read the file, or
+# every answer is a 403 page (as in this script's sittings before 2026-12-02 02:55 UTC).
+chmod 755 "$work"
 cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
 pid $work/nginx.pid;
@@ -44,6 +47,7 @@ CONF
 taskset -c 0 nginx -c "$work/nginx.conf" -p "$work"
 sleep 0.5
 URL="http://127.0.0.1:$PORT/index.html"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$URL") == 200 ]] || { echo "nginx does not serve $URL with 200" >&2; exit 2; }
 
 cat > "$work/locustfile.py" <<'PY'
 from locust import FastHttpUser, task, constant
@@ -102,6 +106,10 @@ for conns in "${CONN_LIST[@]}"; do
   echo "closed model, $conns connections, ${SECONDS_PER_RUN} s, $ROUNDS rounds (medians, requests/s)"
   echo "  wrk                 $w"
   echo "  loadgate run        $l   ($(pct "$l" "$w") wrk)"
+  # Each round's loadgate run right after its wrk run shares the machine's state of that moment:
+  # on a busy machine the median of those paired ratios moves less than the ratio of the medians.
+  paired=$(paste "$r.lg" "$r.wrk" | awk '{printf "%.4f\n", $1 / $2}' | median)
+  echo "  paired rounds: median of loadgate/wrk per round $(printf '%.2f' "$paired")x"
   wc_=$(median < "$r.wrkcpu"); lc=$(median < "$r.lgcpu")
   echo "  requests per CPU second: wrk $wc_, loadgate $lc ($(pct "$lc" "$wc_") wrk)"
   if [[ -s $r.oha ]]; then o=$(median < "$r.oha"); echo "  oha                 $o   (loadgate $(pct "$l" "$o") oha)"; fi

@@ -348,3 +348,76 @@ fn the_demo_writes_the_whole_pipeline() {
     assert!(report["aggregated"]["requests"].as_u64().unwrap() > 50);
     assert!(String::from_utf8_lossy(&output.stdout).contains("Verdict: FAIL"));
 }
+
+/// `--json-file` carries Locust's per-second dictionaries, `num_reqs_per_sec` and
+/// `num_fail_per_sec` (Unix second → count), that add up to each endpoint's totals, lie within the
+/// run, and agree with the CSV written in the same run.
+#[test]
+fn the_json_file_counts_requests_and_failures_per_second() {
+    let target = Target::start();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("persec");
+    let scenario = fixture("../scenarios/demo.toml");
+    let output = run(&[
+        "--host",
+        &target.url,
+        "-f",
+        scenario.to_str().unwrap(),
+        "-u",
+        "4",
+        "-t",
+        "3s",
+        "--csv",
+        prefix.to_str().unwrap(),
+        "--json-file",
+        prefix.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("persec.json")).unwrap())
+            .unwrap();
+    let csv_rows = stats_rows(&prefix);
+    let mut failing_seconds = 0;
+    for entry in json.as_array().unwrap() {
+        let name = entry["name"].as_str().unwrap();
+        let start = entry["start_time"].as_f64().unwrap().floor() as i64;
+        let end = entry["last_request_timestamp"].as_f64().unwrap().floor() as i64;
+        let sum = |field: &str| -> u64 {
+            let counts = entry[field].as_object().unwrap();
+            for (second, count) in counts {
+                let second: i64 = second.parse().expect("keys are Unix seconds");
+                assert!((start..=end).contains(&second), "{name} {field} {second}");
+                assert!(count.as_u64().unwrap() > 0, "no zero counts, as Locust's");
+            }
+            counts.values().map(|c| c.as_u64().unwrap()).sum()
+        };
+        assert_eq!(
+            sum("num_reqs_per_sec"),
+            entry["num_requests"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            sum("num_fail_per_sec"),
+            entry["num_failures"].as_u64().unwrap(),
+            "{name}"
+        );
+        failing_seconds += entry["num_fail_per_sec"].as_object().unwrap().len();
+        let row = csv_rows.iter().find(|r| &r[1] == name).unwrap();
+        assert_eq!(
+            row[2].parse::<u64>().unwrap(),
+            entry["num_requests"].as_u64().unwrap()
+        );
+    }
+    let fast = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "/fast")
+        .unwrap();
+    assert!(
+        fast["num_reqs_per_sec"].as_object().unwrap().len() >= 3,
+        "a 3 s run spans at least three seconds: {}",
+        fast["num_reqs_per_sec"]
+    );
+    assert!(failing_seconds > 0, "/error and /limited fail");
+}

@@ -4,17 +4,22 @@
 //! one, costs two wake-ups per request, and at a loopback target's speed those are most of a core.
 //! The client measures and classifies; it never formats reports.
 
+use std::future::Future;
 use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Method, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Sleep;
 use tokio_rustls::client::TlsStream;
 
+use super::head::{parse_head, BodyLength, Head};
 use super::tls::Tls;
 
 /// How a request ended.
@@ -28,8 +33,6 @@ pub enum Outcome {
 
 /// Response headers larger than this are refused (hyper's default limit is about the same).
 const MAX_HEAD_BYTES: usize = 64 * 1024;
-/// Headers parsed per response; more is refused as not HTTP a generator should accept.
-const MAX_HEADERS: usize = 64;
 const READ_CHUNK: usize = 16 * 1024;
 
 enum Stream {
@@ -67,6 +70,9 @@ pub struct Connection {
     input: Vec<u8>,
     start: usize,
     end: usize,
+    /// The timeout's timer, armed for some request's deadline and moved only when it fires early
+    /// (see [`Connection::send`]); taken out while a request is in flight.
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 /// Why an exchange failed, before it becomes Locust's wording.
@@ -91,19 +97,36 @@ impl Connection {
             input: vec![0; READ_CHUNK],
             start: 0,
             end: 0,
+            timer: None,
         }
     }
 
-    /// Sends `request` and reads the whole response, within `timeout` (connecting included, as a
-    /// user would wait for it). Any error drops the connection so the next request reconnects.
-    /// `write` puts the request's bytes (see [`RequestHead::write`]) into the connection's buffer.
-    pub async fn send(&mut self, write: impl FnOnce(&mut Vec<u8>), timeout: Duration) -> Outcome {
+    /// Sends `request` and reads the whole response, within `timeout` of `sent` (connecting
+    /// included, as a user would wait for it). Any error drops the connection so the next request
+    /// reconnects. `write` puts the request's bytes (see [`RequestHead::write`]) into the
+    /// connection's buffer.
+    pub async fn send(
+        &mut self,
+        write: impl FnOnce(&mut Vec<u8>),
+        sent: Instant,
+        timeout: Duration,
+    ) -> Outcome {
         self.out.clear();
         write(&mut self.out);
-        match tokio::time::timeout(timeout, self.exchange()).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(failure)) => Outcome::Error(failure_message(failure)),
-            Err(_) => Outcome::Error(format!(
+        let deadline = tokio::time::Instant::from_std(sent + timeout);
+        let mut timer = self
+            .timer
+            .take()
+            .unwrap_or_else(|| Box::pin(tokio::time::sleep_until(deadline)));
+        let result = {
+            let exchange = std::pin::pin!(self.exchange());
+            within(exchange, timer.as_mut(), deadline).await
+        };
+        self.timer = Some(timer);
+        match result {
+            Some(Ok(outcome)) => outcome,
+            Some(Err(failure)) => Outcome::Error(failure_message(failure)),
+            None => Outcome::Error(format!(
                 "ReadTimeout('no complete response within {} s')",
                 trim_seconds(timeout)
             )),
@@ -166,7 +189,9 @@ impl Connection {
     async fn read_head(&mut self, stream: &mut Stream, head_only: bool) -> Result<Head, Failure> {
         loop {
             if self.end > self.start {
-                match parse_head(&self.input[self.start..self.end], head_only)? {
+                match parse_head(&self.input[self.start..self.end], head_only)
+                    .map_err(Failure::NotHttp)?
+                {
                     Some((used, head)) => {
                         self.start += used;
                         match head {
@@ -250,96 +275,6 @@ impl Connection {
     }
 }
 
-/// How the body of a response ends.
-#[derive(Clone, Copy)]
-enum BodyLength {
-    Empty,
-    Exactly(u64),
-    Chunked,
-    UntilClose,
-}
-
-struct Head {
-    status: StatusCode,
-    body: BodyLength,
-    keep_alive: bool,
-}
-
-/// Parses a response head from `bytes`: `None` if incomplete; otherwise the bytes it used and the
-/// head, `None` for an interim (1xx) response that a final one follows.
-fn parse_head(bytes: &[u8], head_only: bool) -> Result<Option<(usize, Option<Head>)>, Failure> {
-    // Left uninitialised: filling 64 empty headers per response costs more than parsing nginx's 8.
-    let mut headers = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; MAX_HEADERS];
-    let mut response = httparse::Response::new(&mut []);
-    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
-        &mut response,
-        bytes,
-        &mut headers,
-    );
-    let used = match parsed {
-        Ok(httparse::Status::Complete(used)) => used,
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(e) => return Err(Failure::NotHttp(e.to_string())),
-    };
-    let code = response.code.unwrap_or(0);
-    let status =
-        StatusCode::from_u16(code).map_err(|_| Failure::NotHttp(format!("status code {code}")))?;
-    if status.is_informational() && code != 101 {
-        return Ok(Some((used, None)));
-    }
-    let mut content_length = None;
-    let mut chunked = false;
-    let mut close = false;
-    let mut keep_alive_token = false;
-    for header in response.headers.iter() {
-        let name = header.name;
-        if name.eq_ignore_ascii_case("content-length") {
-            let text = std::str::from_utf8(header.value).unwrap_or("").trim();
-            let length: u64 = text
-                .parse()
-                .map_err(|_| Failure::NotHttp(format!("content-length {text}")))?;
-            content_length = Some(length);
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            chunked = last_token(header.value).eq_ignore_ascii_case(b"chunked");
-        } else if name.eq_ignore_ascii_case("connection") {
-            for token in header.value.split(|&b| b == b',') {
-                let token = token.trim_ascii();
-                close |= token.eq_ignore_ascii_case(b"close");
-                keep_alive_token |= token.eq_ignore_ascii_case(b"keep-alive");
-            }
-        }
-    }
-    let body = if head_only || code == 204 || code == 304 || code == 101 {
-        BodyLength::Empty
-    } else if chunked {
-        BodyLength::Chunked
-    } else {
-        match content_length {
-            Some(0) => BodyLength::Empty,
-            Some(n) => BodyLength::Exactly(n),
-            None => BodyLength::UntilClose,
-        }
-    };
-    // HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 only when asked to.
-    let keep_alive = !close && (response.version == Some(1) || keep_alive_token) && code != 101;
-    Ok(Some((
-        used,
-        Some(Head {
-            status,
-            body,
-            keep_alive,
-        }),
-    )))
-}
-
-fn last_token(value: &[u8]) -> &[u8] {
-    value
-        .rsplit(|&b| b == b',')
-        .next()
-        .unwrap_or(value)
-        .trim_ascii()
-}
-
 /// A chunk-size line: hexadecimal digits, optionally followed by `;extensions`.
 fn chunk_size(line: &[u8]) -> Result<u64, Failure> {
     let digits = line
@@ -419,6 +354,37 @@ async fn connect(addr: SocketAddr, tls: Option<&Tls>) -> Result<Stream, Failure>
     }
 }
 
+/// Runs `work` until it completes (`Some`) or `deadline` passes (`None`, `work` dropped by the
+/// caller). The timer is one per connection and stays registered from request to request: it was
+/// armed for an earlier request's deadline, which is never later than this one's (sends on one
+/// connection follow each other), so it fires at the latest when this request's own deadline
+/// could have come; only then is it moved to this deadline. A new timer per request, as
+/// `tokio::time::timeout` makes, was two timer-wheel updates per request.
+async fn within<T>(
+    mut work: Pin<&mut impl Future<Output = T>>,
+    mut timer: Pin<&mut Sleep>,
+    deadline: tokio::time::Instant,
+) -> Option<T> {
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(done) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(done));
+        }
+        if timer.deadline() > deadline {
+            // Armed for later than this request may take (a clock step or a shorter timeout).
+            timer.as_mut().reset(deadline);
+        }
+        loop {
+            match timer.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(()) if timer.deadline() >= deadline => return Poll::Ready(None),
+                // It fired for an earlier request's deadline: move it to this one's.
+                Poll::Ready(()) => timer.as_mut().reset(deadline),
+            }
+        }
+    })
+    .await
+}
+
 /// Locust's wording for each way an exchange fails, so failures group the same way.
 fn failure_message(failure: Failure) -> String {
     match failure {
@@ -493,67 +459,6 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 
-    fn head(bytes: &[u8]) -> Head {
-        match parse_head(bytes, false) {
-            Ok(Some((used, Some(head)))) => {
-                assert_eq!(used, bytes.len(), "the whole head is used");
-                head
-            }
-            _ => panic!("not a complete final head"),
-        }
-    }
-
-    #[test]
-    fn a_head_says_how_its_body_ends_and_whether_the_connection_stays() {
-        let h = head(b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n");
-        assert!(matches!(h.body, BodyLength::Exactly(17)) && h.keep_alive);
-        let h = head(b"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n");
-        assert!(matches!(h.body, BodyLength::Chunked));
-        let h = head(b"HTTP/1.1 503 Service Unavailable\r\nconnection: Close\r\n\r\n");
-        assert!(matches!(h.body, BodyLength::UntilClose) && !h.keep_alive);
-        assert_eq!(h.status, StatusCode::SERVICE_UNAVAILABLE);
-        // HTTP/1.0 keeps the connection only when asked to.
-        assert!(!head(b"HTTP/1.0 200 OK\r\ncontent-length: 0\r\n\r\n").keep_alive);
-        assert!(
-            head(b"HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 0\r\n\r\n")
-                .keep_alive
-        );
-        let h = head(b"HTTP/1.1 204 No Content\r\ncontent-length: 5\r\n\r\n");
-        assert!(matches!(h.body, BodyLength::Empty), "204 has no body");
-        let head_response = parse_head(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n", true);
-        assert!(matches!(
-            head_response,
-            Ok(Some((
-                _,
-                Some(Head {
-                    body: BodyLength::Empty,
-                    ..
-                })
-            )))
-        ));
-    }
-
-    #[test]
-    fn interim_partial_and_broken_heads() {
-        assert!(matches!(
-            parse_head(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n", false),
-            Ok(Some((25, None)))
-        ));
-        assert!(matches!(
-            parse_head(b"HTTP/1.1 200 OK\r\nconte", false),
-            Ok(None)
-        ));
-        for broken in [
-            &b"this is not http at all\r\n\r\n"[..],
-            b"HTTP/1.1 200 OK\r\ncontent-length: ten\r\n\r\n",
-        ] {
-            assert!(matches!(
-                parse_head(broken, false),
-                Err(Failure::NotHttp(_))
-            ));
-        }
-    }
-
     #[test]
     fn chunk_sizes() {
         assert!(matches!(chunk_size(b"1a"), Ok(26)));
@@ -623,7 +528,10 @@ mod tests {
         let mut outcomes = Vec::new();
         for _ in 0..count {
             let write = |out: &mut Vec<u8>| out.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n");
-            outcomes.push(conn.send(write, Duration::from_secs(5)).await);
+            outcomes.push(
+                conn.send(write, Instant::now(), Duration::from_secs(5))
+                    .await,
+            );
         }
         server.await.unwrap();
         outcomes
@@ -652,5 +560,93 @@ mod tests {
     async fn a_body_without_length_is_read_until_the_close() {
         let outcomes = exchange_all(vec![b"HTTP/1.1 200 OK\r\n\r\nuntil the end"]).await;
         assert!(matches!(outcomes[0], Outcome::Response { bytes: 13, .. }));
+    }
+
+    /// A server on 127.0.0.1 that answers each request on a connection after the delay listed for
+    /// it, one list per connection accepted, each connection served on its own.
+    async fn slow_server(delays: Vec<Vec<u64>>) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let mut handlers = Vec::new();
+            for connection in delays {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                handlers.push(tokio::spawn(async move {
+                    let mut buf = [0u8; 1024];
+                    for delay in connection {
+                        if socket.read(&mut buf).await.unwrap_or(0) == 0 {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                        let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                        if socket.write_all(answer).await.is_err() {
+                            break;
+                        }
+                    }
+                }));
+            }
+            for handler in handlers {
+                handler.await.unwrap();
+            }
+        });
+        (addr, server)
+    }
+
+    async fn timed_send(conn: &mut Connection, timeout_ms: u64) -> (Outcome, Duration) {
+        let write = |out: &mut Vec<u8>| out.extend_from_slice(b"GET / HTTP/1.1\r\n\r\n");
+        let sent = Instant::now();
+        let outcome = conn
+            .send(write, sent, Duration::from_millis(timeout_ms))
+            .await;
+        (outcome, sent.elapsed())
+    }
+
+    #[tokio::test]
+    async fn a_late_response_times_out_at_its_own_deadline_and_the_next_reconnects() {
+        // Connection 1: a prompt answer, then one too late; connection 2: a prompt answer.
+        let (addr, server) = slow_server(vec![vec![0, 600], vec![0]]).await;
+        let mut conn = Connection::new(addr, None);
+        let (first, _) = timed_send(&mut conn, 200).await;
+        assert!(
+            matches!(first, Outcome::Response { bytes: 2, .. }),
+            "{first:?}"
+        );
+        let (late, took) = timed_send(&mut conn, 200).await;
+        match late {
+            Outcome::Error(message) => assert!(message.starts_with("ReadTimeout("), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            took >= Duration::from_millis(200) && took < Duration::from_millis(550),
+            "{took:?}"
+        );
+        let (again, _) = timed_send(&mut conn, 200).await;
+        assert!(
+            matches!(again, Outcome::Response { bytes: 2, .. }),
+            "{again:?}"
+        );
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_timer_left_from_an_earlier_request_never_cuts_a_later_one_short() {
+        // The first request arms the timer for t0 + 300 ms; the second starts at about t0 + 200 ms
+        // and takes 200 ms: past the first deadline, inside its own.
+        let (addr, server) = slow_server(vec![vec![0, 200, 0]]).await;
+        let mut conn = Connection::new(addr, None);
+        let (first, _) = timed_send(&mut conn, 300).await;
+        assert!(matches!(first, Outcome::Response { .. }), "{first:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (second, took) = timed_send(&mut conn, 300).await;
+        assert!(
+            matches!(second, Outcome::Response { bytes: 2, .. }),
+            "{second:?} after {took:?}"
+        );
+        assert!(took >= Duration::from_millis(200), "{took:?}");
+        // Idle past every deadline armed so far: the next request still gets its full time.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let (third, _) = timed_send(&mut conn, 300).await;
+        assert!(matches!(third, Outcome::Response { .. }), "{third:?}");
+        server.await.unwrap();
     }
 }

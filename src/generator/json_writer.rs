@@ -26,9 +26,10 @@ struct LocustEntry<'a> {
     total_content_length: u64,
     /// Locust-rounded ms → count; keys are strings in JSON, as Locust's.
     response_times: std::collections::BTreeMap<u64, u64>,
-    /// Locust's per-second counts: empty, as the generator keeps only its last 13 seconds.
-    num_reqs_per_sec: std::collections::BTreeMap<u64, u64>,
-    num_fail_per_sec: std::collections::BTreeMap<u64, u64>,
+    /// Locust's per-second counts: Unix second (a string key in JSON, as Locust's) → requests
+    /// completed in it, and failures; seconds without any are left out, as in Locust's.
+    num_reqs_per_sec: std::collections::BTreeMap<i64, u64>,
+    num_fail_per_sec: std::collections::BTreeMap<i64, u64>,
 }
 
 /// Locust appends `.json` to the name it is given; so does this.
@@ -53,6 +54,7 @@ pub fn write(name: &Path, stats: &Stats, start: f64, end: f64) -> Result<PathBuf
 }
 
 fn entry(e: &Entry, start: f64, end: f64) -> LocustEntry<'_> {
+    let (num_reqs_per_sec, num_fail_per_sec) = e.per_second_counts();
     LocustEntry {
         name: &e.name,
         method: &e.method,
@@ -66,8 +68,8 @@ fn entry(e: &Entry, start: f64, end: f64) -> LocustEntry<'_> {
         min_response_time: e.min_ms(),
         total_content_length: e.total_bytes(),
         response_times: e.locust_response_times(),
-        num_reqs_per_sec: Default::default(),
-        num_fail_per_sec: Default::default(),
+        num_reqs_per_sec,
+        num_fail_per_sec,
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod client;
 pub mod csv_writer;
+mod head;
 pub mod json_writer;
 pub mod scenario;
 mod stats;
@@ -264,6 +265,8 @@ pub fn run_plan(plan: &Plan) -> Result<RunOutcome> {
 struct Shared {
     scenario: Scenario,
     entry_of_task: Vec<usize>,
+    /// Per task, its request's bytes if they never change (see `render_fixed_requests`).
+    fixed_requests: Vec<Option<Vec<u8>>>,
     authority: String,
     base_path: String,
     addr: SocketAddr,
@@ -277,6 +280,23 @@ struct Shared {
 impl Shared {
     fn unix_second(&self, at: Instant) -> i64 {
         (self.unix_origin + at.duration_since(self.origin).as_secs_f64()).floor() as i64
+    }
+
+    /// The bytes of each task's request that is the same every time (no placeholder in its
+    /// path), written once for the run rather than once per request.
+    fn render_fixed_requests(&self) -> Vec<Option<Vec<u8>>> {
+        let mut unused = fastrand::Rng::with_seed(0);
+        self.scenario
+            .tasks
+            .iter()
+            .map(|task| {
+                task.is_fixed().then(|| {
+                    let mut out = Vec::new();
+                    self.write_request(task, &mut unused, &mut out);
+                    out
+                })
+            })
+            .collect()
     }
 
     /// Writes `task`'s request as it goes on the wire: no request object between the scenario
@@ -304,17 +324,21 @@ impl Shared {
         rng: &mut fastrand::Rng,
         recorder: &Recorder,
         intended: Option<Instant>,
+        refused: &mut RefusedStatus,
     ) -> Measured {
         let task = &self.scenario.tasks[task_index];
-        let started = intended.unwrap_or_else(Instant::now);
-        let outcome = conn
-            .send(|out| self.write_request(task, rng, out), self.timeout)
-            .await;
+        let sent = Instant::now();
+        let started = intended.unwrap_or(sent);
+        let write = |out: &mut Vec<u8>| match &self.fixed_requests[task_index] {
+            Some(fixed) => out.extend_from_slice(fixed),
+            None => self.write_request(task, rng, out),
+        };
+        let outcome = conn.send(write, sent, self.timeout).await;
         let done = Instant::now();
         let (bytes, failure) = match outcome {
             Outcome::Response { status, bytes } => {
                 let failure = (!task.expect.accepts(status.as_u16()))
-                    .then(|| client::status_failure(status, &task.name));
+                    .then(|| refused.message(task_index, status, &task.name));
                 (bytes, failure)
             }
             Outcome::Error(message) => (0, Some(message)),
@@ -358,11 +382,30 @@ pub struct Pair {
 /// A user's buffer of pairs, read once when the run ends.
 type PairRecorder = Arc<Mutex<Vec<Pair>>>;
 
+/// The failure message of the status a lane's task last refused: a failing endpoint fails the same
+/// way request after request, and the message is then copied rather than formatted again.
+#[derive(Default)]
+struct RefusedStatus(Option<(usize, hyper::StatusCode, String)>);
+
+impl RefusedStatus {
+    fn message(&mut self, task: usize, status: hyper::StatusCode, name: &str) -> String {
+        match &self.0 {
+            Some((t, s, message)) if *t == task && *s == status => message.clone(),
+            _ => {
+                let message = client::status_failure(status, name);
+                self.0 = Some((task, status, message.clone()));
+                message
+            }
+        }
+    }
+}
+
 /// A user's way to one target: the target, the user's connection to it, and its sample buffer.
 struct Lane {
     shared: Arc<Shared>,
     conn: Connection,
     recorder: Recorder,
+    refused: RefusedStatus,
 }
 
 impl Lane {
@@ -373,7 +416,14 @@ impl Lane {
         intended: Option<Instant>,
     ) -> Measured {
         self.shared
-            .exchange(&mut self.conn, task, rng, &self.recorder, intended)
+            .exchange(
+                &mut self.conn,
+                task,
+                rng,
+                &self.recorder,
+                intended,
+                &mut self.refused,
+            )
             .await
     }
 }
@@ -440,28 +490,16 @@ fn entries_of(scenario: &Scenario) -> (Vec<Entry>, Vec<usize>) {
     (entries, of_task)
 }
 
-async fn closed_user(
-    mut lanes: Vec<Lane>,
-    pairs: Option<PairRecorder>,
-    seed: u64,
-    mut stop: watch::Receiver<bool>,
-) {
+/// A closed-model user: pick a task, send it, wait, until the run aborts its task (users hold no
+/// stop receiver: watching one in every turn cost more than the turn's timer).
+async fn closed_user(mut lanes: Vec<Lane>, pairs: Option<PairRecorder>, seed: u64) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let shared = lanes[0].shared.clone();
     loop {
         let task = shared.scenario.pick(&mut rng);
-        tokio::select! {
-            _ = turn(&mut lanes, task, &mut rng, None, pairs.as_ref()) => {}
-            _ = stop.changed() => return,
-        }
+        turn(&mut lanes, task, &mut rng, None, pairs.as_ref()).await;
         if let Some(wait) = shared.scenario.wait.next(&mut rng) {
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = stop.changed() => return,
-            }
-        }
-        if *stop.borrow() {
-            return;
+            tokio::time::sleep(wait).await;
         }
     }
 }
@@ -476,12 +514,12 @@ struct Schedule {
     end: tokio::time::Instant,
 }
 
+/// An open-model connection: sends on its schedule until the run ends (or aborts its task).
 async fn open_worker(
     mut lanes: Vec<Lane>,
     pairs: Option<PairRecorder>,
     seed: u64,
     schedule: Schedule,
-    mut stop: watch::Receiver<bool>,
 ) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let shared = lanes[0].shared.clone();
@@ -491,16 +529,10 @@ async fn open_worker(
         if intended >= schedule.end {
             return;
         }
-        tokio::select! {
-            _ = tokio::time::sleep_until(intended) => {}
-            _ = stop.changed() => return,
-        }
+        tokio::time::sleep_until(intended).await;
         let task = shared.scenario.pick(&mut rng);
         let intended = Some(intended.into_std());
-        tokio::select! {
-            _ = turn(&mut lanes, task, &mut rng, intended, pairs.as_ref()) => {}
-            _ = stop.changed() => return,
-        }
+        turn(&mut lanes, task, &mut rng, intended, pairs.as_ref()).await;
     }
 }
 
@@ -584,9 +616,10 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
     let mut sides = Vec::new();
     for p in plans {
         let (entries, entry_of_task) = entries_of(&p.scenario);
-        let shared = Arc::new(Shared {
+        let mut shared = Shared {
             scenario: p.scenario.clone(),
             entry_of_task,
+            fixed_requests: Vec::new(),
             authority: p.authority.clone(),
             base_path: p.base_path.clone(),
             addr: p.addr,
@@ -594,7 +627,9 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
             timeout: p.timeout,
             unix_origin,
             origin,
-        });
+        };
+        shared.fixed_requests = shared.render_fixed_requests();
+        let shared = Arc::new(shared);
         let history = match &p.csv {
             Some(prefix) => Some(csv_writer::HistoryWriter::create(prefix, p.full_history)?),
             None => None,
@@ -640,6 +675,7 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
                             shared: shared.clone(),
                             conn: Connection::new(shared.addr, shared.tls.clone()),
                             recorder,
+                            refused: RefusedStatus::default(),
                         }
                     })
                     .collect();
@@ -661,7 +697,7 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
                             t0,
                             end,
                         };
-                        tokio::spawn(open_worker(lanes, pairs, seed, schedule, stop.clone()))
+                        tokio::spawn(open_worker(lanes, pairs, seed, schedule))
                     }
                     None => {
                         let due = t0 + Duration::from_secs_f64(f64::from(k) / spawn_rate);
@@ -677,7 +713,7 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
                         if *stop.borrow() {
                             break;
                         }
-                        tokio::spawn(closed_user(lanes, pairs, seed, stop.clone()))
+                        tokio::spawn(closed_user(lanes, pairs, seed))
                     }
                 };
                 spawned.fetch_add(1, Ordering::Relaxed);
@@ -730,8 +766,11 @@ async fn drive_sides(plans: &[&Plan]) -> Result<(Vec<RunOutcome>, Vec<Pair>)> {
     let seconds = origin.elapsed().as_secs_f64();
     let _ = stop_tx.send(true);
     let handles = spawner.await.unwrap_or_default();
+    // Users stop at once: a request in flight is dropped unrecorded, as the run has ended.
+    for handle in &handles {
+        handle.abort();
+    }
     for handle in handles {
-        // Users stop at once; give in-flight requests no more than a moment.
         if tokio::time::timeout(Duration::from_millis(200), handle)
             .await
             .is_err()
@@ -802,7 +841,64 @@ fn print_status(
 
 #[cfg(test)]
 mod tests {
-    use super::split_url;
+    use super::*;
+
+    #[test]
+    fn a_refused_status_is_worded_as_formatted_for_its_task_and_status() {
+        let mut refused = RefusedStatus::default();
+        let cases = [
+            (0, hyper::StatusCode::NOT_FOUND, "/a"),
+            (0, hyper::StatusCode::NOT_FOUND, "/a"),
+            (1, hyper::StatusCode::NOT_FOUND, "/b"),
+            (1, hyper::StatusCode::SERVICE_UNAVAILABLE, "/b"),
+            (0, hyper::StatusCode::NOT_FOUND, "/a"),
+        ];
+        for (task, status, name) in cases {
+            assert_eq!(
+                refused.message(task, status, name),
+                client::status_failure(status, name)
+            );
+        }
+    }
+
+    /// A request written once for the run is byte for byte the one written per request; a path
+    /// with a placeholder is still written per request.
+    #[test]
+    fn fixed_requests_are_the_requests_and_placeholders_stay_per_request() {
+        let scenario = Scenario::parse(
+            "[[task]]\npath = \"/a\"\n[[task]]\npath = \"/items/{rand:1..1000}\"\n\
+             [[task]]\nmethod = \"post\"\npath = \"/login\"\njson = { u = 1 }\n",
+            "t.toml",
+        )
+        .unwrap();
+        let mut shared = Shared {
+            scenario,
+            entry_of_task: vec![0, 1, 2],
+            fixed_requests: Vec::new(),
+            authority: "127.0.0.1:80".into(),
+            base_path: "/base".into(),
+            addr: "127.0.0.1:80".parse().unwrap(),
+            tls: None,
+            timeout: Duration::from_secs(1),
+            unix_origin: 0.0,
+            origin: Instant::now(),
+        };
+        shared.fixed_requests = shared.render_fixed_requests();
+        let mut rng = fastrand::Rng::with_seed(7);
+        for (i, task) in shared.scenario.tasks.iter().enumerate() {
+            let mut fresh = Vec::new();
+            shared.write_request(task, &mut rng, &mut fresh);
+            match (&shared.fixed_requests[i], i) {
+                (Some(fixed), 0 | 2) => assert_eq!(fixed, &fresh),
+                (None, 1) => assert!(fresh.starts_with(b"GET /base/items/")),
+                (other, _) => panic!("task {i}: {other:?}"),
+            }
+        }
+        assert!(
+            String::from_utf8_lossy(shared.fixed_requests[2].as_ref().unwrap())
+                .ends_with("content-length: 7\r\n\r\n{\"u\":1}")
+        );
+    }
 
     #[test]
     fn urls_split_into_authority_and_base_path() {

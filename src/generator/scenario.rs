@@ -133,6 +133,11 @@ impl Task {
         String::from_utf8(out).expect("text segments are strings and numbers are ASCII")
     }
 
+    /// Whether the path has no placeholder, so that every request of the task is the same.
+    pub fn is_fixed(&self) -> bool {
+        self.path.iter().all(|s| matches!(s, Segment::Text(_)))
+    }
+
     /// The path with its placeholders filled in, appended to a request being written.
     pub fn write_path(&self, rng: &mut fastrand::Rng, out: &mut Vec<u8>) {
         use std::io::Write;
