@@ -239,7 +239,8 @@ impl MachineFit {
 /// Fits `kept` (the probes' level, this endpoint's value) of the kept runs and predicts the value
 /// at `probes_now`. `None` when there are fewer than [`MIN_FIT`] runs, when the probes hardly
 /// varied between them (less than one rounding step: nothing to learn the machine's part from),
-/// or when the endpoint did not rise with them (slope ≤ 0: the machine does not explain it).
+/// when the endpoint did not rise with them (slope ≤ 0: the machine does not explain it), or when
+/// the line predicts no time at all at `probes_now` (extrapolated past where it holds).
 pub fn machine_fit(kept: &[(f64, f64)], probes_now: f64, z: f64) -> Option<MachineFit> {
     let n = kept.len();
     if n < MIN_FIT || !probes_now.is_finite() {
@@ -267,6 +268,10 @@ pub fn machine_fit(kept: &[(f64, f64)], probes_now: f64, z: f64) -> Option<Machi
     let t = t_quantile(z, nf - 2.0);
     let leverage = 1.0 + 1.0 / nf + (probes_now - mean_p).powi(2) / sxx;
     let predicted = intercept + slope * probes_now;
+    if predicted <= 0.0 {
+        // Extrapolated below no time at all: the line does not reach this far.
+        return None;
+    }
     // Locust rounds what it writes: runs that agree to the rounding still differ by one step.
     let half_width = (t * sigma * leverage.sqrt()).max(locust_step(predicted.max(mean_v)));
     Some(MachineFit {
@@ -458,6 +463,13 @@ mod tests {
         // An endpoint that fell as the probes rose is not explained by the machine.
         let against = [(5.0, 100.0), (10.0, 90.0), (20.0, 80.0), (30.0, 70.0)];
         assert_eq!(machine_fit(&against, 5.0, z), None);
+        // A line that reaches below zero at the current probes predicts nothing.
+        let steep = [(10.0, 10.0), (20.0, 60.0), (30.0, 110.0), (40.0, 160.0)];
+        assert_eq!(machine_fit(&steep, 5.0, z), None);
+        assert!(
+            machine_fit(&steep, 9.0, z).is_some(),
+            "just inside: -40 + 5 x 9 = 5 ms"
+        );
         // Far from where the kept runs were, the interval widens.
         let far = machine_fit(&kept, 100.0, z).unwrap();
         assert!(far.half_width > fit.half_width * 2.0, "{far:?}");
