@@ -15,25 +15,9 @@ LOADGATE=${LOADGATE:-target/release/loadgate}
 work=$(mktemp -d)
 trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
 [[ -x $LOADGATE ]] || cargo build --release --quiet
-mkdir -p "$work/www" "$work/logs"
-printf 'hello from nginx\n' > "$work/www/index.html"
-# mktemp's directory is private (0700): nginx's worker must be able to read the file, or every
-# answer is a 403 page.
-chmod 755 "$work"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$PORT; listen 127.0.0.1:$((PORT + 1)); root $work/www; }
-}
-CONF
-taskset -c 0 nginx -c "$work/nginx.conf" -p "$work"
-sleep 0.5
-A="http://127.0.0.1:$PORT/index.html"
+source "$(dirname "$0")/nginx_target.sh"
+start_nginx "$work" "$PORT" "listen 127.0.0.1:$((PORT + 1));"
+A=$URL
 B="http://127.0.0.1:$((PORT + 1))/index.html"
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 rps() { awk -F, 'END {printf "%.1f\n", $10}' "$1_stats.csv"; }

@@ -23,26 +23,8 @@ for tool in nginx wrk valgrind; do
 done
 ulimit -n 65536 2>/dev/null || true
 
-mkdir -p "$work/www" "$work/logs"
-printf 'hello from nginx\n' > "$work/www/index.html"
-# mktemp's directory is private (0700): nginx's worker, not root, must be able to read the file, or
-# every answer is a 403 page (as in this script's sittings before 2026-12-02 02:55 UTC).
-chmod 755 "$work"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$PORT; root $work/www; }
-}
-CONF
-taskset -c 0 nginx -c "$work/nginx.conf" -p "$work"
-sleep 0.5
-URL="http://127.0.0.1:$PORT/index.html"
-[[ $(curl -s -o /dev/null -w '%{http_code}' "$URL") == 200 ]] || { echo "nginx does not serve $URL with 200" >&2; exit 2; }
+source "$(dirname "$0")/nginx_target.sh"
+start_nginx "$work" "$PORT"
 
 collected() { grep -o 'Collected : [0-9]*' "$1" | awk '{print $3}'; }
 per_request() { awk -v i="$1" -v n="$2" 'BEGIN {printf "%.0f", i / n}'; }

@@ -251,7 +251,7 @@ fn a_rolling_baseline_of_runs_on_busy_and_calm_runners_still_catches_2x() {
         ]);
         assert!(out.status.success(), "{}", stderr(&out));
     }
-    let regressions_failed = |run: &str| -> Vec<String> {
+    let checked = |run: &str| -> Value {
         let (code, report) = run_report(&[
             "check",
             run,
@@ -263,8 +263,9 @@ fn a_rolling_baseline_of_runs_on_busy_and_calm_runners_still_catches_2x() {
             "json",
         ]);
         assert_ne!(code, 2, "{run}: {report}");
-        failed(&report)
+        report
     };
+    let regressions_failed = |run: &str| failed(&checked(run));
     for run in &same[5..] {
         let failed = regressions_failed(run);
         assert!(failed.is_empty(), "{run}: {failed:?}");
@@ -286,17 +287,7 @@ fn a_rolling_baseline_of_runs_on_busy_and_calm_runners_still_catches_2x() {
     let reasons: Vec<String> = slow
         .iter()
         .flat_map(|run| {
-            let (_, report) = run_report(&[
-                "check",
-                run,
-                "--baseline",
-                "nightly",
-                "--store",
-                store,
-                "--format",
-                "json",
-            ]);
-            report["regressions"]
+            checked(run)["regressions"]
                 .as_array()
                 .unwrap()
                 .iter()

@@ -221,9 +221,14 @@ fn sampling_note(latest: &RunSummary, current: &RunSummary) -> Option<String> {
     }
 }
 
-/// The run-wide shift of every latency metric, judged once for the run.
-fn shifts(latest: &RunSummary, current: &RunSummary, rules: &RegressionRules) -> Vec<ShiftFinding> {
-    let pairs: Vec<Pair> = current
+/// The endpoints of the current run that the newest baseline run has too, both sides with at least
+/// `min_requests`: what run-wide shifts and probes are read from.
+fn comparable_pairs<'a>(
+    latest: &'a RunSummary,
+    current: &'a RunSummary,
+    rules: &RegressionRules,
+) -> Vec<Pair<'a>> {
+    current
         .endpoints
         .iter()
         .filter_map(|cur| {
@@ -238,7 +243,12 @@ fn shifts(latest: &RunSummary, current: &RunSummary, rules: &RegressionRules) ->
                 cur,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The run-wide shift of every latency metric, judged once for the run.
+fn shifts(latest: &RunSummary, current: &RunSummary, rules: &RegressionRules) -> Vec<ShiftFinding> {
+    let pairs = comparable_pairs(latest, current, rules);
     LATENCY
         .into_iter()
         .filter_map(|metric| {
@@ -298,21 +308,7 @@ struct Context<'a> {
 /// The probes of a comparison: the cheapest third of the endpoints both runs have enough requests
 /// of, by the newest baseline run's median.
 fn probe_labels(latest: &RunSummary, current: &RunSummary, rules: &RegressionRules) -> Vec<String> {
-    let pairs: Vec<Pair> = current
-        .endpoints
-        .iter()
-        .filter_map(|cur| {
-            let base = latest
-                .endpoints
-                .iter()
-                .find(|b| b.method == cur.method && b.name == cur.name)?;
-            (base.requests.min(cur.requests) >= rules.min_requests).then(|| Pair {
-                label: cur.label(),
-                base,
-                cur,
-            })
-        })
-        .collect();
+    let pairs = comparable_pairs(latest, current, rules);
     if pairs.len() < 3 {
         return Vec::new();
     }
