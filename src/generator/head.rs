@@ -35,6 +35,13 @@ pub type Parsed = (usize, Option<Head>);
 /// (in words for `BadStatusLine`) as soon as the bytes cannot be HTTP. `head_only`: the request was
 /// a HEAD, so no body follows whatever the headers say.
 pub fn parse_head(bytes: &[u8], head_only: bool) -> Result<Option<Parsed>, String> {
+    if matches!(bytes.first(), Some(b'\r' | b'\n')) {
+        let Some(skip) = empty_lines(bytes)? else {
+            return Ok(None);
+        };
+        let parsed = parse_head(&bytes[skip..], head_only)?;
+        return Ok(parsed.map(|(used, head)| (used + skip, head)));
+    }
     let Some((minor, code, mut at)) = status_line(bytes)? else {
         return Ok(None);
     };
@@ -72,6 +79,24 @@ pub fn parse_head(bytes: &[u8], head_only: bool) -> Result<Option<Parsed>, Strin
         return Ok(Some((at, None)));
     }
     Ok(Some((at, Some(framing.head(status, minor, head_only)))))
+}
+
+/// How many bytes of empty lines (CRLF or a bare LF) come before the status line, as httparse
+/// skips them (a server's stray line end after a body); `None` while only line ends have arrived.
+fn empty_lines(bytes: &[u8]) -> Result<Option<usize>, String> {
+    let mut at = 0;
+    loop {
+        match bytes.get(at) {
+            None => return Ok(None),
+            Some(b'\n') => at += 1,
+            Some(b'\r') => match bytes.get(at + 1) {
+                None => return Ok(None),
+                Some(b'\n') => at += 2,
+                Some(_) => return Err("invalid line end before the status line".into()),
+            },
+            Some(_) => return Ok(Some(at)),
+        }
+    }
 }
 
 /// `HTTP/1.x DDD reason`: the minor version, the code and where the headers start; `None` while
@@ -402,6 +427,21 @@ mod tests {
     }
 
     #[test]
+    fn empty_lines_before_the_status_line_are_skipped_as_httparse_skips_them() {
+        let bytes = b"\r\n\nHTTP/1.1 204 No Content\r\n\r\n";
+        match parse_head(bytes, false) {
+            Ok(Some((used, Some(head)))) => {
+                assert_eq!(used, bytes.len());
+                assert_eq!(head.status.as_u16(), 204);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(parse_head(b"\r\n\r", false), Ok(None)));
+        assert!(matches!(parse_head(b"\n", false), Ok(None)));
+        assert!(parse_head(b"\r\rHTTP/1.1 200 OK\r\n\r\n", false).is_err());
+    }
+
+    #[test]
     fn bare_line_feeds_and_a_missing_reason_are_accepted() {
         let h = head(b"HTTP/1.1 200 OK\ncontent-length: 3\n\n");
         assert!(matches!(h.body, BodyLength::Exactly(3)));
@@ -513,6 +553,111 @@ mod tests {
                     agree,
                     "{:?}: httparse {theirs:?}, ours {ours:?}",
                     String::from_utf8_lossy(part)
+                );
+            }
+        }
+    }
+
+    /// The verdict of `agrees_with_httparse`, on heads made of random parts, cut anywhere.
+    mod against_httparse {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn status_line() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                Just(b"HTTP/1.1 200 OK".to_vec()),
+                Just(b"HTTP/1.0 404 Not Found".to_vec()),
+                Just(b"HTTP/1.1 100 Continue".to_vec()),
+                Just(b"HTTP/1.1 204".to_vec()),
+                Just(b"HTTP/2.0 200 OK".to_vec()),
+                Just(b"HTTP/1.1 20 OK".to_vec()),
+                Just(b"HTTP/1.1 2000 OK".to_vec()),
+                Just(b"http/1.1 200 OK".to_vec()),
+                prop::collection::vec(any::<u8>(), 0..20),
+            ]
+        }
+
+        /// A token name, sometimes with one byte both parsers refuse in a name.
+        fn name() -> impl Strategy<Value = Vec<u8>> {
+            let token = prop::collection::vec(
+                prop::sample::select(b"abcxyzABCXYZ0129-_.!#$%&'*+^`|~".to_vec()),
+                1..12,
+            );
+            let framing = prop::sample::select(vec![
+                b"Content-Length".to_vec(),
+                b"transfer-encoding".to_vec(),
+                b"Connection".to_vec(),
+            ]);
+            let bad = prop::sample::select(vec![0u8, 1, b' ', b'\t', 0x7f, 0xe9, b'\r']);
+            prop_oneof![
+                6 => token.clone(),
+                3 => framing,
+                1 => (token, bad, 0..12usize).prop_map(|(mut t, b, at)| {
+                    let at = at.min(t.len());
+                    t.insert(at, b);
+                    t
+                }),
+            ]
+        }
+
+        fn value() -> impl Strategy<Value = Vec<u8>> {
+            let byte = prop_oneof![
+                8 => prop::sample::select(b"abc 019,;=/chunked close keep-alive".to_vec()),
+                1 => prop::sample::select(vec![b'\t', 0, 1, 0x7f, 0xff, 0x80, b'\r']),
+            ];
+            prop::collection::vec(byte, 0..24)
+        }
+
+        fn head() -> impl Strategy<Value = Vec<u8>> {
+            let line_end = prop::sample::select(vec![b"\r\n".to_vec(), b"\n".to_vec()]);
+            (
+                status_line(),
+                line_end.clone(),
+                prop::collection::vec((name(), value(), line_end.clone()), 0..6),
+                line_end,
+            )
+                .prop_map(|(status, end, headers, last)| {
+                    let mut bytes = status;
+                    bytes.extend_from_slice(&end);
+                    for (name, value, end) in headers {
+                        bytes.extend_from_slice(&name);
+                        bytes.extend_from_slice(b": ");
+                        bytes.extend_from_slice(&value);
+                        bytes.extend_from_slice(&end);
+                    }
+                    bytes.extend_from_slice(&last);
+                    bytes
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn a_random_head_cut_anywhere_gets_httparse_s_verdict(
+                bytes in head(),
+                cut in any::<prop::sample::Index>(),
+            ) {
+                let end = cut.index(bytes.len() + 1);
+                let part = &bytes[..end];
+                let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+                let theirs = httparse::Response::new(&mut headers).parse(part);
+                let ours = parse_head(part, false);
+                let whole = end == bytes.len();
+                let agree = match (&theirs, &ours) {
+                    (Ok(httparse::Status::Complete(a)), Ok(Some((b, _)))) => a == b,
+                    (Ok(httparse::Status::Partial), Ok(None)) => true,
+                    (Err(_), Err(_)) => true,
+                    (Err(_), Ok(None)) => !whole,
+                    // httparse does not read values; a Content-Length that is not a number was
+                    // refused after it (then, a complete head), now as soon as its line ends.
+                    (Ok(_), Err(e)) => e.starts_with("invalid content-length"),
+                    _ => false,
+                };
+                prop_assert!(
+                    agree,
+                    "{:?}: httparse {:?}, ours {:?}",
+                    String::from_utf8_lossy(part),
+                    theirs,
+                    ours
                 );
             }
         }
