@@ -559,6 +559,34 @@ impl HistoryArgs {
     }
 }
 
+/// How a load runs, the same for `run` and `ab`.
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// Users started per second [default: the scenario's, else all in the first second].
+    #[arg(long, short = 'r', value_name = "USERS/S")]
+    pub spawn_rate: Option<f64>,
+
+    /// How long to run: 30s, 5m, 1h30m [default: the scenario's, else 30s].
+    #[arg(long, short = 't', value_name = "DURATION")]
+    pub run_time: Option<String>,
+
+    /// Also write a history row per endpoint each second.
+    #[arg(long)]
+    pub csv_full_history: bool,
+
+    /// Time allowed for one request, connecting included; longer is a recorded failure.
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub timeout: String,
+
+    /// No live status line and no summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// For https:// targets: accept any certificate (self-signed test servers).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// The target's base URL, e.g. http://127.0.0.1:8080 or https://….
@@ -569,21 +597,9 @@ pub struct RunArgs {
     #[arg(long, short = 'u')]
     pub users: Option<u32>,
 
-    /// Users started per second [default: the scenario's, else all in the first second].
-    #[arg(long, short = 'r', value_name = "USERS/S")]
-    pub spawn_rate: Option<f64>,
-
-    /// How long to run: 30s, 5m, 1h30m [default: the scenario's, else 30s].
-    #[arg(long, short = 't', value_name = "DURATION")]
-    pub run_time: Option<String>,
-
     /// Write Locust-format CSVs with this prefix (PREFIX_stats.csv, ...).
     #[arg(long, value_name = "PREFIX")]
     pub csv: Option<PathBuf>,
-
-    /// Also write a history row per endpoint each second.
-    #[arg(long)]
-    pub csv_full_history: bool,
 
     /// Also write Locust's JSON format (histograms included) to NAME.json, as Locust's
     /// --json-file does: runs from several machines then merge exactly (check --merge).
@@ -598,21 +614,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "REQ/S")]
     pub rate: Option<f64>,
 
-    /// Time allowed for one request, connecting included; longer is a recorded failure.
-    #[arg(long, default_value = "10s", value_name = "DURATION")]
-    pub timeout: String,
-
     /// Seed for task choice, wait times and placeholders (reproducible request sequences).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 
-    /// No live status line and no summary.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-
-    /// For https:// targets: accept any certificate (self-signed test servers).
-    #[arg(long)]
-    pub insecure: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 impl RunArgs {
@@ -620,17 +627,17 @@ impl RunArgs {
         RunOptions {
             host: self.host,
             users: self.users,
-            spawn_rate: self.spawn_rate,
-            run_time: self.run_time,
+            spawn_rate: self.load.spawn_rate,
+            run_time: self.load.run_time,
             csv: self.csv,
-            csv_full_history: self.csv_full_history,
+            csv_full_history: self.load.csv_full_history,
             json_file: self.json_file,
             scenario: self.scenario,
             rate: self.rate,
-            timeout: self.timeout,
+            timeout: self.load.timeout,
             seed: self.seed,
-            quiet: self.quiet,
-            insecure: self.insecure,
+            quiet: self.load.quiet,
+            insecure: self.load.insecure,
         }
     }
 }
@@ -691,14 +698,6 @@ pub struct AbArgs {
     #[arg(long, short = 'u')]
     pub users: Option<u32>,
 
-    /// Users started per second [default: the scenario's, else all in the first second].
-    #[arg(long, short = 'r', value_name = "USERS/S")]
-    pub spawn_rate: Option<f64>,
-
-    /// How long to run: 30s, 5m [default: the scenario's, else 30s].
-    #[arg(long, short = 't', value_name = "DURATION")]
-    pub run_time: Option<String>,
-
     /// Open model: this many pairs per second in total.
     #[arg(long, value_name = "PAIRS/S")]
     pub rate: Option<f64>,
@@ -707,29 +706,16 @@ pub struct AbArgs {
     #[arg(long, value_name = "PREFIX")]
     pub csv: Option<PathBuf>,
 
-    /// Also write a history row per endpoint each second.
-    #[arg(long)]
-    pub csv_full_history: bool,
-
-    /// Time allowed for one request, connecting included; longer is a recorded failure.
-    #[arg(long, default_value = "10s", value_name = "DURATION")]
-    pub timeout: String,
-
     /// Seed for task choice, the order inside each pair, placeholders and the bootstrap.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 
-    /// No live status line and no load summary.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-
-    /// For https:// targets: accept any certificate (self-signed test servers).
-    #[arg(long)]
-    pub insecure: bool,
-
     /// The profile: B's grades, and the [regression] limits of how much worse than A is too much.
     #[arg(long, short = 'p', default_value = "default", value_name = "NAME|PATH")]
     pub profile: String,
+
+    #[command(flatten)]
+    pub load: LoadArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -743,17 +729,17 @@ impl AbArgs {
             load: RunOptions {
                 host: None,
                 users: self.users,
-                spawn_rate: self.spawn_rate,
-                run_time: self.run_time,
+                spawn_rate: self.load.spawn_rate,
+                run_time: self.load.run_time,
                 csv: None,
-                csv_full_history: self.csv_full_history,
+                csv_full_history: self.load.csv_full_history,
                 json_file: None,
                 scenario: self.scenario,
                 rate: self.rate,
-                timeout: self.timeout,
+                timeout: self.load.timeout,
                 seed: self.seed,
-                quiet: self.quiet,
-                insecure: self.insecure,
+                quiet: self.load.quiet,
+                insecure: self.load.insecure,
             },
             csv: self.csv,
             profile: self.profile,

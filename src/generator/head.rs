@@ -514,6 +514,26 @@ mod tests {
         assert!(with(MAX_HEADERS + 1).is_err());
     }
 
+    /// Whether this parser's verdict on a head (`whole`: not a prefix of a longer one) is httparse's.
+    fn same_verdict(
+        theirs: &Result<httparse::Status<usize>, httparse::Error>,
+        ours: &Result<Option<Parsed>, String>,
+        whole: bool,
+    ) -> bool {
+        match (theirs, ours) {
+            (Ok(httparse::Status::Complete(a)), Ok(Some((b, _)))) => a == b,
+            (Ok(httparse::Status::Partial), Ok(None)) => true,
+            (Err(_), Err(_)) => true,
+            // httparse may refuse a bad byte before its line ends, where this waits for the
+            // line: on a prefix, "incomplete" here may meet an error there, nothing else.
+            (Err(_), Ok(None)) => !whole,
+            // httparse does not read values; a Content-Length that is not a number was refused
+            // after it (then, on a complete head), now as soon as its line ends.
+            (Ok(_), Err(e)) => e.starts_with("invalid content-length"),
+            _ => false,
+        }
+    }
+
     /// The same verdict as httparse (the parser this replaced) on every prefix of a set of heads.
     #[test]
     fn agrees_with_httparse() {
@@ -539,16 +559,7 @@ mod tests {
                 let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
                 let theirs = httparse::Response::new(&mut headers).parse(part);
                 let ours = parse_head(part, false);
-                // httparse may refuse a bad byte before its line ends, where this waits for the
-                // line: on a prefix, "incomplete" here may meet an error there, nothing else.
-                let whole = end == bytes.len();
-                let agree = match (&theirs, &ours) {
-                    (Ok(httparse::Status::Complete(a)), Ok(Some((b, _)))) => a == b,
-                    (Ok(httparse::Status::Partial), Ok(None)) => true,
-                    (Err(_), Err(_)) => true,
-                    (Err(_), Ok(None)) => !whole,
-                    _ => false,
-                };
+                let agree = same_verdict(&theirs, &ours, end == bytes.len());
                 assert!(
                     agree,
                     "{:?}: httparse {theirs:?}, ours {ours:?}",
@@ -641,17 +652,7 @@ mod tests {
                 let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
                 let theirs = httparse::Response::new(&mut headers).parse(part);
                 let ours = parse_head(part, false);
-                let whole = end == bytes.len();
-                let agree = match (&theirs, &ours) {
-                    (Ok(httparse::Status::Complete(a)), Ok(Some((b, _)))) => a == b,
-                    (Ok(httparse::Status::Partial), Ok(None)) => true,
-                    (Err(_), Err(_)) => true,
-                    (Err(_), Ok(None)) => !whole,
-                    // httparse does not read values; a Content-Length that is not a number was
-                    // refused after it (then, a complete head), now as soon as its line ends.
-                    (Ok(_), Err(e)) => e.starts_with("invalid content-length"),
-                    _ => false,
-                };
+                let agree = super::same_verdict(&theirs, &ours, end == bytes.len());
                 prop_assert!(
                     agree,
                     "{:?}: httparse {:?}, ours {:?}",
