@@ -4,7 +4,7 @@
 usage: LG=target/release/loadgate bench/noise_rates.py CORPUS {csv|json|jsononly} [OUT.json]
        LG=… bench/noise_rates.py CORPUS {csv|json|jsononly} --rolling
 
-CORPUS holds `manifest.csv` with the columns `run_id`, `prefix` (relative to CORPUS: the run's
+CORPUS holds `manifest.csv` (or, as fixtures/noise, runs named KIND-CONDITION-ID) with the columns `run_id`, `prefix` (relative to CORPUS: the run's
 `--csv` and `--json-file` name), `slowdown` (1.0 = the unchanged build), `start_time_utc` and
 `locust_rc`. `csv` compares the CSV sets, `json` the `PREFIX.json` files (with the history and
 failures CSVs beside them), `jsononly` copies of the JSON files alone. Same build: every pair of
@@ -29,11 +29,41 @@ import tempfile
 LG = os.environ.get("LG", "target/release/loadgate")
 
 
+# fixtures/noise names its runs KIND-CONDITION-ID: the kind says what was slowed.
+KINDS = {"same": "1.0", "one2x": "one endpoint 2x", "all2x": "everything 2x"}
+
+
+def kind_of_name(run):
+    """`slow1_5-…` is 1.5x the working endpoints; the others are in KINDS."""
+    k = run.split("-")[0]
+    return k[len("slow"):].replace("_", ".") if k.startswith("slow") else KINDS[k]
+
+
 def load(corpus):
-    with open(os.path.join(corpus, "manifest.csv")) as f:
+    manifest = os.path.join(corpus, "manifest.csv")
+    if not os.path.exists(manifest):
+        rows = []
+        for name in sorted(os.listdir(corpus)):
+            if name.endswith("_stats.csv"):
+                run = name[: -len("_stats.csv")]
+                rows.append({"run_id": run, "prefix": run, "slowdown": kind_of_name(run),
+                             "start_time_utc": run.rsplit("-", 1)[-1], "locust_rc": "0"})
+        return rows
+    with open(manifest) as f:
         rows = [r for r in csv.DictReader(f) if r["locust_rc"] == "0"]
     rows.sort(key=lambda r: r["start_time_utc"])
     return rows
+
+
+def same_build(r):
+    return r["slowdown"] in ("1", "1.0")
+
+
+def kind(r):
+    try:
+        return "same build" if same_build(r) else f'{float(r["slowdown"])}x'
+    except ValueError:
+        return r["slowdown"]
 
 
 def main():
@@ -63,13 +93,13 @@ def main():
                   for r in report["regressions"] if r["status"] == "fail"]
         return p.returncode, failed
 
-    same = [r for r in rows if float(r["slowdown"]) == 1.0]
+    same = [r for r in rows if same_build(r)]
     if "--rolling" in sys.argv:
         rolling(rows, same, path)
         return
     classes = {"same build": list(itertools.combinations(same, 2))}
-    for factor in sorted({float(r["slowdown"]) for r in rows} - {1.0}):
-        classes[f"{factor}x"] = [(a, b) for a in same for b in rows if float(b["slowdown"]) == factor]
+    for name in sorted({kind(r) for r in rows} - {"same build"}):
+        classes[name] = [(a, b) for a in same for b in rows if kind(b) == name]
     for r in rows:
         path(r)
     out = {}
@@ -108,7 +138,7 @@ def rolling(rows, same, path):
                                 "--format", "json"], capture_output=True, text=True)
             report = json.loads(p.stdout)
             regressed = any(x["status"] == "fail" for x in report["regressions"] + report["run_wide_shifts"])
-            key = "same build" if float(r["slowdown"]) == 1.0 else f'{float(r["slowdown"])}x'
+            key = kind(r)
             counts[key, "checks"] += 1
             counts[key, "regression failed"] += regressed
             counts[key, "exit 1"] += p.returncode == 1
