@@ -187,6 +187,18 @@ fn a_history_beside_the_json_from_another_run_is_not_read() {
         "{:?}",
         notes(&report)
     );
+    // A history beside it that is not a history at all is said, and the JSON still read.
+    std::fs::write(dir.path().join("run_stats_history.csv"), "not,a\nhistory\n").unwrap();
+    let (code, report) = run_report(&["check", json.to_str().unwrap(), "--format", "json"]);
+    assert_ne!(code, 2, "{report}");
+    assert!(report["run"]["history_file"].is_null());
+    assert!(
+        notes(&report)
+            .iter()
+            .any(|n| n.contains("not read: ") && n.contains("run_stats_history.csv:1:")),
+        "{:?}",
+        notes(&report)
+    );
     // Its own history, under the same name, is read.
     let own = same[0].replace(".json", "_stats_history.csv");
     std::fs::copy(&own, dir.path().join("run_stats_history.csv")).unwrap();

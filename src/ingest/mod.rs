@@ -130,7 +130,15 @@ fn add_history_beside(run: &mut Run) -> Result<()> {
     if !path.is_file() {
         return Ok(());
     }
-    let history = noted(locust::read_history_noted(&path)?, &mut run.notes);
+    // The JSON is what was asked for; a history beside it that cannot be read is said, not fatal.
+    let history = match locust::read_history_noted(&path) {
+        Ok(read) => noted(read, &mut run.notes),
+        Err(e) => {
+            run.notes
+                .push(format!("history beside the JSON not read: {e}"));
+            return Ok(());
+        }
+    };
     let span = history.aggregated().and_then(|a| {
         Some((
             a.points.iter().map(|p| p.timestamp).min()?,
