@@ -59,7 +59,7 @@ def same_build(r):
     return r["slowdown"] in ("1", "1.0")
 
 
-def kind(r):
+def class_of(r):
     try:
         return "same build" if same_build(r) else f'{float(r["slowdown"])}x'
     except ValueError:
@@ -98,8 +98,8 @@ def main():
         rolling(rows, same, path)
         return
     classes = {"same build": list(itertools.combinations(same, 2))}
-    for name in sorted({kind(r) for r in rows} - {"same build"}):
-        classes[name] = [(a, b) for a in same for b in rows if kind(b) == name]
+    for name in sorted({class_of(r) for r in rows} - {"same build"}):
+        classes[name] = [(a, b) for a in same for b in rows if class_of(b) == name]
     for r in rows:
         path(r)
     out = {}
@@ -138,7 +138,7 @@ def rolling(rows, same, path):
                                 "--format", "json"], capture_output=True, text=True)
             report = json.loads(p.stdout)
             regressed = any(x["status"] == "fail" for x in report["regressions"] + report["run_wide_shifts"])
-            key = kind(r)
+            key = class_of(r)
             counts[key, "checks"] += 1
             counts[key, "regression failed"] += regressed
             counts[key, "exit 1"] += p.returncode == 1

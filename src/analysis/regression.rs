@@ -137,12 +137,11 @@ pub fn compare(
     let differences = differences(latest, current, rules.comparability_factor);
 
     let mut regressions = Vec::new();
-    let find = |run: &RunSummary, s: &ScopeSummary| -> Option<ScopeSummary> {
+    fn find<'r>(run: &'r RunSummary, s: &ScopeSummary) -> Option<&'r ScopeSummary> {
         run.endpoints
             .iter()
             .find(|e| e.method == s.method && e.name == s.name)
-            .cloned()
-    };
+    }
     let shifts = shifts(latest, current, rules);
     let probes = probe_labels(latest, current, rules);
     let context = Context {
@@ -152,7 +151,7 @@ pub fn compare(
         levels: probe_levels(baseline, current, &probes),
         probes: &probes,
     };
-    let agg_baselines: Vec<ScopeSummary> = baseline.iter().map(|r| r.aggregated.clone()).collect();
+    let agg_baselines: Vec<&ScopeSummary> = baseline.iter().map(|r| &r.aggregated).collect();
     let every_run: Vec<usize> = (0..baseline.len()).collect();
     compare_scope(
         (&agg_baselines, &every_run),
@@ -164,7 +163,7 @@ pub fn compare(
 
     let mut new_endpoints = Vec::new();
     for endpoint in &current.endpoints {
-        let (runs, kept): (Vec<usize>, Vec<ScopeSummary>) = baseline
+        let (runs, kept): (Vec<usize>, Vec<&ScopeSummary>) = baseline
             .iter()
             .enumerate()
             .filter_map(|(i, r)| Some((i, find(r, endpoint)?)))
@@ -352,7 +351,7 @@ fn fit_of(
     context: &Context,
     metric: Metric,
     runs: &[usize],
-    baselines: &[ScopeSummary],
+    baselines: &[&ScopeSummary],
     current: &ScopeSummary,
     z: f64,
 ) -> Option<MachineFit> {
@@ -363,13 +362,13 @@ fn fit_of(
     let points: Vec<(f64, f64)> = runs
         .iter()
         .zip(baselines)
-        .filter_map(|(&i, scope)| Some(((*kept_levels.get(i)?)?, metric.of(scope)?)))
+        .filter_map(|(&i, scope)| Some(((*kept_levels.get(i)?)?, metric.of(*scope)?)))
         .collect();
     machine_fit(&points, (*now)?, z)
 }
 
 fn compare_scope(
-    (baselines, runs): (&[ScopeSummary], &[usize]),
+    (baselines, runs): (&[&ScopeSummary], &[usize]),
     current: &ScopeSummary,
     aggregated: bool,
     context: &Context,
@@ -388,7 +387,7 @@ fn compare_scope(
         if metric == Metric::Rps && (!aggregated || users_differ) {
             continue;
         }
-        let kept: Vec<f64> = baselines.iter().filter_map(|b| metric.of(b)).collect();
+        let kept: Vec<f64> = baselines.iter().filter_map(|b| metric.of(*b)).collect();
         let (Some(base), Some(cur)) = (median(&kept), metric.of(current)) else {
             continue;
         };
@@ -500,7 +499,7 @@ struct Evidence<'a> {
     kept: &'a [f64],
     latest: &'a ScopeSummary,
     current: &'a ScopeSummary,
-    baselines: &'a [ScopeSummary],
+    baselines: &'a [&'a ScopeSummary],
     /// The run-wide shift of this metric (ms; 0 without one).
     shift_ms: f64,
     /// The metric whose run-wide shift `shift_ms` is (see [`shift_for`]).
@@ -892,7 +891,7 @@ fn is_tail(metric: Metric) -> bool {
 
 /// Whether `metric` of `current` rose by at least `fraction` over the median of the kept runs.
 fn body_rose(
-    baselines: &[ScopeSummary],
+    baselines: &[&ScopeSummary],
     current: &ScopeSummary,
     metric: Metric,
     fraction: f64,
@@ -900,7 +899,7 @@ fn body_rose(
     let base = median(
         &baselines
             .iter()
-            .filter_map(|b| metric.of(b))
+            .filter_map(|b| metric.of(*b))
             .collect::<Vec<_>>(),
     );
     match (base, metric.of(current)) {
@@ -997,7 +996,7 @@ fn quantile_bound(scope: &ScopeSummary, q: f64, z: f64, upper: bool) -> Option<f
 /// Relative noise of a per-interval series: z times the combined standard error of the baseline's and
 /// the current run's interval means, with `thinning` intervals counted as one independent sample.
 fn interval_noise(
-    baselines: &[ScopeSummary],
+    baselines: &[&ScopeSummary],
     current: &ScopeSummary,
     series: IntervalSeries,
     thinning: f64,

@@ -44,6 +44,30 @@ impl ArchiveReport {
     }
 }
 
+impl ArchiveReport {
+    /// When run `i` started, to the minute (`-` when its files do not say).
+    pub fn started_label(&self, i: usize) -> String {
+        self.runs[i]
+            .started_at
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+    }
+
+    /// The metrics on which run `i` broke the trend.
+    pub fn broke(&self, i: usize) -> Vec<&'static str> {
+        self.breaks
+            .iter()
+            .filter(|b| b.run == i)
+            .map(|b| b.metric.key())
+            .collect()
+    }
+}
+
+/// Milliseconds in the archive's tables: whole, `N/A` when unknown.
+pub fn whole_ms(value: Option<f64>) -> String {
+    value.map_or("N/A".to_string(), |v| format!("{v:.0}"))
+}
+
 pub fn json(report: &ArchiveReport) -> Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(report)?;
     bytes.push(b'\n');
@@ -77,18 +101,10 @@ pub fn table(report: &ArchiveReport, color: bool) -> Result<Vec<u8>> {
         .iter()
         .map(Cell::new),
     );
-    let ms = |v: Option<f64>| v.map_or("N/A".to_string(), |v| format!("{v:.0}"));
+    let ms = whole_ms;
     for (i, run) in report.runs.iter().enumerate() {
-        let started = run
-            .started_at
-            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-            .map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string());
-        let flags: Vec<&str> = report
-            .breaks
-            .iter()
-            .filter(|b| b.run == i)
-            .map(|b| b.metric.key())
-            .collect();
+        let started = report.started_label(i);
+        let flags = report.broke(i);
         let mut flag_cell = Cell::new(flags.join(", "));
         if color && !flags.is_empty() {
             flag_cell = flag_cell.fg(comfy_table::Color::Red);

@@ -19,7 +19,7 @@ use crate::analysis::paired::{AbComparison, PairedChange};
 use crate::analysis::regression::{Comparison, Direction, Regression};
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
-use crate::model::{Metric, Status, Unit};
+use crate::model::{Metric, Status};
 
 /// The page for `check`, `compare` and `ab`; charts are drawn at `chart_size`, or taken as
 /// `charts::render` drew them for `--charts` (`drawn`), so that they are drawn once.
@@ -359,7 +359,7 @@ fn comparison_table(m: &mut Markup, c: &Comparison) {
         "Scope", "Metric", "Baseline", "Current", "Change", "", "Why",
     ];
     m.table("regressions", &header, notable, |row, r| {
-        let (base, cur, change) = sides(r);
+        let (base, cur, change) = view::regression_sides(r);
         row.cell("name", &r.scope.to_string())
             .cell("", &r.metric.to_string())
             .cell("num", &base)
@@ -374,23 +374,6 @@ fn comparison_table(m: &mut Markup, c: &Comparison) {
             })
             .cell("", &r.reason);
     });
-}
-
-/// Baseline, current and change as the metric's unit reads.
-fn sides(r: &Regression) -> (String, String, String) {
-    match r.metric.unit() {
-        Unit::Fraction => (
-            format!("{}%", percent(r.baseline)),
-            format!("{}%", percent(r.current)),
-            format!("{:+.2} pt", r.change * 100.0),
-        ),
-        Unit::Millis | Unit::PerSecond | Unit::Count => (
-            format!("{:.1}", r.baseline),
-            format!("{:.1}", r.current),
-            r.change_pct
-                .map_or("-".to_string(), |p| format!("{p:+.1}%")),
-        ),
-    }
 }
 
 fn trends(item: &RunJudgement) -> Option<Markup> {

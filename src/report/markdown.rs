@@ -13,7 +13,7 @@ use crate::analysis::paired::AbComparison;
 use crate::analysis::regression::{Comparison, Direction, NO_BASELINE};
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
-use crate::model::{Metric, Status, Unit};
+use crate::model::{Metric, Status};
 
 pub struct MarkdownExporter;
 
@@ -330,19 +330,7 @@ fn comparison(out: &mut String, label: &str, c: &Comparison) -> fmt::Result {
         writeln!(out, "| Scope | Metric | Baseline | Current | Change | |")?;
         writeln!(out, "|---|---|--:|--:|--:|---|")?;
         for r in notable {
-            let (base, cur, change) = match r.metric.unit() {
-                Unit::Fraction => (
-                    format!("{}%", percent(r.baseline)),
-                    format!("{}%", percent(r.current)),
-                    format!("{:+.2} pt", r.change * 100.0),
-                ),
-                Unit::Millis | Unit::PerSecond | Unit::Count => (
-                    format!("{:.1}", r.baseline),
-                    format!("{:.1}", r.current),
-                    r.change_pct
-                        .map_or("-".to_string(), |p| format!("{p:+.1}%")),
-                ),
-            };
+            let (base, cur, change) = view::regression_sides(r);
             let mark = if r.direction == Direction::Improved {
                 "✅ improved"
             } else {

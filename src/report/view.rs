@@ -9,8 +9,9 @@ use crate::analysis::paired::{AbComparison, PairedChange};
 use crate::analysis::regression::{Comparison, Direction, Regression};
 use crate::analysis::trend::Trend;
 use crate::analysis::RunJudgement;
-use crate::model::{Metric, Run, Scope, Status};
+use crate::model::{Metric, Run, Scope, Status, Unit};
 use crate::profile::Grade;
+use crate::report::units::percent;
 
 /// How many failures the reports list.
 pub const TOP_FAILURES: usize = 5;
@@ -190,4 +191,21 @@ pub fn ab_sentence(ab: &AbComparison) -> String {
         count(Status::Warn),
         ab.pairs
     )
+}
+
+/// Baseline, current and change as the metric's unit reads.
+pub fn regression_sides(r: &Regression) -> (String, String, String) {
+    match r.metric.unit() {
+        Unit::Fraction => (
+            format!("{}%", percent(r.baseline)),
+            format!("{}%", percent(r.current)),
+            format!("{:+.2} pt", r.change * 100.0),
+        ),
+        Unit::Millis | Unit::PerSecond | Unit::Count => (
+            format!("{:.1}", r.baseline),
+            format!("{:.1}", r.current),
+            r.change_pct
+                .map_or("-".to_string(), |p| format!("{p:+.1}%")),
+        ),
+    }
 }

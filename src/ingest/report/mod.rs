@@ -79,20 +79,15 @@ fn json_files_of(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             files.push(input.clone());
             continue;
         }
-        let entries = std::fs::read_dir(input)
-            .map_err(|e| InputError::file(input, format!("cannot read the directory: {e}")))?;
-        let mut found = Vec::new();
-        for entry in entries {
-            let path = entry
-                .map_err(|e| InputError::file(input, format!("cannot read the directory: {e}")))?
-                .path();
-            let json = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            if json && path.is_file() {
-                found.push(path);
-            }
-        }
+        let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+            .map_err(|e| InputError::file(input, format!("cannot read the directory: {e}")))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && p.extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+            })
+            .collect();
         if found.is_empty() {
             return Err(InputError::file(
                 input,

@@ -70,22 +70,14 @@ fn runs(report: &ArchiveReport) -> Markup {
         "p99 ms",
         "Broke the trend",
     ];
-    let ms = |v: Option<f64>| v.map_or("N/A".to_string(), |v| format!("{v:.0}"));
+    let ms = crate::report::archive::whole_ms;
     m.table(
         "archive",
         &header,
         report.runs.iter().enumerate(),
         |row, (i, run)| {
-            let started = run
-                .started_at
-                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                .map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string());
-            let flags: Vec<&str> = report
-                .breaks
-                .iter()
-                .filter(|b| b.run == i)
-                .map(|b| b.metric.key())
-                .collect();
+            let started = report.started_label(i);
+            let flags = report.broke(i);
             row.cell("num", &(i + 1).to_string())
                 .cell("name", &run.source)
                 .cell("when", &started)
