@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{fixture, loadgate, stderr};
+use common::{fixture, loadgate, stderr, Target};
 use serde_json::Value;
 
 const OPT_OUT: &str = "LOADGATE_SKIP_BROWSER_TESTS";
@@ -383,34 +383,6 @@ fn page_requests(proxy: &Proxy) -> Vec<String> {
     proxy.hosts().into_iter().filter(|h| !own(h)).collect()
 }
 
-/// A bundled target on a free port of 127.0.0.1, stopped when dropped.
-struct Target(std::process::Child, String);
-
-impl Target {
-    fn start(extra: &[&str]) -> Target {
-        let mut child = common::command()
-            .args(["target", "-t", "30s", "--port", "0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-            &mut line,
-        )
-        .unwrap();
-        Target(child, line.trim().to_string())
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `loadgate ab --html` (3 s against two bundled targets, B twice as slow, an endpoint named with
 /// markup) in Chromium: the A/B table laid out above the run's own, its rows as text, the two A/B
 /// charts and the run's three decoded and drawn, in light and dark.
@@ -427,13 +399,13 @@ fn the_ab_report_renders_b_against_a_first_with_its_charts() {
          [[task]]\npath = \"/slow\"\n",
     )
     .unwrap();
-    let (a, b) = (Target::start(&[]), Target::start(&["--slowdown", "2"]));
+    let (a, b) = (Target::start(), Target::start_with(&["--slowdown", "2"]));
     let output = loadgate(&[
         "ab",
         "--a",
-        &a.1,
+        &a.url,
         "--b",
-        &b.1,
+        &b.url,
         "-f",
         scenario.to_str().unwrap(),
         "-t",

@@ -5,41 +5,10 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{fixture, loadgate, stderr};
-
-/// The embedded target as a child process, killed on drop.
-struct Target {
-    child: Child,
-    url: String,
-}
-
-impl Target {
-    fn start() -> Target {
-        let mut child = common::command()
-            .args(["target", "--run-time", "60s"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the target starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        Target {
-            child,
-            url: line.trim().to_string(),
-        }
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{fixture, loadgate, stderr, Target};
 
 fn run(args: &[&str]) -> std::process::Output {
     let mut all = vec!["run", "--quiet"];

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fixture, loadgate, stderr};
+use common::{fixture, loadgate, stderr, Target};
 
 /// The page `args` writes with `--html`, and the exit code.
 fn page(args: &[&str]) -> (i32, String) {
@@ -238,41 +238,13 @@ fn no_page_is_written_when_a_file_cannot_be_read() {
     assert!(!out.exists());
 }
 
-/// A bundled target on a free port of 127.0.0.1, stopped when dropped.
-struct Target(std::process::Child, String);
-
-impl Target {
-    fn start(extra: &[&str]) -> Target {
-        let mut child = common::command()
-            .args(["target", "-t", "30s", "--port", "0"])
-            .args(extra)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-            &mut line,
-        )
-        .unwrap();
-        Target(child, line.trim().to_string())
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A real `loadgate ab` for three seconds against two bundled targets, B twice as slow, with a
 /// scenario whose first endpoint is named with markup: the A/B section comes right after the
 /// verdict, one row per scope and figure, the failed figures with their reasons, both A/B charts.
 #[test]
 fn ab_page_puts_b_against_a_first_with_its_rows_and_charts() {
-    let a = Target::start(&[]);
-    let b = Target::start(&["--slowdown", "2"]);
+    let a = Target::start();
+    let b = Target::start_with(&["--slowdown", "2"]);
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("ab.toml");
     std::fs::write(
@@ -287,9 +259,9 @@ fn ab_page_puts_b_against_a_first_with_its_rows_and_charts() {
     let output = loadgate(&[
         "ab",
         "--a",
-        &a.1,
+        &a.url,
         "--b",
-        &b.1,
+        &b.url,
         "-f",
         scenario.to_str().unwrap(),
         "-t",
@@ -300,7 +272,7 @@ fn ab_page_puts_b_against_a_first_with_its_rows_and_charts() {
         "--html",
         out.to_str().unwrap(),
     ]);
-    let b_url = b.1.clone();
+    let b_url = b.url.clone();
     drop((a, b));
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let html = std::fs::read_to_string(&out).unwrap();

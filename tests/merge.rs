@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{check_json, fixture, loadgate, stderr};
+use common::{check_json, fixture, loadgate, stderr, Target};
 use serde_json::Value;
 
 fn machine(m: &str) -> Value {
@@ -204,38 +204,6 @@ fn merge_needs_two_runs() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("two or more"), "{}", stderr(&out));
-}
-
-/// The embedded target as a child process on 127.0.0.1, killed on drop.
-struct Target {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Target {
-    fn start() -> Target {
-        use std::io::BufRead;
-        let mut child = common::command()
-            .args(["target", "--run-time", "60s"])
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("the target starts");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        Target {
-            child,
-            url: line.trim().to_string(),
-        }
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The `Aggregated` row's `Request Count` of a generator CSV run.

@@ -59,3 +59,42 @@ pub fn csv_rows(rel: &str) -> Vec<csv::StringRecord> {
     let mut reader = csv::Reader::from_path(fixture(rel)).expect("fixture exists");
     reader.records().map(|r| r.expect("valid row")).collect()
 }
+
+/// The bundled target (`loadgate target`) on a free port of 127.0.0.1, stopped when dropped (and
+/// by itself after a minute).
+pub struct Target {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Target {
+    pub fn start() -> Target {
+        Target::start_with(&[])
+    }
+
+    /// With `target`'s own flags (`--slowdown 2`, …).
+    pub fn start_with(extra: &[&str]) -> Target {
+        use std::io::BufRead;
+        let mut child = command()
+            .args(["target", "--run-time", "60s", "--port", "0"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the target starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("the target prints its URL");
+        Target {
+            child,
+            url: line.trim().to_string(),
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
