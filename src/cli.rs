@@ -83,7 +83,7 @@ pub enum Plan {
     Run(RunOptions),
     Demo(DemoPlan),
     Target(TargetPlan),
-    Ab(AbPlan),
+    Ab(Box<AbPlan>),
     Completions(clap_complete::Shell),
     Man,
 }
@@ -121,7 +121,7 @@ impl Cli {
                     slow_path: a.slow_path,
                 },
             }),
-            Command::Ab(a) => Plan::Ab(a.plan()),
+            Command::Ab(a) => Plan::Ab(Box::new(a.plan())),
             Command::Completions(a) => Plan::Completions(a.shell),
             Command::Man => Plan::Man,
             Command::Config(a) => Plan::Config(a.settings.request(Vec::new())),
@@ -585,6 +585,11 @@ pub struct LoadArgs {
     /// For https:// targets: accept any certificate (self-signed test servers).
     #[arg(long)]
     pub insecure: bool,
+
+    /// A header on every request, 'NAME: VALUE' (repeatable); it replaces the scenario's or the
+    /// default of that name, and 'User-Agent:' with no value sends none.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -638,6 +643,7 @@ impl RunArgs {
             seed: self.seed,
             quiet: self.load.quiet,
             insecure: self.load.insecure,
+            headers: self.load.headers,
         }
     }
 }
@@ -740,6 +746,7 @@ impl AbArgs {
                 seed: self.seed,
                 quiet: self.load.quiet,
                 insecure: self.load.insecure,
+                headers: self.load.headers,
             },
             csv: self.csv,
             profile: self.profile,

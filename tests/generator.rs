@@ -203,6 +203,78 @@ fn a_refused_connection_is_a_recorded_failure() {
     );
 }
 
+/// The first request a `loadgate run` sends, as bytes on the wire: a listener on 127.0.0.1 takes
+/// one connection, keeps what arrives up to the blank line, and answers every request with 200.
+fn first_request_sent(args: &[&str]) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = format!("http://{}/p", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let (mut seen, mut buf) = (Vec::new(), [0u8; 4096]);
+        while let Ok(n @ 1..) = socket.read(&mut buf) {
+            seen.extend_from_slice(&buf[..n]);
+            let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+            for _ in 0..buf[..n].windows(4).filter(|w| w == b"\r\n\r\n").count() {
+                if socket.write_all(ok).is_err() {
+                    break;
+                }
+            }
+        }
+        let end = seen.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        String::from_utf8(seen[..end].to_vec()).unwrap()
+    });
+    let mut all = vec!["--host", host.as_str(), "-u", "1", "-t", "1s"];
+    all.extend_from_slice(args);
+    let output = run(&all);
+    assert!(output.status.success(), "{}", stderr(&output));
+    server.join().unwrap()
+}
+
+#[test]
+fn header_flags_shape_the_request_on_the_wire() {
+    let port_of = |request: &str| request.lines().nth(1).unwrap().to_string();
+    let default = first_request_sent(&[]);
+    let host_line = port_of(&default);
+    assert!(host_line.starts_with("host: 127.0.0.1:"), "{default:?}");
+    assert_eq!(
+        default,
+        format!(
+            "GET /p HTTP/1.1\r\n{host_line}\r\nuser-agent: loadgate/{}\r\n\r\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    // wrk's request: the user-agent dropped, nothing else changed.
+    let bare = first_request_sent(&["--header", "User-Agent:"]);
+    assert_eq!(
+        bare,
+        format!("GET /p HTTP/1.1\r\n{}\r\n\r\n", port_of(&bare))
+    );
+    let own = first_request_sent(&["--header", "User-Agent: probe/2", "--header", "X-Key: k"]);
+    assert!(
+        own.ends_with("\r\nuser-agent: probe/2\r\nx-key: k\r\n\r\n"),
+        "{own:?}"
+    );
+    assert_eq!(own.matches("user-agent").count(), 1, "{own:?}");
+    let output = run(&[
+        "--host",
+        "http://127.0.0.1:9",
+        "--header",
+        "no colon",
+        "-t",
+        "1s",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--header 'no colon'"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 #[test]
 fn bad_scenarios_and_schemes_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();

@@ -60,6 +60,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
         seed: 1,
         quiet: false,
         insecure: false,
+        headers: Vec::new(),
     })?;
     drop(target);
 

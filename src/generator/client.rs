@@ -315,13 +315,25 @@ impl RequestHead<'_> {
         if out.len() == target_start {
             out.push(b'/');
         }
-        out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
-        out.extend_from_slice(self.authority.as_bytes());
-        out.extend_from_slice(b"\r\nuser-agent: ");
-        out.extend_from_slice(self.user_agent.as_bytes());
-        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(b" HTTP/1.1\r\n");
+        // A task's own host or user-agent replaces the default rather than joining it; an empty
+        // user-agent means none (curl's `-H 'User-Agent:'`).
+        let own = |wanted: &HeaderName| self.headers.iter().any(|(name, _)| name == wanted);
+        if !own(&header::HOST) {
+            out.extend_from_slice(b"host: ");
+            out.extend_from_slice(self.authority.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if !own(&header::USER_AGENT) {
+            out.extend_from_slice(b"user-agent: ");
+            out.extend_from_slice(self.user_agent.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
         let mut framed = false;
         for (name, value) in self.headers {
+            if name == header::USER_AGENT && value.is_empty() {
+                continue;
+            }
             framed |= name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING;
             out.extend_from_slice(name.as_str().as_bytes());
             out.extend_from_slice(b": ");
@@ -496,6 +508,23 @@ mod tests {
         assert!(write(&Method::POST, &[json], b"{}")
             .ends_with("content-type: application/json\r\ncontent-length: 2\r\n\r\n{}"));
         assert!(write(&Method::POST, &[], b"").ends_with("content-length: 0\r\n\r\n"));
+        let agent = |value| (header::USER_AGENT, HeaderValue::from_static(value));
+        assert_eq!(
+            write(&Method::GET, &[agent("probe/1")], b""),
+            "GET /a?b=1 HTTP/1.1\r\nhost: 127.0.0.1:80\r\nuser-agent: probe/1\r\n\r\n",
+            "a task's user-agent replaces the default"
+        );
+        assert_eq!(
+            write(&Method::GET, &[agent("")], b""),
+            "GET /a?b=1 HTTP/1.1\r\nhost: 127.0.0.1:80\r\n\r\n",
+            "an empty user-agent sends none"
+        );
+        let host = (header::HOST, HeaderValue::from_static("api.example"));
+        assert_eq!(
+            write(&Method::GET, &[host], b""),
+            "GET /a?b=1 HTTP/1.1\r\nuser-agent: loadgate/test\r\nhost: api.example\r\n\r\n",
+            "a task's host replaces the connection's authority"
+        );
         let own = (header::CONTENT_LENGTH, HeaderValue::from_static("2"));
         assert_eq!(
             write(&Method::PUT, &[own], b"{}")

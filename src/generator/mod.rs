@@ -48,6 +48,8 @@ pub struct RunOptions {
     pub seed: u64,
     pub quiet: bool,
     pub insecure: bool,
+    /// `--header 'NAME: VALUE'`, put on every task's request.
+    pub headers: Vec<String>,
 }
 
 /// Everything a run needs, validated.
@@ -142,13 +144,17 @@ impl Plan {
                 bail!("--rate must be a positive number of requests per second");
             }
         }
-        let scenario = scenario.unwrap_or_else(|| {
+        let mut scenario = scenario.unwrap_or_else(|| {
             Scenario::default_get(if base_path.is_empty() {
                 "/"
             } else {
                 &base_path
             })
         });
+        for header in &args.headers {
+            let (name, value) = scenario::parse_header_flag(header)?;
+            scenario.set_header(name, value);
+        }
         // A default GET already carries the base path; scenario paths are relative to it.
         let base_path = if args.scenario.is_some() {
             base_path

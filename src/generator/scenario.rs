@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use bytes::Bytes;
+use hyper::header::{HeaderName, HeaderValue};
 use serde::Deserialize;
 
 /// The file as written.
@@ -176,6 +177,14 @@ impl Scenario {
             expect: Expect::Default,
         };
         Scenario::assemble(None, LoadDefaults::default(), Wait::None, vec![task])
+    }
+
+    /// Puts `name: value` on every task, replacing a header of that name the task had.
+    pub fn set_header(&mut self, name: HeaderName, value: HeaderValue) {
+        for task in &mut self.tasks {
+            task.headers.retain(|(n, _)| *n != name);
+            task.headers.push((name.clone(), value.clone()));
+        }
     }
 
     fn assemble(
@@ -377,6 +386,22 @@ fn expand_env(text: &str) -> Result<String> {
 }
 
 /// `30s`, `5m`, `1h30m`, `250ms`, `90` (seconds).
+/// `--header 'NAME: VALUE'` as curl, wrk and oha take it; the value may be empty.
+pub fn parse_header_flag(text: &str) -> Result<(HeaderName, HeaderValue)> {
+    let (name, value) = text
+        .split_once(':')
+        .with_context(|| format!("--header '{text}' is not 'NAME: VALUE'"))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+        anyhow!(
+            "--header '{text}': '{}' is not a valid header name",
+            name.trim()
+        )
+    })?;
+    let value = HeaderValue::from_str(value.trim())
+        .map_err(|_| anyhow!("--header '{text}': the value is not a valid header value"))?;
+    Ok((name, value))
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration> {
     let text = text.trim();
     let invalid = || anyhow!("'{text}' is not a duration (use 250ms, 30s, 5m, 1h30m)");
@@ -481,5 +506,30 @@ expect_status = [200, "4xx"]
         .unwrap_err();
         assert!(format!("{err:#}").contains("NO_SUCH_VAR_LG"), "{err:#}");
         assert!(Scenario::parse("host = \"x\"\n", "s.toml").is_err());
+    }
+
+    #[test]
+    fn header_flags_replace_the_scenarios_headers() {
+        let (name, value) = parse_header_flag("User-Agent:").unwrap();
+        assert_eq!((name.as_str(), value.to_str().unwrap()), ("user-agent", ""));
+        let (name, value) = parse_header_flag(" X-Key :  a:b ").unwrap();
+        assert_eq!((name.as_str(), value.to_str().unwrap()), ("x-key", "a:b"));
+        for bad in ["no colon", ": empty name", "bad name: x", "x: line\nbreak"] {
+            let err = parse_header_flag(bad).unwrap_err();
+            assert!(format!("{err:#}").contains("--header"), "{bad}: {err:#}");
+        }
+        let mut s = Scenario::parse(
+            "[[task]]\npath = \"/a\"\nheaders = { x-key = \"old\", accept = \"*/*\" }\n[[task]]\npath = \"/b\"\n",
+            "s.toml",
+        )
+        .unwrap();
+        let (name, value) = parse_header_flag("X-Key: new").unwrap();
+        s.set_header(name, value);
+        for task in &s.tasks {
+            let keys: Vec<_> = task.headers.iter().filter(|(n, _)| n == "x-key").collect();
+            assert_eq!(keys.len(), 1, "{}: one x-key", task.name);
+            assert_eq!(keys[0].1, "new");
+        }
+        assert_eq!(s.tasks[0].headers.len(), 2, "accept kept");
     }
 }
