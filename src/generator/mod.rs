@@ -529,16 +529,33 @@ async fn open_worker(
 ) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let shared = lanes[0].shared.clone();
+    let mut free_since = None;
     for j in 0u64.. {
         let slot = f64::from(schedule.k) + j as f64 * f64::from(schedule.n);
         let intended = schedule.t0 + Duration::from_secs_f64(slot / schedule.rate);
         if intended >= schedule.end {
             return;
         }
-        tokio::time::sleep_until(intended).await;
+        // Behind its schedule (the target was slow), a connection sends at once: no timer entry.
+        if intended > tokio::time::Instant::now() {
+            tokio::time::sleep_until(intended).await;
+        }
         let task = shared.scenario.pick(&mut rng);
-        let intended = Some(intended.into_std());
-        turn(&mut lanes, task, &mut rng, intended, pairs.as_ref()).await;
+        let start = timed_from(intended.into_std(), free_since, Instant::now());
+        turn(&mut lanes, task, &mut rng, Some(start), pairs.as_ref()).await;
+        free_since = Some(Instant::now());
+    }
+}
+
+/// Where an open-model request's latency starts. A connection still waiting on an earlier response
+/// at its slot was held up by the target: that wait is the target's, so the request is timed from
+/// its slot (no coordinated omission). A connection free at its slot was held up only by the
+/// generator's own timer, which wakes up to ~2 ms late (tokio's wheel has 1 ms ticks): that is not
+/// the target's, so the request is timed from its actual send.
+fn timed_from(intended: Instant, free_since: Option<Instant>, now: Instant) -> Instant {
+    match free_since {
+        Some(free) if free > intended => intended,
+        _ => now,
     }
 }
 
@@ -848,6 +865,24 @@ fn print_status(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_model_requests_are_timed_from_their_slot_only_when_the_target_held_them() {
+        let slot = Instant::now();
+        let ms = Duration::from_millis;
+        let woke_late = slot + ms(2);
+        // The connection's first request, and one free well before its slot: the timer's lateness
+        // is the generator's, so the request is timed from its send.
+        assert_eq!(timed_from(slot, None, woke_late), woke_late);
+        assert_eq!(timed_from(slot, Some(slot - ms(5)), woke_late), woke_late);
+        // Free exactly at the slot: not held up by the target.
+        assert_eq!(timed_from(slot, Some(slot), woke_late), woke_late);
+        // Still busy with an earlier response at the slot, by 1 µs or by a 300 ms stall: timed
+        // from the slot, so the stall shows in every request it delayed.
+        let busy = |late: Duration| timed_from(slot, Some(slot + late), slot + late);
+        assert_eq!(busy(Duration::from_micros(1)), slot);
+        assert_eq!(busy(ms(300)), slot);
+    }
 
     #[test]
     fn a_refused_status_is_worded_as_formatted_for_its_task_and_status() {
