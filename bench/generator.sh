@@ -82,10 +82,12 @@ loadgate_rps() { # VARIANT CONNS [RATE]
   [[ $1 == same ]] && same=(--header 'User-Agent:')
   taskset -c 1 /usr/bin/time -f "%U %S" -o "$work/t" "$LOADGATE" run --quiet --host "$URL" \
     "${same[@]}" -u "$2" -t "${SECONDS_PER_RUN}s" "${rate[@]}" --csv "$work/lg" >/dev/null
+  local n; n=$(awk -F, 'END {print $3}' "$work/lg_stats.csv")
   if [[ -z ${3:-} ]]; then
-    local n; n=$(awk -F, 'END {print $3}' "$work/lg_stats.csv")
     per_cpu "$n" "$work/t" >> "$r.$1.cpu"
     nginx_note "$r.$1" "$n" "$before"
+  else
+    nginx_note "$r.open" "$n" "$before"
   fi
   # The Aggregated row's total requests over the run's span (Locust's own Requests/s column).
   awk -F, 'END {print $10}' "$work/lg_stats.csv"
@@ -137,7 +139,7 @@ for conns in "${CONN_LIST[@]}"; do
   # about half the minutes of a drifting machine, whichever generator asks for it.
   share=${RATE_SHARE:-0.9}
   rate=$(awk -v w="$w" -v s="$share" 'BEGIN {printf "%d", w * s}')
-  : > "$r.lgo"; : > "$r.ohao"; : > "$r.asked"
+  : > "$r.lgo"; : > "$r.ohao"; : > "$r.asked"; : > "$r.open.nginx_us"; : > "$r.open.nginx_busy"
   for round in $(seq "$ROUNDS"); do
     echo "$rate" >> "$r.asked"
     if (( round % 2 )) || [[ -z $OHA ]]; then
@@ -150,6 +152,9 @@ for conns in "${CONN_LIST[@]}"; do
   lo=$(median < "$r.lgo")
   echo "open model at $rate req/s ($share x wrk's median), $conns connections"
   echo "  loadgate run --rate $lo   ($(pct "$lo" "$rate") of the rate, $(pct "$lo" "$w") wrk's ceiling)"
+  # A round short of the rate with nginx's worker busy throughout was short of target, not of load.
+  echo "  nginx's worker in loadgate's open runs: busy $(median < "$r.open.nginx_busy")% (median), $(sort -n "$r.open.nginx_busy" | head -1)% in the idlest;" \
+    "the rate held (>= 99%) in $(paste "$r.lgo" "$r.asked" | awk '$1 >= 0.99 * $2' | wc -l) of $ROUNDS rounds"
   if [[ -s $r.ohao ]]; then
     oo=$(median < "$r.ohao"); echo "  oha -q              $oo   ($(pct "$oo" "$rate") of the rate)"
     echo "  $(paired "$r.ohao" "$r.lgo" "loadgate/oha")"
