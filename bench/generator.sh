@@ -13,7 +13,8 @@
 # loadgate records every request's latency (no sampling) and writes its Locust CSVs in every round.
 #
 # Needs: nginx, wrk and curl (Debian: apt-get install nginx-light wrk curl), a release build; oha in $OHA
-# (default: oha on PATH; `cargo install oha --root DIR`) and Locust in $LOCUST are optional.
+# (default: oha on PATH; `cargo install oha --root DIR`), wrk2 (wrk's open model, `-R`) in $WRK2 (built
+# from github.com/giltene/wrk2 with `make`) and Locust in $LOCUST are optional.
 # Usage: bench/generator.sh [ROUNDS] [SECONDS] [CONNECTIONS...]   (default: 12 3 32 256)
 # RATE_SHARE (default 0.9) sets the open model's rate as a share of wrk's median.
 set -euo pipefail
@@ -25,6 +26,7 @@ CONN_LIST=("${@:3}")
 PORT=${PORT:-18090}
 LOCUST=${LOCUST:-/work/venvs/locust2/bin/locust}
 OHA=${OHA:-$(command -v oha || true)}
+WRK2=${WRK2:-}
 LOADGATE=${LOADGATE:-target/release/loadgate}
 work=$(mktemp -d)
 trap 'kill $(cat "$work/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -98,6 +100,9 @@ oha_rps() { # CONNS [RATE]
   taskset -c 1 "$OHA" --no-tui --output-format json -c "$1" -z "${SECONDS_PER_RUN}s" "${rate[@]}" "$URL" 2>/dev/null |
     python3 -c 'import json,sys; print(round(json.load(sys.stdin)["summary"]["requestsPerSec"], 1))'
 }
+wrk2_rps() { # CONNS RATE
+  taskset -c 1 "$WRK2" -t1 -c"$1" -d"${SECONDS_PER_RUN}s" -R "$2" "$URL" | awk '/Requests\/sec/ {print $2}'
+}
 locust_rps() { # CONNS
   taskset -c 1 "$LOCUST" -f "$work/locustfile.py" Fast --headless -u "$1" -r "$1" -t "${SECONDS_PER_RUN}s" \
     --host "http://127.0.0.1:$PORT" --csv "$work/lc" --only-summary >/dev/null 2>&1 || true
@@ -139,7 +144,7 @@ for conns in "${CONN_LIST[@]}"; do
   # about half the minutes of a drifting machine, whichever generator asks for it.
   share=${RATE_SHARE:-0.9}
   rate=$(awk -v w="$w" -v s="$share" 'BEGIN {printf "%d", w * s}')
-  : > "$r.lgo"; : > "$r.ohao"; : > "$r.asked"; : > "$r.open.nginx_us"; : > "$r.open.nginx_busy"
+  : > "$r.lgo"; : > "$r.ohao"; : > "$r.wrk2o"; : > "$r.asked"; : > "$r.open.nginx_us"; : > "$r.open.nginx_busy"
   for round in $(seq "$ROUNDS"); do
     echo "$rate" >> "$r.asked"
     if (( round % 2 )) || [[ -z $OHA ]]; then
@@ -147,7 +152,8 @@ for conns in "${CONN_LIST[@]}"; do
     else
       oha_rps "$conns" "$rate" >> "$r.ohao"; loadgate_rps same "$conns" "$rate" >> "$r.lgo"
     fi
-    echo "  open c=$conns rate $rate, round $round: loadgate $(tail -1 "$r.lgo")  oha $(tail -1 "$r.ohao" 2>/dev/null)" >&2
+    [[ -n $WRK2 ]] && wrk2_rps "$conns" "$rate" >> "$r.wrk2o"
+    echo "  open c=$conns rate $rate, round $round: loadgate $(tail -1 "$r.lgo")  oha $(tail -1 "$r.ohao" 2>/dev/null)  wrk2 $(tail -1 "$r.wrk2o" 2>/dev/null)" >&2
   done
   lo=$(median < "$r.lgo")
   echo "open model at $rate req/s ($share x wrk's median), $conns connections"
@@ -158,6 +164,10 @@ for conns in "${CONN_LIST[@]}"; do
   if [[ -s $r.ohao ]]; then
     oo=$(median < "$r.ohao"); echo "  oha -q              $oo   ($(pct "$oo" "$rate") of the rate)"
     echo "  $(paired "$r.ohao" "$r.lgo" "loadgate/oha")"
+  fi
+  if [[ -s $r.wrk2o ]]; then
+    w2=$(median < "$r.wrk2o"); echo "  wrk2 -R             $w2   ($(pct "$w2" "$rate") of the rate)"
+    echo "  $(paired "$r.wrk2o" "$r.lgo" "loadgate/wrk2")"
   fi
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
