@@ -385,7 +385,6 @@ fn expand_env(text: &str) -> Result<String> {
     Ok(out)
 }
 
-/// `30s`, `5m`, `1h30m`, `250ms`, `90` (seconds).
 /// `--header 'NAME: VALUE'` as curl, wrk and oha take it; the value may be empty.
 pub fn parse_header_flag(text: &str) -> Result<(HeaderName, HeaderValue)> {
     let (name, value) = text
@@ -402,6 +401,7 @@ pub fn parse_header_flag(text: &str) -> Result<(HeaderName, HeaderValue)> {
     Ok((name, value))
 }
 
+/// `30s`, `5m`, `1h30m`, `250ms`, `90` (seconds).
 pub fn parse_duration(text: &str) -> Result<Duration> {
     let text = text.trim();
     let invalid = || anyhow!("'{text}' is not a duration (use 250ms, 30s, 5m, 1h30m)");
