@@ -142,8 +142,9 @@ pub fn compare(
             .iter()
             .find(|e| e.method == s.method && e.name == s.name)
     }
-    let shifts = shifts(latest, current, rules);
-    let probes = probe_labels(latest, current, rules);
+    let pairs = comparable_pairs(latest, current, rules);
+    let shifts = shifts(&pairs, rules);
+    let probes = probe_labels(&pairs);
     let context = Context {
         users_differ,
         shifts: &shifts,
@@ -246,13 +247,12 @@ fn comparable_pairs<'a>(
 }
 
 /// The run-wide shift of every latency metric, judged once for the run.
-fn shifts(latest: &RunSummary, current: &RunSummary, rules: &RegressionRules) -> Vec<ShiftFinding> {
-    let pairs = comparable_pairs(latest, current, rules);
+fn shifts(pairs: &[Pair], rules: &RegressionRules) -> Vec<ShiftFinding> {
     LATENCY
         .into_iter()
         .filter_map(|metric| {
             let limit = rules.limit(metric)?;
-            let shift = run_wide_shift(&pairs, metric, limit, rules.min_change_ms)?;
+            let shift = run_wide_shift(pairs, metric, limit, rules.min_change_ms)?;
             if shift.ms < 0.0 {
                 let reason = format!(
                     "every endpoint moved together: the cheapest ({}) faster by {:.0} ms ({:.1}x), {} of {} endpoints by at least half that. \
@@ -306,12 +306,11 @@ struct Context<'a> {
 
 /// The probes of a comparison: the cheapest third of the endpoints both runs have enough requests
 /// of, by the newest baseline run's median.
-fn probe_labels(latest: &RunSummary, current: &RunSummary, rules: &RegressionRules) -> Vec<String> {
-    let pairs = comparable_pairs(latest, current, rules);
+fn probe_labels(pairs: &[Pair]) -> Vec<String> {
     if pairs.len() < 3 {
         return Vec::new();
     }
-    probes(&pairs).iter().map(|p| p.label.clone()).collect()
+    probes(pairs).iter().map(|p| p.label.clone()).collect()
 }
 
 /// The median of `metric` over the probes in one run (`None` when the run has none of them).
