@@ -5,11 +5,13 @@ use std::path::PathBuf;
 mod histogram;
 mod metric;
 mod scope;
+mod server;
 mod status;
 
 pub use histogram::Histogram;
 pub use metric::{Better, Figures, Metric, Unit};
 pub use scope::Scope;
+pub use server::{ServerSeries, ServerUnit};
 pub use status::Status;
 
 /// The percentiles Locust reports, in the order of its CSV columns.
