@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::ab::AbPlan;
-use crate::commands::archive::ArchivePlan;
 use crate::commands::baseline::BaselinePlan;
 use crate::commands::check::CheckRequest;
 use crate::commands::compare::ComparePlan;
 use crate::commands::demo::{DemoPlan, TargetPlan};
+use crate::commands::history::HistoryPlan;
 use crate::commands::metrics::MetricsPlan;
 
 use crate::commands::profiles::SuggestPlan;
@@ -77,7 +77,7 @@ pub enum Plan {
     Config(CheckRequest),
     Compare(ComparePlan),
     Baseline(BaselinePlan),
-    Archive(ArchivePlan),
+    History(HistoryPlan),
     Profiles(Option<String>),
     Suggest(SuggestPlan),
     Run(RunOptions),
@@ -94,7 +94,7 @@ impl Cli {
             Command::Check(a) => Plan::Check(a.plan()),
             Command::Compare(a) => Plan::Compare(a.plan()),
             Command::Baseline(a) => Plan::Baseline(a.plan()),
-            Command::History(a) => Plan::Archive(a.plan()),
+            Command::History(a) => Plan::History(a.plan()),
             Command::Profiles(ProfilesArgs {
                 command: Some(ProfilesCommand::Suggest(a)),
                 ..
@@ -546,8 +546,8 @@ pub struct HistoryArgs {
 }
 
 impl HistoryArgs {
-    fn plan(self) -> ArchivePlan {
-        ArchivePlan {
+    fn plan(self) -> HistoryPlan {
+        HistoryPlan {
             dir: self.dir,
             stdout: self.format.into(),
             json: self.json,

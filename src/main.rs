@@ -46,7 +46,7 @@ fn run(plan: &Plan) -> anyhow::Result<ExitCode> {
         Plan::Check(request) => commands::check::run_request(request)?,
         Plan::Config(request) => commands::config::run(request).map(|()| Status::Pass)?,
         Plan::Compare(plan) => commands::compare::run(plan)?,
-        Plan::Archive(plan) => commands::archive::run(plan)?,
+        Plan::History(plan) => commands::history::run(plan)?,
         Plan::Baseline(plan) => commands::baseline::run(plan).map(|()| Status::Pass)?,
         Plan::Profiles(name) => commands::profiles::run(name.as_deref()).map(|()| Status::Pass)?,
         Plan::Suggest(plan) => commands::profiles::suggest(plan).map(|()| Status::Pass)?,

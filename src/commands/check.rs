@@ -118,7 +118,7 @@ fn build_with(plan: &CheckPlan, (profile, source): (Profile, String)) -> Result<
     }
     let mut latest_note = None;
     if plan.latest && paths.len() > 1 {
-        let (newest, note) = crate::ingest::archive::newest(&paths)?;
+        let (newest, note) = crate::ingest::history::newest(&paths)?;
         paths = vec![newest];
         latest_note = Some(note);
     }

@@ -14,9 +14,9 @@ use anyhow::{bail, Result};
 use crate::analysis::Judgement;
 use crate::fsutil::{write_atomic, write_atomic_with};
 use crate::push::{Gateway, Group, TIMEOUT};
-use crate::report::archive::ArchiveReport;
+use crate::report::history::HistoryReport;
 use crate::report::openmetrics::{
-    archive_families, render, run_families, run_name, Flavor, OpenMetricsExporter,
+    history_families, render, run_families, run_name, Flavor, OpenMetricsExporter,
 };
 
 /// What was asked of the metrics.
@@ -82,22 +82,22 @@ impl MetricsPlan {
     }
 
     /// `history`'s metrics, to a file.
-    pub fn write_archive(&self, report: &ArchiveReport, archive: &str) -> Result<()> {
+    pub fn write_history(&self, report: &HistoryReport, archive: &str) -> Result<()> {
         if let Some(path) = &self.file {
             let flavor = Self::flavor(path);
             let dated = self.history && flavor == Flavor::OpenMetrics;
-            let families = archive_families(report, archive, dated);
+            let families = history_families(report, archive, dated);
             write_atomic(path, &render(&families, flavor))?;
         }
         Ok(())
     }
 
     /// `history`'s metrics as one group (`archive` = the directory).
-    pub fn push_archive(&self, report: &ArchiveReport, archive: &str) -> Result<()> {
+    pub fn push_history(&self, report: &HistoryReport, archive: &str) -> Result<()> {
         self.push_groups(vec![Group {
             key: vec![("archive", archive.to_string())],
             body: render(
-                &archive_families(report, archive, false),
+                &history_families(report, archive, false),
                 Flavor::Prometheus,
             ),
             content_type: Flavor::Prometheus.content_type(),

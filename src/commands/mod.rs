@@ -3,12 +3,12 @@
 //! hand the verdict back for the exit code.
 
 pub mod ab;
-pub mod archive;
 pub mod baseline;
 pub mod check;
 pub mod compare;
 pub mod config;
 pub mod demo;
+pub mod history;
 pub mod metrics;
 pub mod profiles;
 

@@ -274,12 +274,12 @@ pub fn read_exceptions_noted(
 /// Reads `_stats_history.csv`: one series per scope, the aggregate first, each in timestamp order
 /// (see [`super::history`]: in parallel for large files).
 pub fn read_history(path: &Path) -> Result<History, InputError> {
-    super::history::read(path)
+    super::stats_history::read(path)
 }
 
 /// Like [`read_history`], with the note saying how text cells were decoded when not UTF-8.
 pub fn read_history_noted(path: &Path) -> Result<(History, Option<String>), InputError> {
-    super::history::read_noted(path)
+    super::stats_history::read_noted(path)
 }
 
 /// The first timestamp of a `_stats_history.csv`, read from its first data row only: cheap even for

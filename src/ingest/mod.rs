@@ -1,23 +1,23 @@
 //! Reading runs from disk. Knows files and formats; knows nothing of grading or output.
 //!
 //! `discover` turns what the user typed into a run's files (names from `crate::locust_format`);
-//! `locust` reads each file (`table` for the small ones, `history` for the history, `header` and
-//! `scope` shared by both); `archive` reads a directory of runs; `status` and `started` are rules
+//! `locust` reads each file (`table` for the small ones, `stats_history` for `_stats_history.csv`, `header` and
+//! `scope` shared by both); `history` reads a directory of runs for the `history` command; `locust_report` reads Locust's own HTML and JSON reports; `status` and `started` are rules
 //! applied at read time. Imports point one way: `locust` -> `history` -> the leaves (`table`,
 //! `error`, `scope`, `header`), and nothing in `history` imports `locust`.
 
-pub mod archive;
 mod discover;
 mod encoding;
 pub mod error;
 mod header;
-mod history;
+pub mod history;
 pub mod locust;
+mod locust_report;
 #[cfg(test)]
 mod properties;
-mod report;
 mod scope;
 pub mod started;
+mod stats_history;
 pub mod status;
 mod table;
 
@@ -26,7 +26,7 @@ use std::path::Path;
 use anyhow::Result;
 
 pub use discover::{discover, runs_in};
-pub use report::load_merged;
+pub use locust_report::load_merged;
 
 use crate::locust_format::{with_suffix, DISTRIBUTION_SUFFIX};
 use crate::model::{Dialect, EndpointStats, Run, RunInfo};
@@ -57,7 +57,7 @@ fn add_distribution(
 
 /// Finds and reads every file of the run that `input` names.
 pub fn load_run(input: &Path) -> Result<Run> {
-    if let Some(mut run) = report::load(input)? {
+    if let Some(mut run) = locust_report::load(input)? {
         if run.dialect == Dialect::LocustJson {
             add_failures_beside(&mut run)?;
             add_history_beside(&mut run)?;

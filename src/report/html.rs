@@ -5,7 +5,7 @@
 //! result file goes through the escaping [`Markup`] writer. Each section is one function of
 //! (run, markup); a new report adds its own sections to a [`Page`].
 
-pub mod archive;
+pub mod history;
 pub mod page;
 
 use anyhow::Result;

@@ -4,9 +4,9 @@
 //! in [`units`]; the table and the Markdown render the same view. [`html`] writes one
 //! self-contained page from the same view, with the charts inside it.
 
-pub mod archive;
 pub mod charts;
 pub mod github;
+pub mod history;
 pub mod html;
 pub mod json;
 pub mod junit;

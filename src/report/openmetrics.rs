@@ -1,6 +1,6 @@
 //! The run's figures as metrics for Prometheus: the OpenMetrics 1.0 text format (`--openmetrics
 //! FILE`), or the Prometheus text format 0.0.4 that the Pushgateway and node-exporter's textfile
-//! collector read. Both carry the same families, built once ([`run_families`], [`archive_families`]);
+//! collector read. Both carry the same families, built once ([`run_families`], [`history_families`]);
 //! only the framing differs. Every name and label is listed in `docs/metrics.md`.
 //!
 //! Conventions: `loadgate_` prefix, base units (seconds, ratios of 1), `_total` on counters.
@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::archive::ArchiveReport;
+use super::history::HistoryReport;
 use super::Exporter;
 use crate::analysis::grade::{Check, ScopeResult};
 use crate::analysis::paired::AbComparison;
@@ -678,7 +678,7 @@ fn write_points(
 /// `history --openmetrics`: each run of the archive (its aggregate), the breaks, the verdict. With
 /// `dated`, each run's samples carry the run's start as their timestamp (OpenMetrics only), so a
 /// backfill lays the archive out in time; runs without a start carry none.
-pub fn archive_families(report: &ArchiveReport, archive: &str, dated: bool) -> Vec<Family> {
+pub fn history_families(report: &HistoryReport, archive: &str, dated: bool) -> Vec<Family> {
     let mut set = Families::default();
     // The archive's verdict is about its newest run: dated by it.
     let newest = report.runs.last().and_then(|r| r.started_at);

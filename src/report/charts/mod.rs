@@ -6,9 +6,9 @@
 //! bytes) pairs and the caller writes each atomically.
 
 mod ab;
-pub mod archive;
 mod bars;
 mod capacity;
+pub mod history;
 mod lttb;
 mod over_time;
 mod palette;

@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 
 use super::Stdout;
-use crate::analysis::archive::{breaks, verdict, ArchiveRun};
+use crate::analysis::history::{breaks, verdict, HistoryRun};
 use crate::fsutil::write_atomic;
-use crate::ingest::archive::{find_runs_noted, read_archive};
+use crate::ingest::history::{find_runs_noted, read_history};
 use crate::model::Status;
-use crate::report::archive::{json, table, ArchiveReport};
+use crate::report::history::{json, table, HistoryReport};
 use crate::report::{charts, html};
 
 /// What `history` was asked to do.
 #[derive(Debug, Clone)]
-pub struct ArchivePlan {
+pub struct HistoryPlan {
     pub dir: PathBuf,
     pub stdout: Stdout,
     pub json: Option<PathBuf>,
@@ -26,19 +26,19 @@ pub struct ArchivePlan {
     pub html: Option<PathBuf>,
 }
 
-pub fn run(plan: &ArchivePlan) -> Result<Status> {
+pub fn run(plan: &HistoryPlan) -> Result<Status> {
     plan.metrics.validate()?;
     let report = build(&plan.dir, plan.skip_unreadable)?;
     let archive = plan.dir.display().to_string();
     if let Some(path) = &plan.json {
         write_atomic(path, &json(&report)?)?;
     }
-    plan.metrics.write_archive(&report, &archive)?;
+    plan.metrics.write_history(&report, &archive)?;
     if let Some(path) = &plan.html {
-        write_atomic(path, &html::archive::render(&report, (1280, 720))?)?;
+        write_atomic(path, &html::history::render(&report, (1280, 720))?)?;
     }
     if let Some(dir) = &plan.charts {
-        let png = charts::archive::render(&report.runs, &report.breaks, (1280, 720))?;
+        let png = charts::history::render(&report.runs, &report.breaks, (1280, 720))?;
         write_atomic(&dir.join("history.png"), &png)?;
     }
     let out = match plan.stdout {
@@ -46,11 +46,11 @@ pub fn run(plan: &ArchivePlan) -> Result<Status> {
         Stdout::Table => table(&report, super::use_color())?,
     };
     super::print(&out)?;
-    plan.metrics.push_archive(&report, &archive)?;
+    plan.metrics.push_history(&report, &archive)?;
     Ok(report.verdict)
 }
 
-pub fn build(dir: &Path, skip_unreadable: bool) -> Result<ArchiveReport> {
+pub fn build(dir: &Path, skip_unreadable: bool) -> Result<HistoryReport> {
     if !dir.is_dir() {
         bail!("{}: not a directory", dir.display());
     }
@@ -65,11 +65,11 @@ pub fn build(dir: &Path, skip_unreadable: bool) -> Result<ArchiveReport> {
     let mut runs = Vec::new();
     let mut skipped = 0;
     let mut by_path = 0;
-    for result in read_archive(&paths) {
+    for result in read_history(&paths) {
         match result {
             Ok(entry) => {
                 by_path += usize::from(entry.dated_by_path && entry.started_at.is_some());
-                runs.push(ArchiveRun::new(
+                runs.push(HistoryRun::new(
                     entry.prefix.display().to_string(),
                     entry.started_at,
                     entry.peak_users,
@@ -110,5 +110,5 @@ pub fn build(dir: &Path, skip_unreadable: bool) -> Result<ArchiveReport> {
     });
     let breaks = breaks(&runs);
     let verdict = verdict(runs.len(), &breaks, skipped);
-    Ok(ArchiveReport::new(runs, breaks, notes, verdict))
+    Ok(HistoryReport::new(runs, breaks, notes, verdict))
 }

@@ -17,7 +17,7 @@ pub const MIN_CHANGE: f64 = 0.20;
 
 /// The figures of one run of the archive.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ArchiveRun {
+pub struct HistoryRun {
     /// The run's `--csv` prefix.
     pub source: String,
     /// Unix time of the run's first history row (or of its failures' first sighting).
@@ -32,15 +32,15 @@ pub struct ArchiveRun {
     pub p99: Option<f64>,
 }
 
-impl ArchiveRun {
+impl HistoryRun {
     /// The row of a run whose aggregate is `stats`.
     pub fn new(
         source: String,
         started_at: Option<i64>,
         peak_users: Option<u64>,
         stats: &EndpointStats,
-    ) -> ArchiveRun {
-        ArchiveRun {
+    ) -> HistoryRun {
+        HistoryRun {
             source,
             started_at,
             peak_users,
@@ -56,7 +56,7 @@ impl ArchiveRun {
 }
 
 /// An archive row keeps the aggregate's P50, P95 and P99 only.
-impl Figures for ArchiveRun {
+impl Figures for HistoryRun {
     fn requests(&self) -> u64 {
         self.requests
     }
@@ -117,7 +117,7 @@ pub fn verdict(runs: usize, breaks: &[Break], skipped: usize) -> Status {
 }
 
 /// The runs (in order) that broke the trend of any metric.
-pub fn breaks(runs: &[ArchiveRun]) -> Vec<Break> {
+pub fn breaks(runs: &[HistoryRun]) -> Vec<Break> {
     let mut out = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         let previous = &runs[i.saturating_sub(WINDOW)..i];
@@ -183,8 +183,8 @@ fn show(metric: Metric, value: f64) -> String {
 mod tests {
     use super::*;
 
-    fn run(p95: f64, rps: f64) -> ArchiveRun {
-        ArchiveRun {
+    fn run(p95: f64, rps: f64) -> HistoryRun {
+        HistoryRun {
             source: format!("run-{p95}"),
             started_at: None,
             peak_users: Some(10),
@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn a_jump_is_flagged_and_noise_is_not() {
         let p95 = [100.0, 104.0, 97.0, 102.0, 99.0, 103.0, 180.0, 101.0];
-        let runs: Vec<ArchiveRun> = p95.iter().map(|v| run(*v, 50.0)).collect();
+        let runs: Vec<HistoryRun> = p95.iter().map(|v| run(*v, 50.0)).collect();
         let found = breaks(&runs);
         let flagged: Vec<(usize, Metric)> = found.iter().map(|b| (b.run, b.metric)).collect();
         assert!(flagged.contains(&(6, Metric::P95)), "{found:#?}");
@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn a_throughput_drop_is_flagged() {
         let rps = [50.0, 51.0, 49.0, 50.5, 30.0];
-        let runs: Vec<ArchiveRun> = rps.iter().map(|v| run(100.0, *v)).collect();
+        let runs: Vec<HistoryRun> = rps.iter().map(|v| run(100.0, *v)).collect();
         let found = breaks(&runs);
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].run, found[0].metric), (4, Metric::Rps));
@@ -222,7 +222,7 @@ mod tests {
 
     #[test]
     fn too_short_a_history_flags_nothing() {
-        let runs: Vec<ArchiveRun> = [100.0, 300.0, 900.0]
+        let runs: Vec<HistoryRun> = [100.0, 300.0, 900.0]
             .iter()
             .map(|v| run(*v, 50.0))
             .collect();
@@ -230,8 +230,8 @@ mod tests {
     }
 
     /// A nightly run with only its P95 known (P50, P99 absent), 1,000 requests, steady throughput.
-    fn p95_run(p95: f64) -> ArchiveRun {
-        ArchiveRun {
+    fn p95_run(p95: f64) -> HistoryRun {
+        HistoryRun {
             p50: None,
             p99: None,
             ..run(p95, 50.0)
@@ -239,7 +239,7 @@ mod tests {
     }
 
     fn p95_breaks(series: &[f64]) -> Vec<(usize, f64)> {
-        let runs: Vec<ArchiveRun> = series.iter().map(|v| p95_run(*v)).collect();
+        let runs: Vec<HistoryRun> = series.iter().map(|v| p95_run(*v)).collect();
         breaks(&runs)
             .iter()
             .map(|b| {
@@ -295,7 +295,7 @@ mod tests {
             let found = p95_breaks(&[100.0, 110.0, 120.0, newest]);
             assert_eq!(!found.is_empty(), flagged, "{newest} ms: {found:?}");
         }
-        let runs: Vec<ArchiveRun> = [100.0, 110.0, 120.0, 154.5].map(p95_run).to_vec();
+        let runs: Vec<HistoryRun> = [100.0, 110.0, 120.0, 154.5].map(p95_run).to_vec();
         let found = breaks(&runs);
         assert_eq!(
             found[0].reason,
@@ -308,9 +308,9 @@ mod tests {
     fn only_the_bad_direction_breaks_the_trend() {
         // Latency falling by half and throughput doubling are improvements.
         assert!(p95_breaks(&[200.0, 200.0, 200.0, 100.0]).is_empty());
-        let faster: Vec<ArchiveRun> = [50.0, 50.0, 50.0, 100.0]
+        let faster: Vec<HistoryRun> = [50.0, 50.0, 50.0, 100.0]
             .iter()
-            .map(|r| ArchiveRun {
+            .map(|r| HistoryRun {
                 rps: *r,
                 ..p95_run(120.0)
             })
@@ -322,9 +322,9 @@ mod tests {
     fn a_throughput_fall_must_exceed_twenty_percent_of_the_median() {
         let cases = [(40.1, false), (40.0, false), (39.9, true)];
         for (newest, flagged) in cases {
-            let runs: Vec<ArchiveRun> = [50.0, 50.0, 50.0, newest]
+            let runs: Vec<HistoryRun> = [50.0, 50.0, 50.0, newest]
                 .iter()
-                .map(|r| ArchiveRun {
+                .map(|r| HistoryRun {
                     rps: *r,
                     ..p95_run(120.0)
                 })
@@ -335,8 +335,8 @@ mod tests {
         }
     }
 
-    fn failing_run(failures: u64) -> ArchiveRun {
-        ArchiveRun {
+    fn failing_run(failures: u64) -> HistoryRun {
+        HistoryRun {
             failures,
             error_rate: failures as f64 / 1000.0,
             ..p95_run(120.0)

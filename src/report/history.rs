@@ -10,29 +10,29 @@ use serde::Serialize;
 
 use super::json::SCHEMA_VERSION;
 use super::units::{percent, rate};
-use crate::analysis::archive::{ArchiveRun, Break};
+use crate::analysis::history::{Break, HistoryRun};
 use crate::model::Status;
 
 /// What `history` concluded about an archive.
 #[derive(Serialize)]
-pub struct ArchiveReport {
+pub struct HistoryReport {
     pub schema_version: u32,
     pub command: &'static str,
     pub generated_at: String,
     pub verdict: Status,
-    pub runs: Vec<ArchiveRun>,
+    pub runs: Vec<HistoryRun>,
     pub breaks: Vec<Break>,
     pub notes: Vec<String>,
 }
 
-impl ArchiveReport {
+impl HistoryReport {
     pub fn new(
-        runs: Vec<ArchiveRun>,
+        runs: Vec<HistoryRun>,
         breaks: Vec<Break>,
         notes: Vec<String>,
         verdict: Status,
     ) -> Self {
-        ArchiveReport {
+        HistoryReport {
             schema_version: SCHEMA_VERSION,
             command: "history",
             generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -44,7 +44,7 @@ impl ArchiveReport {
     }
 }
 
-impl ArchiveReport {
+impl HistoryReport {
     /// When run `i` started, to the minute (`-` when its files do not say).
     pub fn started_label(&self, i: usize) -> String {
         self.runs[i]
@@ -68,13 +68,13 @@ pub fn whole_ms(value: Option<f64>) -> String {
     value.map_or("N/A".to_string(), |v| format!("{v:.0}"))
 }
 
-pub fn json(report: &ArchiveReport) -> Result<Vec<u8>> {
+pub fn json(report: &HistoryReport) -> Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(report)?;
     bytes.push(b'\n');
     Ok(bytes)
 }
 
-pub fn table(report: &ArchiveReport, color: bool) -> Result<Vec<u8>> {
+pub fn table(report: &HistoryReport, color: bool) -> Result<Vec<u8>> {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)

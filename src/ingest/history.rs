@@ -24,7 +24,7 @@ pub const PEAK_USERS_READ_LIMIT: u64 = 8 << 20;
 
 /// What the archive knows of one run.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ArchivedRun {
+pub struct HistoryEntry {
     /// The run's `--csv` prefix.
     pub prefix: PathBuf,
     /// The stats file's `Aggregated` row.
@@ -125,7 +125,7 @@ fn find(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, others: &mut Vec<PathB
 /// saying which rule chose it. An unreadable run is an error.
 pub fn newest(stats_paths: &[PathBuf]) -> Result<(PathBuf, String)> {
     let mut runs = Vec::with_capacity(stats_paths.len());
-    for (path, entry) in stats_paths.iter().zip(read_archive(stats_paths)) {
+    for (path, entry) in stats_paths.iter().zip(read_history(stats_paths)) {
         runs.push((path, entry?));
     }
     let by_path = runs.iter().filter(|(_, r)| r.dated_by_path).count();
@@ -172,15 +172,15 @@ pub fn newest(stats_paths: &[PathBuf]) -> Result<(PathBuf, String)> {
 
 /// Reads every run on every core, in the order given; each result is the run or why it could not
 /// be read.
-pub fn read_archive(stats_paths: &[PathBuf]) -> Vec<Result<ArchivedRun>> {
-    crate::par::map(stats_paths, |p| read_archive_entry(p))
+pub fn read_history(stats_paths: &[PathBuf]) -> Vec<Result<HistoryEntry>> {
+    crate::par::map(stats_paths, |p| read_history_entry(p))
 }
 
 /// Reads one run of an archive from the path of its stats file: the stats, then a small history
 /// whole (start and peak users) or a large one to its first row (start), then, only when that gives
 /// no start, the failures (their earliest `First Seen`). Any of these files that is read and
 /// unreadable makes the run unreadable.
-pub fn read_archive_entry(stats_path: &Path) -> Result<ArchivedRun> {
+pub fn read_history_entry(stats_path: &Path) -> Result<HistoryEntry> {
     let files = discover(stats_path)?;
     let stats = locust::read_stats(&files.stats)?;
     let mut history_start = None;
@@ -203,7 +203,7 @@ pub fn read_archive_entry(stats_path: &Path) -> Result<ArchivedRun> {
         _ => Vec::new(),
     };
     let from_files = started_at(history_start, &failures);
-    Ok(ArchivedRun {
+    Ok(HistoryEntry {
         dated_by_path: from_files.is_none(),
         started_at: from_files.or_else(|| time_in_path(&files.prefix)),
         prefix: files.prefix,
@@ -299,7 +299,7 @@ mod tests {
         );
         // Not read: the history gives the start.
         failures(&prefix, &["2020-01-01T00:00:00Z"]);
-        let run = read_archive_entry(&with_suffix(&prefix, STATS_SUFFIX)).unwrap();
+        let run = read_history_entry(&with_suffix(&prefix, STATS_SUFFIX)).unwrap();
         assert_eq!(run.prefix, prefix);
         assert_eq!(run.aggregated.requests, 42);
         // The aggregate's earliest point (the series is in timestamp order).
@@ -322,7 +322,7 @@ mod tests {
         // A bad row far down: never read.
         rows.push_str("oops\r\n");
         history(&prefix, &rows);
-        let run = read_archive_entry(&with_suffix(&prefix, STATS_SUFFIX)).unwrap();
+        let run = read_history_entry(&with_suffix(&prefix, STATS_SUFFIX)).unwrap();
         assert_eq!(
             (run.started_at, run.peak_users),
             (Some(1_795_405_300), None)
@@ -337,19 +337,19 @@ mod tests {
         failures(&prefix, &["2026-11-23T03:00:05Z", "2026-11-23T03:00:01Z"]);
         let path = with_suffix(&prefix, STATS_SUFFIX);
         assert_eq!(
-            read_archive_entry(&path).unwrap().started_at,
+            read_history_entry(&path).unwrap().started_at,
             Some(1_795_402_801)
         );
         // An empty history gives no start either.
         history(&prefix, "");
-        let run = read_archive_entry(&path).unwrap();
+        let run = read_history_entry(&path).unwrap();
         assert_eq!(
             (run.started_at, run.peak_users),
             (Some(1_795_402_801), None)
         );
         // No failures file: unknown.
         std::fs::remove_file(with_suffix(&prefix, FAILURES_SUFFIX)).unwrap();
-        assert_eq!(read_archive_entry(&path).unwrap().started_at, None);
+        assert_eq!(read_history_entry(&path).unwrap().started_at, None);
     }
 
     #[test]
@@ -359,9 +359,9 @@ mod tests {
         stats(&prefix, 1);
         history(&prefix, "not,a,row\r\n");
         let path = with_suffix(&prefix, STATS_SUFFIX);
-        let err = format!("{:#}", read_archive_entry(&path).unwrap_err());
+        let err = format!("{:#}", read_history_entry(&path).unwrap_err());
         assert!(err.contains("r_stats_history.csv:2"), "{err}");
-        let results = read_archive(&[path.clone(), path]);
+        let results = read_history(&[path.clone(), path]);
         assert!(results.iter().all(Result::is_err));
     }
 }

@@ -5,12 +5,12 @@
 use anyhow::Result;
 
 use super::page::{Markup, Page, Section};
-use crate::report::archive::ArchiveReport;
 use crate::report::charts;
+use crate::report::history::HistoryReport;
 use crate::report::units::{percent, rate};
 
 /// The archive page; the chart is drawn at `chart_size`.
-pub fn render(report: &ArchiveReport, chart_size: (u32, u32)) -> Result<Vec<u8>> {
+pub fn render(report: &HistoryReport, chart_size: (u32, u32)) -> Result<Vec<u8>> {
     let broke: std::collections::BTreeSet<usize> = report.breaks.iter().map(|b| b.run).collect();
     let mut summary = Markup::new();
     summary.text(&format!(
@@ -25,7 +25,7 @@ pub fn render(report: &ArchiveReport, chart_size: (u32, u32)) -> Result<Vec<u8>>
     ));
     let mut page = Page::new("history", report.verdict, summary);
     // The chart first: a trend is seen before it is read.
-    let png = charts::archive::render(&report.runs, &report.breaks, chart_size)?;
+    let png = charts::history::render(&report.runs, &report.breaks, chart_size)?;
     let mut m = Markup::new();
     m.el("div", "charts", |m| {
         m.figure("Response times and throughput per run", &png);
@@ -55,7 +55,7 @@ pub fn render(report: &ArchiveReport, chart_size: (u32, u32)) -> Result<Vec<u8>>
     Ok(page.render(&super::generated_at()))
 }
 
-fn runs(report: &ArchiveReport) -> Markup {
+fn runs(report: &HistoryReport) -> Markup {
     let mut m = Markup::new();
     let header = [
         "#",
@@ -70,7 +70,7 @@ fn runs(report: &ArchiveReport) -> Markup {
         "p99 ms",
         "Broke the trend",
     ];
-    let ms = crate::report::archive::whole_ms;
+    let ms = crate::report::history::whole_ms;
     m.table(
         "archive",
         &header,

@@ -5,14 +5,14 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::{draw, font, legend, legend_line, palette, plot_error, register_font, upper, whole};
-use crate::analysis::archive::{ArchiveRun, Break};
+use crate::analysis::history::{Break, HistoryRun};
 use crate::model::Metric;
 
 /// A named line of (x, y) points and its colour.
 type Line = (Metric, Vec<(f64, f64)>, RGBColor);
 
 /// `loadgate history`: percentiles and throughput per run, runs that broke the trend circled.
-pub fn render(runs: &[ArchiveRun], breaks: &[Break], size: (u32, u32)) -> Result<Vec<u8>> {
+pub fn render(runs: &[HistoryRun], breaks: &[Break], size: (u32, u32)) -> Result<Vec<u8>> {
     register_font();
     draw(size, |area| {
         let (top, bottom) = area.split_vertically(size.1 * 60 / 100);
@@ -34,7 +34,7 @@ pub fn render(runs: &[ArchiveRun], breaks: &[Break], size: (u32, u32)) -> Result
                 .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
                 .map_or(format!("#{i}"), |t| t.format(format).to_string())
         };
-        let line = |pick: &dyn Fn(&ArchiveRun) -> Option<f64>| -> Vec<(f64, f64)> {
+        let line = |pick: &dyn Fn(&HistoryRun) -> Option<f64>| -> Vec<(f64, f64)> {
             runs.iter()
                 .enumerate()
                 .filter_map(|(i, r)| pick(r).map(|v| ((i + 1) as f64, v)))
