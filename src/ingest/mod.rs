@@ -1,10 +1,11 @@
 //! Reading runs from disk. Knows files and formats; knows nothing of grading or output.
 //!
 //! `discover` turns what the user typed into a run's files (names from `crate::locust_format`);
-//! `locust` reads each file (`table` for the small ones, `stats_history` for `_stats_history.csv`, `header` and
-//! `scope` shared by both); `history` reads a directory of runs for the `history` command; `locust_report` reads Locust's own HTML and JSON reports; `status` and `started` are rules
-//! applied at read time. Imports point one way: `locust` -> `history` -> the leaves (`table`,
-//! `error`, `scope`, `header`), and nothing in `history` imports `locust`.
+//! `locust` reads each CSV (`table` for the small ones, `stats_history` for `_stats_history.csv`,
+//! `header` and `scope` shared by both); `locust_report` reads Locust's own HTML and JSON reports;
+//! `history` reads a directory of runs for the `history` command; `status` and `started` are rules
+//! applied at read time. Imports point one way: `locust` -> `stats_history` -> the leaves (`table`,
+//! `error`, `scope`, `header`), and nothing in `stats_history` imports `locust`.
 
 mod discover;
 mod encoding;
