@@ -455,7 +455,7 @@ impl SustainedRule {
 }
 
 fn seconds(text: &str) -> Option<f64> {
-    crate::generator::scenario::parse_duration(text)
+    crate::duration::parse_duration(text)
         .ok()
         .map(|d| d.as_secs_f64())
 }

@@ -12,7 +12,7 @@ use hyper::{Request, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::generator::tls::Tls;
+use crate::tls::Tls;
 
 /// How long one push may take, connecting included.
 pub const TIMEOUT: Duration = Duration::from_secs(10);

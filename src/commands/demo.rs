@@ -103,8 +103,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
 
 /// `loadgate target`: prints the URL, serves for `run_time`, stops.
 pub fn serve(plan: &TargetPlan) -> Result<()> {
-    let duration =
-        crate::generator::scenario::parse_duration(&plan.run_time).context("--run-time")?;
+    let duration = crate::duration::parse_duration(&plan.run_time).context("--run-time")?;
     let target = target::start_serving(plan.serving.clone(), plan.tls)?;
     super::print(format!("{}\n", target.url()).as_bytes())?;
     std::thread::sleep(duration);

@@ -20,7 +20,7 @@ use tokio::time::Sleep;
 use tokio_rustls::client::TlsStream;
 
 use super::head::{parse_head, BodyLength, Head};
-use super::tls::Tls;
+use crate::tls::Tls;
 
 /// How a request ended.
 #[derive(Debug)]

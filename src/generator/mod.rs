@@ -13,7 +13,6 @@ pub mod json_writer;
 pub mod scenario;
 mod stats;
 pub mod target;
-pub mod tls;
 
 use std::io::{IsTerminal, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -25,8 +24,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 use tokio::sync::watch;
 
+use crate::duration::parse_duration;
 use client::{Connection, Outcome};
-use scenario::{parse_duration, Scenario, Task};
+use scenario::{Scenario, Task};
 use stats::{Entry, Recorder, Sample, Stats};
 
 /// What the user asked for (`loadgate run`'s flags, or `demo`'s fixed choices), before validation.
@@ -56,7 +56,7 @@ pub struct RunOptions {
 pub struct Plan {
     pub addr: SocketAddr,
     authority: String,
-    tls: Option<Arc<tls::Tls>>,
+    tls: Option<Arc<crate::tls::Tls>>,
     scenario: Scenario,
     base_path: String,
     pub users: u32,
@@ -110,7 +110,7 @@ impl Plan {
             let host_name = authority
                 .rsplit_once(':')
                 .map_or(authority.as_str(), |(h, _)| h);
-            Some(Arc::new(tls::Tls::client(host_name, args.insecure)?))
+            Some(Arc::new(crate::tls::Tls::client(host_name, args.insecure)?))
         } else {
             None
         };
@@ -276,7 +276,7 @@ struct Shared {
     authority: String,
     base_path: String,
     addr: SocketAddr,
-    tls: Option<Arc<tls::Tls>>,
+    tls: Option<Arc<crate::tls::Tls>>,
     timeout: Duration,
     /// Unix time (seconds) at `origin`.
     unix_origin: f64,

@@ -78,7 +78,7 @@ pub fn start() -> Result<Target> {
 
 /// The same target over https, with a fresh self-signed certificate for 127.0.0.1.
 pub fn start_tls() -> Result<Target> {
-    launch(Some(super::tls::self_signed_server()?), Serving::default())
+    launch(Some(crate::tls::self_signed_server()?), Serving::default())
 }
 
 /// The target as `serving` says, over https when `tls`.
@@ -90,7 +90,7 @@ pub fn start_serving(serving: Serving, tls: bool) -> Result<Target> {
         );
     }
     let tls = if tls {
-        Some(super::tls::self_signed_server()?)
+        Some(crate::tls::self_signed_server()?)
     } else {
         None
     };

@@ -1,4 +1,5 @@
-//! TLS for `https://` targets: rustls with the ring provider (no C toolchain beyond a compiler, no
+//! TLS, one leaf shared by the generator (`https://` targets), the push to a Pushgateway and the
+//! demo target: rustls with the ring provider (no C toolchain beyond a compiler, no
 //! system certificates), Mozilla's root certificates compiled in, HTTP/1.1 only. `--insecure` skips
 //! certificate verification for self-signed test servers, never by default.
 
