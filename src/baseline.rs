@@ -1,5 +1,5 @@
-//! The baseline store: run summaries ([`RunSummary`], made by analysis) kept as versioned JSON under
-//! a name. A name may keep the last N runs. Every write is atomic and serialised by a lock, so
+//! The baseline store: run summaries ([`RunSummary`], made by analysis) and their runner records'
+//! summaries ([`KeptRun`]) kept as versioned JSON under a name. A name may keep the last N runs. Every write is atomic and serialised by a lock, so
 //! concurrent or killed saves never corrupt it.
 
 use std::fs::File;
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::analysis::summary::RunSummary;
 use crate::fsutil::write_atomic;
+use crate::model::RunnerSummary;
 
 /// Version of the baseline file format; raised on any incompatible change. 2 keeps failure
 /// signatures per run; files of version 1 are still read (their runs have none).
@@ -32,7 +33,26 @@ pub struct Baseline {
     pub keep: usize,
     pub loadgate_version: String,
     pub updated_at: String,
-    pub runs: Vec<RunSummary>,
+    pub runs: Vec<KeptRun>,
+}
+
+impl Baseline {
+    /// The kept runs' summaries, oldest first: what a comparison reads.
+    pub fn into_summaries(self) -> Vec<RunSummary> {
+        self.runs.into_iter().map(|r| r.summary).collect()
+    }
+}
+
+/// A run as the store keeps it: its summary, with its runner record's summary beside the
+/// summary's own fields (`runs[].runner`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeptRun {
+    #[serde(flatten)]
+    pub summary: RunSummary,
+    /// What `loadgate record` saw of the runner during the run; absent when the run had no record
+    /// and in baselines saved before loadgate kept it (an added optional field: same schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner: Option<RunnerSummary>,
 }
 
 /// The directory of baselines.
@@ -64,7 +84,7 @@ impl Store {
     }
 
     /// Adds `run` to the baseline `name`, keeping its last `keep` runs (the stored `keep` when `None`).
-    pub fn save(&self, name: &str, run: RunSummary, keep: Option<usize>) -> Result<Baseline> {
+    pub fn save(&self, name: &str, run: KeptRun, keep: Option<usize>) -> Result<Baseline> {
         let path = self.path_of(name)?;
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("{}: cannot create the baseline store", self.dir.display()))?;

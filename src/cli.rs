@@ -15,6 +15,7 @@ use crate::commands::history::HistoryPlan;
 use crate::commands::metrics::MetricsPlan;
 
 use crate::commands::profiles::SuggestPlan;
+use crate::commands::record::RecordPlan;
 use crate::commands::{Outputs, Stdout};
 use crate::config::Flags;
 use crate::generator::RunOptions;
@@ -49,6 +50,9 @@ pub enum Command {
     Profiles(ProfilesArgs),
     /// Generate load (Locust's flags) and write Locust-format CSVs.
     Run(RunArgs),
+    /// Run a load test's command (Locust, k6, JMeter, `loadgate run`) and record how much CPU the
+    /// runner had while it ran, beside the run's files; exits with the command's code.
+    Record(RecordArgs),
     /// Run the whole pipeline against an embedded target: load, CSVs, check, reports, charts.
     Demo(DemoArgs),
     /// Serve the demo target on 127.0.0.1 for a while (to try `loadgate run` against).
@@ -84,6 +88,7 @@ pub enum Plan {
     Demo(DemoPlan),
     Target(TargetPlan),
     Ab(Box<AbPlan>),
+    Record(RecordPlan),
     Completions(clap_complete::Shell),
     Man,
 }
@@ -122,6 +127,11 @@ impl Cli {
                 },
             }),
             Command::Ab(a) => Plan::Ab(Box::new(a.plan())),
+            Command::Record(a) => Plan::Record(RecordPlan {
+                out: a.out,
+                interval: a.interval,
+                command: a.command,
+            }),
             Command::Completions(a) => Plan::Completions(a.shell),
             Command::Man => Plan::Man,
             Command::Config(a) => Plan::Config(a.settings.request(Vec::new())),
@@ -753,4 +763,24 @@ impl AbArgs {
             outputs: self.output.plan(),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Where to write the record [default: PREFIX_runner.json beside the command's --csv PREFIX,
+    /// --json-file or --html files, else loadgate-runner.json here].
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    /// How often to sample (250ms, 1s, 5s; at least 100ms).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_interval)]
+    pub interval: std::time::Duration,
+
+    /// The command to run, after `--`: `loadgate record -- locust -f locustfile.py --headless …`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    crate::duration::parse_duration(text).map_err(|e| e.to_string())
 }

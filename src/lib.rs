@@ -25,4 +25,5 @@ pub mod par;
 pub mod profile;
 pub mod push;
 pub mod report;
+pub mod runner;
 pub mod tls;

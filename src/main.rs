@@ -43,6 +43,8 @@ fn tune_allocator() {}
 
 fn run(plan: &Plan) -> anyhow::Result<ExitCode> {
     let verdict = match plan {
+        // The recorded command's own exit code, whatever it means to that command.
+        Plan::Record(plan) => return commands::record::run(plan).map(ExitCode::from),
         Plan::Check(request) => commands::check::run_request(request)?,
         Plan::Config(request) => commands::config::run(request).map(|()| Status::Pass)?,
         Plan::Compare(plan) => commands::compare::run(plan)?,

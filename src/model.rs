@@ -4,12 +4,17 @@ use std::path::PathBuf;
 
 mod histogram;
 mod metric;
+mod runner;
 mod scope;
 mod server;
 mod status;
 
 pub use histogram::Histogram;
 pub use metric::{Better, Figures, Metric, Unit};
+pub use runner::{
+    AttachedRecord, RunEvidence, RunnerRecord, RunnerSample, RunnerSummary, Spread, RUNNER_FILE,
+    RUNNER_SCHEMA_VERSION, RUNNER_SUFFIX,
+};
 pub use scope::Scope;
 pub use server::{ServerSeries, ServerUnit};
 pub use status::Status;
@@ -357,6 +362,8 @@ pub struct RunInfo {
     pub locustfile: Option<String>,
     /// The first and the last request (Unix seconds), where the file states them (Locust's JSON).
     pub request_span: Option<(f64, f64)>,
+    /// What was recorded beside the run about how it was made (the runner record).
+    pub evidence: RunEvidence,
 }
 
 impl Run {

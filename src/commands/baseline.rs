@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::analysis::{judge, Baseline};
-use crate::baseline::{RunSummary, Store};
+use crate::baseline::{KeptRun, RunSummary, Store};
 use crate::ingest::load_run;
 use crate::machine::Machine;
 use crate::model::{Run, Status};
@@ -62,7 +62,12 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
                 machine: Some(Machine::this()),
                 ..RunSummary::from_run(&run)
             };
-            let baseline = store.save(name, summary, *keep)?;
+            let runner = run.info.evidence.runner.as_ref();
+            let kept = KeptRun {
+                summary,
+                runner: runner.and_then(|r| r.record.summary.clone()),
+            };
+            let baseline = store.save(name, kept, *keep)?;
             writeln!(
                 out,
                 "saved {} as baseline '{}' in {} ({} of {} kept run{})",
@@ -83,7 +88,10 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
             for name in names {
                 match store.load(&name) {
                     Ok(b) => {
-                        let last = b.runs.last().map_or(String::new(), |r| r.source.clone());
+                        let last = b
+                            .runs
+                            .last()
+                            .map_or(String::new(), |r| r.summary.source.clone());
                         writeln!(
                             out,
                             "{name}  {} run(s), keep {}, updated {}, last from {last}",
@@ -116,7 +124,7 @@ fn gate_failure(run: &Run, profile: &str, store: &Store, name: &str) -> Result<O
     let baseline = if store.path_of(name)?.exists() {
         Some(Baseline {
             label: name.to_string(),
-            runs: store.load(name)?.runs,
+            runs: store.load(name)?.into_summaries(),
             checked_on: Some(Machine::this()),
         })
     } else {

@@ -143,12 +143,12 @@ fn load_baseline(spec: &str, store: Option<&Path>, required: bool) -> Result<Bas
     };
     let path = Path::new(spec);
     if spec.ends_with(".json") && path.is_file() {
-        return Ok(baseline(read_baseline(path)?.runs));
+        return Ok(baseline(read_baseline(path)?.into_summaries()));
     }
     if validate_name(spec).is_ok() {
         let store = Store::open(store);
         if store.path_of(spec)?.exists() {
-            return Ok(baseline(store.load(spec)?.runs));
+            return Ok(baseline(store.load(spec)?.into_summaries()));
         }
     }
     match load_run(path) {

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod history;
 pub mod metrics;
 pub mod profiles;
+pub mod record;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;

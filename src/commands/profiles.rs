@@ -51,7 +51,11 @@ pub fn suggest(plan: &SuggestPlan) -> Result<()> {
     let profile = Profile::load(&plan.from)?;
     let mut runs: Vec<RunSummary> = Vec::new();
     if let Some(name) = &plan.baseline {
-        runs.extend(Store::open(plan.store.as_deref()).load(name)?.runs);
+        runs.extend(
+            Store::open(plan.store.as_deref())
+                .load(name)?
+                .into_summaries(),
+        );
     }
     for path in &plan.runs {
         for run in runs_in(path)? {

@@ -16,6 +16,7 @@ pub mod locust;
 mod locust_report;
 #[cfg(test)]
 mod properties;
+pub mod runner_record;
 mod scope;
 pub mod started;
 mod stats_history;
@@ -56,8 +57,14 @@ fn add_distribution(
     Ok(())
 }
 
-/// Finds and reads every file of the run that `input` names.
+/// Finds and reads every file of the run that `input` names, and the runner record beside them.
 pub fn load_run(input: &Path) -> Result<Run> {
+    let mut run = load_run_files(input)?;
+    runner_record::attach(&mut run)?;
+    Ok(run)
+}
+
+fn load_run_files(input: &Path) -> Result<Run> {
     if let Some(mut run) = locust_report::load(input)? {
         if run.dialect == Dialect::LocustJson {
             add_failures_beside(&mut run)?;

@@ -17,7 +17,7 @@ use crate::analysis::sustained::Sustained;
 use crate::analysis::trend::Trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::machine::Machine;
-use crate::model::{Metric, Scope, Status};
+use crate::model::{Metric, RunnerSummary, Scope, Status};
 use crate::profile::{Grade, Profile};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -240,6 +240,19 @@ struct RunJson {
     full_history: bool,
     /// Every endpoint's whole response-time histogram was read (Locust's JSON).
     histograms: bool,
+    /// The runner record found beside the run (`loadgate record`); absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runner: Option<RunnerJson>,
+}
+
+#[derive(Serialize)]
+struct RunnerJson {
+    file: String,
+    command: String,
+    started_at: String,
+    ended_at: String,
+    interval_s: f64,
+    summary: Option<RunnerSummary>,
 }
 
 #[derive(Serialize)]
@@ -348,6 +361,14 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             history_rows: run.history.as_ref().map_or(0, |h| h.rows()),
             full_history: run.history.as_ref().is_some_and(|h| h.is_full()),
             histograms: run.aggregated.histogram.is_some(),
+            runner: run.info.evidence.runner.as_ref().map(|r| RunnerJson {
+                file: path(&r.path),
+                command: r.record.command.clone(),
+                started_at: r.record.started_at.clone(),
+                ended_at: r.record.ended_at.clone(),
+                interval_s: r.record.interval_s,
+                summary: r.record.summary.clone(),
+            }),
         },
         aggregated: endpoint_json(&item.aggregated),
         endpoints: item.endpoints.iter().map(endpoint_json).collect(),

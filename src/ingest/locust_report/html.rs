@@ -376,7 +376,7 @@ impl Reader<'_> {
         Ok(RunInfo {
             host: named("host")?,
             locustfile: named("locustfile")?,
-            request_span: None,
+            ..RunInfo::default()
         })
     }
 }

@@ -84,6 +84,7 @@ fn json_files_of(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|p| {
                 p.is_file()
+                    && !crate::ingest::runner_record::is_runner_record(p)
                     && p.extension()
                         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
             })

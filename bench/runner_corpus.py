@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""A corpus of real Locust runs, each under `loadgate record`, against two real servers whose capacity
+is halved without touching their code paths, in several machine conditions: the data issue 32's
+decision (a slower server versus a slower runner) is designed and checked on.
+
+usage: bench/runner_corpus.py make OUT [--reps-full 3] [--reps-half 2] [--run-time 30s]
+                                       [--servers httpbin,target] [--conditions calm,hog1,hog2,onecore]
+       bench/runner_corpus.py table OUT [--jobs 2]
+
+Servers (both on 127.0.0.1 only):
+  httpbin  httpbin (Flask) under gunicorn: 2 sync workers at full capacity, 1 at half.
+  target   fixtures/target_server.py in a CPU cgroup (v1 `cpu` controller, root): a quota of 0.12 CPU
+           at full capacity (about 1.5 times what 20 users asked of it here), 0.06 at half.
+Conditions of the machine during a run:
+  calm     nothing added (the machine may still be shared: the record shows what it had);
+  hog1     one busy-looping process beside the run; hog2 two of them;
+  onecore  Locust restricted to CPU 0 (`taskset -c 0`).
+Each run: Locust, 20 users spawned at once, RUN_TIME, writing `--csv PREFIX --csv-full-history
+--json-file PREFIX --html PREFIX.html` and, from `loadgate record`, `PREFIX_runner.json`. Runs are
+named SERVER/CONDITION/CAPACITY-N and listed in OUT/manifest.csv (run_id, prefix, server,
+condition, capacity, slowdown (1.0 full, 2.0 half), start_time_utc, locust_rc).
+
+`table` prints, per server and condition, the record's medians for full and half capacity runs, and
+what `loadgate compare` says (fail/warn/pass) over every ordered pair of full-capacity runs and every
+(full baseline, half current) pair; it writes OUT/table.json.
+
+Environment: LOADGATE (the binary, default target/release/loadgate), LOCUST (default `locust`),
+GUNICORN (default `gunicorn`; its environment must have httpbin), PYTHON (for the target server).
+"""
+import argparse
+import collections
+import concurrent.futures as cf
+import csv
+import datetime
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+LOADGATE = os.environ.get("LOADGATE", os.path.join(REPO, "target", "release", "loadgate"))
+LOCUST = os.environ.get("LOCUST", "locust")
+GUNICORN = os.environ.get("GUNICORN", "gunicorn")
+PYTHON = os.environ.get("PYTHON", sys.executable)
+CGROUP = "/sys/fs/cgroup/cpu/loadgate-runner-corpus"
+PERIOD_US = 100_000
+QUOTA = {"full": 0.12, "half": 0.06}
+WORKERS = {"full": 2, "half": 1}
+
+HTTPBIN_LOCUSTFILE = '''\
+from locust import HttpUser, between, task
+
+
+class HttpbinUser(HttpUser):
+    wait_time = between(0, 0.05)
+
+    @task(4)
+    def get(self):
+        self.client.get("/get")
+
+    @task(2)
+    def post(self):
+        self.client.post("/post", json={"n": 1})
+
+    @task(2)
+    def headers(self):
+        self.client.get("/headers")
+
+    @task(1)
+    def payload(self):
+        self.client.get("/bytes/2048")
+
+    @task(1)
+    def unavailable(self):
+        self.client.get("/status/503")
+'''
+
+TARGET_LOCUSTFILE = '''\
+import random
+
+from locust import HttpUser, between, task
+
+
+class TargetUser(HttpUser):
+    wait_time = between(0, 0.05)
+
+    @task(10)
+    def fast(self):
+        self.client.get("/fast")
+
+    @task(4)
+    def slow(self):
+        self.client.get("/slow")
+
+    @task(6)
+    def item(self):
+        self.client.get(f"/items/{random.randint(1, 1000)}", name="/items/[id]")
+
+    @task(2)
+    def login(self):
+        self.client.post("/login", json={"user": "bench", "password": "bench"})
+'''
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+class Server:
+    """One server at one capacity, started and stopped by its process id."""
+
+    def __init__(self, kind, capacity, logdir):
+        self.kind, self.capacity, self.port = kind, capacity, free_port()
+        log = open(os.path.join(logdir, f"{kind}-{capacity}-server.log"), "ab")
+        if kind == "httpbin":
+            command = [GUNICORN, "-w", str(WORKERS[capacity]), "-b", f"127.0.0.1:{self.port}",
+                       "--log-level", "warning", "httpbin:app"]
+            self.process = subprocess.Popen(command, stdout=log, stderr=log)
+        else:
+            os.makedirs(CGROUP, exist_ok=True)
+            with open(os.path.join(CGROUP, "cpu.cfs_period_us"), "w") as f:
+                f.write(str(PERIOD_US))
+            with open(os.path.join(CGROUP, "cpu.cfs_quota_us"), "w") as f:
+                f.write(str(int(QUOTA[capacity] * PERIOD_US)))
+            command = [PYTHON, os.path.join(REPO, "fixtures", "target_server.py"),
+                       "--port", str(self.port)]
+            self.process = subprocess.Popen(command, stdout=log, stderr=log)
+            with open(os.path.join(CGROUP, "cgroup.procs"), "w") as f:
+                f.write(str(self.process.pid))
+        wait_for(self.port)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_hogs(n):
+    hog = "while True:\n    pass\n"
+    return [subprocess.Popen([PYTHON, "-c", hog]) for _ in range(n)]
+
+
+def stop_hogs(hogs):
+    for h in hogs:
+        h.kill()
+        h.wait()
+
+
+def make(args):
+    out = os.path.abspath(args.out)
+    os.makedirs(os.path.join(out, "locustfiles"), exist_ok=True)
+    files = {"httpbin": os.path.join(out, "locustfiles", "httpbin.py"),
+             "target": os.path.join(out, "locustfiles", "target.py")}
+    with open(files["httpbin"], "w") as f:
+        f.write(HTTPBIN_LOCUSTFILE)
+    with open(files["target"], "w") as f:
+        f.write(TARGET_LOCUSTFILE)
+    manifest = os.path.join(out, "manifest.csv")
+    fields = ["run_id", "prefix", "server", "condition", "capacity", "slowdown", "start_time_utc",
+              "locust_rc"]
+    new = not os.path.exists(manifest)
+    with open(manifest, "a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        if new:
+            writer.writeheader()
+        for server_kind in args.servers.split(","):
+            for condition in args.conditions.split(","):
+                # Full and half alternate, so a drift of the machine over the hour is in both.
+                plan = (["full"] * args.reps_full, ["half"] * args.reps_half)
+                order = [c for pair in itertools.zip_longest(*plan) for c in pair if c]
+                counts = collections.Counter()
+                for capacity in order:
+                    counts[capacity] += 1
+                    run_id = f"{server_kind}/{condition}/{capacity}-{counts[capacity]}"
+                    prefix = os.path.join(out, run_id)
+                    if os.path.exists(prefix + "_stats.csv"):
+                        continue
+                    os.makedirs(os.path.dirname(prefix), exist_ok=True)
+                    row = run_one(server_kind, condition, capacity, prefix, files[server_kind], args)
+                    row.update(run_id=run_id, prefix=run_id)
+                    writer.writerow(row)
+                    f.flush()
+                    print(f"{run_id}: locust exit {row['locust_rc']}", flush=True)
+    if os.path.isdir(CGROUP):
+        try:
+            os.rmdir(CGROUP)
+        except OSError:
+            pass
+
+
+def run_one(server_kind, condition, capacity, prefix, locustfile, args):
+    server = Server(server_kind, capacity, os.path.dirname(prefix))
+    hogs = start_hogs({"hog1": 1, "hog2": 2}.get(condition, 0))
+    try:
+        time.sleep(2)
+        locust = [LOCUST, "-f", locustfile, "--headless", "-u", "20", "-r", "20",
+                  "-t", args.run_time, "-H", f"http://127.0.0.1:{server.port}",
+                  "--csv", prefix, "--csv-full-history", "--json-file", prefix,
+                  "--html", prefix + ".html", "--only-summary", "--stop-timeout", "5"]
+        if condition == "onecore":
+            locust = ["taskset", "-c", "0"] + locust
+        started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with open(prefix + "_locust.log", "wb") as log:
+            rc = subprocess.run([LOADGATE, "record", "--"] + locust, stdout=log,
+                                stderr=subprocess.STDOUT, timeout=300).returncode
+    finally:
+        stop_hogs(hogs)
+        server.stop()
+    # Locust exits 1 when any request failed (httpbin's /status/503 always does): a run is kept
+    # when it wrote its files.
+    return {"server": server_kind, "condition": condition, "capacity": capacity,
+            "slowdown": "1.0" if capacity == "full" else "2.0", "start_time_utc": started,
+            "locust_rc": str(rc)}
+
+
+def load_manifest(out):
+    with open(os.path.join(out, "manifest.csv")) as f:
+        rows = [r for r in csv.DictReader(f)
+                if os.path.exists(os.path.join(out, r["prefix"] + "_stats.csv"))]
+    rows.sort(key=lambda r: r["start_time_utc"])
+    return rows
+
+
+def record_medians(out, rows):
+    figures = collections.defaultdict(list)
+    for r in rows:
+        with open(os.path.join(out, r["prefix"] + "_runner.json")) as f:
+            s = json.load(f)["summary"]
+        for name in ("busy", "steal", "busiest_cpu", "command_cpu", "others_cpu", "cpu_pressure",
+                     "command_wait", "rtt_ms", "rtt_max_ms"):
+            if s.get(name):
+                figures[name].append(s[name]["median"])
+    return {k: round(statistics.median(v), 4) for k, v in figures.items() if v}
+
+
+def compare(out, pair):
+    a, b = pair
+    p = subprocess.run([LOADGATE, "compare", os.path.join(out, a["prefix"]),
+                        os.path.join(out, b["prefix"]), "--format", "json"],
+                       capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        return "error", p.stderr.strip()[:200]
+    report = json.loads(p.stdout)
+    failed = [f'{x.get("name") or "aggregated"}:{x["metric"]}' for x in report["regressions"]
+              if x["status"] == "fail"]
+    failed += [f'shift:{x["metric"]}' for x in report["run_wide_shifts"] if x["status"] == "fail"]
+    return report["verdict"], failed
+
+
+def table(args):
+    out = os.path.abspath(args.out)
+    rows = load_manifest(out)
+    result = {}
+    with cf.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for server_kind in sorted({r["server"] for r in rows}):
+            runs = [r for r in rows if r["server"] == server_kind]
+            full = [r for r in runs if r["capacity"] == "full"]
+            half = [r for r in runs if r["capacity"] == "half"]
+            classes = {
+                "same build, same condition": [(a, b) for a, b in itertools.permutations(full, 2)
+                                               if a["condition"] == b["condition"]],
+                "same build, other condition": [(a, b) for a, b in itertools.permutations(full, 2)
+                                                if a["condition"] != b["condition"]],
+                "half capacity, same condition": [(a, b) for a in full for b in half
+                                                  if a["condition"] == b["condition"]],
+                "half capacity, other condition": [(a, b) for a in full for b in half
+                                                   if a["condition"] != b["condition"]],
+            }
+            for name, pairs in classes.items():
+                outcomes = list(pool.map(lambda p: compare(out, p), pairs))
+                verdicts = collections.Counter(v for v, _ in outcomes)
+                metrics = collections.Counter(m for v, f in outcomes if v == "fail" for m in f)
+                result[f"{server_kind}: {name}"] = {
+                    "pairs": len(pairs), **verdicts, "most_failed": metrics.most_common(4)}
+                print(f"{server_kind:8} {name:31} pairs {len(pairs):4}  fail {verdicts['fail']:4}  "
+                      f"warn {verdicts['warn']:4}  pass {verdicts['pass']:4}  "
+                      f"error {verdicts['error']:2}  {metrics.most_common(3)}", flush=True)
+            for condition in sorted({r["condition"] for r in runs}):
+                for capacity, group in (("full", full), ("half", half)):
+                    chosen = [r for r in group if r["condition"] == condition]
+                    if chosen:
+                        medians = record_medians(out, chosen)
+                        result[f"{server_kind}: {condition} {capacity} record"] = {
+                            "runs": len(chosen), **medians}
+                        print(f"{server_kind:8} {condition:8} {capacity:4} runs {len(chosen)}  "
+                              + "  ".join(f"{k} {v}" for k, v in medians.items()), flush=True)
+    with open(os.path.join(out, "table.json"), "w") as f:
+        json.dump(result, f, indent=1)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    m = sub.add_parser("make")
+    m.add_argument("out")
+    m.add_argument("--reps-full", type=int, default=3)
+    m.add_argument("--reps-half", type=int, default=2)
+    m.add_argument("--run-time", default="30s")
+    m.add_argument("--servers", default="httpbin,target")
+    m.add_argument("--conditions", default="calm,hog1,hog2,onecore")
+    t = sub.add_parser("table")
+    t.add_argument("out")
+    t.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which(LOADGATE) is None and not os.path.exists(LOADGATE):
+        raise SystemExit(f"no loadgate binary at {LOADGATE} (cargo build --release, or set LOADGATE)")
+    make(args) if args.what == "make" else table(args)
+
+
+if __name__ == "__main__":
+    main()
