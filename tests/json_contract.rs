@@ -41,6 +41,8 @@ fn every_field_of_every_report_is_documented() {
     let reports = [
         check_json(&[fixture("locust2-full/full").to_str().unwrap()]).1,
         check_json(&[fixture("ramp/ramp").to_str().unwrap()]).1,
+        // A run with its runner record (`run.runner`).
+        check_json(&[fixture("runner/run").to_str().unwrap()]).1,
         // Custom percentile columns (99.999%).
         check_json(&[fixture("wild/xfj__quoted-v10-gbk/example")
             .to_str()
