@@ -16,6 +16,7 @@ use crate::commands::metrics::MetricsPlan;
 
 use crate::commands::profiles::SuggestPlan;
 use crate::commands::record::RecordPlan;
+use crate::commands::server::ServerPlan;
 use crate::commands::{Outputs, Stdout};
 use crate::config::Flags;
 use crate::generator::RunOptions;
@@ -63,6 +64,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `loadgate man > loadgate.1`.
     Man,
+    /// List what a Prometheus-compatible backend holds for a run's window (presets, series, points,
+    /// min/max) and the value of each [[server]] rule of the profile.
+    Server(ServerArgs),
     /// Print the settings `check` runs with here (loadgate.toml or [tool.loadgate] in pyproject.toml,
     /// found from the current directory upwards; then flags) and where each came from.
     Config(ConfigArgs),
@@ -89,6 +93,7 @@ pub enum Plan {
     Target(TargetPlan),
     Ab(Box<AbPlan>),
     Record(RecordPlan),
+    Server(ServerPlan),
     Completions(clap_complete::Shell),
     Man,
 }
@@ -132,6 +137,7 @@ impl Cli {
                 interval: a.interval,
                 command: a.command,
             }),
+            Command::Server(a) => Plan::Server(a.plan()),
             Command::Completions(a) => Plan::Completions(a.shell),
             Command::Man => Plan::Man,
             Command::Config(a) => Plan::Config(a.settings.request(Vec::new())),
@@ -694,6 +700,87 @@ pub struct TargetArgs {
     /// Slow down only the paths that start with this (e.g. /slow).
     #[arg(long, value_name = "PATH", requires = "slowdown")]
     pub slow_path: Option<String>,
+}
+
+/// Where server metrics are read and for when: flatten it into a command's arguments to give it
+/// the same flags.
+#[derive(Debug, Args)]
+pub struct PrometheusArgs {
+    /// The Prometheus-compatible backend (Prometheus, Thanos, Mimir, VictoriaMetrics…) to read the
+    /// server's metrics from [default: the config's [prometheus] url]; credentials come from
+    /// LOADGATE_PROMETHEUS_BEARER_TOKEN or LOADGATE_PROMETHEUS_USERNAME/_PASSWORD only.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOADGATE_PROMETHEUS_URL",
+        hide_env_values = true
+    )]
+    pub prometheus: Option<String>,
+
+    /// How long one call to the backend may take.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
+    pub prometheus_timeout: std::time::Duration,
+
+    /// Read from this time instead of the run's start: RFC 3339 or Unix seconds.
+    #[arg(long, value_name = "TIME", value_parser = crate::server::window::parse_time)]
+    pub from: Option<f64>,
+
+    /// Read up to this time instead of the run's end: RFC 3339 or Unix seconds.
+    #[arg(long, value_name = "TIME", value_parser = crate::server::window::parse_time)]
+    pub to: Option<f64>,
+
+    /// Anything that could not be read from the backend is an error (exit 2), not a warning.
+    #[arg(long)]
+    pub require_server_metrics: bool,
+}
+
+impl PrometheusArgs {
+    pub fn plan(self) -> crate::server::source::SourcePlan {
+        crate::server::source::SourcePlan {
+            url: self.prometheus,
+            timeout: self.prometheus_timeout,
+            from: self.from,
+            to: self.to,
+            require: self.require_server_metrics,
+        }
+    }
+}
+
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let d = crate::duration::parse_duration(text).map_err(|e| e.to_string())?;
+    if d.is_zero() || d.as_secs() > 3600 {
+        return Err(format!("'{text}' is not between 1 ms and 1 h"));
+    }
+    Ok(d)
+}
+
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// The run whose window is read (a --csv prefix, a *_stats.csv path, a directory, a report).
+    #[arg(value_name = "RUN")]
+    pub run: PathBuf,
+
+    /// The profile whose [[server]] rules are graded [default: the config's, else default].
+    #[arg(long, short = 'p', value_name = "NAME|PATH")]
+    pub profile: Option<String>,
+
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
+
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+impl ServerArgs {
+    fn plan(self) -> ServerPlan {
+        ServerPlan {
+            run: self.run,
+            profile: self.profile,
+            source: self.prometheus.plan(),
+            stdout: self.format.into(),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

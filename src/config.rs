@@ -31,6 +31,17 @@ struct Raw {
     regression: Option<toml::Table>,
     /// Laid over the profile's `[trend]`, key by key.
     trend: Option<toml::Table>,
+    /// Where server metrics are read (`crate::server`).
+    prometheus: Option<PrometheusRaw>,
+}
+
+/// `[prometheus]`: the backend's URL and a CA file; credentials only ever come from the
+/// environment, so a committed config holds none.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrometheusRaw {
+    url: Option<String>,
+    ca_file: Option<PathBuf>,
 }
 
 /// A config file found and read.
@@ -95,6 +106,24 @@ impl ConfigFile {
             path: self.path.clone(),
             key,
         }
+    }
+
+    /// `[prometheus] url`, and where it was set.
+    pub fn prometheus_url(&self) -> Option<Setting<String>> {
+        let url = self.raw.prometheus.as_ref()?.url.clone()?;
+        Some(Setting {
+            value: url,
+            source: self.source("prometheus.url"),
+        })
+    }
+
+    /// `[prometheus] ca_file`, relative to the file's directory.
+    pub fn prometheus_ca_file(&self) -> Option<Setting<PathBuf>> {
+        let path = self.raw.prometheus.as_ref()?.ca_file.as_ref()?;
+        Some(Setting {
+            value: self.resolve(path),
+            source: self.source("prometheus.ca_file"),
+        })
     }
 
     /// A path in the file, relative to the file's directory.
@@ -449,6 +478,35 @@ mod tests {
         assert_eq!(settings.html.source, Source::Flag);
         assert_eq!(settings.profile.value, "light");
         assert_eq!(settings.baseline.value.as_deref(), Some("main"));
+    }
+
+    #[test]
+    fn the_prometheus_table_gives_a_url_and_a_ca_file_beside_the_file() {
+        let root = tempfile::tempdir().unwrap();
+        let path = write(
+            root.path(),
+            "loadgate.toml",
+            "[prometheus]\nurl = \"https://prom.example\"\nca_file = \"certs/ca.pem\"\n",
+        );
+        let file = ConfigFile::read(&path).unwrap().unwrap();
+        let url = file.prometheus_url().unwrap();
+        assert_eq!(url.value, "https://prom.example");
+        assert_eq!(
+            url.source.to_string(),
+            format!("{}: prometheus.url", path.display())
+        );
+        assert_eq!(
+            file.prometheus_ca_file().unwrap().value,
+            root.path().join("certs/ca.pem")
+        );
+        // No credentials in a committed file: an unknown key is refused.
+        let path = write(
+            root.path(),
+            "loadgate.toml",
+            "[prometheus]\ntoken = \"x\"\n",
+        );
+        let err = format!("{:#}", ConfigFile::read(&path).unwrap_err());
+        assert!(err.contains("token"), "{err}");
     }
 
     #[test]

@@ -26,4 +26,5 @@ pub mod profile;
 pub mod push;
 pub mod report;
 pub mod runner;
+pub mod server;
 pub mod tls;

@@ -56,6 +56,7 @@ fn run(plan: &Plan) -> anyhow::Result<ExitCode> {
         Plan::Demo(plan) => commands::demo::run(plan).map(|()| Status::Pass)?,
         Plan::Target(plan) => commands::demo::serve(plan).map(|()| Status::Pass)?,
         Plan::Ab(plan) => commands::ab::run(plan)?,
+        Plan::Server(plan) => commands::server::run(plan)?,
         Plan::Completions(shell) => {
             commands::print(&cli::completions(*shell)).map(|()| Status::Pass)?
         }

@@ -354,6 +354,37 @@ pub struct Profile {
     /// Limits that must hold over time in the history, not only over the whole run.
     #[serde(default, rename = "sustained", skip_serializing_if = "Vec::is_empty")]
     pub sustained: Vec<SustainedRule>,
+    /// Limits on what the server did, read from a metrics backend (`crate::server::rules`).
+    #[serde(default, rename = "server", skip_serializing_if = "Vec::is_empty")]
+    pub server: Vec<ServerRule>,
+}
+
+/// A `[[server]]` rule as written: PromQL, how its series reduce to one value, and its limit or
+/// bands. Validated and graded by `crate::server::rules`; docs/server-metrics.md has the keys.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerRule {
+    /// How it is shown.
+    pub name: String,
+    /// Any PromQL; one or several series.
+    pub query: String,
+    /// bytes, seconds, ratio, percent, count or none (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// max, mean, min, last, p95, increase or slope (per minute); max by default, min for a floor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over: Option<String>,
+    /// A bare limit, or the bands as for latency.
+    pub limit: Bands,
+    /// The limit is a minimum (a cache hit rate, a throughput).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub floor: bool,
+    /// The value must hold this long to count: `30s`, as [[sustained]].
+    #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
+    pub for_: Option<String>,
+    /// With `for`: that long in total inside any window this long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
 }
 
 /// The metrics a sustained rule can watch in the history.
@@ -629,6 +660,7 @@ impl Profile {
         for (i, rule) in self.sustained.iter().enumerate() {
             rule.validate(&format!("sustained[{i}]"))?;
         }
+        crate::server::rules::validate(&self.server)?;
         for (i, expected) in self.expected_failures.iter().enumerate() {
             if expected.status.is_none() && expected.message.is_none() {
                 bail!("expected_failure[{i}]: needs a `status` or a `message` pattern");

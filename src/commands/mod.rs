@@ -12,6 +12,7 @@ pub mod history;
 pub mod metrics;
 pub mod profiles;
 pub mod record;
+pub mod server;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
