@@ -90,10 +90,16 @@ pub fn table(reading: &ServerReading) -> String {
         ]);
         for r in &reading.rules {
             let g = &r.graded;
-            let limit = g.limit.or(g.warn_limit).map_or("-".into(), |l| {
-                let way = if r.rule.floor { "≥" } else { "≤" };
-                format!("{way} {}", show_value(&r.rule, l))
-            });
+            let way = if r.rule.floor { "≥" } else { "≤" };
+            let limit = match (g.limit, g.warn_limit) {
+                (Some(fail), Some(warn)) if fail != warn => format!(
+                    "{way} {} (warn past {})",
+                    show_value(&r.rule, fail),
+                    show_value(&r.rule, warn)
+                ),
+                (Some(l), _) | (None, Some(l)) => format!("{way} {}", show_value(&r.rule, l)),
+                (None, None) => "-".into(),
+            };
             t.add_row(vec![
                 Cell::new(printable(&r.rule.name, 60)),
                 Cell::new(printable(&r.profile, 60)),

@@ -91,7 +91,20 @@ impl Reader<'_> {
     }
 
     fn read_span(&mut self, span: Span, rules: &[Rule], gate: &Gate, profile: &str) {
+        let now = chrono::Utc::now().timestamp() as f64;
+        // Past now, Prometheus would repeat the last sample (its lookback) as if it were data.
         let (from, to) = span.read_span();
+        let to = to.min(now);
+        if to <= from {
+            self.stop(
+                NoteKind::Empty,
+                format!(
+                    "the server was not read: the window starts at {}, after now",
+                    rfc3339(from)
+                ),
+            );
+            return;
+        }
         // Whether the names were listed: a backend without the label API can still answer rules.
         let (names, listed) = match discover::metric_names(self.client, from, to) {
             Ok(names) => (names, true),
@@ -125,7 +138,6 @@ impl Reader<'_> {
             retention_s,
             metric_names: names.len(),
         });
-        let now = chrono::Utc::now().timestamp() as f64;
         let beyond = retention_s.filter(|r| from < now - r);
         if let Some(retention) = beyond {
             let gone = if to < now - retention {
@@ -167,7 +179,8 @@ impl Reader<'_> {
             if self.stopped.is_some() {
                 return;
             }
-            let result = self.read_rule(rule, gate, profile, &names, span, rule_step_s);
+            let window = (span, from, to, rule_step_s);
+            let result = self.read_rule(rule, gate, profile, &names, window);
             self.reading.rules.push(result);
         }
     }
@@ -265,10 +278,9 @@ impl Reader<'_> {
         gate: &Gate,
         profile: &str,
         names: &[String],
-        span: Span,
-        step: f64,
+        // The span graded, the span read and the step.
+        (span, from, to, step): (Span, f64, f64, f64),
     ) -> RuleResult {
-        let (from, to) = span.read_span();
         let subject = format!("rule \"{}\" of {profile}", printable(&rule.name));
         let not_graded = |why: &str| unread(rule, gate, profile, why);
         match self.range(&rule.query, from, to, step) {

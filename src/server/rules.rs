@@ -497,7 +497,8 @@ mod tests {
     fn every_over_passes_just_inside_its_limit_and_fails_just_outside() {
         let eps = 1e-6;
         // (over, points built for a target value v) with the value each reduces to exactly v.
-        let cases: Vec<(&str, Box<dyn Fn(f64) -> Vec<(f64, f64)>>)> = vec![
+        type Build = Box<dyn Fn(f64) -> Vec<(f64, f64)>>;
+        let cases: Vec<(&str, Build)> = vec![
             ("max", Box::new(|v| per_second(&[v - 5.0, v, v - 1.0]))),
             ("min", Box::new(|v| per_second(&[v + 5.0, v, v + 1.0]))),
             ("mean", Box::new(|v| per_second(&[v - 2.0, v, v + 2.0]))),

@@ -61,7 +61,7 @@ pub fn show(value: f64, unit: ServerUnit) -> String {
 
 /// Three significant digits (whole numbers kept whole), without an exponent.
 fn significant(value: f64) -> String {
-    if value == 0.0 || !value.is_finite() {
+    if value.fract() == 0.0 || !value.is_finite() {
         return format!("{value}");
     }
     let digits = (2 - value.abs().log10().floor() as i32).clamp(0, 6) as usize;
@@ -95,5 +95,6 @@ mod tests {
         assert_eq!(show(3.0, ServerUnit::Count), "3");
         assert_eq!(show(0.512, ServerUnit::None), "0.512");
         assert_eq!(show(1234.6, ServerUnit::None), "1235");
+        assert_eq!(show(1.0, ServerUnit::None), "1");
     }
 }
