@@ -169,6 +169,30 @@ mod tests {
     }
 
     #[test]
+    fn the_docs_show_every_presets_exact_promql() {
+        let docs = include_str!("../../docs/server-metrics.md");
+        for preset in PRESETS {
+            let shown = preset.template.replace("SEL", "job=\"JOB\"");
+            let row = format!("| `{}` |", preset.id);
+            let line = docs
+                .lines()
+                .find(|l| l.starts_with(&row))
+                .unwrap_or_else(|| panic!("{} is not in docs/server-metrics.md", preset.id));
+            assert!(
+                line.contains(&format!("`{shown}`")),
+                "{}: {line}",
+                preset.id
+            );
+            let unit = super::super::units::unit_name(preset.unit);
+            assert!(
+                line.contains(&format!("| {unit} |")),
+                "{}: {line}",
+                preset.id
+            );
+        }
+    }
+
+    #[test]
     fn a_job_name_cannot_break_out_of_its_matcher() {
         let q = PRESETS[0].query("a\"} or vector(1) #\\", "4s");
         assert_eq!(q, "up{job=\"a\\\"} or vector(1) #\\\\\"}");
