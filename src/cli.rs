@@ -768,8 +768,17 @@ pub struct ServerArgs {
     pub prometheus: PrometheusArgs,
 
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = ListingFormat::Table)]
+    pub format: ListingFormat,
+}
+
+/// How `server` prints its listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListingFormat {
+    /// Tables for people.
+    Table,
+    /// One JSON object (the listing's own shape, docs/server-metrics.md).
+    Json,
 }
 
 impl ServerArgs {
@@ -778,7 +787,10 @@ impl ServerArgs {
             run: self.run,
             profile: self.profile,
             source: self.prometheus.plan(),
-            stdout: self.format.into(),
+            stdout: match self.format {
+                ListingFormat::Table => Stdout::Table,
+                ListingFormat::Json => Stdout::Json,
+            },
         }
     }
 }
