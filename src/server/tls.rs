@@ -1,5 +1,6 @@
-//! TLS for an `https://` metrics backend: rustls with the ring provider, as the generator and the
-//! Pushgateway client use (this setup should move into the shared TLS leaf with theirs).
+//! TLS for an `https://` metrics backend: rustls with the ring provider, as `crate::tls` sets it up
+//! for the generator and the Pushgateway, but with other roots (so kept here until that leaf offers
+//! a client with a root store of the caller's; then this file becomes a call to it).
 //!
 //! Trusted roots: the system's CA bundle where the system keeps one as a file (every Linux and BSD
 //! distribution; `SSL_CERT_FILE` first, as OpenSSL reads it), else Mozilla's roots compiled in, plus
