@@ -21,6 +21,7 @@ pub mod ratchet;
 pub mod regression;
 pub mod scaling;
 pub mod series;
+pub mod server_findings;
 pub mod signatures;
 pub mod stats;
 pub mod steady;
