@@ -6,12 +6,14 @@ Prometheus scrapes the target and a node exporter every second, and for each run
     bench/server_corpus.py [--out DIR] [--only PREFIX...] [--list]
 
 DIR defaults to ../corpus-server beside the repository. Needs `prometheus` and
-`prometheus-node-exporter` (Debian's packages) and `locust` 2.x (on PATH, or $LOCUST). Everything binds
+`prometheus-node-exporter` (Debian's packages), `locust` 2.x (on PATH, or $LOCUST) and loadgate
+($LOADGATE, else target/release or target/debug) for the runs of loadgate's own generator. Everything binds
 to 127.0.0.1 on free ports; every run is bounded by Locust's --run-time (at most 85 s). Each run's
 directory holds:
   run.json          what was run: the target's knobs, Locust's arguments, the window, the truth
                     (the leak rate the target was told), the machine's load average before and after
-  locust_*.csv      Locust's CSVs (--csv-full-history), locust.json (--json-file)
+  locust_*.csv      Locust's CSVs (--csv-full-history), locust.json (--json-file); the same files
+                    from `loadgate run` for the runs named *-lg*
   prometheus.json   one query_range result per query below, for [start - 5 s, end + 5 s], step 1 s
   target.log        the target's stderr
 """
@@ -31,6 +33,10 @@ import urllib.request
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.join(REPO, "fixtures", "server_target.py")
 LOCUSTFILE = os.path.join(REPO, "fixtures", "locustfiles", "server.py")
+SCENARIO = os.path.join(REPO, "fixtures", "server_scenario.toml")
+LOADGATE = os.environ.get("LOADGATE") or next(
+    (p for p in (os.path.join(REPO, "target", k, "loadgate") for k in ("release", "debug"))
+     if os.path.exists(p)), "loadgate")
 
 # (name, PromQL, unit): the unit is ServerUnit's name.
 QUERIES = [
@@ -77,6 +83,11 @@ def runs():
                     {"crash_after_s": 30, "restart_delay_s": 2}))
     out.append(("cache-60", STEADY + ["--hit-rate", "0.6"], "CacheUser", 10, 10, 45, {"hit_rate": 0.6}))
     out.append(("cache-05", STEADY + ["--hit-rate", "0.05"], "CacheUser", 10, 10, 45, {"hit_rate": 0.05}))
+    # The same steady load and a leak from loadgate's own generator (`loadgate run`).
+    for i in range(1, 4):
+        out.append((f"steady-lg-{i:02}", STEADY, "loadgate", 10, 10, 60, {}))
+    out.append(("leak-4-lg", STEADY + ["--leak-mb-per-min", "4"], "loadgate", 10, 10, 75,
+                {"leak_mb_per_min": 4}))
     out.append(("downstream", STEADY + ["--slow-downstream"], "MixedUser", 10, 10, 60,
                 {"downstream_slowdown": "x2 per 30 s"}))
     return out
@@ -184,10 +195,16 @@ def one_run(out, prom, target_port, spec, locust):
         # before's process.
         time.sleep(12)
         load_before = loadavg()
-        locust_cmd = [locust, "-f", LOCUSTFILE, user_class, "--headless", "-u", str(users),
-                      "-r", str(rate), "-t", f"{run_time}s", "--host", f"http://127.0.0.1:{target_port}",
-                      "--csv", os.path.join(run_dir, "locust"), "--csv-full-history",
-                      "--json-file", os.path.join(run_dir, "locust"), "--only-summary"]
+        prefix = os.path.join(run_dir, "locust")
+        host = f"http://127.0.0.1:{target_port}"
+        if user_class == "loadgate":
+            locust_cmd = [LOADGATE, "run", "-f", SCENARIO, "-H", host, "-u", str(users),
+                          "-r", str(rate), "-t", f"{run_time}s", "--csv", prefix,
+                          "--csv-full-history", "--json-file", prefix, "--quiet"]
+        else:
+            locust_cmd = [locust, "-f", LOCUSTFILE, user_class, "--headless", "-u", str(users),
+                          "-r", str(rate), "-t", f"{run_time}s", "--host", host, "--csv", prefix,
+                          "--csv-full-history", "--json-file", prefix, "--only-summary"]
         start = time.time()
         subprocess.run(locust_cmd, stdout=subprocess.DEVNULL,
                        stderr=open(os.path.join(run_dir, "locust.log"), "w"), timeout=run_time + 60)
@@ -207,9 +224,10 @@ def one_run(out, prom, target_port, spec, locust):
                    "series": series}, f)
     with open(os.path.join(run_dir, "run.json"), "w") as f:
         json.dump({"name": name, "target": ["server_target.py", *target_args[:]],
-                   "locust": ["locust", "-f", "locustfiles/server.py", user_class, "--headless",
-                              "-u", str(users), "-r", str(rate), "-t", f"{run_time}s",
-                              "--csv-full-history"],
+                   "generator": (["loadgate", "run", "-f", "server_scenario.toml"]
+                                 if user_class == "loadgate" else
+                                 ["locust", "-f", "locustfiles/server.py", user_class, "--headless"])
+                   + ["-u", str(users), "-r", str(rate), "-t", f"{run_time}s", "--csv-full-history"],
                    "start": start, "end": end, "truth": truth,
                    "loadavg_before": load_before, "loadavg_after": load_after}, f, indent=1)
     print(f"{name}: {end - start:.0f} s, load {load_before[0]:.1f} -> {load_after[0]:.1f}", flush=True)

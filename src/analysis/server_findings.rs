@@ -697,7 +697,7 @@ pub fn knee(client: &[Interval]) -> Option<Knee> {
         && after >= LATENCY_RISE_FACTOR * before
         && after - before >= LATENCY_RISE_MIN_MS;
     let users_rose = top_users as f64 >= KNEE_MIN_USER_GROWTH * knee.users as f64;
-    (rose && users_rose).then(|| Knee {
+    (rose && users_rose).then_some(Knee {
         at: knee.end,
         users: knee.users,
         rps: knee.rps,
@@ -719,7 +719,7 @@ pub struct Saturation {
     pub level: f64,
     /// What it was at the ceiling of: `"its 0.5-core quota"`, `"the machine's 2 cores"`, `"one core"`.
     pub ceiling: String,
-    /// Level over ceiling.
+    /// The plateau's share of the ceiling; for the machine's CPU as a whole, how busy it was.
     pub share: f64,
     /// Pearson r of the resource with throughput up to the knee, at the best lag (s; positive: the
     /// resource lags throughput).
@@ -735,25 +735,51 @@ pub fn saturation_is_strong(r: f64, growth_after: f64, share: f64) -> bool {
     r >= SATURATION_MIN_R && growth_after <= SATURATION_MAX_GROWTH && share >= SATURATION_MIN_SHARE
 }
 
-/// The ceilings a CPU series can meet, in its own unit, best first: a quota on the same target, the
-/// machine's cores, one core (a single-threaded process or a single worker).
-fn ceilings(server: &[ServerSeries], cpu: &ServerSeries, kind: Kind) -> Vec<(f64, String)> {
+/// The ceilings a CPU series can meet, best first, each as (the series' share of it, what it is):
+/// a quota on the same target, the machine's cores, one core (a single-threaded process or a
+/// single worker), and last the machine's CPU as a whole when node_exporter shows it busy over
+/// `plateau` (then the process got no more CPU than others left it).
+fn ceilings(
+    server: &[ServerSeries],
+    cpu: &ServerSeries,
+    kind: Kind,
+    level: f64,
+    plateau: (f64, f64),
+) -> Vec<(f64, String)> {
     if kind == Kind::NodeCpu {
-        return vec![(1.0, "the machine's CPU".to_string())];
+        return vec![(level, "the machine's CPU".to_string())];
     }
     let mut out = Vec::new();
     for quota in of_kind(server, Kind::CpuQuota).filter(|q| same_target(q, cpu)) {
         if let Some(&(_, cores)) = quota.points.last().filter(|p| p.1 > 0.0) {
-            out.push((cores, format!("its {} CPU quota", cores_text(cores))));
+            out.push((
+                level / cores,
+                format!("its {} CPU quota", cores_text(cores)),
+            ));
         }
     }
     if let Some(cores) = of_kind(server, Kind::NodeCores)
         .filter_map(|s| s.points.last().map(|p| p.1))
         .find(|c| *c >= 1.0)
     {
-        out.push((cores, format!("the machine's {}", cores_text(cores))));
+        out.push((
+            level / cores,
+            format!("the machine's {}", cores_text(cores)),
+        ));
     }
-    out.push((1.0, "one core (a single thread or worker)".to_string()));
+    out.push((level, "one core (a single thread or worker)".to_string()));
+    if let Some(busy) = of_kind(server, Kind::NodeCpu)
+        .filter_map(|s| mean_within(s, plateau.0, plateau.1))
+        .reduce(f64::max)
+    {
+        out.push((
+            busy,
+            format!(
+                "the machine's CPU ({:.0}% busy, other processes included)",
+                busy * 100.0
+            ),
+        ));
+    }
     out
 }
 
@@ -802,15 +828,13 @@ pub fn saturation(server: &[ServerSeries], client: &[Interval]) -> Option<Satura
         ) else {
             continue;
         };
-        let Some((ceiling, what)) = ceilings(server, series, kind)
+        let plateau = ((knee.at + BUCKET_S as i64) as f64, to as f64);
+        let Some((share, what)) = ceilings(server, series, kind, level, plateau)
             .into_iter()
-            .map(|(c, what)| (level / c, what, c))
-            .find(|(share, _, _)| *share >= SATURATION_MIN_SHARE)
-            .map(|(_, what, c)| (c, what))
+            .find(|(share, _)| *share >= SATURATION_MIN_SHARE)
         else {
             continue;
         };
-        let share = level / ceiling;
         if !saturation_is_strong(r, level / at_knee, share) {
             continue;
         }
@@ -823,14 +847,21 @@ pub fn saturation(server: &[ServerSeries], client: &[Interval]) -> Option<Satura
         } else {
             format!("{level:.2} cores")
         };
+        let at_ceiling = if what.starts_with("the machine's CPU (") {
+            format!("to {level_text} and stayed there while {what}")
+        } else {
+            format!(
+                "to {level_text}, {:.0}% of {what}, and stayed there",
+                share * 100.0
+            )
+        };
         let reason = format!(
-            "CPU-bound: throughput stopped growing at about {} users and {:.1} req/s while mean latency rose from {:.0} to {:.0} ms (users up to {}); {name} rose with throughput (r = {r:.2}, lag {lag} s) to {level_text}, {:.0}% of {what}, and stayed there: add workers or cores, or scale out",
+            "CPU-bound: throughput stopped growing at about {} users and {:.1} req/s while mean latency rose from {:.0} to {:.0} ms (users up to {}); {name} rose with throughput (r = {r:.2}, lag {lag} s) {at_ceiling}: add workers or cores, or scale out",
             knee.users,
             knee.rps,
             knee.latency_before_ms,
             knee.latency_after_ms,
             knee.top_users,
-            share * 100.0
         );
         best = Some(Saturation {
             series: name,
@@ -1233,8 +1264,11 @@ pub fn resource_rose(first: f64, last: f64, floor: f64) -> bool {
     last > first * FLAT_MAX_GROWTH && last - first > floor
 }
 
-/// "Look downstream": latency rose, the server's CPU, memory and throttling were read, and none of
-/// them rose. `others` are the findings already made: any of them explains the rise instead.
+/// "Look downstream": latency rose, the server's CPU, memory and throttling were read, none of them
+/// rose, and none was at its ceiling while latency was high (a CPU at [`SATURATION_MIN_SHARE`] of
+/// its quota, of the machine's cores or of one core; the machine's CPU that busy; throttling at
+/// [`THROTTLED_MIN_SHARE`]). `others` are the findings already made: any of them explains the rise
+/// instead.
 pub fn look_downstream(
     server: &[ServerSeries],
     client: &[Interval],
@@ -1272,6 +1306,25 @@ pub fn look_downstream(
             continue;
         };
         if resource_rose(first, last, floor) {
+            return None;
+        }
+        // A resource at its ceiling while latency rose explains the rise as well as a dependency
+        // would (a machine busy with other work, a quota): no "look downstream" then.
+        let during = mean_within(series, rise.from as f64, rise.to as f64).unwrap_or(0.0);
+        let at_ceiling = match kind {
+            Kind::Cpu | Kind::NodeCpu => ceilings(
+                server,
+                series,
+                kind,
+                during,
+                (rise.from as f64, rise.to as f64),
+            )
+            .iter()
+            .any(|(share, _)| *share >= SATURATION_MIN_SHARE),
+            Kind::Throttled => during >= THROTTLED_MIN_SHARE,
+            _ => false,
+        };
+        if at_ceiling {
             return None;
         }
         cpu |= matches!(kind, Kind::Cpu | Kind::NodeCpu);

@@ -543,7 +543,10 @@ fn latency_rising_while_the_server_stays_flat_says_look_downstream() {
         None
     );
     // Without memory read, "nothing rose" is not known.
-    assert_eq!(look_downstream(&[flat_cpu.clone()], &slowing(), &[]), None);
+    assert_eq!(
+        look_downstream(std::slice::from_ref(&flat_cpu), &slowing(), &[]),
+        None
+    );
     // Latency flat: nothing to explain.
     assert_eq!(
         look_downstream(&[flat_cpu, flat_mem], &steady(60), &[]),
@@ -758,7 +761,7 @@ fn corpus() {
     dirs.sort();
     let mut failures = Vec::new();
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    println!("| run | truth | findings |\n|---|---|---|");
+    println!("| run | truth | findings | margins |\n|---|---|---|---|");
     for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let info: serde_json::Value =
@@ -766,13 +769,14 @@ fn corpus() {
         let found = findings_of(dir);
         let summary: Vec<String> = found.iter().map(summary_of).collect();
         println!(
-            "| {name} | {} | {} |",
+            "| {name} | {} | {} | {} |",
             info["truth"],
             if summary.is_empty() {
                 "none".to_string()
             } else {
                 summary.join("; ")
-            }
+            },
+            margins(&read_dump(&dir.join("prometheus.json")), &read_client(dir))
         );
         let group = name.split('-').next().unwrap_or_default().to_string();
         let ok = match group.as_str() {
@@ -852,4 +856,113 @@ fn summary_of(finding: &ServerFinding) -> String {
             d.resources.len()
         ),
     }
+}
+
+/// How near a run came to each threshold: the steepest memory fit at constant load (MB/min, t, r²,
+/// second-half share), and mean latency of the last two buckets over the first two.
+fn margins(server: &[ServerSeries], client: &[Interval]) -> String {
+    let mut out = Vec::new();
+    if let Some((from, to)) = constant_load_window(client) {
+        let mut best: Option<(f64, f64, f64, f64)> = None;
+        for s in of_kind(server, Kind::Memory) {
+            let points = within(s, from, to);
+            let points = longest_continuous(&points, 5.0);
+            let Some(fit) = fit_line(points) else {
+                continue;
+            };
+            let half = fit_line(&points[points.len() / 2..]).map_or(0.0, |f| f.slope);
+            let slope = fit.slope * 60.0 / MB;
+            if best.is_none_or(|b| slope > b.0) {
+                best = Some((
+                    slope,
+                    fit.t,
+                    fit.r2,
+                    if fit.slope != 0.0 {
+                        half / fit.slope
+                    } else {
+                        0.0
+                    },
+                ));
+            }
+        }
+        if let Some((slope, t, r2, half)) = best {
+            out.push(format!(
+                "memory {slope:.2} MB/min t {t:.1} r² {r2:.2} half {half:.2}"
+            ));
+        }
+    }
+    let b: Vec<Bucket> = buckets(client)
+        .into_iter()
+        .filter(|b| b.requests > 0 && b.users > 0)
+        .collect();
+    let first = b
+        .iter()
+        .take(2)
+        .filter_map(|b| b.latency_ms)
+        .fold(f64::INFINITY, f64::min);
+    let last: Vec<f64> = b
+        .iter()
+        .rev()
+        .take(2)
+        .filter_map(|b| b.latency_ms)
+        .collect();
+    if let Some(last) = mean(&last) {
+        out.push(format!(
+            "latency {first:.1} → {last:.1} ms (×{:.2})",
+            last / first
+        ));
+    }
+    if let Some(rise) = latency_rise(client) {
+        out.push(format!("rise {:.0}→{:.0}", rise.before_ms, rise.after_ms));
+        let (from, to) = (
+            client[0].timestamp as f64,
+            client[client.len() - 1].timestamp as f64,
+        );
+        let third = (to - from) / 3.0;
+        for s in server {
+            if matches!(kind_of(s), Kind::Cpu | Kind::NodeCpu | Kind::Memory) {
+                out.push(format!(
+                    "{} {:.3}→{:.3}",
+                    s.source,
+                    mean_within(s, from, from + third).unwrap_or(f64::NAN),
+                    mean_within(s, to - third, to).unwrap_or(f64::NAN)
+                ));
+            }
+        }
+    }
+    out.join(", ")
+}
+
+#[test]
+fn a_resource_at_its_ceiling_while_latency_rose_rules_out_look_downstream() {
+    let flat_mem = memory(per_second_points(60, |_| 100.0 * MB));
+    let cpu_at = |cores: f64| {
+        series(
+            "rate(process_cpu_seconds_total[5s])",
+            ServerUnit::Ratio,
+            JOB,
+            per_second_points(60, move |_| cores),
+        )
+    };
+    let node_at = |busy: f64| {
+        series(
+            "1 - avg(rate(node_cpu_seconds_total{mode=\"idle\"}[5s]))",
+            ServerUnit::Ratio,
+            &[("job", "node")],
+            per_second_points(60, move |_| busy),
+        )
+    };
+    let with = |extra: ServerSeries| vec![cpu_at(0.2), flat_mem.clone(), extra];
+    // The machine busy with other work just under and at the share: flat either way, but at its
+    // ceiling the rise may be the machine's.
+    assert!(look_downstream(&with(node_at(0.84)), &slowing(), &[]).is_some());
+    assert_eq!(
+        look_downstream(&with(node_at(0.851)), &slowing(), &[]),
+        None
+    );
+    // A process flat at one core: it had no more to give.
+    let pinned = vec![cpu_at(0.851), flat_mem.clone()];
+    assert_eq!(look_downstream(&pinned, &slowing(), &[]), None);
+    let below = vec![cpu_at(0.84), flat_mem];
+    assert!(look_downstream(&below, &slowing(), &[]).is_some());
 }
