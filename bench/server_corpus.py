@@ -78,6 +78,9 @@ def runs():
                 {"cpu_capacity_rps": 100}))
     out.append(("ramp-quota", ["--cpu-ms", "10", "--workers", "2", "--cpu-quota", "0.5"], "WorkUser",
                 40, 0.5, 85, {"cpu_capacity_rps": 50, "cpu_quota_cores": 0.5}))
+    # A quota under what a busy machine leaves the target, so that the kernel throttles it.
+    out.append(("ramp-quota-02", ["--cpu-ms", "10", "--workers", "2", "--cpu-quota", "0.2"],
+                "WorkUser", 40, 0.5, 85, {"cpu_capacity_rps": 20, "cpu_quota_cores": 0.2}))
     for tag in "ab":
         out.append((f"crash-{tag}", STEADY + ["--crash-after", "30"], "MixedUser", 10, 10, 60,
                     {"crash_after_s": 30, "restart_delay_s": 2}))
@@ -88,8 +91,9 @@ def runs():
         out.append((f"steady-lg-{i:02}", STEADY, "loadgate", 10, 10, 60, {}))
     out.append(("leak-4-lg", STEADY + ["--leak-mb-per-min", "4"], "loadgate", 10, 10, 75,
                 {"leak_mb_per_min": 4}))
-    out.append(("downstream", STEADY + ["--slow-downstream"], "MixedUser", 10, 10, 60,
-                {"downstream_slowdown": "x2 per 30 s"}))
+    for tag in "ab":
+        out.append((f"downstream-{tag}", STEADY + ["--slow-downstream"], "MixedUser", 10, 10, 60,
+                    {"dependency_ms": "5 + 4 a second since the first request"}))
     return out
 
 
@@ -238,9 +242,12 @@ def main():
     parser.add_argument("--out", default=os.path.join(os.path.dirname(REPO), "corpus-server"))
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--list", action="store_true")
+    parser.add_argument("--tag", help="append -TAG to every run's name (a second sitting)")
     parser.add_argument("--seconds", type=int, help="cap every run's time (a quick try of the script)")
     args = parser.parse_args()
     specs = [s for s in runs() if not args.only or any(s[0].startswith(p) for p in args.only)]
+    if args.tag:
+        specs = [(f"{s[0]}-{args.tag}", *s[1:]) for s in specs]
     if args.seconds:
         specs = [(*s[:5], min(s[5], args.seconds), s[6]) for s in specs]
     if args.list:

@@ -59,6 +59,11 @@ pub const KNEE_MIN_USER_GROWTH: f64 = 1.3;
 pub const LATENCY_RISE_FACTOR: f64 = 1.5;
 /// A rise must also be at least this many milliseconds (1 ms to 1.5 ms is no rise worth a word).
 pub const LATENCY_RISE_MIN_MS: f64 = 5.0;
+/// A rise of latency over a run (not a ramp's knee) also needs a line through the 5-s buckets'
+/// means rising at this t and r²: buckets' noise is correlated (a neighbour's build lasts seconds),
+/// so t is held higher than for memory.
+pub const LATENCY_RISE_MIN_T: f64 = 8.0;
+pub const LATENCY_RISE_MIN_R2: f64 = 0.6;
 /// Before the knee, the resource rose with throughput: Pearson r at the best lag within ±10 s.
 pub const SATURATION_MIN_R: f64 = 0.8;
 pub const MAX_LAG_S: i64 = 10;
@@ -73,6 +78,9 @@ pub const SATURATION_MIN_SHARE: f64 = 0.85;
 pub const RESTART_TIE_S: f64 = 2.0;
 /// A burst needs at least this many failures.
 pub const BURST_MIN_FAILURES: u64 = 5;
+/// An `up == 0` gap without a restart and without an error burst is reported from this many
+/// samples on (one missed scrape of a busy target is not).
+pub const MIN_DOWN_SAMPLES: usize = 2;
 
 // Throttling.
 /// The share of CFS periods throttled, averaged over the stretch where latency was high.
@@ -775,13 +783,16 @@ fn ceilings(
         out.push((
             busy,
             format!(
-                "the machine's CPU ({:.0}% busy, other processes included)",
+                "{MACHINE_BUSY}{:.0}% busy, other processes included)",
                 busy * 100.0
             ),
         ));
     }
     out
 }
+
+/// How the ceiling "the machine's CPU as a whole, that busy" is named (and told apart).
+const MACHINE_BUSY: &str = "the machine's CPU (";
 
 fn cores_text(cores: f64) -> String {
     if (cores - 1.0).abs() < 1e-9 {
@@ -847,7 +858,7 @@ pub fn saturation(server: &[ServerSeries], client: &[Interval]) -> Option<Satura
         } else {
             format!("{level:.2} cores")
         };
-        let at_ceiling = if what.starts_with("the machine's CPU (") {
+        let at_ceiling = if what.starts_with(MACHINE_BUSY) {
             format!("to {level_text} and stayed there while {what}")
         } else {
             format!(
@@ -925,6 +936,9 @@ pub struct Restart {
     pub back_at: Option<f64>,
     /// The new process's start time, where a start-time series gives one.
     pub started_at: Option<f64>,
+    /// A start time changed or a restart counter rose; otherwise `up` was 0 and nothing says
+    /// whether the process restarted or only stopped answering its scrapes.
+    pub restarted: bool,
     /// The error burst it caused, when one began within [`RESTART_TIE_S`] of `down_at` and ended
     /// within as much of `back_at`.
     pub burst: Option<ErrorBurst>,
@@ -939,6 +953,22 @@ struct Event {
     down_at: Option<f64>,
     back_at: Option<f64>,
     started_at: Option<f64>,
+    /// A start-time change or a restart count: the process did restart.
+    restarted: bool,
+    /// Samples of `up == 0` in the gap.
+    down_samples: usize,
+}
+
+/// Is `up` 0 at time `t` in every `up` series read (at least two)? Then the scraper stalled, not a
+/// target.
+fn every_up_down_at(server: &[ServerSeries], t: f64) -> bool {
+    let ups: Vec<&ServerSeries> = of_kind(server, Kind::Up).collect();
+    ups.len() >= 2
+        && ups.iter().all(|s| {
+            s.points
+                .iter()
+                .any(|&(at, v)| (at - t).abs() < 0.5 && v < 0.5)
+        })
 }
 
 fn events(server: &[ServerSeries], from: f64, to: f64) -> Vec<Event> {
@@ -958,12 +988,17 @@ fn events(server: &[ServerSeries], from: f64, to: f64) -> Vec<Event> {
                     while i < points.len() && points[i].1 < 0.5 {
                         i += 1;
                     }
+                    if (start..i).all(|j| every_up_down_at(server, points[j].0)) {
+                        continue;
+                    }
                     out.push(Event {
                         series: series_name(series),
                         labels: series.labels.clone(),
                         down_at: Some(points[start].0),
                         back_at: points.get(i).map(|p| p.0),
                         started_at: None,
+                        restarted: false,
+                        down_samples: i - start,
                     });
                 }
             }
@@ -985,6 +1020,8 @@ fn events(server: &[ServerSeries], from: f64, to: f64) -> Vec<Event> {
                         down_at: Some(t0),
                         back_at: started.or(Some(t1)),
                         started_at: started,
+                        restarted: true,
+                        down_samples: 0,
                     });
                 }
             }
@@ -1038,6 +1075,8 @@ pub fn restarts(server: &[ServerSeries], client: &[Interval]) -> Vec<Restart> {
                     (a, b) => a.or(b),
                 };
                 m.started_at = m.started_at.or(event.started_at);
+                m.restarted |= event.restarted;
+                m.down_samples = m.down_samples.max(event.down_samples);
                 m.back_at = m.started_at.or(match (m.back_at, event.back_at) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     (a, b) => a.or(b),
@@ -1052,15 +1091,24 @@ pub fn restarts(server: &[ServerSeries], client: &[Interval]) -> Vec<Restart> {
     let bursts = error_bursts(client);
     merged
         .into_iter()
-        .map(|event| {
+        .filter_map(|event| {
             let down = event.down_at.unwrap_or(f64::NAN);
             let back = event.back_at.unwrap_or(down);
             let burst = bursts
                 .iter()
                 .find(|b| burst_is_tied(b, down, back))
                 .cloned();
+            // One missed scrape of a busy target, with no restart and no errors, is no finding.
+            if !event.restarted && burst.is_none() && event.down_samples < MIN_DOWN_SAMPLES {
+                return None;
+            }
+            let what = if event.restarted {
+                "restarted"
+            } else {
+                "could not be scraped (up == 0)"
+            };
             let mut reason = format!(
-                "{} restarted: down at {}, back at {} ({:.0} s)",
+                "{} {what}: down at {}, back at {} ({:.0} s)",
                 event.series,
                 clock(down),
                 clock(back),
@@ -1076,14 +1124,15 @@ pub fn restarts(server: &[ServerSeries], client: &[Interval]) -> Vec<Restart> {
                 )),
                 None => reason.push_str("; no burst of errors around it"),
             }
-            Restart {
+            Some(Restart {
                 series: event.series,
                 down_at: event.down_at,
                 back_at: event.back_at,
                 started_at: event.started_at,
+                restarted: event.restarted,
                 burst,
                 reason,
-            }
+            })
         })
         .collect()
 }
@@ -1111,9 +1160,21 @@ pub struct LatencyRise {
     pub after_ms: f64,
 }
 
+/// Is a rise of mean latency from `before` to `after` (ms), with `fit` the line through the
+/// buckets' means, strong enough to explain?
+pub fn rise_is_strong(before: f64, after: f64, fit: &LineFit) -> bool {
+    before.is_finite()
+        && after >= LATENCY_RISE_FACTOR * before
+        && after - before >= LATENCY_RISE_MIN_MS
+        && fit.t >= LATENCY_RISE_MIN_T
+        && fit.r2 >= LATENCY_RISE_MIN_R2
+}
+
 /// Did mean latency rise across the run? The lower of the first two buckets' means against the
 /// mean of the last two: [`LATENCY_RISE_FACTOR`] times and [`LATENCY_RISE_MIN_MS`] above, with a
-/// line through every bucket rising at t >= 5 (one slow bucket at the end is no rise).
+/// line through every bucket's mean rising at t >= [`LATENCY_RISE_MIN_T`] with r² >=
+/// [`LATENCY_RISE_MIN_R2`] (one slow bucket at the end, or a machine's contention coming and going,
+/// is no rise).
 pub fn latency_rise(client: &[Interval]) -> Option<LatencyRise> {
     let buckets: Vec<Bucket> = buckets(client)
         .into_iter()
@@ -1139,11 +1200,7 @@ pub fn latency_rise(client: &[Interval]) -> Option<LatencyRise> {
         .filter_map(|b| b.latency_ms.map(|l| (b.end as f64, l)))
         .collect();
     let fit = fit_line(&line)?;
-    if !(before.is_finite()
-        && after >= LATENCY_RISE_FACTOR * before
-        && after - before >= LATENCY_RISE_MIN_MS
-        && fit.t >= 5.0)
-    {
+    if !rise_is_strong(before, after, &fit) {
         return None;
     }
     let from = buckets
@@ -1274,14 +1331,7 @@ pub fn look_downstream(
     client: &[Interval],
     others: &[ServerFinding],
 ) -> Option<LookDownstream> {
-    if others.iter().any(|f| {
-        matches!(
-            f,
-            ServerFinding::Saturation(_)
-                | ServerFinding::Throttling(_)
-                | ServerFinding::MemoryGrowth(_)
-        )
-    }) {
+    if !others.is_empty() {
         return None;
     }
     let rise = latency_rise(client)?;
@@ -1292,6 +1342,7 @@ pub fn look_downstream(
     let third = (to - from) / 3.0;
     let mut resources = Vec::new();
     let (mut cpu, mut memory) = (false, false);
+    let mut busy_throughout: Option<f64> = None;
     for series in server {
         let kind = kind_of(series);
         let floor = match kind {
@@ -1308,11 +1359,13 @@ pub fn look_downstream(
         if resource_rose(first, last, floor) {
             return None;
         }
-        // A resource at its ceiling while latency rose explains the rise as well as a dependency
-        // would (a machine busy with other work, a quota): no "look downstream" then.
+        // A resource that reached its ceiling while latency rose explains the rise as well as a
+        // dependency would (a quota, one core, the machine's CPU): no "look downstream" then. A
+        // machine already that busy before the rise is said with the finding instead: busy
+        // throughout, it cannot explain a change by itself.
         let during = mean_within(series, rise.from as f64, rise.to as f64).unwrap_or(0.0);
         let at_ceiling = match kind {
-            Kind::Cpu | Kind::NodeCpu => ceilings(
+            Kind::Cpu => ceilings(
                 server,
                 series,
                 kind,
@@ -1320,7 +1373,14 @@ pub fn look_downstream(
                 (rise.from as f64, rise.to as f64),
             )
             .iter()
+            .filter(|(_, what)| !what.starts_with(MACHINE_BUSY))
             .any(|(share, _)| *share >= SATURATION_MIN_SHARE),
+            Kind::NodeCpu => {
+                if during >= SATURATION_MIN_SHARE && first >= SATURATION_MIN_SHARE {
+                    busy_throughout = Some(busy_throughout.map_or(during, |b: f64| b.max(during)));
+                }
+                during >= SATURATION_MIN_SHARE && first < SATURATION_MIN_SHARE
+            }
             Kind::Throttled => during >= THROTTLED_MIN_SHARE,
             _ => false,
         };
@@ -1339,12 +1399,18 @@ pub fn look_downstream(
     if !(cpu && memory) {
         return None;
     }
-    let reason = format!(
+    let mut reason = format!(
         "mean latency rose from {:.0} to {:.0} ms while none of the server's {} CPU and memory series rose: look downstream (a database, a dependency, the network, or the load generator itself)",
         rise.before_ms,
         rise.after_ms,
         resources.len()
     );
+    if let Some(busy) = busy_throughout {
+        reason.push_str(&format!(
+            "; the machine's CPU was {:.0}% busy throughout (other work on it), which adds to any latency there",
+            busy * 100.0
+        ));
+    }
     Some(LookDownstream {
         rise,
         resources,

@@ -907,9 +907,16 @@ fn margins(server: &[ServerSeries], client: &[Interval]) -> String {
         .filter_map(|b| b.latency_ms)
         .collect();
     if let Some(last) = mean(&last) {
+        let line: Vec<(f64, f64)> = b
+            .iter()
+            .filter_map(|b| b.latency_ms.map(|l| (b.end as f64, l)))
+            .collect();
+        let fit = fit_line(&line);
         out.push(format!(
-            "latency {first:.1} → {last:.1} ms (×{:.2})",
-            last / first
+            "latency {first:.1} → {last:.1} ms (×{:.2}, t {:.1}, r² {:.2})",
+            last / first,
+            fit.map_or(0.0, |f| f.t),
+            fit.map_or(0.0, |f| f.r2)
         ));
     }
     if let Some(rise) = latency_rise(client) {
@@ -934,7 +941,7 @@ fn margins(server: &[ServerSeries], client: &[Interval]) -> String {
 }
 
 #[test]
-fn a_resource_at_its_ceiling_while_latency_rose_rules_out_look_downstream() {
+fn a_resource_reaching_its_ceiling_while_latency_rose_rules_out_look_downstream() {
     let flat_mem = memory(per_second_points(60, |_| 100.0 * MB));
     let cpu_at = |cores: f64| {
         series(
@@ -944,25 +951,105 @@ fn a_resource_at_its_ceiling_while_latency_rose_rules_out_look_downstream() {
             per_second_points(60, move |_| cores),
         )
     };
-    let node_at = |busy: f64| {
+    // The machine's CPU at `before` for the first 35 s (before the rise), then at `during`.
+    let node = |before: f64, during: f64| {
         series(
             "1 - avg(rate(node_cpu_seconds_total{mode=\"idle\"}[5s]))",
             ServerUnit::Ratio,
             &[("job", "node")],
-            per_second_points(60, move |_| busy),
+            per_second_points(60, move |t| if t < 35.0 { before } else { during }),
         )
     };
     let with = |extra: ServerSeries| vec![cpu_at(0.2), flat_mem.clone(), extra];
-    // The machine busy with other work just under and at the share: flat either way, but at its
-    // ceiling the rise may be the machine's.
-    assert!(look_downstream(&with(node_at(0.84)), &slowing(), &[]).is_some());
+    // Rising from 80% to 84% busy: under the share, and under the 1.2x a rise needs.
+    assert!(look_downstream(&with(node(0.80, 0.84)), &slowing(), &[]).is_some());
+    // From 80% to 86%: it reached its ceiling as latency rose.
     assert_eq!(
-        look_downstream(&with(node_at(0.851)), &slowing(), &[]),
+        look_downstream(&with(node(0.80, 0.86)), &slowing(), &[]),
         None
     );
+    // Busy at 86% throughout: no change to explain the rise, said with the finding.
+    let busy = look_downstream(&with(node(0.86, 0.86)), &slowing(), &[]).unwrap();
+    assert!(busy.reason.ends_with("the machine's CPU was 86% busy throughout (other work on it), which adds to any latency there"), "{}", busy.reason);
     // A process flat at one core: it had no more to give.
     let pinned = vec![cpu_at(0.851), flat_mem.clone()];
     assert_eq!(look_downstream(&pinned, &slowing(), &[]), None);
-    let below = vec![cpu_at(0.84), flat_mem];
+    let below = vec![cpu_at(0.84), flat_mem.clone()];
     assert!(look_downstream(&below, &slowing(), &[]).is_some());
+    // Any other finding explains the rise instead.
+    let restart = ServerFinding::Restart(
+        restarts(
+            &up_and_start(30, 33),
+            &failing(steady(60), T0 + 29, T0 + 33, 20),
+        )
+        .remove(0),
+    );
+    assert_eq!(look_downstream(&below, &slowing(), &[restart]), None);
+}
+
+#[test]
+fn one_missed_scrape_without_a_restart_or_errors_is_no_finding_but_two_are() {
+    let down_for = |samples: i64| up_and_start(30, 30 + samples).remove(0);
+    assert!(restarts(&[down_for(1)], &steady(60)).is_empty());
+    let two = restarts(&[down_for(MIN_DOWN_SAMPLES as i64)], &steady(60));
+    assert_eq!(two.len(), 1, "{two:?}");
+    assert!(!two[0].restarted);
+    assert!(
+        two[0]
+            .reason
+            .contains("could not be scraped (up == 0): down at"),
+        "{}",
+        two[0].reason
+    );
+    // One missed scrape with the start time changed is a restart.
+    let restarted = restarts(&up_and_start(30, 31), &steady(60));
+    assert_eq!(restarted.len(), 1);
+    assert!(restarted[0].restarted && restarted[0].reason.contains(" restarted: "));
+    // One missed scrape that the errors started with is reported, tied to them.
+    let errors = failing(steady(60), T0 + 29, T0 + 31, 10);
+    assert!(restarts(&[down_for(1)], &errors)[0].burst.is_some());
+}
+
+#[test]
+fn every_job_down_at_once_is_the_scrapers_stall_not_a_restart() {
+    let up = |job: &'static str, down: &[i64]| {
+        let down = down.to_vec();
+        series(
+            "up",
+            ServerUnit::Count,
+            &[("job", job)],
+            per_second_points(
+                60,
+                move |t| if down.contains(&(t as i64)) { 0.0 } else { 1.0 },
+            ),
+        )
+    };
+    let both = [up("api", &[30, 31, 32]), up("node", &[30, 31, 32])];
+    assert!(restarts(&both, &steady(60)).is_empty());
+    // The api down a second longer than the node: not every job at once throughout.
+    let longer = [up("api", &[30, 31, 32, 33]), up("node", &[30, 31, 32])];
+    assert_eq!(restarts(&longer, &steady(60)).len(), 1);
+    // Alone, a gap of three samples is reported.
+    assert_eq!(restarts(&[up("api", &[30, 31, 32])], &steady(60)).len(), 1);
+}
+
+#[test]
+fn a_latency_rise_is_strong_only_inside_every_threshold() {
+    let line = |t: f64, r2: f64| LineFit {
+        slope: 1.0,
+        intercept: 0.0,
+        slope_se: 1.0 / t,
+        t,
+        r2,
+        n: 12,
+    };
+    let at = line(LATENCY_RISE_MIN_T, LATENCY_RISE_MIN_R2);
+    assert!(rise_is_strong(20.0, 30.0, &at));
+    assert!(!rise_is_strong(20.0, 29.9, &at));
+    // 1.5x but under 5 ms above.
+    assert!(rise_is_strong(10.0, 15.0, &at));
+    assert!(!rise_is_strong(8.0, 12.9, &at));
+    assert!(!rise_is_strong(20.0, 30.0, &line(7.99, 0.9)));
+    assert!(!rise_is_strong(20.0, 30.0, &line(12.0, 0.59)));
+    assert!(!rise_is_strong(f64::INFINITY, 30.0, &at));
 }
