@@ -858,16 +858,32 @@ pub fn saturation(server: &[ServerSeries], client: &[Interval]) -> Option<Satura
         } else {
             format!("{level:.2} cores")
         };
-        let at_ceiling = if what.starts_with(MACHINE_BUSY) {
-            format!("to {level_text} and stayed there while {what}")
+        let (at_ceiling, advice) = if what.starts_with(MACHINE_BUSY) {
+            (
+                format!(
+                    "to {level_text} and stayed there while the machine's CPU was {:.0}% busy (other processes included)",
+                    share * 100.0
+                ),
+                "other work on the machine took the rest: give it CPU of its own, or scale out",
+            )
         } else {
-            format!(
-                "to {level_text}, {:.0}% of {what}, and stayed there",
-                share * 100.0
+            let advice = if what.contains("quota") {
+                "raise the quota, or scale out"
+            } else if what.starts_with("one core") {
+                "add workers or processes, or scale out"
+            } else {
+                "add cores, or scale out"
+            };
+            (
+                format!(
+                    "to {level_text}, {:.0}% of {what}, and stayed there",
+                    share * 100.0
+                ),
+                advice,
             )
         };
         let reason = format!(
-            "CPU-bound: throughput stopped growing at about {} users and {:.1} req/s while mean latency rose from {:.0} to {:.0} ms (users up to {}); {name} rose with throughput (r = {r:.2}, lag {lag} s) {at_ceiling}: add workers or cores, or scale out",
+            "CPU-bound: throughput stopped growing at about {} users and {:.1} req/s while mean latency rose from {:.0} to {:.0} ms (users up to {}); {name} rose with throughput (r = {r:.2}, lag {lag} s) {at_ceiling}: {advice}",
             knee.users,
             knee.rps,
             knee.latency_before_ms,
@@ -1108,7 +1124,7 @@ pub fn restarts(server: &[ServerSeries], client: &[Interval]) -> Vec<Restart> {
                 "could not be scraped (up == 0)"
             };
             let mut reason = format!(
-                "{} {what}: down at {}, back at {} ({:.0} s)",
+                "{} {what}: seen down at {}, back at {} ({:.0} s)",
                 event.series,
                 clock(down),
                 clock(back),

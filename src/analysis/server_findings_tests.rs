@@ -671,6 +671,8 @@ fn a_real_steady_run_gives_no_server_finding() {
 
 #[test]
 fn a_real_leak_of_8_mb_a_minute_is_found_within_a_quarter() {
+    // The run also holds a second at which Prometheus scraped neither job (the machine at load 20):
+    // the scraper's stall, no restart.
     let found = findings_of(&fixture("leak-8"));
     assert_eq!(kinds(&found), ["memory_growth"], "{found:#?}");
     let ServerFinding::MemoryGrowth(g) = &found[0] else {
@@ -707,8 +709,7 @@ fn a_real_ramp_against_a_single_cpu_worker_names_cpu_at_the_knee() {
 
 #[test]
 fn a_real_crash_is_tied_to_its_error_burst_within_two_seconds() {
-    let dir = fixture("crash");
-    let found = findings_of(&dir);
+    let found = findings_of(&fixture("crash"));
     let restarts: Vec<&Restart> = found
         .iter()
         .filter_map(|f| match f {
@@ -723,23 +724,52 @@ fn a_real_crash_is_tied_to_its_error_burst_within_two_seconds() {
         (burst.from - r.down_at.unwrap()).abs() <= RESTART_TIE_S,
         "{r:?}"
     );
-    assert!(burst.failures >= BURST_MIN_FAILURES, "{r:?}");
+    assert!(
+        (burst.to - r.back_at.unwrap()).abs() <= RESTART_TIE_S,
+        "{r:?}"
+    );
+    assert!(
+        r.restarted && r.started_at.is_some() && burst.failures > 100,
+        "{r:?}"
+    );
+    // Down for the 2 s the supervisor waits and the new process's start-up.
+    let down_s = r.back_at.unwrap() - r.down_at.unwrap();
+    assert!((1.0..=5.0).contains(&down_s), "{r:?}");
 }
 
 #[test]
 fn a_real_ramp_under_a_cpu_quota_names_the_quota_and_the_throttling() {
+    // A 0.2-core quota and 10 ms of CPU a request: 20 req/s at most.
     let found = findings_of(&fixture("ramp-quota"));
-    assert!(kinds(&found).contains(&"throttling"), "{found:#?}");
-    let quota = found
-        .iter()
-        .any(|f| matches!(f, ServerFinding::Saturation(s) if s.ceiling.contains("quota")));
-    assert!(quota, "{found:#?}");
+    let Some(ServerFinding::Saturation(s)) = found.iter().find(|f| f.kind() == "saturation") else {
+        panic!("{found:#?}")
+    };
+    assert_eq!(s.ceiling, "its 0.2-core CPU quota");
+    assert!(
+        s.share >= SATURATION_MIN_SHARE && (s.knee.rps - 20.0).abs() <= 5.0,
+        "{s:?}"
+    );
+    let Some(ServerFinding::Throttling(t)) = found.iter().find(|f| f.kind() == "throttling") else {
+        panic!("{found:#?}")
+    };
+    assert!(
+        t.throttled_share >= 0.5 && t.throttled_before < 0.1,
+        "{t:?}"
+    );
 }
 
 #[test]
 fn a_real_slow_dependency_says_look_downstream() {
+    // The dependency's wait grows 4 ms a second: about 240 ms more after a minute.
     let found = findings_of(&fixture("downstream"));
     assert_eq!(kinds(&found), ["look_downstream"], "{found:#?}");
+    let ServerFinding::LookDownstream(d) = &found[0] else {
+        unreachable!()
+    };
+    assert!(d.rise.after_ms - d.rise.before_ms > 150.0, "{d:?}");
+    // The CPU and memory of both jobs and the machine's CPU (busy throughout: said).
+    assert_eq!(d.resources.len(), 5, "{d:?}");
+    assert!(d.reason.contains("busy throughout"), "{}", d.reason);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -761,6 +791,7 @@ fn corpus() {
     dirs.sort();
     let mut failures = Vec::new();
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut knees_missing: Vec<String> = Vec::new();
     println!("| run | truth | findings | margins |\n|---|---|---|---|");
     for dir in &dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
@@ -787,7 +818,28 @@ fn corpus() {
                     if g.series.contains("job=\"target\"") && (g.slope_mb_per_min - truth).abs() <= 0.25 * truth))
                     && found.iter().all(|f| matches!(f, ServerFinding::MemoryGrowth(_)))
             }
-            "ramp" => found.iter().any(|f| matches!(f, ServerFinding::Saturation(_))),
+            // A ramp whose throughput never stopped growing has no knee to name a resource at
+            // (counted apart below); one with a knee must name it.
+            "ramp" => {
+                let named = found.iter().any(|f| matches!(f, ServerFinding::Saturation(_)));
+                if knee(&read_client(dir)).is_none() {
+                    knees_missing.push(name.clone());
+                    !named
+                } else {
+                    named
+                }
+            }
+            "cache" => {
+                let server = read_dump(&dir.join("prometheus.json"));
+                let delta = |source: &str| {
+                    server.iter().find(|s| s.source == source && s.labels.get("job").is_some_and(|j| j == "target"))
+                        .and_then(|s| Some(s.points.last()?.1 - s.points.first()?.1))
+                };
+                if let (Some(hits), Some(all)) = (delta("cache_hits_total"), delta("cache_requests_total")) {
+                    println!("|  | hit rate over the window: {:.3} (told {}) |  |  |", hits / all, info["truth"]["hit_rate"]);
+                }
+                found.is_empty()
+            }
             "crash" => found.iter().any(|f| matches!(f, ServerFinding::Restart(r)
                 if r.burst.as_ref().is_some_and(|b| (b.from - r.down_at.unwrap_or(f64::NAN)).abs() <= RESTART_TIE_S))),
             "downstream" => kinds(&found) == ["look_downstream"],
@@ -796,7 +848,7 @@ fn corpus() {
         let entry = counts.entry(group.clone()).or_default();
         entry.0 += 1;
         entry.1 += usize::from(ok);
-        if !ok && group != "cache" {
+        if !ok {
             failures.push(name);
         }
     }
@@ -804,6 +856,7 @@ fn corpus() {
     for (group, (n, ok)) in &counts {
         println!("| {group} | {n} | {ok} |");
     }
+    println!("ramps without a knee (throughput still growing at the top): {knees_missing:?}");
     assert!(failures.is_empty(), "not as expected: {failures:?}");
 }
 
@@ -997,7 +1050,7 @@ fn one_missed_scrape_without_a_restart_or_errors_is_no_finding_but_two_are() {
     assert!(
         two[0]
             .reason
-            .contains("could not be scraped (up == 0): down at"),
+            .contains("could not be scraped (up == 0): seen down at"),
         "{}",
         two[0].reason
     );
