@@ -158,7 +158,11 @@ pub fn kind_of(series: &ServerSeries) -> Kind {
         .any(|name| q.contains(name))
     {
         Kind::Memory
-    } else if q.contains("node_memory_memtotal_bytes") {
+    } else if q.contains("node_memory_memtotal_bytes")
+        && series.unit == ServerUnit::Bytes
+        && !q.contains('/')
+    {
+        // The total alone, in bytes: not a share of it (`1 - MemAvailable / MemTotal`).
         Kind::NodeMemoryTotal
     } else {
         Kind::Other
@@ -191,24 +195,35 @@ pub fn series_name(series: &ServerSeries) -> String {
 }
 
 /// The first metric name of a PromQL expression: the first identifier outside label matchers,
-/// ranges and strings that is neither a function (followed by `(`) nor a keyword.
+/// ranges, strings and grouping lists (`by (job)`) that is neither a function or aggregation
+/// (followed by `(`, or by a grouping clause) nor a keyword.
 fn metric_in(query: &str) -> Option<String> {
-    const KEYWORDS: [&str; 12] = [
+    const KEYWORDS: [&str; 4] = ["bool", "and", "or", "unless"];
+    const GROUPING: [&str; 6] = [
         "by",
         "without",
         "on",
         "ignoring",
         "group_left",
         "group_right",
-        "bool",
-        "and",
-        "or",
-        "unless",
-        "offset",
-        "inf",
+    ];
+    const AGGREGATIONS: [&str; 12] = [
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "count",
+        "group",
+        "stddev",
+        "stdvar",
+        "topk",
+        "bottomk",
+        "quantile",
+        "count_values",
     ];
     let chars: Vec<char> = query.chars().collect();
     let (mut i, mut depth, mut quote) = (0, 0i32, None::<char>);
+    let next_non_space = |from: usize| (from..chars.len()).find(|&j| !chars[j].is_whitespace());
     while i < chars.len() {
         let c = chars[i];
         if let Some(q) = quote {
@@ -231,12 +246,28 @@ fn metric_in(query: &str) -> Option<String> {
                 {
                     i += 1;
                 }
-                let word: String = chars[start..i].iter().collect();
-                let next = chars[i..].iter().find(|c| !c.is_whitespace());
-                if next != Some(&'(') && !KEYWORDS.contains(&word.to_ascii_lowercase().as_str()) {
-                    return Some(word);
+                let word: String = chars[start..i]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                let next = next_non_space(i);
+                if GROUPING.contains(&word.as_str()) {
+                    // Skip the label list that follows.
+                    if let Some(open) = next.filter(|&j| chars[j] == '(') {
+                        i = (open..chars.len())
+                            .find(|&j| chars[j] == ')')
+                            .map_or(chars.len(), |j| j + 1);
+                    }
+                    continue;
                 }
-                continue;
+                let called = next.is_some_and(|j| chars[j] == '(');
+                if called
+                    || AGGREGATIONS.contains(&word.as_str())
+                    || KEYWORDS.contains(&word.as_str())
+                {
+                    continue;
+                }
+                return Some(chars[start..i].iter().collect());
             }
             _ => {}
         }

@@ -1106,3 +1106,93 @@ fn a_latency_rise_is_strong_only_inside_every_threshold() {
     assert!(!rise_is_strong(20.0, 30.0, &line(12.0, 0.59)));
     assert!(!rise_is_strong(f64::INFINITY, 30.0, &at));
 }
+
+#[test]
+fn every_preset_of_the_prometheus_source_is_recognised_and_named_by_its_metric() {
+    use crate::server::presets::PRESETS;
+    let expected = [
+        ("up", Kind::Up, "up"),
+        (
+            "process_memory",
+            Kind::Memory,
+            "process_resident_memory_bytes",
+        ),
+        ("process_cpu", Kind::Cpu, "process_cpu_seconds_total"),
+        (
+            "process_start",
+            Kind::StartTime,
+            "process_start_time_seconds",
+        ),
+        ("node_cpu", Kind::NodeCpu, "node_cpu_seconds_total"),
+        // A share of the machine's memory, not its total in bytes.
+        ("node_memory", Kind::Other, "node_memory_MemAvailable_bytes"),
+        ("node_load1", Kind::Other, "node_load1"),
+        (
+            "container_cpu",
+            Kind::Cpu,
+            "container_cpu_usage_seconds_total",
+        ),
+        (
+            "container_memory",
+            Kind::Memory,
+            "container_memory_working_set_bytes",
+        ),
+        (
+            "container_throttling",
+            Kind::Throttled,
+            "container_cpu_cfs_throttled_periods_total",
+        ),
+        (
+            "container_start",
+            Kind::StartTime,
+            "container_start_time_seconds",
+        ),
+        (
+            "kube_restarts",
+            Kind::RestartCount,
+            "kube_pod_container_status_restarts_total",
+        ),
+    ];
+    assert_eq!(
+        PRESETS.len(),
+        expected.len(),
+        "a preset was added: say what it is here"
+    );
+    for (preset, (id, kind, metric)) in PRESETS.iter().zip(expected) {
+        assert_eq!(preset.id, id);
+        let s = ServerSeries {
+            source: preset.id.to_string(),
+            query: preset.query("api", "4s"),
+            labels: BTreeMap::from([("job".to_string(), "api".to_string())]),
+            unit: preset.unit,
+            points: Vec::new(),
+        };
+        assert_eq!(kind_of(&s), kind, "{id}: {}", s.query);
+        assert_eq!(series_name(&s), format!("{metric}{{job=\"api\"}}"), "{id}");
+    }
+}
+
+#[test]
+fn the_metric_of_a_query_skips_functions_aggregations_grouping_and_strings() {
+    let cases = [
+        (
+            "sum by (job, instance) (rate(x_total{job=\"a\"}[1m]))",
+            Some("x_total"),
+        ),
+        ("sum(rate(x_total[1m])) by (job)", Some("x_total")),
+        ("max without (cpu) (y{name=\"by (z)\"})", Some("y")),
+        (
+            "histogram_quantile(0.95, sum by (le) (rate(h_bucket[5m])))",
+            Some("h_bucket"),
+        ),
+        (
+            "1 - avg(rate(node_cpu_seconds_total{mode=\"idle\"}[5s]))",
+            Some("node_cpu_seconds_total"),
+        ),
+        ("a / on (job) group_left (pod) b", Some("a")),
+        ("vector(1)", None),
+    ];
+    for (query, expected) in cases {
+        assert_eq!(metric_in(query).as_deref(), expected, "{query}");
+    }
+}
