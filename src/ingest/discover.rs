@@ -43,7 +43,7 @@ pub fn runs_in(input: &Path) -> Result<Vec<PathBuf>> {
     }
     let prefixes = prefixes_in(input)?;
     if prefixes.is_empty() {
-        let nested = super::history::find_runs(input)?;
+        let nested = super::find::find_runs(input)?;
         if !nested.is_empty() {
             return Ok(nested);
         }

@@ -10,13 +10,10 @@ use anyhow::Result;
 use super::discover;
 use super::locust;
 use super::started::{started_at, time_in_path};
-use crate::locust_format::{
-    DISTRIBUTION_SUFFIX, EXCEPTIONS_SUFFIX, FAILURES_SUFFIX, HISTORY_SUFFIX, STATS_SUFFIXES,
-};
 use crate::model::EndpointStats;
 
-/// How deep under the directory runs are looked for.
-pub const MAX_DEPTH: usize = 4;
+/// The archive's runs are found by the leaf `find`, which `discover` shares.
+pub use super::find::find_runs_noted;
 
 /// History files larger than this are not read in full just to find the peak user count (only
 /// their first row, for the start).
@@ -37,86 +34,6 @@ pub struct HistoryEntry {
     /// The highest `User Count` of the aggregate history, for histories up to
     /// [`PEAK_USERS_READ_LIMIT`].
     pub peak_users: Option<u64>,
-}
-
-/// The stats file of every run under `dir` (`*_stats.csv`, locustio 0.8–0.12's `*_requests.csv`),
-/// searched up to [`MAX_DEPTH`] directories deep, skipping directories whose name starts with `.`;
-/// in path order. A directory that cannot be listed is an error.
-pub fn find_runs(dir: &Path) -> Result<Vec<PathBuf>> {
-    find_runs_noted(dir).map(|(runs, _)| runs)
-}
-
-/// Like [`find_runs`], and also every other CSV whose header is a Locust stats file's (a renamed
-/// download such as `baseline.csv`), with notes naming those and the CSVs left out, so that no run
-/// is dropped without a word.
-pub fn find_runs_noted(dir: &Path) -> Result<(Vec<PathBuf>, Vec<String>)> {
-    let mut found = Vec::new();
-    let mut others = Vec::new();
-    find(dir, 0, &mut found, &mut others)?;
-    let (renamed, left_out): (Vec<PathBuf>, Vec<PathBuf>) = others
-        .into_iter()
-        .partition(|p| super::header::kind_of_file(p) == Some("stats"));
-    let mut notes = Vec::new();
-    if !renamed.is_empty() {
-        notes.push(format!(
-            "{} run(s) have a stats file of another name, read as one by its header: {}",
-            renamed.len(),
-            listed(&renamed)
-        ));
-    }
-    if !left_out.is_empty() {
-        notes.push(format!(
-            "{} CSV file(s) are no run's stats file and were left out: {}",
-            left_out.len(),
-            listed(&left_out)
-        ));
-    }
-    found.extend(renamed);
-    found.sort();
-    Ok((found, notes))
-}
-
-/// Up to five paths, and how many more.
-fn listed(paths: &[PathBuf]) -> String {
-    let mut names: Vec<String> = paths
-        .iter()
-        .take(5)
-        .map(|p| p.display().to_string())
-        .collect();
-    if paths.len() > 5 {
-        names.push(format!("and {} more", paths.len() - 5));
-    }
-    names.join(", ")
-}
-
-/// Whether `name` is one of the files of a run that Locust names (`PREFIX_stats_history.csv`, …).
-fn is_run_file(name: &str) -> bool {
-    STATS_SUFFIXES
-        .iter()
-        .chain(&[
-            HISTORY_SUFFIX,
-            FAILURES_SUFFIX,
-            EXCEPTIONS_SUFFIX,
-            DISTRIBUTION_SUFFIX,
-        ])
-        .any(|s| name.ends_with(s))
-}
-
-fn find(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, others: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("{}: cannot list: {e}", dir.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if path.is_dir() && depth < MAX_DEPTH && !name.starts_with('.') {
-            find(&path, depth + 1, out, others)?;
-        } else if STATS_SUFFIXES.iter().any(|s| name.ends_with(s)) {
-            out.push(path);
-        } else if name.to_ascii_lowercase().ends_with(".csv") && !is_run_file(&name) {
-            others.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// The newest of the runs whose stats files are `stats_paths` (`check --latest`), by the time each
@@ -254,32 +171,6 @@ mod tests {
             format!("{FAILURES_HEADER}\r\n{rows}"),
         )
         .unwrap();
-    }
-
-    #[test]
-    fn runs_are_found_four_levels_deep_outside_hidden_directories() {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        stats(&d.join("top"), 1);
-        stats(&d.join("a/b/c/d/deep"), 1);
-        stats(&d.join("a/b/c/d/e/too_deep"), 1);
-        stats(&d.join(".git/hidden"), 1);
-        std::fs::write(d.join("old_requests.csv"), "x").unwrap();
-        history(&d.join("top"), "");
-        let found = find_runs(d).unwrap();
-        let names: Vec<String> = found
-            .iter()
-            .map(|p| p.strip_prefix(d).unwrap().display().to_string())
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "a/b/c/d/deep_stats.csv",
-                "old_requests.csv",
-                "top_stats.csv"
-            ]
-        );
-        assert!(find_runs(&d.join("missing")).is_err());
     }
 
     #[test]

@@ -1,15 +1,19 @@
 //! Reading runs from disk. Knows files and formats; knows nothing of grading or output.
 //!
 //! `discover` turns what the user typed into a run's files (names from `crate::locust_format`);
+//! `find` finds the runs under a directory, a leaf shared by `discover::runs_in` and `history`;
 //! `locust` reads each CSV (`table` for the small ones, `stats_history` for `_stats_history.csv`,
 //! `header` and `scope` shared by both); `locust_report` reads Locust's own HTML and JSON reports;
 //! `history` reads a directory of runs for the `history` command; `status` and `started` are rules
 //! applied at read time. Imports point one way: `locust` -> `stats_history` -> the leaves (`table`,
-//! `error`, `scope`, `header`), and nothing in `stats_history` imports `locust`.
+//! `error`, `scope`, `header`), `history` -> `discover` -> `find`, and nothing in `stats_history`
+//! imports `locust`. Inside `stats_history` and `locust_report` the readers share leaves (`row` and
+//! `series`; `source` and `walk`), and no reader imports its parent module back.
 
 mod discover;
 mod encoding;
 pub mod error;
+mod find;
 mod header;
 pub mod history;
 pub mod locust;

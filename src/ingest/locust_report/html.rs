@@ -9,6 +9,7 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde_json::Value;
 
+use super::source;
 use super::walk::{unescape_html, At, Ctx};
 use crate::ingest::error::InputError;
 use crate::ingest::scope::{too_many_endpoints, MAX_ENDPOINTS};
@@ -412,7 +413,7 @@ fn running_totals(times: &[i64], rates: &[f64], end_total: u64) -> Vec<u64> {
 }
 
 pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
-    let text = super::utf8(path, bytes)?;
+    let text = source::utf8(path, bytes)?;
     let Some(start) = assignment(text) else {
         return Err(legacy_refusal(path, text).unwrap_or_else(|| {
             InputError::file(
@@ -424,7 +425,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
     let mut values = serde_json::Deserializer::from_str(&text[start..]).into_iter::<Value>();
     let value = match values.next() {
         Some(Ok(v)) => v,
-        Some(Err(e)) => return Err(super::json_error(path, text, start, "templateArgs", &e)),
+        Some(Err(e)) => return Err(source::json_error(path, text, start, "templateArgs", &e)),
         None => return Err(InputError::file(path, "templateArgs: no value")),
     };
     let ctx = Ctx { file: path };
@@ -445,7 +446,7 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
             .to_string()
     });
     Ok(Run {
-        files: super::files(path),
+        files: source::files(path),
         dialect: Dialect::LocustHtml,
         endpoints,
         aggregated,

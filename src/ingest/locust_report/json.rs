@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::source;
 use super::walk::{At, Ctx};
 use crate::ingest::error::InputError;
 use crate::ingest::scope::{too_many_endpoints, MAX_ENDPOINTS};
@@ -224,10 +225,10 @@ pub fn read_merged(inputs: &[(&Path, Vec<u8>)]) -> Result<Run, InputError> {
 
 /// The endpoints of one Locust JSON file, each with its histogram, in Locust's `_stats.csv` order.
 fn entries_of(path: &Path, bytes: &[u8]) -> Result<Vec<(EndpointKey, Entry)>, InputError> {
-    let text = super::utf8(path, bytes)?;
+    let text = source::utf8(path, bytes)?;
     let start = text.len() - text.trim_start_matches('\u{feff}').len();
     let value: Value = serde_json::from_str(&text[start..]).map_err(|e| {
-        let mut err = super::json_error(path, text, start, "the file", &e);
+        let mut err = source::json_error(path, text, start, "the file", &e);
         err.message.push_str(
             "; loadgate reads the JSON of Locust's --json-file, or the stdout of --json run with --skip-log (so that only the JSON is printed)",
         );
@@ -274,7 +275,7 @@ fn run_of(path: &Path, entries: Vec<(EndpointKey, Entry)>, mut notes: Vec<String
         .map(|(key, e)| e.stats(key.clone(), seconds))
         .collect();
     Run {
-        files: super::files(path),
+        files: source::files(path),
         dialect: Dialect::LocustJson,
         endpoints,
         aggregated: total.stats(EndpointKey::new("", "Aggregated"), seconds),

@@ -33,7 +33,7 @@ pub(super) fn read(
             Ok(None) => Ok(()),
             Err(e) => Err(e),
         };
-        pushed.map_err(|e| super::input_error(path, header, line, e))?;
+        pushed.map_err(|e| row::input_error(path, header, line, e))?;
     }
     Ok((series.finish(), table.code_page_note()))
 }

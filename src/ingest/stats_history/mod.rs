@@ -8,8 +8,10 @@
 //! quote inside an unquoted cell, invalid UTF-8, an over-long line or header) sends the whole file to
 //! the record-by-record reader (`fallback`), which shares `row` and `series`.
 //!
-//! Layout: `columns` (the header), `scan` and `number` (byte-level leaves), `row`, `series`, `part`,
-//! `fallback`; this module ties them together. Nothing here imports `ingest::locust`, which calls in.
+//! Layout: `columns` (the header), `scan` and `number` (byte-level leaves), `row` (a row's cells to
+//! a point; a bad row's error), `series` (points to one series per scope; the series ordered into
+//! the history), `part`, `fallback`; this module ties them together and none of them imports it.
+//! Nothing here imports `ingest::locust`, which calls in.
 
 mod columns;
 mod fallback;
@@ -31,7 +33,8 @@ use std::path::Path;
 
 use self::columns::read_header;
 use self::part::PartError;
-use self::row::CellError;
+use self::row::input_error;
+use self::series::ordered;
 use crate::ingest::error::InputError;
 use crate::ingest::scope::MAX_ENDPOINTS;
 use crate::model::{EndpointKey, History, HistoryPoint, Series};
@@ -112,30 +115,6 @@ pub fn read_noted(path: &Path) -> Result<(History, Option<String>), InputError> 
         return whole_file();
     }
     Ok((ordered(series), None))
-}
-
-/// The error for a bad row on `line` of the file, naming the column when one cell is to blame.
-fn input_error(path: &Path, header: &[String], line: u64, error: CellError) -> InputError {
-    match error.column {
-        Some(c) => InputError::at_cell(path, line, c + 1, &header[c], error.message),
-        None => InputError::at_line(path, line, error.message),
-    }
-}
-
-/// The aggregate first, then the endpoints in order of first appearance; every series in timestamp
-/// order (a stable sort, skipped when the file is already ordered, as Locust writes it).
-fn ordered(mut series: Vec<Series>) -> History {
-    crate::par::for_each_mut(&mut series, |s| {
-        if !s
-            .points
-            .windows(2)
-            .all(|w| w[0].timestamp <= w[1].timestamp)
-        {
-            s.points.sort_by_key(|p| p.timestamp);
-        }
-    });
-    series.sort_by_key(|s| !s.aggregated);
-    History { series }
 }
 
 /// Byte offset just past the header line (a BOM included).

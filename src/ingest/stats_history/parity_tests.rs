@@ -8,7 +8,8 @@ use std::path::Path;
 
 use super::columns::read_header;
 use super::reference::read_history_rows;
-use super::{fallback, ordered, read};
+use super::series::ordered;
+use super::{fallback, read};
 
 const HEADER: &str = crate::locust_format::HISTORY_HEADER;
 

@@ -54,5 +54,5 @@ pub(super) fn read_history_rows(path: &Path) -> Result<History, InputError> {
         };
         series[slot].points.push(point);
     }
-    Ok(super::ordered(series))
+    Ok(super::series::ordered(series))
 }

@@ -4,8 +4,11 @@
 //! (`number`: `123`, `12.3456`, straight from the bytes) and anything else (`N/A`, spaces, a bad
 //! value) goes through the general parsers of `table`, which word the error for the cell.
 
+use std::path::Path;
+
 use super::columns::HistoryColumns;
 use super::number::{ascii_decimal, ascii_integer};
+use crate::ingest::error::InputError;
 use crate::ingest::table::{parse_count, parse_measure, parse_timestamp};
 use crate::model::HistoryPoint;
 
@@ -169,6 +172,19 @@ pub(super) fn not_utf8(column: usize) -> CellError {
     CellError {
         column: Some(column),
         message: "not valid UTF-8 (is this a binary file?)".to_string(),
+    }
+}
+
+/// The error for a bad row on `line` of the file, naming the column when one cell is to blame.
+pub(super) fn input_error(
+    path: &Path,
+    header: &[String],
+    line: u64,
+    error: CellError,
+) -> InputError {
+    match error.column {
+        Some(c) => InputError::at_cell(path, line, c + 1, &header[c], error.message),
+        None => InputError::at_line(path, line, error.message),
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::row::CellError;
 use crate::ingest::scope::{history_scope, too_many_endpoints, MAX_ENDPOINTS};
-use crate::model::{EndpointKey, HistoryPoint, Series};
+use crate::model::{EndpointKey, History, HistoryPoint, Series};
 
 /// The series of one stretch of a history (a part of the file, or all of it), in order of their
 /// first row.
@@ -140,6 +140,22 @@ impl SeriesBuilder {
             })
             .collect()
     }
+}
+
+/// The aggregate first, then the endpoints in order of first appearance; every series in timestamp
+/// order (a stable sort, skipped when the file is already ordered, as Locust writes it).
+pub(super) fn ordered(mut series: Vec<Series>) -> History {
+    crate::par::for_each_mut(&mut series, |s| {
+        if !s
+            .points
+            .windows(2)
+            .all(|w| w[0].timestamp <= w[1].timestamp)
+        {
+            s.points.sort_by_key(|p| p.timestamp);
+        }
+    });
+    series.sort_by_key(|s| !s.aggregated);
+    History { series }
 }
 
 /// The hash key of a row's raw scope bytes: the method's length, the method, the name (the length
