@@ -105,55 +105,18 @@ pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
     if let Some(err) = wrong_kind(&table, "stats") {
         return Err(err);
     }
-    let method = table.find(METHOD);
-    let name = table.require("Name", NAME)?;
-    let requests = table.require("Request Count", REQUESTS)?;
-    let failures = table.require("Failure Count", FAILURES)?;
-    let dialect = if canonical(&table.header()[requests]) == "request count" {
+    let columns = StatsColumns::locate(&table)?;
+    let dialect = if canonical(&table.header()[columns.requests]) == "request count" {
         Dialect::Locust
     } else {
         Dialect::Legacy
     };
-    let median = table.find(MEDIAN);
-    let average = table.find(AVERAGE);
-    let min = table.find(MIN);
-    let max = table.find(MAX);
-    let content = table.find(CONTENT);
-    let rps = table.find(RPS);
-    let fps = table.find(FPS);
-    let percentiles = percentile_columns(&table);
-    let custom = custom_percentile_columns(&table);
-
     let mut endpoints: Vec<EndpointStats> = Vec::new();
     let mut first_line: HashMap<EndpointKey, u64> = HashMap::new();
     let mut aggregated: Option<EndpointStats> = None;
     while let Some(row) = table.next_row()? {
-        let key = EndpointKey::new(row.opt_text(method).unwrap_or("").trim(), row.text(name));
-        let stats = EndpointStats {
-            requests: row.count(requests)?,
-            failures: row.count(failures)?,
-            rps: rps.map_or(Ok(0.0), |c| row.rate(c))?,
-            failures_per_s: row.opt_measure(fps)?,
-            avg_ms: row.opt_measure(average)?,
-            min_ms: row.opt_measure(min)?,
-            max_ms: row.opt_measure(max)?,
-            median_ms: row.opt_measure(median)?,
-            avg_content_size: row.opt_measure(content)?,
-            percentiles: read_percentiles(&row, &percentiles)?,
-            custom_percentiles: read_custom_percentiles(&row, &custom)?,
-            histogram: None,
-            key: key.clone(),
-        }
-        .without_empty_placeholders();
-        if stats.failures > stats.requests {
-            return Err(row.cell_error(
-                failures,
-                format!(
-                    "{} failures is more than the {} requests of the row",
-                    stats.failures, stats.requests
-                ),
-            ));
-        }
+        let stats = columns.read(&row)?;
+        let key = stats.key.clone();
         if is_aggregate_row(&key.method, &key.name) {
             if aggregated.is_some() {
                 return Err(InputError::at_line(
@@ -200,6 +163,77 @@ pub fn read_stats(path: &Path) -> Result<StatsFile, InputError> {
         aggregated,
         notes: table.code_page_note().into_iter().collect(),
     })
+}
+
+/// Where a stats file's columns are: the name and the two counts are required, the rest optional.
+struct StatsColumns {
+    method: Option<usize>,
+    name: usize,
+    requests: usize,
+    failures: usize,
+    median: Option<usize>,
+    average: Option<usize>,
+    min: Option<usize>,
+    max: Option<usize>,
+    content: Option<usize>,
+    rps: Option<usize>,
+    fps: Option<usize>,
+    percentiles: [Option<usize>; 11],
+    custom: Vec<(usize, String, f64)>,
+}
+
+impl StatsColumns {
+    fn locate(table: &Table) -> Result<StatsColumns, InputError> {
+        Ok(StatsColumns {
+            method: table.find(METHOD),
+            name: table.require("Name", NAME)?,
+            requests: table.require("Request Count", REQUESTS)?,
+            failures: table.require("Failure Count", FAILURES)?,
+            median: table.find(MEDIAN),
+            average: table.find(AVERAGE),
+            min: table.find(MIN),
+            max: table.find(MAX),
+            content: table.find(CONTENT),
+            rps: table.find(RPS),
+            fps: table.find(FPS),
+            percentiles: percentile_columns(table),
+            custom: custom_percentile_columns(table),
+        })
+    }
+
+    /// One row's figures; more failures than requests is an error at the failures cell.
+    fn read(&self, row: &Row) -> Result<EndpointStats, InputError> {
+        let key = EndpointKey::new(
+            row.opt_text(self.method).unwrap_or("").trim(),
+            row.text(self.name),
+        );
+        let stats = EndpointStats {
+            requests: row.count(self.requests)?,
+            failures: row.count(self.failures)?,
+            rps: self.rps.map_or(Ok(0.0), |c| row.rate(c))?,
+            failures_per_s: row.opt_measure(self.fps)?,
+            avg_ms: row.opt_measure(self.average)?,
+            min_ms: row.opt_measure(self.min)?,
+            max_ms: row.opt_measure(self.max)?,
+            median_ms: row.opt_measure(self.median)?,
+            avg_content_size: row.opt_measure(self.content)?,
+            percentiles: read_percentiles(row, &self.percentiles)?,
+            custom_percentiles: read_custom_percentiles(row, &self.custom)?,
+            histogram: None,
+            key,
+        }
+        .without_empty_placeholders();
+        if stats.failures > stats.requests {
+            return Err(row.cell_error(
+                self.failures,
+                format!(
+                    "{} failures is more than the {} requests of the row",
+                    stats.failures, stats.requests
+                ),
+            ));
+        }
+        Ok(stats)
+    }
 }
 
 /// Reads `_failures.csv` (with or without `First Seen`/`Last Seen`).
