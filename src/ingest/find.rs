@@ -96,37 +96,23 @@ fn find(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, others: &mut Vec<PathB
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::locust_format::{with_suffix, HISTORY_HEADER, STATS_HEADER, STATS_SUFFIX};
 
-    fn stats(prefix: &Path, requests: u64) {
-        let row =
-            format!(",Aggregated,{requests},0,5,5.0,1,9,10,1.0,0.0,5,6,7,8,9,10,11,12,13,14,15");
-        std::fs::create_dir_all(prefix.parent().unwrap()).unwrap();
-        std::fs::write(
-            with_suffix(prefix, STATS_SUFFIX),
-            format!("{STATS_HEADER}\r\n{row}\r\n"),
-        )
-        .unwrap();
-    }
-
-    fn history(prefix: &Path, rows: &str) {
-        std::fs::write(
-            with_suffix(prefix, HISTORY_SUFFIX),
-            format!("{HISTORY_HEADER}\r\n{rows}"),
-        )
-        .unwrap();
+    /// Runs are found by their files' names: what the files hold is not read.
+    fn file(path: &Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "x").unwrap();
     }
 
     #[test]
     fn runs_are_found_four_levels_deep_outside_hidden_directories() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        stats(&d.join("top"), 1);
-        stats(&d.join("a/b/c/d/deep"), 1);
-        stats(&d.join("a/b/c/d/e/too_deep"), 1);
-        stats(&d.join(".git/hidden"), 1);
-        std::fs::write(d.join("old_requests.csv"), "x").unwrap();
-        history(&d.join("top"), "");
+        file(&d.join("top_stats.csv"));
+        file(&d.join("a/b/c/d/deep_stats.csv"));
+        file(&d.join("a/b/c/d/e/too_deep_stats.csv"));
+        file(&d.join(".git/hidden_stats.csv"));
+        file(&d.join("old_requests.csv"));
+        file(&d.join("top_stats_history.csv"));
         let found = find_runs(d).unwrap();
         let names: Vec<String> = found
             .iter()
