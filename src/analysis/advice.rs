@@ -43,15 +43,6 @@ pub fn advice(run: &Run, profile: &Profile, checks: &[Check]) -> Vec<Finding> {
     out
 }
 
-fn finding(kind: &'static str, scope: Subject, evidence: String, advice: &str) -> Finding {
-    Finding {
-        kind,
-        scope,
-        evidence,
-        advice: advice.to_string(),
-    }
-}
-
 /// Occurrences per class, largest first (class order among equals).
 fn by_class<'a>(
     failures: impl Iterator<Item = &'a (&'a FailureRecord, ErrorClass)>,
@@ -117,7 +108,7 @@ fn endpoint_failing(run: &Run, failures: &[(&FailureRecord, ErrorClass)], out: &
                  figures measure failures, not the service."
             }
         };
-        out.push(finding(
+        out.push(Finding::new(
             "endpoint_failing",
             Subject::Scope(Scope::Endpoint(e.key.clone())),
             format!(
@@ -165,7 +156,7 @@ fn error_classes(run: &Run, failures: &[(&FailureRecord, ErrorClass)], out: &mut
             _ => "Other: failures the locustfile raised itself: read their messages.",
         });
     }
-    out.push(finding(
+    out.push(Finding::new(
         "error_classes",
         Subject::Scope(Scope::Aggregated),
         format!(
@@ -202,7 +193,7 @@ fn per_endpoint<'a>(
 fn rate_limited(run: &Run, failures: &[(&FailureRecord, ErrorClass)], out: &mut Vec<Finding>) {
     for (key, n) in per_endpoint(failures, |c| c == ErrorClass::RateLimited) {
         let requests = requests_of(run, key);
-        out.push(finding(
+        out.push(Finding::new(
             "rate_limited",
             Subject::Scope(Scope::Endpoint(key.clone())),
             format!(
@@ -226,7 +217,7 @@ fn timeouts(run: &Run, failures: &[(&FailureRecord, ErrorClass)], out: &mut Vec<
         .iter()
         .map(|(key, n)| format!("{key} {n} of {}", requests_of(run, key)))
         .collect();
-    out.push(finding(
+    out.push(Finding::new(
         "timeouts",
         Subject::Endpoints,
         format!(
@@ -276,7 +267,7 @@ fn high_latency(run: &Run, checks: &[Check], out: &mut Vec<Finding>) {
         .take(SLOWEST)
         .map(|(k, v)| format!("{k} {v:.0} ms"))
         .collect();
-    out.push(finding(
+    out.push(Finding::new(
         "high_latency",
         Subject::Scope(worst.scope.clone()),
         format!(
@@ -321,7 +312,7 @@ fn low_throughput(run: &Run, checks: &[Check], out: &mut Vec<Finding>) {
         .percentiles
         .p95()
         .map_or(String::new(), |p| format!(", P95 {p:.0} ms"));
-    out.push(finding(
+    out.push(Finding::new(
         "low_throughput",
         Subject::Scope(Scope::Aggregated),
         format!(
@@ -342,7 +333,7 @@ fn run_too_short(run: &Run, out: &mut Vec<Finding>) {
         return;
     }
     let length = duration.map_or("no history to time it".to_string(), |d| format!("{d:.0} s"));
-    out.push(finding(
+    out.push(Finding::new(
         "run_too_short",
         Subject::Scope(Scope::Aggregated),
         format!("the run lasted {length} with {requests} requests (a judgeable run: {SHORT_RUN_S:.0} s and {FEW_REQUESTS} requests or more)"),

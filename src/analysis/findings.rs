@@ -48,12 +48,20 @@ pub struct Finding {
     pub advice: String,
 }
 
-fn finding(kind: &'static str, scope: Scope, evidence: String, advice: &str) -> Finding {
-    Finding {
-        kind,
-        scope: Subject::Scope(scope),
-        evidence,
-        advice: advice.to_string(),
+impl Finding {
+    /// A finding of `kind` about `scope`, with its evidence and what to do.
+    pub fn new(kind: &'static str, scope: Subject, evidence: String, advice: &str) -> Finding {
+        Finding {
+            kind,
+            scope,
+            evidence,
+            advice: advice.to_string(),
+        }
+    }
+
+    /// A finding about one scope (an endpoint or the aggregate).
+    pub fn on_scope(kind: &'static str, scope: Scope, evidence: String, advice: &str) -> Finding {
+        Finding::new(kind, Subject::Scope(scope), evidence, advice)
     }
 }
 
@@ -63,7 +71,7 @@ pub fn findings(run: &Run, trends: &[Trend], capacity: Option<&Capacity>) -> Vec
     tail_latency(run, &mut out);
     errors_concentrated(run, &mut out);
     if let Some(c) = capacity.filter(|c| c.knee_users.is_some()) {
-        out.push(finding(
+        out.push(Finding::on_scope(
             "saturation",
             Scope::Aggregated,
             c.reason.clone(),
@@ -83,7 +91,12 @@ pub fn findings(run: &Run, trends: &[Trend], capacity: Option<&Capacity>) -> Vec
                  file handles, cache growth). Run longer and watch the service's resources.",
             ),
         };
-        out.push(finding(kind, t.scope.clone(), t.reason.clone(), advice));
+        out.push(Finding::on_scope(
+            kind,
+            t.scope.clone(),
+            t.reason.clone(),
+            advice,
+        ));
     }
     slow_warmup(run, &mut out);
     too_few_requests(run, &mut out);
@@ -104,7 +117,7 @@ fn tail_latency(run: &Run, out: &mut Vec<Finding>) {
         };
         // Only where P99 rests on at least 5 requests, and the gap is more than rounding.
         if s.requests >= FEW_FOR_P99 && p95 > 0.0 && p99 >= 3.0 * p95 && p99 - p95 >= 20.0 {
-            out.push(finding(
+            out.push(Finding::on_scope(
                 "tail_latency",
                 scope,
                 format!(
@@ -129,7 +142,7 @@ fn errors_concentrated(run: &Run, out: &mut Vec<Finding>) {
     if run.endpoints.len() >= 2 {
         if let Some(top) = with_failures.iter().max_by_key(|e| e.failures) {
             if top.failures as f64 >= 0.8 * total as f64 {
-                out.push(finding(
+                out.push(Finding::on_scope(
                     "errors_concentrated",
                     Scope::Endpoint(top.key.clone()),
                     format!(
@@ -146,7 +159,7 @@ fn errors_concentrated(run: &Run, out: &mut Vec<Finding>) {
     }
     if let Some(top) = run.failures.iter().max_by_key(|f| f.occurrences) {
         if run.failures.len() >= 2 && top.occurrences as f64 >= 0.8 * total as f64 {
-            out.push(finding(
+            out.push(Finding::on_scope(
                 "errors_concentrated",
                 Scope::Endpoint(top.key.clone()),
                 format!(
@@ -191,7 +204,7 @@ fn slow_warmup(run: &Run, out: &mut Vec<Finding>) {
     );
     if let (Some(first), Some(steady)) = (first, steady) {
         if first >= 1.5 * steady && first - steady >= 10.0 {
-            out.push(finding(
+            out.push(Finding::on_scope(
                 "slow_warmup",
                 Scope::Aggregated,
                 format!(

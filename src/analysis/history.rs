@@ -103,13 +103,26 @@ pub const METRICS: [Metric; 5] = [
     Metric::Rps,
 ];
 
-/// The archive's verdict: fail when the newest run broke the trend (the nightly gate); warn when
-/// an older one did, or when unreadable runs were left out (never a clean pass then).
-pub fn verdict(runs: usize, breaks: &[Break], skipped: usize) -> Status {
-    let newest = runs.checked_sub(1);
-    if breaks.iter().any(|b| Some(b.run) == newest) {
+/// Everything an archive's verdict is decided from.
+pub struct Evidence<'a> {
+    /// The runs read, in the order they happened.
+    pub runs: &'a [HistoryRun],
+    /// The runs that broke the trend ([`breaks`]).
+    pub breaks: &'a [Break],
+    /// Unreadable runs left out (`--skip-unreadable`).
+    pub skipped: usize,
+}
+
+/// The archive's verdict, the worst of:
+///
+/// 1. the newest run broke the trend of any metric: fail (the nightly gate);
+/// 2. an older run broke it: warn;
+/// 3. unreadable runs were left out: warn (never a clean pass then).
+pub fn verdict(evidence: &Evidence) -> Status {
+    let newest = evidence.runs.len().checked_sub(1);
+    if evidence.breaks.iter().any(|b| Some(b.run) == newest) {
         Status::Fail
-    } else if breaks.is_empty() && skipped == 0 {
+    } else if evidence.breaks.is_empty() && evidence.skipped == 0 {
         Status::Pass
     } else {
         Status::Warn
@@ -401,8 +414,14 @@ mod tests {
         ];
         for (runs, broke, skipped, expected) in cases {
             let found: Vec<Break> = broke.iter().map(|r| break_of(*r)).collect();
+            let archive = vec![run(100.0, 50.0); runs];
+            let evidence = Evidence {
+                runs: &archive,
+                breaks: &found,
+                skipped,
+            };
             assert_eq!(
-                verdict(runs, &found, skipped),
+                verdict(&evidence),
                 expected,
                 "{runs} runs, breaks at {broke:?}, {skipped} skipped"
             );

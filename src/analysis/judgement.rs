@@ -1,7 +1,8 @@
 //! How a run is judged: the one entry point of analysis. [`judge`] turns a run, a profile and an
 //! optional baseline into a [`RunJudgement`] (grades, trends, capacity, findings, regressions, the
 //! failures with their status, and the verdict); [`judge_change`] does the same for `compare`,
-//! whose verdict is about regressions only. Exporters receive a [`Judgement`] and only format it.
+//! which grades nothing. Every verdict here comes from [`verdict`] over what was judged
+//! ([`RunJudgement::evidence`]). Exporters receive a [`Judgement`] and only format it.
 
 use super::advice::advice;
 use super::capacity::{capacity, Capacity};
@@ -10,12 +11,12 @@ use super::grade::{assess, tally, Assessment, Check, ScopeResult};
 use super::paired::AbComparison;
 use super::ratchet::ratchet_note;
 use super::regression::{compare, Comparison};
-use super::scaling::{scaling, Scaling};
-use super::signatures::{new_errors, signatures};
-use super::stats::z_for_confidence;
+use super::scaling::{scaling, Scaling, StepRun};
+use super::signatures::signatures;
 use super::summary::RunSummary;
 use super::sustained::{sustained, Sustained};
 use super::trend::{steady_state_note, trends, Trend};
+use super::verdict::{verdict, Evidence, NO_CHECK_APPLIED};
 use crate::machine::Machine;
 use crate::model::{FailureRecord, Run, Status};
 use crate::profile::Profile;
@@ -61,10 +62,29 @@ pub struct RunJudgement {
     pub notes: Vec<String>,
     /// The profile's `[[sustained]]` rules over the history (empty for `compare`).
     pub sustained: Vec<Sustained>,
+    /// The run's own verdict: [`verdict`] over [`RunJudgement::evidence`].
     pub verdict: Status,
 }
 
 impl RunJudgement {
+    /// What the run's verdict is decided from.
+    pub fn evidence(&self) -> Evidence<'_> {
+        Evidence {
+            checks: &self.checks,
+            graded: self.graded,
+            trends: &self.trends,
+            comparison: self.baseline.as_ref().map(|b| &b.comparison),
+            sustained: &self.sustained,
+            ..Evidence::default()
+        }
+    }
+
+    /// The run with its verdict decided from the rest.
+    fn decided(mut self) -> RunJudgement {
+        self.verdict = verdict(&self.evidence());
+        self
+    }
+
     pub fn failed_checks(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.status == Status::Fail)
     }
@@ -94,7 +114,7 @@ pub struct Judgement {
     pub scaling: Option<Scaling>,
     /// `ab`: B against A from the request pairs (the one run judged is B).
     pub ab: Option<AbComparison>,
-    /// The worst verdict over all runs: what the exit code says.
+    /// The worst of [`Judgement::verdict_of`] over all runs: what the exit code says.
     pub verdict: Status,
 }
 
@@ -105,23 +125,46 @@ impl Judgement {
         profile_source: String,
         runs: Vec<RunJudgement>,
     ) -> Judgement {
-        let verdict = Status::worst(runs.iter().map(|r| r.verdict));
+        let steps = runs.iter().map(|r| StepRun {
+            source: r.run.files.prefix.display().to_string(),
+            users: r.run.peak_users(),
+            aggregated: &r.aggregated,
+            verdict: r.verdict,
+        });
         Judgement {
             command,
             profile,
             profile_source,
-            scaling: scaling(&runs),
+            scaling: scaling(steps),
             runs,
             ab: None,
-            verdict,
+            // Decided below, from the runs.
+            verdict: Status::Pass,
+        }
+        .decided()
+    }
+
+    /// The judgement of an A/B run: B's own judgement and the paired comparison, which joins the
+    /// verdict.
+    pub fn with_ab(mut self, ab: AbComparison) -> Judgement {
+        self.ab = Some(ab);
+        self.decided()
+    }
+
+    /// The verdict a report of `run` shows: the run's own; in an A/B judgement, B's evidence and
+    /// the paired comparison's (what the exit code says).
+    pub fn verdict_of(&self, run: &RunJudgement) -> Status {
+        match &self.ab {
+            Some(ab) => verdict(&Evidence {
+                ab: Some(ab),
+                ..run.evidence()
+            }),
+            None => run.verdict,
         }
     }
 
-    /// The judgement of an A/B run: B's own judgement and the paired comparison, whose worst
-    /// status joins the verdict.
-    pub fn with_ab(mut self, ab: AbComparison) -> Judgement {
-        self.verdict = self.verdict.max(ab.verdict);
-        self.ab = Some(ab);
+    fn decided(mut self) -> Judgement {
+        self.verdict = Status::worst(self.runs.iter().map(|r| self.verdict_of(r)));
         self
     }
 }
@@ -149,25 +192,10 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
     }
     let baseline = baseline.map(|b| BaselineComparison {
         label: b.label.clone(),
-        comparison: with_new_errors(
-            compare(&b.runs, &current_summary(&run, b), &profile.regression),
-            &b.runs,
-            &run,
-            profile,
-        ),
+        comparison: compare_with(b, &run, profile),
     });
     let sustained = sustained(&run, profile);
-    let mut verdict = verdict(&checks, &trends, baseline.as_ref().map(|b| &b.comparison))
-        .max(Status::worst(sustained.iter().map(|s| s.status)));
-    if checks.is_empty() {
-        // Nothing the profile limits is in the files: a pass would rest on nothing.
-        notes.push(
-            "no check applied: none of the profile's limits has a figure in these files, so the gate judged nothing"
-                .to_string(),
-        );
-        verdict = verdict.max(Status::Warn);
-    }
-    RunJudgement {
+    let mut judged = RunJudgement {
         failures: judged_failures(&run, profile),
         run,
         graded: true,
@@ -180,24 +208,19 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
         findings,
         notes,
         sustained,
-        verdict,
+        // Decided below, from the rest.
+        verdict: Status::Pass,
+    };
+    if judged.evidence().judged_nothing() {
+        judged.notes.push(NO_CHECK_APPLIED.to_string());
     }
+    judged.decided()
 }
 
 /// `compare`: the regressions of `current` against one baseline run, and nothing else.
 pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJudgement {
-    let comparison = with_new_errors(
-        compare(
-            &baseline.runs,
-            &current_summary(&current, &baseline),
-            &profile.regression,
-        ),
-        &baseline.runs,
-        &current,
-        profile,
-    );
+    let comparison = compare_with(&baseline, &current, profile);
     let (aggregated, endpoints) = tally(&current, profile);
-    let verdict = verdict(&[], &[], Some(&comparison));
     let notes = current.notes.clone();
     RunJudgement {
         failures: judged_failures(&current, profile),
@@ -215,56 +238,30 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
         findings: Vec::new(),
         notes,
         sustained: Vec::new(),
-        verdict,
+        // Decided below, from the comparison.
+        verdict: Status::Pass,
     }
+    .decided()
 }
 
-/// What decides exit 1: the worst status of the checks, the trends, the regressions and the
-/// run-wide shifts. Warnings pass the gate; only a failed one fails it.
-pub fn verdict(checks: &[Check], trends: &[Trend], comparison: Option<&Comparison>) -> Status {
-    let regressions = comparison.into_iter().flat_map(|c| &c.regressions);
-    let shifts = comparison.into_iter().flat_map(|c| &c.shifts);
-    let differences = comparison.into_iter().flat_map(|c| &c.differences);
-    let new_errors = comparison.into_iter().flat_map(|c| &c.new_errors);
-    Status::worst(
-        checks
-            .iter()
-            .map(|c| c.status)
-            .chain(trends.iter().map(|t| t.status))
-            .chain(regressions.map(|r| r.status))
-            .chain(shifts.map(|s| s.status))
-            .chain(differences.map(|d| d.status()))
-            .chain(new_errors.map(|e| e.status)),
+/// `run` compared with the kept runs of `baseline`, finished: regressions, shifts, differences
+/// and new errors.
+fn compare_with(baseline: &Baseline, run: &Run, profile: &Profile) -> Comparison {
+    let current = current_summary(run, baseline, profile);
+    compare(
+        &baseline.runs,
+        &current,
+        &profile.regression,
+        &profile.new_errors,
     )
 }
 
-/// The comparison with the run's failure signatures judged against the kept runs'.
-fn with_new_errors(
-    mut comparison: Comparison,
-    kept: &[RunSummary],
-    run: &Run,
-    profile: &Profile,
-) -> Comparison {
-    if !comparison.compared() {
-        return comparison;
-    }
-    let z = z_for_confidence(profile.regression.confidence);
-    match new_errors(kept, &signatures(run, Some(profile)), &profile.new_errors, z) {
-        Some(found) => comparison.new_errors = found,
-        None => comparison.notes.push(
-            "the baseline keeps no failure signatures (saved by an older loadgate): new errors are not checked; save it again to check them"
-                .to_string(),
-        ),
-    }
-    comparison.verdict = comparison.verdict.max(Status::worst(
-        comparison.new_errors.iter().map(|e| e.status),
-    ));
-    comparison
-}
-
-fn current_summary(run: &Run, baseline: &Baseline) -> RunSummary {
+/// The run as a comparison reads it: on the machine it is checked on, its signatures without the
+/// failures the profile expects.
+fn current_summary(run: &Run, baseline: &Baseline, profile: &Profile) -> RunSummary {
     RunSummary {
         machine: baseline.checked_on.clone(),
+        signatures: Some(signatures(run, Some(profile))),
         ..RunSummary::from_run(run)
     }
 }
@@ -277,109 +274,4 @@ fn judged_failures(run: &Run, profile: &Profile) -> Vec<JudgedFailure> {
             record: record.clone(),
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis::regression::{Direction, Regression};
-    use crate::analysis::trend::TrendDirection;
-    use crate::model::{Metric, Scope};
-    use crate::profile::Grade;
-
-    fn check(status: Status) -> Check {
-        Check {
-            scope: Scope::Aggregated,
-            metric: Metric::P95,
-            value: 240.0,
-            limit: Some(500.0),
-            warn_limit: Some(200.0),
-            grade: Grade::Poor,
-            status,
-        }
-    }
-
-    fn trend(status: Status) -> Trend {
-        Trend {
-            scope: Scope::Aggregated,
-            metric: Metric::Avg,
-            direction: TrendDirection::Increasing,
-            slope_per_min: 4.0,
-            change_pct: 40.0,
-            start_value: 100.0,
-            end_value: 140.0,
-            r2: 0.9,
-            window_s: 600.0,
-            status,
-            reason: String::new(),
-        }
-    }
-
-    fn comparison(statuses: &[Status]) -> Comparison {
-        Comparison {
-            verdict: Status::worst(statuses.iter().copied()),
-            baseline_runs: 1,
-            regressions: statuses
-                .iter()
-                .map(|status| Regression {
-                    scope: Scope::Aggregated,
-                    metric: Metric::P95,
-                    baseline: 120.0,
-                    current: 180.0,
-                    change: 60.0,
-                    change_pct: Some(50.0),
-                    direction: Direction::Regressed,
-                    status: *status,
-                    reason: String::new(),
-                    noise: None,
-                })
-                .collect(),
-            shifts: Vec::new(),
-            new_endpoints: Vec::new(),
-            vanished_endpoints: Vec::new(),
-            notes: Vec::new(),
-            baseline_machine: None,
-            differences: Vec::new(),
-            new_errors: Vec::new(),
-            baseline_histograms: false,
-        }
-    }
-
-    /// Statuses of the checks, the trends and the regressions (no comparison: `None`), and the verdict.
-    type VerdictCase<'a> = (&'a [Status], &'a [Status], Option<&'a [Status]>, Status);
-
-    #[test]
-    fn the_verdict_is_the_worst_of_checks_trends_and_regressions() {
-        use Status::{Fail, Pass, Warn};
-        let cases: [VerdictCase; 11] = [
-            (&[], &[], None, Pass),
-            (&[Pass, Pass], &[Pass], Some(&[Pass]), Pass),
-            (&[Pass], &[], Some(&[]), Pass),
-            (&[Warn], &[], None, Warn),
-            (&[], &[Warn], None, Warn),
-            (&[], &[], Some(&[Warn]), Warn),
-            (&[Pass, Warn, Pass], &[Pass], Some(&[Pass]), Warn),
-            (&[Fail], &[], None, Fail),
-            (&[], &[Fail], None, Fail),
-            (&[], &[], Some(&[Pass, Fail]), Fail),
-            (&[Warn], &[Warn], Some(&[Fail]), Fail),
-        ];
-        for (checks, trends, regressions, expected) in cases {
-            let checks: Vec<Check> = checks.iter().map(|s| check(*s)).collect();
-            let trends: Vec<Trend> = trends.iter().map(|s| trend(*s)).collect();
-            let comparison = regressions.map(comparison);
-            assert_eq!(
-                verdict(&checks, &trends, comparison.as_ref()),
-                expected,
-                "checks {checks:?}, trends {trends:?}, regressions {regressions:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_verdict_reads_the_regressions_not_the_comparisons_own_verdict() {
-        let mut stale = comparison(&[Status::Pass]);
-        stale.verdict = Status::Fail;
-        assert_eq!(verdict(&[], &[], Some(&stale)), Status::Pass);
-    }
 }

@@ -65,11 +65,19 @@ pub struct AbComparison {
     pub confidence: f64,
     pub resamples: usize,
     pub seed: u64,
+    /// What [`AbComparison::status`] decided when the comparison was made.
     pub verdict: Status,
     /// The test in one sentence, for the reports.
     pub method: String,
     /// A's run as read back from its CSVs (for the charts of A beside B); set by the command.
     pub reference: Option<Run>,
+}
+
+impl AbComparison {
+    /// What the paired comparison does to the verdict: the worst status of its figures.
+    pub fn status(&self) -> Status {
+        Status::worst(self.changes.iter().map(|c| c.status))
+    }
 }
 
 /// Judges B against A: `scopes` are the endpoints' pairs; the aggregate is all of them.
@@ -95,9 +103,8 @@ pub fn compare_pairs(
     .into_iter()
     .flatten()
     .collect();
-    let verdict = Status::worst(changes.iter().map(|c| c.status));
     let confidence = rules.confidence;
-    AbComparison {
+    let mut ab = AbComparison {
         a_label,
         b_label,
         method: format!(
@@ -114,9 +121,12 @@ pub fn compare_pairs(
         confidence,
         resamples: RESAMPLES,
         seed,
-        verdict,
+        // Decided below, from the figures.
+        verdict: Status::Pass,
         reference: None,
-    }
+    };
+    ab.verdict = ab.status();
+    ab
 }
 
 /// The figures of one scope, with their intervals and statuses.

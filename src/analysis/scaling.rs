@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use super::RunJudgement;
+use super::grade::ScopeResult;
 use crate::model::Status;
 
 /// The fewest runs, at distinct user counts, a scaling series needs.
@@ -47,11 +47,23 @@ pub struct Scaling {
     pub reason: String,
 }
 
-/// The scaling series of `runs`, when they are at least [`MIN_RUNS`] runs at distinct user counts.
-pub fn scaling(runs: &[RunJudgement]) -> Option<Scaling> {
-    let mut by_users: Vec<(u64, &RunJudgement)> = runs
-        .iter()
-        .filter_map(|r| Some((r.run.peak_users()?, r)))
+/// A judged run, as a step of the series reads it.
+pub struct StepRun<'a> {
+    /// The run's `--csv` prefix.
+    pub source: String,
+    /// Peak users, when the run's files tell.
+    pub users: Option<u64>,
+    pub aggregated: &'a ScopeResult,
+    /// The run's own verdict against the profile.
+    pub verdict: Status,
+}
+
+/// The scaling series of `runs` (in the order given), when they are at least [`MIN_RUNS`] runs at
+/// distinct user counts.
+pub fn scaling<'a>(runs: impl IntoIterator<Item = StepRun<'a>>) -> Option<Scaling> {
+    let mut by_users: Vec<(u64, StepRun)> = runs
+        .into_iter()
+        .filter_map(|r| Some((r.users?, r)))
         .filter(|(users, _)| *users > 0)
         .collect();
     by_users.sort_by_key(|(users, _)| *users);
@@ -59,14 +71,14 @@ pub fn scaling(runs: &[RunJudgement]) -> Option<Scaling> {
     if by_users.len() < MIN_RUNS {
         return None;
     }
-    let (first_users, first) = by_users[0];
-    let per_user = first.aggregated.stats.rps / first_users as f64;
+    let (first_users, first) = &by_users[0];
+    let per_user = first.aggregated.stats.rps / *first_users as f64;
     let steps: Vec<ScalingStep> = by_users
         .iter()
         .map(|(users, r)| {
             let stats = &r.aggregated.stats;
             ScalingStep {
-                source: r.run.files.prefix.display().to_string(),
+                source: r.source.clone(),
                 users: *users,
                 rps: stats.rps,
                 p50: stats.p50(),

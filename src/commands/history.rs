@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 
 use super::Stdout;
-use crate::analysis::history::{breaks, verdict, HistoryRun};
+use crate::analysis::history::{breaks, verdict, Evidence, HistoryRun};
 use crate::fsutil::write_atomic;
 use crate::ingest::history::{find_runs_noted, read_history};
 use crate::model::Status;
@@ -109,6 +109,10 @@ pub fn build(dir: &Path, skip_unreadable: bool) -> Result<HistoryReport> {
         ))
     });
     let breaks = breaks(&runs);
-    let verdict = verdict(runs.len(), &breaks, skipped);
+    let verdict = verdict(&Evidence {
+        runs: &runs,
+        breaks: &breaks,
+        skipped,
+    });
     Ok(HistoryReport::new(runs, breaks, notes, verdict))
 }

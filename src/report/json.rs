@@ -341,12 +341,7 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
         },
         generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         command: judgement.command,
-        // An A/B report's verdict is the exit code's: B's own and the paired comparison's.
-        verdict: if judgement.ab.is_some() {
-            judgement.verdict
-        } else {
-            item.verdict
-        },
+        verdict: judgement.verdict_of(item),
         profile: profile_json(&judgement.profile, &judgement.profile_source),
         run: RunJson {
             prefix: path(&run.files.prefix),

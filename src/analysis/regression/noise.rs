@@ -1,117 +1,17 @@
 //! Between-run noise: how much a figure moves between runs of one unchanged build, and the part of
 //! a change that the machine explains.
 //!
-//! Two runs on two runners or two days differ far more than the sampling noise inside one run:
-//! the whole runner is slower or faster. Such a shift shows on every endpoint at once, and on the
-//! cheapest endpoints (a health check, a 404) most plainly, since they do no work a code change
-//! could slow. So the cheapest endpoints are read as probes of the machine: when they moved past
-//! the limit, the run has a **run-wide shift** of their median change, and every endpoint is
-//! allowed up to `shift_transfer` times that shift before its own change counts (work on a busy
-//! machine waits longer than a health check does: the corpus of `fixtures/noise` shows up to about
-//! 2.5x). A change concentrated on the endpoints that do the work leaves the probes where they
-//! were, and stands out.
-//!
-//! What remains is held against the **between-run noise** of the metric: learned from the kept
-//! runs of a rolling baseline when there are at least [`MIN_KEPT`] (a prediction interval of one
-//! more run, t-distributed, on log values), otherwise the larger of the profile's prior and what
-//! the runs themselves show (how far the two halves of each run's steady state lie apart).
+//! What is left of a change beyond any run-wide shift ([`super::shifts`]) is held against the
+//! **between-run noise** of the metric: learned from the kept runs of a rolling baseline when there
+//! are at least [`MIN_KEPT`] (a prediction interval of one more run, t-distributed, on log values),
+//! otherwise the larger of the profile's prior and what the runs themselves show (how far the two
+//! halves of each run's steady state lie apart). With the probes' level in every kept run, the
+//! kept runs' spread is split into the machine's part and the endpoint's own ([`machine_fit`]).
 
-use super::stats::{mean, median, std_dev};
-use super::summary::ScopeSummary;
-use crate::model::Metric;
+use crate::analysis::stats::{mean, median, std_dev};
 
 /// The fewest kept runs from which a spread is learned.
 pub const MIN_KEPT: usize = 3;
-/// The cheapest endpoints are this share of those compared (at least one).
-const PROBE_SHARE: usize = 3;
-
-/// A shift of the whole run: the cheapest endpoints moved past the limit, by `ms` (negative for
-/// a faster runner).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Shift {
-    pub metric: Metric,
-    /// The probes' median change, in ms.
-    pub ms: f64,
-    /// The probes' median ratio of current to baseline.
-    pub factor: f64,
-    /// The endpoints read as probes (the cheapest in the baseline).
-    pub probes: Vec<String>,
-    /// Every endpoint that moved the same way by at least half the shift.
-    pub endpoints: Vec<String>,
-}
-
-/// The baseline and current figures of one endpoint, both with enough requests to compare.
-pub struct Pair<'a> {
-    pub label: String,
-    pub base: &'a ScopeSummary,
-    pub cur: &'a ScopeSummary,
-}
-
-/// The cheapest third of `pairs` by baseline median (at least one), cheapest first.
-pub fn probes<'p, 'a>(pairs: &'p [Pair<'a>]) -> Vec<&'p Pair<'a>> {
-    let mut by_cost: Vec<&Pair> = pairs
-        .iter()
-        .filter(|p| Metric::P50.of(p.base).is_some())
-        .collect();
-    by_cost.sort_by(|a, b| {
-        let cost = |p: &Pair| Metric::P50.of(p.base).unwrap_or(f64::MAX);
-        cost(a).total_cmp(&cost(b))
-    });
-    by_cost.truncate((pairs.len() / PROBE_SHARE).max(1));
-    by_cost
-}
-
-/// The run-wide shift of `metric`, when the probes moved up past `limit` (relative) and
-/// `min_change_ms`. Needs at least three endpoints: with fewer, a probe is no witness.
-pub fn run_wide_shift(
-    pairs: &[Pair],
-    metric: Metric,
-    limit: f64,
-    min_change_ms: f64,
-) -> Option<Shift> {
-    if pairs.len() < 3 {
-        return None;
-    }
-    let probes = probes(pairs);
-    let moved: Vec<(f64, f64)> = probes
-        .iter()
-        .filter_map(|p| Some((metric.of(p.base)?, metric.of(p.cur)?)))
-        .collect();
-    let ms = median(&moved.iter().map(|(b, c)| c - b).collect::<Vec<_>>())?;
-    let factor = median(
-        &moved
-            .iter()
-            .filter(|(b, _)| *b > 0.0)
-            .map(|(b, c)| c / b)
-            .collect::<Vec<_>>(),
-    )?;
-    if !is_shift(ms, factor, limit, min_change_ms) {
-        return None;
-    }
-    let endpoints = pairs
-        .iter()
-        .filter(|p| match (metric.of(p.base), metric.of(p.cur)) {
-            (Some(b), Some(c)) => (c - b) / ms >= 0.5,
-            _ => false,
-        })
-        .map(|p| p.label.clone())
-        .collect();
-    Some(Shift {
-        metric,
-        ms,
-        factor,
-        probes: probes.iter().map(|p| p.label.clone()).collect(),
-        endpoints,
-    })
-}
-
-/// The probes moved by at least `min_change_ms` and by more than `limit` of their own baseline,
-/// both the same way: up (a slower runner) or down (a faster one).
-pub fn is_shift(ms: f64, factor: f64, limit: f64, min_change_ms: f64) -> bool {
-    let slower = ms >= min_change_ms && factor - 1.0 > limit;
-    let faster = ms <= -min_change_ms && 1.0 - factor > limit;
-    slower || faster
-}
 
 /// Where a noise estimate came from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -318,95 +218,6 @@ pub fn t_quantile(z: f64, df: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn scope(p50: f64, p95: f64) -> ScopeSummary {
-        let mut percentiles = vec![None; 11];
-        percentiles[0] = Some(p50);
-        percentiles[5] = Some(p95);
-        ScopeSummary {
-            method: "GET".into(),
-            name: "x".into(),
-            requests: 1000,
-            failures: 0,
-            rps: 10.0,
-            avg: Some(p50),
-            max: Some(p95 * 2.0),
-            percentiles,
-            min: Some(1.0),
-            intervals: None,
-            histogram: None,
-        }
-    }
-
-    fn pairs(
-        rows: &[(&str, f64, f64)],
-        keep: &mut Vec<(ScopeSummary, ScopeSummary)>,
-    ) -> Vec<String> {
-        keep.clear();
-        for (_, b, c) in rows {
-            keep.push((scope(*b, *b * 3.0), scope(*c, *c * 3.0)));
-        }
-        rows.iter().map(|r| r.0.to_string()).collect()
-    }
-
-    fn shift_of(rows: &[(&str, f64, f64)]) -> Option<Shift> {
-        let mut keep = Vec::new();
-        let labels = pairs(rows, &mut keep);
-        let pairs: Vec<Pair> = labels
-            .into_iter()
-            .zip(&keep)
-            .map(|(label, (b, c))| Pair {
-                label,
-                base: b,
-                cur: c,
-            })
-            .collect();
-        run_wide_shift(&pairs, Metric::P50, 0.2, 5.0)
-    }
-
-    #[test]
-    fn a_slower_runner_moves_the_cheapest_endpoints_too() {
-        // Same build, another day: /health 5 -> 110 ms, the work endpoints up less than 3x that.
-        let shift = shift_of(&[
-            ("/health", 5.0, 110.0),
-            ("/missing", 4.0, 140.0),
-            ("/items", 17.0, 170.0),
-            ("/search", 38.0, 200.0),
-            ("/report", 110.0, 320.0),
-            ("/orders", 28.0, 200.0),
-        ])
-        .expect("a run-wide shift");
-        assert_eq!(shift.probes, ["/missing", "/health"]);
-        assert_eq!(shift.ms, 120.5);
-        assert_eq!(shift.endpoints.len(), 6);
-    }
-
-    #[test]
-    fn a_slowdown_of_the_work_leaves_the_probes_and_is_no_shift() {
-        let rows = [
-            ("/health", 5.0, 5.0),
-            ("/missing", 4.0, 6.0),
-            ("/items", 17.0, 31.0),
-            ("/search", 38.0, 78.0),
-            ("/report", 110.0, 220.0),
-            ("/orders", 28.0, 53.0),
-        ];
-        assert_eq!(shift_of(&rows), None);
-        assert_eq!(shift_of(&rows[..2]), None, "two endpoints are no witnesses");
-    }
-
-    #[test]
-    fn a_shift_needs_the_probes_past_both_the_limit_and_the_floor_either_way() {
-        assert!(is_shift(5.0, 1.21, 0.2, 5.0));
-        assert!(!is_shift(4.9, 1.5, 0.2, 5.0), "under the floor");
-        assert!(!is_shift(50.0, 1.2, 0.2, 5.0), "at the limit");
-        assert!(is_shift(-30.0, 0.5, 0.2, 5.0), "a faster runner");
-        assert!(!is_shift(-30.0, 0.8, 0.2, 5.0), "faster by the limit only");
-        assert!(
-            !is_shift(30.0, 0.7, 0.2, 5.0),
-            "the ms and the factor disagree"
-        );
-    }
 
     #[test]
     fn one_baseline_run_uses_the_larger_of_the_prior_and_the_halves() {

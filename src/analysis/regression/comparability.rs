@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::summary::RunSummary;
+use crate::analysis::summary::RunSummary;
 use crate::model::Status;
 
 /// Run times within this ratio of each other are the same run time: Locust's history spans a

@@ -1,0 +1,36 @@
+//! What the comparison of one metric of one scope has to go on, and what it concludes.
+
+use super::comparison::Direction;
+use super::noise::{MachineFit, Noise};
+use crate::analysis::summary::ScopeSummary;
+use crate::model::{Metric, Status};
+
+/// How one metric of one scope moved, its status, and why.
+pub(super) type Judged = (Direction, Status, String);
+
+/// What the comparison of one metric of one scope has to go on.
+#[derive(Clone, Copy)]
+pub(super) struct Evidence<'a> {
+    pub(super) metric: Metric,
+    /// The profile's limit on this metric's change.
+    pub(super) limit: f64,
+    /// The baseline value (the median of the kept runs) and the current one.
+    pub(super) base: f64,
+    pub(super) cur: f64,
+    /// The metric in each kept baseline run.
+    pub(super) kept: &'a [f64],
+    pub(super) latest: &'a ScopeSummary,
+    pub(super) current: &'a ScopeSummary,
+    pub(super) baselines: &'a [&'a ScopeSummary],
+    /// The run-wide shift of this metric (ms; 0 without one).
+    pub(super) shift_ms: f64,
+    /// The metric whose run-wide shift `shift_ms` is (see [`super::shifts::shift_for`]).
+    pub(super) shift_metric: Metric,
+    /// Whether the run has a run-wide shift of any latency metric.
+    pub(super) shifted: bool,
+    /// Whether this scope is one of the shift's probes.
+    pub(super) probe: bool,
+    pub(super) noise: Option<Noise>,
+    /// What the kept runs predict on a machine as busy as this run's, when they can tell.
+    pub(super) fit: Option<MachineFit>,
+}

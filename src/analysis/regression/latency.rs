@@ -1,0 +1,357 @@
+//! Latency metrics (percentiles, the mean, the maximum), baseline against current. A change fails
+//! only past the floor and the limit, beyond what a run-wide shift explains, and when no noise
+//! guard holds it back; each guard that does names itself in the reason, and the change warns.
+
+use super::comparison::Direction;
+use super::evidence::{Evidence, Judged};
+use super::noise::{MachineFit, Noise};
+use super::sampling::{interval_noise, interval_series, mean_se, quantile_bound};
+use crate::analysis::stats::median;
+use crate::analysis::summary::ScopeSummary;
+use crate::model::{Metric, Status};
+use crate::profile::RegressionRules;
+
+/// A latency metric: unchanged, improved, explained by a run-wide shift, or regressed (a warning
+/// when any noise guard doubts it, else the profile's status for a regression, `held`).
+pub(super) fn judge(evidence: &Evidence, rules: &RegressionRules, z: f64, held: Status) -> Judged {
+    let (limit, shift_ms) = (evidence.limit, evidence.shift_ms);
+    let lowered = lowered_by_speed_up(evidence);
+    let base = if lowered {
+        evidence.base + shift_ms
+    } else {
+        evidence.base
+    };
+    let change = evidence.cur - base;
+    let rel = relative(change, base);
+    if let Some(judged) = not_regressed(change, rel, limit, rules.min_change_ms) {
+        return judged;
+    }
+    let headline = headline(change, rel, limit, lowered.then_some(shift_ms));
+    // A slower runner may add up to `shift_transfer` times the probes' rise (a faster one has
+    // already lowered the baseline above).
+    let allowance = if shift_ms > 0.0 {
+        rules.shift_transfer * shift_ms
+    } else {
+        0.0
+    };
+    let own = change - allowance;
+    let shift = (shift_ms, evidence.shift_metric);
+    if let Some(why) = explained_by_shift(own, base, limit, rules.min_change_ms, shift) {
+        return (
+            Direction::Regressed,
+            Status::Pass,
+            format!("{headline}; {why}"),
+        );
+    }
+    let moved = Moved {
+        change,
+        rel,
+        own_rel: relative(own, base),
+    };
+    let doubts = doubts(evidence, rules, z, moved);
+    if doubts.is_empty() {
+        (Direction::Regressed, held, headline)
+    } else {
+        (
+            Direction::Regressed,
+            Status::Warn,
+            format!("{headline}; not failed: {}", doubts.join("; ")),
+        )
+    }
+}
+
+/// On a faster runner every endpoint is expected to be at least the probes' fall faster: it is
+/// judged against the baseline lowered by it, so a change of the endpoint's own still shows. Only
+/// the body of the distribution, and never a probe: the probes are the shift's evidence, and a
+/// tail's speed-up is too noisy to raise the bar on.
+fn lowered_by_speed_up(evidence: &Evidence) -> bool {
+    evidence.shift_ms < 0.0
+        && evidence.base + evidence.shift_ms > 0.0
+        && !evidence.probe
+        && matches!(evidence.metric, Metric::P50 | Metric::Avg)
+}
+
+/// `change` relative to `base` (infinite from a zero baseline).
+fn relative(change: f64, base: f64) -> f64 {
+    if base > 0.0 {
+        change / base
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// A change below the floor, within the limit, or faster: no regression.
+fn not_regressed(change: f64, rel: f64, limit: f64, min_change_ms: f64) -> Option<Judged> {
+    if change.abs() < min_change_ms {
+        return Some((
+            Direction::Unchanged,
+            Status::Pass,
+            format!("{change:+.1} ms, below the minimum change of {min_change_ms} ms"),
+        ));
+    }
+    if rel.abs() <= limit {
+        return Some((
+            Direction::Unchanged,
+            Status::Pass,
+            format!("{:+.1}%, within ±{:.0}%", rel * 100.0, limit * 100.0),
+        ));
+    }
+    (change < 0.0).then(|| {
+        (
+            Direction::Improved,
+            Status::Pass,
+            format!("{:+.1}% faster", rel * 100.0),
+        )
+    })
+}
+
+/// The change past the limit, against the baseline lowered by a faster runner's `speed_up` (ms).
+fn headline(change: f64, rel: f64, limit: f64, speed_up: Option<f64>) -> String {
+    let against = speed_up.map_or(String::new(), |shift_ms| {
+        format!(
+            " against the baseline lowered by the run-wide speed-up of {:.0} ms",
+            -shift_ms
+        )
+    });
+    format!(
+        "{:+.1}% ({change:+.1} ms), past the limit of +{:.0}%{against}",
+        rel * 100.0,
+        limit * 100.0
+    )
+}
+
+/// How far a latency moved: in ms, relative to the baseline, and relative beyond a run-wide
+/// slowdown's allowance.
+#[derive(Clone, Copy)]
+struct Moved {
+    change: f64,
+    rel: f64,
+    own_rel: f64,
+}
+
+/// Every noise guard that holds a change past the limit back, in the order the reason names them.
+fn doubts(evidence: &Evidence, rules: &RegressionRules, z: f64, moved: Moved) -> Vec<String> {
+    let Evidence {
+        cur,
+        kept,
+        latest,
+        current,
+        noise,
+        ..
+    } = *evidence;
+    // The kept runs' spread mixes the machines they ran on with the endpoint's own noise; when the
+    // probes explain the machine's part, only what is left holds a change back.
+    let (between, worst_kept) = match evidence.fit {
+        Some(fit) => (within_machine_fit(cur, fit), None),
+        None => (
+            noise.and_then(|n| within_between_run_noise(moved.own_rel, n)),
+            no_worse_than_kept(cur, kept),
+        ),
+    };
+    [
+        too_few_requests(latest.requests.min(current.requests), rules.min_requests),
+        sampling_overlap(evidence, rules.confidence, z),
+        interval_spread(evidence, moved.rel, z),
+        worst_kept,
+        mean_sampling(evidence, moved.change, z),
+        tail_alone(evidence, rules),
+        between,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// A percentile's sampling intervals in the two runs overlap.
+fn sampling_overlap(evidence: &Evidence, confidence: f64, z: f64) -> Option<String> {
+    let q = evidence.metric.quantile()?;
+    let base_hi = quantile_bound(evidence.latest, q, z, true)?;
+    let cur_lo = quantile_bound(evidence.current, q, z, false)?;
+    intervals_overlap(base_hi, cur_lo, confidence)
+}
+
+/// The change is within the spread of the metric's per-interval series.
+fn interval_spread(evidence: &Evidence, rel: f64, z: f64) -> Option<String> {
+    let (series, thinning) = interval_series(evidence.metric)?;
+    let noise = interval_noise(evidence.baselines, evidence.current, series, thinning, z)?;
+    within_interval_noise(rel, noise)
+}
+
+/// A mean's rise is within the sampling noise of the two means.
+fn mean_sampling(evidence: &Evidence, change: f64, z: f64) -> Option<String> {
+    if evidence.metric != Metric::Avg {
+        return None;
+    }
+    let (latest, current) = (evidence.latest, evidence.current);
+    let noise = z * (mean_se(latest).powi(2) + mean_se(current).powi(2)).sqrt();
+    within_mean_noise(change, noise)
+}
+
+/// A tail rose while the body of the distribution did not (when the profile asks for it).
+fn tail_alone(evidence: &Evidence, rules: &RegressionRules) -> Option<String> {
+    if !(rules.corroborate_tails && is_tail(evidence.metric)) {
+        return None;
+    }
+    let rose = |m: Metric| body_rose(evidence.baselines, evidence.current, m, rules.p50 / 2.0);
+    uncorroborated_tail(rose(Metric::P50), rose(Metric::P90))
+}
+
+// The noise guards. Each says why a change past the limit is not failed, or `None` when the guard
+// does not hold it back.
+
+/// Either run has fewer requests than `min_requests`: a percentile of a few requests proves little.
+fn too_few_requests(fewest: u64, min_requests: u64) -> Option<String> {
+    (fewest < min_requests).then(|| format!("only {fewest} requests (fewer than {min_requests})"))
+}
+
+/// The current value's lower confidence bound is not above the baseline's upper bound.
+fn intervals_overlap(base_hi: f64, cur_lo: f64, confidence: f64) -> Option<String> {
+    (cur_lo <= base_hi).then(|| {
+        format!(
+            "the {:.0}% confidence intervals overlap (baseline up to {base_hi:.0} ms, current from {cur_lo:.0} ms)",
+            confidence * 100.0
+        )
+    })
+}
+
+/// The relative change is no larger than the noise of the per-interval series.
+fn within_interval_noise(rel: f64, noise: f64) -> Option<String> {
+    (rel <= noise).then(|| format!("within the interval noise of ±{:.0}%", noise * 100.0))
+}
+
+/// With a rolling baseline, the current value is no worse than the worst kept run.
+fn no_worse_than_kept(cur: f64, kept: &[f64]) -> Option<String> {
+    if kept.len() < 2 {
+        return None;
+    }
+    let worst = kept.iter().copied().fold(f64::MIN, f64::max);
+    (cur <= worst).then(|| {
+        format!(
+            "no worse than the worst of the {} kept baseline runs ({worst:.0} ms)",
+            kept.len()
+        )
+    })
+}
+
+/// A mean's rise is within the sampling noise of the two means.
+fn within_mean_noise(change: f64, noise: f64) -> Option<String> {
+    (change <= noise).then(|| {
+        format!(
+            "within the sampling noise of the mean (±{noise:.1} ms; one slow request moves a mean)"
+        )
+    })
+}
+
+/// A tail percentile rose while neither the median nor P90 did. The mean is no witness: the same
+/// few slow requests that lift a tail lift it.
+fn uncorroborated_tail(median_rose: bool, p90_rose: bool) -> Option<String> {
+    (!median_rose && !p90_rose).then(|| {
+        "the median and P90 did not move with it (a tail-only change is most often noise)"
+            .to_string()
+    })
+}
+
+/// Under a run-wide shift, the change beyond the shift's allowance is within the limit or the
+/// floor: the runner, not this endpoint, moved.
+fn explained_by_shift(
+    own: f64,
+    base: f64,
+    limit: f64,
+    floor: f64,
+    (shift_ms, of): (f64, Metric),
+) -> Option<String> {
+    if shift_ms <= 0.0 {
+        return None;
+    }
+    let within = own < floor || (base > 0.0 && own / base <= limit);
+    within.then(|| {
+        format!(
+            "explained by the run-wide shift of {} ({shift_ms:+.0} ms; not a change of this endpoint's own)",
+            of.key()
+        )
+    })
+}
+
+/// The change beyond any shift is no larger than the between-run noise of the metric.
+fn within_between_run_noise(own_rel: f64, noise: Noise) -> Option<String> {
+    (own_rel <= noise.bound).then(|| format!("within the between-run noise ({})", noise.describe()))
+}
+
+/// The current value is within what the kept runs predict for a machine this busy.
+fn within_machine_fit(cur: f64, fit: MachineFit) -> Option<String> {
+    (cur <= fit.upper()).then(|| {
+        format!(
+            "within the kept runs' noise on a machine this busy ({})",
+            fit.describe()
+        )
+    })
+}
+
+/// P95 and above: the percentiles a few slow requests can move alone.
+fn is_tail(metric: Metric) -> bool {
+    matches!(metric, Metric::P95 | Metric::P99)
+}
+
+/// Whether `metric` of `current` rose by at least `fraction` over the median of the kept runs.
+fn body_rose(
+    baselines: &[&ScopeSummary],
+    current: &ScopeSummary,
+    metric: Metric,
+    fraction: f64,
+) -> bool {
+    let base = median(
+        &baselines
+            .iter()
+            .filter_map(|b| metric.of(*b))
+            .collect::<Vec<_>>(),
+    );
+    match (base, metric.of(current)) {
+        (Some(b), Some(c)) if b > 0.0 => (c - b) / b >= fraction,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_guard_holds_back_exactly_at_its_boundary() {
+        // (guard, just inside: holds back, just outside: lets through)
+        assert!(too_few_requests(99, 100).is_some());
+        assert!(too_few_requests(100, 100).is_none());
+        assert!(intervals_overlap(120.0, 120.0, 0.99).is_some());
+        assert!(intervals_overlap(120.0, 120.1, 0.99).is_none());
+        assert!(within_interval_noise(0.25, 0.25).is_some());
+        assert!(within_interval_noise(0.2501, 0.25).is_none());
+        assert!(within_mean_noise(4.0, 4.0).is_some());
+        assert!(within_mean_noise(4.01, 4.0).is_none());
+        assert!(no_worse_than_kept(130.0, &[100.0, 130.0]).is_some());
+        assert!(no_worse_than_kept(130.1, &[100.0, 130.0]).is_none());
+        assert!(
+            no_worse_than_kept(90.0, &[130.0]).is_none(),
+            "one kept run is no spread"
+        );
+        assert!(uncorroborated_tail(false, false).is_some());
+        assert!(uncorroborated_tail(true, false).is_none());
+        assert!(uncorroborated_tail(false, true).is_none());
+    }
+
+    #[test]
+    fn the_guards_name_what_held_a_change_back() {
+        assert_eq!(
+            too_few_requests(42, 100).unwrap(),
+            "only 42 requests (fewer than 100)"
+        );
+        assert_eq!(
+            no_worse_than_kept(120.0, &[100.0, 140.0, 110.0]).unwrap(),
+            "no worse than the worst of the 3 kept baseline runs (140 ms)"
+        );
+    }
+
+    #[test]
+    fn tails_are_p95_and_p99() {
+        let tails: Vec<Metric> = Metric::ALL.into_iter().filter(|m| is_tail(*m)).collect();
+        assert_eq!(tails, [Metric::P95, Metric::P99]);
+    }
+}

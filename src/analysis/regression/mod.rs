@@ -1,0 +1,338 @@
+//! Regression detection: a current run against a baseline (one run, or the last N kept under a
+//! name). A change fails the gate only when it exceeds the profile's limit *and* stands out of the
+//! noise that the data itself shows:
+//!
+//! 1. it is larger than `min_change_ms` (Locust rounds latencies; timers jitter);
+//! 2. for percentiles, the order-statistic confidence intervals of the two runs do not overlap:
+//!    a P95 from 250 requests is far less certain than one from 2,500;
+//! 3. with per-interval history, the change exceeds the run-to-run noise of the interval means;
+//! 4. with a rolling baseline, the current value is worse than every kept run;
+//! 5. a P95/P99 rise is corroborated by the same scope's median or mean rising too;
+//! 6. both runs have at least `min_requests` requests.
+//!
+//! A change past the limit that fails any of these tests is a warning, with the reason.
+//!
+//! [`compare`] (here) walks the scopes and returns a finished [`Comparison`], its own verdict
+//! decided ([`Comparison::status`]). The parts, each with its tests: [`shifts`] (the run-wide
+//! shifts, read on the cheapest endpoints), [`noise`] (between-run noise and the machine fit),
+//! `sampling` (the sampling intervals of one run's figures), `latency` and `rates` (one metric
+//! judged: the noise guards), [`comparability`] (how the runs were made differently) and
+//! `new_errors` (failure signatures the baseline did not have).
+
+pub mod comparability;
+mod comparison;
+mod evidence;
+mod latency;
+mod new_errors;
+pub mod noise;
+mod rates;
+mod sampling;
+pub mod shifts;
+#[cfg(test)]
+mod tests;
+
+pub use comparison::{Comparison, Direction, Regression, NO_BASELINE};
+pub use shifts::ShiftFinding;
+
+use comparability::differences;
+use evidence::{Evidence, Judged};
+use new_errors::{new_errors, NOT_CHECKED};
+use noise::{between_runs, Noise, Source};
+use sampling::halves;
+use shifts::{comparable_pairs, shift_for, shifts, Probes, LATENCY};
+
+use super::stats::{median, z_for_confidence};
+use super::summary::{RunSummary, ScopeSummary};
+use crate::model::{Metric, Scope, Status};
+use crate::profile::{ErrorRules, RegressionRules};
+
+/// Compares `current` with `baseline` (oldest first; the newest decides which endpoints exist):
+/// every metric of every scope, the run-wide shifts, the differences in how the runs were made and
+/// the new errors (`current`'s signatures as they are: leave the failures the profile expects out
+/// first). The comparison comes back finished, its verdict decided.
+pub fn compare(
+    baseline: &[RunSummary],
+    current: &RunSummary,
+    rules: &RegressionRules,
+    errors: &ErrorRules,
+) -> Comparison {
+    let Some(latest) = baseline.last() else {
+        return nothing_compared();
+    };
+    let mut notes = notes(latest, current);
+    // `differences` says so (and warns when they are far apart).
+    let users_differ = matches!(
+        (latest.peak_users, current.peak_users),
+        (Some(a), Some(b)) if a != b
+    );
+    let differences = differences(latest, current, rules.comparability_factor);
+    let pairs = comparable_pairs(latest, current, rules);
+    let shifts = shifts(&pairs, rules);
+    let context = Context {
+        users_differ,
+        shifts: &shifts,
+        rules,
+        probes: Probes::new(&pairs, baseline, current),
+    };
+    let (regressions, new_endpoints) = regressions(baseline, latest, current, &context);
+    let vanished_endpoints = latest
+        .endpoints
+        .iter()
+        .filter(|e| find(current, e).is_none())
+        .map(ScopeSummary::label)
+        .collect();
+    let z = z_for_confidence(rules.confidence);
+    let signatures = current.signatures.as_deref().unwrap_or_default();
+    let new_errors = new_errors(baseline, signatures, errors, z).unwrap_or_else(|| {
+        notes.push(NOT_CHECKED.to_string());
+        Vec::new()
+    });
+    let mut comparison = Comparison {
+        // Decided below, from everything else.
+        verdict: Status::Pass,
+        baseline_runs: baseline.len(),
+        regressions,
+        shifts,
+        new_endpoints,
+        vanished_endpoints,
+        notes,
+        baseline_machine: latest.machine.clone(),
+        differences,
+        new_errors,
+        baseline_histograms: latest.aggregated.histogram.is_some(),
+    };
+    comparison.verdict = comparison.status();
+    comparison
+}
+
+/// The comparison with a baseline that holds no runs, or does not exist yet.
+fn nothing_compared() -> Comparison {
+    Comparison {
+        verdict: Status::Pass,
+        baseline_runs: 0,
+        regressions: Vec::new(),
+        shifts: Vec::new(),
+        new_endpoints: Vec::new(),
+        vanished_endpoints: Vec::new(),
+        notes: vec![NO_BASELINE.to_string()],
+        baseline_machine: None,
+        differences: Vec::new(),
+        new_errors: Vec::new(),
+        baseline_histograms: false,
+    }
+}
+
+/// What the reader should know before the figures: other formats, another machine, where the
+/// sampling intervals come from.
+fn notes(latest: &RunSummary, current: &RunSummary) -> Vec<String> {
+    let mut notes = Vec::new();
+    if latest.format != current.format {
+        notes.push(format!(
+            "baseline was read from {} files, the current run from {}: figures are compared as read",
+            latest.format, current.format
+        ));
+    }
+    if let (Some(then), Some(now)) = (&latest.machine, &current.machine) {
+        if !then.same_kind(now) {
+            notes.push(format!(
+                "the baseline was saved on {then}; this run is checked on {now}: another machine shifts every endpoint, so read a run-wide shift as the machine first"
+            ));
+        }
+    }
+    notes.extend(sampling_note(latest, current));
+    notes
+}
+
+/// Where the sampling intervals of percentiles and means come from, when either run kept its
+/// histograms: the whole distribution is exact, the percentile curve an interpolation.
+fn sampling_note(latest: &RunSummary, current: &RunSummary) -> Option<String> {
+    let kept = |r: &RunSummary| r.aggregated.histogram.is_some();
+    match (kept(latest), kept(current)) {
+        (true, true) => Some(
+            "both runs kept every response time's histogram (Locust's JSON): each percentile's sampling interval and the mean's come from the whole distribution".to_string(),
+        ),
+        (false, true) => Some(
+            "the current run kept its histograms, the baseline did not (saved from CSVs or an HTML report, or before baselines kept histograms): the baseline's sampling intervals are read off its percentile curve".to_string(),
+        ),
+        (true, false) => Some(
+            "the baseline kept its histograms, the current run did not: the current run's sampling intervals are read off its percentile curve".to_string(),
+        ),
+        (false, false) => None,
+    }
+}
+
+/// The endpoint of `run` that is `s`.
+fn find<'r>(run: &'r RunSummary, s: &ScopeSummary) -> Option<&'r ScopeSummary> {
+    run.endpoints
+        .iter()
+        .find(|e| e.method == s.method && e.name == s.name)
+}
+
+/// What every scope's comparison shares.
+struct Context<'a> {
+    users_differ: bool,
+    shifts: &'a [ShiftFinding],
+    rules: &'a RegressionRules,
+    probes: Probes,
+}
+
+/// One scope (the aggregate or an endpoint) as the kept runs and the current run have it.
+#[derive(Clone, Copy)]
+struct Kept<'a> {
+    /// The scope in each kept run that has it, oldest first ...
+    baselines: &'a [&'a ScopeSummary],
+    /// ... and those runs' indices in the baseline.
+    runs: &'a [usize],
+    current: &'a ScopeSummary,
+    aggregated: bool,
+}
+
+/// The regressions of the aggregate and of every endpoint the newest baseline run has too, and
+/// the endpoints it does not have.
+fn regressions(
+    baseline: &[RunSummary],
+    latest: &RunSummary,
+    current: &RunSummary,
+    context: &Context,
+) -> (Vec<Regression>, Vec<String>) {
+    let agg_baselines: Vec<&ScopeSummary> = baseline.iter().map(|r| &r.aggregated).collect();
+    let every_run: Vec<usize> = (0..baseline.len()).collect();
+    let mut regressions = compare_scope(
+        Kept {
+            baselines: &agg_baselines,
+            runs: &every_run,
+            current: &current.aggregated,
+            aggregated: true,
+        },
+        context,
+    );
+    let mut new_endpoints = Vec::new();
+    for endpoint in &current.endpoints {
+        let (runs, kept): (Vec<usize>, Vec<&ScopeSummary>) = baseline
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, find(r, endpoint)?)))
+            .unzip();
+        if find(latest, endpoint).is_none() {
+            new_endpoints.push(endpoint.label());
+            continue;
+        }
+        let scope = Kept {
+            baselines: &kept,
+            runs: &runs,
+            current: endpoint,
+            aggregated: false,
+        };
+        regressions.extend(compare_scope(scope, context));
+    }
+    (regressions, new_endpoints)
+}
+
+/// Every metric the profile limits, of one scope.
+fn compare_scope(scope: Kept, context: &Context) -> Vec<Regression> {
+    Metric::ALL
+        .into_iter()
+        .filter_map(|metric| compare_metric(metric, scope, context))
+        .collect()
+}
+
+/// One metric of one scope: `None` when the profile does not limit it, or a side lacks it.
+fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regression> {
+    let Kept {
+        baselines,
+        runs,
+        current,
+        aggregated,
+    } = scope;
+    let latest = baselines.last()?;
+    let rules = context.rules;
+    let limit = rules.limit(metric)?;
+    // In a closed model every endpoint's rate follows the others' latency: throughput is judged
+    // on the aggregate only, and only at equal user counts.
+    if metric == Metric::Rps && (!aggregated || context.users_differ) {
+        return None;
+    }
+    let kept: Vec<f64> = baselines.iter().filter_map(|b| metric.of(*b)).collect();
+    let (Some(base), Some(cur)) = (median(&kept), metric.of(current)) else {
+        return None;
+    };
+    let (shift_ms, shift_metric) = shift_for(context.shifts, metric);
+    let z = z_for_confidence(rules.confidence);
+    let latency = LATENCY.contains(&metric);
+    let fit = latency
+        .then(|| context.probes.fit(metric, runs, baselines, current, z))
+        .flatten();
+    let noise = latency.then(|| {
+        between_runs(
+            &kept,
+            rules.prior_noise(metric),
+            halves(latest, current, metric),
+            z,
+        )
+    });
+    // With a machine fit, the noise a change is held against is the fit's (relative to the
+    // baseline value, as the report gives every noise).
+    let noise = match fit {
+        Some(f) if base > 0.0 => Some(Noise {
+            bound: f.upper() / base - 1.0,
+            source: Source::MachineFit(f.runs),
+        }),
+        _ => noise,
+    };
+    let evidence = Evidence {
+        metric,
+        limit,
+        base,
+        cur,
+        kept: &kept,
+        latest,
+        current,
+        baselines,
+        shift_ms,
+        shift_metric,
+        shifted: !context.shifts.is_empty(),
+        probe: context
+            .shifts
+            .iter()
+            .any(|s| s.shift.metric == metric && s.shift.probes.contains(&current.label())),
+        noise,
+        fit,
+    };
+    let (direction, status, reason) = judge(&evidence, rules);
+    let change = cur - base;
+    Some(Regression {
+        scope: if aggregated {
+            Scope::Aggregated
+        } else {
+            Scope::Endpoint(current.key())
+        },
+        metric,
+        baseline: base,
+        current: cur,
+        change,
+        change_pct: (base > 0.0).then(|| change / base * 100.0),
+        direction,
+        status,
+        reason,
+        noise,
+    })
+}
+
+/// One metric of one scope, by the kind of figure it is.
+fn judge(evidence: &Evidence, rules: &RegressionRules) -> Judged {
+    let z = z_for_confidence(rules.confidence);
+    let held = rules.status;
+    match evidence.metric {
+        Metric::ErrorRate => rates::error_rate(evidence, z, held),
+        Metric::Rps => rates::throughput(evidence, z, held),
+        Metric::P50 | Metric::P90 | Metric::P95 | Metric::P99 | Metric::Avg | Metric::Max => {
+            latency::judge(evidence, rules, z, held)
+        }
+        // Request counts are a gate minimum, never compared.
+        Metric::Requests => (
+            Direction::Unchanged,
+            Status::Pass,
+            "not compared".to_string(),
+        ),
+    }
+}

@@ -1,0 +1,140 @@
+//! Error rates and throughput, baseline against current. An error rate moves on points and is held
+//! against the binomial noise of both runs; throughput is held against a run-wide shift (users that
+//! wait for slower responses send less) and the noise of the per-interval rates.
+
+use super::comparison::Direction;
+use super::evidence::{Evidence, Judged};
+use super::sampling::{binomial_se, interval_noise};
+use crate::analysis::summary::ScopeSummary;
+use crate::model::Status;
+
+/// An error rate: past the limit (points), and beyond the sampling noise of both runs.
+pub(super) fn error_rate(evidence: &Evidence, z: f64, held: Status) -> Judged {
+    let Evidence {
+        limit,
+        base,
+        cur,
+        latest,
+        current,
+        ..
+    } = *evidence;
+    let change = cur - base;
+    if change.abs() <= limit {
+        return (
+            Direction::Unchanged,
+            Status::Pass,
+            format!("within ±{:.2} points", limit * 100.0),
+        );
+    }
+    let direction = if change > 0.0 {
+        Direction::Regressed
+    } else {
+        Direction::Improved
+    };
+    if direction == Direction::Improved {
+        return (
+            direction,
+            Status::Pass,
+            format!("{:.2} points fewer errors", -change * 100.0),
+        );
+    }
+    let noise = z
+        * (binomial_se(base, latest.requests).powi(2) + binomial_se(cur, current.requests).powi(2))
+            .sqrt();
+    if change <= noise {
+        return (
+            direction,
+            Status::Warn,
+            format!(
+                "+{:.2} points, but within the sampling noise of ±{:.2} points",
+                change * 100.0,
+                noise * 100.0
+            ),
+        );
+    }
+    (
+        direction,
+        held,
+        format!(
+            "+{:.2} points, more than the limit of {:.2}",
+            change * 100.0,
+            limit * 100.0
+        ),
+    )
+}
+
+/// Throughput (the aggregate's, at equal user counts): a fall past the limit, not explained by a
+/// run-wide shift, and beyond the noise of the per-interval rates.
+pub(super) fn throughput(evidence: &Evidence, z: f64, held: Status) -> Judged {
+    let Evidence {
+        limit,
+        base,
+        cur,
+        latest,
+        current,
+        baselines,
+        ..
+    } = *evidence;
+    let rel = if base > 0.0 { (cur - base) / base } else { 0.0 };
+    if rel.abs() <= limit {
+        return (
+            Direction::Unchanged,
+            Status::Pass,
+            format!("within ±{:.0}%", limit * 100.0),
+        );
+    }
+    if rel > 0.0 {
+        return (
+            Direction::Improved,
+            Status::Pass,
+            format!("{:+.1}% throughput", rel * 100.0),
+        );
+    }
+    if let Some(why) = throughput_follows_shift(cur / base, latest, current, evidence.shifted) {
+        return (
+            Direction::Regressed,
+            Status::Pass,
+            format!("{:.1}% throughput, {why}", rel * 100.0),
+        );
+    }
+    if let Some(noise) = interval_noise(baselines, current, |i| &i.rps, 1.0, z) {
+        if -rel <= noise {
+            return (
+                Direction::Regressed,
+                Status::Warn,
+                format!(
+                    "{:.1}% throughput, but within the interval noise of ±{:.1}%",
+                    rel * 100.0,
+                    noise * 100.0
+                ),
+            );
+        }
+    }
+    (
+        Direction::Regressed,
+        held,
+        format!(
+            "{:.1}% throughput, past the limit of -{:.0}%",
+            rel * 100.0,
+            limit * 100.0
+        ),
+    )
+}
+
+/// In a closed model each user waits for its response: when the whole run is slower, throughput
+/// falls by up to the factor the mean latency rose. A fall no larger than that, under a run-wide
+/// shift, is the shift's.
+fn throughput_follows_shift(
+    ratio: f64,
+    latest: &ScopeSummary,
+    current: &ScopeSummary,
+    shifted: bool,
+) -> Option<String> {
+    let (base_avg, cur_avg) = (latest.avg?, current.avg?);
+    let slower = cur_avg / base_avg;
+    (shifted && slower > 1.0 && ratio >= 1.0 / slower).then(|| {
+        format!(
+            "explained by the run-wide shift: mean latency rose {slower:.2}x, and users that wait for their responses send that much less"
+        )
+    })
+}

@@ -1,0 +1,424 @@
+//! Run-wide shifts: the whole run moved, not one endpoint.
+//!
+//! Two runs on two runners or two days differ far more than the sampling noise inside one run:
+//! the whole runner is slower or faster. Such a shift shows on every endpoint at once, and on the
+//! cheapest endpoints (a health check, a 404) most plainly, since they do no work a code change
+//! could slow. So the cheapest endpoints are read as probes of the machine: when they moved past
+//! the limit, the run has a **run-wide shift** of their median change, and every endpoint is
+//! allowed up to `shift_transfer` times that shift before its own change counts (work on a busy
+//! machine waits longer than a health check does: the corpus of `fixtures/noise` shows up to about
+//! 2.5x). A change concentrated on the endpoints that do the work leaves the probes where they
+//! were, and stands out. The probes' level in every kept run also feeds the machine fit
+//! ([`super::noise::machine_fit`]).
+
+use super::noise::{machine_fit, MachineFit};
+use crate::analysis::stats::median;
+use crate::analysis::summary::{RunSummary, ScopeSummary};
+use crate::model::{Metric, Status};
+use crate::profile::RegressionRules;
+
+/// The cheapest endpoints are this share of those compared (at least one).
+const PROBE_SHARE: usize = 3;
+
+/// A shift of the whole run: the cheapest endpoints moved past the limit, by `ms` (negative for
+/// a faster runner).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shift {
+    pub metric: Metric,
+    /// The probes' median change, in ms.
+    pub ms: f64,
+    /// The probes' median ratio of current to baseline.
+    pub factor: f64,
+    /// The endpoints read as probes (the cheapest in the baseline).
+    pub probes: Vec<String>,
+    /// Every endpoint that moved the same way by at least half the shift.
+    pub endpoints: Vec<String>,
+}
+
+/// The baseline and current figures of one endpoint, both with enough requests to compare.
+pub struct Pair<'a> {
+    pub label: String,
+    pub base: &'a ScopeSummary,
+    pub cur: &'a ScopeSummary,
+}
+
+/// The cheapest third of `pairs` by baseline median (at least one), cheapest first.
+pub fn probes<'p, 'a>(pairs: &'p [Pair<'a>]) -> Vec<&'p Pair<'a>> {
+    let mut by_cost: Vec<&Pair> = pairs
+        .iter()
+        .filter(|p| Metric::P50.of(p.base).is_some())
+        .collect();
+    by_cost.sort_by(|a, b| {
+        let cost = |p: &Pair| Metric::P50.of(p.base).unwrap_or(f64::MAX);
+        cost(a).total_cmp(&cost(b))
+    });
+    by_cost.truncate((pairs.len() / PROBE_SHARE).max(1));
+    by_cost
+}
+
+/// The run-wide shift of `metric`, when the probes moved up past `limit` (relative) and
+/// `min_change_ms`. Needs at least three endpoints: with fewer, a probe is no witness.
+pub fn run_wide_shift(
+    pairs: &[Pair],
+    metric: Metric,
+    limit: f64,
+    min_change_ms: f64,
+) -> Option<Shift> {
+    if pairs.len() < 3 {
+        return None;
+    }
+    let probes = probes(pairs);
+    let moved: Vec<(f64, f64)> = probes
+        .iter()
+        .filter_map(|p| Some((metric.of(p.base)?, metric.of(p.cur)?)))
+        .collect();
+    let ms = median(&moved.iter().map(|(b, c)| c - b).collect::<Vec<_>>())?;
+    let factor = median(
+        &moved
+            .iter()
+            .filter(|(b, _)| *b > 0.0)
+            .map(|(b, c)| c / b)
+            .collect::<Vec<_>>(),
+    )?;
+    if !is_shift(ms, factor, limit, min_change_ms) {
+        return None;
+    }
+    let endpoints = pairs
+        .iter()
+        .filter(|p| match (metric.of(p.base), metric.of(p.cur)) {
+            (Some(b), Some(c)) => (c - b) / ms >= 0.5,
+            _ => false,
+        })
+        .map(|p| p.label.clone())
+        .collect();
+    Some(Shift {
+        metric,
+        ms,
+        factor,
+        probes: probes.iter().map(|p| p.label.clone()).collect(),
+        endpoints,
+    })
+}
+
+/// The probes moved by at least `min_change_ms` and by more than `limit` of their own baseline,
+/// both the same way: up (a slower runner) or down (a faster one).
+pub fn is_shift(ms: f64, factor: f64, limit: f64, min_change_ms: f64) -> bool {
+    let slower = ms >= min_change_ms && factor - 1.0 > limit;
+    let faster = ms <= -min_change_ms && 1.0 - factor > limit;
+    slower || faster
+}
+
+/// The latency metrics a run-wide shift is read on.
+pub const LATENCY: [Metric; 4] = [Metric::P50, Metric::P95, Metric::P99, Metric::Avg];
+
+/// A run-wide shift as judged: what the profile makes of it, and what to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShiftFinding {
+    pub shift: Shift,
+    pub status: Status,
+    pub reason: String,
+}
+
+/// The endpoints of the current run that the newest baseline run has too, both sides with at least
+/// `min_requests`: what run-wide shifts and probes are read from.
+pub(super) fn comparable_pairs<'a>(
+    latest: &'a RunSummary,
+    current: &'a RunSummary,
+    rules: &RegressionRules,
+) -> Vec<Pair<'a>> {
+    current
+        .endpoints
+        .iter()
+        .filter_map(|cur| {
+            let base = latest
+                .endpoints
+                .iter()
+                .find(|b| b.method == cur.method && b.name == cur.name)?;
+            let enough = base.requests.min(cur.requests) >= rules.min_requests;
+            enough.then(|| Pair {
+                label: cur.label(),
+                base,
+                cur,
+            })
+        })
+        .collect()
+}
+
+/// The run-wide shift of every latency metric, judged once for the run.
+pub(super) fn shifts(pairs: &[Pair], rules: &RegressionRules) -> Vec<ShiftFinding> {
+    LATENCY
+        .into_iter()
+        .filter_map(|metric| {
+            let limit = rules.limit(metric)?;
+            let shift = run_wide_shift(pairs, metric, limit, rules.min_change_ms)?;
+            if shift.ms < 0.0 {
+                let reason = format!(
+                    "every endpoint moved together: the cheapest ({}) faster by {:.0} ms ({:.1}x), {} of {} endpoints by at least half that. \
+                     A faster or quieter runner looks like this; each endpoint is expected to be at least that much faster, \
+                     so a change of its own still shows",
+                    shift.probes.join(", "),
+                    -shift.ms,
+                    shift.factor,
+                    shift.endpoints.len(),
+                    pairs.len(),
+                );
+                return Some(ShiftFinding {
+                    shift,
+                    status: Status::Pass,
+                    reason,
+                });
+            }
+            let reason = format!(
+                "every endpoint moved together: the cheapest ({}) by {:+.0} ms ({:.1}x), {} of {} endpoints by at least half that. \
+                 The same build on a slower or busier runner looks like this: rerun, refresh the baseline on this runner, \
+                 or compare both builds side by side (A/B); endpoints are judged beyond up to {}x this shift",
+                shift.probes.join(", "),
+                shift.ms,
+                shift.factor,
+                shift.endpoints.len(),
+                pairs.len(),
+                rules.shift_transfer
+            );
+            Some(ShiftFinding {
+                shift,
+                status: rules.shift,
+                reason,
+            })
+        })
+        .collect()
+}
+
+/// The run-wide shift a metric is judged beyond. A slower machine delays requests, and a delay that
+/// lifts the body of the distribution lifts its tail by at least as many milliseconds: a tail is
+/// allowed the largest slowdown of itself or of the percentiles below it (a tail's own shift is
+/// often missed: the probes' P99 is a handful of requests, or a timeout-bound outlier). A faster
+/// runner's shift applies to its own metric only.
+pub(super) fn shift_for(shifts: &[ShiftFinding], metric: Metric) -> (f64, Metric) {
+    let own = shifts
+        .iter()
+        .find(|s| s.shift.metric == metric)
+        .map_or(0.0, |s| s.shift.ms);
+    let below: &[Metric] = match metric {
+        Metric::P95 => &[Metric::P50],
+        Metric::P99 => &[Metric::P50, Metric::P95],
+        _ => &[],
+    };
+    shifts
+        .iter()
+        .filter(|s| below.contains(&s.shift.metric) && s.shift.ms > own)
+        .map(|s| (s.shift.ms, s.shift.metric))
+        .fold((own, metric), |a, b| if b.0 > a.0 { b } else { a })
+}
+
+/// The probes of a comparison, as the machine fit reads them.
+pub(super) struct Probes {
+    /// The endpoints read as probes: the machine's witnesses, never fitted against themselves.
+    labels: Vec<String>,
+    /// Each latency metric's probe level in every kept run (oldest first) and in the current run.
+    levels: Vec<(Metric, Vec<Option<f64>>, Option<f64>)>,
+}
+
+impl Probes {
+    /// The cheapest third of the endpoints both runs have enough requests of (`pairs`), by the
+    /// newest baseline run's median, and their levels in `baseline` and `current`.
+    pub(super) fn new(pairs: &[Pair], baseline: &[RunSummary], current: &RunSummary) -> Probes {
+        let labels = if pairs.len() < 3 {
+            Vec::new()
+        } else {
+            probes(pairs).iter().map(|p| p.label.clone()).collect()
+        };
+        let levels = probe_levels(baseline, current, &labels);
+        Probes { labels, levels }
+    }
+
+    /// The machine fit of `metric` for a scope kept in the baseline runs `runs` with `values`:
+    /// `None` for the probes themselves, without probe levels, or when [`machine_fit`] finds none.
+    pub(super) fn fit(
+        &self,
+        metric: Metric,
+        runs: &[usize],
+        baselines: &[&ScopeSummary],
+        current: &ScopeSummary,
+        z: f64,
+    ) -> Option<MachineFit> {
+        if self.labels.contains(&current.label()) {
+            return None;
+        }
+        let (_, kept_levels, now) = self.levels.iter().find(|(m, _, _)| *m == metric)?;
+        let points: Vec<(f64, f64)> = runs
+            .iter()
+            .zip(baselines)
+            .filter_map(|(&i, scope)| Some(((*kept_levels.get(i)?)?, metric.of(*scope)?)))
+            .collect();
+        machine_fit(&points, (*now)?, z)
+    }
+}
+
+/// The median of `metric` over the probes in one run (`None` when the run has none of them).
+fn probe_level(run: &RunSummary, probes: &[String], metric: Metric) -> Option<f64> {
+    let values: Vec<f64> = run
+        .endpoints
+        .iter()
+        .filter(|e| probes.contains(&e.label()))
+        .filter_map(|e| metric.of(e))
+        .collect();
+    median(&values)
+}
+
+fn probe_levels(
+    baseline: &[RunSummary],
+    current: &RunSummary,
+    probes: &[String],
+) -> Vec<(Metric, Vec<Option<f64>>, Option<f64>)> {
+    if probes.is_empty() {
+        return Vec::new();
+    }
+    LATENCY
+        .into_iter()
+        .map(|metric| {
+            let kept = baseline
+                .iter()
+                .map(|r| probe_level(r, probes, metric))
+                .collect();
+            (metric, kept, probe_level(current, probes, metric))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(p50: f64, p95: f64) -> ScopeSummary {
+        let mut percentiles = vec![None; 11];
+        percentiles[0] = Some(p50);
+        percentiles[5] = Some(p95);
+        ScopeSummary {
+            method: "GET".into(),
+            name: "x".into(),
+            requests: 1000,
+            failures: 0,
+            rps: 10.0,
+            avg: Some(p50),
+            max: Some(p95 * 2.0),
+            percentiles,
+            min: Some(1.0),
+            intervals: None,
+            histogram: None,
+        }
+    }
+
+    fn pairs(
+        rows: &[(&str, f64, f64)],
+        keep: &mut Vec<(ScopeSummary, ScopeSummary)>,
+    ) -> Vec<String> {
+        keep.clear();
+        for (_, b, c) in rows {
+            keep.push((scope(*b, *b * 3.0), scope(*c, *c * 3.0)));
+        }
+        rows.iter().map(|r| r.0.to_string()).collect()
+    }
+
+    fn shift_of(rows: &[(&str, f64, f64)]) -> Option<Shift> {
+        let mut keep = Vec::new();
+        let labels = pairs(rows, &mut keep);
+        let pairs: Vec<Pair> = labels
+            .into_iter()
+            .zip(&keep)
+            .map(|(label, (b, c))| Pair {
+                label,
+                base: b,
+                cur: c,
+            })
+            .collect();
+        run_wide_shift(&pairs, Metric::P50, 0.2, 5.0)
+    }
+
+    #[test]
+    fn a_slower_runner_moves_the_cheapest_endpoints_too() {
+        // Same build, another day: /health 5 -> 110 ms, the work endpoints up less than 3x that.
+        let shift = shift_of(&[
+            ("/health", 5.0, 110.0),
+            ("/missing", 4.0, 140.0),
+            ("/items", 17.0, 170.0),
+            ("/search", 38.0, 200.0),
+            ("/report", 110.0, 320.0),
+            ("/orders", 28.0, 200.0),
+        ])
+        .expect("a run-wide shift");
+        assert_eq!(shift.probes, ["/missing", "/health"]);
+        assert_eq!(shift.ms, 120.5);
+        assert_eq!(shift.endpoints.len(), 6);
+    }
+
+    #[test]
+    fn a_slowdown_of_the_work_leaves_the_probes_and_is_no_shift() {
+        let rows = [
+            ("/health", 5.0, 5.0),
+            ("/missing", 4.0, 6.0),
+            ("/items", 17.0, 31.0),
+            ("/search", 38.0, 78.0),
+            ("/report", 110.0, 220.0),
+            ("/orders", 28.0, 53.0),
+        ];
+        assert_eq!(shift_of(&rows), None);
+        assert_eq!(shift_of(&rows[..2]), None, "two endpoints are no witnesses");
+    }
+
+    #[test]
+    fn a_shift_needs_the_probes_past_both_the_limit_and_the_floor_either_way() {
+        assert!(is_shift(5.0, 1.21, 0.2, 5.0));
+        assert!(!is_shift(4.9, 1.5, 0.2, 5.0), "under the floor");
+        assert!(!is_shift(50.0, 1.2, 0.2, 5.0), "at the limit");
+        assert!(is_shift(-30.0, 0.5, 0.2, 5.0), "a faster runner");
+        assert!(!is_shift(-30.0, 0.8, 0.2, 5.0), "faster by the limit only");
+        assert!(
+            !is_shift(30.0, 0.7, 0.2, 5.0),
+            "the ms and the factor disagree"
+        );
+    }
+
+    fn finding(metric: Metric, ms: f64) -> ShiftFinding {
+        ShiftFinding {
+            shift: Shift {
+                metric,
+                ms,
+                factor: 1.0,
+                probes: Vec::new(),
+                endpoints: Vec::new(),
+            },
+            status: Status::Warn,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_tail_is_allowed_the_largest_slowdown_below_it() {
+        let shifts = [
+            finding(Metric::P50, 20.0),
+            finding(Metric::P95, 200.0),
+            finding(Metric::Avg, 30.0),
+        ];
+        let of = |metric| shift_for(&shifts, metric);
+        assert_eq!(
+            of(Metric::P99),
+            (200.0, Metric::P95),
+            "no P99 shift of its own"
+        );
+        assert_eq!(of(Metric::P95), (200.0, Metric::P95));
+        assert_eq!(
+            of(Metric::P50),
+            (20.0, Metric::P50),
+            "the body: its own only"
+        );
+        assert_eq!(of(Metric::Avg), (30.0, Metric::Avg));
+        assert_eq!(of(Metric::P90), (0.0, Metric::P90), "not a shift metric");
+        // Its own shift wins when larger; a body's faster runner lends nothing.
+        let shifts = [finding(Metric::P50, -40.0), finding(Metric::P99, 500.0)];
+        let of = |metric| shift_for(&shifts, metric);
+        assert_eq!(of(Metric::P99), (500.0, Metric::P99));
+        assert_eq!(of(Metric::P95), (0.0, Metric::P95));
+        assert_eq!(of(Metric::P50), (-40.0, Metric::P50));
+        assert_eq!(shift_for(&[], Metric::P99), (0.0, Metric::P99));
+    }
+}
