@@ -37,7 +37,7 @@ pub use shifts::ShiftFinding;
 use comparability::differences;
 use evidence::{Evidence, Judged};
 use new_errors::{new_errors, NOT_CHECKED};
-use noise::{between_runs, Noise, Source};
+use noise::{between_runs, MachineFit, Noise, Source};
 use sampling::halves;
 use shifts::{comparable_pairs, shift_for, shifts, Probes, LATENCY};
 
@@ -240,9 +240,9 @@ fn compare_scope(scope: Kept, context: &Context) -> Vec<Regression> {
 fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regression> {
     let Kept {
         baselines,
-        runs,
         current,
         aggregated,
+        ..
     } = scope;
     let latest = baselines.last()?;
     let rules = context.rules;
@@ -257,27 +257,10 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
         return None;
     };
     let (shift_ms, shift_metric) = shift_for(context.shifts, metric);
-    let z = z_for_confidence(rules.confidence);
-    let latency = LATENCY.contains(&metric);
-    let fit = latency
-        .then(|| context.probes.fit(metric, runs, baselines, current, z))
-        .flatten();
-    let noise = latency.then(|| {
-        between_runs(
-            &kept,
-            rules.prior_noise(metric),
-            halves(latest, current, metric),
-            z,
-        )
-    });
-    // With a machine fit, the noise a change is held against is the fit's (relative to the
-    // baseline value, as the report gives every noise).
-    let noise = match fit {
-        Some(f) if base > 0.0 => Some(Noise {
-            bound: f.upper() / base - 1.0,
-            source: Source::MachineFit(f.runs),
-        }),
-        _ => noise,
+    let (fit, noise) = if LATENCY.contains(&metric) {
+        between_run_noise(metric, scope, (&kept, base), context)
+    } else {
+        (None, None)
     };
     let evidence = Evidence {
         metric,
@@ -316,6 +299,37 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
         reason,
         noise,
     })
+}
+
+/// The machine fit of a latency metric, and the between-run noise a change is held against: with
+/// a fit, the fit's (relative to the baseline value `base`, as the report gives every noise).
+/// `kept` are the metric's values in the kept runs.
+fn between_run_noise(
+    metric: Metric,
+    scope: Kept,
+    (kept, base): (&[f64], f64),
+    context: &Context,
+) -> (Option<MachineFit>, Option<Noise>) {
+    let Kept {
+        baselines,
+        runs,
+        current,
+        ..
+    } = scope;
+    let rules = context.rules;
+    let z = z_for_confidence(rules.confidence);
+    let fit = context.probes.fit(metric, runs, baselines, current, z);
+    let halves = baselines
+        .last()
+        .and_then(|latest| halves(latest, current, metric));
+    let noise = match fit {
+        Some(f) if base > 0.0 => Noise {
+            bound: f.upper() / base - 1.0,
+            source: Source::MachineFit(f.runs),
+        },
+        _ => between_runs(kept, rules.prior_noise(metric), halves, z),
+    };
+    (fit, Some(noise))
 }
 
 /// One metric of one scope, by the kind of figure it is.
