@@ -2,6 +2,8 @@
 //! broke the trend. A run breaks it when a metric moves the bad way past both three robust standard
 //! deviations (1.4826 x the median absolute deviation) of the previous runs and `min_change` of their
 //! median: noise-aware, so one noisy night among quiet ones is told from a drift of the whole series.
+//! The archive's verdict is decided in one place, [`verdict`], from an [`Evidence`] that names
+//! everything it reads.
 
 use serde::Serialize;
 

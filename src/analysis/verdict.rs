@@ -200,4 +200,55 @@ mod tests {
         };
         assert_eq!(verdict(&checked), Status::Pass);
     }
+
+    fn sustained(status: Status) -> Sustained {
+        Sustained {
+            scope: Scope::Aggregated,
+            metric: Metric::P95,
+            limit: 500.0,
+            for_s: 60.0,
+            within_s: None,
+            checked: true,
+            breached_s: 90.0,
+            worst: Some(900.0),
+            from: None,
+            to: None,
+            status,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_sustained_breach_and_an_ab_comparison_each_move_the_verdict() {
+        let breached = [sustained(Status::Fail)];
+        let evidence = Evidence {
+            sustained: &breached,
+            ..Evidence::default()
+        };
+        assert_eq!(verdict(&evidence), Status::Fail);
+        let pair = crate::analysis::paired::PairSample {
+            a_ms: 10.0,
+            b_ms: 30.0,
+            a_failed: false,
+            b_failed: false,
+        };
+        let slow = crate::model::EndpointKey::new("GET", "/slow");
+        let ab = crate::analysis::paired::compare_pairs(
+            ("a".into(), "b".into()),
+            vec![(Scope::Endpoint(slow), vec![pair; 400])],
+            200,
+            &crate::profile::RegressionRules::default(),
+            7,
+        );
+        let with_ab = Evidence {
+            ab: Some(&ab),
+            ..Evidence::default()
+        };
+        assert_eq!(verdict(&with_ab), ab.status());
+        assert_eq!(
+            ab.status(),
+            Status::Fail,
+            "B three times slower on every pair"
+        );
+    }
 }

@@ -16,8 +16,9 @@
 //! decided ([`Comparison::status`]). The parts, each with its tests: [`shifts`] (the run-wide
 //! shifts, read on the cheapest endpoints), [`noise`] (between-run noise and the machine fit),
 //! `sampling` (the sampling intervals of one run's figures), `latency` and `rates` (one metric
-//! judged: the noise guards), [`comparability`] (how the runs were made differently) and
-//! `new_errors` (failure signatures the baseline did not have).
+//! judged from its `evidence`: the noise guards), [`comparability`] (how the runs were made
+//! differently) and `new_errors` (failure signatures the baseline did not have). The whole
+//! comparison's tests are in `tests.rs`.
 
 pub mod comparability;
 mod comparison;
