@@ -66,15 +66,8 @@ pub(super) fn error_rate(evidence: &Evidence, z: f64, held: Status) -> Judged {
 /// Throughput (the aggregate's, at equal user counts): a fall past the limit, not explained by a
 /// run-wide shift, and beyond the noise of the per-interval rates.
 pub(super) fn throughput(evidence: &Evidence, z: f64, held: Status) -> Judged {
-    let Evidence {
-        limit,
-        base,
-        cur,
-        latest,
-        current,
-        baselines,
-        ..
-    } = *evidence;
+    let (limit, base, cur) = (evidence.limit, evidence.base, evidence.cur);
+    let (latest, current) = (evidence.latest, evidence.current);
     let rel = if base > 0.0 { (cur - base) / base } else { 0.0 };
     if rel.abs() <= limit {
         return (
@@ -97,7 +90,7 @@ pub(super) fn throughput(evidence: &Evidence, z: f64, held: Status) -> Judged {
             format!("{:.1}% throughput, {why}", rel * 100.0),
         );
     }
-    if let Some(noise) = interval_noise(baselines, current, |i| &i.rps, 1.0, z) {
+    if let Some(noise) = interval_noise(evidence.baselines, current, |i| &i.rps, 1.0, z) {
         if -rel <= noise {
             return (
                 Direction::Regressed,
