@@ -12,8 +12,8 @@
 //! **How a run is judged.** [`judgement`] is the entry point: [`judge`] (`check`, `ab`) and
 //! [`judge_change`] (`compare`) turn a run into a [`RunJudgement`]; a [`Judgement`] holds every run
 //! of a command, the scaling series over them ([`scaling`]) and the A/B comparison. The rest are
-//! the parts they use: capacity from a ramp ([`capacity`]), advice ([`findings`], [`advice`]), the
-//! ratchet ([`ratchet`]), a run as a baseline keeps it ([`summary`], [`signatures`]), and the small
+//! the parts they use: capacity from a ramp ([`capacity`]), advice ([`findings`], [`advice`];
+//! from a metrics backend's series, [`server_findings`]), the ratchet ([`ratchet`]), a run as a baseline keeps it ([`summary`], [`signatures`]), and the small
 //! statistics under them ([`stats`], [`series`], [`steady`], [`errors`]).
 //!
 //! Data flows one way: `stats` and the other leaves at the bottom, `judgement` at the top; no file
