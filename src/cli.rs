@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::commands::ab::AbPlan;
 use crate::commands::baseline::BaselinePlan;
@@ -12,15 +13,15 @@ use crate::commands::check::CheckRequest;
 use crate::commands::compare::ComparePlan;
 use crate::commands::demo::{DemoPlan, TargetPlan};
 use crate::commands::history::HistoryPlan;
-use crate::commands::metrics::MetricsPlan;
-
 use crate::commands::profiles::SuggestPlan;
 use crate::commands::record::RecordPlan;
-use crate::commands::server::ServerPlan;
-use crate::commands::{Outputs, Stdout};
+use crate::commands::server::{Listing, ServerPlan};
 use crate::config::Flags;
 use crate::generator::RunOptions;
-use crate::push::Gateway;
+use crate::report::formats::FORMATS;
+use crate::report::openmetrics::push::Gateway;
+use crate::report::openmetrics::MetricsPlan;
+use crate::report::{charts, Format, Outputs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -164,28 +165,15 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// How reports are written: shared by `check` and `compare`.
+/// How reports are written: shared by `check`, `compare` and `ab`.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[arg(long, default_value = "table", value_parser = stdout_formats())]
+    pub format: Format,
 
-    /// Also write the JSON report to this file.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-
-    /// Also write a Markdown summary (for a pull-request comment) to this file.
-    #[arg(long, value_name = "FILE")]
-    pub markdown: Option<PathBuf>,
-
-    /// Also write JUnit XML (one testcase per check) to this file.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-
-    /// Also write PNG charts into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub charts: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: FileArgs<false>,
 
     /// Size of each chart in pixels.
     #[arg(long, value_name = "WxH", default_value = "1280x720", value_parser = parse_size)]
@@ -193,35 +181,84 @@ pub struct OutputArgs {
 
     #[command(flatten)]
     pub metrics: MetricsArgs,
-    /// Also write one self-contained HTML page (verdict, tables, charts; no network) to this file.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
 }
 
 impl OutputArgs {
     fn plan(self) -> Outputs {
         Outputs {
-            stdout: self.format.into(),
-            json: self.json,
-            markdown: self.markdown,
-            junit: self.junit,
-            charts: self.charts,
+            stdout: self.format,
+            files: self.files.0,
             chart_size: self.chart_size,
             metrics: self.metrics.plan(),
-            html: self.html,
         }
     }
 }
 
-/// Metrics for Prometheus: shared by `check`, `compare` and `history` (flatten it into a new
-/// command's arguments to give it the same flags).
+/// `--format NAME`: a format whose row in the table of formats says it can go to stdout.
+fn stdout_formats() -> impl TypedValueParser<Value = Format> {
+    let names = FORMATS
+        .iter()
+        .filter_map(|f| Some(PossibleValue::new(f.name).help(f.stdout?)));
+    PossibleValuesParser::new(names).map(|name| Format::named(&name).expect("a name in the table"))
+}
+
+/// The output formats' flags (`--json FILE`, `--charts DIR`, …), one per row of the table of
+/// formats that has a flag: made from the table, so that a new format needs no line here.
+/// `HISTORY`: the flags of `history`, which writes the formats that have a history help.
+#[derive(Debug, Clone, Default)]
+pub struct FileArgs<const HISTORY: bool>(pub Vec<(Format, PathBuf)>);
+
+impl<const HISTORY: bool> FileArgs<HISTORY> {
+    /// The formats offered, with their flag and help.
+    fn offered() -> impl Iterator<Item = (Format, &'static str, &'static str)> {
+        FORMATS.iter().filter_map(|f| {
+            let help = if HISTORY { f.history_help? } else { f.help };
+            Some((f.format, f.flag?, help))
+        })
+    }
+}
+
+impl<const HISTORY: bool> Args for FileArgs<HISTORY> {
+    fn augment_args(mut cmd: clap::Command) -> clap::Command {
+        for (format, flag, help) in Self::offered() {
+            cmd = cmd.arg(
+                Arg::new(flag)
+                    .long(flag)
+                    .value_name(format.spec().value_name())
+                    .value_parser(clap::value_parser!(PathBuf))
+                    .help(help),
+            );
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl<const HISTORY: bool> FromArgMatches for FileArgs<HISTORY> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        Ok(FileArgs(
+            Self::offered()
+                .filter_map(|(format, flag, _)| {
+                    Some((format, matches.get_one::<PathBuf>(flag)?.clone()))
+                })
+                .collect(),
+        ))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+/// Metrics for Prometheus besides their file (`--openmetrics`, in the table of formats): shared
+/// by `check`, `compare`, `ab` and `history` (flatten it into a new command's arguments to give it
+/// the same flags).
 #[derive(Debug, Args)]
 pub struct MetricsArgs {
-    /// Also write the figures as metrics: OpenMetrics text, or the Prometheus text format when FILE
-    /// ends in .prom (for node-exporter's textfile collector).
-    #[arg(long, value_name = "FILE")]
-    pub openmetrics: Option<PathBuf>,
-
     /// With --openmetrics: also each history row as samples with its timestamp.
     #[arg(long)]
     pub openmetrics_history: bool,
@@ -248,19 +285,9 @@ pub struct MetricsArgs {
 impl MetricsArgs {
     pub fn plan(self) -> MetricsPlan {
         MetricsPlan {
-            file: self.openmetrics,
             history: self.openmetrics_history,
             gateway: self.push_gateway.map(|url| Gateway { url, job: self.job }),
             require_push: self.require_push,
-        }
-    }
-}
-
-impl From<OutputFormat> for Stdout {
-    fn from(format: OutputFormat) -> Stdout {
-        match format {
-            OutputFormat::Table => Stdout::Table,
-            OutputFormat::Json => Stdout::Json,
         }
     }
 }
@@ -394,14 +421,6 @@ pub struct BaselineNameArgs {
     pub store: StoreArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// A table for people (coloured on a terminal).
-    Table,
-    /// The versioned JSON report on stdout.
-    Json,
-}
-
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// A Locust --csv prefix, a *_stats.csv path, or a directory holding one set of files.
@@ -466,13 +485,9 @@ impl CheckSettingsArgs {
                 profile: self.profile,
                 baseline: self.baseline,
                 store: self.store.store,
-                json: o.json,
-                markdown: o.markdown,
-                junit: o.junit,
-                html: o.html,
-                charts: o.charts,
+                files: o.files.0,
             },
-            stdout: o.format.into(),
+            stdout: o.format,
             chart_size: o.chart_size,
             metrics: o.metrics.plan(),
             require_baseline: self.require_baseline,
@@ -539,16 +554,11 @@ pub struct HistoryArgs {
     pub dir: PathBuf,
 
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[arg(long, default_value = "table", value_parser = stdout_formats())]
+    pub format: Format,
 
-    /// Also write the JSON report to this file.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-
-    /// Also write history.png (percentiles and throughput per run) into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub charts: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: FileArgs<true>,
 
     /// Leave unreadable runs out (listed in the notes, verdict at least warn) instead of exit 2.
     #[arg(long)]
@@ -556,21 +566,19 @@ pub struct HistoryArgs {
 
     #[command(flatten)]
     pub metrics: MetricsArgs,
-    /// Also write one self-contained HTML page (the runs, the breaks, the chart) to this file.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
 }
 
 impl HistoryArgs {
     fn plan(self) -> HistoryPlan {
         HistoryPlan {
             dir: self.dir,
-            stdout: self.format.into(),
-            json: self.json,
-            charts: self.charts,
             skip_unreadable: self.skip_unreadable,
-            metrics: self.metrics.plan(),
-            html: self.html,
+            outputs: Outputs {
+                stdout: self.format,
+                files: self.files.0,
+                chart_size: charts::SIZE,
+                metrics: self.metrics.plan(),
+            },
         }
     }
 }
@@ -788,8 +796,8 @@ impl ServerArgs {
             profile: self.profile,
             source: self.prometheus.plan(),
             stdout: match self.format {
-                ListingFormat::Table => Stdout::Table,
-                ListingFormat::Json => Stdout::Json,
+                ListingFormat::Table => Listing::Table,
+                ListingFormat::Json => Listing::Json,
             },
         }
     }

@@ -14,6 +14,8 @@ use serde::Deserialize;
 
 use crate::baseline::STORE_ENV;
 use crate::profile::{Profile, BUILTINS};
+use crate::report::formats::FORMATS;
+use crate::report::Format;
 
 /// The keys a config may hold, all optional.
 #[derive(Debug, Default, Deserialize)]
@@ -22,10 +24,17 @@ struct Raw {
     profile: Option<String>,
     baseline: Option<String>,
     store: Option<PathBuf>,
+    /// The output formats' keys (`report::formats::FORMATS`), each a path. Declared here so that
+    /// a misspelt key or a wrong type is an error with its line; read by key through the table.
+    #[allow(dead_code)]
     json: Option<PathBuf>,
+    #[allow(dead_code)]
     markdown: Option<PathBuf>,
+    #[allow(dead_code)]
     junit: Option<PathBuf>,
+    #[allow(dead_code)]
     html: Option<PathBuf>,
+    #[allow(dead_code)]
     charts: Option<PathBuf>,
     /// Laid over the profile's `[regression]`, key by key.
     regression: Option<toml::Table>,
@@ -51,6 +60,8 @@ pub struct ConfigFile {
     /// `tool.loadgate` in a pyproject.toml; empty in a loadgate.toml.
     table: &'static str,
     raw: Raw,
+    /// The output formats' paths it gives, by the table of formats' config keys.
+    outputs: Vec<(Format, PathBuf)>,
 }
 
 impl ConfigFile {
@@ -60,24 +71,36 @@ impl ConfigFile {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read the config", path.display()))?;
         let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
-        let (table, raw) = if is_pyproject {
+        let (table, raw, keys) = if is_pyproject {
             let doc: toml::Table = toml::from_str(&text)
                 .with_context(|| format!("{}: invalid TOML", path.display()))?;
             let Some(section) = doc.get("tool").and_then(|t| t.get("loadgate")).cloned() else {
                 return Ok(None);
             };
-            let raw = Raw::deserialize(section)
+            let raw = Raw::deserialize(section.clone())
                 .with_context(|| format!("{}: invalid [tool.loadgate]", path.display()))?;
-            ("tool.loadgate", raw)
+            ("tool.loadgate", raw, section)
         } else {
+            // Read as `Raw` first: its errors carry the line.
             let raw: Raw = toml::from_str(&text)
                 .with_context(|| format!("{}: invalid loadgate config", path.display()))?;
-            ("", raw)
+            let keys = toml::from_str(&text)
+                .with_context(|| format!("{}: invalid loadgate config", path.display()))?;
+            ("", raw, toml::Value::Table(keys))
         };
+        // `Raw` has checked that each is a string.
+        let outputs = FORMATS
+            .iter()
+            .filter_map(|f| {
+                let value = keys.get(f.config_key?)?.as_str()?;
+                Some((f.format, PathBuf::from(value)))
+            })
+            .collect();
         Ok(Some(ConfigFile {
             path: path.to_path_buf(),
             table,
             raw,
+            outputs,
         }))
     }
 
@@ -126,6 +149,14 @@ impl ConfigFile {
         })
     }
 
+    /// The path the file gives `format`.
+    fn output(&self, format: Format) -> Option<&PathBuf> {
+        self.outputs
+            .iter()
+            .find(|(f, _)| *f == format)
+            .map(|(_, p)| p)
+    }
+
     /// A path in the file, relative to the file's directory.
     fn resolve(&self, path: &Path) -> PathBuf {
         match self.path.parent() {
@@ -141,11 +172,8 @@ pub struct Flags {
     pub profile: Option<String>,
     pub baseline: Option<String>,
     pub store: Option<PathBuf>,
-    pub json: Option<PathBuf>,
-    pub markdown: Option<PathBuf>,
-    pub junit: Option<PathBuf>,
-    pub html: Option<PathBuf>,
-    pub charts: Option<PathBuf>,
+    /// The output formats' flags given, and their paths.
+    pub files: Vec<(Format, PathBuf)>,
 }
 
 /// Where a value in force came from.
@@ -187,11 +215,8 @@ pub struct Settings {
     pub profile: Setting<String>,
     pub baseline: Setting<Option<String>>,
     pub store: Setting<Option<PathBuf>>,
-    pub json: Setting<Option<PathBuf>>,
-    pub markdown: Setting<Option<PathBuf>>,
-    pub junit: Setting<Option<PathBuf>>,
-    pub html: Setting<Option<PathBuf>>,
-    pub charts: Setting<Option<PathBuf>>,
+    /// Every output format that has a flag, in the table's order.
+    pub outputs: Vec<(Format, Setting<Option<PathBuf>>)>,
     /// The file's `[regression]` and `[trend]` keys, laid over the profile's.
     pub regression: Option<Setting<toml::Table>>,
     pub trend: Option<Setting<toml::Table>>,
@@ -201,9 +226,6 @@ const DEFAULT_PROFILE: &str = "default";
 
 impl Settings {
     pub fn resolve(flags: &Flags, file: Option<&ConfigFile>) -> Settings {
-        let path = |key: &str, flag: &Option<PathBuf>, pick: fn(&Raw) -> &Option<PathBuf>| {
-            pick_path(key, flag, file, pick)
-        };
         let profile = match (&flags.profile, file) {
             (Some(p), _) => flag(p.clone()),
             (None, Some(f)) if f.raw.profile.is_some() => {
@@ -249,16 +271,41 @@ impl Settings {
                     value: Some(PathBuf::from(dir)),
                     source: Source::Env(STORE_ENV),
                 },
-                _ => path("store", &flags.store, |r| &r.store),
+                _ => pick_path(
+                    "store",
+                    flags.store.as_ref(),
+                    file.and_then(|f| Some((f, f.raw.store.as_ref()?))),
+                ),
             },
-            json: path("json", &flags.json, |r| &r.json),
-            markdown: path("markdown", &flags.markdown, |r| &r.markdown),
-            junit: path("junit", &flags.junit, |r| &r.junit),
-            html: path("html", &flags.html, |r| &r.html),
-            charts: path("charts", &flags.charts, |r| &r.charts),
+            outputs: FORMATS
+                .iter()
+                .filter(|f| f.flag.is_some())
+                .map(|f| {
+                    let flag = flags.files.iter().find(|(g, _)| *g == f.format);
+                    let in_file = file.and_then(|c| Some((c, c.output(f.format)?)));
+                    let key = f.config_key.unwrap_or(f.name);
+                    (f.format, pick_path(key, flag.map(|(_, p)| p), in_file))
+                })
+                .collect(),
             regression: table("regression", |r| &r.regression),
             trend: table("trend", |r| &r.trend),
         }
+    }
+
+    /// The output `format` in force.
+    pub fn output(&self, format: Format) -> Option<&Setting<Option<PathBuf>>> {
+        self.outputs
+            .iter()
+            .find(|(f, _)| *f == format)
+            .map(|(_, s)| s)
+    }
+
+    /// The files and directories asked for, in the table's order.
+    pub fn files(&self) -> Vec<(Format, PathBuf)> {
+        self.outputs
+            .iter()
+            .filter_map(|(f, s)| Some((*f, s.value.clone()?)))
+            .collect()
     }
 
     /// Loads the profile in force and lays the file's `[regression]` and `[trend]` keys over it.
@@ -310,14 +357,10 @@ impl Settings {
             store.dir().display().to_string(),
             &self.store.source,
         );
-        for (key, s) in [
-            ("json", &self.json),
-            ("markdown", &self.markdown),
-            ("junit", &self.junit),
-            ("html", &self.html),
-            ("charts", &self.charts),
-        ] {
-            line(key, path(&s.value), &s.source);
+        for (format, s) in &self.outputs {
+            if let Some(key) = format.spec().config_key {
+                line(key, path(&s.value), &s.source);
+            }
         }
         for (name, rules) in [("regression", &self.regression), ("trend", &self.trend)] {
             match rules {
@@ -347,16 +390,16 @@ fn unset<T>() -> Setting<Option<T>> {
     }
 }
 
+/// A path: the flag's, else the file's (relative to the file), else none.
 fn pick_path(
     key: &str,
-    flag_value: &Option<PathBuf>,
-    file: Option<&ConfigFile>,
-    pick: fn(&Raw) -> &Option<PathBuf>,
+    flag_value: Option<&PathBuf>,
+    in_file: Option<(&ConfigFile, &PathBuf)>,
 ) -> Setting<Option<PathBuf>> {
     if let Some(v) = flag_value {
         return flag(Some(v.clone()));
     }
-    match file.and_then(|f| pick(&f.raw).as_ref().map(|p| (f, p))) {
+    match in_file {
         Some((f, p)) => Setting {
             value: Some(f.resolve(p)),
             source: f.source(key),
@@ -456,26 +499,30 @@ mod tests {
             settings.profile.value,
             root.path().join("perf/api.toml").display().to_string()
         );
+        let html = settings.output(Format::Html).unwrap();
+        assert_eq!(html.value, Some(root.path().join("out/report.html")));
         assert_eq!(
-            settings.html.value,
-            Some(root.path().join("out/report.html"))
-        );
-        assert_eq!(
-            settings.html.source,
+            html.source,
             Source::File {
                 path: path.clone(),
                 key: "html".into()
             }
         );
-        assert_eq!(settings.json.source, Source::Default);
+        let json = settings.output(Format::Json).unwrap();
+        assert_eq!(json.source, Source::Default);
+        assert_eq!(
+            settings.files(),
+            vec![(Format::Html, root.path().join("out/report.html"))]
+        );
         let flags = Flags {
-            html: Some("mine.html".into()),
+            files: vec![(Format::Html, "mine.html".into())],
             profile: Some("light".into()),
             ..Flags::default()
         };
         let settings = Settings::resolve(&flags, Some(&file));
-        assert_eq!(settings.html.value, Some(PathBuf::from("mine.html")));
-        assert_eq!(settings.html.source, Source::Flag);
+        let html = settings.output(Format::Html).unwrap();
+        assert_eq!(html.value, Some(PathBuf::from("mine.html")));
+        assert_eq!(html.source, Source::Flag);
         assert_eq!(settings.profile.value, "light");
         assert_eq!(settings.baseline.value.as_deref(), Some("main"));
     }

@@ -23,7 +23,6 @@ pub mod machine;
 pub mod model;
 pub mod par;
 pub mod profile;
-pub mod push;
 pub mod report;
 pub mod runner;
 pub mod server;

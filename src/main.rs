@@ -7,7 +7,7 @@ use clap::Parser;
 
 use loadgate::cli::{self, Cli, Plan};
 use loadgate::model::Status;
-use loadgate::{commands, generator};
+use loadgate::{commands, generator, report};
 
 const EXIT_GATE_FAILED: u8 = 1;
 const EXIT_INPUT_ERROR: u8 = 2;
@@ -58,9 +58,9 @@ fn run(plan: &Plan) -> anyhow::Result<ExitCode> {
         Plan::Ab(plan) => commands::ab::run(plan)?,
         Plan::Server(plan) => commands::server::run(plan)?,
         Plan::Completions(shell) => {
-            commands::print(&cli::completions(*shell)).map(|()| Status::Pass)?
+            report::print(&cli::completions(*shell)).map(|()| Status::Pass)?
         }
-        Plan::Man => commands::print(&cli::man_page()?).map(|()| Status::Pass)?,
+        Plan::Man => report::print(&cli::man_page()?).map(|()| Status::Pass)?,
     };
     Ok(gate_exit(verdict))
 }

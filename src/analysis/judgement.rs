@@ -116,6 +116,8 @@ pub struct Judgement {
     pub ab: Option<AbComparison>,
     /// The worst of [`Judgement::verdict_of`] over all runs: what the exit code says.
     pub verdict: Status,
+    /// When the judgement was made: the one time every output gives.
+    pub generated_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Judgement {
@@ -140,6 +142,7 @@ impl Judgement {
             ab: None,
             // Decided below, from the runs.
             verdict: Status::Pass,
+            generated_at: chrono::Utc::now(),
         }
         .decided()
     }

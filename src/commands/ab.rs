@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::Outputs;
 use crate::analysis::paired::{compare_pairs, PairSample};
 use crate::analysis::{judge, Judgement};
 use crate::generator::{self, AbOutcome, RunOptions};
 use crate::ingest::load_run;
 use crate::model::{EndpointKey, Scope, Status};
 use crate::profile::Profile;
+use crate::report::{self, Outputs};
 
 /// What `ab` was asked to do. `load` holds the generator's flags; its `host` and `csv` are unused
 /// (the two URLs and the prefix below take their place).
@@ -31,8 +31,10 @@ pub struct AbPlan {
 }
 
 pub fn run(plan: &AbPlan) -> Result<Status> {
+    // Before the load runs: a plan that cannot be written must not cost a run.
+    plan.outputs.validate()?;
     let judgement = build(plan)?;
-    super::emit(&judgement, &plan.outputs)
+    report::emit(&judgement, &plan.outputs)
 }
 
 /// Runs the load, reads both sides back and judges B; nothing is reported before all of it worked.

@@ -11,6 +11,7 @@ use crate::ingest::load_run;
 use crate::machine::Machine;
 use crate::model::{Run, Status};
 use crate::profile::Profile;
+use crate::report::print;
 
 /// What `baseline` was asked to do.
 #[derive(Debug, Clone)]
@@ -55,7 +56,7 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
                         "not saved: {} failed the gate ({why}); baseline '{name}' is unchanged",
                         run.files.prefix.display()
                     )?;
-                    return super::print(out.as_bytes());
+                    return print(out.as_bytes());
                 }
             }
             let summary = RunSummary {
@@ -114,7 +115,7 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
             writeln!(out, "deleted baseline '{name}'")?;
         }
     }
-    super::print(out.as_bytes())
+    print(out.as_bytes())
 }
 
 /// Why `run` fails the gate of `profile` against the baseline stored under `name` (when there is

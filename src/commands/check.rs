@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use super::{Outputs, Stdout};
 use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge, Baseline, Judgement};
 use crate::baseline::{read_baseline, validate_name, Store};
@@ -14,6 +13,8 @@ use crate::ingest::{load_run, runs_in};
 use crate::machine::Machine;
 use crate::model::Status;
 use crate::profile::Profile;
+use crate::report::openmetrics::MetricsPlan;
+use crate::report::{self, Format, Outputs};
 
 /// What `check` was asked to do.
 #[derive(Debug, Clone)]
@@ -38,9 +39,9 @@ pub struct CheckPlan {
 pub struct CheckRequest {
     pub runs: Vec<PathBuf>,
     pub flags: Flags,
-    pub stdout: Stdout,
+    pub stdout: Format,
     pub chart_size: (u32, u32),
-    pub metrics: super::metrics::MetricsPlan,
+    pub metrics: MetricsPlan,
     pub require_baseline: bool,
     pub latest: bool,
     pub merge: bool,
@@ -64,12 +65,8 @@ impl CheckRequest {
             merge: self.merge,
             outputs: Outputs {
                 stdout: self.stdout,
-                json: s.json.value.clone(),
-                markdown: s.markdown.value.clone(),
-                junit: s.junit.value.clone(),
-                charts: s.charts.value.clone(),
+                files: s.files(),
                 chart_size: self.chart_size,
-                html: s.html.value.clone(),
                 metrics: self.metrics.clone(),
             },
         }
@@ -80,14 +77,16 @@ impl CheckRequest {
 pub fn run_request(request: &CheckRequest) -> Result<Status> {
     let settings = request.settings()?;
     let plan = request.plan(&settings);
+    plan.outputs.validate()?;
     let judgement = build_with(&plan, settings.profile()?)?;
-    super::emit(&judgement, &plan.outputs)
+    report::emit(&judgement, &plan.outputs)
 }
 
 /// Runs the check and returns the verdict; input problems are errors.
 pub fn run(plan: &CheckPlan) -> Result<Status> {
+    plan.outputs.validate()?;
     let judgement = build(plan)?;
-    super::emit(&judgement, &plan.outputs)
+    report::emit(&judgement, &plan.outputs)
 }
 
 /// Reads every run and judges it. Everything is read before anything is reported, so one bad file

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::Outputs;
 use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge_change, Baseline, Judgement};
 use crate::ingest::load_run;
 use crate::model::Status;
 use crate::profile::Profile;
+use crate::report::{self, Outputs};
 
 /// What `compare` was asked to do.
 #[derive(Debug, Clone)]
@@ -22,8 +22,9 @@ pub struct ComparePlan {
 }
 
 pub fn run(plan: &ComparePlan) -> Result<Status> {
+    plan.outputs.validate()?;
     let judgement = build(plan)?;
-    super::emit(&judgement, &plan.outputs)
+    report::emit(&judgement, &plan.outputs)
 }
 
 pub fn build(plan: &ComparePlan) -> Result<Judgement> {

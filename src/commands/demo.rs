@@ -1,6 +1,6 @@
 //! `loadgate demo`: the whole pipeline on a fresh machine with one command. Starts the embedded
 //! target on 127.0.0.1, runs the generator against it with the bundled scenario, checks the result
-//! with the default profile, and writes the CSVs, JSON, Markdown, JUnit and charts into `out`.
+//! with the default profile, and writes the CSVs and every report file into `out`.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use super::check::CheckPlan;
-use super::{Outputs, Stdout};
 use crate::generator::{self, target, RunOptions};
 use crate::model::Status;
+use crate::report::formats::FORMATS;
+use crate::report::{charts, print, Format, Outputs};
 
 /// The scenario the demo runs (also written to `OUT/demo-scenario.toml` to read and adapt).
 const SCENARIO: &str = include_str!("../../scenarios/demo.toml");
@@ -73,22 +74,33 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
         latest: false,
         merge: false,
         outputs: Outputs {
-            stdout: Stdout::Table,
-            json: Some(plan.out.join("report.json")),
-            markdown: Some(plan.out.join("summary.md")),
-            junit: Some(plan.out.join("junit.xml")),
-            charts: Some(plan.out.join("charts")),
-            chart_size: (1280, 720),
+            stdout: Format::Table,
+            files: FORMATS
+                .iter()
+                .filter_map(|f| Some((f.format, plan.out.join(f.demo_file?))))
+                .collect(),
+            chart_size: charts::SIZE,
             metrics: Default::default(),
-            html: Some(plan.out.join("report.html")),
         },
     };
-    super::print(b"\n")?;
+    let mut written: Vec<String> = FORMATS
+        .iter()
+        .filter_map(|f| {
+            Some(format!(
+                "{}{}",
+                f.demo_file?,
+                if f.is_dir() { "/" } else { "" }
+            ))
+        })
+        .collect();
+    let last = written.pop().unwrap_or_default();
+    print(b"\n")?;
     let verdict = super::check::run(&check)?;
     let mut out = String::new();
     writeln!(
         out,
-        "\nThe demo wrote its CSVs, report.json, report.html, summary.md, junit.xml and charts/ to {}.",
+        "\nThe demo wrote its CSVs, {} and {last} to {}.",
+        written.join(", "),
         plan.out.display()
     )?;
     writeln!(
@@ -98,14 +110,14 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
         if verdict == Status::Fail { 1 } else { 0 },
         verdict
     )?;
-    super::print(out.as_bytes())
+    print(out.as_bytes())
 }
 
 /// `loadgate target`: prints the URL, serves for `run_time`, stops.
 pub fn serve(plan: &TargetPlan) -> Result<()> {
     let duration = crate::duration::parse_duration(&plan.run_time).context("--run-time")?;
     let target = target::start_serving(plan.serving.clone(), plan.tls)?;
-    super::print(format!("{}\n", target.url()).as_bytes())?;
+    print(format!("{}\n", target.url()).as_bytes())?;
     std::thread::sleep(duration);
     drop(target);
     Ok(())

@@ -6,48 +6,24 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-use super::Stdout;
 use crate::analysis::history::{breaks, verdict, Evidence, HistoryRun};
-use crate::fsutil::write_atomic;
 use crate::ingest::history::{find_runs_noted, read_history};
 use crate::model::Status;
-use crate::report::history::{json, table, HistoryReport};
-use crate::report::{charts, html};
+use crate::report::history::HistoryReport;
+use crate::report::{self, Outputs};
 
 /// What `history` was asked to do.
 #[derive(Debug, Clone)]
 pub struct HistoryPlan {
     pub dir: PathBuf,
-    pub stdout: Stdout,
-    pub json: Option<PathBuf>,
-    pub charts: Option<PathBuf>,
     pub skip_unreadable: bool,
-    pub metrics: super::metrics::MetricsPlan,
-    pub html: Option<PathBuf>,
+    pub outputs: Outputs,
 }
 
 pub fn run(plan: &HistoryPlan) -> Result<Status> {
-    plan.metrics.validate()?;
+    plan.outputs.validate()?;
     let report = build(&plan.dir, plan.skip_unreadable)?;
-    let archive = plan.dir.display().to_string();
-    if let Some(path) = &plan.json {
-        write_atomic(path, &json(&report)?)?;
-    }
-    plan.metrics.write_history(&report, &archive)?;
-    if let Some(path) = &plan.html {
-        write_atomic(path, &html::history::render(&report, (1280, 720))?)?;
-    }
-    if let Some(dir) = &plan.charts {
-        let png = charts::history::render(&report.runs, &report.breaks, (1280, 720))?;
-        write_atomic(&dir.join("history.png"), &png)?;
-    }
-    let out = match plan.stdout {
-        Stdout::Json => json(&report)?,
-        Stdout::Table => table(&report, super::use_color())?,
-    };
-    super::print(&out)?;
-    plan.metrics.push_history(&report, &archive)?;
-    Ok(report.verdict)
+    report::emit(&report, &plan.outputs)
 }
 
 pub fn build(dir: &Path, skip_unreadable: bool) -> Result<HistoryReport> {
@@ -114,5 +90,11 @@ pub fn build(dir: &Path, skip_unreadable: bool) -> Result<HistoryReport> {
         breaks: &breaks,
         skipped,
     });
-    Ok(HistoryReport::new(runs, breaks, notes, verdict))
+    Ok(HistoryReport::new(
+        dir.display().to_string(),
+        runs,
+        breaks,
+        notes,
+        verdict,
+    ))
 }

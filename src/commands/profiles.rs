@@ -11,6 +11,7 @@ use crate::analysis::summary::RunSummary;
 use crate::baseline::Store;
 use crate::ingest::{load_run, runs_in};
 use crate::profile::{Profile, BUILTINS};
+use crate::report::print;
 
 /// What `profiles suggest` was asked to do.
 #[derive(Debug, Clone)]
@@ -42,7 +43,7 @@ pub fn run(name: Option<&str>) -> Result<()> {
             }
         }
     }
-    super::print(out.as_bytes())
+    print(out.as_bytes())
 }
 
 /// `loadgate profiles suggest RUN... --from PROFILE`: the tightened profile as TOML, with what each
@@ -91,5 +92,5 @@ pub fn suggest(plan: &SuggestPlan) -> Result<()> {
     out.push_str(&toml::to_string_pretty(&suggested_profile(
         &profile, &found,
     ))?);
-    super::print(out.as_bytes())
+    print(out.as_bytes())
 }

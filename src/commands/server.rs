@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 
-use super::Stdout;
 use crate::config::{ConfigFile, Flags, Settings};
 use crate::ingest::load_run;
 use crate::model::Status;
+use crate::report::print;
 use crate::server::rules::Rule;
 use crate::server::source::{connect, SourcePlan};
 use crate::server::{listing, read, window};
@@ -21,7 +21,14 @@ pub struct ServerPlan {
     /// `--profile`, else the config's, else `default`: its `[[server]]` rules and `[gate]`.
     pub profile: Option<String>,
     pub source: SourcePlan,
-    pub stdout: Stdout,
+    pub stdout: Listing,
+}
+
+/// How the listing is printed (its own shape, not one of the report's formats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Table,
+    Json,
 }
 
 pub fn run(plan: &ServerPlan) -> Result<Status> {
@@ -41,10 +48,10 @@ pub fn run(plan: &ServerPlan) -> Result<Status> {
     let span = window::choose(window::run_span(&run), plan.source.from, plan.source.to)?;
     let reading = read(&client, span, &rules, &profile.gate, &profile_source);
     let text = match plan.stdout {
-        Stdout::Table => listing::table(&reading),
-        Stdout::Json => format!("{:#}\n", listing::json(&reading)),
+        Listing::Table => listing::table(&reading),
+        Listing::Json => format!("{:#}\n", listing::json(&reading)),
     };
-    super::print(text.as_bytes())?;
+    print(text.as_bytes())?;
     if plan.source.require && !reading.notes.is_empty() {
         let first = &reading.notes[0];
         bail!(

@@ -3,16 +3,16 @@
 
 use anyhow::Result;
 
-use super::Exporter;
+use super::exporter::{Context, Exporter, Report};
 use crate::analysis::regression::NO_BASELINE;
 use crate::analysis::trend;
-use crate::analysis::Judgement;
 use crate::model::Status;
 
 pub struct GithubAnnotations;
 
 impl Exporter for GithubAnnotations {
-    fn render(&self, report: &Judgement) -> Result<Vec<u8>> {
+    fn render(&self, report: Report, _: &Context) -> Result<Vec<u8>> {
+        let report = report.judgement("GitHub annotations")?;
         let mut out = String::new();
         for item in &report.runs {
             let file = item.run.files.stats.display().to_string();

@@ -1,75 +1,85 @@
-//! One self-contained HTML page for `check`, `compare` and `ab` (`--html FILE`): the verdict
-//! first, then (for `ab`) B against A with its charts, then per run the endpoint table with grades, the checks that failed or warned, the baseline
-//! side by side, trends, capacity, findings, notes, the top failures and the charts (PNG `data:`
-//! images drawn with the embedded font). No script, no network: see [`page`]. Everything from a
-//! result file goes through the escaping [`Markup`] writer. Each section is one function of
-//! (run, markup); a new report adds its own sections to a [`Page`].
+//! One self-contained HTML page (`--html FILE`). For `check`, `compare` and `ab`: the verdict
+//! first, then (for `ab`) B against A with its charts, then per run the endpoint table with
+//! grades, the checks that failed or warned, the baseline side by side, trends, capacity,
+//! findings, notes, the top failures and the charts (PNG `data:` images drawn with the embedded
+//! font); for `history`, the archive's page ([`history`]). No script, no network: see [`page`].
+//! Everything from a result file goes through the escaping [`Markup`] writer. Each section is one
+//! function of (run, markup); a new report adds its own sections to a [`Page`].
 
 pub mod history;
 pub mod page;
 
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 
 use self::page::{Markup, Page, Section};
 use super::charts;
+use super::exporter::{Context, Exporter, Report};
 use super::units::{ms, percent, rate};
 use super::view::{self, Counts, GradeCell};
-use super::Exporter;
 use crate::analysis::paired::{AbComparison, PairedChange};
 use crate::analysis::regression::{Comparison, Direction, Regression};
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Status};
 
-/// The page for `check`, `compare` and `ab`; charts are drawn at `chart_size`, or taken as
-/// `charts::render` drew them for `--charts` (`drawn`), so that they are drawn once.
-pub struct HtmlExporter {
-    pub chart_size: (u32, u32),
-    pub drawn: Option<Vec<(String, Vec<u8>)>>,
-}
+/// The page: for a judgement (`check`, `compare`, `ab`) or an archive ([`history`]). The charts
+/// are the ones `--charts` writes, drawn once for both.
+pub struct HtmlExporter;
 
 impl Exporter for HtmlExporter {
-    fn render(&self, judgement: &Judgement) -> Result<Vec<u8>> {
-        let mut summary = Markup::new();
-        summary
-            .text(&format!("{} run(s) against profile ", judgement.runs.len()))
-            .el_text("code", "", &judgement.profile.name)
-            .text(&format!(" ({})", judgement.profile_source));
-        let mut page = Page::new(judgement.command, judgement.verdict, summary);
-        let drawn = match &self.drawn {
-            Some(drawn) => drawn.clone(),
-            None => charts::render(judgement, self.chart_size)?,
+    fn render(&self, report: Report, ctx: &Context) -> Result<Vec<u8>> {
+        let charts = charts::drawn(report, ctx)?.to_vec();
+        let page = match report {
+            Report::Judgement(judgement) => judgement_page(judgement, charts),
+            Report::History(archive) => history::page(archive, &charts),
         };
-        let mut charts = ChartFiles(drawn);
-        // An `ab` run is about B against A: that comes first, the run's own sections after.
-        if let Some(ab) = &judgement.ab {
-            for section in ab_sections(ab, charts.take("ab-")) {
-                page.push(section);
-            }
-        }
-        let several = judgement.runs.len() > 1;
-        for (i, item) in judgement.runs.iter().enumerate() {
-            let (id, label) = if several {
-                (format!("run{}", i + 1), format!(" · run {}", i + 1))
-            } else {
-                ("run".to_string(), String::new())
-            };
-            // `charts::render` names a lone run's charts by their kind, several runs' `runN-kind`.
-            let prefix = if several {
-                format!("{id}-")
-            } else {
-                String::new()
-            };
-            let own = charts.take(&prefix);
-            for section in run_sections((&id, &label), item, own) {
-                page.push(section);
-            }
-        }
-        if let Some(scaling) = &judgement.scaling {
-            page.push(Section::new("scaling", "Scaling", scaling_body(scaling)));
-        }
-        Ok(page.render(&generated_at()))
+        Ok(page.render(&stamp(report.generated_at())))
     }
+}
+
+/// The page's "Generated" time: `2026-01-02 03:04:05 UTC`.
+fn stamp(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// `check`, `compare` and `ab`'s page.
+fn judgement_page(judgement: &Judgement, drawn: Vec<(String, Vec<u8>)>) -> Page {
+    let mut summary = Markup::new();
+    summary
+        .text(&format!("{} run(s) against profile ", judgement.runs.len()))
+        .el_text("code", "", &judgement.profile.name)
+        .text(&format!(" ({})", judgement.profile_source));
+    let mut page = Page::new(judgement.command, judgement.verdict, summary);
+    let mut charts = ChartFiles(drawn);
+    // An `ab` run is about B against A: that comes first, the run's own sections after.
+    if let Some(ab) = &judgement.ab {
+        for section in ab_sections(ab, charts.take("ab-")) {
+            page.push(section);
+        }
+    }
+    let several = judgement.runs.len() > 1;
+    for (i, item) in judgement.runs.iter().enumerate() {
+        let (id, label) = if several {
+            (format!("run{}", i + 1), format!(" · run {}", i + 1))
+        } else {
+            ("run".to_string(), String::new())
+        };
+        // `charts::render` names a lone run's charts by their kind, several runs' `runN-kind`.
+        let prefix = if several {
+            format!("{id}-")
+        } else {
+            String::new()
+        };
+        let own = charts.take(&prefix);
+        for section in run_sections((&id, &label), item, own) {
+            page.push(section);
+        }
+    }
+    if let Some(scaling) = &judgement.scaling {
+        page.push(Section::new("scaling", "Scaling", scaling_body(scaling)));
+    }
+    page
 }
 
 /// Charts as `charts::render` names their files (`kind.png`, `runN-kind.png`, `ab-kind.png`).
@@ -97,12 +107,6 @@ impl ChartFiles {
             })
             .collect()
     }
-}
-
-pub(crate) fn generated_at() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%d %H:%M:%S UTC")
-        .to_string()
 }
 
 /// A run's sections, in reading order; sections with nothing to say are left out. `id` prefixes

@@ -2,13 +2,16 @@
 //! renaming or removing one requires raising [`SCHEMA_VERSION`].
 
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::Exporter;
+use super::exporter::{Context, Exporter, Report};
+use super::history::HistoryReport;
 use crate::analysis::capacity::Capacity;
 use crate::analysis::comparability::Difference;
 use crate::analysis::findings::Finding;
 use crate::analysis::grade::{Check, ScopeResult};
+use crate::analysis::history::{Break, HistoryRun};
 use crate::analysis::paired::AbComparison;
 use crate::analysis::regression::{Direction, Regression};
 use crate::analysis::scaling::Scaling;
@@ -25,24 +28,60 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct JsonExporter;
 
 impl Exporter for JsonExporter {
-    fn render(&self, judgement: &Judgement) -> Result<Vec<u8>> {
-        let mut bytes = if let [only] = judgement.runs.as_slice() {
-            serde_json::to_vec_pretty(&run_json(judgement, only))?
-        } else {
-            serde_json::to_vec_pretty(&ReportSetJson {
-                schema_version: SCHEMA_VERSION,
-                verdict: judgement.verdict,
-                reports: judgement
-                    .runs
-                    .iter()
-                    .map(|r| run_json(judgement, r))
-                    .collect(),
-                scaling: judgement.scaling.clone(),
-            })?
+    fn render(&self, report: Report, _: &Context) -> Result<Vec<u8>> {
+        let mut bytes = match report {
+            Report::Judgement(judgement) => judgement_json(judgement)?,
+            Report::History(history) => serde_json::to_vec_pretty(&history_json(history))?,
         };
         bytes.push(b'\n');
         Ok(bytes)
     }
+}
+
+/// When the report was made, to the second: `2026-01-02T03:04:05Z`.
+pub fn rfc3339(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `history`'s report: the archive's runs in the order they happened, the breaks, the notes.
+#[derive(Serialize)]
+struct HistoryJson<'a> {
+    schema_version: u32,
+    command: &'static str,
+    generated_at: String,
+    verdict: Status,
+    runs: &'a [HistoryRun],
+    breaks: &'a [Break],
+    notes: &'a [String],
+}
+
+fn history_json(history: &HistoryReport) -> HistoryJson<'_> {
+    HistoryJson {
+        schema_version: SCHEMA_VERSION,
+        command: "history",
+        generated_at: rfc3339(&history.generated_at),
+        verdict: history.verdict,
+        runs: &history.runs,
+        breaks: &history.breaks,
+        notes: &history.notes,
+    }
+}
+
+fn judgement_json(judgement: &Judgement) -> Result<Vec<u8>> {
+    Ok(if let [only] = judgement.runs.as_slice() {
+        serde_json::to_vec_pretty(&run_json(judgement, only))?
+    } else {
+        serde_json::to_vec_pretty(&ReportSetJson {
+            schema_version: SCHEMA_VERSION,
+            verdict: judgement.verdict,
+            reports: judgement
+                .runs
+                .iter()
+                .map(|r| run_json(judgement, r))
+                .collect(),
+            scaling: judgement.scaling.clone(),
+        })?
+    })
 }
 
 #[derive(Serialize)]
@@ -339,7 +378,7 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             name: "loadgate",
             version: env!("CARGO_PKG_VERSION"),
         },
-        generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        generated_at: rfc3339(&judgement.generated_at),
         command: judgement.command,
         verdict: judgement.verdict_of(item),
         profile: profile_json(&judgement.profile, &judgement.profile_source),

@@ -5,11 +5,11 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::Exporter;
+use super::exporter::{Context, Exporter, Report};
 use crate::analysis::paired::AbComparison;
 use crate::analysis::regression::NO_BASELINE;
 use crate::analysis::trend;
-use crate::analysis::{Judgement, RunJudgement};
+use crate::analysis::RunJudgement;
 use crate::model::Status;
 
 pub struct JunitExporter;
@@ -22,7 +22,8 @@ struct Case {
 }
 
 impl Exporter for JunitExporter {
-    fn render(&self, report: &Judgement) -> Result<Vec<u8>> {
+    fn render(&self, report: Report, _: &Context) -> Result<Vec<u8>> {
+        let report = report.judgement("JUnit XML")?;
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let mut suites: Vec<(String, Vec<Case>, Option<String>)> = report
             .runs

@@ -6,9 +6,9 @@ use std::fmt::{self, Write as _};
 
 use anyhow::Result;
 
+use super::exporter::{Context, Exporter, Report};
 use super::units::{ms, percent, rate};
 use super::view::{self, GradeCell};
-use super::Exporter;
 use crate::analysis::paired::AbComparison;
 use crate::analysis::regression::{Comparison, Direction, NO_BASELINE};
 use crate::analysis::trend;
@@ -18,7 +18,8 @@ use crate::model::{Metric, Status};
 pub struct MarkdownExporter;
 
 impl Exporter for MarkdownExporter {
-    fn render(&self, judgement: &Judgement) -> Result<Vec<u8>> {
+    fn render(&self, report: Report, _: &Context) -> Result<Vec<u8>> {
+        let judgement = report.judgement("Markdown")?;
         let mut out = String::new();
         writeln!(
             out,

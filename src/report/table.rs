@@ -1,14 +1,16 @@
 //! The report for people: a table per run, the checks that did not pass, and the verdict line.
 //! Coloured on a terminal; plain when piped or when `NO_COLOR` is set.
 
+use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 
 use anyhow::Result;
 use comfy_table::{presets, Cell, CellAlignment, Color, ContentArrangement, Table};
 
+use super::exporter::{Context, Exporter, Report};
+use super::history::{whole_ms, HistoryReport};
 use super::units::{ms, percent, rate, truncate};
 use super::view::{self, Counts, GradeCell};
-use super::Exporter;
 use crate::analysis::capacity::Capacity;
 use crate::analysis::paired::{self, AbComparison};
 use crate::analysis::regression::{Comparison, Direction, Regression, NO_BASELINE};
@@ -18,12 +20,25 @@ use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Scope, Status, Unit};
 use crate::profile::Grade;
 
-pub struct TableExporter {
-    pub color: bool,
-}
+pub struct TableExporter;
 
 impl Exporter for TableExporter {
-    fn render(&self, judgement: &Judgement) -> Result<Vec<u8>> {
+    fn render(&self, report: Report, ctx: &Context) -> Result<Vec<u8>> {
+        let tables = Tables { color: ctx.color };
+        match report {
+            Report::Judgement(judgement) => tables.judgement(judgement),
+            Report::History(history) => tables.history(history),
+        }
+    }
+}
+
+/// The tables, coloured or not.
+struct Tables {
+    color: bool,
+}
+
+impl Tables {
+    fn judgement(&self, judgement: &Judgement) -> Result<Vec<u8>> {
         let mut out = String::new();
         for (i, run) in judgement.runs.iter().enumerate() {
             if i > 0 {
@@ -54,7 +69,7 @@ const COMPARED: [Metric; 6] = [
     Metric::Rps,
 ];
 
-impl TableExporter {
+impl Tables {
     fn paint(&self, text: &str, code: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -537,5 +552,86 @@ fn grade_color(grade: Grade) -> Color {
         Grade::Acceptable => Color::Cyan,
         Grade::Poor => Color::Yellow,
         Grade::Critical => Color::Red,
+    }
+}
+
+impl Tables {
+    /// `history`: a row per run, oldest first, the metrics each run broke the trend on.
+    fn history(&self, report: &HistoryReport) -> Result<Vec<u8>> {
+        let color = self.color;
+        let mut table = Table::new();
+        table
+            .load_preset(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+        if color {
+            table.enforce_styling();
+        } else {
+            table.force_no_tty();
+        }
+        table.set_header(
+            [
+                "#",
+                "Run",
+                "Started (UTC)",
+                "Users",
+                "Requests",
+                "req/s",
+                "Error %",
+                "p50",
+                "p95",
+                "p99",
+                "Broke the trend",
+            ]
+            .iter()
+            .map(Cell::new),
+        );
+        let ms = whole_ms;
+        for (i, run) in report.runs.iter().enumerate() {
+            let started = report.started_label(i);
+            let flags = report.broke(i);
+            let mut flag_cell = Cell::new(flags.join(", "));
+            if color && !flags.is_empty() {
+                flag_cell = flag_cell.fg(comfy_table::Color::Red);
+            }
+            table.add_row(vec![
+                Cell::new(i + 1),
+                Cell::new(&run.source),
+                Cell::new(started),
+                Cell::new(run.peak_users.map_or("-".to_string(), |u| u.to_string())),
+                Cell::new(run.requests),
+                Cell::new(rate(run.rps)),
+                Cell::new(percent(run.error_rate)),
+                Cell::new(ms(run.p50)),
+                Cell::new(ms(run.p95)),
+                Cell::new(ms(run.p99)),
+                flag_cell,
+            ]);
+        }
+        for column in [0, 3, 4, 5, 6, 7, 8, 9] {
+            if let Some(c) = table.column_mut(column) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let mut out = format!("{table}\n");
+        for b in &report.breaks {
+            writeln!(out, "  ! run {} ({}): {}", b.run + 1, b.source, b.reason)?;
+        }
+        for note in &report.notes {
+            writeln!(out, "note: {note}")?;
+        }
+        let broke: BTreeSet<usize> = report.breaks.iter().map(|b| b.run).collect();
+        writeln!(
+            out,
+            "\n{} runs, {} broke the trend; verdict: {}{}",
+            report.runs.len(),
+            broke.len(),
+            report.verdict.as_str().to_uppercase(),
+            if report.verdict == Status::Fail {
+                " (the newest run broke the trend)"
+            } else {
+                ""
+            }
+        )?;
+        Ok(out.into_bytes())
     }
 }

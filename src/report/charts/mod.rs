@@ -1,27 +1,28 @@
 //! PNG charts (plotters, bitmap backend), one file per kind of chart: over time ([`over_time`]),
-//! bars per endpoint or failure ([`bars`]), capacity against users ([`capacity`]) and an archive of
-//! runs ([`archive`]). Text is drawn with DejaVu Sans embedded in the binary, so charts render the
-//! same on a machine with no system fonts and no fontconfig. Charts are several files rather than
-//! one stream, so they sit beside the [`super::Exporter`]s: [`render`] returns (file name, PNG
-//! bytes) pairs and the caller writes each atomically.
+//! bars per endpoint or failure ([`bars`]), capacity against users ([`capacity`]), the A/B sides
+//! ([`ab`]) and an archive of runs ([`history`]). Text is drawn with DejaVu Sans embedded in the
+//! binary, so charts render the same on a machine with no system fonts and no fontconfig. Charts
+//! are several files rather than one stream, so `--charts` is a directory format
+//! ([`ChartsExporter`]); the HTML page embeds the same drawings ([`drawn`]).
 
 mod ab;
 mod bars;
 mod capacity;
-pub mod history;
+mod history;
 mod lttb;
 mod over_time;
 mod palette;
 
 use std::sync::Once;
 
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
 use image::ImageEncoder as _;
 use plotters::chart::DualCoordChartContext;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::exporter::{Context, DirExporter, Report};
 use crate::analysis::{Judgement, RunJudgement};
 
 const FONT: &str = "sans-serif";
@@ -40,8 +41,40 @@ fn register_font() {
     });
 }
 
-/// Every chart of every run, as (file name, PNG bytes).
-pub fn render(report: &Judgement, size: (u32, u32)) -> Result<Vec<(String, Vec<u8>)>> {
+/// `--charts DIR`: every chart of the report, each a PNG file in the directory.
+pub struct ChartsExporter;
+
+impl DirExporter for ChartsExporter {
+    fn files(&self, report: Report, ctx: &Context) -> Result<Vec<(String, Vec<u8>)>> {
+        Ok(drawn(report, ctx)?.to_vec())
+    }
+}
+
+/// The report's charts as `render` draws them, drawn once for every format that shows them.
+pub fn drawn<'c>(report: Report, ctx: &'c Context) -> Result<&'c [(String, Vec<u8>)]> {
+    if let Some(drawn) = ctx.charts.get() {
+        return Ok(drawn);
+    }
+    let drawn = render(report, ctx.chart_size)?;
+    Ok(ctx.charts.get_or_init(|| drawn))
+}
+
+/// The size of each chart unless `--chart-size` says otherwise.
+pub const SIZE: (u32, u32) = (1280, 720);
+
+/// Every chart of the report, as (file name, PNG bytes): an archive's is `history.png`.
+pub fn render(report: Report, size: (u32, u32)) -> Result<Vec<(String, Vec<u8>)>> {
+    match report {
+        Report::Judgement(judgement) => judgement_charts(judgement, size),
+        Report::History(archive) => Ok(vec![(
+            "history.png".to_string(),
+            history::render(&archive.runs, &archive.breaks, size)?,
+        )]),
+    }
+}
+
+/// Every chart of every run, and of the A/B comparison.
+fn judgement_charts(report: &Judgement, size: (u32, u32)) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
     for (i, item) in report.runs.iter().enumerate() {
         let prefix = if report.runs.len() > 1 {

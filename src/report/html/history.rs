@@ -2,15 +2,12 @@
 //! happened with the metrics that broke the trend marked, why each broke it, the notes, and the
 //! archive's chart.
 
-use anyhow::Result;
-
 use super::page::{Markup, Page, Section};
-use crate::report::charts;
-use crate::report::history::HistoryReport;
+use crate::report::history::{whole_ms, HistoryReport};
 use crate::report::units::{percent, rate};
 
-/// The archive page; the chart is drawn at `chart_size`.
-pub fn render(report: &HistoryReport, chart_size: (u32, u32)) -> Result<Vec<u8>> {
+/// The archive's page, with its chart (`charts`: as (file name, PNG)).
+pub fn page(report: &HistoryReport, charts: &[(String, Vec<u8>)]) -> Page {
     let broke: std::collections::BTreeSet<usize> = report.breaks.iter().map(|b| b.run).collect();
     let mut summary = Markup::new();
     summary.text(&format!(
@@ -25,10 +22,11 @@ pub fn render(report: &HistoryReport, chart_size: (u32, u32)) -> Result<Vec<u8>>
     ));
     let mut page = Page::new("history", report.verdict, summary);
     // The chart first: a trend is seen before it is read.
-    let png = charts::history::render(&report.runs, &report.breaks, chart_size)?;
     let mut m = Markup::new();
     m.el("div", "charts", |m| {
-        m.figure("Response times and throughput per run", &png);
+        for (_, png) in charts {
+            m.figure("Response times and throughput per run", png);
+        }
     });
     page.push(Section::new("charts", "Chart", m));
     page.push(Section::new("runs", "Runs, oldest first", runs(report)));
@@ -52,7 +50,7 @@ pub fn render(report: &HistoryReport, chart_size: (u32, u32)) -> Result<Vec<u8>>
         }
         page.push(Section::new("notes", "Notes", m));
     }
-    Ok(page.render(&super::generated_at()))
+    page
 }
 
 fn runs(report: &HistoryReport) -> Markup {
@@ -70,7 +68,7 @@ fn runs(report: &HistoryReport) -> Markup {
         "p99 ms",
         "Broke the trend",
     ];
-    let ms = crate::report::history::whole_ms;
+    let ms = whole_ms;
     m.table(
         "archive",
         &header,
