@@ -37,9 +37,6 @@ impl Outputs {
 
     /// Refuses what cannot be written: every command calls it before it reads anything.
     pub fn validate(&self) -> Result<()> {
-        if self.stdout.spec().stdout.is_none() {
-            bail!("{} cannot be printed on stdout", self.stdout.spec().name);
-        }
         self.metrics.validate(self.path(Format::OpenMetrics))
     }
 }
@@ -70,10 +67,12 @@ pub fn emit<'a>(report: impl Into<Report<'a>>, outputs: &Outputs) -> Result<Stat
             }
         }
     }
-    let Writes::File(exporter) = outputs.stdout.spec().writes else {
-        bail!("{} cannot be printed on stdout", outputs.stdout.spec().name);
+    let spec = outputs.stdout.spec();
+    let (Some(_), Writes::File(exporter)) = (spec.stdout, &spec.writes) else {
+        bail!("{} cannot be printed on stdout", spec.name);
     };
     print(&exporter.render(report, &ctx)?)?;
+    // Annotations point at a run's checks: an archive has none.
     if let Report::Judgement(_) = report {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
             github_actions(report, &ctx, outputs.stdout)?;
