@@ -3,8 +3,8 @@
 //! know about a format; all three read it from here. A new format is its exporter's file, a
 //! variant and a row here, and its key in the config's list of keys.
 
+use super::exporter::{DirExporter, Exporter};
 use super::{charts, html, json, junit, markdown, openmetrics, table};
-use super::{DirExporter, Exporter};
 
 /// An output format, named by its row in [`FORMATS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
