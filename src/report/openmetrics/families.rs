@@ -141,11 +141,8 @@ fn add_run(set: &mut Families, judgement: &Judgement, item: &RunJudgement) {
         Some(1.0),
     );
     let run_labels = || vec![("run", run.clone())];
-    // `ab` judges one run, B, and its exit is the worst of B's checks and the A/B comparison.
-    let verdict = match &judgement.ab {
-        Some(ab) => item.verdict.max(ab.verdict),
-        None => item.verdict,
-    };
+    // `ab` judges one run, B: its verdict is the exit code's, B's evidence and the A/B comparison.
+    let verdict = judgement.verdict_of(item);
     set.add(VERDICT, run_labels(), Some(status_value(verdict)));
     set.add(START, run_labels(), item.run.started_at().map(|t| t as f64));
     set.add(DURATION, run_labels(), item.run.duration_s());
