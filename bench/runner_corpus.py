@@ -3,14 +3,18 @@
 is halved without touching their code paths, in several machine conditions: the data issue 32's
 decision (a slower server versus a slower runner) is designed and checked on.
 
-usage: bench/runner_corpus.py make OUT [--reps-full 3] [--reps-half 2] [--run-time 30s]
-                                       [--servers httpbin,target] [--conditions calm,hog1,hog2,onecore]
+usage: bench/runner_corpus.py make OUT [--reps-full 3] [--reps-half 2] [--run-time 30s] [--users 20]
+                                       [--servers httpbin,target,single] [--conditions calm,hog1,hog2,onecore]
        bench/runner_corpus.py table OUT [--jobs 2]
 
 Servers (both on 127.0.0.1 only):
   httpbin  httpbin (Flask) under gunicorn: 2 sync workers at full capacity, 1 at half.
   target   fixtures/target_server.py in a CPU cgroup (v1 `cpu` controller, root): a quota of 0.12 CPU
            at full capacity (about 1.5 times what 20 users asked of it here), 0.06 at half.
+  single   fixtures/target_server.py --single-threaded: one request at a time, each sleeping
+           --service-ms 8 at full capacity (about 125 requests a second), 16 at half (the same code
+           path, half the capacity). The server, not the load generator, is the limit: a busy
+           machine slows the generator little, since the server's cost is a sleep, not CPU.
 Conditions of the machine during a run:
   calm     nothing added (the machine may still be shared: the record shows what it had);
   hog1     one busy-looping process beside the run; hog2 two of them;
@@ -53,6 +57,7 @@ CGROUP = "/sys/fs/cgroup/cpu/loadgate-runner-corpus"
 PERIOD_US = 100_000
 QUOTA = {"full": 0.12, "half": 0.06}
 WORKERS = {"full": 2, "half": 1}
+SERVICE_MS = {"full": 8, "half": 16}
 
 HTTPBIN_LOCUSTFILE = '''\
 from locust import HttpUser, between, task
@@ -109,6 +114,29 @@ class TargetUser(HttpUser):
 '''
 
 
+SINGLE_LOCUSTFILE = '''\
+import random
+
+from locust import HttpUser, between, task
+
+
+class SingleUser(HttpUser):
+    wait_time = between(0, 0.02)
+
+    @task(5)
+    def fast(self):
+        self.client.get("/fast")
+
+    @task(3)
+    def item(self):
+        self.client.get(f"/items/{random.randint(1, 1000)}", name="/items/[id]")
+
+    @task(2)
+    def login(self):
+        self.client.post("/login", json={"user": "bench", "password": "bench"})
+'''
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -135,6 +163,11 @@ class Server:
         if kind == "httpbin":
             command = [GUNICORN, "-w", str(WORKERS[capacity]), "-b", f"127.0.0.1:{self.port}",
                        "--log-level", "warning", "httpbin:app"]
+            self.process = subprocess.Popen(command, stdout=log, stderr=log)
+        elif kind == "single":
+            command = [PYTHON, os.path.join(REPO, "fixtures", "target_server.py"),
+                       "--port", str(self.port), "--single-threaded",
+                       "--service-ms", str(SERVICE_MS[capacity])]
             self.process = subprocess.Popen(command, stdout=log, stderr=log)
         else:
             os.makedirs(CGROUP, exist_ok=True)
@@ -173,11 +206,12 @@ def make(args):
     out = os.path.abspath(args.out)
     os.makedirs(os.path.join(out, "locustfiles"), exist_ok=True)
     files = {"httpbin": os.path.join(out, "locustfiles", "httpbin.py"),
-             "target": os.path.join(out, "locustfiles", "target.py")}
-    with open(files["httpbin"], "w") as f:
-        f.write(HTTPBIN_LOCUSTFILE)
-    with open(files["target"], "w") as f:
-        f.write(TARGET_LOCUSTFILE)
+             "target": os.path.join(out, "locustfiles", "target.py"),
+             "single": os.path.join(out, "locustfiles", "single.py")}
+    for kind, text in (("httpbin", HTTPBIN_LOCUSTFILE), ("target", TARGET_LOCUSTFILE),
+                       ("single", SINGLE_LOCUSTFILE)):
+        with open(files[kind], "w") as f:
+            f.write(text)
     manifest = os.path.join(out, "manifest.csv")
     fields = ["run_id", "prefix", "server", "condition", "capacity", "slowdown", "start_time_utc",
               "locust_rc"]
@@ -216,7 +250,7 @@ def run_one(server_kind, condition, capacity, prefix, locustfile, args):
     hogs = start_hogs({"hog1": 1, "hog2": 2}.get(condition, 0))
     try:
         time.sleep(2)
-        locust = [LOCUST, "-f", locustfile, "--headless", "-u", "20", "-r", "20",
+        locust = [LOCUST, "-f", locustfile, "--headless", "-u", str(args.users), "-r", str(args.users),
                   "-t", args.run_time, "-H", f"http://127.0.0.1:{server.port}",
                   "--csv", prefix, "--csv-full-history", "--json-file", prefix,
                   "--html", prefix + ".html", "--only-summary", "--stop-timeout", "5"]
@@ -319,6 +353,7 @@ def main():
     m.add_argument("--reps-full", type=int, default=3)
     m.add_argument("--reps-half", type=int, default=2)
     m.add_argument("--run-time", default="30s")
+    m.add_argument("--users", type=int, default=20)
     m.add_argument("--servers", default="httpbin,target")
     m.add_argument("--conditions", default="calm,hog1,hog2,onecore")
     t = sub.add_parser("table")

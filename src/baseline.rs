@@ -41,6 +41,11 @@ impl Baseline {
     pub fn into_summaries(self) -> Vec<RunSummary> {
         self.runs.into_iter().map(|r| r.summary).collect()
     }
+
+    /// The kept runs' summaries and their runner records' summaries, oldest first.
+    pub fn into_parts(self) -> (Vec<RunSummary>, Vec<Option<RunnerSummary>>) {
+        self.runs.into_iter().map(|r| (r.summary, r.runner)).unzip()
+    }
 }
 
 /// A run as the store keeps it: its summary, with its runner record's summary beside the

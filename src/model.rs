@@ -367,6 +367,12 @@ pub struct RunInfo {
 }
 
 impl Run {
+    /// The summary of the runner record attached to the run, if it has one.
+    pub fn runner_summary(&self) -> Option<RunnerSummary> {
+        let record = &self.info.evidence.runner.as_ref()?.record;
+        record.summary.clone()
+    }
+
     /// Wall-clock span covered by the history, in seconds.
     pub fn duration_s(&self) -> Option<f64> {
         let agg = self.history.as_ref()?.aggregated()?;

@@ -10,6 +10,7 @@ use super::findings::{findings, Finding};
 use super::grade::{assess, tally, Assessment, Check, ScopeResult};
 use super::paired::AbComparison;
 use super::ratchet::ratchet_note;
+use super::regression::runner::runner_call;
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling, StepRun};
 use super::signatures::signatures;
@@ -18,7 +19,7 @@ use super::sustained::{sustained, Sustained};
 use super::trend::{steady_state_note, trends, Trend};
 use super::verdict::{verdict, Evidence, NO_CHECK_APPLIED};
 use crate::machine::Machine;
-use crate::model::{FailureRecord, Run, Status};
+use crate::model::{FailureRecord, Run, RunnerSummary, Status};
 use crate::profile::Profile;
 
 /// A baseline to compare with: the runs kept under a name (or one run), oldest first.
@@ -26,6 +27,8 @@ pub struct Baseline {
     /// The baseline's name in the store, or the path of the baseline run or file.
     pub label: String,
     pub runs: Vec<RunSummary>,
+    /// The runner record's summary of each kept run (`None` where it had none), oldest first.
+    pub runners: Vec<Option<RunnerSummary>>,
     /// The machine the comparison runs on, to hold against where the baseline was saved.
     pub checked_on: Option<Machine>,
 }
@@ -251,11 +254,20 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
 /// and new errors.
 fn compare_with(baseline: &Baseline, run: &Run, profile: &Profile) -> Comparison {
     let current = current_summary(run, baseline, profile);
+    // The newest kept run is the one the shifts are read against.
+    let base_runner = baseline.runners.last().and_then(Option::as_ref);
+    let cur_runner = run
+        .info
+        .evidence
+        .runner
+        .as_ref()
+        .and_then(|r| r.record.summary.as_ref());
     compare(
         &baseline.runs,
         &current,
         &profile.regression,
         &profile.new_errors,
+        &runner_call(base_runner, cur_runner),
     )
 }
 

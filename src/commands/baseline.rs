@@ -123,9 +123,11 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
 fn gate_failure(run: &Run, profile: &str, store: &Store, name: &str) -> Result<Option<String>> {
     let profile = Profile::load(profile)?;
     let baseline = if store.path_of(name)?.exists() {
+        let (runs, runners) = store.load(name)?.into_parts();
         Some(Baseline {
             label: name.to_string(),
-            runs: store.load(name)?.into_summaries(),
+            runs,
+            runners,
             checked_on: Some(Machine::this()),
         })
     } else {

@@ -135,25 +135,31 @@ fn build_with(plan: &CheckPlan, (profile, source): (Profile, String)) -> Result<
 /// neither in the store nor on disk is a baseline with no runs ("no baseline: nothing compared"),
 /// so that a first run on a branch checks by the grades alone; unless `required`.
 fn load_baseline(spec: &str, store: Option<&Path>, required: bool) -> Result<Baseline> {
-    let baseline = |runs| Baseline {
+    let baseline = |(runs, runners)| Baseline {
         label: spec.to_string(),
         runs,
+        runners,
         checked_on: Some(Machine::this()),
     };
     let path = Path::new(spec);
     if spec.ends_with(".json") && path.is_file() {
-        return Ok(baseline(read_baseline(path)?.into_summaries()));
+        return Ok(baseline(read_baseline(path)?.into_parts()));
     }
     if validate_name(spec).is_ok() {
         let store = Store::open(store);
         if store.path_of(spec)?.exists() {
-            return Ok(baseline(store.load(spec)?.into_summaries()));
+            return Ok(baseline(store.load(spec)?.into_parts()));
         }
     }
     match load_run(path) {
-        Ok(run) => Ok(baseline(vec![RunSummary::from_run(&run)])),
+        Ok(run) => Ok(baseline((
+            vec![RunSummary::from_run(&run)],
+            vec![run.runner_summary()],
+        ))),
         Err(err) if path.exists() || path.with_extension("").exists() => Err(err),
-        Err(_) if !required && validate_name(spec).is_ok() => Ok(baseline(Vec::new())),
+        Err(_) if !required && validate_name(spec).is_ok() => {
+            Ok(baseline((Vec::new(), Vec::new())))
+        }
         Err(_) => {
             let store = Store::open(store);
             bail!(

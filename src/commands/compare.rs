@@ -29,9 +29,11 @@ pub fn run(plan: &ComparePlan) -> Result<Status> {
 
 pub fn build(plan: &ComparePlan) -> Result<Judgement> {
     let (profile, source) = Profile::load_with_source(&plan.profile)?;
+    let base_run = load_run(&plan.baseline)?;
     let baseline = Baseline {
         label: plan.baseline.display().to_string(),
-        runs: vec![RunSummary::from_run(&load_run(&plan.baseline)?)],
+        runs: vec![RunSummary::from_run(&base_run)],
+        runners: vec![base_run.runner_summary()],
         // Two runs on disk: where either was made is not known.
         checked_on: None,
     };

@@ -27,12 +27,14 @@ mod latency;
 mod new_errors;
 pub mod noise;
 mod rates;
+pub mod runner;
 mod sampling;
 pub mod shifts;
 #[cfg(test)]
 mod tests;
 
 pub use comparison::{Comparison, Direction, Regression, NO_BASELINE};
+pub use runner::RunnerCall;
 pub use shifts::ShiftFinding;
 
 use comparability::differences;
@@ -56,6 +58,7 @@ pub fn compare(
     current: &RunSummary,
     rules: &RegressionRules,
     errors: &ErrorRules,
+    runner: &RunnerCall,
 ) -> Comparison {
     let Some(latest) = baseline.last() else {
         return nothing_compared();
@@ -68,7 +71,7 @@ pub fn compare(
     );
     let differences = differences(latest, current, rules.comparability_factor);
     let pairs = comparable_pairs(latest, current, rules);
-    let shifts = shifts(&pairs, rules);
+    let shifts = shifts(&pairs, rules, runner);
     let context = Context {
         users_differ,
         shifts: &shifts,

@@ -12,6 +12,7 @@
 //! ([`super::noise::machine_fit`]).
 
 use super::noise::{machine_fit, MachineFit};
+use super::runner::{huge_body_shift, RunnerCall, HUGE_BODY_SHIFT};
 use crate::analysis::stats::median;
 use crate::analysis::summary::{RunSummary, ScopeSummary};
 use crate::model::{Metric, Status};
@@ -117,6 +118,9 @@ pub struct ShiftFinding {
     pub shift: Shift,
     pub status: Status,
     pub reason: String,
+    /// The runner's records rule a slower runner out: the shift is the server's, and lends the
+    /// endpoints no allowance.
+    pub server_wide: bool,
 }
 
 /// The endpoints of the current run that the newest baseline run has too, both sides with at least
@@ -144,48 +148,101 @@ pub(super) fn comparable_pairs<'a>(
         .collect()
 }
 
-/// The run-wide shift of every latency metric, judged once for the run.
-pub(super) fn shifts(pairs: &[Pair], rules: &RegressionRules) -> Vec<ShiftFinding> {
+/// The run-wide shift of every latency metric, judged once for the run, with what the runner's
+/// records say (`runner`): a slower shift on a runner that held is the server's (fails, and
+/// lends the endpoints no allowance); on a busier runner it keeps `rules.shift`; without records, a
+/// huge shift of the median or the mean fails.
+pub(super) fn shifts(
+    pairs: &[Pair],
+    rules: &RegressionRules,
+    runner: &RunnerCall,
+) -> Vec<ShiftFinding> {
     LATENCY
         .into_iter()
         .filter_map(|metric| {
             let limit = rules.limit(metric)?;
             let shift = run_wide_shift(pairs, metric, limit, rules.min_change_ms)?;
-            if shift.ms < 0.0 {
-                let reason = format!(
-                    "every endpoint moved together: the cheapest ({}) faster by {:.0} ms ({:.1}x), {} of {} endpoints by at least half that. \
-                     A faster or quieter runner looks like this; each endpoint is expected to be at least that much faster, \
-                     so a change of its own still shows",
-                    shift.probes.join(", "),
-                    -shift.ms,
-                    shift.factor,
-                    shift.endpoints.len(),
-                    pairs.len(),
-                );
-                return Some(ShiftFinding {
-                    shift,
-                    status: Status::Pass,
-                    reason,
-                });
-            }
-            let reason = format!(
-                "every endpoint moved together: the cheapest ({}) by {:+.0} ms ({:.1}x), {} of {} endpoints by at least half that. \
-                 The same build on a slower or busier runner looks like this: rerun, refresh the baseline on this runner, \
-                 or compare both builds side by side (A/B); endpoints are judged beyond up to {}x this shift",
-                shift.probes.join(", "),
-                shift.ms,
-                shift.factor,
-                shift.endpoints.len(),
-                pairs.len(),
-                rules.shift_transfer
-            );
-            Some(ShiftFinding {
-                shift,
-                status: rules.shift,
-                reason,
-            })
+            Some(judge_shift(shift, pairs, rules, runner))
         })
         .collect()
+}
+
+/// What moved: "N of M endpoints moved by at least half that (…); did not: …".
+fn measured(shift: &Shift, pairs: &[Pair]) -> String {
+    let still: Vec<&str> = pairs
+        .iter()
+        .filter(|p| !shift.endpoints.contains(&p.label))
+        .map(|p| p.label.as_str())
+        .collect();
+    let did_not = if still.is_empty() {
+        String::new()
+    } else {
+        format!("; did not: {}", still.join(", "))
+    };
+    format!(
+        "the cheapest endpoints ({}) moved {:+.0} ms ({:.1}x); {} of {} endpoints moved by at least half that ({}){did_not}",
+        shift.probes.join(", "),
+        shift.ms,
+        shift.factor,
+        shift.endpoints.len(),
+        pairs.len(),
+        shift.endpoints.join(", "),
+    )
+}
+
+fn judge_shift(
+    shift: Shift,
+    pairs: &[Pair],
+    rules: &RegressionRules,
+    runner: &RunnerCall,
+) -> ShiftFinding {
+    let what = measured(&shift, pairs);
+    let finding = |status, server_wide, reason| ShiftFinding {
+        shift: shift.clone(),
+        status,
+        reason,
+        server_wide,
+    };
+    if shift.ms < 0.0 {
+        return finding(
+            Status::Pass,
+            false,
+            format!(
+                "{what}. A faster or quieter runner looks like this; each endpoint is expected to be at least that much faster, so a change of its own still shows"
+            ),
+        );
+    }
+    let same_build = format!(
+        "The same build on a slower or busier runner looks like this: rerun, refresh the baseline on this runner, \
+         or compare both builds side by side (A/B); endpoints are judged beyond up to {}x this shift",
+        rules.shift_transfer
+    );
+    match runner {
+        RunnerCall::Held { figures } => finding(
+            Status::Fail,
+            true,
+            format!(
+                "server-wide regression: {what}, and the runner's records show no drop in what it had to give ({figures}); \
+                 a slower runner is ruled out, so the endpoints are judged without a shift allowance"
+            ),
+        ),
+        RunnerCall::Busier { why } => finding(
+            rules.shift,
+            false,
+            format!("{what}. The runner's records show it busier ({why}). {same_build}"),
+        ),
+        RunnerCall::Unknown if huge_body_shift(shift.metric, shift.factor) => finding(
+            Status::Fail,
+            false,
+            format!(
+                "server-wide slowdown or a much slower runner: rerun or compare A/B. {what}: a shift of the {} this large \
+                 (at least {HUGE_BODY_SHIFT}x) is beyond what a busier runner produced, and no runner record tells them apart \
+                 (record both runs with `loadgate record`)",
+                shift.metric
+            ),
+        ),
+        RunnerCall::Unknown => finding(rules.shift, false, format!("{what}. {same_build}")),
+    }
 }
 
 /// The run-wide shift a metric is judged beyond. A slower machine delays requests, and a delay that
@@ -194,6 +251,8 @@ pub(super) fn shifts(pairs: &[Pair], rules: &RegressionRules) -> Vec<ShiftFindin
 /// often missed: the probes' P99 is a handful of requests, or a timeout-bound outlier). A faster
 /// runner's shift applies to its own metric only.
 pub(super) fn shift_for(shifts: &[ShiftFinding], metric: Metric) -> (f64, Metric) {
+    // A server-wide shift is the regression itself: it excuses nothing.
+    let shifts: Vec<&ShiftFinding> = shifts.iter().filter(|s| !s.server_wide).collect();
     let own = shifts
         .iter()
         .find(|s| s.shift.metric == metric)
@@ -389,6 +448,7 @@ mod tests {
             },
             status: Status::Warn,
             reason: String::new(),
+            server_wide: false,
         }
     }
 

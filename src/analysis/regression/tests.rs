@@ -51,6 +51,7 @@ fn judged(base: ScopeSummary, cur: ScopeSummary, metric: Metric) -> (Direction, 
         &run_of(cur),
         &rules,
         &ErrorRules::default(),
+        &RunnerCall::Unknown,
     );
     let r = comparison
         .regressions
@@ -133,6 +134,7 @@ fn throughput_is_not_compared_when_the_users_differ() {
             cur,
             &rules,
             &ErrorRules::default(),
+            &RunnerCall::Unknown,
         )
         .regressions
         .iter()
@@ -213,7 +215,7 @@ mod properties {
             kept in prop::collection::vec(run_strategy(), 1..7),
             current in run_strategy(),
         ) {
-            let comparison = compare(&kept, &current, &RegressionRules::default(), &ErrorRules::default());
+            let comparison = compare(&kept, &current, &RegressionRules::default(), &ErrorRules::default(), &RunnerCall::Unknown);
             let worst = Status::worst(
                 comparison.regressions.iter().map(|r| r.status)
                     .chain(comparison.shifts.iter().map(|s| s.status))
