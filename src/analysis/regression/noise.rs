@@ -12,6 +12,9 @@ use crate::analysis::stats::{mean, median, std_dev};
 
 /// The fewest kept runs from which a spread is learned.
 pub const MIN_KEPT: usize = 3;
+/// Up to this many kept runs, their interval is never wider than the prior's for one baseline run:
+/// with t(2) = 9.9 at 99%, three runs that differ by a rounding step would otherwise allow ±969%.
+pub const FEW_KEPT: usize = 5;
 
 /// Where a noise estimate came from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,27 +81,52 @@ pub fn between_runs(kept: &[f64], prior: f64, halves: Option<f64>, z: f64) -> No
     // Locust rounds percentiles (to 1 ms up to 100 ms, 10 ms up to 1 s, 100 ms above): kept runs
     // that agree to the rounding have a spread of at least one step, not none.
     let step = median(kept).map_or(0.0, |m| locust_step(m) / m.max(f64::MIN_POSITIVE));
-    let logs: Vec<f64> = kept.iter().filter(|v| **v > 0.0).map(|v| v.ln()).collect();
+    let (sigma, source) = match halves {
+        Some(h) if h > prior => (h, Source::SplitHalves),
+        _ => (prior, Source::Prior),
+    };
+    let one_run = z * sigma * 2f64.sqrt();
+    let logs: Vec<f64> = within_resolution(kept)
+        .into_iter()
+        .filter(|v| *v > 0.0)
+        .map(f64::ln)
+        .collect();
     if logs.len() >= MIN_KEPT {
         if let Some(sd) = std_dev(&logs) {
             let n = logs.len() as f64;
             let t = t_quantile(z, n - 1.0);
             let bound = (t * sd * (1.0 + 1.0 / n).sqrt()).exp() - 1.0;
             let within = halves.map_or(0.0, |h| (z * h * 2f64.sqrt()).exp() - 1.0);
+            let mut bound = bound.max(within).max(step);
+            if logs.len() <= FEW_KEPT {
+                bound = bound.min(one_run.max(step));
+            }
             return Noise {
-                bound: bound.max(within).max(step),
+                bound,
                 source: Source::KeptRuns(logs.len()),
             };
         }
     }
-    let (sigma, source) = match halves {
-        Some(h) if h > prior => (h, Source::SplitHalves),
-        _ => (prior, Source::Prior),
-    };
     Noise {
-        bound: z * sigma * 2f64.sqrt(),
+        bound: one_run,
         source,
     }
+}
+
+/// The kept values with the part of their spread that Locust's rounding explains taken out: each
+/// moves toward their median by up to half a rounding step (integer ms at 2 ms are 2 and 3 for a
+/// true 2.4 and 2.6; their difference is the rounding's, not the runs').
+pub fn within_resolution(kept: &[f64]) -> Vec<f64> {
+    let Some(m) = median(kept) else {
+        return Vec::new();
+    };
+    let half = locust_step(m) / 2.0;
+    kept.iter()
+        .map(|v| {
+            let off = v - m;
+            m + off.signum() * (off.abs() - half).max(0.0)
+        })
+        .collect()
 }
 
 /// The fewest kept runs a machine fit is learned from: two parameters, and at least two degrees of
@@ -246,7 +274,35 @@ mod tests {
             "one rounding step"
         );
         let wild = between_runs(&[60.0, 100.0, 180.0], 0.15, None, z);
-        assert!(wild.bound > 2.0, "{}", wild.bound);
+        let prior = z * 0.15 * 2f64.sqrt();
+        assert_eq!(
+            wild.bound, prior,
+            "a few runs: no wider than one run's prior"
+        );
+        let six = between_runs(&[60.0, 100.0, 180.0, 70.0, 150.0, 90.0], 0.15, None, z);
+        assert!(
+            six.bound > prior,
+            "six runs show their own spread: {}",
+            six.bound
+        );
+    }
+
+    #[test]
+    fn kept_runs_at_a_few_milliseconds_respect_the_rounding() {
+        let z = 2.576;
+        // Issue 32: three P50s of 2-3 ms gave ±969%.
+        let small = between_runs(&[2.0, 3.0, 2.0], 0.15, None, z);
+        assert!(small.bound <= z * 0.15 * 2f64.sqrt(), "{}", small.bound);
+        assert_eq!(within_resolution(&[2.0, 3.0, 2.0]), [2.0, 2.5, 2.0]);
+        assert_eq!(within_resolution(&[2.0, 2.0, 2.0]), [2.0, 2.0, 2.0]);
+        // Just inside and just outside half a step: 2.4 stays at the median, 2.6 keeps 0.1.
+        let moved = within_resolution(&[2.0, 2.4, 2.0, 1.4]);
+        assert!((moved[1] - 2.0).abs() < 1e-12 && (moved[3] - 1.9).abs() < 1e-12);
+        // Above 100 ms the step is 10 ms.
+        assert_eq!(
+            within_resolution(&[200.0, 204.0, 190.0]),
+            [200.0, 200.0, 195.0]
+        );
     }
 
     #[test]
