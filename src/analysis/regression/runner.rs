@@ -4,7 +4,7 @@
 //! record`) tells them apart. Each rule is a small pure function; the thresholds and the ranges
 //! they were chosen from are in `docs/regressions.md`.
 
-use crate::model::{Metric, RunnerSummary};
+use crate::model::RunnerSummary;
 
 /// The generator wanted this many cores or more (`command_cpu` + `command_wait`, medians): it was
 /// the limit of the run, whatever the baseline had. Locust (one process) limited by its runner
@@ -21,12 +21,6 @@ pub const RTT_MAX_RISE_MS: f64 = 10.0;
 pub const LOAD_PER_CPU_RISE: f64 = 4.0;
 /// The hypervisor took this much more of the CPU.
 pub const STEAL_RISE: f64 = 0.05;
-
-/// With no runner record on either side, a run-wide shift of the median or the mean by this factor
-/// or more is far beyond what a busier runner produced in the corpora (same-build pairs moved the
-/// cheapest endpoints' median and mean by at most 2.6x; tails move much more, so they are not
-/// read here).
-pub const HUGE_BODY_SHIFT: f64 = 4.0;
 
 /// The figures of a runner record a comparison reads (medians over the run's intervals).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -155,12 +149,6 @@ pub fn busier(b: &RunnerFigures, c: &RunnerFigures) -> Vec<String> {
     moved
 }
 
-/// Without runner evidence: a shift of the median or the mean by `factor` is past what a busier
-/// runner produces. Tails are not read (busy runners move them several times over).
-pub fn huge_body_shift(metric: Metric, factor: f64) -> bool {
-    matches!(metric, Metric::P50 | Metric::Avg) && factor >= HUGE_BODY_SHIFT
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,17 +211,5 @@ mod tests {
         let b = figures(0.30, 0.2, 6.0);
         assert!(busier(&b, &figures(0.30, 10.1, 6.0)).is_empty(), "+9.9 ms");
         assert_eq!(busier(&b, &figures(0.30, 10.3, 6.0)).len(), 1, "+10.1 ms");
-    }
-
-    #[test]
-    fn a_huge_shift_is_of_the_body_and_at_least_the_factor() {
-        assert!(huge_body_shift(Metric::P50, 4.0));
-        assert!(huge_body_shift(Metric::Avg, 4.1));
-        assert!(!huge_body_shift(Metric::P50, 3.99));
-        assert!(
-            !huge_body_shift(Metric::P99, 10.0),
-            "tails move with a busy runner"
-        );
-        assert!(!huge_body_shift(Metric::P95, 10.0));
     }
 }

@@ -12,7 +12,7 @@
 //! ([`super::noise::machine_fit`]).
 
 use super::noise::{machine_fit, MachineFit};
-use super::runner::{huge_body_shift, RunnerCall, HUGE_BODY_SHIFT};
+use super::runner::RunnerCall;
 use crate::analysis::stats::median;
 use crate::analysis::summary::{RunSummary, ScopeSummary};
 use crate::model::{Metric, Status};
@@ -234,17 +234,13 @@ fn judge_shift(
             false,
             format!("{what}. The runner's records show it busier ({why}). {same_build}"),
         ),
-        RunnerCall::Unknown if huge_body_shift(shift.metric, shift.factor) => finding(
-            Status::Fail,
+        // Without records the two cannot be told apart: a hogged runner moved the cheapest
+        // endpoints' median 5.5x in fixtures/noise, a server at half capacity 4-5x (issue 32).
+        RunnerCall::Unknown => finding(
+            rules.shift,
             false,
-            format!(
-                "server-wide slowdown or a much slower runner: rerun or compare A/B. {what}: a shift of the {} this large \
-                 (at least {HUGE_BODY_SHIFT}x) is beyond what a busier runner produced, and no runner record tells them apart \
-                 (record both runs with `loadgate record`)",
-                shift.metric
-            ),
+            format!("{what}. {same_build}; a runner record of both runs (`loadgate record`) would tell a slower server apart"),
         ),
-        RunnerCall::Unknown => finding(rules.shift, false, format!("{what}. {same_build}")),
     }
 }
 
