@@ -1,0 +1,53 @@
+//! loadgate's integration tests, built as one binary: each module below was a test target of its
+//! own, and each of those linked the whole crate again. They run the real binary
+//! (`CARGO_BIN_EXE_loadgate`) on real fixtures; `common` holds what they share: paths and
+//! arguments, `require_tool` for external tools, `shared` for other projects' files read in place.
+//!
+//! `cargo test --test it MODULE::` runs one module, `cargo test --test it NAME` one test.
+
+#[macro_use]
+mod common;
+mod python;
+mod text_format;
+
+// The commands, one module each.
+mod ab;
+mod baseline;
+mod check;
+mod compare;
+mod config;
+mod generator;
+mod history;
+mod merge;
+mod ratchet;
+mod record;
+mod server;
+
+// What the reports hold and how they are written.
+mod advice;
+mod charts;
+mod html;
+mod insights;
+mod json_contract;
+mod metrics;
+mod metrics_contract;
+mod new_errors;
+mod noise;
+mod noise_json;
+mod outputs;
+mod scaling;
+mod sustained;
+mod trend;
+
+// Inputs: the readers on good, bad and strange files.
+mod bad_input;
+mod bad_reports;
+mod faults;
+mod hardening;
+mod report_inputs;
+mod wild_inputs;
+
+// Outside tools: a browser, the Python wheel, the GitHub Action.
+mod action;
+mod browser;
+mod wheel;
