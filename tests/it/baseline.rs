@@ -112,9 +112,12 @@ fn list_and_delete() {
 
 #[test]
 fn names_that_escape_the_store_are_refused() {
-    let store = tempfile::tempdir().unwrap();
+    // The store inside a directory of its own, so that `../x` would land where no one else writes.
+    let outer = tempfile::tempdir().unwrap();
+    let store = outer.path().join("store");
+    std::fs::create_dir(&store).unwrap();
     for name in ["../x", "/tmp/abs", "a/b", ".hidden"] {
-        let output = save(store.path(), "compare/same-1", name, None);
+        let output = save(&store, "compare/same-1", name, None);
         assert_eq!(output.status.code(), Some(2), "{name}");
         assert!(
             stderr(&output).contains("invalid baseline name"),
@@ -122,7 +125,12 @@ fn names_that_escape_the_store_are_refused() {
             stderr(&output)
         );
     }
-    assert!(!store.path().parent().unwrap().join("x.json").exists());
+    assert!(!outer.path().join("x.json").exists());
+    assert_eq!(
+        std::fs::read_dir(&outer).unwrap().count(),
+        1,
+        "the store alone"
+    );
 }
 
 #[test]

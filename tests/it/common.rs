@@ -32,13 +32,24 @@ pub fn in_ci() -> bool {
 }
 
 /// Something the test needs is missing. Under CI the test fails; elsewhere it prints
-/// `skipped: WHAT; HOW_TO_ENABLE` to stderr and the caller returns, so that `cargo test` passes on
-/// a machine with only Rust and Python. The one place that decides between skipping and failing.
+/// `skipped: TEST: WHAT; HOW_TO_ENABLE` to stderr and the caller returns, so that `cargo test`
+/// passes on a machine with only Rust and Python. The one place that decides between skipping and
+/// failing.
 pub fn missing(what: &str, how_to_enable: &str) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
     if in_ci() {
         panic!("{what}; {how_to_enable} (CI=true: nothing is skipped)");
     }
-    eprintln!("skipped: {what}; {how_to_enable}");
+    // Straight to the process's stderr: the test harness captures `eprintln!`, and shows it only
+    // for a failed test, so the line would never be seen.
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: {test}: {what}; {how_to_enable}"
+    );
 }
 
 /// The program `name` on PATH (or `name` itself when it is a path), if there is one.

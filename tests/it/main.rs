@@ -10,13 +10,16 @@ mod common;
 mod python;
 mod text_format;
 
-// The commands, one module each.
+// The commands, one module each; faults: the generator against failing targets; hardening:
+// interrupted saves and runs.
 mod ab;
 mod baseline;
 mod check;
 mod compare;
 mod config;
+mod faults;
 mod generator;
+mod hardening;
 mod history;
 mod merge;
 mod ratchet;
@@ -39,11 +42,9 @@ mod scaling;
 mod sustained;
 mod trend;
 
-// Inputs: the readers on good, bad and strange files.
+// Inputs: the readers on good, bad and strange files (other projects' files in wild_inputs).
 mod bad_input;
 mod bad_reports;
-mod faults;
-mod hardening;
 mod report_inputs;
 mod wild_inputs;
 
