@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::common::{
-    self, free_port, loadgate, one_load_at_a_time, require_tool, root, stderr, stdout,
+    self, free_port, keys, loadgate, one_load_at_a_time, require_tool, root, stderr, stdout,
 };
 use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -129,6 +129,23 @@ fn run_example(ws: &Workspace, github: &[(&str, &str)]) -> (Output, Value) {
         "the targets start: {}",
         stderr(&start)
     );
+    // Each port answered, and by this example's own target: a port taken by another process
+    // between free_port() and the target's start would have the run measure that process.
+    for side in ["A", "B"] {
+        let port = &env
+            .iter()
+            .find(|(k, _)| *k == format!("{side}_PORT"))
+            .unwrap()
+            .1;
+        let log = ws
+            .path()
+            .join(format!("{}-service.log", side.to_lowercase()));
+        let log = std::fs::read_to_string(log).unwrap_or_default();
+        assert!(
+            log.starts_with(&format!("http://127.0.0.1:{port}")),
+            "{side}'s target on port {port}: {log}"
+        );
+    }
     let ab = ws.run(&step(job, "A/B load test"), &env, github);
     let json_path = ws.path().join("results/ab.json");
     let json = std::fs::read(&json_path)
@@ -266,18 +283,6 @@ fn the_example_passes_two_identical_builds() {
 /// Every key of the `ab` section is in docs/json-report.md, as the json_contract module requires of
 /// the other reports.
 fn every_ab_field_is_documented(report: &Value) {
-    fn keys(value: &Value, out: &mut BTreeSet<String>) {
-        match value {
-            Value::Object(map) => {
-                for (k, v) in map {
-                    out.insert(k.clone());
-                    keys(v, out);
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
-            _ => {}
-        }
-    }
     let doc = std::fs::read_to_string(root().join("docs/json-report.md")).unwrap();
     let section = doc
         .split("## `ab`")

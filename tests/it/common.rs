@@ -19,6 +19,7 @@ pub fn fixture(rel: impl AsRef<Path>) -> PathBuf {
 /// A command line's arguments, each as it is: `&str`, `String`, `Path` or `PathBuf`
 /// (`loadgate(args!["check", dir.path().join("run"), "--format", "json"])`). Paths reach the
 /// binary as OS strings, so no test needs `to_str().unwrap()` to pass one.
+#[allow(unused_macros)] // tests/wheel/ shares this file and passes no paths this way
 macro_rules! args {
     ($($arg:expr),* $(,)?) => {
         [$(::std::convert::AsRef::<::std::ffi::OsStr>::as_ref(&$arg)),*]
@@ -100,9 +101,9 @@ pub fn shared(rel: impl AsRef<Path>) -> Option<PathBuf> {
     Some(path)
 }
 
-/// Held by the tests that load the machine or time it (an A/B run, the open model's rate, a
-/// wheel build): with every test in one binary, two of them side by side on CI's two cores would
-/// be a busier machine than their bounds allow for. The other tests run beside them.
+/// Held by the tests that load the machine or time it (an A/B run, the open model's rate): with
+/// every test in one binary, two of them side by side on CI's two cores would be a busier machine
+/// than their bounds allow for. The other tests run beside them.
 pub fn one_load_at_a_time() -> MutexGuard<'static, ()> {
     static LOAD: Mutex<()> = Mutex::new(());
     LOAD.lock().unwrap_or_else(|e| e.into_inner())
@@ -162,6 +163,20 @@ pub fn check_json<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(args: I) -> (i32, 
     let json = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(&output), stderr(&output)));
     (code, json)
+}
+
+/// Every key of a JSON value's objects, at any depth (the JSON contract tests).
+pub fn keys(value: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                out.insert(k.clone());
+                keys(v, out);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+        _ => {}
+    }
 }
 
 /// Reads a CSV fixture's rows (header excluded) with the csv crate, independently of loadgate.

@@ -3,21 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{check_json, fixture, loadgate, shared};
-use serde_json::Value;
-
-fn keys(value: &Value, out: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                out.insert(k.clone());
-                keys(v, out);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
-        _ => {}
-    }
-}
+use crate::common::{check_json, fixture, keys, loadgate, shared};
 
 fn documented() -> String {
     std::fs::read_to_string(fixture("../docs/json-report.md")).unwrap()

@@ -3,11 +3,14 @@
 //! (`CARGO_BIN_EXE_loadgate`) on real fixtures; `common` holds what they share: paths and
 //! arguments, `require_tool` for external tools, `shared` for other projects' files read in place.
 //!
+//! The Python wheel and the GitHub Action that installs it are tests/wheel/, a binary of its own:
+//! maturin rebuilds `target/debug/loadgate` for the wheel, and any test here that started the
+//! binary meanwhile would find it missing.
+//!
 //! `cargo test --test it MODULE::` runs one module, `cargo test --test it NAME` one test.
 
 #[macro_use]
 mod common;
-mod python;
 mod text_format;
 
 // The commands, one module each; faults: the generator against failing targets; hardening:
@@ -48,7 +51,5 @@ mod bad_reports;
 mod report_inputs;
 mod wild_inputs;
 
-// Outside tools: a browser, the Python wheel, the GitHub Action.
-mod action;
+// The HTML report in a real browser.
 mod browser;
-mod wheel;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{find_tool, missing, one_load_at_a_time};
+use crate::common::{find_tool, missing};
 
 /// How to get maturin, the one tool these tests need beyond Python.
 const MATURIN: &str = "pip install maturin==1.16.0 (.ci/run does)";
@@ -73,8 +73,6 @@ impl Tools {
     /// to loadgate), so the dependencies already compiled are reused: the first build relinks
     /// loadgate without the dev-dependencies' features (~20 s on 2 cores), later ones take ~1 s.
     pub fn build_wheel(&self, out: &Path) -> PathBuf {
-        // A compile on every core: no A/B run or rate test beside it.
-        let _quiet = one_load_at_a_time();
         let bin = Path::new(env!("CARGO_BIN_EXE_loadgate"));
         let profile_dir = bin.parent().expect("target/<profile>");
         let target_dir = profile_dir.parent().expect("target");
