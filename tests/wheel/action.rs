@@ -440,6 +440,7 @@ impl Job {
     }
 
     fn run(&mut self, event: &Event, given: &[(&str, &str)]) -> Outcome {
+        let _turn = python::beside_other_actions();
         let action = action();
         let mut inputs = BTreeMap::new();
         for (name, spec) in map(&action["inputs"]) {

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
 use crate::common::{find_tool, missing};
 
 /// How to get maturin, the one tool these tests need beyond Python.
@@ -189,6 +191,20 @@ impl Venv {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// Locust times `-t` on gevent's clock, which stands still while Locust imports its modules: on a
+/// busy machine the import outlasts a few seconds' run time and the run ends before its first
+/// request. So the wheel test's Locust run has the binary to itself ([`locust_alone`]), while
+/// the action tests run beside each other ([`beside_other_actions`]).
+static LOCUST: RwLock<()> = RwLock::new(());
+
+pub fn locust_alone() -> RwLockWriteGuard<'static, ()> {
+    LOCUST.write().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn beside_other_actions() -> RwLockReadGuard<'static, ()> {
+    LOCUST.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Waits for a child up to `limit`, killing it (by its own id) past that.

@@ -140,6 +140,15 @@ fn the_wheel_installs_loadgate_beside_locust_and_gates_a_real_locust_run() {
         format!("loadgate {version}")
     );
 
+    // Locust's first start compiles its modules; done here, the timed run below starts in a
+    // fraction of the time, and alone (python::locust_alone says why).
+    let warm = output_bounded(
+        Command::new(&locust).arg("--version").env("PATH", &path),
+        Duration::from_secs(120),
+    );
+    assert!(warm.status.success(), "locust --version: {warm:?}");
+    let _alone = python::locust_alone();
+
     // 3. The wheel's own demo target on 127.0.0.1 (an ephemeral port, stops by itself after 30 s).
     let mut target = Command::new(&loadgate)
         .args(["target", "-t", "30s"])
