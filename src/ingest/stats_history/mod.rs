@@ -311,15 +311,29 @@ mod tests {
 mod code_page_tests {
     use super::*;
 
-    /// A history whose names are GBK, taken byte for byte from a real GBK stats file (fixtures/wild,
-    /// from jiangbm/XFJ): the line reader hands it to the fall-back reader, which decodes the names.
+    /// A history whose names are GBK, taken byte for byte from a real GBK stats file (jiangbm/XFJ,
+    /// read in place from ../shared/wild beside the repository, as the integration tests read it):
+    /// the line reader hands it to the fall-back reader, which decodes the names.
     #[test]
     fn gbk_names_in_a_history_are_decoded_with_a_note() {
-        let stats = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/wild/xfj__quoted-v10-gbk/example_stats.csv"
-        ))
-        .unwrap();
+        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+        if !shared.is_dir() {
+            // As common::missing in the integration tests: skipped outside CI, a failure in it.
+            let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+            assert!(
+                !ci,
+                "{} not found (CI=true: nothing is skipped)",
+                shared.display()
+            );
+            eprintln!(
+                "skipped: {} not found; this test reads other projects' result files in place: \
+                 put the team's corpus (wild/, wild2/) there",
+                shared.display()
+            );
+            return;
+        }
+        let stats =
+            std::fs::read(shared.join("wild/xfj__quoted-v10-gbk/example_stats.csv")).unwrap();
         // Line 2's name cell: `"GET","<GBK bytes>",7690,...`.
         let line = stats.split(|b| *b == b'\n').nth(1).unwrap();
         let name = line.split(|b| *b == b',').nth(1).unwrap();

@@ -1,0 +1,331 @@
+//! `loadgate record`: a real command run under it, its exit code and signals passed on, the record
+//! it writes; and the record read back with the run by `check`, `compare` and `baseline save`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::common::{check_json, command, fixture, loadgate, stderr};
+use serde_json::Value;
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// A copy of fixtures/runner in a temporary directory (to damage or move its record).
+fn runner_fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(fixture("runner")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_busy_command_is_recorded_and_its_exit_code_passed_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rec.json");
+    // A shell that keeps a CPU busy for about 1.5 s through a child process (`sh -c` in `sh`),
+    // then exits 3.
+    let script = "sh -c 'end=$(($(date +%s%N) + 1500000000)); while [ $(date +%s%N) -lt $end ]; do :; done'; exit 3";
+    let output = loadgate(args![
+        "record",
+        "--interval",
+        "250ms",
+        "--out",
+        out,
+        "--",
+        "sh",
+        "-c",
+        script,
+    ]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let record = read_json(&out);
+    assert_eq!(record["schema_version"], 1);
+    assert_eq!(record["command"], "sh");
+    assert_eq!(record["exit_code"], 3);
+    assert_eq!(record["interval_s"], 0.25);
+    let samples = record["samples"].as_array().unwrap();
+    // 1.5 s at 250 ms, give or take the start and a loaded machine's late wake-ups.
+    assert!((4..=12).contains(&samples.len()), "{}", samples.len());
+    let summary = &record["summary"];
+    assert_eq!(summary["samples"].as_u64().unwrap() as usize, samples.len());
+    let cpus = summary["cpus_max"].as_u64().unwrap();
+    assert!(cpus >= 1);
+    for s in samples {
+        for share in ["busy", "steal", "iowait", "busiest_cpu"] {
+            let v = s[share].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&v), "{share} {v}");
+        }
+        assert!(s["command_cpu"].as_f64().unwrap() <= cpus as f64 + 0.1);
+        assert!(s["processes"].as_u64().unwrap() >= 1);
+    }
+    // The busy loop ran in the command's tree: some interval saw it on a CPU, however shared the
+    // machine (the loop is all the command does).
+    let most = samples
+        .iter()
+        .map(|s| s["command_cpu"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!(most > 0.1, "{most}");
+    // The loopback probe answered.
+    assert!(summary["rtt_ms"]["median"].as_f64().unwrap() > 0.0);
+    let t: Vec<f64> = samples.iter().map(|s| s["t"].as_f64().unwrap()).collect();
+    assert!(t.windows(2).all(|w| w[0] <= w[1]), "{t:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_record_goes_beside_the_runs_files_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    // `sh -c 'exit 0' sh --csv out/night`: a real command whose arguments name a --csv prefix.
+    let output = command()
+        .current_dir(dir.path())
+        .args([
+            "record",
+            "--",
+            "sh",
+            "-c",
+            "sleep 0.3",
+            "sh",
+            "--csv",
+            "out/night",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let path = dir.path().join("out/night_runner.json");
+    let record = read_json(&path);
+    // Shorter than an interval: the closing part of it is the one sample.
+    assert_eq!(record["samples"].as_array().unwrap().len(), 1);
+    assert!(stderr(&output).contains("out/night_runner.json"));
+    // No file named: loadgate-runner.json where it ran.
+    let output = command()
+        .current_dir(dir.path())
+        .args(["record", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(dir.path().join("loadgate-runner.json").is_file());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_signal_to_the_recorder_reaches_the_command_and_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rec.json");
+    let mut child = command()
+        .args(args!["record", "--out", out, "--", "sleep", "30",])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let started = Instant::now();
+    // SAFETY: kill only sends SIGTERM to the child this test started.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // sleep died of SIGTERM: 128 + 15, as a shell reports it; the record says which signal.
+    assert_eq!(status.code(), Some(143));
+    let record = read_json(&out);
+    assert_eq!(record["signal"], 15);
+    assert_eq!(record["exit_code"], Value::Null);
+}
+
+#[test]
+fn a_command_that_cannot_start_or_is_missing_is_a_usage_error() {
+    let output = loadgate(["record", "--", "/nonexistent/locust"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("cannot start /nonexistent/locust"),
+        "{}",
+        stderr(&output)
+    );
+    let output = loadgate(["record"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = loadgate(["record", "--interval", "50ms", "--", "true"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn check_attaches_the_record_beside_the_run_and_reports_its_summary() {
+    for input in ["runner/run", "runner/run.json"] {
+        let (code, report) = check_json(args![fixture(input)]);
+        assert!(code == 0 || code == 1, "{input}: {code}");
+        let runner = &report["run"]["runner"];
+        assert!(
+            runner["file"]
+                .as_str()
+                .unwrap()
+                .ends_with("run_runner.json"),
+            "{input}: {runner}"
+        );
+        assert_eq!(runner["command"], "locust");
+        // The figures of the fixture's own record.
+        assert_eq!(runner["summary"]["samples"], 12);
+        assert_eq!(runner["summary"]["command_wait"]["median"], 0.6724);
+        let notes = report["notes"].to_string();
+        assert!(notes.contains("runner record from"), "{notes}");
+    }
+    // A run without a record has no `runner`.
+    let (_, report) = check_json(args![fixture("locust2-full/full")]);
+    assert!(report["run"].get("runner").is_none());
+}
+
+#[test]
+fn a_record_shared_by_a_directory_is_used_only_for_the_run_it_covers() {
+    let dir = runner_fixture();
+    std::fs::rename(
+        dir.path().join("run_runner.json"),
+        dir.path().join("loadgate-runner.json"),
+    )
+    .unwrap();
+    let run = dir.path().join("run");
+    let (_, report) = check_json(args![run]);
+    assert!(report["run"]["runner"]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("loadgate-runner.json"));
+    // The same record moved a day earlier is another run's.
+    let path = dir.path().join("loadgate-runner.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("2026-12-06T11:57", "2026-12-05T11:57");
+    std::fs::write(&path, text).unwrap();
+    let (_, report) = check_json(args![run]);
+    assert!(report["run"].get("runner").is_none());
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("so it is another run's"),
+        "{}",
+        report["notes"]
+    );
+}
+
+#[test]
+fn a_damaged_record_is_an_input_error_naming_the_file_and_the_place() {
+    let original = std::fs::read_to_string(fixture("runner/run_runner.json")).unwrap();
+    let cases: [(&str, String, &str); 5] = [
+        // Cut in the middle: the JSON error's line and column.
+        (
+            "truncated",
+            original[..original.len() / 2].to_string(),
+            "run_runner.json:",
+        ),
+        (
+            "a share above 1",
+            original.replacen(
+                "\"busy\": 1.0,\n      \"steal\"",
+                "\"busy\": 1.7,\n      \"steal\"",
+                1,
+            ),
+            "samples[0].busy: 1.7 is not a share between 0 and 1",
+        ),
+        (
+            "a newer schema",
+            original.replacen("\"schema_version\": 1", "\"schema_version\": 2", 1),
+            "written by a newer loadgate",
+        ),
+        (
+            "a string for a number",
+            original.replacen("\"interval_s\": 1.0", "\"interval_s\": \"1s\"", 1),
+            "run_runner.json:8:",
+        ),
+        (
+            "another file's JSON",
+            "{\"stats\": []}".to_string(),
+            "schema_version: not a loadgate runner record",
+        ),
+    ];
+    for (what, text, expected) in cases {
+        assert_ne!(text, original, "{what}: the damage applied");
+        let dir = runner_fixture();
+        std::fs::write(dir.path().join("run_runner.json"), text).unwrap();
+        for args in [
+            vec![
+                "check".to_string(),
+                dir.path().join("run").display().to_string(),
+            ],
+            vec![
+                "compare".to_string(),
+                fixture("runner/run").display().to_string(),
+                dir.path().join("run").display().to_string(),
+            ],
+        ] {
+            let output = command().args(&args).output().unwrap();
+            assert_eq!(output.status.code(), Some(2), "{what}: {}", stderr(&output));
+            let err = stderr(&output);
+            assert!(err.contains(expected), "{what}: {err}");
+            assert!(err.contains("run_runner.json"), "{what}: {err}");
+            assert!(!err.contains("panicked"), "{what}: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_baseline_keeps_the_runs_runner_summary_and_old_baselines_still_read() {
+    let store = tempfile::tempdir().unwrap();
+    let store_arg = store.path();
+    let output = loadgate(args![
+        "baseline",
+        "save",
+        fixture("runner/run.json"),
+        "--name",
+        "main",
+        "--store",
+        store_arg,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let saved = read_json(&store.path().join("main.json"));
+    let kept = &saved["runs"][0];
+    assert_eq!(kept["runner"]["samples"], 12);
+    // The summary's own fields stay where they were, histograms included.
+    assert!(kept["source"].as_str().unwrap().ends_with("runner/run"));
+    assert!(kept["aggregated"]["histogram"].is_array());
+    let (code, report) = check_json(args![
+        fixture("runner/run"),
+        "--baseline",
+        "main",
+        "--store",
+        store_arg,
+    ]);
+    assert!(code == 0 || code == 1);
+    assert!(report["baseline"]["compared"].as_bool().unwrap());
+    // A baseline without runner summaries (saved before they were kept) reads as before.
+    let mut old = saved.clone();
+    old["runs"][0].as_object_mut().unwrap().remove("runner");
+    std::fs::write(
+        store.path().join("old.json"),
+        serde_json::to_vec(&old).unwrap(),
+    )
+    .unwrap();
+    let (_, report) = check_json(args![
+        fixture("runner/run"),
+        "--baseline",
+        "old",
+        "--store",
+        store_arg,
+    ]);
+    assert!(report["baseline"]["compared"].as_bool().unwrap());
+}
+
+#[test]
+fn a_runner_record_in_a_directory_is_not_merged_as_a_locust_json() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["machine-a.json", "machine-b.json"] {
+        std::fs::copy(fixture("merge").join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::copy(
+        fixture("runner/run_runner.json"),
+        dir.path().join("machine-a_runner.json"),
+    )
+    .unwrap();
+    let output = loadgate(args!["check", "--merge", dir.path()]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        stderr(&output)
+    );
+}
