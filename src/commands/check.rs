@@ -9,7 +9,7 @@ use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge, Baseline, Judgement};
 use crate::baseline::{read_baseline, validate_name, Store};
 use crate::config::{ConfigFile, Flags, Settings};
-use crate::ingest::{load_run, runs_in};
+use crate::ingest::{load_run, load_runs, runs_in};
 use crate::machine::Machine;
 use crate::model::Status;
 use crate::profile::Profile;
@@ -121,10 +121,12 @@ fn build_with(plan: &CheckPlan, (profile, source): (Profile, String)) -> Result<
         paths = vec![newest];
         latest_note = Some(note);
     }
-    let mut runs = paths
-        .iter()
-        .map(|path| Ok(judge(load_run(path)?, &profile, baseline.as_ref())))
-        .collect::<Result<Vec<_>>>()?;
+    let mut runs = Vec::new();
+    for path in &paths {
+        for run in load_runs(path)? {
+            runs.push(judge(run, &profile, baseline.as_ref()));
+        }
+    }
     if let (Some(note), Some(run)) = (latest_note, runs.first_mut()) {
         run.notes.insert(0, note);
     }

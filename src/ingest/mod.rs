@@ -9,18 +9,27 @@
 //! `error`, `scope`, `header`), `history` -> `discover` -> `find`, and nothing in `stats_history`
 //! imports `locust`. Inside `stats_history` and `locust_report` the readers share leaves (`row` and
 //! `series`; `source` and `walk`), and no reader imports its parent module back.
+//! Other tools' files go through `formats` (told apart by `detect`, opened by `input`):
+//! `console_log` (Locust's console output), `k6` and `jmeter`, the per-sample ones through `samples`.
 
+mod console_log;
+mod detect;
 mod discover;
 mod encoding;
 pub mod error;
 mod find;
+mod formats;
 mod header;
 pub mod history;
+mod input;
+mod jmeter;
+mod k6;
 pub mod locust;
-mod locust_report;
+pub(crate) mod locust_report;
 #[cfg(test)]
 mod properties;
 pub mod runner_record;
+mod samples;
 mod scope;
 pub mod started;
 mod stats_history;
@@ -61,9 +70,27 @@ fn add_distribution(
     Ok(())
 }
 
-/// Finds and reads every file of the run that `input` names, and the runner record beside them.
+/// Every run in `input`, each with the runner record beside it: one for Locust's files, k6's and
+/// most JTLs; a console log or a JTL may hold several (runs appended to one file).
+pub fn load_runs(input: &Path) -> Result<Vec<Run>> {
+    match formats::load(input)? {
+        Some(mut runs) => {
+            for run in &mut runs {
+                runner_record::attach(run)?;
+            }
+            Ok(runs)
+        }
+        None => Ok(vec![load_run(input)?]),
+    }
+}
+
+/// Finds and reads every file of the run that `input` names (of several runs in one file, the
+/// last), and the runner record beside them.
 pub fn load_run(input: &Path) -> Result<Run> {
-    let mut run = load_run_files(input)?;
+    let mut run = match formats::load(input)? {
+        Some(runs) => formats::last_of(input, runs),
+        None => load_run_files(input)?,
+    };
     runner_record::attach(&mut run)?;
     Ok(run)
 }

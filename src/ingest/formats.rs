@@ -1,0 +1,205 @@
+//! Runs from files other than Locust's CSVs and reports: Locust's console log, k6's outputs and
+//! JMeter's JTL, and `-` (standard input) for any of them. The file's first bytes say which
+//! (`detect`); Locust's own files are left to their readers.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::detect::{detect, Format, TRIED};
+use super::error::InputError;
+use super::input::{is_stdin, open, read_error, stdin_bytes};
+use crate::model::Run;
+
+/// The runs in `input` when another tool wrote it (a log may hold several), `Ok(None)` when it is
+/// Locust's files (a `--csv` prefix, a directory, a stats CSV, an HTML report, a Locust JSON).
+pub fn load(input: &Path) -> Result<Option<Vec<Run>>> {
+    if is_stdin(input) {
+        return from_stdin().map(Some);
+    }
+    if !input.is_file() {
+        return Ok(None);
+    }
+    let opened = open(input)?;
+    let name = name_of(input);
+    let format = detect(&opened.head, &name);
+    match read(input, format, opened, &name)? {
+        Outcome::Runs(runs) => Ok(Some(runs)),
+        Outcome::Locust => Ok(None),
+    }
+}
+
+enum Outcome {
+    Runs(Vec<Run>),
+    Locust,
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn read(path: &Path, format: Format, opened: super::input::Opened, name: &str) -> Result<Outcome> {
+    let one = |run: Run| Ok(Outcome::Runs(vec![run]));
+    let all_bytes = |mut opened: super::input::Opened| -> Result<Vec<u8>, InputError> {
+        let mut bytes = Vec::new();
+        opened
+            .reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| read_error(path, opened.gzip, &e))?;
+        Ok(bytes)
+    };
+    match format {
+        Format::Locust => {
+            if opened.gzip {
+                return Err(InputError::file(
+                    path,
+                    "a gzipped Locust file: loadgate reads Locust's CSVs, HTML and JSON uncompressed (gunzip it first)",
+                )
+                .into());
+            }
+            Ok(Outcome::Locust)
+        }
+        Format::K6Csv => one(super::k6::read_csv(path, opened.reader, opened.gzip)?),
+        Format::K6Json => one(super::k6::read_json(path, opened.reader, opened.gzip)?),
+        Format::K6Summary => {
+            let bytes = all_bytes(opened)?;
+            one(super::k6::read_summary(path, &bytes)?)
+        }
+        Format::K6NewSummary => Err(InputError::file(
+            path,
+            "k6's machine-readable summary (k6 1.5 and later, --new-machine-readable-summary) is not read yet: give loadgate k6's --out json (every request) or --summary-export",
+        )
+        .into()),
+        Format::JMeterCsv { delimiter, header } => Ok(Outcome::Runs(super::jmeter::read_csv(
+            path,
+            opened.reader,
+            opened.gzip,
+            delimiter,
+            header,
+        )?)),
+        Format::JMeterXml => {
+            let bytes = all_bytes(opened)?;
+            Ok(Outcome::Runs(super::jmeter::read_xml(path, &bytes)?))
+        }
+        Format::LocustLog => {
+            let bytes = all_bytes(opened)?;
+            Ok(Outcome::Runs(super::console_log::read(path, &bytes)?))
+        }
+        Format::Gatling { binary } => Err(InputError::file(
+            path,
+            format!(
+                "this is Gatling's simulation.log ({}), which loadgate does not read; it reads {TRIED}",
+                if binary {
+                    "the binary format of Gatling 3.10 and later"
+                } else {
+                    "text"
+                }
+            ),
+        )
+        .into()),
+        Format::Unknown => {
+            let what = if opened.head.is_empty() {
+                "the file is empty".to_string()
+            } else if std::str::from_utf8(&opened.head).is_err() && !opened.gzip {
+                "a binary file".to_string()
+            } else {
+                format!("'{name}' is in none of the formats loadgate reads")
+            };
+            Err(InputError::file(path, format!("{what}; tried {TRIED}")).into())
+        }
+    }
+}
+
+/// `check -`: standard input, in any format one file can hold. Locust's HTML and JSON are read
+/// through a temporary file of the right name (their readers take paths); the CSVs are several files.
+fn from_stdin() -> Result<Vec<Run>> {
+    let stdin = Path::new("-");
+    let bytes = stdin_bytes()?;
+    let opened = open(stdin)?;
+    let format = detect(&opened.head, "");
+    let format = match format {
+        // Without a name, text that is not k6's, JMeter's or a log may still be Locust's JSON/HTML.
+        Format::Unknown | Format::Locust => Format::Locust,
+        other => other,
+    };
+    match read(stdin, format, opened, "standard input")? {
+        Outcome::Runs(runs) => Ok(runs),
+        Outcome::Locust => {
+            let start = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_string();
+            let start = start.trim_start_matches('\u{feff}').trim_start();
+            let extension = if start.starts_with('[') {
+                "json"
+            } else if start.starts_with('<') {
+                "html"
+            } else {
+                return Err(InputError::file(
+                    stdin,
+                    format!(
+                        "standard input is in none of the formats loadgate reads from a pipe (Locust's CSVs are several files: name their --csv prefix instead); tried {TRIED}"
+                    ),
+                )
+                .into());
+            };
+            let dir = tempfile::tempdir()?;
+            let file: PathBuf = dir.path().join(format!("stdin.{extension}"));
+            std::fs::write(&file, bytes.as_slice())?;
+            let mut run = super::load_run(&file).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    e.to_string().replace(&file.display().to_string(), "-")
+                )
+            })?;
+            run.files.prefix = stdin.to_path_buf();
+            run.files.stats = stdin.to_path_buf();
+            run.files.history = None;
+            run.files.failures = None;
+            run.files.exceptions = None;
+            Ok(vec![run])
+        }
+    }
+}
+
+/// Of several runs in one file, the one a command that takes a single run reads: the last, with a
+/// note (`check` reads each).
+pub fn last_of(input: &Path, mut runs: Vec<Run>) -> Run {
+    let count = runs.len();
+    let mut run = runs.pop().expect("a reader returns at least one run");
+    if count > 1 {
+        run.notes.insert(
+            0,
+            format!(
+                "{} holds {count} runs; this is the last of them (check reads each)",
+                input.display()
+            ),
+        );
+    }
+    run
+}
+
+/// The files directly in `dir` that another tool wrote (by their first bytes), in name order:
+/// what `check DIR` reads when the directory holds no Locust CSVs.
+pub fn results_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| InputError::file(dir, format!("cannot list the directory: {e}")))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = name_of(&path);
+        if !path.is_file() || name.starts_with('.') {
+            continue;
+        }
+        let Ok(opened) = open(&path) else { continue };
+        let format = detect(&opened.head, &name);
+        if !matches!(
+            format,
+            Format::Locust | Format::Unknown | Format::Gatling { .. } | Format::K6NewSummary
+        ) {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
