@@ -95,6 +95,17 @@ pub fn detect(head: &[u8], name: &str) -> Format {
     if super::console_log::looks_like_log(text) {
         return Format::LocustLog;
     }
+    if lower.ends_with(".jtl") {
+        // Named a JTL but not recognised: JMeter's CSV reader says what it is missing.
+        let delimiter = [b',', b'\t', b';', b'|']
+            .into_iter()
+            .max_by_key(|&d| first_line.bytes().filter(|&b| b == d).count())
+            .unwrap_or(b',');
+        return Format::JMeterCsv {
+            delimiter,
+            header: false,
+        };
+    }
     if lower.ends_with(".csv") || lower.ends_with(".html") || lower.ends_with(".htm") {
         return Format::Locust;
     }

@@ -9,7 +9,8 @@ use anyhow::Result;
 
 use super::detect::{detect, Format, TRIED};
 use super::error::InputError;
-use super::input::{is_stdin, open, read_error, stdin_bytes};
+use super::input::{is_stdin, open, read_error, stdin_bytes, Opened};
+use super::samples::Parsed;
 use crate::model::Run;
 
 /// The runs in `input` when another tool wrote it (a log may hold several), `Ok(None)` when it is
@@ -41,15 +42,14 @@ fn name_of(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn read(path: &Path, format: Format, opened: super::input::Opened, name: &str) -> Result<Outcome> {
+fn read(path: &Path, format: Format, opened: Opened, name: &str) -> Result<Outcome> {
     let one = |run: Run| Ok(Outcome::Runs(vec![run]));
-    let all_bytes = |mut opened: super::input::Opened| -> Result<Vec<u8>, InputError> {
-        let mut bytes = Vec::new();
-        opened
-            .reader
-            .read_to_end(&mut bytes)
-            .map_err(|e| read_error(path, opened.gzip, &e))?;
-        Ok(bytes)
+    let built = |parsed: Vec<Parsed>| -> Result<Outcome> {
+        let runs = parsed
+            .into_iter()
+            .map(|p| p.into_run(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Outcome::Runs(runs))
     };
     match format {
         Format::Locust => {
@@ -62,10 +62,11 @@ fn read(path: &Path, format: Format, opened: super::input::Opened, name: &str) -
             }
             Ok(Outcome::Locust)
         }
-        Format::K6Csv => one(super::k6::read_csv(path, opened.reader, opened.gzip)?),
-        Format::K6Json => one(super::k6::read_json(path, opened.reader, opened.gzip)?),
+        Format::K6Csv | Format::K6Json | Format::JMeterCsv { .. } | Format::JMeterXml => {
+            built(per_sample(path, format, opened)?)
+        }
         Format::K6Summary => {
-            let bytes = all_bytes(opened)?;
+            let bytes = all_bytes(path, opened)?;
             one(super::k6::read_summary(path, &bytes)?)
         }
         Format::K6NewSummary => Err(InputError::file(
@@ -73,19 +74,8 @@ fn read(path: &Path, format: Format, opened: super::input::Opened, name: &str) -
             "k6's machine-readable summary (k6 1.5 and later, --new-machine-readable-summary) is not read yet: give loadgate k6's --out json (every request) or --summary-export",
         )
         .into()),
-        Format::JMeterCsv { delimiter, header } => Ok(Outcome::Runs(super::jmeter::read_csv(
-            path,
-            opened.reader,
-            opened.gzip,
-            delimiter,
-            header,
-        )?)),
-        Format::JMeterXml => {
-            let bytes = all_bytes(opened)?;
-            Ok(Outcome::Runs(super::jmeter::read_xml(path, &bytes)?))
-        }
         Format::LocustLog => {
-            let bytes = all_bytes(opened)?;
+            let bytes = all_bytes(path, opened)?;
             Ok(Outcome::Runs(super::console_log::read(path, &bytes)?))
         }
         Format::Gatling { binary } => Err(InputError::file(
@@ -111,6 +101,133 @@ fn read(path: &Path, format: Format, opened: super::input::Opened, name: &str) -
             Err(InputError::file(path, format!("{what}; tried {TRIED}")).into())
         }
     }
+}
+
+/// The whole (decompressed) input.
+fn all_bytes(path: &Path, mut opened: Opened) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    opened
+        .reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_error(path, opened.gzip, &e))?;
+    Ok(bytes)
+}
+
+/// A file of every sample (k6's per-request outputs, a JTL): its runs, not yet built.
+fn per_sample(path: &Path, format: Format, opened: Opened) -> Result<Vec<Parsed>, InputError> {
+    Ok(match format {
+        Format::K6Csv => vec![super::k6::read_csv(path, opened.reader, opened.gzip)?],
+        Format::K6Json => vec![super::k6::read_json(path, opened.reader, opened.gzip)?],
+        Format::JMeterCsv { delimiter, header } => {
+            super::jmeter::read_csv(path, opened.reader, opened.gzip, delimiter, header)?
+        }
+        Format::JMeterXml => {
+            let bytes = all_bytes(path, opened)?;
+            super::jmeter::read_xml(path, &bytes)?
+        }
+        _ => unreachable!("only per-sample formats come here"),
+    })
+}
+
+/// `check a b … --merge` of per-sample files (k6's outputs, JTLs from several machines of one
+/// test): every file's samples pooled into one run, so percentiles come from all of them exactly.
+/// `Ok(None)` when the first input is not such a file (Locust's JSON merges by its histograms).
+pub fn load_merged(inputs: &[PathBuf]) -> Result<Option<Run>> {
+    let Some(first) = inputs.first() else {
+        return Ok(None);
+    };
+    if !(first.is_file() || is_stdin(first)) {
+        return Ok(None);
+    }
+    let mut merged: Option<Parsed> = None;
+    for input in inputs {
+        let opened = open(input)?;
+        let format = detect(&opened.head, &name_of(input));
+        let per_sample_format = matches!(
+            format,
+            Format::K6Csv | Format::K6Json | Format::JMeterCsv { .. } | Format::JMeterXml
+        );
+        if !per_sample_format {
+            if merged.is_none() {
+                return Ok(None);
+            }
+            return Err(InputError::file(
+                input,
+                "--merge pools the samples of per-request files (k6's --out csv/json, JMeter's JTL); this is not one",
+            )
+            .into());
+        }
+        let mut parsed = per_sample(input, format, opened)?;
+        if parsed.len() != 1 {
+            return Err(InputError::file(
+                input,
+                format!(
+                    "holds {} runs appended to one file: --merge takes one run from each machine",
+                    parsed.len()
+                ),
+            )
+            .into());
+        }
+        let parsed = parsed.remove(0);
+        merged = Some(match merged {
+            None => parsed,
+            Some(mut into) => {
+                if into.dialect != parsed.dialect {
+                    return Err(InputError::file(
+                        input,
+                        format!(
+                            "--merge of a {} file with {} ones: one test's files come from one tool",
+                            parsed.dialect.as_str(),
+                            into.dialect.as_str()
+                        ),
+                    )
+                    .into());
+                }
+                into.samples
+                    .absorb(parsed.samples)
+                    .map_err(|why| InputError::file(input, why))?;
+                merge_verdicts(&mut into.info.tool, parsed.info.tool);
+                into
+            }
+        });
+    }
+    let Some(mut merged) = merged else {
+        return Ok(None);
+    };
+    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    merged.notes.insert(
+        0,
+        format!(
+            "{} files merged into one run ({}): every sample pooled, so percentiles are computed from all of them; users added up second by second",
+            inputs.len(),
+            names.join(", ")
+        ),
+    );
+    Ok(Some(merged.into_run(first)?))
+}
+
+/// k6's checks of several machines: passes and fails added by check; thresholds listed once;
+/// groups' figures cannot be pooled from their summaries, so they are dropped.
+fn merge_verdicts(into: &mut crate::model::ToolVerdicts, other: crate::model::ToolVerdicts) {
+    for check in other.checks {
+        match into
+            .checks
+            .iter_mut()
+            .find(|c| c.name == check.name && c.group == check.group)
+        {
+            Some(c) => {
+                c.passes += check.passes;
+                c.fails += check.fails;
+            }
+            None => into.checks.push(check),
+        }
+    }
+    for threshold in other.thresholds {
+        if !into.thresholds.contains(&threshold) {
+            into.thresholds.push(threshold);
+        }
+    }
+    into.groups.clear();
 }
 
 /// `check -`: standard input, in any format one file can hold. Locust's HTML and JSON are read

@@ -41,7 +41,6 @@ use std::path::Path;
 use anyhow::Result;
 
 pub use discover::{discover, runs_in};
-pub use locust_report::load_merged;
 
 use crate::locust_format::{with_suffix, DISTRIBUTION_SUFFIX};
 use crate::model::{Dialect, EndpointStats, Run, RunInfo};
@@ -68,6 +67,15 @@ fn add_distribution(
         }
     }
     Ok(())
+}
+
+/// `check … --merge`: several files of one test from several machines as one run: per-request
+/// files (k6, JMeter) pooled sample by sample, Locust's JSON by its histograms.
+pub fn load_merged(inputs: &[std::path::PathBuf]) -> Result<Run> {
+    match formats::load_merged(inputs)? {
+        Some(run) => Ok(run),
+        None => locust_report::load_merged(inputs),
+    }
 }
 
 /// Every run in `input`, each with the runner record beside it: one for Locust's files, k6's and

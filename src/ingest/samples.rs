@@ -59,6 +59,22 @@ impl Rule {
     }
 }
 
+/// A per-sample file read, before it becomes a run: what `--merge` pools across files.
+#[derive(Debug)]
+pub struct Parsed {
+    pub samples: Samples,
+    pub dialect: Dialect,
+    pub notes: Vec<String>,
+    pub info: RunInfo,
+}
+
+impl Parsed {
+    pub fn into_run(self, path: &Path) -> Result<Run, InputError> {
+        self.samples
+            .into_run(path, self.dialect, self.notes, self.info)
+    }
+}
+
 /// One request as the file records it.
 #[derive(Debug, Clone)]
 pub struct Sample {
@@ -92,6 +108,8 @@ struct Endpoint {
     recs: Vec<Rec>,
     bytes: f64,
     has_bytes: bool,
+    /// A JMeter transaction: listed, but its samples are already counted in the aggregate.
+    transaction: bool,
 }
 
 #[derive(Debug)]
@@ -115,6 +133,8 @@ pub struct Samples {
     /// Sample times are when each request started (JMeter), so the run ends at the latest start
     /// plus its elapsed time; otherwise (k6) they are when it ended.
     times_are_starts: bool,
+    /// The file kept no times (a JTL saved without `timeStamp`): no history, no rate.
+    untimed: bool,
 }
 
 impl Samples {
@@ -128,17 +148,20 @@ impl Samples {
             failure_order: Vec::new(),
             users: BTreeMap::new(),
             times_are_starts: false,
+            untimed: false,
         }
+    }
+
+    /// The samples carry no time.
+    pub fn untimed(mut self) -> Self {
+        self.untimed = true;
+        self
     }
 
     /// Sample times are start times (JMeter's default `sampleresult.timestamp.start`).
     pub fn times_are_starts(mut self) -> Self {
         self.times_are_starts = true;
         self
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.endpoints.iter().all(|e| e.recs.is_empty())
     }
 
     pub fn len(&self) -> u64 {
@@ -153,18 +176,39 @@ impl Samples {
         sample: Sample,
         failure: Option<Failure>,
     ) -> Result<(), String> {
-        let i = match self.index.get(key) {
-            Some(&i) => i,
-            None => {
-                if self.keys.len() >= MAX_ENDPOINTS {
-                    return Err(too_many_endpoints());
-                }
-                self.keys.push(key.clone());
-                self.endpoints.push(Endpoint::default());
-                self.index.insert(key.clone(), self.keys.len() - 1);
-                self.keys.len() - 1
-            }
-        };
+        self.add_to(key, false, sample, failure)
+    }
+
+    /// Adds one sample of a JMeter transaction: an endpoint of its own, outside the aggregate (its
+    /// requests are counted there already), and its failures are its requests' (not listed again).
+    pub fn add_transaction(&mut self, key: &EndpointKey, sample: Sample) -> Result<(), String> {
+        self.add_to(key, true, sample, None)
+    }
+
+    fn slot(&mut self, key: &EndpointKey, transaction: bool) -> Result<usize, String> {
+        if let Some(&i) = self.index.get(key) {
+            return Ok(i);
+        }
+        if self.keys.len() >= MAX_ENDPOINTS {
+            return Err(too_many_endpoints());
+        }
+        self.keys.push(key.clone());
+        self.endpoints.push(Endpoint {
+            transaction,
+            ..Endpoint::default()
+        });
+        self.index.insert(key.clone(), self.keys.len() - 1);
+        Ok(self.keys.len() - 1)
+    }
+
+    fn add_to(
+        &mut self,
+        key: &EndpointKey,
+        transaction: bool,
+        sample: Sample,
+        failure: Option<Failure>,
+    ) -> Result<(), String> {
+        let i = self.slot(key, transaction)?;
         let endpoint = &mut self.endpoints[i];
         endpoint.recs.push(Rec {
             time_ms: sample.time_ms,
@@ -182,7 +226,7 @@ impl Samples {
                 .or_insert(0);
             *slot = (*slot).max(users);
         }
-        if sample.failed {
+        if sample.failed && !transaction {
             let failure = failure.unwrap_or(Failure {
                 message: "failed".to_string(),
                 status: None,
@@ -220,18 +264,7 @@ impl Samples {
     /// exactly that of one file holding both.
     pub fn absorb(&mut self, other: Samples) -> Result<(), String> {
         for (key, endpoint) in other.keys.iter().zip(other.endpoints) {
-            let i = match self.index.get(key) {
-                Some(&i) => i,
-                None => {
-                    if self.keys.len() >= MAX_ENDPOINTS {
-                        return Err(too_many_endpoints());
-                    }
-                    self.keys.push(key.clone());
-                    self.endpoints.push(Endpoint::default());
-                    self.index.insert(key.clone(), self.keys.len() - 1);
-                    self.keys.len() - 1
-                }
-            };
+            let i = self.slot(key, endpoint.transaction)?;
             let target = &mut self.endpoints[i];
             target.recs.extend(endpoint.recs);
             target.bytes += endpoint.bytes;
@@ -276,7 +309,11 @@ impl Samples {
         mut notes: Vec<String>,
         info: RunInfo,
     ) -> Result<Run, InputError> {
-        if self.is_empty() {
+        if self
+            .endpoints
+            .iter()
+            .all(|e| e.transaction || e.recs.is_empty())
+        {
             return Err(InputError::file(
                 path,
                 "holds no request samples (nothing to judge)",
@@ -284,18 +321,24 @@ impl Samples {
         }
         let rule = self.rule;
         let starts = self.times_are_starts;
-        let (first_ms, last_ms, end_ms) = self.endpoints.iter().flat_map(|e| e.recs.iter()).fold(
-            (i64::MAX, i64::MIN, i64::MIN),
-            |(lo, hi, end), r| {
+        let (first_ms, last_ms, end_ms) = self
+            .endpoints
+            .iter()
+            .filter(|e| !e.transaction)
+            .flat_map(|e| e.recs.iter())
+            .fold((i64::MAX, i64::MIN, i64::MIN), |(lo, hi, end), r| {
                 let ended = if starts {
                     r.time_ms + r.elapsed as i64
                 } else {
                     r.time_ms
                 };
                 (lo.min(r.time_ms), hi.max(r.time_ms), end.max(ended))
-            },
-        );
-        let span_s = ((end_ms - first_ms) as f64 / 1000.0).max(0.0);
+            });
+        let span_s = if self.untimed || first_ms > last_ms {
+            0.0
+        } else {
+            ((end_ms - first_ms) as f64 / 1000.0).max(0.0)
+        };
         let mut all: Vec<f32> = Vec::new();
         let mut total_failures = 0u64;
         let mut total_bytes = (0.0, false);
@@ -303,10 +346,12 @@ impl Samples {
         for (key, endpoint) in self.keys.iter().zip(&self.endpoints) {
             let mut values: Vec<f32> = endpoint.recs.iter().map(|r| r.elapsed).collect();
             let failures = endpoint.recs.iter().filter(|r| r.failed).count() as u64;
-            total_failures += failures;
-            total_bytes.0 += endpoint.bytes;
-            total_bytes.1 |= endpoint.has_bytes;
-            all.extend_from_slice(&values);
+            if !endpoint.transaction {
+                total_failures += failures;
+                total_bytes.0 += endpoint.bytes;
+                total_bytes.1 |= endpoint.has_bytes;
+                all.extend_from_slice(&values);
+            }
             let bytes = endpoint.has_bytes.then_some(endpoint.bytes);
             endpoints.push(stats(
                 rule,
@@ -341,11 +386,20 @@ impl Samples {
                 }
             })
             .collect();
-        let history = history(rule, &self, first_ms, last_ms);
+        let history = if self.untimed {
+            None
+        } else {
+            Some(history(rule, &self, first_ms, last_ms))
+        };
         notes.push(format!(
-            "every response time read ({} samples): percentiles computed from all of them ({}); history per second, its percentiles over the last 10 s as Locust's --csv-full-history",
+            "every response time read ({} samples): percentiles computed from all of them ({}){}",
             aggregated.requests,
-            rule.describe()
+            rule.describe(),
+            if history.is_some() {
+                "; history per second, its percentiles over the last 10 s as Locust's --csv-full-history"
+            } else {
+                "; the samples have no times: no history, no request rate"
+            }
         ));
         Ok(Run {
             files: RunFiles {
@@ -360,7 +414,7 @@ impl Samples {
             aggregated,
             failures,
             exceptions: Vec::new(),
-            history: Some(history),
+            history,
             notes,
             info,
         })
@@ -503,6 +557,7 @@ fn history(rule: Rule, samples: &Samples, first_ms: i64, last_ms: i64) -> Histor
     let mut all: Vec<Rec> = samples
         .endpoints
         .iter()
+        .filter(|e| !e.transaction)
         .flat_map(|e| e.recs.iter().copied())
         .collect();
     let mut series = vec![Series {

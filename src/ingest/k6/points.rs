@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::{notes, Collector, Tags};
 use crate::ingest::error::InputError;
 use crate::ingest::input::read_error;
-use crate::model::{Dialect, Run, RunInfo};
+use crate::ingest::samples::Parsed;
+use crate::model::{Dialect, RunInfo};
 
 /// Unix time in milliseconds from k6's CSV `timestamp`: whole seconds by default, or milli-, micro-
 /// or nanoseconds (`K6_CSV_TIME_FORMAT`), told apart by size; or RFC 3339.
@@ -55,7 +56,7 @@ impl Tags for CsvTags<'_> {
 }
 
 /// Reads k6's `--out csv` from `reader` (`path` names it in errors).
-pub fn read_csv(path: &Path, reader: Box<dyn BufRead>, gzip: bool) -> Result<Run, InputError> {
+pub fn read_csv(path: &Path, reader: Box<dyn BufRead>, gzip: bool) -> Result<Parsed, InputError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -194,7 +195,11 @@ impl Tags for JsonTags<'_> {
 }
 
 /// Reads k6's `--out json` from `reader`.
-pub fn read_json(path: &Path, mut reader: Box<dyn BufRead>, gzip: bool) -> Result<Run, InputError> {
+pub fn read_json(
+    path: &Path,
+    mut reader: Box<dyn BufRead>,
+    gzip: bool,
+) -> Result<Parsed, InputError> {
     let mut collector = Collector::new();
     let mut buf = Vec::new();
     let mut line_no = 0u64;
@@ -282,17 +287,21 @@ pub fn read_json(path: &Path, mut reader: Box<dyn BufRead>, gzip: bool) -> Resul
     finish(path, collector, "k6 --out json")
 }
 
-fn finish(path: &Path, collector: Collector, what: &str) -> Result<Run, InputError> {
+fn finish(path: &Path, collector: Collector, what: &str) -> Result<Parsed, InputError> {
     let (samples, http_reqs, verdicts) = collector
         .finish()
         .map_err(|why| InputError::file(path, why))?;
     let mut notes = notes(samples.len(), http_reqs, &verdicts);
     notes.insert(0, format!("read as {what}"));
-    let info = RunInfo {
-        tool: verdicts,
-        ..RunInfo::default()
-    };
-    samples.into_run(path, Dialect::K6, notes, info)
+    Ok(Parsed {
+        samples,
+        dialect: Dialect::K6,
+        notes,
+        info: RunInfo {
+            tool: verdicts,
+            ..RunInfo::default()
+        },
+    })
 }
 
 #[cfg(test)]
