@@ -59,7 +59,12 @@ pub fn detect(head: &[u8], name: &str) -> Format {
         return Format::Locust;
     }
     if start.starts_with('[') {
-        return Format::Locust;
+        // A Locust JSON list, unless it is a log line (`[2026-12-06 12:54:43,554] host/INFO/…`).
+        return if super::console_log::looks_like_log(text) {
+            Format::LocustLog
+        } else {
+            Format::Locust
+        };
     }
     if start.starts_with('{') {
         let line = start.lines().next().unwrap_or("");
