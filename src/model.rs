@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 mod histogram;
+mod locust_version;
 mod metric;
 mod runner;
 mod scope;
@@ -11,6 +12,7 @@ mod status;
 mod tool;
 
 pub use histogram::Histogram;
+pub use locust_version::{straddles_percentile_fix, LocustVersion, PERCENTILE_FIX};
 pub use metric::{Better, Figures, Metric, Unit};
 pub use runner::{
     AttachedRecord, RunEvidence, RunnerRecord, RunnerSample, RunnerSummary, Spread, RUNNER_FILE,

@@ -254,3 +254,62 @@ fn a_two_times_slower_build_fails_naming_the_endpoint_and_an_unchanged_one_passe
     assert_eq!(slow.status.code(), Some(1), "{}", text(&slow.stdout));
     assert!(text(&slow.stdout).contains("✗ GET /slow"));
 }
+
+/// The Locust version: from the log, or given for files that do not say it; kept in baselines.
+#[test]
+fn the_locust_version_is_kept_in_baselines() {
+    let store = tempfile::tempdir().unwrap();
+    let dir = store.path().to_str().unwrap();
+    let save = |run: &str, name: &str, extra: &[&str]| {
+        let mut args = vec!["baseline", "save", run, "--name", name, "--store", dir];
+        args.extend_from_slice(extra);
+        let out = loadgate(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let saved: Value = serde_json::from_str(
+            &std::fs::read_to_string(store.path().join(format!("{name}.json"))).unwrap(),
+        )
+        .unwrap();
+        saved["runs"][0].clone()
+    };
+    // The log names its version, and wins over one given.
+    let run = save(
+        &fixture("2.15.1.log"),
+        "old",
+        &["--locust-version", "2.47.0"],
+    );
+    assert_eq!(run["locust_version"], "2.15.1");
+    assert_eq!(run["format"], "locust-log");
+    // CSVs do not: the version given is kept.
+    let run = save(&fixture("2.47.0"), "csv", &["--locust-version", "2.47.0"]);
+    assert_eq!(run["locust_version"], "2.47.0");
+    let run = save(&fixture("2.47.0"), "unknown", &[]);
+    assert_eq!(run.get("locust_version"), None);
+    // Not a version: a usage error.
+    let out = loadgate(&["check", &fixture("2.47.0"), "--locust-version", "latest"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not a Locust version"));
+}
+
+/// The config's `locust_version` key, shown by `loadgate config` with where it came from.
+#[test]
+fn the_config_names_the_locust_version() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("loadgate.toml"),
+        "locust_version = \"2.15.1\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_loadgate"))
+        .arg("config")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.lines().any(|l| l.starts_with("locust_version")
+            && l.contains("2.15.1")
+            && l.contains("loadgate.toml")),
+        "{shown}"
+    );
+}

@@ -69,6 +69,31 @@ fn add_distribution(
     Ok(())
 }
 
+/// The Locust version given for runs whose files do not name one (`--locust-version`, the
+/// config's `locust_version`): a Locust run's files win where they name it (its console log), and
+/// a run of another tool (k6, JMeter) is not Locust's.
+pub fn given_locust_version(run: &mut Run, given: Option<&str>) {
+    let Some(given) = given else { return };
+    let locust = matches!(
+        run.dialect,
+        Dialect::Locust
+            | Dialect::Legacy
+            | Dialect::LocustHtml
+            | Dialect::LocustJson
+            | Dialect::LocustLog
+    );
+    if !locust {
+        return;
+    }
+    match &run.info.locust_version {
+        None => run.info.locust_version = Some(given.to_string()),
+        Some(own) if own != given => run.notes.push(format!(
+            "the log says Locust {own}; the given version {given} is not used for it"
+        )),
+        Some(_) => {}
+    }
+}
+
 /// `check … --merge`: several files of one test from several machines as one run: per-request
 /// files (k6, JMeter) pooled sample by sample, Locust's JSON by its histograms.
 pub fn load_merged(inputs: &[std::path::PathBuf]) -> Result<Run> {
