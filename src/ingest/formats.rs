@@ -320,3 +320,76 @@ pub fn results_in(dir: &Path) -> Result<Vec<PathBuf>> {
     found.sort();
     Ok(found)
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use std::sync::LazyLock;
+
+    use super::load;
+
+    /// Real files of each format, read when the tests run.
+    fn fixture(rel: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(rel);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if rel.ends_with(".gz") {
+            use std::io::Read;
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_end(&mut out)
+                .unwrap();
+            // The first 40 kB: enough of every kind of line.
+            out.truncate(40_000);
+            out
+        } else {
+            bytes
+        }
+    }
+    static REAL: LazyLock<Vec<(&'static str, Vec<u8>)>> = LazyLock::new(|| {
+        vec![
+            ("r.log", fixture("locust-log/2.47.0.log")),
+            ("o.log", fixture("locust-log/0.14.6.log")),
+            ("r.json", fixture("k6/base-1.json.gz")),
+            ("r.csv", fixture("k6/base-1.csv.gz")),
+            ("s.json", fixture("k6/base-1.handle-summary.json")),
+            ("r.jtl", fixture("jmeter/base-1.jtl")),
+            ("t.jtl", fixture("jmeter/tab-dates.jtl")),
+            ("x.jtl", fixture("jmeter/base-1.xml.gz")),
+        ]
+    });
+
+    fn check(name: &str, bytes: &[u8]) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        // A run or an error, never a panic.
+        let _ = load(&path);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn any_bytes_give_runs_or_an_error(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            for name in ["r.log", "r.jtl", "r.json", "r.csv", "r.xml"] {
+                check(name, &bytes);
+            }
+        }
+
+        #[test]
+        fn any_cut_or_splice_of_a_real_file_gives_runs_or_an_error(
+            which in 0usize..8, cut in 0usize..40_000, len in 0usize..64,
+            junk in "[\\[\\]{}\":,0-9a-z.\\-|()%<>/= \\n\\t]{0,16}"
+        ) {
+            let (name, real) = &REAL[which];
+            let cut = cut % real.len().max(1);
+            let mut spliced = real.clone();
+            let end = (cut + len).min(spliced.len());
+            spliced.splice(cut..end, junk.bytes());
+            check(name, &spliced);
+            check(name, &real[..cut]);
+        }
+    }
+}

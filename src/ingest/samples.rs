@@ -208,6 +208,20 @@ impl Samples {
         sample: Sample,
         failure: Option<Failure>,
     ) -> Result<(), String> {
+        // Years 1970 to 3000: a time outside them is damage, and would overflow the arithmetic.
+        const LATEST_MS: i64 = 32_503_680_000_000;
+        if !(0..=LATEST_MS).contains(&sample.time_ms) {
+            return Err(format!(
+                "a sample time of {} ms since 1970 is not a time a test ran at",
+                sample.time_ms
+            ));
+        }
+        if !(sample.elapsed_ms.is_finite() && (0.0..=1e12).contains(&sample.elapsed_ms)) {
+            return Err(format!(
+                "a response time of {} ms is not one a request took",
+                sample.elapsed_ms
+            ));
+        }
         let i = self.slot(key, transaction)?;
         let endpoint = &mut self.endpoints[i];
         endpoint.recs.push(Rec {

@@ -231,7 +231,9 @@ pub fn read_csv(
                 if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
                     Some(
                         raw.parse::<i64>()
-                            .map_err(|_| at(i, format!("'{raw}' is not a time")))?,
+                            .ok()
+                            .filter(|&t| t <= super::LATEST_MS)
+                            .ok_or_else(|| at(i, format!("'{raw}' is not a time a test ran at")))?,
                     )
                 } else {
                     let t = parse_date(raw).ok_or_else(|| {
@@ -322,7 +324,11 @@ pub fn read_csv(
         } else {
             parents.insert(
                 thread.clone(),
-                (label.clone(), start, start + elapsed_ms as i64),
+                (
+                    label.clone(),
+                    start,
+                    start.saturating_add(elapsed_ms as i64),
+                ),
             );
         }
         rows.push(Fields {

@@ -30,6 +30,9 @@ const TRANSACTION: &str = "Number of samples in transaction";
 /// Runs closer than this are one run; farther apart, runs appended to one file.
 const APPENDED_GAP_MS: i64 = 30 * 60 * 1000;
 
+/// The latest sample time read (the year 3000): later is damage.
+const LATEST_MS: i64 = 32_503_680_000_000;
+
 /// The endpoint method of a transaction controller's rows.
 pub const TRANSACTION_METHOD: &str = "TXN";
 
@@ -215,7 +218,7 @@ impl Rows {
             .iter()
             .filter_map(|r| {
                 let t = r.time_ms.filter(|&t| t > 0)?;
-                Some((t, t + r.elapsed_ms as i64))
+                Some((t, t.saturating_add(r.elapsed_ms as i64)))
             })
             .collect();
         spans.sort_unstable();

@@ -105,6 +105,12 @@ fn sample(path: &Path, doc: &Document, node: Node, rows: &mut Rows) -> Result<()
     };
     let elapsed_ms = number("t", "a time in milliseconds")?;
     let time_ms = optional("ts", "a time in milliseconds")?.map(|t| t as i64);
+    if time_ms.is_some_and(|t| t > super::LATEST_MS) {
+        return Err(place(format!(
+            "<{tag}> ts=\"{}\" is not a time a test ran at",
+            attr("ts")
+        )));
+    }
     let success = match attr("s") {
         "true" => true,
         "false" => false,
