@@ -359,6 +359,7 @@ impl BaselineCommand {
                 keep: a.keep.map(|k| k as usize),
                 store: a.store.store,
                 if_pass: a.if_pass.then_some(a.profile),
+                locust_version: a.locust_version,
             },
             BaselineCommand::List(a) => BaselinePlan::List { store: a.store },
             BaselineCommand::Show(a) => BaselinePlan::Show {
@@ -409,6 +410,10 @@ pub struct BaselineSaveArgs {
     )]
     pub profile: String,
 
+    /// The Locust version that wrote the run, kept in the baseline (for files that do not say it).
+    #[arg(long, value_name = "VERSION", value_parser = parse_locust_version)]
+    pub locust_version: Option<String>,
+
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -423,7 +428,8 @@ pub struct BaselineNameArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// A Locust --csv prefix, a *_stats.csv path, or a directory holding one set of files.
+    /// A Locust --csv prefix, a *_stats.csv path, a Locust HTML report, JSON or console log, a
+    /// k6 output or summary, a JMeter JTL, `-` for standard input, or a directory of them.
     #[arg(required = true, value_name = "RUN")]
     pub runs: Vec<PathBuf>,
 
@@ -458,10 +464,26 @@ pub struct CheckSettingsArgs {
     #[arg(long)]
     pub latest: bool,
 
-    /// The runs given are one test run from several machines at once (Locust JSON files, or
-    /// directories of them): judge them as one run, histograms added exactly.
+    /// The runs given are one test run from several machines at once (Locust JSON files, k6
+    /// per-request outputs or JMeter JTLs, or directories of them): judge them as one run,
+    /// histograms added or samples pooled exactly.
     #[arg(long, conflicts_with = "latest")]
     pub merge: bool,
+
+    /// The Locust version that wrote the runs (`locust --version`), for files that do not say:
+    /// CSVs, the HTML report, the JSON. Kept in baselines; a console log's own version wins.
+    #[arg(long, value_name = "VERSION", value_parser = parse_locust_version)]
+    pub locust_version: Option<String>,
+}
+
+/// A version as Locust prints it: `2.47.0`, `1.6.0`, `0.14.6`.
+fn parse_locust_version(text: &str) -> Result<String, String> {
+    match crate::model::LocustVersion::parse(text) {
+        Some(_) => Ok(text.trim().to_string()),
+        None => Err(format!(
+            "'{text}' is not a Locust version (as `locust --version` prints it: 2.47.0)"
+        )),
+    }
 }
 
 impl CheckArgs {
@@ -486,6 +508,7 @@ impl CheckSettingsArgs {
                 baseline: self.baseline,
                 store: self.store.store,
                 files: o.files.0,
+                locust_version: self.locust_version,
             },
             stdout: o.format,
             chart_size: o.chart_size,

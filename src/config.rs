@@ -36,6 +36,8 @@ struct Raw {
     html: Option<PathBuf>,
     #[allow(dead_code)]
     charts: Option<PathBuf>,
+    /// The Locust version that wrote the runs, for files that do not say (CSVs, HTML, JSON).
+    locust_version: Option<String>,
     /// Laid over the profile's `[regression]`, key by key.
     regression: Option<toml::Table>,
     /// Laid over the profile's `[trend]`, key by key.
@@ -174,6 +176,7 @@ pub struct Flags {
     pub store: Option<PathBuf>,
     /// The output formats' flags given, and their paths.
     pub files: Vec<(Format, PathBuf)>,
+    pub locust_version: Option<String>,
 }
 
 /// Where a value in force came from.
@@ -217,6 +220,8 @@ pub struct Settings {
     pub store: Setting<Option<PathBuf>>,
     /// Every output format that has a flag, in the table's order.
     pub outputs: Vec<(Format, Setting<Option<PathBuf>>)>,
+    /// The Locust version of runs whose files do not name it.
+    pub locust_version: Setting<Option<String>>,
     /// The file's `[regression]` and `[trend]` keys, laid over the profile's.
     pub regression: Option<Setting<toml::Table>>,
     pub trend: Option<Setting<toml::Table>>,
@@ -287,6 +292,14 @@ impl Settings {
                     (f.format, pick_path(key, flag.map(|(_, p)| p), in_file))
                 })
                 .collect(),
+            locust_version: match (&flags.locust_version, file) {
+                (Some(v), _) => flag(Some(v.clone())),
+                (None, Some(f)) if f.raw.locust_version.is_some() => Setting {
+                    value: f.raw.locust_version.clone(),
+                    source: f.source("locust_version"),
+                },
+                _ => unset(),
+            },
             regression: table("regression", |r| &r.regression),
             trend: table("trend", |r| &r.trend),
         }
@@ -356,6 +369,11 @@ impl Settings {
             "store",
             store.dir().display().to_string(),
             &self.store.source,
+        );
+        line(
+            "locust_version",
+            text(&self.locust_version.value),
+            &self.locust_version.source,
         );
         for (format, s) in &self.outputs {
             if let Some(key) = format.spec().config_key {

@@ -3,13 +3,16 @@
 use std::path::PathBuf;
 
 mod histogram;
+mod locust_version;
 mod metric;
 mod runner;
 mod scope;
 mod server;
 mod status;
+mod tool;
 
 pub use histogram::Histogram;
+pub use locust_version::{straddles_percentile_fix, LocustVersion, PERCENTILE_FIX};
 pub use metric::{Better, Figures, Metric, Unit};
 pub use runner::{
     AttachedRecord, RunEvidence, RunnerRecord, RunnerSample, RunnerSummary, Spread, RUNNER_FILE,
@@ -18,6 +21,7 @@ pub use runner::{
 pub use scope::Scope;
 pub use server::{ServerSeries, ServerUnit};
 pub use status::Status;
+pub use tool::{ToolCheck, ToolGroup, ToolThreshold, ToolVerdicts};
 
 /// The percentiles Locust reports, in the order of its CSV columns.
 pub const PERCENTILE_LEVELS: [f64; 11] = [
@@ -312,6 +316,14 @@ pub enum Dialect {
     LocustHtml,
     /// Locust's JSON output (`--json`, `--json-file`).
     LocustJson,
+    /// Locust's console output (the tables it prints, a CI log).
+    LocustLog,
+    /// k6's per-request output (`--out csv`, `--out json`): every sample.
+    K6,
+    /// k6's end-of-test summary (`--summary-export`, `handleSummary`): aggregates only.
+    K6Summary,
+    /// A JMeter results file (JTL, CSV or XML): every sample.
+    JMeter,
 }
 
 impl Dialect {
@@ -321,6 +333,10 @@ impl Dialect {
             Dialect::Legacy => "locust-legacy",
             Dialect::LocustHtml => "locust-html",
             Dialect::LocustJson => "locust-json",
+            Dialect::LocustLog => "locust-log",
+            Dialect::K6 => "k6",
+            Dialect::K6Summary => "k6-summary",
+            Dialect::JMeter => "jmeter",
         }
     }
 }
@@ -354,8 +370,9 @@ pub struct Run {
 }
 
 /// How a run was made, as far as its files tell: only Locust's HTML report names the host and the
-/// locustfile; no format names the Locust version or the spawn rate (loadgate reads the ramp from
-/// the history instead).
+/// locustfile; only its console log names the Locust version, the users, the spawn rate and the
+/// run time (elsewhere loadgate reads the ramp from the history, and `--locust-version` gives the
+/// version).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RunInfo {
     pub host: Option<String>,
@@ -364,6 +381,16 @@ pub struct RunInfo {
     pub request_span: Option<(f64, f64)>,
     /// What was recorded beside the run about how it was made (the runner record).
     pub evidence: RunEvidence,
+    /// `2.47.0`: from the log's `Starting Locust 2.47.0`, or given with `--locust-version`.
+    pub locust_version: Option<String>,
+    /// The users asked for (`-u`), as the log states them.
+    pub users: Option<u64>,
+    /// Users started per second (`-r`), as the log states it.
+    pub spawn_rate: Option<f64>,
+    /// The run-time limit (`-t`) in seconds, as the log states it.
+    pub run_time_s: Option<f64>,
+    /// The tool's own checks, thresholds and groups (k6).
+    pub tool: ToolVerdicts,
 }
 
 impl Run {

@@ -101,6 +101,10 @@ pub struct RunSummary {
     /// which did not keep them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signatures: Option<Vec<SignatureCount>>,
+    /// The Locust version that wrote the run (its console log, or `--locust-version`); `None`
+    /// when unknown or another tool's run, and in baselines saved before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locust_version: Option<String>,
 }
 
 impl RunSummary {
@@ -145,6 +149,7 @@ impl RunSummary {
             locustfile: run.info.locustfile.clone(),
             ramp_s: ramp_s(run),
             signatures: Some(signatures(run, None)),
+            locust_version: run.info.locust_version.clone(),
         }
     }
 }

@@ -23,6 +23,8 @@ pub enum BaselinePlan {
         store: Option<PathBuf>,
         /// Save only when the run passes the gate of this profile (and the stored baseline).
         if_pass: Option<String>,
+        /// `--locust-version`: for a run whose files do not name it.
+        locust_version: Option<String>,
     },
     List {
         store: Option<PathBuf>,
@@ -46,9 +48,11 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
             keep,
             store,
             if_pass,
+            locust_version,
         } => {
             let store = Store::open(store.as_deref());
-            let run = load_run(run)?;
+            let mut run = load_run(run)?;
+            crate::ingest::given_locust_version(&mut run, locust_version.as_deref());
             if let Some(profile) = if_pass {
                 if let Some(why) = gate_failure(&run, profile, &store, name)? {
                     writeln!(

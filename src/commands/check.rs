@@ -9,7 +9,7 @@ use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge, Baseline, Judgement};
 use crate::baseline::{read_baseline, validate_name, Store};
 use crate::config::{ConfigFile, Flags, Settings};
-use crate::ingest::{load_run, runs_in};
+use crate::ingest::{load_run, load_runs, runs_in};
 use crate::machine::Machine;
 use crate::model::Status;
 use crate::profile::Profile;
@@ -78,7 +78,11 @@ pub fn run_request(request: &CheckRequest) -> Result<Status> {
     let settings = request.settings()?;
     let plan = request.plan(&settings);
     plan.outputs.validate()?;
-    let judgement = build_with(&plan, settings.profile()?)?;
+    let judgement = build_with(
+        &plan,
+        settings.profile()?,
+        settings.locust_version.value.as_deref(),
+    )?;
     report::emit(&judgement, &plan.outputs)
 }
 
@@ -92,11 +96,16 @@ pub fn run(plan: &CheckPlan) -> Result<Status> {
 /// Reads every run and judges it. Everything is read before anything is reported, so one bad file
 /// fails the whole command instead of leaving a partial report.
 pub fn build(plan: &CheckPlan) -> Result<Judgement> {
-    build_with(plan, Profile::load_with_source(&plan.profile)?)
+    build_with(plan, Profile::load_with_source(&plan.profile)?, None)
 }
 
-/// [`build`] with the profile already loaded (and where it came from).
-fn build_with(plan: &CheckPlan, (profile, source): (Profile, String)) -> Result<Judgement> {
+/// [`build`] with the profile already loaded (and where it came from), and the Locust version
+/// of runs whose files do not name one (`--locust-version`).
+fn build_with(
+    plan: &CheckPlan,
+    (profile, source): (Profile, String),
+    locust_version: Option<&str>,
+) -> Result<Judgement> {
     let baseline = match &plan.baseline {
         Some(spec) => Some(load_baseline(
             spec,
@@ -106,7 +115,8 @@ fn build_with(plan: &CheckPlan, (profile, source): (Profile, String)) -> Result<
         None => None,
     };
     if plan.merge {
-        let run = crate::ingest::load_merged(&plan.runs)?;
+        let mut run = crate::ingest::load_merged(&plan.runs)?;
+        crate::ingest::given_locust_version(&mut run, locust_version);
         let runs = vec![judge(run, &profile, baseline.as_ref())];
         return Ok(Judgement::new("check", profile, source, runs));
     }
@@ -121,10 +131,13 @@ fn build_with(plan: &CheckPlan, (profile, source): (Profile, String)) -> Result<
         paths = vec![newest];
         latest_note = Some(note);
     }
-    let mut runs = paths
-        .iter()
-        .map(|path| Ok(judge(load_run(path)?, &profile, baseline.as_ref())))
-        .collect::<Result<Vec<_>>>()?;
+    let mut runs = Vec::new();
+    for path in &paths {
+        for mut run in load_runs(path)? {
+            crate::ingest::given_locust_version(&mut run, locust_version);
+            runs.push(judge(run, &profile, baseline.as_ref()));
+        }
+    }
     if let (Some(note), Some(run)) = (latest_note, runs.first_mut()) {
         run.notes.insert(0, note);
     }

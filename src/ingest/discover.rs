@@ -36,7 +36,8 @@ pub fn discover(input: &Path) -> Result<RunFiles> {
 
 /// What `input` names, one run or several: a directory that holds several sets of files is each
 /// of them (by prefix, in name order); one with none of its own but runs in its subdirectories (a
-/// nightly job's folder per run) is each of those; anything else is itself.
+/// nightly job's folder per run) is each of those, else each other tool's result file in it;
+/// anything else is itself.
 pub fn runs_in(input: &Path) -> Result<Vec<PathBuf>> {
     if !input.is_dir() {
         return Ok(vec![input.to_path_buf()]);
@@ -46,6 +47,11 @@ pub fn runs_in(input: &Path) -> Result<Vec<PathBuf>> {
         let nested = super::find::find_runs(input)?;
         if !nested.is_empty() {
             return Ok(nested);
+        }
+        // No Locust CSVs: other tools' results (JTLs, k6 outputs, console logs) directly in it.
+        let others = super::formats::results_in(input)?;
+        if !others.is_empty() {
+            return Ok(others);
         }
     }
     Ok(if prefixes.len() > 1 {

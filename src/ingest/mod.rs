@@ -9,18 +9,27 @@
 //! `error`, `scope`, `header`), `history` -> `discover` -> `find`, and nothing in `stats_history`
 //! imports `locust`. Inside `stats_history` and `locust_report` the readers share leaves (`row` and
 //! `series`; `source` and `walk`), and no reader imports its parent module back.
+//! Other tools' files go through `formats` (told apart by `detect`, opened by `input`):
+//! `console_log` (Locust's console output), `k6` and `jmeter`, the per-sample ones through `samples`.
 
+mod console_log;
+mod detect;
 mod discover;
 mod encoding;
 pub mod error;
 mod find;
+mod formats;
 mod header;
 pub mod history;
+mod input;
+mod jmeter;
+mod k6;
 pub mod locust;
-mod locust_report;
+pub(crate) mod locust_report;
 #[cfg(test)]
 mod properties;
 pub mod runner_record;
+mod samples;
 mod scope;
 pub mod started;
 mod stats_history;
@@ -32,7 +41,6 @@ use std::path::Path;
 use anyhow::Result;
 
 pub use discover::{discover, runs_in};
-pub use locust_report::load_merged;
 
 use crate::locust_format::{with_suffix, DISTRIBUTION_SUFFIX};
 use crate::model::{Dialect, EndpointStats, Run, RunInfo};
@@ -61,9 +69,61 @@ fn add_distribution(
     Ok(())
 }
 
-/// Finds and reads every file of the run that `input` names, and the runner record beside them.
+/// The Locust version given for runs whose files do not name one (`--locust-version`, the
+/// config's `locust_version`): a Locust run's files win where they name it (its console log), and
+/// a run of another tool (k6, JMeter) is not Locust's.
+pub fn given_locust_version(run: &mut Run, given: Option<&str>) {
+    let Some(given) = given else { return };
+    let locust = matches!(
+        run.dialect,
+        Dialect::Locust
+            | Dialect::Legacy
+            | Dialect::LocustHtml
+            | Dialect::LocustJson
+            | Dialect::LocustLog
+    );
+    if !locust {
+        return;
+    }
+    match &run.info.locust_version {
+        None => run.info.locust_version = Some(given.to_string()),
+        Some(own) if own != given => run.notes.push(format!(
+            "the log says Locust {own}; the given version {given} is not used for it"
+        )),
+        Some(_) => {}
+    }
+}
+
+/// `check … --merge`: several files of one test from several machines as one run: per-request
+/// files (k6, JMeter) pooled sample by sample, Locust's JSON by its histograms.
+pub fn load_merged(inputs: &[std::path::PathBuf]) -> Result<Run> {
+    match formats::load_merged(inputs)? {
+        Some(run) => Ok(run),
+        None => locust_report::load_merged(inputs),
+    }
+}
+
+/// Every run in `input`, each with the runner record beside it: one for Locust's files, k6's and
+/// most JTLs; a console log or a JTL may hold several (runs appended to one file).
+pub fn load_runs(input: &Path) -> Result<Vec<Run>> {
+    match formats::load(input)? {
+        Some(mut runs) => {
+            for run in &mut runs {
+                runner_record::attach(run)?;
+            }
+            Ok(runs)
+        }
+        None => Ok(vec![load_run(input)?]),
+    }
+}
+
+/// Finds and reads every file of the run that `input` names (of several runs in one file, the
+/// last), and the runner record beside them.
 pub fn load_run(input: &Path) -> Result<Run> {
-    let mut run = load_run_files(input)?;
+    let mut run = match formats::load(input)? {
+        Some(runs) => formats::last_of(input, runs),
+        None => load_run_files(input)?,
+    };
     runner_record::attach(&mut run)?;
     Ok(run)
 }

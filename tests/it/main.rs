@@ -48,6 +48,9 @@ mod trend;
 // Inputs: the readers on good, bad and strange files (other projects' files in wild_inputs).
 mod bad_input;
 mod bad_reports;
+mod console_log;
+mod formats_jmeter;
+mod formats_k6;
 mod report_inputs;
 mod wild_inputs;
 

@@ -174,6 +174,7 @@ mod tests {
             locustfile: None,
             ramp_s: None,
             signatures: None,
+            locust_version: None,
         }
     }
 

@@ -41,6 +41,7 @@ pub(super) fn run_of(scope: ScopeSummary) -> RunSummary {
         locustfile: None,
         ramp_s: None,
         signatures: None,
+        locust_version: None,
     }
 }
 
@@ -206,6 +207,7 @@ mod properties {
                 locustfile: None,
                 ramp_s: None,
                 signatures: None,
+                locust_version: None,
             })
     }
 

@@ -8,7 +8,7 @@
 mod html;
 mod json;
 mod source;
-mod walk;
+pub(crate) mod walk;
 
 use std::path::{Path, PathBuf};
 
