@@ -339,18 +339,15 @@ fn equal(a: &V, b: &V) -> bool {
 // ---------------------------------------------------------------------------------------------
 // The runner.
 
-/// One wheel for the whole test binary (maturin, reusing `cargo test`'s artifacts).
+/// One wheel for the whole test binary (maturin, reusing `cargo test`'s artifacts). Without the
+/// tools, each test that asks says for itself that it is skipped.
 fn wheel() -> Option<&'static PathBuf> {
-    static WHEEL: OnceLock<Option<(python::Tools, PathBuf)>> = OnceLock::new();
-    WHEEL
-        .get_or_init(|| {
-            let tools = python::Tools::find()?;
-            let dir = tempfile::tempdir().unwrap().keep();
-            let wheel = tools.build_wheel(&dir);
-            Some((tools, wheel))
-        })
-        .as_ref()
-        .map(|(_, w)| w)
+    static WHEEL: OnceLock<PathBuf> = OnceLock::new();
+    if let Some(wheel) = WHEEL.get() {
+        return Some(wheel);
+    }
+    let tools = python::Tools::find()?;
+    Some(WHEEL.get_or_init(|| tools.build_wheel(&tempfile::tempdir().unwrap().keep())))
 }
 
 /// A GitHub event: which ref, which event, the default branch.
