@@ -3,20 +3,13 @@
 //! CSVs the same run wrote.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use crate::common::loadgate;
 use serde_json::Value;
 
 fn fixture(rel: &str) -> String {
     format!("{}/fixtures/locust-log/{rel}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn loadgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loadgate"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("the binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -25,7 +18,7 @@ fn text(bytes: &[u8]) -> String {
 
 /// `check --format json PATH`: the reports (one per run).
 fn reports(path: &str) -> Vec<Value> {
-    let out = loadgate(&["check", "--format", "json", path]);
+    let out = loadgate(["check", "--format", "json", path]);
     assert_ne!(out.status.code(), Some(2), "{path}: {}", text(&out.stderr));
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     match json.get("reports") {
@@ -143,7 +136,7 @@ fn several_runs_in_one_log_are_several_runs() {
     assert_eq!(runs[0]["run"]["peak_users"], 10);
     assert_eq!(runs[1]["run"]["peak_users"], 4);
     // A command that takes one run reads the last, and says so.
-    let out = loadgate(&[
+    let out = loadgate([
         "compare",
         &fixture("two-runs.log"),
         &fixture("two-runs.log"),
@@ -240,7 +233,7 @@ fn a_damaged_table_row_names_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("damaged.log");
     std::fs::write(&path, damaged.join("\n")).unwrap();
-    let out = loadgate(&["check", path.to_str().unwrap()]);
+    let out = loadgate(["check", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains(&format!("damaged.log:{}:", at + 1)), "{err}");
@@ -248,9 +241,9 @@ fn a_damaged_table_row_names_its_line() {
 
 #[test]
 fn a_two_times_slower_build_fails_naming_the_endpoint_and_an_unchanged_one_passes() {
-    let same = loadgate(&["compare", &fixture("same-1.log"), &fixture("same-2.log")]);
+    let same = loadgate(["compare", &fixture("same-1.log"), &fixture("same-2.log")]);
     assert_eq!(same.status.code(), Some(0), "{}", text(&same.stdout));
-    let slow = loadgate(&["compare", &fixture("same-1.log"), &fixture("slow-2x.log")]);
+    let slow = loadgate(["compare", &fixture("same-1.log"), &fixture("slow-2x.log")]);
     assert_eq!(slow.status.code(), Some(1), "{}", text(&slow.stdout));
     assert!(text(&slow.stdout).contains("✗ GET /slow"));
 }
@@ -285,7 +278,7 @@ fn the_locust_version_is_kept_in_baselines() {
     let run = save(&fixture("2.47.0"), "unknown", &[]);
     assert_eq!(run.get("locust_version"), None);
     // Not a version: a usage error.
-    let out = loadgate(&["check", &fixture("2.47.0"), "--locust-version", "latest"]);
+    let out = loadgate(["check", &fixture("2.47.0"), "--locust-version", "latest"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not a Locust version"));
 }

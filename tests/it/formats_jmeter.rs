@@ -4,39 +4,18 @@
 //! outside the aggregate, sub-results count in their parent, empty transactions are left out.
 
 use std::io::Read;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
+use crate::common::{loadgate, shared};
 use serde_json::Value;
 
 fn fixture(rel: &str) -> String {
     format!("{}/fixtures/jmeter/{rel}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A file of ../shared/wild2, or `None` when the corpus is not beside the checkout (the test
-/// passes with a message); on CI (`CI=true`) its absence fails.
+/// A file of ../shared/wild2, read in place (common::shared: skipped without the corpus, a
+/// failure under CI).
 fn wild2(rel: &str) -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/wild2")
-        .join(rel);
-    if path.exists() {
-        return Some(path.to_string_lossy().into_owned());
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing on CI",
-        path.display()
-    );
-    eprintln!("skipped: {} is not here", path.display());
-    None
-}
-
-fn loadgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loadgate"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    shared(format!("wild2/{rel}")).map(|p| p.to_string_lossy().into_owned())
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -45,7 +24,7 @@ fn text(bytes: &[u8]) -> String {
 
 /// `check --format json`: the exit code and the reports (one per run).
 fn reports(path: &str) -> (i32, Vec<Value>) {
-    let out = loadgate(&["check", "--format", "json", path]);
+    let out = loadgate(["check", "--format", "json", path]);
     let json: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", text(&out.stdout), text(&out.stderr)));
     let reports = match json.get("reports") {
@@ -215,9 +194,9 @@ fn xml_counts_samplers_inside_transactions_and_folds_sub_results() {
 fn a_two_times_slower_build_fails_naming_the_endpoint_and_an_unchanged_one_passes() {
     for (ext, endpoint) in [("xml.gz", "✗ /slow "), ("jtl", "✗ TXN browse ")] {
         let base = fixture(&format!("base-1.{ext}"));
-        let same = loadgate(&["compare", &base, &fixture(&format!("base-2.{ext}"))]);
+        let same = loadgate(["compare", &base, &fixture(&format!("base-2.{ext}"))]);
         assert_eq!(same.status.code(), Some(0), "{ext}: {}", text(&same.stdout));
-        let slow = loadgate(&["compare", &base, &fixture(&format!("slow-2x.{ext}"))]);
+        let slow = loadgate(["compare", &base, &fixture(&format!("slow-2x.{ext}"))]);
         assert_eq!(slow.status.code(), Some(1), "{ext}: {}", text(&slow.stdout));
         assert!(
             text(&slow.stdout).contains(endpoint),
@@ -262,7 +241,7 @@ fn damaged_jtls_name_the_place() {
     for (name, body, expected) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, body).unwrap();
-        let out = loadgate(&["check", path.to_str().unwrap()]);
+        let out = loadgate(["check", path.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(2), "{name}");
         let err = text(&out.stderr);
         assert!(err.contains(expected), "{name}: {err}");
@@ -336,7 +315,7 @@ fn jtls_other_projects_committed() {
     let Some(path) = wild2("misos__noheader-no-timestamp/report.jtl") else {
         return;
     };
-    let out = loadgate(&["check", &path]);
+    let out = loadgate(["check", &path]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
@@ -350,7 +329,7 @@ fn jtls_other_projects_committed() {
 #[test]
 fn merged_jtls_are_one_run_of_all_their_samples() {
     let (a, b) = (fixture("base-1.jtl"), fixture("base-2.jtl"));
-    let out = loadgate(&["check", "--merge", "--format", "json", &a, &b]);
+    let out = loadgate(["check", "--merge", "--format", "json", &a, &b]);
     assert_ne!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
     let (ra, rb) = (one(&a), one(&b));
@@ -362,7 +341,7 @@ fn merged_jtls_are_one_run_of_all_their_samples() {
         );
     }
     let k6 = format!("{}/fixtures/k6/base-1.json.gz", env!("CARGO_MANIFEST_DIR"));
-    let out = loadgate(&["check", "--merge", &a, &k6]);
+    let out = loadgate(["check", "--merge", &a, &k6]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("one test's files come from one tool"));
 }

@@ -1,39 +1,19 @@
 //! k6's results as runs: real k6 1.1.0 runs (fixtures/k6, made by fixtures/k6/make.sh against
 //! target_server.py) and the k6 files other projects committed (../shared/wild2, read in place).
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use crate::common::{loadgate, shared};
 use serde_json::Value;
 
 fn fixture(rel: &str) -> String {
     format!("{}/fixtures/k6/{rel}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A file of ../shared/wild2, or `None` (the test then passes with a message) when the corpus is
-/// not beside the checkout; on CI (`CI=true`) its absence fails.
+/// A file of ../shared/wild2, read in place (common::shared: skipped without the corpus, a
+/// failure under CI).
 fn wild2(rel: &str) -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/wild2")
-        .join(rel);
-    if path.exists() {
-        return Some(path.to_string_lossy().into_owned());
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing on CI",
-        path.display()
-    );
-    eprintln!("skipped: {} is not here", path.display());
-    None
-}
-
-fn loadgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loadgate"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    shared(format!("wild2/{rel}")).map(|p| p.to_string_lossy().into_owned())
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -165,13 +145,13 @@ fn end_of_test_summaries_give_the_aggregate_and_say_so() {
 
 #[test]
 fn a_two_times_slower_build_fails_naming_the_endpoint_and_an_unchanged_one_passes() {
-    let same = loadgate(&[
+    let same = loadgate([
         "compare",
         &fixture("base-1.json.gz"),
         &fixture("base-2.json.gz"),
     ]);
     assert_eq!(same.status.code(), Some(0), "{}", text(&same.stdout));
-    let slow = loadgate(&[
+    let slow = loadgate([
         "compare",
         &fixture("base-1.json.gz"),
         &fixture("slow-2x.json.gz"),
@@ -222,7 +202,7 @@ fn damaged_files_name_the_place() {
     let bytes = std::fs::read(fixture("base-1.json.gz")).unwrap();
     let cut = dir.path().join("cut.json.gz");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let out = loadgate(&["check", cut.to_str().unwrap()]);
+    let out = loadgate(["check", cut.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("gzip"), "{}", text(&out.stderr));
     // A line of k6 JSON with a value that is not a number, on line 3.
@@ -236,7 +216,7 @@ fn damaged_files_name_the_place() {
         ),
     )
     .unwrap();
-    let out = loadgate(&["check", ndjson.to_str().unwrap()]);
+    let out = loadgate(["check", ndjson.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("bad.json:3:"), "{err}");
@@ -247,7 +227,7 @@ fn damaged_files_name_the_place() {
         "metric_name,timestamp,metric_value,method,name,status\nhttp_req_duration,1765022883,2.5,GET,/a,200\nhttp_req_duration,1765022883,fast,GET,/a,200\n",
     )
     .unwrap();
-    let out = loadgate(&["check", csv.to_str().unwrap()]);
+    let out = loadgate(["check", csv.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("bad.csv:3:3: column 'metric_value'"), "{err}");
@@ -293,7 +273,7 @@ fn gatling_logs_are_refused_saying_what_is_read() {
         "badgewell__gatling-binary-3.14.3/simulation.log",
     ] {
         let Some(path) = wild2(rel) else { return };
-        let out = loadgate(&["check", &path]);
+        let out = loadgate(["check", &path]);
         assert_eq!(out.status.code(), Some(2), "{rel}");
         let err = text(&out.stderr);
         assert!(err.contains("Gatling's simulation.log"), "{rel}: {err}");
