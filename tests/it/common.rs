@@ -109,6 +109,79 @@ pub fn one_load_at_a_time() -> MutexGuard<'static, ()> {
     LOAD.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A server process the test started (Prometheus, the Pushgateway, node_exporter), under coreutils'
+/// `timeout` so that a crashed test cannot leave it behind, stopped (SIGTERM, then SIGKILL) when
+/// dropped.
+pub struct Server {
+    child: std::process::Child,
+    pub port: u16,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts `program args` for at most `lifetime_s` seconds, its output in `log`, and waits (20 s
+    /// at most) until `ready(port)` says it answers.
+    pub fn start(
+        program: &Path,
+        args: &[String],
+        port: u16,
+        lifetime_s: &str,
+        log: PathBuf,
+        ready: impl Fn(u16) -> bool,
+    ) -> Server {
+        use std::time::{Duration, Instant};
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new("timeout")
+            .arg(lifetime_s)
+            .arg(program)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .expect("coreutils timeout runs");
+        let server = Server { child, port, log };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if ready(port) {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "{} did not answer within 20 s:\n{}",
+            program.display(),
+            server.log_text()
+        );
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        use std::time::{Duration, Instant};
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A free port of 127.0.0.1 (bound, read and released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

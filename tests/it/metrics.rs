@@ -14,10 +14,12 @@ use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{self, command, fixture, free_port, loadgate, require_tool, stderr, stdout};
+use crate::common::{
+    self, command, fixture, free_port, loadgate, require_tool, stderr, stdout, Server,
+};
 use crate::text_format::{self, parse_samples, Sample};
 use serde_json::Value;
 
@@ -71,71 +73,17 @@ fn percent_encode(text: &str) -> String {
         .collect()
 }
 
-/// A server process, stopped (SIGTERM through `timeout`, then SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Server {
-    /// Starts `program args` and waits (at most 20 s) until `ready` answers 200.
-    fn start(program: &Path, args: &[String], port: u16, ready: &str, log: PathBuf) -> Server {
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new("timeout")
-            .arg(SERVER_LIFETIME_S)
-            .arg(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("coreutils timeout runs");
-        let server = Server { child, port, log };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if matches!(http(port, "GET", ready, b""), Ok((200, _))) {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!(
-            "{} did not answer {ready} within 20 s:\n{}",
-            program.display(),
-            server.log_text()
-        );
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts a server of the test's, ready once `ready` answers 200.
+fn start_server(program: &Path, args: &[String], port: u16, ready: &str, log: PathBuf) -> Server {
+    Server::start(program, args, port, SERVER_LIFETIME_S, log, |port| {
+        matches!(http(port, "GET", ready, b""), Ok((200, _)))
+    })
 }
 
 fn pushgateway(dir: &Path) -> Server {
     let program = tool("prometheus-pushgateway").expect("the test checked for it");
     let port = free_port();
-    Server::start(
+    start_server(
         &program,
         // Debian's build persists to /var/lib/prometheus/pushgateway.data by default, which would
         // carry groups from one test run (or another checkout's) into the next: memory only.
@@ -816,7 +764,7 @@ fn a_real_prometheus_answers_every_dashboard_query_and_parses_the_openmetrics_fi
         ),
     )
     .unwrap();
-    let prometheus = Server::start(
+    let prometheus = start_server(
         &program,
         &[
             format!("--config.file={}", config.display()),

@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{command, fixture, free_port, require_tool, stderr, stdout, Target};
+use crate::common::{command, fixture, free_port, require_tool, stderr, stdout, Server, Target};
 use serde_json::Value;
 
 const SERVER_LIFETIME_S: &str = "180";
@@ -94,74 +94,23 @@ fn params(path: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A server process, stopped (SIGTERM, then SIGKILL) when dropped.
-struct Server {
-    child: Child,
+/// Starts a server of the test's, ready once `ready` answers 200 (any answer at all with
+/// `any_answer`: a TLS or password-protected server refuses plain GETs).
+fn start_server(
+    program: &Path,
+    args: &[String],
     port: u16,
+    (ready, any_answer): (&str, bool),
     log: PathBuf,
-}
-
-impl Server {
-    /// Starts `program args` under `timeout` and waits (20 s at most) until `ready` answers 200
-    /// (any answer at all with `any_answer`: a TLS or password-protected server refuses plain GETs).
-    fn start(
-        program: &Path,
-        args: &[String],
-        port: u16,
-        (ready, any_answer): (&str, bool),
-        log: PathBuf,
-    ) -> Server {
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new("timeout")
-            .arg(SERVER_LIFETIME_S)
-            .arg(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("coreutils timeout runs");
-        let server = Server { child, port, log };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok((status, _)) = get(port, ready) {
-                if status == 200 || (any_answer && status != 0) {
-                    return server;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!(
-            "{} did not answer {ready} within 20 s:\n{}",
-            program.display(),
-            server.log_text()
-        );
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+) -> Server {
+    Server::start(
+        program,
+        args,
+        port,
+        SERVER_LIFETIME_S,
+        log,
+        |port| matches!(get(port, ready), Ok((status, _)) if status == 200 || (any_answer && status != 0)),
+    )
 }
 
 /// node_exporter and a Prometheus scraping it and itself every second.
@@ -175,7 +124,7 @@ fn stack(dir: &Path) -> Option<Stack> {
     let prometheus_bin = tool("prometheus")?;
     let node_bin = tool("prometheus-node-exporter")?;
     let node_port = free_port();
-    let node = Server::start(
+    let node = start_server(
         &node_bin,
         &[format!("--web.listen-address=127.0.0.1:{node_port}")],
         node_port,
@@ -193,7 +142,7 @@ fn stack(dir: &Path) -> Option<Stack> {
         ),
     )
     .unwrap();
-    let prometheus = Server::start(
+    let prometheus = start_server(
         &prometheus_bin,
         &[
             format!("--config.file={}", config.display()),
@@ -1129,7 +1078,7 @@ fn a_real_prometheus_behind_tls_and_basic_auth_is_read_with_a_ca_file() {
         ),
     )
     .unwrap();
-    let _prometheus = Server::start(
+    let _prometheus = start_server(
         &prometheus_bin,
         &[
             format!("--config.file={}", config.display()),
