@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::series::Interval;
-use super::stats::mean;
+use super::stats::{linear_fit, mean};
 use crate::model::{ServerSeries, ServerUnit};
 
 const MB: f64 = 1024.0 * 1024.0;
@@ -292,27 +292,15 @@ pub struct LineFit {
 
 /// Fits a line through `points` (x, y); `None` under three points or without a spread of x.
 pub fn fit_line(points: &[(f64, f64)]) -> Option<LineFit> {
+    let (x, y): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
+    let (slope, intercept, r2) = linear_fit(&x, &y)?;
     let n = points.len();
-    if n < 3 {
-        return None;
-    }
-    let mx = points.iter().map(|p| p.0).sum::<f64>() / n as f64;
-    let my = points.iter().map(|p| p.1).sum::<f64>() / n as f64;
-    let (mut sxx, mut sxy, mut syy) = (0.0, 0.0, 0.0);
-    for (x, y) in points {
-        sxx += (x - mx) * (x - mx);
-        sxy += (x - mx) * (y - my);
-        syy += (y - my) * (y - my);
-    }
-    if sxx <= 0.0 {
-        return None;
-    }
-    let slope = sxy / sxx;
-    let intercept = my - slope * mx;
     let residual: f64 = points
         .iter()
         .map(|(x, y)| (y - intercept - slope * x).powi(2))
         .sum();
+    let mx = mean(&x)?;
+    let sxx: f64 = x.iter().map(|v| (v - mx).powi(2)).sum();
     let slope_se = (residual / (n - 2) as f64).sqrt() / sxx.sqrt();
     let t = if slope_se > 0.0 {
         slope / slope_se
@@ -320,11 +308,6 @@ pub fn fit_line(points: &[(f64, f64)]) -> Option<LineFit> {
         0.0
     } else {
         f64::INFINITY * slope.signum()
-    };
-    let r2 = if syy > 0.0 {
-        sxy * sxy / (sxx * syy)
-    } else {
-        0.0
     };
     Some(LineFit {
         slope,
@@ -720,18 +703,7 @@ pub fn knee(client: &[Interval]) -> Option<Knee> {
     }
     let best = buckets.iter().map(|b| b.rps).fold(0.0, f64::max);
     let knee = buckets.iter().find(|b| b.rps >= KNEE_SHARE * best)?;
-    let before = buckets
-        .iter()
-        .take(2)
-        .filter_map(|b| b.latency_ms)
-        .fold(f64::INFINITY, f64::min);
-    let tail: Vec<f64> = buckets
-        .iter()
-        .rev()
-        .take(2)
-        .filter_map(|b| b.latency_ms)
-        .collect();
-    let after = mean(&tail)?;
+    let (before, after) = latency_ends(&buckets)?;
     let rose = before.is_finite()
         && after >= LATENCY_RISE_FACTOR * before
         && after - before >= LATENCY_RISE_MIN_MS;
@@ -1217,6 +1189,23 @@ pub fn rise_is_strong(before: f64, after: f64, fit: &LineFit) -> bool {
         && fit.r2 >= LATENCY_RISE_MIN_R2
 }
 
+/// The latency a run of buckets starts from (the lower of its first two) and ends at (the mean of
+/// its last two); `before` is infinite when neither first bucket has a latency.
+fn latency_ends(buckets: &[Bucket]) -> Option<(f64, f64)> {
+    let before = buckets
+        .iter()
+        .take(2)
+        .filter_map(|b| b.latency_ms)
+        .fold(f64::INFINITY, f64::min);
+    let tail: Vec<f64> = buckets
+        .iter()
+        .rev()
+        .take(2)
+        .filter_map(|b| b.latency_ms)
+        .collect();
+    Some((before, mean(&tail)?))
+}
+
 /// Did mean latency rise across the run? The lower of the first two buckets' means against the
 /// mean of the last two: [`LATENCY_RISE_FACTOR`] times and [`LATENCY_RISE_MIN_MS`] above, with a
 /// line through every bucket's mean rising at t >= [`LATENCY_RISE_MIN_T`] with r² >=
@@ -1230,18 +1219,7 @@ pub fn latency_rise(client: &[Interval]) -> Option<LatencyRise> {
     if buckets.len() < 6 {
         return None;
     }
-    let before = buckets
-        .iter()
-        .take(2)
-        .filter_map(|b| b.latency_ms)
-        .fold(f64::INFINITY, f64::min);
-    let tail: Vec<f64> = buckets
-        .iter()
-        .rev()
-        .take(2)
-        .filter_map(|b| b.latency_ms)
-        .collect();
-    let after = mean(&tail)?;
+    let (before, after) = latency_ends(&buckets)?;
     let line: Vec<(f64, f64)> = buckets
         .iter()
         .filter_map(|b| b.latency_ms.map(|l| (b.end as f64, l)))
