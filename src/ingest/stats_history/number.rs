@@ -29,6 +29,118 @@ fn digits(mut bytes: &[u8], mut acc: u64) -> Option<u64> {
     Some(acc)
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The eight bytes at `text[at..]` as one little-endian word (byte `at` lowest), if there are eight.
+#[inline(always)]
+fn word_at(text: &[u8], at: usize) -> Option<u64> {
+    let bytes = text.get(at..at.checked_add(8)?)?;
+    Some(u64::from_le_bytes(bytes.try_into().ok()?))
+}
+
+/// The word's first `len` bytes (1 to 8; the lowest, the first the most significant digit) as a
+/// number if they are all ASCII digits; the bytes after them do not matter. Subtracting '0' from
+/// every byte borrows only upwards, so the cell's bytes are read exactly whatever follows them.
+#[inline(always)]
+fn digits_of_word(word: u64, len: usize) -> Option<u64> {
+    let unused = 64 - 8 * len as u32;
+    let below = word.wrapping_sub(0x30 * ONES);
+    let above = word.wrapping_add(0x46 * ONES);
+    if (below | above) & (0x80 * ONES) & (u64::MAX >> unused) != 0 {
+        return None;
+    }
+    // The digits moved to the top, zeros (leading zero digits) below them.
+    let v = below << unused;
+    let v = (v.wrapping_mul(10)).wrapping_add(v >> 8) & 0x00FF_00FF_00FF_00FF;
+    let v = (v.wrapping_mul(100)).wrapping_add(v >> 16) & 0x0000_FFFF_0000_FFFF;
+    Some((v.wrapping_mul(10_000)).wrapping_add(v >> 32) & 0xFFFF_FFFF)
+}
+
+/// `10^k` for `k <= 19`.
+const POWERS_OF_TEN_U64: [u64; 20] = {
+    let mut table = [1u64; 20];
+    let mut k = 1;
+    while k < 20 {
+        table[k] = table[k - 1] * 10;
+        k += 1;
+    }
+    table
+};
+
+/// The cell `text[from..to]` if it is 1 to 16 ASCII digits: the value [`ascii_integer`] gives, a
+/// word (eight digits) at a time. `None` for anything else (the caller then takes the general
+/// path), and near the end of `text`, where a word would run past it.
+#[inline(always)]
+pub fn integer_at(text: &[u8], from: usize, to: usize) -> Option<u64> {
+    let len = to.wrapping_sub(from);
+    let first = word_at(text, from)?;
+    if len.wrapping_sub(1) < 8 {
+        return digits_of_word(first, len);
+    }
+    if len.wrapping_sub(9) < 8 {
+        let high = digits_of_word(first, 8)?;
+        let low = digits_of_word(word_at(text, from + 8)?, len - 8)?;
+        return Some(high * POWERS_OF_TEN_U64[len - 8] + low);
+    }
+    None
+}
+
+/// The cell `text[from..to]` as a measure, when it is one of the shapes Locust writes (whole
+/// milliseconds, `digits.digits` with at most seven digits before the point and 19 in all): the
+/// value [`ascii_decimal`] gives, with the digits read a word at a time. `None` for any other shape
+/// (the caller then takes the general path) and near the end of `text`.
+#[inline(always)]
+pub fn decimal_at(text: &[u8], from: usize, to: usize) -> Option<f64> {
+    let len = to.wrapping_sub(from);
+    let first = word_at(text, from)?;
+    // Whole milliseconds of up to eight digits (the percentiles): exact in an f64.
+    if len.wrapping_sub(1) < 8 {
+        if let Some(v) = digits_of_word(first, len) {
+            return Some(v as f64);
+        }
+    }
+    fraction_at(text, from, len, first)
+}
+
+/// [`decimal_at`] for a cell with a decimal point among its first eight bytes.
+#[inline(never)]
+fn fraction_at(text: &[u8], from: usize, len: usize, first: u64) -> Option<f64> {
+    if len.wrapping_sub(1) >= 20 {
+        return None;
+    }
+    // The first '.' among the cell's first eight bytes: a zero byte of `first ^ "........"` (the
+    // borrow trick marks wrongly only bytes above a true zero, and the lowest mark is taken).
+    let x = first ^ (u64::from(b'.') * ONES);
+    let in_cell = u64::MAX >> (64 - 8 * len.min(8) as u32);
+    let dots = x.wrapping_sub(ONES) & !x & (0x80 * ONES) & in_cell;
+    if dots == 0 {
+        return None;
+    }
+    let whole = (dots.trailing_zeros() / 8) as usize;
+    let fraction = len - whole - 1;
+    if whole == 0 || whole + fraction > 19 {
+        return None;
+    }
+    let mut mantissa = digits_of_word(first, whole)?;
+    let mut at = from + whole + 1;
+    let mut left = fraction;
+    while left > 0 {
+        let step = left.min(8);
+        let v = digits_of_word(word_at(text, at)?, step)?;
+        mantissa = mantissa * POWERS_OF_TEN_U64[step] + v;
+        at += step;
+        left -= step;
+    }
+    // As `decimal_shape` does, for the same mantissa and scale.
+    Some(if mantissa > 1 << 53 {
+        exact_ratio(mantissa, fraction)
+    } else if fraction == 0 {
+        mantissa as f64
+    } else {
+        mantissa as f64 / POWERS_OF_TEN[fraction]
+    })
+}
+
 /// One to four digits (a percentile in ms, the usual cell) with one branch on the length instead of
 /// one per digit.
 fn short_integer(cell: &[u8]) -> Option<u64> {

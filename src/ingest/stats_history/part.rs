@@ -133,7 +133,10 @@ impl<'c> PartReader<'c> {
                     end,
                     commas,
                 };
-                self.row(&cells)
+                match row::read_plain(&cells, self.columns) {
+                    Some(row) => self.part.series.push(row.method, row.name, row.point),
+                    None => self.row(&cells),
+                }
             }
             _ => self.careful(&text[start..end])?,
         };
