@@ -1,11 +1,22 @@
-//! Data parallelism over a slice with scoped threads, one contiguous chunk per core: enough for the
-//! few places that need it (per-endpoint analysis of a long run), without a thread-pool dependency.
+//! Data parallelism over a slice with scoped threads, without a thread-pool dependency: enough for
+//! the few places that need it (per-endpoint analysis of a long run, the runs of an archive, the
+//! series of a long history). The calling thread works too, beside one helper per other core, and
+//! every thread takes the next few items as it finishes its last: on a machine shared with other
+//! work a thread that gets less of its core does less of the work, instead of holding up the rest.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::thread;
 
 fn threads_for(len: usize) -> usize {
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
     cores.clamp(1, 8).min(len.max(1))
+}
+
+/// Items taken at a time: a few rounds per thread, so that a late thread still finds work, but
+/// not one at a time for thousands of small items.
+fn batch_for(len: usize, threads: usize) -> usize {
+    (len / (threads * 4)).max(1)
 }
 
 /// `items.iter().map(f).collect()`, in order, spread over the cores.
@@ -14,18 +25,33 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    let batch = batch_for(items.len(), threads);
+    let next = AtomicUsize::new(0);
+    // Each thread's batches, by the index of their first item.
+    let work = || {
+        let mut done: Vec<(usize, Vec<R>)> = Vec::new();
+        loop {
+            let from = next.fetch_add(batch, Ordering::Relaxed);
+            if from >= items.len() {
+                return done;
+            }
+            let to = (from + batch).min(items.len());
+            done.push((from, items[from..to].iter().map(&f).collect()));
+        }
+    };
+    let mut batches = thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut batches = work();
+        for h in helpers {
+            batches.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        batches
+    });
+    batches.sort_unstable_by_key(|(from, _)| *from);
+    batches
+        .into_iter()
+        .flat_map(|(_, results)| results)
+        .collect()
 }
 
 /// `items.iter_mut().for_each(f)`, spread over the cores.
@@ -35,12 +61,21 @@ pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(&mut T) + Sync) {
         items.iter_mut().for_each(f);
         return;
     }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    thread::scope(|scope| {
-        for part in items.chunks_mut(chunk) {
-            scope.spawn(move || part.iter_mut().for_each(f));
+    let batch = batch_for(items.len(), threads);
+    // The batches not yet taken; a thread holds the lock only to take one.
+    let queue = Mutex::new(items.chunks_mut(batch));
+    let work = || loop {
+        let taken = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+        match taken {
+            Some(part) => part.iter_mut().for_each(&f),
+            None => return,
         }
+    };
+    thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
     });
 }
 
@@ -50,18 +85,50 @@ mod tests {
 
     #[test]
     fn map_keeps_the_order() {
-        let items: Vec<u64> = (0..1001).collect();
-        assert_eq!(
-            map(&items, |x| x * 2),
-            items.iter().map(|x| x * 2).collect::<Vec<_>>()
-        );
-        assert!(map(&[] as &[u64], |x| *x).is_empty());
+        for len in [0, 1, 2, 3, 7, 1001] {
+            let items: Vec<u64> = (0..len).collect();
+            assert_eq!(
+                map(&items, |x| x * 2),
+                items.iter().map(|x| x * 2).collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]
     fn for_each_mut_visits_every_item_once() {
-        let mut items: Vec<u64> = (0..1001).collect();
-        for_each_mut(&mut items, |x| *x += 1);
-        assert_eq!(items, (1..1002).collect::<Vec<_>>());
+        for len in [0, 1, 2, 3, 7, 1001] {
+            let mut items: Vec<u64> = (0..len).collect();
+            for_each_mut(&mut items, |x| *x += 1);
+            assert_eq!(items, (1..len + 1).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_thread_held_up_does_not_hold_up_the_rest() {
+        if threads_for(64) < 2 {
+            return;
+        }
+        // Item 0 waits until every item outside its batch is done: the other thread must take
+        // them all (a fixed half each would leave it waiting out the timeout).
+        let items: Vec<u64> = (0..64).collect();
+        let batch = batch_for(items.len(), threads_for(items.len()));
+        let done = AtomicUsize::new(0);
+        let seen = map(&items, |&x| {
+            if x == 0 {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+                while done.load(Ordering::SeqCst) < items.len() - batch
+                    && std::time::Instant::now() < deadline
+                {
+                    thread::sleep(std::time::Duration::from_millis(1));
+                }
+            } else {
+                done.fetch_add(1, Ordering::SeqCst);
+            }
+            (x, thread::current().id())
+        });
+        assert_eq!(seen.iter().map(|(x, _)| *x).collect::<Vec<_>>(), items);
+        let held_up = seen[0].1;
+        let by_others = seen.iter().filter(|(_, id)| *id != held_up).count();
+        assert_eq!(by_others, items.len() - batch);
     }
 }

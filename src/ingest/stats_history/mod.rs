@@ -34,13 +34,15 @@ use std::path::Path;
 use self::columns::read_header;
 use self::part::PartError;
 use self::row::input_error;
-use self::series::ordered;
+use self::series::{ordered, PARALLEL_FROM_POINTS};
 use crate::ingest::error::InputError;
 use crate::ingest::scope::MAX_ENDPOINTS;
 use crate::model::{EndpointKey, History, HistoryPoint, Series};
 
-/// Below this, one thread reads the whole body.
+/// Below this, one thread reads the whole body (the calling one: a 30 s run is read in well under
+/// a millisecond, less than starting a thread costs).
 const PARALLEL_FROM_BYTES: u64 = 8 << 20;
+
 
 /// Reads a history file, in parallel when it is large: one series per scope, the aggregate first,
 /// each in timestamp order.
@@ -53,14 +55,15 @@ pub fn read(path: &Path) -> Result<History, InputError> {
 pub fn read_noted(path: &Path) -> Result<(History, Option<String>), InputError> {
     let (columns, header) = read_header(path)?;
     let io = |e: std::io::Error| InputError::file(path, format!("cannot read: {e}"));
-    let len = std::fs::metadata(path).map_err(io)?.len();
     let whole_file = || {
         let (series, note) = fallback::read(path, &columns, &header)?;
         Ok((ordered(series), note))
     };
+    let mut file = File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
     // A header this reader cannot place (no line feed in its first 64 KiB: carriage returns only,
     // or a huge header; quotes or a lone carriage return in it): the fall-back reader decides.
-    let Some(body_start) = header_end(path).map_err(io)? else {
+    let Some(body_start) = header_end(&mut file).map_err(io)? else {
         return whole_file();
     };
     let parts = if len.saturating_sub(body_start) < PARALLEL_FROM_BYTES {
@@ -70,28 +73,38 @@ pub fn read_noted(path: &Path) -> Result<(History, Option<String>), InputError> 
             .map_or(2, |n| n.get())
             .clamp(1, 8) as u64
     };
-    let bounds = boundaries(path, body_start, len, parts).map_err(io)?;
-    let results: Vec<Result<part::Part, PartError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = bounds
-            .windows(2)
-            .map(|w| {
-                let (start, end) = (w[0], w[1]);
-                let columns = &columns;
-                // The first part's series receive the later parts' points when joined: size them
-                // for the whole file.
-                let plan = if start == body_start {
-                    len - body_start
-                } else {
-                    end - start
-                };
-                scope.spawn(move || part::read(path, (start, end), plan, columns))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
+    let bounds = boundaries(&mut file, body_start, len, parts).map_err(io)?;
+    let results: Vec<Result<part::Part, PartError>> = if bounds.len() == 2 {
+        // One part: read on this thread, from the file already open.
+        vec![part::read_from(
+            file,
+            (bounds[0], bounds[1]),
+            len - body_start,
+            &columns,
+        )]
+    } else {
+        drop(file);
+        std::thread::scope(|scope| {
+            let ranges: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+            let columns = &columns;
+            // The first part's series receive the later parts' points when joined: size them for
+            // the whole file. This thread reads it, helpers the others.
+            let helpers: Vec<_> = ranges[1..]
+                .iter()
+                .map(|&range| {
+                    scope.spawn(move || part::read(path, range, range.1 - range.0, columns))
+                })
+                .collect();
+            let first = part::read(path, ranges[0], len - body_start, columns);
+            std::iter::once(first)
+                .chain(
+                    helpers
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+                )
+                .collect()
+        })
+    };
     // Lines are numbered from 1; the header is line 1, so part 0 starts on line 2.
     let mut line = 2u64;
     let mut parts_done = Vec::with_capacity(results.len());
@@ -118,10 +131,9 @@ pub fn read_noted(path: &Path) -> Result<(History, Option<String>), InputError> 
 }
 
 /// Byte offset just past the header line (a BOM included).
-fn header_end(path: &Path) -> std::io::Result<Option<u64>> {
-    let mut file = File::open(path)?;
+fn header_end(file: &mut File) -> std::io::Result<Option<u64>> {
     let mut buf = vec![0u8; 64 * 1024];
-    let n = file.read(&mut buf)?;
+    let n = read_full(file, &mut buf)?;
     let Some(end) = buf[..n].iter().position(|b| *b == b'\n') else {
         // An empty file or a header alone without a line break: the body is empty.
         return Ok((n < buf.len() && !buf[..n].contains(&b'\r')).then_some(n as u64));
@@ -132,15 +144,28 @@ fn header_end(path: &Path) -> std::io::Result<Option<u64>> {
     Ok(plain.then_some(end as u64 + 1))
 }
 
+/// As much of `buf` as the file fills (a single `read` may return less than is there).
+fn read_full(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 /// `parts + 1` offsets, each inner one moved forward to just past a line break.
-fn boundaries(path: &Path, start: u64, end: u64, parts: u64) -> std::io::Result<Vec<u64>> {
+fn boundaries(file: &mut File, start: u64, end: u64, parts: u64) -> std::io::Result<Vec<u64>> {
     let mut bounds = vec![start];
-    let mut file = File::open(path)?;
     for k in 1..parts {
         let guess = start + (end - start) * k / parts;
         file.seek(SeekFrom::Start(guess))?;
         let mut buf = [0u8; 64 * 1024];
-        let n = file.read(&mut buf)?;
+        let n = read_full(file, &mut buf)?;
         let at = buf[..n]
             .iter()
             .position(|b| *b == b'\n')
@@ -155,7 +180,10 @@ fn boundaries(path: &Path, start: u64, end: u64, parts: u64) -> std::io::Result<
 
 /// Joins the parts' series in file order: a scope's points from part 0, then part 1, and so on.
 /// Part 0's vectors are kept; the later parts' points are appended, scopes spread over the cores.
-fn join(parts: Vec<Vec<Series>>) -> Vec<Series> {
+fn join(mut parts: Vec<Vec<Series>>) -> Vec<Series> {
+    if parts.len() == 1 {
+        return parts.pop().expect("one part");
+    }
     let mut index: HashMap<EndpointKey, usize> = HashMap::new();
     // Each scope with the segments still to append to it.
     let mut joined: Vec<(Series, Vec<Vec<HistoryPoint>>)> = Vec::new();
@@ -170,14 +198,23 @@ fn join(parts: Vec<Vec<Series>>) -> Vec<Series> {
             }
         }
     }
-    crate::par::for_each_mut(&mut joined, |(series, segments)| {
+    let append = |(series, segments): &mut (Series, Vec<Vec<HistoryPoint>>)| {
         series
             .points
             .reserve_exact(segments.iter().map(Vec::len).sum());
         for segment in segments.drain(..) {
             series.points.extend(segment);
         }
-    });
+    };
+    let points: usize = joined
+        .iter()
+        .map(|(s, segments)| s.points.len() + segments.iter().map(Vec::len).sum::<usize>())
+        .sum();
+    if points < PARALLEL_FROM_POINTS {
+        joined.iter_mut().for_each(append);
+    } else {
+        crate::par::for_each_mut(&mut joined, append);
+    }
     joined.into_iter().map(|(series, _)| series).collect()
 }
 

@@ -298,6 +298,76 @@ mod tests {
         assert_eq!(ascii_integer(b"12a"), None);
     }
 
+    /// `cell` followed by `tail` (the next cells of a row, or nothing at the end of the buffer),
+    /// read in place by `at`; also compared at every shorter end of the buffer.
+    fn in_place<T: PartialEq + std::fmt::Debug>(
+        cell: &str,
+        tail: &str,
+        at: impl Fn(&[u8], usize, usize) -> Option<T>,
+        reference: impl Fn(&[u8]) -> Option<T>,
+    ) {
+        let text = format!(",{cell}{tail}");
+        let (from, to) = (1, 1 + cell.len());
+        for end in to..=text.len() {
+            let buffer = &text.as_bytes()[..end];
+            if let Some(fast) = at(buffer, from, to) {
+                assert_eq!(
+                    Some(fast),
+                    reference(cell.as_bytes()),
+                    "{cell:?} in {buffer:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cells_in_place_read_as_the_cell_alone() {
+        let cells = [
+            "0",
+            "7",
+            "12",
+            "105",
+            "1234",
+            "12345678",
+            "123456789",
+            "1234567890123456",
+            "0.0",
+            "42.07583278808623",
+            "3.3101279626029383",
+            "1033.3040979999168",
+            "9.999999999999999999",
+            "1234567.123456789012",
+            "5.",
+            ".5",
+            "1.2.3",
+            "N/A",
+            "",
+            " 3",
+            "3 ",
+            "1e5",
+            "-1",
+            "12a",
+            "\u{e9}",
+        ];
+        for cell in cells {
+            for tail in ["", ",", ",9,GET,/a\r\n", "9999999999999999"] {
+                in_place(cell, tail, integer_at, ascii_integer);
+                in_place(cell, tail, decimal_at, ascii_decimal);
+            }
+        }
+        // Locust's shapes are read on the fast path whenever a word fits in the buffer.
+        let row = "1795405292,10,42.07583278808623,3,\r\n";
+        let text = row.as_bytes();
+        assert_eq!(integer_at(text, 0, 10), Some(1_795_405_292));
+        assert_eq!(integer_at(text, 11, 13), Some(10));
+        assert_eq!(decimal_at(text, 14, 31), Some(42.07583278808623));
+        assert_eq!(
+            decimal_at(text, 32, 33),
+            None,
+            "a word would pass the buffer's end"
+        );
+    }
+
     proptest! {
         #[test]
         fn integers_equal_the_standard_parser(text in "[0-9]{1,18}|[0-9/:a]{1,18}") {
@@ -317,6 +387,15 @@ mod tests {
             let text = format!("{whole}.{fraction}");
             let fast = ascii_decimal(text.as_bytes()).unwrap();
             prop_assert_eq!(fast.to_bits(), text.parse::<f64>().unwrap().to_bits(), "{}", text);
+        }
+
+        #[test]
+        fn in_place_readers_equal_the_cell_readers(
+            cell in "[0-9]{1,20}|[0-9]{1,8}\\.[0-9]{0,18}|[0-9.a ]{0,12}",
+            tail in "[0-9,.]{0,12}",
+        ) {
+            in_place(&cell, &tail, integer_at, ascii_integer);
+            in_place(&cell, &tail, decimal_at, ascii_decimal);
         }
 
         #[test]

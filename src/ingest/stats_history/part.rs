@@ -43,17 +43,28 @@ pub(super) struct Part {
 /// should have room for.
 pub(super) fn read(
     path: &Path,
+    range: (u64, u64),
+    plan_bytes: u64,
+    columns: &HistoryColumns,
+) -> Result<Part, PartError> {
+    let file = File::open(path).map_err(PartError::Io)?;
+    read_from(file, range, plan_bytes, columns)
+}
+
+/// [`read`] from a file already open.
+pub(super) fn read_from(
+    mut file: File,
     (start, end): (u64, u64),
     plan_bytes: u64,
     columns: &HistoryColumns,
 ) -> Result<Part, PartError> {
-    let mut file = File::open(path).map_err(PartError::Io)?;
     file.seek(SeekFrom::Start(start)).map_err(PartError::Io)?;
     let mut remaining = end - start;
     let mut reader = PartReader::new(columns, plan_bytes);
     // One buffer: the unfinished line of the last read moves to its front, the next read lands
-    // behind it, so the file's bytes are copied once (from the page cache) and scanned once.
-    let mut buf = vec![0u8; CHUNK_BYTES];
+    // behind it, so the file's bytes are copied once (from the page cache) and scanned once. A
+    // small part gets a buffer of its size (and room for the line feed a last line may lack).
+    let mut buf = vec![0u8; (remaining as usize).saturating_add(64).min(CHUNK_BYTES)];
     let mut filled = 0;
     loop {
         if filled == buf.len() {

@@ -402,4 +402,87 @@ mod tests {
         let row = read_line(text.as_bytes()).unwrap().unwrap();
         assert_eq!((row.method, row.name), (&b""[..], &b"Aggregated"[..]));
     }
+
+    /// A point's values with every float as its bits, so that equal means identical.
+    fn bits(row: &Row<'_>) -> (i64, u64, u64, u64, Vec<Option<u64>>, Vec<u8>, Vec<u8>) {
+        let p = row.point;
+        let floats = [p.p50(), p.p95(), p.p99(), p.total_avg_ms()];
+        (
+            p.timestamp,
+            p.users(),
+            p.total_requests,
+            p.total_failures(),
+            floats.iter().map(|v| v.map(f64::to_bits)).collect(),
+            row.method.to_vec(),
+            row.name.to_vec(),
+        )
+    }
+
+    fn cell_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        // Mostly Locust's shapes, so that whole rows of them are common.
+        prop_oneof![
+            4 => (0u64..100_000).prop_map(|v| v.to_string()),
+            1 => (0u64..u64::MAX).prop_map(|v| v.to_string()),
+            4 => (0.0f64..10_000.0).prop_map(|v| v.to_string()),
+            2 => (0u32..100_000, 0u32..18).prop_map(|(v, k)| format!("{v}.{}", "7".repeat(k as usize))),
+            1 => "[0-9. a/N-]{0,6}",
+        ]
+    }
+
+    proptest::proptest! {
+        /// The fast path reads a row exactly as the general one does whenever it reads it at all,
+        /// and it reads every row in Locust's usual shapes.
+        #[test]
+        fn the_plain_row_reader_agrees_with_the_general_one(
+            cells in proptest::collection::vec(cell_strategy(), 24),
+            method in "(GET| GET|POST |)",
+            tail in "[0-9,\r\n]{0,9}",
+        ) {
+            let mut cells = cells;
+            cells[2] = method;
+            cells[3] = "/a".to_string();
+            let line = cells.join(",");
+            let text = format!("{line}{tail}");
+            let commas: Vec<usize> = (0..line.len()).filter(|&i| line.as_bytes()[i] == b',').collect();
+            let plain = CommaCells { text: text.as_bytes(), start: 0, end: line.len(), commas: &commas };
+            let general = read(&plain, &columns());
+            if let Some(fast) = read_plain(&plain, &columns()) {
+                let general = general.expect("read").expect("a row");
+                proptest::prop_assert_eq!(bits(&fast), bits(&general));
+            }
+        }
+    }
+
+    #[test]
+    fn usual_rows_take_the_fast_path() {
+        let text = [ROW, b"\r\n"].concat();
+        let line = &text[..ROW.len()];
+        let commas: Vec<usize> = (0..line.len()).filter(|&i| line[i] == b',').collect();
+        let cells = CommaCells {
+            text: &text,
+            start: 0,
+            end: line.len(),
+            commas: &commas,
+        };
+        let fast = read_plain(&cells, &columns()).expect("the fast path");
+        assert_eq!(
+            bits(&fast),
+            bits(&read(&cells, &columns()).unwrap().unwrap())
+        );
+        // A cell in another shape leaves the row to the general reader.
+        let odd = std::str::from_utf8(ROW)
+            .unwrap()
+            .replacen(",3,3,3,3,4,", ",N/A,3,3,3,4,", 1);
+        let commas: Vec<usize> = (0..odd.len())
+            .filter(|&i| odd.as_bytes()[i] == b',')
+            .collect();
+        let cells = CommaCells {
+            text: odd.as_bytes(),
+            start: 0,
+            end: odd.len(),
+            commas: &commas,
+        };
+        assert!(read_plain(&cells, &columns()).is_none());
+    }
 }

@@ -146,7 +146,7 @@ impl SeriesBuilder {
 /// The aggregate first, then the endpoints in order of first appearance; every series in timestamp
 /// order (a stable sort, skipped when the file is already ordered, as Locust writes it).
 pub(super) fn ordered(mut series: Vec<Series>) -> History {
-    crate::par::for_each_mut(&mut series, |s| {
+    let in_order = |s: &mut Series| {
         if !s
             .points
             .windows(2)
@@ -154,10 +154,18 @@ pub(super) fn ordered(mut series: Vec<Series>) -> History {
         {
             s.points.sort_by_key(|p| p.timestamp);
         }
-    });
+    };
+    if series.iter().map(|s| s.points.len()).sum::<usize>() < PARALLEL_FROM_POINTS {
+        series.iter_mut().for_each(in_order);
+    } else {
+        crate::par::for_each_mut(&mut series, in_order);
+    }
     series.sort_by_key(|s| !s.aggregated);
     History { series }
 }
+
+/// Series with fewer points in all than this are ordered and joined on the calling thread.
+pub(super) const PARALLEL_FROM_POINTS: usize = 1 << 18;
 
 /// The hash key of a row's raw scope bytes: the method's length, the method, the name (the length
 /// keeps `("GET,/a", "b")` apart from `("GET", "/a,b")` whatever bytes the cells hold).
