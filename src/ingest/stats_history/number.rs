@@ -183,11 +183,64 @@ const POWERS_OF_TEN: [f64; 23] = [
 /// sticky bit so the one rounding to 53 bits (`u128 as f64`, ties to even) is the right one, and
 /// the scaling by `2^-(64 + k)` is exact.
 fn exact_ratio(m: u64, k: usize) -> f64 {
+    if let Some(v) = ratio_by_reciprocal(m, k) {
+        return v;
+    }
     let five_k = 5u128.pow(k as u32);
     let scaled = u128::from(m) << 64;
     let quotient = (scaled / five_k) | u128::from(scaled % five_k != 0);
     let scale = f64::from_bits((1023 - 64 - k as u64) << 52);
     quotient as f64 * scale
+}
+
+/// Bit lengths of `5^k` (`L_k`) and `R_k = floor(2^(127 + L_k) / 5^k) + 1`, which lies in
+/// `[2^127, 2^128)`: `1 / 5^k` to 128 bits, rounded up. Computed by long division at compile time.
+const RECIPROCALS: [(u32, u128); 20] = {
+    let mut table = [(0u32, 0u128); 20];
+    let mut k = 1;
+    while k < 20 {
+        let d = 5u128.pow(k as u32);
+        let bits = 128 - d.leading_zeros();
+        // 2^(127 + bits) / d, one bit of the dividend at a time; the quotient fits in 128 bits.
+        let (mut q, mut r) = (0u128, 0u128);
+        let mut i = 127 + bits as i32;
+        while i >= 0 {
+            r = r * 2 + (i == 127 + bits as i32) as u128;
+            q = q.wrapping_mul(2);
+            if r >= d {
+                r -= d;
+                q += 1;
+            }
+            i -= 1;
+        }
+        table[k] = (bits, q + 1);
+        k += 1;
+    }
+    table
+};
+
+/// `m / 10^k` (`1 <= k <= 19`) correctly rounded, without a division (Eisel–Lemire's method,
+/// narrowed to these scales): the mantissa, moved to the top of a word, times `R_k`; the top word
+/// of the 192-bit product is the quotient to at least 63 bits, too large by at most one unit in its
+/// last place. When the bits below its rounding bit are 2 or more, both candidates round alike and
+/// the conversion's own rounding is the right one; else (about 1 in 250) `None`.
+#[inline]
+fn ratio_by_reciprocal(m: u64, k: usize) -> Option<f64> {
+    if m == 0 || !(1..20).contains(&k) {
+        return None;
+    }
+    let (bits, reciprocal) = RECIPROCALS[k];
+    let shift = m.leading_zeros();
+    let w = u128::from(m << shift);
+    let high = w * (reciprocal >> 64);
+    let low = w * (reciprocal & u128::from(u64::MAX));
+    let top = ((high + (low >> 64)) >> 64) as u64;
+    if top & 0x1FF < 2 {
+        return None;
+    }
+    // m / 10^k = top * 2^(64 - (63 + bits) - shift - k), within the precision kept.
+    let exponent = 1 - bits as i64 - i64::from(shift) - k as i64;
+    Some(top as f64 * f64::from_bits(((1023 + exponent) as u64) << 52))
 }
 
 /// What [`decimal_shape`] found.
@@ -298,6 +351,30 @@ mod tests {
         assert_eq!(ascii_integer(b"12a"), None);
     }
 
+    #[test]
+    fn ratios_at_ties_and_edges_are_exact() {
+        // (2^53 + 1) / 2: halfway between two doubles, rounded to the even one.
+        let cases = [
+            (45_035_996_273_704_965u64, 1usize),
+            (9_007_199_254_740_993, 1),
+            (10_000_000_000_000_000_000, 19),
+            (u64::MAX, 19),
+            (u64::MAX, 1),
+            (1 << 53, 7),
+            (33_101_279_626_029_383, 16),
+            (42_075_832_788_086_230, 15),
+        ];
+        let mut reciprocal = 0;
+        for (m, k) in cases {
+            let text = format!("{m}e-{k}");
+            assert_eq!(exact_ratio(m, k), text.parse::<f64>().unwrap(), "{text}");
+            reciprocal += usize::from(ratio_by_reciprocal(m, k).is_some());
+        }
+        assert!(reciprocal >= 4, "most take the fast path");
+        // The halfway case is left to the division.
+        assert_eq!(ratio_by_reciprocal(45_035_996_273_704_965, 1), None);
+    }
+
     /// `cell` followed by `tail` (the next cells of a row, or nothing at the end of the buffer),
     /// read in place by `at`; also compared at every shorter end of the buffer.
     fn in_place<T: PartialEq + std::fmt::Debug>(
@@ -396,6 +473,21 @@ mod tests {
         ) {
             in_place(&cell, &tail, integer_at, ascii_integer);
             in_place(&cell, &tail, decimal_at, ascii_decimal);
+        }
+
+        #[test]
+        fn the_reciprocal_ratio_is_the_exact_one(m in 1u64..u64::MAX, k in 1usize..20) {
+            let exact = {
+                let five_k = 5u128.pow(k as u32);
+                let scaled = u128::from(m) << 64;
+                let quotient = (scaled / five_k) | u128::from(scaled % five_k != 0);
+                quotient as f64 * f64::from_bits((1023 - 64 - k as u64) << 52)
+            };
+            if let Some(fast) = ratio_by_reciprocal(m, k) {
+                prop_assert_eq!(fast.to_bits(), exact.to_bits(), "{} / 10^{}", m, k);
+            }
+            let text = format!("{}e-{k}", m);
+            prop_assert_eq!(exact_ratio(m, k).to_bits(), text.parse::<f64>().unwrap().to_bits());
         }
 
         #[test]
