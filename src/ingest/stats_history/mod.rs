@@ -34,7 +34,7 @@ use std::path::Path;
 use self::columns::read_header;
 use self::part::PartError;
 use self::row::input_error;
-use self::series::{ordered, PARALLEL_FROM_POINTS};
+use self::series::{ordered, ordered_flagged, PARALLEL_FROM_POINTS};
 use crate::ingest::error::InputError;
 use crate::ingest::scope::MAX_ENDPOINTS;
 use crate::model::{EndpointKey, History, HistoryPoint, Series};
@@ -112,7 +112,7 @@ pub fn read_noted(path: &Path) -> Result<(History, Option<String>), InputError> 
         match result {
             Ok(part) => {
                 line += part.lines;
-                parts_done.push(part.series.finish());
+                parts_done.push(part.series.finish_flagged());
             }
             Err(PartError::Fallback) => return whole_file(),
             Err(PartError::Io(e)) => return Err(io(e)),
@@ -127,7 +127,7 @@ pub fn read_noted(path: &Path) -> Result<(History, Option<String>), InputError> 
         // the line where the file does.
         return whole_file();
     }
-    Ok((ordered(series), None))
+    Ok((ordered_flagged(series), None))
 }
 
 /// Byte offset just past the header line (a BOM included).
@@ -180,35 +180,43 @@ fn boundaries(file: &mut File, start: u64, end: u64, parts: u64) -> std::io::Res
 
 /// Joins the parts' series in file order: a scope's points from part 0, then part 1, and so on.
 /// Part 0's vectors are kept; the later parts' points are appended, scopes spread over the cores.
-fn join(mut parts: Vec<Vec<Series>>) -> Vec<Series> {
+fn join(mut parts: Vec<Vec<(Series, bool)>>) -> Vec<(Series, bool)> {
     if parts.len() == 1 {
         return parts.pop().expect("one part");
     }
     let mut index: HashMap<EndpointKey, usize> = HashMap::new();
-    // Each scope with the segments still to append to it.
-    let mut joined: Vec<(Series, Vec<Vec<HistoryPoint>>)> = Vec::new();
+    // Each scope (and whether its points are in order) with the segments still to append to it.
+    type Joining = ((Series, bool), Vec<Vec<HistoryPoint>>);
+    let mut joined: Vec<Joining> = Vec::new();
     for part in parts {
-        for series in part {
+        for (series, in_order) in part {
             match index.get(&series.key) {
-                Some(&i) => joined[i].1.push(series.points),
+                Some(&i) => {
+                    joined[i].0 .1 &= in_order;
+                    joined[i].1.push(series.points);
+                }
                 None => {
                     index.insert(series.key.clone(), joined.len());
-                    joined.push((series, Vec::new()));
+                    joined.push(((series, in_order), Vec::new()));
                 }
             }
         }
     }
-    let append = |(series, segments): &mut (Series, Vec<Vec<HistoryPoint>>)| {
+    let append = |((series, in_order), segments): &mut Joining| {
         series
             .points
             .reserve_exact(segments.iter().map(Vec::len).sum());
         for segment in segments.drain(..) {
+            // In order within each part, and across the seam.
+            if let (Some(last), Some(first)) = (series.points.last(), segment.first()) {
+                *in_order &= { last.timestamp } <= { first.timestamp };
+            }
             series.points.extend(segment);
         }
     };
     let points: usize = joined
         .iter()
-        .map(|(s, segments)| s.points.len() + segments.iter().map(Vec::len).sum::<usize>())
+        .map(|((s, _), segments)| s.points.len() + segments.iter().map(Vec::len).sum::<usize>())
         .sum();
     if points < PARALLEL_FROM_POINTS {
         joined.iter_mut().for_each(append);
@@ -257,6 +265,31 @@ mod tests {
         assert_eq!(fast.series.len(), 3);
         assert!(fast.series[0].aggregated);
         assert!(fast.series.iter().any(|s| s.key.name == "/b, \"q\""));
+    }
+
+    #[test]
+    fn points_out_of_order_within_a_part_or_across_the_seam_are_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = big_file(dir.path());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (header, body) = text.split_once("\r\n").unwrap();
+        let lines: Vec<&str> = body.lines().collect();
+        let (first, second) = lines.split_at(lines.len() / 2);
+        // Each half in order but the second half older (the seam out of order), then every
+        // line reversed (out of order within each part too).
+        let seam: Vec<&str> = second.iter().chain(first).copied().collect();
+        let reversed: Vec<&str> = lines.iter().rev().copied().collect();
+        for order in [seam, reversed] {
+            std::fs::write(&path, format!("{header}\r\n{}\r\n", order.join("\r\n"))).unwrap();
+            let fast = read(&path).unwrap();
+            assert_eq!(fast, read_history_rows(&path).unwrap());
+            for s in &fast.series {
+                assert!(s
+                    .points
+                    .windows(2)
+                    .all(|w| w[0].timestamp <= w[1].timestamp));
+            }
+        }
     }
 
     #[test]

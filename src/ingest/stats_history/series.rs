@@ -19,6 +19,9 @@ pub(super) struct SeriesBuilder {
     /// The raw (method, name) bytes of each series' first row, to recognise a row without hashing.
     key_bytes: Vec<Vec<u8>>,
     series: Vec<Vec<HistoryPoint>>,
+    /// Whether each series' points came in timestamp order (as Locust writes them): then nothing
+    /// needs to look at them again to know.
+    in_order: Vec<bool>,
     last_slot: Option<usize>,
     /// Raw scope bytes and canonical scopes, each to its slot in `series`.
     index: HashMap<Vec<u8>, usize>,
@@ -38,6 +41,7 @@ impl SeriesBuilder {
             keys: Vec::new(),
             key_bytes: Vec::new(),
             series: Vec::new(),
+            in_order: Vec::new(),
             last_slot: None,
             index: HashMap::new(),
             scopes: HashMap::new(),
@@ -85,6 +89,12 @@ impl SeriesBuilder {
         };
         self.last_slot = Some(slot);
         let points = &mut self.series[slot];
+        if points
+            .last()
+            .is_some_and(|last| { last.timestamp } > { point.timestamp })
+        {
+            self.in_order[slot] = false;
+        }
         if points.len() == points.capacity() && points.len() >= 1024 && self.bytes_read > 0 {
             // Grow once to what the scope's share of the rows so far predicts for the planned
             // bytes, instead of doubling: every doubling copies the points and touches new pages.
@@ -122,6 +132,7 @@ impl SeriesBuilder {
                 self.keys.push((key, aggregated));
                 self.key_bytes.push(self.key_buf.clone());
                 self.series.push(Vec::new());
+                self.in_order.push(true);
                 self.series.len() - 1
             }
         };
@@ -131,13 +142,23 @@ impl SeriesBuilder {
 
     /// The series, in order of their first row.
     pub fn finish(self) -> Vec<Series> {
+        self.finish_flagged().into_iter().map(|(s, _)| s).collect()
+    }
+
+    /// The series, in order of their first row, each with whether its points are in timestamp
+    /// order.
+    pub fn finish_flagged(self) -> Vec<(Series, bool)> {
         self.keys
             .into_iter()
             .zip(self.series)
-            .map(|((key, aggregated), points)| Series {
-                key,
-                aggregated,
-                points,
+            .zip(self.in_order)
+            .map(|(((key, aggregated), points), in_order)| {
+                let series = Series {
+                    key,
+                    aggregated,
+                    points,
+                };
+                (series, in_order)
             })
             .collect()
     }
@@ -145,21 +166,39 @@ impl SeriesBuilder {
 
 /// The aggregate first, then the endpoints in order of first appearance; every series in timestamp
 /// order (a stable sort, skipped when the file is already ordered, as Locust writes it).
-pub(super) fn ordered(mut series: Vec<Series>) -> History {
-    let in_order = |s: &mut Series| {
-        if !s
-            .points
-            .windows(2)
-            .all(|w| w[0].timestamp <= w[1].timestamp)
-        {
+pub(super) fn ordered(series: Vec<Series>) -> History {
+    let flagged = series
+        .into_iter()
+        .map(|s| {
+            let in_order = s
+                .points
+                .windows(2)
+                .all(|w| w[0].timestamp <= w[1].timestamp);
+            (s, in_order)
+        })
+        .collect();
+    ordered_flagged(flagged)
+}
+
+/// [`ordered`] for series that say whether they are in order already (the reader notices a point
+/// older than the one before it as it files it): only the others are sorted.
+pub(super) fn ordered_flagged(mut flagged: Vec<(Series, bool)>) -> History {
+    let sort = |(s, in_order): &mut (Series, bool)| {
+        if !*in_order {
             s.points.sort_by_key(|p| p.timestamp);
         }
     };
-    if series.iter().map(|s| s.points.len()).sum::<usize>() < PARALLEL_FROM_POINTS {
-        series.iter_mut().for_each(in_order);
+    let unordered: usize = flagged
+        .iter()
+        .filter(|(_, in_order)| !in_order)
+        .map(|(s, _)| s.points.len())
+        .sum();
+    if unordered < PARALLEL_FROM_POINTS {
+        flagged.iter_mut().for_each(sort);
     } else {
-        crate::par::for_each_mut(&mut series, in_order);
+        crate::par::for_each_mut(&mut flagged, sort);
     }
+    let mut series: Vec<Series> = flagged.into_iter().map(|(s, _)| s).collect();
     series.sort_by_key(|s| !s.aggregated);
     History { series }
 }
@@ -234,6 +273,16 @@ mod tests {
         assert_eq!(series[0].points.len(), 3);
         assert!(series[1].aggregated);
         assert_eq!(series[1].points.len(), 2);
+    }
+
+    #[test]
+    fn a_point_out_of_order_is_noticed() {
+        let mut b = SeriesBuilder::new(Some(2), Some(3), 0);
+        for (ts, name) in [(1, "/a"), (1, "/b"), (2, "/a"), (3, "/b"), (2, "/b")] {
+            b.push(b"GET", name.as_bytes(), point(ts)).unwrap();
+        }
+        let flags: Vec<bool> = b.finish_flagged().iter().map(|(_, f)| *f).collect();
+        assert_eq!(flags, [true, false]);
     }
 
     #[test]
