@@ -403,18 +403,18 @@ mod tests {
         assert_eq!((row.method, row.name), (&b""[..], &b"Aggregated"[..]));
     }
 
-    /// A point's values with every float as its bits, so that equal means identical.
-    fn bits(row: &Row<'_>) -> (i64, u64, u64, u64, Vec<Option<u64>>, Vec<u8>, Vec<u8>) {
+    /// A row's values with every float as its bits, so that equal means identical.
+    fn bits(row: &Row<'_>) -> String {
         let p = row.point;
-        let floats = [p.p50(), p.p95(), p.p99(), p.total_avg_ms()];
-        (
-            p.timestamp,
+        let floats = [p.p50(), p.p95(), p.p99(), p.total_avg_ms()].map(|v| v.map(f64::to_bits));
+        format!(
+            "{} {} {} {} {floats:?} {:?} {:?}",
+            { p.timestamp },
             p.users(),
-            p.total_requests,
+            { p.total_requests },
             p.total_failures(),
-            floats.iter().map(|v| v.map(f64::to_bits)).collect(),
-            row.method.to_vec(),
-            row.name.to_vec(),
+            row.method,
+            row.name
         )
     }
 
