@@ -43,7 +43,6 @@ use crate::model::{EndpointKey, History, HistoryPoint, Series};
 /// a millisecond, less than starting a thread costs).
 const PARALLEL_FROM_BYTES: u64 = 8 << 20;
 
-
 /// Reads a history file, in parallel when it is large: one series per scope, the aggregate first,
 /// each in timestamp order.
 pub fn read(path: &Path) -> Result<History, InputError> {

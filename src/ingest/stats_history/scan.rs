@@ -23,7 +23,8 @@ impl Masks {
     };
 
     /// Bytes that make a line not plain: quotes, a carriage return not followed by the line feed
-    /// (one at the block's last byte counts too: that line is simply read carefully), non-ASCII.
+    /// (one at the block's last byte counts too, unless the caller sees the next block start with
+    /// the line feed), non-ASCII.
     #[inline(always)]
     fn unusual(&self) -> u64 {
         self.odd | (self.returns & !(self.newlines >> 1))
@@ -181,7 +182,12 @@ fn lines_with<E>(
         };
         // Anything unusual in the block marks the current line (it starts at or before the block):
         // a later line's quote only sends this line to the careful path too, which is harmless.
-        let unusual = m.unusual();
+        let mut unusual = m.unusual();
+        // A carriage return in the block's last byte is plain when the next block starts with the
+        // line feed (one line in 64 ends across two blocks).
+        if m.returns >> 63 != 0 && text.get(base + 64) == Some(&b'\n') {
+            unusual &= !(1 << 63);
+        }
         careful |= unusual != 0;
         let mut commas_left = m.commas;
         let mut newlines = m.newlines;
@@ -283,6 +289,31 @@ mod tests {
         let quoted = b"1,\"a,b\",3\n1,2,3\n".repeat(9);
         check(&quoted);
         check(&[b",".repeat(70), b"\n1,2\n".to_vec()].concat());
+    }
+
+    #[test]
+    fn a_line_end_across_two_blocks_is_plain() {
+        // "\r" the last byte of the first block, "\n" the first of the second.
+        let mut text = "1,2,".repeat(15).into_bytes();
+        text.extend_from_slice(b"345\r\n6,7\r\n");
+        assert_eq!((text[63], text[64]), (b'\r', b'\n'));
+        let mut plain = Vec::new();
+        lines::<()>(&text, |_, _, commas| {
+            plain.push(commas.is_some());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(plain, [true, true]);
+        // A lone carriage return there is not plain.
+        text[64] = b'x';
+        let mut plain = Vec::new();
+        lines::<()>(&text, |_, _, commas| {
+            plain.push(commas.is_some());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(plain, [false]);
+        check(&text);
     }
 
     proptest! {
