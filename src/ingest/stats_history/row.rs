@@ -2,7 +2,9 @@
 //! comma positions, a line with quotes split by the CSV parser, a record of the whole-file fall-back)
 //! hands its cells here, so they cannot read a row differently. Numbers take the fast shapes first
 //! (`number`: `123`, `12.3456`, straight from the bytes) and anything else (`N/A`, spaces, a bad
-//! value) goes through the general parsers of `table`, which word the error for the cell.
+//! value) goes through the general parsers of `table`, which word the error for the cell. A plain
+//! line first tries [`read_plain`], which reads Locust's usual shapes in place and gives up on any
+//! other; the row then goes through [`read`], so both agree wherever the first one answers.
 
 use std::path::Path;
 
