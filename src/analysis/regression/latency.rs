@@ -15,12 +15,7 @@ use crate::profile::RegressionRules;
 /// when any noise guard doubts it, else the profile's status for a regression, `held`).
 pub(super) fn judge(evidence: &Evidence, rules: &RegressionRules, z: f64, held: Status) -> Judged {
     let (limit, shift_ms) = (evidence.limit, evidence.shift_ms);
-    let lowered = lowered_by_speed_up(evidence);
-    let base = if lowered {
-        evidence.base + shift_ms
-    } else {
-        evidence.base
-    };
+    let (lowered, base) = judged_base(evidence);
     let change = evidence.cur - base;
     let rel = relative(change, base);
     if let Some(judged) = not_regressed(change, rel, limit, rules.min_change_ms) {
@@ -58,6 +53,24 @@ pub(super) fn judge(evidence: &Evidence, rules: &RegressionRules, z: f64, held: 
             format!("{headline}; not failed: {}", doubts.join("; ")),
         )
     }
+}
+
+/// The baseline a latency is judged against: lowered by a faster runner's speed-up when
+/// [`lowered_by_speed_up`] says so.
+fn judged_base(evidence: &Evidence) -> (bool, f64) {
+    let lowered = lowered_by_speed_up(evidence);
+    let base = if lowered {
+        evidence.base + evidence.shift_ms
+    } else {
+        evidence.base
+    };
+    (lowered, base)
+}
+
+/// The relative change a latency is judged on (against the baseline a faster runner lowered).
+pub(super) fn judged_change(evidence: &Evidence) -> f64 {
+    let (_, base) = judged_base(evidence);
+    relative(evidence.cur - base, base)
 }
 
 /// On a faster runner every endpoint is expected to be at least the probes' fall faster: it is
@@ -208,8 +221,8 @@ fn too_few_requests(fewest: u64, min_requests: u64) -> Option<String> {
 fn intervals_overlap(base_hi: f64, cur_lo: f64, confidence: f64) -> Option<String> {
     (cur_lo <= base_hi).then(|| {
         format!(
-            "the {:.0}% confidence intervals overlap (baseline up to {base_hi:.0} ms, current from {cur_lo:.0} ms)",
-            confidence * 100.0
+            "the {} confidence intervals overlap (baseline up to {base_hi:.0} ms, current from {cur_lo:.0} ms)",
+            super::family::percent(confidence)
         )
     })
 }

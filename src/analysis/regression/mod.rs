@@ -23,6 +23,7 @@
 pub mod comparability;
 mod comparison;
 mod evidence;
+mod family;
 mod latency;
 mod new_errors;
 pub mod noise;
@@ -39,6 +40,7 @@ pub use shifts::ShiftFinding;
 
 use comparability::differences;
 use evidence::{Evidence, Judged};
+use family::Mix;
 use new_errors::{new_errors, NOT_CHECKED};
 use noise::{between_runs, MachineFit, Noise, Source};
 use sampling::halves;
@@ -72,10 +74,25 @@ pub fn compare(
     let differences = differences(latest, current, rules.comparability_factor);
     let pairs = comparable_pairs(latest, current, rules);
     let shifts = shifts(&pairs, rules, runner);
+    // Each metric of each scope is one test of the comparison: its sampling tests are held at the
+    // level that keeps the whole comparison at the profile's confidence. The between-run noise is
+    // a prior or the kept runs' spread, not a sampling test, and the run-wide shifts keep theirs.
+    let tests = tests_in(latest, current, rules, users_differ);
+    let per_test = RegressionRules {
+        confidence: family::per_test_confidence(rules.confidence, tests),
+        ..rules.clone()
+    };
+    notes.push(family::family_note(rules.confidence, tests));
+    notes.extend(family::mix_moved(
+        latest,
+        current,
+        z_for_confidence(per_test.confidence),
+    ));
     let context = Context {
         users_differ,
         shifts: &shifts,
         rules,
+        sampling: &per_test,
         probes: Probes::new(&pairs, baseline, current),
     };
     let (regressions, new_endpoints) = regressions(baseline, latest, current, &context);
@@ -85,7 +102,7 @@ pub fn compare(
         .filter(|e| find(current, e).is_none())
         .map(ScopeSummary::label)
         .collect();
-    let z = z_for_confidence(rules.confidence);
+    let z = z_for_confidence(per_test.confidence);
     let signatures = current.signatures.as_deref().unwrap_or_default();
     let new_errors = new_errors(baseline, signatures, errors, z).unwrap_or_else(|| {
         notes.push(NOT_CHECKED.to_string());
@@ -172,11 +189,44 @@ fn find<'r>(run: &'r RunSummary, s: &ScopeSummary) -> Option<&'r ScopeSummary> {
         .find(|e| e.method == s.method && e.name == s.name)
 }
 
+/// How many tests the comparison runs: each metric the profile limits, of the aggregate and of
+/// every endpoint both runs have, where both runs have the figure.
+fn tests_in(
+    latest: &RunSummary,
+    current: &RunSummary,
+    rules: &RegressionRules,
+    users_differ: bool,
+) -> usize {
+    let scopes = std::iter::once((&latest.aggregated, &current.aggregated, true)).chain(
+        current
+            .endpoints
+            .iter()
+            .filter_map(|e| Some((find(latest, e)?, e, false))),
+    );
+    scopes
+        .map(|(base, cur, aggregated)| {
+            Metric::ALL
+                .into_iter()
+                .filter(|&m| {
+                    m != Metric::Requests
+                        && rules.limit(m).is_some()
+                        && (m != Metric::Rps || (aggregated && !users_differ))
+                        && m.of(base).is_some()
+                        && m.of(cur).is_some()
+                })
+                .count()
+        })
+        .sum()
+}
+
 /// What every scope's comparison shares.
 struct Context<'a> {
     users_differ: bool,
     shifts: &'a [ShiftFinding],
     rules: &'a RegressionRules,
+    /// The rules with the confidence each sampling test is held at (the comparison's tests as one
+    /// family); the between-run noise and the machine fit keep the profile's.
+    sampling: &'a RegressionRules,
     probes: Probes,
 }
 
@@ -189,6 +239,9 @@ struct Kept<'a> {
     runs: &'a [usize],
     current: &'a ScopeSummary,
     aggregated: bool,
+    /// The aggregate only: the current run's request mix over each kept run's endpoints (one per
+    /// kept run, or none when a kept run cannot stand for the current mix).
+    mixes: &'a [Mix<'a>],
 }
 
 /// The regressions of the aggregate and of every endpoint the newest baseline run has too, and
@@ -201,12 +254,18 @@ fn regressions(
 ) -> (Vec<Regression>, Vec<String>) {
     let agg_baselines: Vec<&ScopeSummary> = baseline.iter().map(|r| &r.aggregated).collect();
     let every_run: Vec<usize> = (0..baseline.len()).collect();
+    let mixes: Vec<Mix> = baseline
+        .iter()
+        .map(|r| Mix::new(r, current))
+        .collect::<Option<_>>()
+        .unwrap_or_default();
     let mut regressions = compare_scope(
         Kept {
             baselines: &agg_baselines,
             runs: &every_run,
             current: &current.aggregated,
             aggregated: true,
+            mixes: &mixes,
         },
         context,
     );
@@ -226,6 +285,7 @@ fn regressions(
             runs: &runs,
             current: endpoint,
             aggregated: false,
+            mixes: &[],
         };
         regressions.extend(compare_scope(scope, context));
     }
@@ -256,36 +316,57 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
     if metric == Metric::Rps && (!aggregated || context.users_differ) {
         return None;
     }
-    let kept: Vec<f64> = baselines.iter().filter_map(|b| metric.of(*b)).collect();
-    let (Some(base), Some(cur)) = (median(&kept), metric.of(current)) else {
-        return None;
+    let recorded: Vec<f64> = baselines.iter().filter_map(|b| metric.of(*b)).collect();
+    let cur = metric.of(current)?;
+    // The aggregate against its kept runs' endpoints under this run's request mix, when every
+    // kept run can stand for it; judged as recorded too, to say when the mix explains a move.
+    let mixed: Option<Vec<f64>> = (aggregated && scope.mixes.len() == baselines.len())
+        .then(|| scope.mixes.iter().map(|m| m.standardised(metric)).collect())
+        .flatten();
+    let judged = |kept: &[f64]| -> Option<(f64, Option<Noise>, Judged)> {
+        let base = median(kept)?;
+        let (fit, noise) = if LATENCY.contains(&metric) {
+            between_run_noise(metric, scope, (kept, base), context)
+        } else {
+            (None, None)
+        };
+        let (shift_ms, shift_metric) = shift_for(context.shifts, metric);
+        let evidence = Evidence {
+            metric,
+            limit,
+            base,
+            cur,
+            kept,
+            latest,
+            current,
+            baselines,
+            shift_ms,
+            shift_metric,
+            shifted: !context.shifts.is_empty(),
+            probe: context
+                .shifts
+                .iter()
+                .any(|s| s.shift.metric == metric && s.shift.probes.contains(&current.label())),
+            noise,
+            fit,
+        };
+        let change = if LATENCY.contains(&metric) {
+            latency::judged_change(&evidence)
+        } else {
+            family::against_limit(metric, base, cur)
+        };
+        let held = if family::one_of_many(change, limit) {
+            context.sampling
+        } else {
+            rules
+        };
+        Some((base, noise, judge(&evidence, held)))
     };
-    let (shift_ms, shift_metric) = shift_for(context.shifts, metric);
-    let (fit, noise) = if LATENCY.contains(&metric) {
-        between_run_noise(metric, scope, (&kept, base), context)
-    } else {
-        (None, None)
+    let as_recorded = judged(&recorded)?;
+    let (base, noise, (direction, status, reason)) = match mixed.as_deref().and_then(judged) {
+        Some(as_mixed) => with_mix(metric, as_mixed, &as_recorded),
+        None => as_recorded,
     };
-    let evidence = Evidence {
-        metric,
-        limit,
-        base,
-        cur,
-        kept: &kept,
-        latest,
-        current,
-        baselines,
-        shift_ms,
-        shift_metric,
-        shifted: !context.shifts.is_empty(),
-        probe: context
-            .shifts
-            .iter()
-            .any(|s| s.shift.metric == metric && s.shift.probes.contains(&current.label())),
-        noise,
-        fit,
-    };
-    let (direction, status, reason) = judge(&evidence, rules);
     let change = cur - base;
     Some(Regression {
         scope: if aggregated {
@@ -303,6 +384,32 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
         reason,
         noise,
     })
+}
+
+/// The aggregate judged against the baseline under this run's request mix, its reason saying so
+/// when that differs from the aggregate as recorded, and when the mix explains a move that the
+/// recorded aggregate would have flagged.
+fn with_mix(
+    metric: Metric,
+    (base, noise, (direction, status, reason)): (f64, Option<Noise>, Judged),
+    (recorded, _, (_, recorded_status, _)): &(f64, Option<Noise>, Judged),
+) -> (f64, Option<Noise>, Judged) {
+    let apart = (base - recorded).abs() > 1e-9 * recorded.abs().max(1.0);
+    if !apart {
+        return (base, noise, (direction, status, reason));
+    }
+    let mut reason = format!(
+        "{reason}; against {} from the baseline's endpoints under this run's request mix (its aggregate as recorded: {})",
+        metric.display(base),
+        metric.display(*recorded)
+    );
+    if *recorded_status > status {
+        reason.push_str(&format!(
+            "; the request mix explains the move (as recorded it would {})",
+            recorded_status
+        ));
+    }
+    (base, noise, (direction, status, reason))
 }
 
 /// The machine fit of a latency metric, and the between-run noise a change is held against: with
