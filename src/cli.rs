@@ -319,12 +319,15 @@ pub struct CompareArgs {
     #[arg(value_name = "CURRENT_RUN")]
     pub current: PathBuf,
 
-    /// The profile whose [regression] rules apply.
+    /// The profile whose [regression] rules apply (and, with --prometheus, its [[server]] rules).
     #[arg(long, short = 'p', default_value = "default", value_name = "NAME|PATH")]
     pub profile: String,
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
 }
 
 impl CompareArgs {
@@ -334,6 +337,7 @@ impl CompareArgs {
             current: self.current,
             profile: self.profile,
             outputs: self.output.plan(),
+            server: self.prometheus.plan(),
         }
     }
 }
@@ -474,6 +478,9 @@ pub struct CheckSettingsArgs {
     /// CSVs, the HTML report, the JSON. Kept in baselines; a console log's own version wins.
     #[arg(long, value_name = "VERSION", value_parser = parse_locust_version)]
     pub locust_version: Option<String>,
+
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
 }
 
 /// A version as Locust prints it: `2.47.0`, `1.6.0`, `0.14.6`.
@@ -516,6 +523,7 @@ impl CheckSettingsArgs {
             require_baseline: self.require_baseline,
             latest: self.latest,
             merge: self.merge,
+            server: self.prometheus.plan(),
         }
     }
 }
@@ -589,6 +597,9 @@ pub struct HistoryArgs {
 
     #[command(flatten)]
     pub metrics: MetricsArgs,
+
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
 }
 
 impl HistoryArgs {
@@ -596,6 +607,7 @@ impl HistoryArgs {
         HistoryPlan {
             dir: self.dir,
             skip_unreadable: self.skip_unreadable,
+            server: self.prometheus.plan(),
             outputs: Outputs {
                 stdout: self.format,
                 files: self.files.0,
@@ -733,8 +745,8 @@ pub struct TargetArgs {
     pub slow_path: Option<String>,
 }
 
-/// Where server metrics are read and for when: flatten it into a command's arguments to give it
-/// the same flags.
+/// Where server metrics are read and for when: `server`, `check`, `compare`, `history` and `ab`
+/// flatten it into their arguments, so each has the same flags.
 #[derive(Debug, Args)]
 pub struct PrometheusArgs {
     /// The Prometheus-compatible backend (Prometheus, Thanos, Mimir, VictoriaMetrics…) to read the
@@ -865,6 +877,9 @@ pub struct AbArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub prometheus: PrometheusArgs,
 }
 
 impl AbArgs {
@@ -891,6 +906,7 @@ impl AbArgs {
             csv: self.csv,
             profile: self.profile,
             outputs: self.output.plan(),
+            server: self.prometheus.plan(),
         }
     }
 }

@@ -13,6 +13,8 @@ use super::ratchet::ratchet_note;
 use super::regression::runner::runner_call;
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling, StepRun};
+use super::series::intervals;
+use super::server_findings::{server_findings, ServerFinding};
 use super::signatures::signatures;
 use super::summary::RunSummary;
 use super::sustained::{sustained, Sustained};
@@ -21,6 +23,7 @@ use super::verdict::{verdict, Evidence, NO_CHECK_APPLIED};
 use crate::machine::Machine;
 use crate::model::{FailureRecord, Run, RunnerSummary, Status};
 use crate::profile::Profile;
+use crate::server::ServerReading;
 
 /// A baseline to compare with: the runs kept under a name (or one run), oldest first.
 pub struct Baseline {
@@ -37,6 +40,14 @@ pub struct Baseline {
 pub struct BaselineComparison {
     pub label: String,
     pub comparison: Comparison,
+}
+
+/// What the server did in the run's window: the reading (series, `[[server]]` rules graded by the
+/// profile's `[gate]`, notes for what was not read) and the findings it supports with the run's own
+/// history.
+pub struct ServerJudgement {
+    pub reading: ServerReading,
+    pub findings: Vec<ServerFinding>,
 }
 
 /// A failures-file row as judged: whether the profile expects it.
@@ -65,6 +76,8 @@ pub struct RunJudgement {
     pub notes: Vec<String>,
     /// The profile's `[[sustained]]` rules over the history (empty for `compare`).
     pub sustained: Vec<Sustained>,
+    /// What the server did, when a metrics backend was given (`--prometheus`).
+    pub server: Option<ServerJudgement>,
     /// The run's own verdict: [`verdict`] over [`RunJudgement::evidence`].
     pub verdict: Status,
 }
@@ -78,8 +91,29 @@ impl RunJudgement {
             trends: &self.trends,
             comparison: self.baseline.as_ref().map(|b| &b.comparison),
             sustained: &self.sustained,
+            server: self.server.as_ref().map(|s| &s.reading),
             ..Evidence::default()
         }
+    }
+
+    /// The run judged with what the server did in its window: the rules join the verdict, the
+    /// server's findings join the run's (each with its numbers).
+    pub fn with_server(mut self, reading: ServerReading) -> RunJudgement {
+        let client = self
+            .run
+            .history
+            .as_ref()
+            .and_then(|h| h.aggregated())
+            .map(|a| intervals(&a.points))
+            .unwrap_or_default();
+        let found = server_findings(&reading.series, &client, None);
+        self.findings
+            .extend(found.iter().map(ServerFinding::finding));
+        self.server = Some(ServerJudgement {
+            reading,
+            findings: found,
+        });
+        self.decided()
     }
 
     /// The run with its verdict decided from the rest.
@@ -214,6 +248,7 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
         findings,
         notes,
         sustained,
+        server: None,
         // Decided below, from the rest.
         verdict: Status::Pass,
     };
@@ -244,6 +279,7 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
         findings: Vec::new(),
         notes,
         sustained: Vec::new(),
+        server: None,
         // Decided below, from the comparison.
         verdict: Status::Pass,
     }

@@ -21,9 +21,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::findings::Finding;
 use super::series::Interval;
 use super::stats::{linear_fit, mean};
-use crate::model::{ServerSeries, ServerUnit};
+use crate::model::{Scope, ServerSeries, ServerUnit};
 
 const MB: f64 = 1024.0 * 1024.0;
 
@@ -1466,6 +1467,38 @@ impl ServerFinding {
             ServerFinding::Throttling(f) => &f.reason,
             ServerFinding::LookDownstream(f) => &f.reason,
         }
+    }
+
+    /// The finding as one of the run's findings (`server_` and its kind), its sentence the evidence.
+    pub fn finding(&self) -> Finding {
+        let (kind, advice) = match self {
+            ServerFinding::MemoryGrowth(_) => (
+                "server_memory_growth",
+                "Memory grew while the load held still: look for a leak (a cache or collection \
+                 without a bound, connections or buffers not released); a longer run shows whether \
+                 it levels off.",
+            ),
+            ServerFinding::Saturation(_) => (
+                "server_saturation",
+                "The resource named was at its ceiling at the knee: give it more (workers, cores, \
+                 replicas) or make each request need less of it.",
+            ),
+            ServerFinding::Restart(_) => (
+                "server_restart",
+                "The server went down during the run: read its logs at the time shown (a crash, an \
+                 out-of-memory kill, a failed health check).",
+            ),
+            ServerFinding::Throttling(_) => (
+                "server_throttling",
+                "The container's CPU quota throttled it: raise the CPU limit or remove it.",
+            ),
+            ServerFinding::LookDownstream(_) => (
+                "server_look_downstream",
+                "The server's own resources stayed flat: time a database, a dependency, the network \
+                 or the load generator.",
+            ),
+        };
+        Finding::on_scope(kind, Scope::Aggregated, self.reason().to_string(), advice)
     }
 
     pub fn kind(&self) -> &'static str {

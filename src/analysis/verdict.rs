@@ -9,6 +9,7 @@ use super::regression::Comparison;
 use super::sustained::Sustained;
 use super::trend::Trend;
 use crate::model::Status;
+use crate::server::ServerReading;
 
 /// Everything that can move a verdict. An absent input (`Default`) moves nothing, so a new input
 /// is one field here and one line in [`verdict`].
@@ -27,6 +28,9 @@ pub struct Evidence<'a> {
     pub sustained: &'a [Sustained],
     /// `ab`: B against A from the request pairs.
     pub ab: Option<&'a AbComparison>,
+    /// What the server did (`--prometheus`): its `[[server]]` rules, graded by the profile's
+    /// `[gate]`, and a note (at least `warn`) for everything that could not be read.
+    pub server: Option<&'a ServerReading>,
 }
 
 /// The note of a run whose files have a figure for none of the profile's limits.
@@ -49,7 +53,9 @@ impl Evidence<'_> {
 /// 6. the new errors (failure signatures the baseline did not have, or had fewer of),
 /// 7. the sustained breaches of `[[sustained]]` rules,
 /// 8. the "no check applied" rule: a graded run with no check is at least a warning,
-/// 9. with `ab`, the paired comparison of B against A.
+/// 9. with `ab`, the paired comparison of B against A,
+/// 10. with `--prometheus`, the server's rules and the notes of what was not read (never `pass`:
+///     data not read is at least a warning, so no pass rests on it).
 ///
 /// Items 3 to 6 are the comparison's part ([`Comparison::status`]), read from its items, never
 /// from the verdict it prints. Warnings pass the gate; only a failed one fails it.
@@ -67,6 +73,7 @@ pub fn verdict(evidence: &Evidence) -> Status {
         Status::worst(e.sustained.iter().map(|s| s.status)),
         nothing_checked,
         e.ab.map_or(Status::Pass, AbComparison::status),
+        e.server.map_or(Status::Pass, ServerReading::status),
     ])
 }
 

@@ -10,11 +10,13 @@ use anyhow::{bail, Context, Result};
 
 use crate::analysis::paired::{compare_pairs, PairSample};
 use crate::analysis::{judge, Judgement};
+use crate::commands::server::judge_server;
 use crate::generator::{self, AbOutcome, RunOptions};
 use crate::ingest::load_run;
 use crate::model::{EndpointKey, Scope, Status};
 use crate::profile::Profile;
 use crate::report::{self, Outputs};
+use crate::server::source::SourcePlan;
 
 /// What `ab` was asked to do. `load` holds the generator's flags; its `host` and `csv` are unused
 /// (the two URLs and the prefix below take their place).
@@ -28,6 +30,8 @@ pub struct AbPlan {
     pub csv: Option<PathBuf>,
     pub profile: String,
     pub outputs: Outputs,
+    /// Where the server's metrics for B's window are read (`--prometheus`).
+    pub server: SourcePlan,
 }
 
 pub fn run(plan: &AbPlan) -> Result<Status> {
@@ -70,7 +74,12 @@ pub fn build(plan: &AbPlan) -> Result<Judgement> {
     let run_b = load_run(&prefix_b)?;
     // A is read back too: its files must be as readable as B's for `check` and `compare` later.
     let run_a = load_run(&prefix_a)?;
-    let judged_b = judge(run_b, &profile, None);
+    let judged_b = judge_server(
+        vec![judge(run_b, &profile, None)],
+        &plan.server,
+        &profile,
+        &source,
+    )?;
     let b_first = outcome.pairs.iter().filter(|p| p.b_first).count();
     let mut ab = compare_pairs(
         (plan.a.clone(), plan.b.clone()),
@@ -80,7 +89,7 @@ pub fn build(plan: &AbPlan) -> Result<Judgement> {
         plan.load.seed,
     );
     ab.reference = Some(run_a);
-    Ok(Judgement::new("ab", profile, source, vec![judged_b]).with_ab(ab))
+    Ok(Judgement::new("ab", profile, source, judged_b).with_ab(ab))
 }
 
 /// `out/run` -> `out/run_a`.

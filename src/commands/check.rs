@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 
 use crate::analysis::summary::RunSummary;
-use crate::analysis::{judge, Baseline, Judgement};
+use crate::analysis::{judge, Baseline, Judgement, RunJudgement};
 use crate::baseline::{read_baseline, validate_name, Store};
+use crate::commands::server::judge_server;
 use crate::config::{ConfigFile, Flags, Settings};
 use crate::ingest::{load_run, load_runs, runs_in};
 use crate::machine::Machine;
@@ -15,6 +16,7 @@ use crate::model::Status;
 use crate::profile::Profile;
 use crate::report::openmetrics::MetricsPlan;
 use crate::report::{self, Format, Outputs};
+use crate::server::source::SourcePlan;
 
 /// What `check` was asked to do.
 #[derive(Debug, Clone)]
@@ -32,6 +34,9 @@ pub struct CheckPlan {
     pub latest: bool,
     /// The runs given are one test from several machines: judge them merged into one.
     pub merge: bool,
+    /// Where the server's metrics are read (`--prometheus`, else the environment or the config);
+    /// `None`: not asked (the demo).
+    pub server: Option<SourcePlan>,
 }
 
 /// `check` as typed: the runs and the flags, before the project's config fills in the rest.
@@ -45,6 +50,7 @@ pub struct CheckRequest {
     pub require_baseline: bool,
     pub latest: bool,
     pub merge: bool,
+    pub server: SourcePlan,
 }
 
 impl CheckRequest {
@@ -63,6 +69,7 @@ impl CheckRequest {
             require_baseline: self.require_baseline,
             latest: self.latest,
             merge: self.merge,
+            server: Some(self.server.clone()),
             outputs: Outputs {
                 stdout: self.stdout,
                 files: s.files(),
@@ -118,6 +125,7 @@ fn build_with(
         let mut run = crate::ingest::load_merged(&plan.runs)?;
         crate::ingest::given_locust_version(&mut run, locust_version);
         let runs = vec![judge(run, &profile, baseline.as_ref())];
+        let runs = with_server(runs, plan, &profile, &source)?;
         return Ok(Judgement::new("check", profile, source, runs));
     }
     // A directory of several runs is each of them: "analyze all tests in a directory".
@@ -141,7 +149,21 @@ fn build_with(
     if let (Some(note), Some(run)) = (latest_note, runs.first_mut()) {
         run.notes.insert(0, note);
     }
+    let runs = with_server(runs, plan, &profile, &source)?;
     Ok(Judgement::new("check", profile, source, runs))
+}
+
+/// The runs judged with the server's metrics, when the plan asks for them.
+fn with_server(
+    runs: Vec<RunJudgement>,
+    plan: &CheckPlan,
+    profile: &Profile,
+    source: &str,
+) -> Result<Vec<RunJudgement>> {
+    match &plan.server {
+        Some(server) => judge_server(runs, server, profile, source),
+        None => Ok(runs),
+    }
 }
 
 /// A baseline given as a stored name, a baseline JSON file, or a run on disk. A name that is

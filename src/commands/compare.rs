@@ -7,10 +7,12 @@ use anyhow::Result;
 
 use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge_change, Baseline, Judgement};
+use crate::commands::server::judge_server;
 use crate::ingest::load_run;
 use crate::model::Status;
 use crate::profile::Profile;
 use crate::report::{self, Outputs};
+use crate::server::source::SourcePlan;
 
 /// What `compare` was asked to do.
 #[derive(Debug, Clone)]
@@ -19,6 +21,8 @@ pub struct ComparePlan {
     pub current: PathBuf,
     pub profile: String,
     pub outputs: Outputs,
+    /// Where the server's metrics for the current run are read (`--prometheus`).
+    pub server: SourcePlan,
 }
 
 pub fn run(plan: &ComparePlan) -> Result<Status> {
@@ -39,5 +43,6 @@ pub fn build(plan: &ComparePlan) -> Result<Judgement> {
     };
     let current = load_run(&plan.current)?;
     let judged = judge_change(baseline, current, &profile);
-    Ok(Judgement::new("compare", profile, source, vec![judged]))
+    let runs = judge_server(vec![judged], &plan.server, &profile, &source)?;
+    Ok(Judgement::new("compare", profile, source, runs))
 }

@@ -73,6 +73,7 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
         require_baseline: false,
         latest: false,
         merge: false,
+        server: None,
         outputs: Outputs {
             stdout: Format::Table,
             files: FORMATS

@@ -11,6 +11,7 @@ use crate::ingest::history::{find_runs_noted, read_history};
 use crate::model::Status;
 use crate::report::history::HistoryReport;
 use crate::report::{self, Outputs};
+use crate::server::source::SourcePlan;
 
 /// What `history` was asked to do.
 #[derive(Debug, Clone)]
@@ -18,6 +19,9 @@ pub struct HistoryPlan {
     pub dir: PathBuf,
     pub skip_unreadable: bool,
     pub outputs: Outputs,
+    /// Where the server's metrics are read (`--prometheus`): for the newest run, the one the
+    /// nightly gate is about.
+    pub server: SourcePlan,
 }
 
 pub fn run(plan: &HistoryPlan) -> Result<Status> {

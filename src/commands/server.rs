@@ -6,13 +6,15 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 
+use crate::analysis::RunJudgement;
 use crate::config::{ConfigFile, Flags, Settings};
 use crate::ingest::load_run;
 use crate::model::Status;
+use crate::profile::Profile;
 use crate::report::print;
 use crate::server::rules::Rule;
-use crate::server::source::{connect, SourcePlan};
-use crate::server::{listing, read, window};
+use crate::server::source::{connect, SourcePlan, URL_ENV};
+use crate::server::{listing, read, window, ServerReading};
 
 /// What `server` was asked to do.
 #[derive(Debug, Clone)]
@@ -52,18 +54,73 @@ pub fn run(plan: &ServerPlan) -> Result<Status> {
         Listing::Json => format!("{:#}\n", listing::json(&reading)),
     };
     print(text.as_bytes())?;
-    if plan.source.require && !reading.notes.is_empty() {
-        let first = &reading.notes[0];
-        bail!(
-            "--require-server-metrics: {} thing(s) not read from {}; first: {}{}",
-            reading.notes.len(),
-            reading.source,
-            first
-                .subject
-                .as_ref()
-                .map_or(String::new(), |s| format!("{s}: ")),
-            first.message
-        );
+    if plan.source.require {
+        require_all_read(&reading, &plan.run.display().to_string())?;
     }
     Ok(reading.status())
+}
+
+/// Each run judged with what the server did in its window, when a backend is named (`--prometheus`,
+/// `LOADGATE_PROMETHEUS_URL`, or the config's `[prometheus] url`): `check`, `compare` and `ab`
+/// share it. The profile's `[[server]]` rules are graded by its `[gate]` and join each run's
+/// verdict; what could not be read is a note (at least `warn`), or exit 2 under
+/// `--require-server-metrics`. Without a backend the runs are as they were, and a profile's rules
+/// say in a note that they were not graded.
+pub fn judge_server(
+    runs: Vec<RunJudgement>,
+    plan: &SourcePlan,
+    profile: &Profile,
+    profile_source: &str,
+) -> Result<Vec<RunJudgement>> {
+    let config = ConfigFile::discover(&std::env::current_dir()?)?;
+    let named = plan.url.as_deref().is_some_and(|u| !u.trim().is_empty())
+        || config.as_ref().and_then(|c| c.prometheus_url()).is_some();
+    if !named {
+        if plan.require {
+            bail!("--require-server-metrics: no Prometheus to read: give --prometheus URL, set {URL_ENV}, or [prometheus] url in loadgate.toml");
+        }
+        let n = profile.server.len();
+        let mut runs = runs;
+        if n > 0 {
+            for run in &mut runs {
+                run.notes.push(format!(
+                    "the profile's {n} [[server]] rule(s) were not graded: no metrics backend was given (--prometheus URL)"
+                ));
+            }
+        }
+        return Ok(runs);
+    }
+    let rules = profile
+        .server
+        .iter()
+        .map(Rule::from_profile)
+        .collect::<Result<Vec<_>>>()?;
+    let client = connect(plan, config.as_ref())?;
+    let mut judged = Vec::with_capacity(runs.len());
+    for run in runs {
+        let span = window::choose(window::run_span(&run.run), plan.from, plan.to)?;
+        let reading = read(&client, span, &rules, &profile.gate, profile_source);
+        if plan.require {
+            require_all_read(&reading, &run.run.files.prefix.display().to_string())?;
+        }
+        judged.push(run.with_server(reading));
+    }
+    Ok(judged)
+}
+
+/// `--require-server-metrics`: anything not read is an input error naming the first thing.
+fn require_all_read(reading: &ServerReading, of: &str) -> Result<()> {
+    let Some(first) = reading.notes.first() else {
+        return Ok(());
+    };
+    bail!(
+        "--require-server-metrics: {} thing(s) not read from {} for {of}; first: {}{}",
+        reading.notes.len(),
+        reading.source,
+        first
+            .subject
+            .as_ref()
+            .map_or(String::new(), |s| format!("{s}: ")),
+        first.message
+    );
 }

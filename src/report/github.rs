@@ -71,6 +71,26 @@ impl Exporter for GithubAnnotations {
             for s in &item.sustained {
                 emit(s.status, "loadgate sustained", s.reason.clone());
             }
+            if let Some(server) = &item.server {
+                for r in &server.reading.rules {
+                    emit(
+                        r.status(),
+                        "loadgate server rule",
+                        format!("server rule {}: {}", r.rule.name, r.graded.reason),
+                    );
+                }
+                for n in &server.reading.notes {
+                    let subject = n
+                        .subject
+                        .as_ref()
+                        .map_or(String::new(), |s| format!("{s}: "));
+                    emit(
+                        n.status,
+                        "loadgate server not read",
+                        format!("{subject}{}", n.message),
+                    );
+                }
+            }
             for t in &item.trends {
                 emit(
                     t.status,

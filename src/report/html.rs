@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use self::page::{Markup, Page, Section};
 use super::charts;
 use super::exporter::{Context, Exporter, Report};
+use super::server_view;
 use super::units::{ms, percent, rate};
 use super::view::{self, Counts, GradeCell};
 use crate::analysis::paired::{AbComparison, PairedChange};
@@ -128,6 +129,7 @@ fn run_sections(
         ("baseline", "Against the baseline", baseline(item)),
         ("trends", "Trends", trends(item)),
         ("capacity", "Capacity", capacity(item)),
+        ("server", "Server metrics", server(item)),
         ("findings", "Findings", findings(item)),
         ("notes", "Notes", notes(item)),
         ("failures", "Top failures", failures(item)),
@@ -155,6 +157,7 @@ fn chart_caption(kind: &str) -> &'static str {
         "ab-endpoints" => "P95 per endpoint, A beside B",
         "throughput" => "Throughput and users over time",
         "latency" => "Response times over time",
+        "server" => "The server's metrics over the same time (under the response times)",
         "endpoints" => "Response times per endpoint",
         "failures" => "Failures",
         "baseline" => "Against the baseline",
@@ -427,6 +430,56 @@ fn capacity(item: &RunJudgement) -> Option<Markup> {
             .cell("num", &ms(step.p95))
             .cell("num", &percent(step.error_rate));
     });
+    Some(m)
+}
+
+/// The server's rules, its key series and what was not read (`--prometheus`); the text is the
+/// backend's, escaped by the markup like all text.
+fn server(item: &RunJudgement) -> Option<Markup> {
+    let reading = &item.server.as_ref()?.reading;
+    let mut m = Markup::new();
+    m.el("p", "", |m| {
+        m.status(reading.status())
+            .text(" ")
+            .text(&server_view::heading(reading));
+    });
+    let rules = server_view::rules(reading);
+    if !rules.is_empty() {
+        let header = ["Server rule", "Value", "Limit", "Grade", "", "Why"];
+        m.table("server-rules", &header, &rules, |row, r| {
+            row.cell("name", &r.name)
+                .cell("num", &r.value)
+                .cell("", &r.limit)
+                .cell("", &r.grade)
+                .cell_with("", |m| {
+                    m.status(r.status);
+                })
+                .cell("msg", &r.reason);
+        });
+    }
+    let (series, more) = server_view::series(reading);
+    if !series.is_empty() {
+        let header = ["Series", "Labels", "Min", "Max", "Mean"];
+        m.table("server-series", &header, &series, |row, s| {
+            row.cell("name", &s.source)
+                .cell("msg", &s.labels)
+                .cell("num", &s.min)
+                .cell("num", &s.max)
+                .cell("num", &s.mean);
+        });
+        if more > 0 {
+            m.el_text(
+                "p",
+                "muted",
+                &format!("… and {more} more series (in the JSON report)."),
+            );
+        }
+    }
+    for n in server_view::notes(reading) {
+        m.el("blockquote", "", |m| {
+            m.status(n.status).text(" ").text(&n.text);
+        });
+    }
     Some(m)
 }
 

@@ -12,6 +12,7 @@ use crate::analysis::comparability::Difference;
 use crate::analysis::findings::Finding;
 use crate::analysis::grade::{Check, ScopeResult};
 use crate::analysis::history::{Break, HistoryRun};
+use crate::analysis::judgement::ServerJudgement;
 use crate::analysis::paired::AbComparison;
 use crate::analysis::regression::{Direction, Regression};
 use crate::analysis::scaling::Scaling;
@@ -23,7 +24,8 @@ use crate::machine::Machine;
 use crate::model::{Metric, RunnerSummary, Scope, Status};
 use crate::profile::{Grade, Profile};
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: each report has `server` (what the server did, `--prometheus`).
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub struct JsonExporter;
 
@@ -121,6 +123,8 @@ struct ReportJson {
     ab: Option<AbJson>,
     new_errors: Vec<NewErrorJson>,
     sustained: Vec<Sustained>,
+    /// What the server did (`--prometheus`); null when no backend was read.
+    server: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -497,7 +501,17 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
                 .collect()
         }),
         sustained: item.sustained.clone(),
+        server: item.server.as_ref().map(server_json),
     }
+}
+
+/// The server section: the reading as `loadgate server --format json` lists it (every series with
+/// its summary, every rule with its value, limit and grade, the notes) and the findings with their
+/// numbers.
+fn server_json(server: &ServerJudgement) -> serde_json::Value {
+    let mut value = crate::server::listing::json(&server.reading);
+    value["findings"] = serde_json::to_value(&server.findings).unwrap_or_default();
+    value
 }
 
 /// The scope's label and, for an endpoint, its method and name apart.

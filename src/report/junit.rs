@@ -1,4 +1,4 @@
-//! JUnit XML: one testcase per check, regression and trend, a `<failure>` for each that failed the
+//! JUnit XML: one testcase per check, server rule, regression and trend, a `<failure>` for each that failed the
 //! gate, so that CI test reporters show the gate next to the unit tests.
 
 use std::fmt::Write as _;
@@ -187,7 +187,27 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
             message: format!("{} {metric}: {}", t.scope, t.reason),
         }
     });
+    // The server's rules, and what could not be read from it (a warning each).
+    let server = item.server.iter().flat_map(|s| {
+        let rules = s.reading.rules.iter().map(|r| Case {
+            class: "server".to_string(),
+            name: r.rule.name.clone(),
+            status: r.status(),
+            message: format!("server rule {}: {}", r.rule.name, r.graded.reason),
+        });
+        let notes = s.reading.notes.iter().map(|n| Case {
+            class: "server.not_read".to_string(),
+            name: n
+                .subject
+                .clone()
+                .unwrap_or_else(|| s.reading.source.clone()),
+            status: n.status,
+            message: n.message.clone(),
+        });
+        rules.chain(notes)
+    });
     checks
+        .chain(server)
         .chain(regressions)
         .chain(shifts)
         .chain(differences)

@@ -7,6 +7,7 @@ use std::fmt::{self, Write as _};
 use anyhow::Result;
 
 use super::exporter::{Context, Exporter, Report};
+use super::server_view;
 use super::units::{ms, percent, rate};
 use super::view::{self, GradeCell};
 use crate::analysis::paired::AbComparison;
@@ -14,6 +15,7 @@ use crate::analysis::regression::{Comparison, Direction, NO_BASELINE};
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Status};
+use crate::server::ServerReading;
 
 pub struct MarkdownExporter;
 
@@ -213,6 +215,9 @@ fn run(out: &mut String, judgement: &Judgement, item: &RunJudgement) -> fmt::Res
         }
         out.push('\n');
     }
+    if let Some(server) = &item.server {
+        server_section(out, &server.reading)?;
+    }
     if !item.findings.is_empty() {
         writeln!(out, "**Findings**\n")?;
         for f in &item.findings {
@@ -232,6 +237,53 @@ fn run(out: &mut String, judgement: &Judgement, item: &RunJudgement) -> fmt::Res
         writeln!(out, "> {}\n", cell(note))?;
     }
     failures(out, item)
+}
+
+/// The server's rules, its key series and what was not read (`--prometheus`).
+fn server_section(out: &mut String, reading: &ServerReading) -> fmt::Result {
+    writeln!(out, "**{}**\n", cell(&server_view::heading(reading)))?;
+    let rules = server_view::rules(reading);
+    if !rules.is_empty() {
+        writeln!(out, "| | Server rule | Value | Limit | Grade |")?;
+        writeln!(out, "|---|---|--:|---|---|")?;
+        for r in &rules {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                icon(r.status),
+                cell(&r.name),
+                cell(&r.value),
+                cell(&r.limit),
+                cell(&r.grade)
+            )?;
+        }
+        out.push('\n');
+    }
+    let (series, more) = server_view::series(reading);
+    if !series.is_empty() {
+        writeln!(out, "| Series | Labels | Min | Max | Mean |")?;
+        writeln!(out, "|---|---|--:|--:|--:|")?;
+        for s in &series {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                cell(&s.source),
+                cell(&s.labels),
+                cell(&s.min),
+                cell(&s.max),
+                cell(&s.mean)
+            )?;
+        }
+        if more > 0 {
+            writeln!(out, "\n… and {more} more series (in the JSON report)")?;
+        }
+        out.push('\n');
+    }
+    for n in server_view::notes(reading) {
+        writeln!(out, "- {} {}", icon(n.status), cell(&n.text))?;
+    }
+    out.push('\n');
+    Ok(())
 }
 
 fn endpoints(out: &mut String, item: &RunJudgement) -> fmt::Result {

@@ -22,6 +22,7 @@ pub mod junit;
 pub mod markdown;
 pub mod openmetrics;
 pub mod outputs;
+pub mod server_view;
 pub mod table;
 pub mod units;
 pub mod view;

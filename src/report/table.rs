@@ -9,6 +9,7 @@ use comfy_table::{presets, Cell, CellAlignment, Color, ContentArrangement, Table
 
 use super::exporter::{Context, Exporter, Report};
 use super::history::{whole_ms, HistoryReport};
+use super::server_view;
 use super::units::{ms, percent, rate, truncate};
 use super::view::{self, Counts, GradeCell};
 use crate::analysis::capacity::Capacity;
@@ -19,6 +20,7 @@ use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Scope, Status, Unit};
 use crate::profile::Grade;
+use crate::server::ServerReading;
 
 pub struct TableExporter;
 
@@ -127,6 +129,9 @@ impl Tables {
             self.capacity(out, c)?;
         }
         self.failures(out, item)?;
+        if let Some(server) = &item.server {
+            self.server(out, &server.reading)?;
+        }
         if !item.findings.is_empty() {
             writeln!(out, "\n{}", self.paint("Findings:", "1"))?;
             for f in &item.findings {
@@ -400,6 +405,53 @@ impl Tables {
         }
         align_right(&mut table, 2..7);
         writeln!(out, "{table}")
+    }
+
+    /// The server's rules, its key series and what was not read (`--prometheus`).
+    fn server(&self, out: &mut String, reading: &ServerReading) -> fmt::Result {
+        writeln!(out, "\n{}", self.paint(&server_view::heading(reading), "1"))?;
+        let rules = server_view::rules(reading);
+        if !rules.is_empty() {
+            let mut t = self.new_table();
+            t.set_header(["Server rule", "Value", "Limit", "Grade", "Status"]);
+            for r in &rules {
+                t.add_row(vec![
+                    Cell::new(&r.name),
+                    Cell::new(&r.value),
+                    Cell::new(&r.limit),
+                    Cell::new(&r.grade),
+                    Cell::new(self.verdict_word(r.status)),
+                ]);
+            }
+            align_right(&mut t, 1..2);
+            writeln!(out, "{t}")?;
+            for r in rules.iter().filter(|r| r.status != Status::Pass) {
+                writeln!(out, "  {} {}", self.mark(r.status), r.reason)?;
+            }
+        }
+        let (series, more) = server_view::series(reading);
+        if !series.is_empty() {
+            let mut t = self.new_table();
+            t.set_header(["Series", "Labels", "Min", "Max", "Mean"]);
+            for s in &series {
+                t.add_row(vec![
+                    Cell::new(&s.source),
+                    Cell::new(&s.labels),
+                    Cell::new(&s.min),
+                    Cell::new(&s.max),
+                    Cell::new(&s.mean),
+                ]);
+            }
+            align_right(&mut t, 2..5);
+            writeln!(out, "{t}")?;
+            if more > 0 {
+                writeln!(out, "  … and {more} more series (in the JSON report)")?;
+            }
+        }
+        for n in server_view::notes(reading) {
+            writeln!(out, "  {} {}", self.mark(n.status), n.text)?;
+        }
+        Ok(())
     }
 
     fn trends(&self, out: &mut String, item: &RunJudgement) -> fmt::Result {

@@ -97,6 +97,8 @@ pub struct Counts {
     pub checks: Option<(usize, usize, usize)>,
     pub regressions: Option<(usize, usize)>,
     pub trends_flagged: usize,
+    /// The server's `[[server]]` rules: failed, warned, passed (`--prometheus`).
+    pub server_rules: Option<(usize, usize, usize)>,
 }
 
 impl Counts {
@@ -124,6 +126,24 @@ impl Counts {
             checks,
             regressions,
             trends_flagged: flagged_trends(judgement).count(),
+            server_rules: judgement
+                .server
+                .as_ref()
+                .filter(|s| !s.reading.rules.is_empty())
+                .map(|s| {
+                    let count = |status| {
+                        s.reading
+                            .rules
+                            .iter()
+                            .filter(|r| r.status() == status)
+                            .count()
+                    };
+                    (
+                        count(Status::Fail),
+                        count(Status::Warn),
+                        count(Status::Pass),
+                    )
+                }),
         }
     }
 
@@ -140,6 +160,11 @@ impl Counts {
         }
         if self.trends_flagged > 0 {
             parts.push(format!("{} trends flagged", self.trends_flagged));
+        }
+        if let Some((failed, warned, passed)) = self.server_rules {
+            parts.push(format!(
+                "{failed} failed, {warned} warned, {passed} passed server rules"
+            ));
         }
         parts.join("; ")
     }

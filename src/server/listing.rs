@@ -11,7 +11,7 @@ use super::client::printable;
 use super::rules::{label_text, show_value, summary, Over};
 use super::units::{show, unit_name};
 use super::window::rfc3339;
-use super::ServerReading;
+use super::{RuleResult, ServerReading};
 use crate::model::ServerSeries;
 
 /// The listing for people.
@@ -90,16 +90,7 @@ pub fn table(reading: &ServerReading) -> String {
         ]);
         for r in &reading.rules {
             let g = &r.graded;
-            let way = if r.rule.floor { "≥" } else { "≤" };
-            let limit = match (g.limit, g.warn_limit) {
-                (Some(fail), Some(warn)) if fail != warn => format!(
-                    "{way} {} (warn past {})",
-                    show_value(&r.rule, fail),
-                    show_value(&r.rule, warn)
-                ),
-                (Some(l), _) | (None, Some(l)) => format!("{way} {}", show_value(&r.rule, l)),
-                (None, None) => "-".into(),
-            };
+            let limit = limit_text(r);
             t.add_row(vec![
                 Cell::new(printable(&r.rule.name, 60)),
                 Cell::new(printable(&r.profile, 60)),
@@ -142,6 +133,21 @@ pub fn table(reading: &ServerReading) -> String {
         reading.status().as_str().to_uppercase()
     );
     out
+}
+
+/// `≤ 500 MB (warn past 400 MB)`, `≥ 50%`.
+pub fn limit_text(r: &RuleResult) -> String {
+    let g = &r.graded;
+    let way = if r.rule.floor { "≥" } else { "≤" };
+    match (g.limit, g.warn_limit) {
+        (Some(fail), Some(warn)) if fail != warn => format!(
+            "{way} {} (warn past {})",
+            show_value(&r.rule, fail),
+            show_value(&r.rule, warn)
+        ),
+        (Some(l), _) | (None, Some(l)) => format!("{way} {}", show_value(&r.rule, l)),
+        (None, None) => "-".into(),
+    }
 }
 
 fn new_table(header: &[&str]) -> Table {

@@ -42,7 +42,7 @@ fn locust2_run_is_read_with_every_quirk() {
         code, 1,
         "500s, 404s and refused connections fail the default gate"
     );
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["verdict"], "fail");
     assert_eq!(report["run"]["format"], "locust");
     let rows = csv_rows("locust2/basic_stats.csv");

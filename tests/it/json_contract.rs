@@ -102,5 +102,5 @@ fn the_fields_the_issues_name_are_there() {
     for field in ["metric", "scope", "value", "limit", "grade", "status"] {
         assert!(report["checks"][0].get(field).is_some(), "checks[].{field}");
     }
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
 }

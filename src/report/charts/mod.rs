@@ -122,7 +122,7 @@ fn ab_charts(
     Ok(files)
 }
 
-/// One run's charts as (kind, PNG bytes); the kind (`throughput`, `latency`, `endpoints`,
+/// One run's charts as (kind, PNG bytes); the kind (`throughput`, `latency`, `server`, `endpoints`,
 /// `failures`, `baseline`, `capacity`) names the file and the HTML report's caption.
 pub fn run_charts(item: &RunJudgement, size: (u32, u32)) -> Result<Vec<(&'static str, Vec<u8>)>> {
     register_font();
@@ -138,6 +138,16 @@ pub fn run_charts(item: &RunJudgement, size: (u32, u32)) -> Result<Vec<(&'static
             "latency",
             draw(size, |a| over_time::latency(a, series, full, item))?,
         ));
+        if let Some(server) = item
+            .server
+            .as_ref()
+            .filter(|s| !s.reading.series.is_empty())
+        {
+            charts.push((
+                "server",
+                draw(size, |a| over_time::server(a, series, &server.reading))?,
+            ));
+        }
     }
     charts.push(("endpoints", draw(size, |a| bars::endpoints(a, item))?));
     if item.run.aggregated.failures > 0 {

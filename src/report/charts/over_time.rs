@@ -1,5 +1,6 @@
 //! Charts over the run's time: throughput and users, latency percentiles with the profile's
-//! limits, failures per second (beside the failures by type).
+//! limits, the server's series under them on the same axis, failures per second (beside the
+//! failures by type).
 
 use anyhow::Result;
 use plotters::prelude::*;
@@ -11,9 +12,12 @@ use super::{
     DualAxes,
 };
 use crate::analysis::series::intervals;
+use crate::analysis::server_findings::series_name;
 use crate::analysis::RunJudgement;
-use crate::model::{HistoryPoint, Metric, Scope, Series};
+use crate::model::{HistoryPoint, Metric, Scope, Series, ServerSeries, ServerUnit};
 use crate::report::units::shorten;
+use crate::server::client::printable;
+use crate::server::ServerReading;
 
 /// The time axis of a run's charts: seconds for a short run, minutes up to three hours, hours for a
 /// soak test (39,000 s reads better as 10.8 h).
@@ -251,6 +255,106 @@ pub(super) fn failures(area: &Area, item: &RunJudgement, history: Option<&Series
     };
     bars(&right, spec)
 }
+
+/// Panels in the server chart (one per unit, bytes first), and lines in one panel.
+const SERVER_PANELS: usize = 3;
+const SERVER_LINES: usize = 6;
+
+/// The server's series read for the run's window (`--prometheus`), drawn to go under the latency
+/// chart: the same time axis (time since the history's first row, the same unit and end), one panel
+/// per unit. Samples in the read margin outside the run are left out, so the two charts line up.
+pub(super) fn server(area: &Area, series: &Series, reading: &ServerReading) -> Result<()> {
+    let unit = time_unit(series);
+    let t0 = series.points.first().map_or(0, |p| p.timestamp) as f64;
+    let t_max = series
+        .points
+        .last()
+        .map_or(1.0, |p| ((p.timestamp as f64 - t0) / unit.seconds).max(1.0));
+    let mut groups: Vec<(ServerUnit, Vec<&ServerSeries>)> = Vec::new();
+    // Start times are timestamps, not levels: a restart is a finding, not a line.
+    let drawn = reading
+        .series
+        .iter()
+        .filter(|s| !matches!(s.source.as_str(), "process_start" | "container_start"));
+    for s in drawn {
+        match groups.iter_mut().find(|(u, _)| *u == s.unit) {
+            Some((_, list)) => list.push(s),
+            None => groups.push((s.unit, vec![s])),
+        }
+    }
+    groups.sort_by_key(|(u, _)| *u);
+    groups.truncate(SERVER_PANELS);
+    let panels = area.split_evenly((groups.len().max(1), 1));
+    for (panel, (server_unit, list)) in panels.iter().zip(&groups) {
+        let (scale, y_label) = match server_unit {
+            ServerUnit::Bytes => (1.0 / (1024.0 * 1024.0), "MiB"),
+            ServerUnit::Seconds => (1.0, "seconds (per second: cores)"),
+            ServerUnit::Ratio => (100.0, "%"),
+            ServerUnit::Percent => (1.0, "%"),
+            ServerUnit::Count => (1.0, "count"),
+            ServerUnit::None => (1.0, "value"),
+        };
+        let lines: Vec<(String, Vec<(f64, f64)>)> = list
+            .iter()
+            .take(SERVER_LINES)
+            .map(|s| {
+                let points = s
+                    .points
+                    .iter()
+                    .map(|(t, v)| ((t - t0) / unit.seconds, v * scale))
+                    .filter(|(x, _)| (0.0..=t_max).contains(x))
+                    .collect();
+                (printable(&line_name(s), 70), downsample(points))
+            })
+            .collect();
+        let y_max = upper(lines.iter().flat_map(|l| l.1.iter().map(|p| p.1)));
+        let more = list.len().saturating_sub(SERVER_LINES);
+        let title = if more > 0 {
+            format!("Server: {y_label} ({more} more series in the JSON report)")
+        } else {
+            format!("Server: {y_label}")
+        };
+        let mut chart = axes(
+            panel,
+            Axes {
+                title: &title,
+                x: (t_max, unit.label),
+                y: (y_max, y_label),
+                shared: true,
+            },
+        )?;
+        for (i, (name, points)) in lines.into_iter().enumerate() {
+            let color = SERVER_COLORS[i % SERVER_COLORS.len()];
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                .map_err(plot_error)?
+                .label(name)
+                .legend(legend_line(color));
+        }
+        legend(
+            chart.configure_series_labels(),
+            SeriesLabelPosition::UpperLeft,
+        )?;
+    }
+    Ok(())
+}
+
+/// `process_memory api`: what asked for it and its job; a series without a job, by its name.
+fn line_name(s: &ServerSeries) -> String {
+    match s.labels.get("job") {
+        Some(job) => format!("{} {job}", s.source),
+        None => series_name(s),
+    }
+}
+
+const SERVER_COLORS: [RGBColor; 6] = [
+    palette::BLUE,
+    palette::ORANGE,
+    palette::GREEN,
+    palette::RED,
+    palette::REFERENCE,
+    palette::WARN,
+];
 
 #[cfg(test)]
 mod tests {

@@ -214,8 +214,29 @@ pub const AB_CONFIDENCE: Spec = gauge(
     "The confidence of the A/B intervals.",
 );
 
+pub const SERVER_RULE_VALUE: Spec = gauge(
+    "loadgate_server_rule_value",
+    None,
+    "A [[server]] rule's value over the run's window, in the rule's unit (the `unit` label).",
+);
+pub const SERVER_RULE_LIMIT: Spec = gauge(
+    "loadgate_server_rule_limit",
+    None,
+    "A [[server]] rule's limit: the worst value that does not fail, in the rule's unit.",
+);
+pub const SERVER_RULE_STATUS: Spec = gauge(
+    "loadgate_server_rule_status",
+    None,
+    "A [[server]] rule's status: 0 pass, 1 warn, 2 fail (1 when its data was not read).",
+);
+pub const SERVER_NOT_READ: Spec = gauge(
+    "loadgate_server_not_read",
+    None,
+    "How many things could not be read from the metrics backend for the run (each a warning).",
+);
+
 /// Every family the exporter can write, for the documentation test.
-pub const ALL: [Spec; 33] = [
+pub const ALL: [Spec; 37] = [
     RUN,
     VERDICT,
     REQUESTS,
@@ -249,4 +270,8 @@ pub const ALL: [Spec; 33] = [
     AB_LIMIT,
     AB_STATUS,
     AB_CONFIDENCE,
+    SERVER_RULE_VALUE,
+    SERVER_RULE_LIMIT,
+    SERVER_RULE_STATUS,
+    SERVER_NOT_READ,
 ];

@@ -11,6 +11,7 @@ use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{HistoryPoint, Metric, Scope, Series, Status, Unit};
 use crate::profile::Grade;
 use crate::report::history::HistoryReport;
+use crate::server::units::unit_name;
 
 /// The families of every run of the judgement: what `--openmetrics FILE` holds.
 pub fn judgement_families(judgement: &Judgement) -> Vec<Family> {
@@ -168,6 +169,28 @@ fn add_run(set: &mut Families, judgement: &Judgement, item: &RunJudgement) {
             REGRESSION_STATUS,
             labels,
             Some(status_value(regression.status)),
+        );
+    }
+    if let Some(server) = &item.server {
+        let reading = &server.reading;
+        for rule in &reading.rules {
+            let labels = vec![
+                ("run", run.clone()),
+                ("rule", rule.rule.name.clone()),
+                ("unit", unit_name(rule.rule.unit).to_string()),
+            ];
+            set.add(SERVER_RULE_VALUE, labels.clone(), rule.graded.value);
+            set.add(SERVER_RULE_LIMIT, labels.clone(), rule.graded.limit);
+            set.add(
+                SERVER_RULE_STATUS,
+                labels,
+                Some(status_value(rule.status())),
+            );
+        }
+        set.add(
+            SERVER_NOT_READ,
+            run_labels(),
+            Some(reading.notes.len() as f64),
         );
     }
     if let Some(ab) = &judgement.ab {
