@@ -3,7 +3,7 @@
 Prometheus scrapes the target and a node exporter every second, and for each run the Locust files
 (CSV with full history, JSON) beside a dump of the Prometheus series for the run's window.
 
-    bench/server_corpus.py [--out DIR] [--only PREFIX...] [--list]
+    bench/server_corpus.py [--out DIR] [--only PREFIX...] [--list] [--check]
 
 DIR defaults to ../corpus-server beside the repository. Needs `prometheus` and
 `prometheus-node-exporter` (Debian's packages), `locust` 2.x (on PATH, or $LOCUST) and loadgate
@@ -16,6 +16,9 @@ directory holds:
                     from `loadgate run` for the runs named *-lg*
   prometheus.json   one query_range result per query below, for [start - 5 s, end + 5 s], step 1 s
   target.log        the target's stderr
+  check.json        with --check: `loadgate check RUN --prometheus URL --format json` (the default
+                    profile), run while Prometheus still holds the window; a line per run says its
+                    verdict and server findings
 """
 import argparse
 import json
@@ -181,7 +184,23 @@ def stop(process):
             process.wait()
 
 
-def one_run(out, prom, target_port, spec, locust):
+def check_run(run_dir, name, prom):
+    """`loadgate check --prometheus` of the run just made: its verdict and server findings."""
+    started = time.time()
+    done = subprocess.run([LOADGATE, "check", os.path.join(run_dir, "locust"), "--prometheus", prom,
+                           "--format", "json"], capture_output=True, text=True, timeout=120)
+    seconds = time.time() - started
+    with open(os.path.join(run_dir, "check.json"), "w") as f:
+        f.write(done.stdout)
+    report = json.loads(done.stdout)
+    server = report.get("server") or {}
+    kinds = [f["kind"] for f in server.get("findings", [])]
+    notes = [n["kind"] for n in server.get("notes", [])]
+    print(f"check {name}: exit {done.returncode}, verdict {report['verdict']}, server findings "
+          f"{kinds or 'none'}, notes {notes or 'none'}, {seconds:.2f} s", flush=True)
+
+
+def one_run(out, prom, target_port, spec, locust, check=False):
     name, target_args, user_class, users, rate, run_time, truth = spec
     run_dir = os.path.join(out, name)
     if os.path.isdir(run_dir):
@@ -235,6 +254,8 @@ def one_run(out, prom, target_port, spec, locust):
                    "start": start, "end": end, "truth": truth,
                    "loadavg_before": load_before, "loadavg_after": load_after}, f, indent=1)
     print(f"{name}: {end - start:.0f} s, load {load_before[0]:.1f} -> {load_after[0]:.1f}", flush=True)
+    if check:
+        check_run(run_dir, name, prom)
 
 
 def main():
@@ -244,6 +265,8 @@ def main():
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--tag", help="append -TAG to every run's name (a second sitting)")
     parser.add_argument("--seconds", type=int, help="cap every run's time (a quick try of the script)")
+    parser.add_argument("--check", action="store_true",
+                        help="after each run, `loadgate check --prometheus` it (check.json)")
     args = parser.parse_args()
     specs = [s for s in runs() if not args.only or any(s[0].startswith(p) for p in args.only)]
     if args.tag:
@@ -263,7 +286,7 @@ def main():
         version = subprocess.run([locust, "--version"], capture_output=True, text=True).stdout.strip()
         print(f"prometheus {url}, target port {target_port}; {version}", flush=True)
         for spec in specs:
-            one_run(args.out, url, target_port, spec, locust)
+            one_run(args.out, url, target_port, spec, locust, args.check)
     finally:
         for process in (prom, node):
             if process:

@@ -16,6 +16,23 @@ pub enum ServerUnit {
     None,
 }
 
+impl ServerUnit {
+    /// The names a rule's `unit` may take, in the order the docs list them.
+    pub const NAMES: [&'static str; 6] = ["bytes", "seconds", "ratio", "percent", "count", "none"];
+
+    pub fn from_name(name: &str) -> Option<ServerUnit> {
+        Some(match name {
+            "bytes" => ServerUnit::Bytes,
+            "seconds" => ServerUnit::Seconds,
+            "ratio" => ServerUnit::Ratio,
+            "percent" => ServerUnit::Percent,
+            "count" => ServerUnit::Count,
+            "none" => ServerUnit::None,
+            _ => return None,
+        })
+    }
+}
+
 /// One series read for the run's window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerSeries {

@@ -4,13 +4,16 @@
 //! Layout, by job: this module is the profile document (what a TOML file holds, how it is read,
 //! loaded by name or path, and validated); `builtin` embeds the shipped profiles; `bands` holds the
 //! grades, bands, limits and gate; `matching` what the endpoint and expected-failure sections apply
-//! to; `rules` the regression, trend, new-error, sustained and server rules. The files below import
-//! none of this module, and none of each other but `matching` and `rules` -> `bands`.
+//! to; `rules` the regression, trend, new-error, sustained and server rules as written;
+//! `server_rules` the `[[server]]` rules typed and validated. The files below import none of this
+//! module, and none of each other but `matching`, `rules` -> `bands` and `server_rules` -> `rules`,
+//! `bands`; none imports `crate::server` (which reads the backend and grades the rules).
 
 mod bands;
 mod builtin;
 mod matching;
 mod rules;
+pub mod server_rules;
 
 use std::path::Path;
 
@@ -162,7 +165,7 @@ impl Profile {
         for (i, rule) in self.sustained.iter().enumerate() {
             rule.validate(&format!("sustained[{i}]"))?;
         }
-        crate::server::rules::validate(&self.server)?;
+        server_rules::validate(&self.server)?;
         for (i, expected) in self.expected_failures.iter().enumerate() {
             if expected.status.is_none() && expected.message.is_none() {
                 bail!("expected_failure[{i}]: needs a `status` or a `message` pattern");

@@ -10,7 +10,7 @@ use crate::glob::glob_match;
 use crate::model::{Metric, Status};
 
 /// A `[[server]]` rule as written: PromQL, how its series reduce to one value, and its limit or
-/// bands. Validated and graded by `crate::server::rules`; docs/server-metrics.md has the keys.
+/// bands. Validated by `super::server_rules`, graded by `crate::server::rules`; docs/server-metrics.md has the keys.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerRule {

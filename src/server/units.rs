@@ -3,18 +3,10 @@
 use crate::model::ServerUnit;
 
 /// The names a rule's `unit` may take, in the order the docs list them.
-pub const UNIT_NAMES: [&str; 6] = ["bytes", "seconds", "ratio", "percent", "count", "none"];
+pub const UNIT_NAMES: [&str; 6] = ServerUnit::NAMES;
 
 pub fn unit_from_name(name: &str) -> Option<ServerUnit> {
-    Some(match name {
-        "bytes" => ServerUnit::Bytes,
-        "seconds" => ServerUnit::Seconds,
-        "ratio" => ServerUnit::Ratio,
-        "percent" => ServerUnit::Percent,
-        "count" => ServerUnit::Count,
-        "none" => ServerUnit::None,
-        _ => return None,
-    })
+    ServerUnit::from_name(name)
 }
 
 pub fn unit_name(unit: ServerUnit) -> &'static str {

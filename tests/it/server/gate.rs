@@ -266,6 +266,30 @@ fn check_grades_server_rules_into_the_verdict_and_every_output() {
         "pass"
     );
 
+    // The built-in profile whose team's guide states server criteria: host CPU and memory graded.
+    let (_, out, err) = loadgate_with_token(
+        "check",
+        &[
+            run,
+            "-p",
+            "high-throughput",
+            "--prometheus",
+            &url,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let report = json_of(&out, &err);
+    for name in ["host CPU", "host memory"] {
+        let graded = server_rule(&report, name);
+        assert_eq!(graded["checked"], true, "{graded}");
+        let value = graded["value"].as_f64().unwrap();
+        assert!(value > 0.0 && value <= 1.0, "{graded}");
+        assert_eq!(graded["limit"], 1.0, "{graded}");
+        assert_eq!(graded["warn_limit"], 0.8, "{graded}");
+    }
+
     // compare: the current run's window is read and its rules join the verdict.
     let (code, out, err) = loadgate_with_token(
         "compare",
