@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::stats::median;
 use crate::model::{Better, EndpointStats, Figures, Metric, Status, Unit};
+use crate::server::ServerReading;
 
 /// How many previous runs a run is held against.
 pub const WINDOW: usize = 7;
@@ -113,22 +114,30 @@ pub struct Evidence<'a> {
     pub breaks: &'a [Break],
     /// Unreadable runs left out (`--skip-unreadable`).
     pub skipped: usize,
+    /// `--prometheus`: what the server did in the newest run's window (its `[[server]]` rules and
+    /// the notes of what was not read).
+    pub server: Option<&'a ServerReading>,
 }
 
 /// The archive's verdict, the worst of:
 ///
 /// 1. the newest run broke the trend of any metric: fail (the nightly gate);
 /// 2. an older run broke it: warn;
-/// 3. unreadable runs were left out: warn (never a clean pass then).
+/// 3. unreadable runs were left out: warn (never a clean pass then);
+/// 4. with `--prometheus`, the newest run's server rules and what was not read (at least warn).
 pub fn verdict(evidence: &Evidence) -> Status {
     let newest = evidence.runs.len().checked_sub(1);
-    if evidence.breaks.iter().any(|b| Some(b.run) == newest) {
+    let trend = if evidence.breaks.iter().any(|b| Some(b.run) == newest) {
         Status::Fail
     } else if evidence.breaks.is_empty() && evidence.skipped == 0 {
         Status::Pass
     } else {
         Status::Warn
-    }
+    };
+    Status::worst([
+        trend,
+        evidence.server.map_or(Status::Pass, ServerReading::status),
+    ])
 }
 
 /// The runs (in order) that broke the trend of any metric.
@@ -421,6 +430,7 @@ mod tests {
                 runs: &archive,
                 breaks: &found,
                 skipped,
+                server: None,
             };
             assert_eq!(
                 verdict(&evidence),

@@ -7,11 +7,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 
 use crate::analysis::history::{breaks, verdict, Evidence, HistoryRun};
+use crate::commands::server::require_all_read;
+use crate::config::{ConfigFile, Flags, Settings};
 use crate::ingest::history::{find_runs_noted, read_history};
+use crate::ingest::load_run;
 use crate::model::Status;
 use crate::report::history::HistoryReport;
 use crate::report::{self, Outputs};
-use crate::server::source::SourcePlan;
+use crate::server::rules::Rule;
+use crate::server::source::{connect, SourcePlan};
+use crate::server::{read, window, ServerReading};
 
 /// What `history` was asked to do.
 #[derive(Debug, Clone)]
@@ -20,17 +25,28 @@ pub struct HistoryPlan {
     pub skip_unreadable: bool,
     pub outputs: Outputs,
     /// Where the server's metrics are read (`--prometheus`): for the newest run, the one the
-    /// nightly gate is about.
+    /// nightly gate is about; its reading joins the archive's verdict.
     pub server: SourcePlan,
 }
 
 pub fn run(plan: &HistoryPlan) -> Result<Status> {
     plan.outputs.validate()?;
-    let report = build(&plan.dir, plan.skip_unreadable)?;
+    let report = build_with(&plan.dir, plan.skip_unreadable, Some(&plan.server))?;
     report::emit(&report, &plan.outputs)
 }
 
 pub fn build(dir: &Path, skip_unreadable: bool) -> Result<HistoryReport> {
+    build_with(dir, skip_unreadable, None)
+}
+
+/// [`build`], and with a backend named, the newest run (the one the nightly gate is about) judged
+/// with what the server did in its window: the config's profile's `[[server]]` rules (else the
+/// default's), the presets, and a note for what was not read.
+fn build_with(
+    dir: &Path,
+    skip_unreadable: bool,
+    server: Option<&SourcePlan>,
+) -> Result<HistoryReport> {
     if !dir.is_dir() {
         bail!("{}: not a directory", dir.display());
     }
@@ -89,16 +105,42 @@ pub fn build(dir: &Path, skip_unreadable: bool) -> Result<HistoryReport> {
         ))
     });
     let breaks = breaks(&runs);
+    let server = match (server, runs.last()) {
+        (Some(plan), Some(newest)) => newest_server(plan, &newest.source)?,
+        _ => None,
+    };
     let verdict = verdict(&Evidence {
         runs: &runs,
         breaks: &breaks,
         skipped,
+        server: server.as_ref().map(|s| &s.1),
     });
-    Ok(HistoryReport::new(
-        dir.display().to_string(),
-        runs,
-        breaks,
-        notes,
-        verdict,
-    ))
+    let mut report = HistoryReport::new(dir.display().to_string(), runs, breaks, notes, verdict);
+    report.server = server;
+    Ok(report)
+}
+
+/// The server's reading of the newest run's window, when a backend is named.
+fn newest_server(plan: &SourcePlan, source: &str) -> Result<Option<(String, ServerReading)>> {
+    let config = ConfigFile::discover(&std::env::current_dir()?)?;
+    let named = plan.url.as_deref().is_some_and(|u| !u.trim().is_empty())
+        || config.as_ref().and_then(|c| c.prometheus_url()).is_some();
+    if !named {
+        return Ok(None);
+    }
+    let (profile, profile_source) =
+        Settings::resolve(&Flags::default(), config.as_ref()).profile()?;
+    let rules = profile
+        .server
+        .iter()
+        .map(Rule::from_profile)
+        .collect::<Result<Vec<_>>>()?;
+    let client = connect(plan, config.as_ref())?;
+    let run = load_run(Path::new(source))?;
+    let span = window::choose(window::run_span(&run), plan.from, plan.to)?;
+    let reading = read(&client, span, &rules, &profile.gate, &profile_source);
+    if plan.require {
+        require_all_read(&reading, source)?;
+    }
+    Ok(Some((source.to_string(), reading)))
 }

@@ -111,7 +111,7 @@ pub fn judge_server(
 }
 
 /// `--require-server-metrics`: anything not read is an input error naming the first thing.
-fn require_all_read(reading: &ServerReading, of: &str) -> Result<()> {
+pub fn require_all_read(reading: &ServerReading, of: &str) -> Result<()> {
     let Some(first) = reading.notes.first() else {
         return Ok(());
     };

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::analysis::history::{Break, HistoryRun};
 use crate::model::Status;
+use crate::server::ServerReading;
 
 /// What `history` concluded about an archive.
 pub struct HistoryReport {
@@ -17,6 +18,8 @@ pub struct HistoryReport {
     pub runs: Vec<HistoryRun>,
     pub breaks: Vec<Break>,
     pub notes: Vec<String>,
+    /// `--prometheus`: the newest run (as its row names it) and what the server did in its window.
+    pub server: Option<(String, ServerReading)>,
 }
 
 impl HistoryReport {
@@ -34,6 +37,7 @@ impl HistoryReport {
             runs,
             breaks,
             notes,
+            server: None,
         }
     }
 

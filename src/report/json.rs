@@ -55,6 +55,8 @@ struct HistoryJson<'a> {
     runs: &'a [HistoryRun],
     breaks: &'a [Break],
     notes: &'a [String],
+    /// `--prometheus`: the newest run's server reading; null without a backend.
+    server: Option<serde_json::Value>,
 }
 
 fn history_json(history: &HistoryReport) -> HistoryJson<'_> {
@@ -66,6 +68,11 @@ fn history_json(history: &HistoryReport) -> HistoryJson<'_> {
         runs: &history.runs,
         breaks: &history.breaks,
         notes: &history.notes,
+        server: history.server.as_ref().map(|(run, reading)| {
+            let mut value = crate::server::listing::json(reading);
+            value["run"] = serde_json::Value::from(run.as_str());
+            value
+        }),
     }
 }
 

@@ -671,6 +671,10 @@ impl Tables {
         for note in &report.notes {
             writeln!(out, "note: {note}")?;
         }
+        if let Some((run, reading)) = &report.server {
+            writeln!(out, "\nThe newest run, {run}:")?;
+            Tables { color }.server(&mut out, reading)?;
+        }
         let broke: BTreeSet<usize> = report.breaks.iter().map(|b| b.run).collect();
         writeln!(
             out,
@@ -678,7 +682,7 @@ impl Tables {
             report.runs.len(),
             broke.len(),
             report.verdict.as_str().to_uppercase(),
-            if report.verdict == Status::Fail {
+            if report.verdict == Status::Fail && broke.contains(&(report.runs.len() - 1)) {
                 " (the newest run broke the trend)"
             } else {
                 ""

@@ -311,3 +311,92 @@ fn check_grades_server_rules_into_the_verdict_and_every_output() {
     assert_eq!(server_rule(&report, "prometheus memory")["status"], "fail");
     drop(stack);
 }
+
+#[test]
+fn history_judges_the_newest_run_with_the_server_and_ab_reads_b_s_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(stack) = stack(dir.path()) else {
+        return;
+    };
+    let port = stack.prometheus.port;
+    let url = stack.prometheus.url();
+    wait_until_scraped(
+        port,
+        "count(rate(process_cpu_seconds_total[4s])) >= 2",
+        chrono::Utc::now().timestamp() as f64,
+    );
+    // An archive of one run: its newest run is read.
+    let archive = dir.path().join("archive");
+    std::fs::create_dir(&archive).unwrap();
+    let (_, _, to) = real_run(&archive, 4);
+    wait_until_scraped(port, "up", to + 1.0);
+    let archive = archive.to_str().unwrap();
+    let (code, out, err) = loadgate_with_token(
+        "history",
+        &[archive, "--prometheus", &url, "--format", "json"],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let report = json_of(&out, &err);
+    assert!(
+        report["server"]["run"].as_str().unwrap().ends_with("run"),
+        "{:#}",
+        report["server"]
+    );
+    assert!(report["server"]["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["labels"]["job"] == "node"));
+    let (code, table, err) = loadgate_with_token("history", &[archive, "--prometheus", &url], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        table.contains("The newest run,") && table.contains("Server metrics from"),
+        "{table}"
+    );
+    // Prometheus down: a warning, never a pass; exit 2 when required.
+    let down = format!("http://127.0.0.1:{}", free_port());
+    let (code, out, err) = loadgate_with_token(
+        "history",
+        &[archive, "--prometheus", &down, "--format", "json"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json_of(&out, &err)["verdict"], "warn");
+    let (code, _, _) = loadgate_with_token(
+        "history",
+        &[archive, "--prometheus", &down, "--require-server-metrics"],
+        &[],
+    );
+    assert_eq!(code, 2);
+
+    // ab against two of loadgate's own targets: B's window is read and its rule graded.
+    let (a, b) = (Target::start(), Target::start());
+    let profile = gate_profile(dir.path(), "ab.toml", FAILING);
+    let (code, out, err) = loadgate_with_token(
+        "ab",
+        &[
+            "--a",
+            &a.url,
+            "--b",
+            &b.url,
+            "-u",
+            "2",
+            "-t",
+            "3s",
+            "-q",
+            "-p",
+            &profile,
+            "--prometheus",
+            &url,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{out}\n{err}");
+    let report = json_of(&out, &err);
+    assert_eq!(report["command"], "ab");
+    assert_eq!(server_rule(&report, "prometheus memory")["status"], "fail");
+    drop(stack);
+}
