@@ -390,3 +390,114 @@ limit = { good = 0.5, acceptable = 0.3 }
         "{err}"
     );
 }
+
+/// A label value that would be markup, a table cell's end, a terminal escape and a workflow
+/// command if any output let it through as it came.
+const HOSTILE: &str = r#"<script>alert(1)</script> | `x` \u001b[31m\n::error::forged"#;
+
+#[test]
+fn check_escapes_the_servers_text_in_every_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = write_profile(
+        dir.path(),
+        "[[server]]\nname = \"hit rate\"\nquery = 'cache_hit_ratio'\nunit = \"ratio\"\nfloor = true\nlimit = 0.5\n",
+    );
+    let fake = Fake::start(|target| {
+        let p = params(target);
+        if target.contains("/api/v1/status/config") {
+            ok(r#"{"yaml":"global:\n  scrape_interval: 1s\n"}"#)
+        } else if target.contains("/label/__name__/values") {
+            ok(r#"["cache_hit_ratio"]"#)
+        } else if target.contains("/label/job/values") {
+            ok(r#"[]"#)
+        } else if target.contains("query_range") {
+            let (start, end): (f64, f64) = (p["start"].parse().unwrap(), p["end"].parse().unwrap());
+            let step: f64 = p["step"].parse().unwrap();
+            let n = ((end - start) / step) as usize + 1;
+            let values: Vec<String> = (0..n)
+                .map(|i| format!("[{},\"0.2\"]", start + i as f64 * step))
+                .collect();
+            ok(&format!(
+                r#"{{"resultType":"matrix","result":[{{"metric":{{"job":"{HOSTILE}"}},"values":[{}]}}]}}"#,
+                values.join(",")
+            ))
+        } else {
+            Reply::Json(404, "not found".into())
+        }
+    });
+    let run = fixture("compare/same-1");
+    let d = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let url = fake.url();
+    let args = [
+        run.to_str().unwrap(),
+        "-p",
+        &profile,
+        "--prometheus",
+        &url,
+        "--from",
+        "1700000000",
+        "--to",
+        "1700000060",
+        "--html",
+        &d("r.html"),
+        "--markdown",
+        &d("r.md"),
+        "--junit",
+        &d("r.xml"),
+        "--openmetrics",
+        &d("r.om"),
+        "--json",
+        &d("r.json"),
+    ];
+    let mut cmd = command();
+    cmd.arg("check")
+        .args(args)
+        .env("GITHUB_ACTIONS", "true")
+        .env_remove("LOADGATE_PROMETHEUS_URL");
+    let out = cmd.output().unwrap();
+    let (table, err) = (stdout(&out), stderr(&out));
+    // The rule fails (0.2 under a floor of 0.5): exit 1, the series and the failure shown.
+    assert_eq!(out.status.code(), Some(1), "{table}\n{err}");
+    assert!(table.contains("hit rate"), "{table}");
+    // The terminal: no escape byte; the label is shown with its control character escaped.
+    assert!(!table.contains('\u{1b}'), "{table}");
+    assert!(table.contains("alert(1)"), "the label is shown: {table}");
+    // GitHub annotations: no line of the output starts a forged command.
+    assert!(
+        !table
+            .lines()
+            .chain(err.lines())
+            .any(|l| l.starts_with("::error::forged")),
+        "{table}{err}"
+    );
+    let html = std::fs::read_to_string(d("r.html")).unwrap();
+    assert!(!html.contains("<script>alert(1)"), "raw markup in the HTML");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)"),
+        "the label escaped in the HTML"
+    );
+    let markdown = std::fs::read_to_string(d("r.md")).unwrap();
+    let row = markdown
+        .lines()
+        .find(|l| l.contains("alert(1)"))
+        .expect("the series row");
+    assert!(!row.contains("<script>") && row.contains("\\|"), "{row}");
+    let junit = std::fs::read_to_string(d("r.xml")).unwrap();
+    assert!(!junit.contains("<script>"), "{junit}");
+    assert!(
+        junit.contains("classname=\"server\" name=\"hit rate\""),
+        "{junit}"
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(d("r.json")).unwrap()).unwrap();
+    let series = &report["server"]["series"][0];
+    assert_eq!(
+        series["labels"]["job"].as_str().unwrap(),
+        serde_json::from_str::<String>(&format!("\"{HOSTILE}\"")).unwrap()
+    );
+    let om = std::fs::read_to_string(d("r.om")).unwrap();
+    assert!(
+        om.contains("loadgate_server_rule_status{") && om.contains("rule=\"hit rate\""),
+        "{om}"
+    );
+}
