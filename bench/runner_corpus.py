@@ -26,7 +26,13 @@ condition, capacity, slowdown (1.0 full, 2.0 half), start_time_utc, locust_rc).
 
 `table` prints, per server and condition, the record's medians for full and half capacity runs, and
 what `loadgate compare` says (fail/warn/pass) over every ordered pair of full-capacity runs and every
-(full baseline, half current) pair; it writes OUT/table.json.
+(full baseline, half current) pair, the half-capacity pairs also split by the records' call (the
+rule of src/analysis/regression/runner.rs, mirrored in `runner_call` below: "held" when the current
+runner had no less to give). Then the rolling baseline: per server and condition, the first three
+full runs of that condition are saved with `baseline save --keep 3`, and every other run of the
+server (the remaining full runs: same build; every half run) is checked with `check --baseline`;
+a pair fails when a comparison check (a regression or a run-wide shift) fails, whatever the
+profile's own limits say. It writes OUT/table.json.
 
 Environment: LOADGATE (the binary, default target/release/loadgate), LOCUST (default `locust`),
 GUNICORN (default `gunicorn`; its environment must have httpbin), PYTHON (for the target server).
@@ -279,15 +285,62 @@ def load_manifest(out):
 
 
 def record_medians(out, rows):
-    figures = collections.defaultdict(list)
+    values = collections.defaultdict(list)
     for r in rows:
         with open(os.path.join(out, r["prefix"] + "_runner.json")) as f:
             s = json.load(f)["summary"]
         for name in ("busy", "steal", "busiest_cpu", "command_cpu", "others_cpu", "cpu_pressure",
                      "command_wait", "rtt_ms", "rtt_max_ms"):
             if s.get(name):
-                figures[name].append(s[name]["median"])
-    return {k: round(statistics.median(v), 4) for k, v in figures.items() if v}
+                values[name].append(s[name]["median"])
+        values["load_per_cpu"].append(s["load1"]["median"] / max(s["cpus_max"], 1))
+    return {k: round(statistics.median(v), 4) for k, v in values.items() if v}
+
+
+# The records' call, as src/analysis/regression/runner.rs makes it (keep the two alike).
+SATURATED_DEMAND, STRETCH_RISE, RTT_MAX_RISE_MS, LOAD_PER_CPU_RISE, STEAL_RISE = 0.95, 0.10, 10.0, 4.0, 0.05
+
+
+def figures(out, run):
+    with open(os.path.join(out, run["prefix"] + "_runner.json")) as f:
+        s = json.load(f)["summary"]
+    cpu, wait = s["command_cpu"]["median"], (s["command_wait"] or {}).get("median")
+    return {"stretch": (cpu + wait) / cpu if wait is not None and cpu > 0 else None,
+            "demand": cpu + wait if wait is not None else None,
+            "rtt": (s["rtt_max_ms"] or {}).get("p90"),
+            "load": s["load1"]["median"] / max(s["cpus_max"], 1),
+            "steal": s["steal"]["median"], "cpus": s["allowed_cpus"]}
+
+
+def runner_call(b, c):
+    """"held" when the current runner `c` had no less to give than the baseline's `b`."""
+    if any(f["demand"] is not None and f["demand"] >= SATURATED_DEMAND for f in (b, c)):
+        return "busier"
+    if b["stretch"] is None or c["stretch"] is None or c["stretch"] > b["stretch"] * (1 + STRETCH_RISE):
+        return "busier"
+    if b["rtt"] is not None and c["rtt"] is not None and c["rtt"] > 2 * b["rtt"] \
+            and c["rtt"] - b["rtt"] > RTT_MAX_RISE_MS:
+        return "busier"
+    if c["load"] - b["load"] > LOAD_PER_CPU_RISE or c["steal"] - b["steal"] > STEAL_RISE \
+            or c["cpus"] < b["cpus"]:
+        return "busier"
+    return "held"
+
+
+def outcome(p):
+    """The comparison's outcome of one `compare` or `check --baseline`: fail when a regression or
+    a run-wide shift fails (a check's own limits, such as httpbin's expected 503s, left out)."""
+    if p.returncode not in (0, 1):
+        return "error", [p.stderr.strip()[:200]]
+    report = json.loads(p.stdout)
+    regressions = report.get("regressions") or []
+    shifts = report.get("run_wide_shifts") or []
+    failed = [f'{x.get("name") or "aggregated"}:{x["metric"]}' for x in regressions
+              if x["status"] == "fail"]
+    failed += [f'shift:{x["metric"]}' for x in shifts if x["status"] == "fail"]
+    statuses = {x["status"] for x in regressions + shifts}
+    verdict = "fail" if failed else "warn" if "warn" in statuses else "pass"
+    return verdict, failed
 
 
 def compare(out, pair):
@@ -295,13 +348,38 @@ def compare(out, pair):
     p = subprocess.run([LOADGATE, "compare", os.path.join(out, a["prefix"]),
                         os.path.join(out, b["prefix"]), "--format", "json"],
                        capture_output=True, text=True)
-    if p.returncode not in (0, 1):
-        return "error", p.stderr.strip()[:200]
-    report = json.loads(p.stdout)
-    failed = [f'{x.get("name") or "aggregated"}:{x["metric"]}' for x in report["regressions"]
-              if x["status"] == "fail"]
-    failed += [f'shift:{x["metric"]}' for x in report["run_wide_shifts"] if x["status"] == "fail"]
-    return report["verdict"], failed
+    return outcome(p)
+
+
+def rolling(out, runs, pool):
+    """Per condition: the first three full runs kept under one name, every other run checked."""
+    result = {"same build": collections.Counter(), "half capacity": collections.Counter()}
+    failed = collections.Counter()
+    store = os.path.join(out, "baselines")
+    shutil.rmtree(store, ignore_errors=True)
+    jobs = []
+    for condition in sorted({r["condition"] for r in runs}):
+        kept = [r for r in runs if r["condition"] == condition and r["capacity"] == "full"][:3]
+        if len(kept) < 3:
+            continue
+        name = f'{runs[0]["server"]}-{condition}'
+        for r in kept:
+            subprocess.run([LOADGATE, "baseline", "save", "--name", name, "--keep", "3",
+                            "--store", store, os.path.join(out, r["prefix"])],
+                           check=True, capture_output=True)
+        jobs += [(name, r) for r in runs if r not in kept]
+
+    def check(job):
+        name, r = job
+        p = subprocess.run([LOADGATE, "check", os.path.join(out, r["prefix"]), "--baseline", name,
+                            "--store", store, "--format", "json"], capture_output=True, text=True)
+        return r, outcome(p)
+
+    for r, (verdict, why) in pool.map(check, jobs):
+        kind = "same build" if r["capacity"] == "full" else "half capacity"
+        result[kind][verdict] += 1
+        failed.update((kind, m) for m in why)
+    return result, failed
 
 
 def table(args):
@@ -323,15 +401,31 @@ def table(args):
                 "half capacity, other condition": [(a, b) for a in full for b in half
                                                    if a["condition"] != b["condition"]],
             }
+            fig = {r["run_id"]: figures(out, r) for r in runs}
             for name, pairs in classes.items():
                 outcomes = list(pool.map(lambda p: compare(out, p), pairs))
-                verdicts = collections.Counter(v for v, _ in outcomes)
-                metrics = collections.Counter(m for v, f in outcomes if v == "fail" for m in f)
-                result[f"{server_kind}: {name}"] = {
-                    "pairs": len(pairs), **verdicts, "most_failed": metrics.most_common(4)}
-                print(f"{server_kind:8} {name:31} pairs {len(pairs):4}  fail {verdicts['fail']:4}  "
-                      f"warn {verdicts['warn']:4}  pass {verdicts['pass']:4}  "
-                      f"error {verdicts['error']:2}  {metrics.most_common(3)}", flush=True)
+                calls = [runner_call(fig[a["run_id"]], fig[b["run_id"]]) for a, b in pairs]
+                groups = [(name, lambda c: True)]
+                if name.startswith("half"):
+                    groups += [(f"{name}, record held", lambda c: c == "held"),
+                               (f"{name}, record busier", lambda c: c == "busier")]
+                for label, keep in groups:
+                    chosen = [o for o, c in zip(outcomes, calls) if keep(c)]
+                    verdicts = collections.Counter(v for v, _ in chosen)
+                    metrics = collections.Counter(m for v, f in chosen if v == "fail" for m in f)
+                    result[f"{server_kind}: {label}"] = {
+                        "pairs": len(chosen), **verdicts, "most_failed": metrics.most_common(4)}
+                    print(f"{server_kind:8} {label:47} pairs {len(chosen):4}  fail {verdicts['fail']:4}  "
+                          f"warn {verdicts['warn']:4}  pass {verdicts['pass']:4}  "
+                          f"error {verdicts['error']:2}  {metrics.most_common(3)}", flush=True)
+            counts, failed = rolling(out, runs, pool)
+            for kind, verdicts in counts.items():
+                most = collections.Counter({m: n for (k, m), n in failed.items() if k == kind})
+                result[f"{server_kind}: rolling baseline of 3, {kind}"] = {
+                    "checks": sum(verdicts.values()), **verdicts, "most_failed": most.most_common(4)}
+                print(f"{server_kind:8} {'rolling baseline of 3, ' + kind:47} runs  {sum(verdicts.values()):4}  "
+                      f"fail {verdicts['fail']:4}  warn {verdicts['warn']:4}  pass {verdicts['pass']:4}  "
+                      f"error {verdicts['error']:2}  {most.most_common(3)}", flush=True)
             for condition in sorted({r["condition"] for r in runs}):
                 for capacity, group in (("full", full), ("half", half)):
                     chosen = [r for r in group if r["condition"] == condition]

@@ -214,14 +214,15 @@ impl Tables {
             writeln!(out, "  {} new error: {}", self.mark(e.status), e.reason)?;
         }
         for s in &comparison.shifts {
+            // A faster runner's shift passes: it is a fact, not a warning.
+            let mark = match s.status {
+                Status::Pass => "·".to_string(),
+                status => self.mark(status),
+            };
             writeln!(
                 out,
                 "  {} run-wide shift of {} ({:+.0} ms, {:.1}x): {}",
-                self.mark(s.status),
-                s.shift.metric,
-                s.shift.ms,
-                s.shift.factor,
-                s.reason
+                mark, s.shift.metric, s.shift.ms, s.shift.factor, s.reason
             )?;
         }
         for r in view::flagged_regressions(comparison) {

@@ -2,6 +2,7 @@
 
 use super::comparison::Direction;
 use super::noise::{MachineFit, Noise};
+use super::runner::RunnerCall;
 use crate::analysis::summary::ScopeSummary;
 use crate::model::{Metric, Status};
 
@@ -33,4 +34,6 @@ pub(super) struct Evidence<'a> {
     pub(super) noise: Option<Noise>,
     /// What the kept runs predict on a machine as busy as this run's, when they can tell.
     pub(super) fit: Option<MachineFit>,
+    /// What the runners' records say: a throughput fall is judged with it.
+    pub(super) runner: &'a RunnerCall,
 }

@@ -73,7 +73,8 @@ pub fn compare(
     );
     let differences = differences(latest, current, rules.comparability_factor);
     let pairs = comparable_pairs(latest, current, rules);
-    let shifts = shifts(&pairs, rules, runner);
+    let probes = Probes::new(&pairs, baseline, current);
+    let shifts = shifts(&pairs, rules, runner, (&probes, baseline));
     // Each metric of each scope is one test of the comparison: its sampling tests are held at the
     // level that keeps the whole comparison at the profile's confidence. The between-run noise is
     // a prior or the kept runs' spread, not a sampling test, and the run-wide shifts keep theirs.
@@ -89,11 +90,12 @@ pub fn compare(
         z_for_confidence(per_test.confidence),
     ));
     let context = Context {
+        runner,
         users_differ,
         shifts: &shifts,
         rules,
         sampling: &per_test,
-        probes: Probes::new(&pairs, baseline, current),
+        probes,
     };
     let (regressions, new_endpoints) = regressions(baseline, latest, current, &context);
     let vanished_endpoints = latest
@@ -221,6 +223,7 @@ fn tests_in(
 
 /// What every scope's comparison shares.
 struct Context<'a> {
+    runner: &'a RunnerCall,
     users_differ: bool,
     shifts: &'a [ShiftFinding],
     rules: &'a RegressionRules,
@@ -349,6 +352,7 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
                 .any(|s| s.shift.metric == metric && s.shift.probes.contains(&current.label())),
             noise,
             fit,
+            runner: context.runner,
         };
         let change = if LATENCY.contains(&metric) {
             latency::judged_change(&evidence)

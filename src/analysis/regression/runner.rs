@@ -1,19 +1,20 @@
 //! The runner's record in a comparison: whether the machine that generated the load had less to
 //! give in the current run than in the baseline. A run-wide shift is what a slower runner and a
 //! slower server both look like from the response times alone; the runner record (`loadgate
-//! record`) tells them apart. Each rule is a small pure function; the thresholds and the ranges
-//! they were chosen from are in `docs/regressions.md`.
+//! record`) tells them apart. Each rule is a small pure function; the rule, its thresholds and the
+//! corpus they were chosen from are in `docs/runner-record.md` ("How a comparison reads it").
 
 use crate::model::RunnerSummary;
 
-/// The generator wanted this many cores or more (`command_cpu` + `command_wait`, medians): it was
-/// the limit of the run, whatever the baseline had. Locust (one process) limited by its runner
-/// wanted 0.89-0.99 of a core in every full-capacity run of the busy-machine corpus; with the
-/// server as the limit it wanted 0.33-0.76.
-pub const SATURATED_DEMAND: f64 = 0.85;
-/// A rise of the generator's wait share (`command_wait` / its demand) by more than this is a busier
-/// runner. Same-build runs of one condition drifted by up to 0.30 as the machine's load drifted.
-pub const WAIT_SHARE_RISE: f64 = 0.35;
+/// The generator was runnable (running or waiting for a CPU) this share of the time or more: it
+/// always had work, so it set the pace and its own delays are in every response time. A
+/// single-process Locust whose runner was its limit was runnable 0.94-1.00 of the time (runs of
+/// one machine at 7-12 load per CPU); with the server as the limit, at most 0.88.
+pub const SATURATED_DEMAND: f64 = 0.95;
+/// The generator's stretch (wall time per CPU second it needed: its CPU and its wait for a CPU,
+/// over its CPU) rose by more than this share: a busier runner. The smallest rise that went with
+/// a same-build shift of the median past 20% was +12% (stretch 5.0 -> 5.6).
+pub const STRETCH_RISE: f64 = 0.10;
 /// The loopback probe's per-interval largest round trip (its 90th percentile over the run) grew
 /// past twice the baseline's and by more than this many ms: the scheduler held the runner.
 pub const RTT_MAX_RISE_MS: f64 = 10.0;
@@ -25,8 +26,9 @@ pub const STEAL_RISE: f64 = 0.05;
 /// The figures of a runner record a comparison reads (medians over the run's intervals).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunnerFigures {
-    /// Share of the generator's demand for CPU that waited for one (`None`: not reported).
-    pub wait_share: Option<f64>,
+    /// Wall time per CPU second the generator needed: (CPU + wait for a CPU) / CPU, 1.0 when it
+    /// never waited (`None`: wait not reported, or no CPU used).
+    pub stretch: Option<f64>,
     /// Cores the generator wanted: its CPU and its wait for a CPU (`None`: wait not reported).
     pub demand: Option<f64>,
     /// The loopback probe's per-interval largest round trip, its 90th percentile (ms).
@@ -39,16 +41,13 @@ pub struct RunnerFigures {
 
 impl RunnerFigures {
     pub fn of(s: &RunnerSummary) -> RunnerFigures {
-        let wait_share = s.command_wait.map(|w| {
-            let demand = w.median + s.command_cpu.median;
-            if demand > 0.0 {
-                w.median / demand
-            } else {
-                0.0
-            }
-        });
+        let cpu = s.command_cpu.median;
+        let stretch = s
+            .command_wait
+            .filter(|_| cpu > 0.0)
+            .map(|w| (cpu + w.median) / cpu);
         RunnerFigures {
-            wait_share,
+            stretch,
             demand: s.command_wait.map(|w| w.median + s.command_cpu.median),
             rtt_max_ms: s.rtt_max_ms.map(|r| r.p90),
             load_per_cpu: s.load1.median / f64::from(s.cpus_max.max(1)),
@@ -60,8 +59,11 @@ impl RunnerFigures {
     /// The figures as a reason quotes them.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
-        if let Some(w) = self.wait_share {
-            parts.push(format!("generator waited for a CPU {:.0}%", w * 100.0));
+        if let (Some(s), Some(d)) = (self.stretch, self.demand) {
+            parts.push(format!(
+                "generator {s:.2} s per CPU second, runnable {:.0}% of the time",
+                d * 100.0
+            ));
         }
         if let Some(r) = self.rtt_max_ms {
             parts.push(format!("loopback max {r:.1} ms"));
@@ -105,18 +107,18 @@ pub fn runner_call(base: Option<&RunnerSummary>, cur: Option<&RunnerSummary>) ->
 /// when none did.
 pub fn busier(b: &RunnerFigures, c: &RunnerFigures) -> Vec<String> {
     let mut moved = Vec::new();
-    for (side, f) in [("baseline", b), ("this run", c)] {
+    for (side, f) in [("the baseline", b), ("this run", c)] {
         if let Some(d) = f.demand.filter(|d| *d >= SATURATED_DEMAND) {
             moved.push(format!(
-                "the generator wanted {d:.2} cores in the {side}: it was the limit"
+                "the generator was runnable {:.0}% of the time in {side}: it was the limit",
+                d * 100.0
             ));
         }
     }
-    match (b.wait_share, c.wait_share) {
-        (Some(bw), Some(cw)) if cw - bw > WAIT_SHARE_RISE => moved.push(format!(
-            "the generator's wait for a CPU {:.0}% -> {:.0}%",
-            bw * 100.0,
-            cw * 100.0
+    match (b.stretch, c.stretch) {
+        (Some(bs), Some(cs)) if cs > bs * (1.0 + STRETCH_RISE) => moved.push(format!(
+            "the generator took {bs:.2} -> {cs:.2} s per CPU second ({:+.0}%)",
+            (cs / bs - 1.0) * 100.0
         )),
         // Without the generator's own wait, no record vouches for it.
         (None, _) | (_, None) => moved.push("no generator CPU wait in a record".to_string()),
@@ -153,9 +155,9 @@ pub fn busier(b: &RunnerFigures, c: &RunnerFigures) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn figures(wait: f64, rtt: f64, load: f64) -> RunnerFigures {
+    fn figures(stretch: f64, rtt: f64, load: f64) -> RunnerFigures {
         RunnerFigures {
-            wait_share: Some(wait),
+            stretch: Some(stretch),
             demand: Some(0.5),
             rtt_max_ms: Some(rtt),
             load_per_cpu: load,
@@ -166,23 +168,29 @@ mod tests {
 
     #[test]
     fn a_runner_held_when_no_figure_moved_past_its_threshold() {
-        let b = figures(0.30, 2.0, 6.0);
+        let b = figures(5.0, 2.0, 6.0);
         assert!(
-            busier(&b, &figures(0.64, 12.0, 10.0)).is_empty(),
+            busier(&b, &figures(5.49, 12.0, 10.0)).is_empty(),
             "just inside every threshold"
         );
         let mut wanting = b;
-        wanting.demand = Some(0.84);
+        wanting.demand = Some(0.949);
         assert!(busier(&b, &wanting).is_empty());
+        assert!(busier(&wanting, &b).is_empty());
+        // A calmer runner is no busier, however far its figures fell.
+        assert!(busier(&b, &figures(1.2, 0.1, 1.0)).is_empty());
     }
 
     #[test]
     fn each_figure_just_past_its_threshold_is_a_busier_runner() {
-        let b = figures(0.30, 2.0, 6.0);
+        let b = figures(5.0, 2.0, 6.0);
         let cases = [
-            (figures(0.66, 2.0, 6.0), "wait for a CPU 30% -> 66%"),
-            (figures(0.30, 12.1, 6.0), "loopback max 2.0 -> 12.1 ms"),
-            (figures(0.30, 2.0, 10.1), "load 6.0 -> 10.1 per CPU"),
+            (
+                figures(5.51, 2.0, 6.0),
+                "took 5.00 -> 5.51 s per CPU second (+10%)",
+            ),
+            (figures(5.0, 12.1, 6.0), "loopback max 2.0 -> 12.1 ms"),
+            (figures(5.0, 2.0, 10.1), "load 6.0 -> 10.1 per CPU"),
         ];
         for (c, expected) in cases {
             let moved = busier(&b, &c);
@@ -198,18 +206,30 @@ mod tests {
         one_core.allowed_cpus = 1;
         assert_eq!(busier(&b, &one_core), ["generator CPUs 2 -> 1"]);
         let mut unknown_wait = b;
-        unknown_wait.wait_share = None;
+        unknown_wait.stretch = None;
         assert_eq!(busier(&b, &unknown_wait).len(), 1, "nothing vouches");
         let mut limited = b;
-        limited.demand = Some(0.85);
-        assert!(busier(&b, &limited)[0].contains("this run: it was the limit"));
-        assert!(busier(&limited, &b)[0].contains("baseline: it was the limit"));
+        limited.demand = Some(0.95);
+        assert!(busier(&b, &limited)[0].contains("95% of the time in this run"));
+        assert!(busier(&limited, &b)[0].contains("in the baseline: it was the limit"));
+    }
+
+    #[test]
+    fn the_stretch_is_wall_time_per_cpu_second_and_scales_a_calm_and_a_busy_runner_alike() {
+        // Near saturation a wait share barely moves (80% -> 82%) while each CPU second the
+        // generator needs takes 12% longer: the stretch reads both ends on one scale.
+        let at = |share: f64| 1.0 / (1.0 - share);
+        let b = figures(at(0.80), 2.0, 6.0);
+        assert_eq!(busier(&b, &figures(at(0.82), 2.0, 6.0)).len(), 1);
+        let b = figures(at(0.30), 2.0, 6.0);
+        assert!(busier(&b, &figures(at(0.36), 2.0, 6.0)).is_empty(), "+9%");
+        assert_eq!(busier(&b, &figures(at(0.37), 2.0, 6.0)).len(), 1, "+11%");
     }
 
     #[test]
     fn a_small_loopback_max_that_doubles_is_not_busier() {
-        let b = figures(0.30, 0.2, 6.0);
-        assert!(busier(&b, &figures(0.30, 10.1, 6.0)).is_empty(), "+9.9 ms");
-        assert_eq!(busier(&b, &figures(0.30, 10.3, 6.0)).len(), 1, "+10.1 ms");
+        let b = figures(2.0, 0.2, 6.0);
+        assert!(busier(&b, &figures(2.0, 10.1, 6.0)).is_empty(), "+9.9 ms");
+        assert_eq!(busier(&b, &figures(2.0, 10.3, 6.0)).len(), 1, "+10.1 ms");
     }
 }

@@ -58,7 +58,9 @@ pub fn probes<'p, 'a>(pairs: &'p [Pair<'a>]) -> Vec<&'p Pair<'a>> {
 }
 
 /// The run-wide shift of `metric`, when the probes moved up past `limit` (relative) and
-/// `min_change_ms`. Needs at least three endpoints: with fewer, a probe is no witness.
+/// `min_change_ms`, and at least half the endpoints moved with them (a move of 1 of 5 endpoints
+/// is those endpoints' own, not the run's). Needs at least three endpoints: with fewer, a probe is
+/// no witness.
 pub fn run_wide_shift(
     pairs: &[Pair],
     metric: Metric,
@@ -91,7 +93,10 @@ pub fn run_wide_shift(
             _ => false,
         })
         .map(|p| p.label.clone())
-        .collect();
+        .collect::<Vec<_>>();
+    if endpoints.len() * 2 < pairs.len() {
+        return None;
+    }
     Some(Shift {
         metric,
         ms,
@@ -150,21 +155,82 @@ pub(super) fn comparable_pairs<'a>(
 
 /// The run-wide shift of every latency metric, judged once for the run, with what the runner's
 /// records say (`runner`): a slower shift on a runner that held is the server's (fails, and
-/// lends the endpoints no allowance); on a busier runner it keeps `rules.shift`; without records, a
-/// huge shift of the median or the mean fails.
+/// lends the endpoints no allowance); on a busier runner it keeps `rules.shift`; without records, it
+/// keeps `rules.shift` and says a record would tell them apart. With a rolling baseline
+/// (`kept`: the probes and the kept runs) the endpoints are judged against the kept runs' median, so
+/// a runner not vouched for is also allowed the probes' move against that median, when larger.
 pub(super) fn shifts(
     pairs: &[Pair],
     rules: &RegressionRules,
     runner: &RunnerCall,
+    kept: (&Probes, &[RunSummary]),
 ) -> Vec<ShiftFinding> {
     LATENCY
         .into_iter()
         .filter_map(|metric| {
             let limit = rules.limit(metric)?;
-            let shift = run_wide_shift(pairs, metric, limit, rules.min_change_ms)?;
+            let latest = run_wide_shift(pairs, metric, limit, rules.min_change_ms);
+            // A record vouches against the newest kept run only: a shift against the others'
+            // median is no server-wide evidence, so a runner that held is not read on it.
+            let over_kept = match runner {
+                RunnerCall::Held { .. } => None,
+                _ => shift_over_kept(pairs, metric, limit, rules.min_change_ms, kept),
+            };
+            let shift = match (latest, over_kept) {
+                (Some(a), Some(b)) if b.ms > a.ms => b,
+                (a, b) => a.or(b)?,
+            };
             Some(judge_shift(shift, pairs, rules, runner))
         })
         .collect()
+}
+
+/// The slower run-wide shift of `metric` against the kept runs' median of the probes' level, with
+/// at least half the endpoints moving by half of it against their own kept median: `None` with
+/// fewer than two kept runs, or no such shift.
+fn shift_over_kept(
+    pairs: &[Pair],
+    metric: Metric,
+    limit: f64,
+    min_change_ms: f64,
+    (probes, baseline): (&Probes, &[RunSummary]),
+) -> Option<Shift> {
+    if baseline.len() < 2 || probes.labels.is_empty() {
+        return None;
+    }
+    let (_, levels, now) = probes.levels.iter().find(|(m, _, _)| *m == metric)?;
+    let base = median(&levels.iter().flatten().copied().collect::<Vec<_>>())?;
+    let now = (*now)?;
+    let (ms, factor) = (now - base, now / base);
+    if base <= 0.0 || ms <= 0.0 || !is_shift(ms, factor, limit, min_change_ms) {
+        return None;
+    }
+    let kept_median = |label: &str| {
+        let values: Vec<f64> = baseline
+            .iter()
+            .filter_map(|r| r.endpoints.iter().find(|e| e.label() == label))
+            .filter_map(|e| metric.of(e))
+            .collect();
+        median(&values)
+    };
+    let endpoints: Vec<String> = pairs
+        .iter()
+        .filter(|p| match (kept_median(&p.label), metric.of(p.cur)) {
+            (Some(b), Some(c)) => (c - b) / ms >= 0.5,
+            _ => false,
+        })
+        .map(|p| p.label.clone())
+        .collect();
+    if endpoints.len() * 2 < pairs.len() {
+        return None;
+    }
+    Some(Shift {
+        metric,
+        ms,
+        factor,
+        probes: probes.labels.clone(),
+        endpoints,
+    })
 }
 
 /// What moved: "N of M endpoints moved by at least half that (…); did not: …".
@@ -421,6 +487,24 @@ mod tests {
         ];
         assert_eq!(shift_of(&rows), None);
         assert_eq!(shift_of(&rows[..2]), None, "two endpoints are no witnesses");
+    }
+
+    #[test]
+    fn a_move_of_fewer_than_half_the_endpoints_is_no_run_wide_shift() {
+        // The probes moved +45 ms; /items moved by half that or more in the first case only.
+        let rows = |items: f64| {
+            [
+                ("/health", 5.0, 50.0),
+                ("/missing", 4.0, 49.0),
+                ("/items", 17.0, items),
+                ("/search", 38.0, 38.0),
+                ("/report", 110.0, 110.0),
+                ("/orders", 28.0, 28.0),
+            ]
+        };
+        let shift = shift_of(&rows(17.0 + 22.5)).expect("3 of 6 moved: half the run");
+        assert_eq!(shift.endpoints.len(), 3);
+        assert_eq!(shift_of(&rows(17.0 + 22.4)), None, "2 of 6 moved");
     }
 
     #[test]

@@ -146,6 +146,151 @@ fn throughput_is_not_compared_when_the_users_differ() {
     assert!(!compared(&cur));
 }
 
+/// The aggregate's throughput at 20/s in the baseline and `rps` now, judged with `runner`.
+fn throughput(rps: f64, runner: &RunnerCall) -> (Direction, Status, String) {
+    let base = run_of(scope(5000, 1.0));
+    let mut cur = run_of(scope(5000, 1.0));
+    cur.aggregated.rps = rps;
+    let comparison = compare(
+        &[base],
+        &cur,
+        &RegressionRules::default(),
+        &ErrorRules::default(),
+        runner,
+    );
+    let r = comparison
+        .regressions
+        .iter()
+        .find(|r| r.scope.is_aggregated() && r.metric == Metric::Rps)
+        .expect("throughput is compared");
+    (r.direction, r.status, r.reason.clone())
+}
+
+#[test]
+fn a_throughput_fall_is_read_with_the_runner_record_as_a_shift_is() {
+    let held = RunnerCall::Held {
+        figures: "baseline x; this run y".into(),
+    };
+    let busier = RunnerCall::Busier {
+        why: "the generator took 1.50 -> 3.00 s per CPU second (+100%)".into(),
+    };
+    // -15% is at the limit: unchanged whatever the runner did.
+    for runner in [&held, &busier, &RunnerCall::Unknown] {
+        let (direction, status, _) = throughput(17.0, runner);
+        assert_eq!((direction, status), (Direction::Unchanged, Status::Pass));
+    }
+    // -16%: past it. A runner that held puts it on the server ...
+    let (direction, status, reason) = throughput(16.8, &held);
+    assert_eq!((direction, status), (Direction::Regressed, Status::Fail));
+    assert!(reason.contains("the server served less"), "{reason}");
+    // ... a busier runner explains it, with its figures ...
+    let (direction, status, reason) = throughput(16.8, &busier);
+    assert_eq!((direction, status), (Direction::Regressed, Status::Warn));
+    assert!(
+        reason.contains("on a busier runner (the generator took 1.50 -> 3.00"),
+        "{reason}"
+    );
+    // ... and without records it fails as before (no run-wide shift explains it).
+    let (_, status, reason) = throughput(16.8, &RunnerCall::Unknown);
+    assert_eq!(status, Status::Fail, "{reason}");
+    assert!(!reason.contains("runner"), "{reason}");
+}
+
+/// A run of three endpoints, /cheap, /mid and /work, at `scale` times their usual latency.
+fn three(scale: f64, rps: f64) -> RunSummary {
+    let at = |name: &str, cost: f64| ScopeSummary {
+        name: name.into(),
+        ..scope(5000, cost * scale)
+    };
+    let mut run = run_of(at("/work", 4.0));
+    run.endpoints = vec![at("/cheap", 1.0), at("/mid", 2.0), at("/work", 4.0)];
+    run.aggregated.rps = rps;
+    run
+}
+
+#[test]
+fn a_rolling_baseline_allows_the_probes_move_against_its_median_unless_a_record_vouched() {
+    // The newest kept run was as slow as this one; the two before it were not.
+    let kept = [three(1.0, 20.0), three(1.0, 20.0), three(1.6, 20.0)];
+    let shifts = |scale: f64, runner: &RunnerCall| {
+        compare(
+            &kept,
+            &three(scale, 20.0),
+            &RegressionRules::default(),
+            &ErrorRules::default(),
+            runner,
+        )
+        .shifts
+    };
+    let busier = RunnerCall::Busier { why: "x".into() };
+    let p50 = |found: &[ShiftFinding]| {
+        found
+            .iter()
+            .find(|s| s.shift.metric == Metric::P50)
+            .map(|s| (s.shift.ms, s.status))
+    };
+    // /cheap's median: 50 ms in the kept runs' median, 80 now: +60%, against the newest +0%.
+    let found = shifts(1.6, &busier);
+    assert_eq!(p50(&found), Some((30.0, Status::Warn)));
+    assert_eq!(
+        p50(&shifts(1.6, &RunnerCall::Unknown)).map(|s| s.1),
+        Some(Status::Warn)
+    );
+    // A record that held vouches against the newest kept run only: no shift there.
+    let held = RunnerCall::Held {
+        figures: "f".into(),
+    };
+    assert_eq!(p50(&shifts(1.6, &held)), None);
+    // Against the kept runs' median: +19% no shift; +21%, one (the newest kept run was slower).
+    let kept = [three(1.0, 20.0), three(1.0, 20.0), three(1.25, 20.0)];
+    let shifts = |scale: f64| {
+        compare(
+            &kept,
+            &three(scale, 20.0),
+            &RegressionRules::default(),
+            &ErrorRules::default(),
+            &busier,
+        )
+        .shifts
+    };
+    assert_eq!(p50(&shifts(1.19)), None);
+    assert!(p50(&shifts(1.21)).is_some());
+}
+
+#[test]
+fn on_a_runner_that_held_a_throughput_fall_must_be_past_the_limit_against_the_newest_kept_run_too()
+{
+    let held = RunnerCall::Held {
+        figures: "f".into(),
+    };
+    let rps = |kept: [f64; 3]| {
+        let kept = kept.map(|r| three(1.0, r));
+        let comparison = compare(
+            &kept,
+            &three(1.0, 16.8),
+            &RegressionRules::default(),
+            &ErrorRules::default(),
+            &held,
+        );
+        let r = comparison
+            .regressions
+            .into_iter()
+            .find(|r| r.scope.is_aggregated() && r.metric == Metric::Rps)
+            .expect("throughput is compared");
+        (r.status, r.reason)
+    };
+    // -16% against the kept runs' median (20/s); the newest kept run at 19.77/s: -15.02%.
+    let (status, reason) = rps([20.0, 20.0, 19.77]);
+    assert_eq!(status, Status::Fail, "{reason}");
+    // The newest at 19.76/s: -14.98%, within the limit against it.
+    let (status, reason) = rps([20.0, 20.0, 19.76]);
+    assert_eq!(status, Status::Warn, "{reason}");
+    assert!(
+        reason.contains("-15.0% against the newest kept run"),
+        "{reason}"
+    );
+}
+
 mod properties {
     use super::super::comparability::Difference;
     use super::*;
