@@ -58,9 +58,9 @@ pub fn probes<'p, 'a>(pairs: &'p [Pair<'a>]) -> Vec<&'p Pair<'a>> {
 }
 
 /// The run-wide shift of `metric`, when the probes moved up past `limit` (relative) and
-/// `min_change_ms`, and at least half the endpoints moved with them (a move of 1 of 5 endpoints
-/// is those endpoints' own, not the run's). Needs at least three endpoints: with fewer, a probe is
-/// no witness.
+/// `min_change_ms` (or down past both), and, for a slower shift, at least half the endpoints
+/// moved with them (a slowdown of 1 of 5 endpoints is theirs, not the run's). Needs at least three
+/// endpoints: with fewer, a probe is no witness.
 pub fn run_wide_shift(
     pairs: &[Pair],
     metric: Metric,
@@ -94,7 +94,10 @@ pub fn run_wide_shift(
         })
         .map(|p| p.label.clone())
         .collect::<Vec<_>>();
-    if endpoints.len() * 2 < pairs.len() {
+    // A slowdown of fewer than half the endpoints is theirs, and excuses no other. A speed-up
+    // of the probes alone still lowers every endpoint's baseline: each is expected to be at
+    // least that much faster, so a change of its own still shows.
+    if ms > 0.0 && endpoints.len() * 2 < pairs.len() {
         return None;
     }
     Some(Shift {
@@ -270,11 +273,16 @@ fn judge_shift(
         server_wide,
     };
     if shift.ms < 0.0 {
+        let looks = if shift.endpoints.len() * 2 < pairs.len() {
+            "Only the cheapest endpoints were faster (a quieter runner, or a change to them)"
+        } else {
+            "A faster or quieter runner looks like this"
+        };
         return finding(
             Status::Pass,
             false,
             format!(
-                "{what}. A faster or quieter runner looks like this; each endpoint is expected to be at least that much faster, so a change of its own still shows"
+                "{what}. {looks}; each endpoint is expected to be at least that much faster, so a change of its own still shows"
             ),
         );
     }
@@ -490,7 +498,7 @@ mod tests {
     }
 
     #[test]
-    fn a_move_of_fewer_than_half_the_endpoints_is_no_run_wide_shift() {
+    fn a_slowdown_of_fewer_than_half_the_endpoints_is_no_run_wide_shift() {
         // The probes moved +45 ms; /items moved by half that or more in the first case only.
         let rows = |items: f64| {
             [
@@ -505,6 +513,17 @@ mod tests {
         let shift = shift_of(&rows(17.0 + 22.5)).expect("3 of 6 moved: half the run");
         assert_eq!(shift.endpoints.len(), 3);
         assert_eq!(shift_of(&rows(17.0 + 22.4)), None, "2 of 6 moved");
+        // The probes alone faster: still a (faster) shift, which lowers every baseline.
+        let faster = [
+            ("/health", 10.0, 2.0),
+            ("/missing", 12.0, 3.0),
+            ("/items", 17.0, 17.0),
+            ("/search", 38.0, 38.0),
+            ("/report", 110.0, 110.0),
+            ("/orders", 28.0, 28.0),
+        ];
+        let shift = shift_of(&faster).expect("a speed-up of the probes");
+        assert_eq!((shift.ms, shift.endpoints.len()), (-8.5, 2));
     }
 
     #[test]
