@@ -298,14 +298,14 @@ def record_medians(out, rows):
 
 
 # The records' call, as src/analysis/regression/runner.rs makes it (keep the two alike).
-SATURATED_DEMAND, STRETCH_RISE, RTT_MAX_RISE_MS, LOAD_PER_CPU_RISE, STEAL_RISE = 0.90, 0.10, 10.0, 4.0, 0.05
+SATURATED_DEMAND, WAIT_RISE, RTT_MAX_RISE_MS, LOAD_PER_CPU_RISE, STEAL_RISE = 0.90, 0.02, 10.0, 4.0, 0.05
 
 
 def figures(out, run):
     with open(os.path.join(out, run["prefix"] + "_runner.json")) as f:
         s = json.load(f)["summary"]
     cpu, wait = s["command_cpu"]["median"], (s["command_wait"] or {}).get("median")
-    return {"stretch": (cpu + wait) / cpu if wait is not None and cpu > 0 else None,
+    return {"wait": wait,
             "demand": cpu + wait if wait is not None else None,
             "rtt": (s["rtt_max_ms"] or {}).get("p90"),
             "load": s["load1"]["median"] / max(s["cpus_max"], 1),
@@ -316,7 +316,7 @@ def runner_call(b, c):
     """"held" when the current runner `c` had no less to give than the baseline's `b`."""
     if any(f["demand"] is not None and f["demand"] >= SATURATED_DEMAND for f in (b, c)):
         return "busier"
-    if b["stretch"] is None or c["stretch"] is None or c["stretch"] > b["stretch"] * (1 + STRETCH_RISE):
+    if b["wait"] is None or c["wait"] is None or c["wait"] - b["wait"] > WAIT_RISE:
         return "busier"
     if b["rtt"] is not None and c["rtt"] is not None and c["rtt"] > 2 * b["rtt"] \
             and c["rtt"] - b["rtt"] > RTT_MAX_RISE_MS:
