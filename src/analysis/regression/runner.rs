@@ -182,7 +182,10 @@ mod tests {
     fn each_figure_just_past_its_threshold_is_a_busier_runner() {
         let b = figures(0.40, 2.0, 6.0);
         let cases = [
-            (figures(0.421, 2.0, 6.0), "wait for a CPU 0.40 -> 0.42 cores"),
+            (
+                figures(0.421, 2.0, 6.0),
+                "wait for a CPU 0.40 -> 0.42 cores",
+            ),
             (figures(0.40, 12.1, 6.0), "loopback max 2.0 -> 12.1 ms"),
             (figures(0.40, 2.0, 10.1), "load 6.0 -> 10.1 per CPU"),
         ];
