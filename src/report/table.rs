@@ -221,8 +221,13 @@ impl Tables {
             };
             writeln!(
                 out,
-                "  {} run-wide shift of {} ({:+.0} ms, {:.1}x): {}",
-                mark, s.shift.metric, s.shift.ms, s.shift.factor, s.reason
+                "  {} {} of {} ({:+.0} ms, {:.1}x): {}",
+                mark,
+                s.title(),
+                s.shift.metric,
+                s.shift.ms,
+                s.shift.factor,
+                s.reason
             )?;
         }
         for r in view::flagged_regressions(comparison) {

@@ -129,6 +129,20 @@ pub struct ShiftFinding {
     /// The runner's records rule a slower runner out: the shift is the server's, and lends the
     /// endpoints no allowance.
     pub server_wide: bool,
+    /// At least half the endpoints moved with the probes. Only a speed-up can be found without
+    /// it (the cheapest endpoints alone faster): it is then no run-wide shift, and says so.
+    pub run_wide: bool,
+}
+
+impl ShiftFinding {
+    /// What the finding is called where it is listed.
+    pub fn title(&self) -> &'static str {
+        if self.run_wide {
+            "run-wide shift"
+        } else {
+            "speed-up of the cheapest endpoints"
+        }
+    }
 }
 
 /// The endpoints of the current run that the newest baseline run has too, both sides with at least
@@ -266,14 +280,16 @@ fn judge_shift(
     runner: &RunnerCall,
 ) -> ShiftFinding {
     let what = measured(&shift, pairs);
+    let run_wide = shift.endpoints.len() * 2 >= pairs.len();
     let finding = |status, server_wide, reason| ShiftFinding {
         shift: shift.clone(),
         status,
         reason,
         server_wide,
+        run_wide,
     };
     if shift.ms < 0.0 {
-        let looks = if shift.endpoints.len() * 2 < pairs.len() {
+        let looks = if !run_wide {
             "Only the cheapest endpoints were faster (a quieter runner, or a change to them)"
         } else {
             "A faster or quieter runner looks like this"
@@ -466,6 +482,28 @@ mod tests {
         run_wide_shift(&pairs, Metric::P50, 0.2, 5.0)
     }
 
+    /// The P50 shift of `rows`, judged with the default rules and no runner record.
+    fn judged_of(rows: &[(&str, f64, f64)]) -> Option<ShiftFinding> {
+        let mut keep = Vec::new();
+        let labels = pairs(rows, &mut keep);
+        let pairs: Vec<Pair> = labels
+            .into_iter()
+            .zip(&keep)
+            .map(|(label, (b, c))| Pair {
+                label,
+                base: b,
+                cur: c,
+            })
+            .collect();
+        let shift = run_wide_shift(&pairs, Metric::P50, 0.2, 5.0)?;
+        Some(judge_shift(
+            shift,
+            &pairs,
+            &RegressionRules::default(),
+            &RunnerCall::Unknown,
+        ))
+    }
+
     #[test]
     fn a_slower_runner_moves_the_cheapest_endpoints_too() {
         // Same build, another day: /health 5 -> 110 ms, the work endpoints up less than 3x that.
@@ -524,6 +562,22 @@ mod tests {
         ];
         let shift = shift_of(&faster).expect("a speed-up of the probes");
         assert_eq!((shift.ms, shift.endpoints.len()), (-8.5, 2));
+        let found = judged_of(&faster).expect("judged");
+        assert_eq!(
+            (found.status, found.title()),
+            (Status::Pass, "speed-up of the cheapest endpoints")
+        );
+        assert!(
+            found
+                .reason
+                .contains("Only the cheapest endpoints were faster"),
+            "{}",
+            found.reason
+        );
+        // Three of six faster: the run's.
+        let mut run = faster;
+        run[2].2 = 17.0 - 4.25;
+        assert_eq!(judged_of(&run).expect("judged").title(), "run-wide shift");
     }
 
     #[test]
@@ -551,6 +605,7 @@ mod tests {
             status: Status::Warn,
             reason: String::new(),
             server_wide: false,
+            run_wide: true,
         }
     }
 
