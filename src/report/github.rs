@@ -50,7 +50,7 @@ impl Exporter for GithubAnnotations {
                     emit(
                         s.status,
                         "loadgate run-wide shift",
-                        format!("run-wide shift of {}: {}", s.shift.metric, s.reason),
+                        format!("{} of {}: {}", s.title(), s.shift.metric, s.reason),
                     );
                 }
                 for r in &b.comparison.regressions {

@@ -150,7 +150,7 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
             class: "regression.run-wide".to_string(),
             name: s.shift.metric.key().to_string(),
             status: s.status,
-            message: format!("run-wide shift of {}: {}", s.shift.metric, s.reason),
+            message: format!("{} of {}: {}", s.title(), s.shift.metric, s.reason),
         });
     let differences = item
         .baseline
