@@ -18,8 +18,13 @@ fn main() -> ExitCode {
     match run(&plan) {
         Ok(code) => code,
         Err(err) => {
-            // The whole chain, causes included; a cause's own trailing newline is dropped.
-            eprintln!("Error: {}", format!("{err:#}").trim_end());
+            // The whole chain, causes included; a cause's own trailing newline is dropped. It may
+            // quote a file: shown escaped, never a workflow command or a terminal control.
+            let text = format!("{err:#}");
+            eprintln!(
+                "Error: {}",
+                report::untrusted::terminal_text(text.trim_end(), false)
+            );
             ExitCode::from(EXIT_INPUT_ERROR)
         }
     }

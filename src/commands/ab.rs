@@ -63,7 +63,8 @@ pub fn build(plan: &AbPlan) -> Result<Judgement> {
     let b = generator::Plan::from_options(&side(&plan.b, &prefix_b)).context("--b")?;
     let outcome = generator::run_ab(&a, &b)?;
     if !plan.load.quiet {
-        eprintln!("{}", summary(&outcome, plan.csv.as_deref()));
+        let text = summary(&outcome, plan.csv.as_deref());
+        eprintln!("{}", crate::report::untrusted::terminal_text(&text, false));
     }
     if outcome.a.interrupted {
         bail!("interrupted: the A/B run is incomplete, so it judges nothing");

@@ -11,7 +11,7 @@ use crate::ingest::load_run;
 use crate::machine::Machine;
 use crate::model::{Run, Status};
 use crate::profile::Profile;
-use crate::report::print;
+use crate::report::{print, print_text};
 
 /// What `baseline` was asked to do.
 #[derive(Debug, Clone)]
@@ -60,7 +60,7 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
                         "not saved: {} failed the gate ({why}); baseline '{name}' is unchanged",
                         run.files.prefix.display()
                     )?;
-                    return print(out.as_bytes());
+                    return print_text(&out);
                 }
             }
             let summary = RunSummary {
@@ -113,13 +113,15 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
             let baseline = Store::open(store.as_deref()).load(name)?;
             out = serde_json::to_string_pretty(&baseline)?;
             out.push('\n');
+            // JSON, escaped by its writer: printed as it is.
+            return print(out.as_bytes());
         }
         BaselinePlan::Delete { name, store } => {
             Store::open(store.as_deref()).delete(name)?;
             writeln!(out, "deleted baseline '{name}'")?;
         }
     }
-    print(out.as_bytes())
+    print_text(&out)
 }
 
 /// Why `run` fails the gate of `profile` against the baseline stored under `name` (when there is

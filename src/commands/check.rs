@@ -191,7 +191,14 @@ fn load_baseline(spec: &str, store: Option<&Path>, required: bool) -> Result<Bas
             vec![RunSummary::from_run(&run)],
             vec![run.runner_summary()],
         ))),
-        Err(err) if path.exists() || path.with_extension("").exists() => Err(err),
+        // A run that is there but cannot be read says why, not "no baseline".
+        Err(err)
+            if path.exists()
+                || path.with_extension("").exists()
+                || Path::new(&format!("{spec}_stats.csv")).exists() =>
+        {
+            Err(err)
+        }
         Err(_) if !required && validate_name(spec).is_ok() => {
             Ok(baseline((Vec::new(), Vec::new())))
         }

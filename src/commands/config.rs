@@ -4,12 +4,12 @@
 use anyhow::Result;
 
 use super::check::CheckRequest;
-use crate::report::print;
+use crate::report::print_text;
 
 pub fn run(request: &CheckRequest) -> Result<()> {
     let settings = request.settings()?;
     let (_, profile_source) = settings.profile()?;
     let mut out = settings.describe();
     out.push_str(&format!("\nprofile in force: {profile_source}\n"));
-    print(out.as_bytes())
+    print_text(&out)
 }

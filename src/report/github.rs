@@ -103,14 +103,4 @@ impl Exporter for GithubAnnotations {
     }
 }
 
-/// Escaping for the message part of a workflow command.
-fn data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escaping for a property value (also `:` and `,`).
-fn property(text: &str) -> String {
-    data(text).replace(':', "%3A").replace(',', "%2C")
-}
+use super::untrusted::{workflow_data as data, workflow_property as property};

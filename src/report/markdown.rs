@@ -129,13 +129,9 @@ fn icon(status: Status) -> &'static str {
     }
 }
 
-/// Escapes what would break a table cell or start markup.
+/// Escapes what would break a table cell or start markup ([`super::untrusted::markdown`]).
 pub fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('`', "\\`")
-        .replace('<', "&lt;")
-        .replace('\n', " ")
+    super::untrusted::markdown(text)
 }
 
 fn run(out: &mut String, judgement: &Judgement, item: &RunJudgement) -> fmt::Result {

@@ -25,8 +25,9 @@ pub mod outputs;
 pub mod server_view;
 pub mod table;
 pub mod units;
+pub mod untrusted;
 pub mod view;
 
 pub use self::exporter::{Context, DirExporter, Exporter, Report};
 pub use self::formats::Format;
-pub use self::outputs::{emit, print, use_color, Outputs};
+pub use self::outputs::{emit, print, print_text, use_color, Outputs};

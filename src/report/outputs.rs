@@ -91,6 +91,12 @@ pub fn print(bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Text for people on stdout (a command's lines, not a report): what came from a file in it is
+/// shown escaped and no line of it can be a workflow command ([`super::untrusted::terminal_text`]).
+pub fn print_text(text: &str) -> Result<()> {
+    print(super::untrusted::terminal_text(text, false).as_bytes())
+}
+
 /// Annotations for what failed or warned, and the Markdown appended to the job's step summary.
 /// Annotations go to stderr when stdout carries anything but the table, so that it stays parseable.
 fn github_actions(report: Report, ctx: &Context, stdout: Format) -> Result<()> {

@@ -11,6 +11,7 @@ use super::exporter::{Context, Exporter, Report};
 use super::history::{whole_ms, HistoryReport};
 use super::server_view;
 use super::units::{ms, percent, rate, truncate};
+use super::untrusted;
 use super::view::{self, Counts, GradeCell};
 use crate::analysis::capacity::Capacity;
 use crate::analysis::paired::{self, AbComparison};
@@ -27,11 +28,20 @@ pub struct TableExporter;
 impl Exporter for TableExporter {
     fn render(&self, report: Report, ctx: &Context) -> Result<Vec<u8>> {
         let tables = Tables { color: ctx.color };
-        match report {
+        let text = match report {
             Report::Judgement(judgement) => tables.judgement(judgement),
             Report::History(history) => tables.history(history),
-        }
+        }?;
+        // Fields are escaped where they are written ([`t`]); this pass over the whole text makes
+        // sure no line of it can be a workflow command or carry a control, whatever was missed.
+        let text = String::from_utf8(text)?;
+        Ok(untrusted::terminal_text(&text, ctx.color).into_bytes())
     }
+}
+
+/// A field from a file (a name, a message, a path, a reason quoting them), shown escaped.
+fn t(text: impl fmt::Display) -> String {
+    untrusted::terminal(&text.to_string()).into_owned()
 }
 
 /// The tables, coloured or not.
@@ -102,9 +112,9 @@ impl Tables {
         writeln!(
             out,
             "{}  ({})  profile: {}",
-            self.paint(&run.files.prefix.display().to_string(), "1"),
-            facts.join(", "),
-            judgement.profile.name
+            self.paint(&t(run.files.prefix.display()), "1"),
+            t(facts.join(", ")),
+            t(&judgement.profile.name)
         )?;
         writeln!(out, "{}", self.endpoint_table(item))?;
         if item.graded {
@@ -122,7 +132,7 @@ impl Tables {
         if !flagged.is_empty() {
             writeln!(out, "\n{}", self.paint("Sustained:", "1"))?;
             for s in flagged {
-                writeln!(out, "  {} {}", self.mark(s.status), s.reason)?;
+                writeln!(out, "  {} {}", self.mark(s.status), t(&s.reason))?;
             }
         }
         if let Some(c) = item.capacity.as_ref().filter(|c| c.applicable) {
@@ -135,12 +145,12 @@ impl Tables {
         if !item.findings.is_empty() {
             writeln!(out, "\n{}", self.paint("Findings:", "1"))?;
             for f in &item.findings {
-                writeln!(out, "  • {} ({}): {}", f.kind, f.scope, f.evidence)?;
-                writeln!(out, "    {}", self.paint(&f.advice, "2"))?;
+                writeln!(out, "  • {} ({}): {}", f.kind, t(&f.scope), t(&f.evidence))?;
+                writeln!(out, "    {}", self.paint(&t(&f.advice), "2"))?;
             }
         }
         for note in &item.notes {
-            writeln!(out, "note: {note}")?;
+            writeln!(out, "note: {}", t(note))?;
         }
         writeln!(
             out,
@@ -162,7 +172,7 @@ impl Tables {
             }
             writeln!(out, "\n{}", self.paint(title, colour))?;
             for check in listed {
-                writeln!(out, "  {} {}", self.mark(status), check.message())?;
+                writeln!(out, "  {} {}", self.mark(status), t(check.message()))?;
             }
         }
         Ok(())
@@ -172,8 +182,9 @@ impl Tables {
         if !comparison.compared() {
             return writeln!(
                 out,
-                "\n{} {label}: {NO_BASELINE}",
-                self.paint("Baseline", "1")
+                "\n{} {}: {NO_BASELINE}",
+                self.paint("Baseline", "1"),
+                t(label)
             );
         }
         let runs = comparison.baseline_runs;
@@ -181,7 +192,7 @@ impl Tables {
             out,
             "\n{} {} ({} run{})",
             self.paint("Against baseline", "1"),
-            label,
+            t(label),
             runs,
             if runs == 1 { "" } else { "s" }
         )?;
@@ -196,7 +207,7 @@ impl Tables {
             }
         }
         for scope in scopes {
-            let mut row = vec![Cell::new(scope)];
+            let mut row = vec![Cell::new(t(scope))];
             for metric in COMPARED {
                 let found = comparison
                     .regressions
@@ -208,10 +219,15 @@ impl Tables {
         }
         writeln!(out, "{table}")?;
         for d in &comparison.differences {
-            writeln!(out, "  {} not alike: {}", self.mark(d.status()), d.message)?;
+            writeln!(
+                out,
+                "  {} not alike: {}",
+                self.mark(d.status()),
+                t(&d.message)
+            )?;
         }
         for e in &comparison.new_errors {
-            writeln!(out, "  {} new error: {}", self.mark(e.status), e.reason)?;
+            writeln!(out, "  {} new error: {}", self.mark(e.status), t(&e.reason))?;
         }
         for s in &comparison.shifts {
             // A faster runner's shift passes: it is a fact, not a warning.
@@ -227,7 +243,7 @@ impl Tables {
                 s.shift.metric,
                 s.shift.ms,
                 s.shift.factor,
-                s.reason
+                t(&s.reason)
             )?;
         }
         for r in view::flagged_regressions(comparison) {
@@ -235,13 +251,13 @@ impl Tables {
                 out,
                 "  {} {} {}: {}",
                 self.mark(r.status),
-                r.scope,
+                t(&r.scope),
                 r.metric,
-                r.reason
+                t(&r.reason)
             )?;
         }
         let improved: Vec<String> = view::improved(comparison)
-            .map(|r| format!("{} {}", r.scope, r.metric))
+            .map(|r| format!("{} {}", t(&r.scope), r.metric))
             .collect();
         if !improved.is_empty() {
             writeln!(
@@ -255,18 +271,18 @@ impl Tables {
             writeln!(
                 out,
                 "  new endpoints: {}",
-                comparison.new_endpoints.join(", ")
+                t(comparison.new_endpoints.join(", "))
             )?;
         }
         if !comparison.vanished_endpoints.is_empty() {
             writeln!(
                 out,
                 "  vanished endpoints: {}",
-                comparison.vanished_endpoints.join(", ")
+                t(comparison.vanished_endpoints.join(", "))
             )?;
         }
         for note in &comparison.notes {
-            writeln!(out, "note: {note}")?;
+            writeln!(out, "note: {}", t(note))?;
         }
         Ok(())
     }
@@ -277,8 +293,8 @@ impl Tables {
             out,
             "\n{} B {} against A {} ({} pairs, B first in {})",
             self.paint("A/B:", "1"),
-            ab.b_label,
-            ab.a_label,
+            t(&ab.b_label),
+            t(&ab.a_label),
             ab.pairs,
             ab.b_first
         )?;
@@ -287,9 +303,9 @@ impl Tables {
         header.extend(paired::METRICS.iter().map(|m| Cell::new(m.key())));
         table.set_header(header);
         for (scope, changes) in view::ab_scopes(ab) {
-            let mut row = vec![Cell::new(scope)];
+            let mut row = vec![Cell::new(t(scope))];
             row.extend(changes.iter().map(|c| {
-                let cell = Cell::new(view::ab_cell(c));
+                let cell = Cell::new(t(view::ab_cell(c)));
                 match (self.color, c.status) {
                     (true, Status::Fail) => cell.fg(Color::Red),
                     (true, Status::Warn) => cell.fg(Color::Yellow),
@@ -304,9 +320,9 @@ impl Tables {
                 out,
                 "  {} {} {}: {}",
                 self.mark(c.status),
-                c.scope,
+                t(&c.scope),
                 c.metric,
-                c.reason
+                t(&c.reason)
             )?;
         }
         writeln!(
@@ -354,7 +370,7 @@ impl Tables {
             out,
             "\n{} {}",
             self.paint("Capacity:", "1"),
-            capacity.reason
+            t(&capacity.reason)
         )?;
         let mut table = self.new_table();
         table.set_header(
@@ -384,7 +400,12 @@ impl Tables {
     }
 
     fn scaling(&self, out: &mut String, scaling: &Scaling) -> fmt::Result {
-        writeln!(out, "\n{} {}", self.paint("Scaling:", "1"), scaling.reason)?;
+        writeln!(
+            out,
+            "\n{} {}",
+            self.paint("Scaling:", "1"),
+            t(&scaling.reason)
+        )?;
         let mut table = self.new_table();
         table.set_header(
             [
@@ -400,7 +421,7 @@ impl Tables {
             }
             table.add_row(vec![
                 Cell::new(users),
-                Cell::new(&step.source),
+                Cell::new(t(&step.source)),
                 Cell::new(rate(step.rps)),
                 Cell::new(format!("{:.0}%", step.efficiency * 100.0)),
                 Cell::new(ms(step.p50)),
@@ -470,16 +491,16 @@ impl Tables {
             "\n{}",
             self.paint("Trends over the steady state:", "1;33")
         )?;
-        for t in flagged {
+        for tr in flagged {
             writeln!(
                 out,
                 "  {} {} {}: {} ({:+.2}/min over {:.0} s)",
-                self.mark(t.status),
-                t.scope,
-                trend::metric_key(t.metric),
-                t.reason,
-                t.slope_per_min,
-                t.window_s
+                self.mark(tr.status),
+                t(&tr.scope),
+                trend::metric_key(tr.metric),
+                t(&tr.reason),
+                tr.slope_per_min,
+                tr.window_s
             )?;
         }
         Ok(())
@@ -503,9 +524,9 @@ impl Tables {
                 out,
                 "  {:>7} × {} {}{}{}",
                 r.occurrences,
-                r.key,
+                t(&r.key),
                 status,
-                truncate(&r.message, 100),
+                t(truncate(&r.message, 100)),
                 tag
             )?;
         }
@@ -539,14 +560,14 @@ impl Tables {
         header.extend(["req/s", "p50", "p95", "p99"]);
         // Percentile columns beyond the default eleven (`PERCENTILES_TO_REPORT`): every row of a
         // stats file has the same ones.
-        let custom: Vec<&str> = item
+        let custom: Vec<String> = item
             .run
             .aggregated
             .custom_percentiles
             .iter()
-            .map(|c| c.label.as_str())
+            .map(|c| t(&c.label))
             .collect();
-        header.extend(custom.iter().copied());
+        header.extend(custom.iter().map(String::as_str));
         header.push("max");
         if graded {
             header.push("Grade");
@@ -559,8 +580,8 @@ impl Tables {
                 failures = format!("{} ({} exp.)", s.failures, scope.expected_failures);
             }
             let mut row = vec![
-                Cell::new(&s.key.method),
-                Cell::new(&s.key.name),
+                Cell::new(t(&s.key.method)),
+                Cell::new(t(&s.key.name)),
                 Cell::new(s.requests),
                 Cell::new(failures),
             ];
@@ -653,7 +674,7 @@ impl Tables {
             }
             table.add_row(vec![
                 Cell::new(i + 1),
-                Cell::new(&run.source),
+                Cell::new(t(&run.source)),
                 Cell::new(started),
                 Cell::new(run.peak_users.map_or("-".to_string(), |u| u.to_string())),
                 Cell::new(run.requests),
@@ -672,10 +693,16 @@ impl Tables {
         }
         let mut out = format!("{table}\n");
         for b in &report.breaks {
-            writeln!(out, "  ! run {} ({}): {}", b.run + 1, b.source, b.reason)?;
+            writeln!(
+                out,
+                "  ! run {} ({}): {}",
+                b.run + 1,
+                t(&b.source),
+                t(&b.reason)
+            )?;
         }
         for note in &report.notes {
-            writeln!(out, "note: {note}")?;
+            writeln!(out, "note: {}", t(note))?;
         }
         if let Some((run, reading)) = &report.server {
             writeln!(out, "\nThe newest run, {run}:")?;

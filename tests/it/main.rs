@@ -32,6 +32,7 @@ mod server;
 // What the reports hold and how they are written.
 mod advice;
 mod charts;
+mod hostile;
 mod html;
 mod insights;
 mod json_contract;
