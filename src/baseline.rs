@@ -95,7 +95,7 @@ impl Store {
             .with_context(|| format!("{}: cannot create the baseline store", self.dir.display()))?;
         // One writer at a time per name: without the lock two savers could each drop the other's run.
         let lock_path = self.dir.join(format!(".{name}.lock"));
-        let lock = File::create(&lock_path)
+        let lock = open_lock(&lock_path)
             .with_context(|| format!("{}: cannot create the lock file", lock_path.display()))?;
         lock.lock()
             .with_context(|| format!("{}: cannot take the lock", lock_path.display()))?;
@@ -167,6 +167,19 @@ impl Store {
     }
 }
 
+/// The lock file, opened without following a link: one planted at `.NAME.lock` would otherwise
+/// have the save truncate the file it points to. Never truncated: only its lock matters.
+fn open_lock(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
 /// Reads a baseline file, refusing one from a newer loadgate rather than misreading it.
 pub fn read_baseline(path: &Path) -> Result<Baseline> {
     let text = std::fs::read_to_string(path)
@@ -196,6 +209,32 @@ pub fn read_baseline(path: &Path) -> Result<Baseline> {
         .with_context(|| format!("{}: malformed baseline", path.display()))?;
     if baseline.runs.is_empty() {
         bail!("{}: the baseline holds no runs", path.display());
+    }
+    // Figures no run can hold (1e308 ms) would let any run pass against them.
+    for (i, run) in baseline.runs.iter().enumerate() {
+        for scope in std::iter::once(&run.summary.aggregated).chain(&run.summary.endpoints) {
+            let percentiles: Vec<(&str, Option<f64>)> = crate::model::PERCENTILE_LABELS
+                .iter()
+                .copied()
+                .zip(scope.percentiles.iter().copied())
+                .collect();
+            let label = scope.label();
+            let figures = crate::ingest::crosscheck::Figures {
+                scope: if label.is_empty() {
+                    "aggregated"
+                } else {
+                    &label
+                },
+                requests: scope.requests,
+                failures: scope.failures,
+                rps: scope.rps,
+                times: [scope.avg, scope.min, scope.max],
+                percentiles: &percentiles,
+            };
+            if let Err(why) = crate::ingest::crosscheck::figures_make_sense(&figures) {
+                bail!("{}: run {}: {why}", path.display(), i + 1);
+            }
+        }
     }
     Ok(baseline)
 }

@@ -13,6 +13,7 @@
 //! `console_log` (Locust's console output), `k6` and `jmeter`, the per-sample ones through `samples`.
 
 mod console_log;
+pub mod crosscheck;
 mod detect;
 mod discover;
 mod encoding;
@@ -110,6 +111,7 @@ pub fn load_runs(input: &Path) -> Result<Vec<Run>> {
         Some(mut runs) => {
             for run in &mut runs {
                 runner_record::attach(run)?;
+                crosscheck::run_makes_sense(run)?;
             }
             Ok(runs)
         }
@@ -125,6 +127,7 @@ pub fn load_run(input: &Path) -> Result<Run> {
         None => load_run_files(input)?,
     };
     runner_record::attach(&mut run)?;
+    crosscheck::run_makes_sense(&run)?;
     Ok(run)
 }
 
@@ -152,6 +155,15 @@ fn load_run_files(input: &Path) -> Result<Run> {
         None => None,
     };
     let (mut endpoints, mut aggregated) = (stats.endpoints, stats.aggregated);
+    if let (Some(history), Some(path), Dialect::Locust) = (&history, &files.history, stats.dialect)
+    {
+        notes.extend(crosscheck::history_against_stats(
+            path,
+            history,
+            &files.stats,
+            &aggregated,
+        )?);
+    }
     if stats.dialect == Dialect::Legacy {
         add_distribution(&files.prefix, &mut endpoints, &mut aggregated)?;
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::history::HistoryReport;
 use crate::analysis::Judgement;
-use crate::fsutil::write_atomic;
+use crate::fsutil::{stage, Staged};
 use crate::model::Status;
 
 /// What a command reports: a judgement of runs (`check`, `compare`, `ab`) or the history of an
@@ -64,9 +64,10 @@ pub trait Exporter: Sync {
     /// The report in this format.
     fn render(&self, report: Report, ctx: &Context) -> Result<Vec<u8>>;
 
-    /// Writes the report to `path` atomically. A format too large to hold in memory streams it.
-    fn write_file(&self, report: Report, ctx: &Context, path: &Path) -> Result<()> {
-        write_atomic(path, &self.render(report, ctx)?)
+    /// Writes the report for `path` in full, to be put in place with the other outputs
+    /// ([`Staged::commit`]). A format too large to hold in memory streams it.
+    fn write_file(&self, report: Report, ctx: &Context, path: &Path) -> Result<Staged> {
+        stage(path, &self.render(report, ctx)?)
     }
 }
 

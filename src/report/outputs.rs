@@ -11,7 +11,7 @@ use super::formats::{Format, Writes};
 use super::github::GithubAnnotations;
 use super::markdown::MarkdownExporter;
 use super::openmetrics::MetricsPlan;
-use crate::fsutil::write_atomic;
+use crate::fsutil::stage;
 use crate::model::Status;
 
 /// What a command writes: stdout, and the files and directories asked for.
@@ -46,7 +46,7 @@ pub fn use_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Writes the report files first (each atomically), then prints to stdout, then talks to GitHub
+/// Writes the report files first (all or none, each atomically), then prints to stdout, then talks to GitHub
 /// Actions when running there, then pushes the metrics. The verdict is already decided: a reader
 /// of stdout that goes away (`| head`) does not change it.
 pub fn emit<'a>(report: impl Into<Report<'a>>, outputs: &Outputs) -> Result<Status> {
@@ -57,15 +57,21 @@ pub fn emit<'a>(report: impl Into<Report<'a>>, outputs: &Outputs) -> Result<Stat
         history_samples: outputs.metrics.history,
         ..Context::default()
     };
+    // All or none: every file is written in full before any is put in place, so an output that
+    // fails (exit 2) leaves the earlier ones as they were.
+    let mut staged = Vec::new();
     for (format, path) in &outputs.files {
         match format.spec().writes {
-            Writes::File(exporter) => exporter.write_file(report, &ctx, path)?,
+            Writes::File(exporter) => staged.push(exporter.write_file(report, &ctx, path)?),
             Writes::Dir(exporter) => {
                 for (name, bytes) in exporter.files(report, &ctx)? {
-                    write_atomic(&path.join(name), &bytes)?;
+                    staged.push(stage(&path.join(name), &bytes)?);
                 }
             }
         }
+    }
+    for file in staged {
+        file.commit()?;
     }
     let spec = outputs.stdout.spec();
     let (Some(_), Writes::File(exporter)) = (spec.stdout, &spec.writes) else {

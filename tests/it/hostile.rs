@@ -1,10 +1,11 @@
-//! One hostile corpus through every output. Each case is a real Locust run (fixtures/hostile/, a
+//! Hostile and damaged input. One hostile corpus through every output. Each case is a real Locust run (fixtures/hostile/, a
 //! recorded run of fixtures/locustfiles/hostile.py) whose failing endpoint and its failure message
 //! are renamed to the hostile text, in the stats, the history and the failures file, under a
 //! directory whose name is hostile too; `check` writes every format with GitHub Actions on. Each
 //! medium is held to its own property: the table, the annotations and stderr cannot start a
 //! workflow command or send a control to a terminal, the Markdown renders no link, image or HTML
 //! and keeps its tables whole, JUnit is well-formed, JSON and OpenMetrics keep the text exactly.
+//! Then a real history cut at row boundaries.
 
 use std::path::{Path, PathBuf};
 
@@ -277,4 +278,282 @@ fn the_table_shows_a_hostile_name_escaped_and_readable() {
         common::stderr(&output)
     );
     assert_log_safe("stdout", &stdout);
+}
+
+/// fixtures/trend/degrading-full's history cut after each of its Aggregated rows: the full run
+/// fails a sustained P95 rule; a cut file used to pass it. Now a history that ends more than
+/// Locust's flush window (10 s) before the stats is an input error naming the file and where it
+/// ends, and one within it is read with a note saying how much of the run is missing.
+#[test]
+fn a_history_cut_short_is_refused_and_locusts_own_loss_is_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p95.toml");
+    std::fs::write(
+        &profile,
+        "name = \"cut\"\n[[sustained]]\nmetric = \"p95\"\nlimit = 90\nfor = \"10s\"\n",
+    )
+    .unwrap();
+    let fixture_prefix = fixture("trend/degrading-full");
+    let whole = common::command()
+        .arg("check")
+        .arg(&fixture_prefix)
+        .arg("--profile")
+        .arg(&profile)
+        .output()
+        .unwrap();
+    assert_eq!(whole.status.code(), Some(1), "{}", common::stdout(&whole));
+    assert!(!common::stdout(&whole).contains("not in the history"));
+    let history =
+        std::fs::read_to_string(fixture("trend/degrading-full_stats_history.csv")).unwrap();
+    let lines: Vec<&str> = history.lines().collect();
+    let (mut refused, mut noted, mut silent, mut cuts) = (0, 0, 0, 0);
+    for (n, line) in lines.iter().enumerate().skip(1) {
+        // A cut after an Aggregated row, the last line of each timestamp's rows, but the file's
+        // last (the whole history).
+        if !line.contains(",Aggregated,") || n + 1 == lines.len() {
+            continue;
+        }
+        cuts += 1;
+        let run = dir.path().join(format!("cut{n}"));
+        std::fs::create_dir_all(&run).unwrap();
+        for suffix in ["stats", "failures", "exceptions"] {
+            std::fs::copy(
+                fixture(format!("trend/degrading-full_{suffix}.csv")),
+                run.join(format!("r_{suffix}.csv")),
+            )
+            .unwrap();
+        }
+        std::fs::write(
+            run.join("r_stats_history.csv"),
+            lines[..=n].join("\n") + "\n",
+        )
+        .unwrap();
+        let output = common::command()
+            .arg("check")
+            .arg(run.join("r"))
+            .arg("--profile")
+            .arg(&profile)
+            .output()
+            .unwrap();
+        let (out, err) = (common::stdout(&output), common::stderr(&output));
+        match output.status.code() {
+            Some(2) => {
+                assert!(
+                    err.contains("r_stats_history.csv: the history is cut short: it ends at"),
+                    "{err}"
+                );
+                assert!(err.contains("r_stats.csv holds 4,817"), "{err}");
+                refused += 1;
+            }
+            Some(_) if out.contains("are not in the history") => noted += 1,
+            // Within two intervals of the end: a whole history ends so.
+            Some(_) => silent += 1,
+            None => panic!("killed"),
+        }
+    }
+    eprintln!("{cuts} cuts: {refused} refused, {noted} read with a note, {silent} silent");
+    // The last 12 s are what Locust itself can lose: a note, or nothing within two intervals.
+    assert_eq!((cuts, refused, noted, silent), (59, 47, 10, 2));
+}
+
+/// Locust 2.15.1 (fixtures/locust215/basic, `-t 20s`) left the history's last 9 s unflushed: the
+/// run is read, and the note says what the history misses.
+#[test]
+fn a_real_history_short_of_its_last_flush_is_read_with_a_note() {
+    let output = common::loadgate(args!["check", fixture("locust215/basic")]);
+    let out = common::stdout(&output);
+    assert!(
+        out.contains("basic_stats_history.csv ends at 10 s (its Aggregated row 11) with 696 requests; basic_stats.csv holds 1,354: the last 9 s or so"),
+        "{out}"
+    );
+}
+
+/// A `_stats.csv` cut inside its last cell: the Aggregated row's `100%` reads 6 below `99.99%`'s
+/// 62 (fixtures/locust2/basic, the file's last two bytes and its line end gone).
+#[test]
+fn a_stats_file_cut_inside_its_last_cell_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for suffix in ["stats_history", "failures", "exceptions"] {
+        std::fs::copy(
+            fixture(format!("locust2/basic_{suffix}.csv")),
+            dir.path().join(format!("r_{suffix}.csv")),
+        )
+        .unwrap();
+    }
+    let stats = std::fs::read_to_string(fixture("locust2/basic_stats.csv")).unwrap();
+    let cut = stats
+        .strip_suffix("62\r\n")
+        .expect("the fixture's last cell")
+        .to_string()
+        + "6";
+    std::fs::write(dir.path().join("r_stats.csv"), cut).unwrap();
+    let output = common::loadgate(args!["check", dir.path().join("r")]);
+    let err = common::stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("r_stats.csv: Aggregated: 100% is 6 ms, below 99.99%'s 62 ms"),
+        "{err}"
+    );
+}
+
+/// Locust's JSON with more failures than requests on an endpoint (a 500% error rate before).
+#[test]
+fn more_failures_than_requests_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("json/locust-2.47.0.json")).unwrap();
+    let mut entries: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let first = &mut entries[0];
+    let requests = first["num_requests"].as_u64().unwrap();
+    first["num_failures"] = (requests * 5).into();
+    let path = dir.path().join("run.json");
+    std::fs::write(&path, entries.to_string()).unwrap();
+    let output = common::loadgate(args!["check", &path]);
+    let err = common::stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("{} failures of {requests} requests", requests * 5)),
+        "{err}"
+    );
+}
+
+/// A baseline whose P95 is 1e308 ms would let any run pass: it is refused as no run's figures.
+#[test]
+fn a_baseline_with_figures_no_run_can_hold_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let run = fixture("locust2/basic");
+    let saved = common::loadgate(args![
+        "baseline", "save", &run, "--name", "b", "--store", &store
+    ]);
+    assert_eq!(saved.status.code(), Some(0), "{}", common::stderr(&saved));
+    let path = store.join("b.json");
+    let mut baseline: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    baseline["runs"][0]["aggregated"]["percentiles"][5] = 1e308.into();
+    std::fs::write(&path, baseline.to_string()).unwrap();
+    let output = common::loadgate(args!["check", &run, "--baseline", "b", "--store", &store]);
+    let err = common::stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("b.json: run 1: Aggregated: a response time (95%) of 1e308 ms"),
+        "{err}"
+    );
+}
+
+// Files written through links and all or none.
+
+/// When a later output fails (exit 2), the earlier ones are left as they were.
+#[test]
+fn outputs_are_written_all_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, md) = (
+        dir.path().join("report.json"),
+        dir.path().join("summary.md"),
+    );
+    std::fs::write(&json, "old json").unwrap();
+    std::fs::write(&md, "old markdown").unwrap();
+    // OpenMetrics, the last format written, under a file: its directory cannot be made.
+    std::fs::write(dir.path().join("file"), "").unwrap();
+    let prom = dir.path().join("file/metrics.prom");
+    let output = common::loadgate(args![
+        "check",
+        fixture("locust2/basic"),
+        "--json",
+        &json,
+        "--markdown",
+        &md,
+        "--openmetrics",
+        &prom
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", common::stderr(&output));
+    assert_eq!(std::fs::read_to_string(&json).unwrap(), "old json");
+    assert_eq!(std::fs::read_to_string(&md).unwrap(), "old markdown");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+/// A link at an output path is written through (the link stays, its target holds the report);
+/// a device works as an output.
+#[cfg(unix)]
+#[test]
+fn an_output_link_is_written_through_and_a_device_is_written_into() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("real.json");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink("real.json", &link).unwrap();
+    let output = common::loadgate(args![
+        "check",
+        fixture("locust2/basic"),
+        "--json",
+        &link,
+        "--junit",
+        "/dev/stdout"
+    ]);
+    let out = common::stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{}", common::stderr(&output));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(report["verdict"], "fail");
+    assert!(out.contains("<testsuites"), "{out}");
+}
+
+/// A link planted at the store's `.NAME.lock` is not followed: the file it points to keeps its
+/// content and the save says why it stopped.
+#[cfg(unix)]
+#[test]
+fn a_planted_lock_link_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir_all(&store).unwrap();
+    let victim = dir.path().join("precious.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    std::os::unix::fs::symlink(&victim, store.join(".b.lock")).unwrap();
+    let output = common::loadgate(args![
+        "baseline",
+        "save",
+        fixture("locust2/basic"),
+        "--name",
+        "b",
+        "--store",
+        &store
+    ]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let err = common::stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(".b.lock: cannot create the lock file"),
+        "{err}"
+    );
+}
+
+/// Temporary files a killed write left more than an hour ago are removed by the next write
+/// there; a fresh one (a write under way) stays.
+#[test]
+fn stale_temporary_files_are_cleaned() {
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir.path().join(".loadgate-killed.tmp");
+    let fresh = dir.path().join(".loadgate-running.tmp");
+    for path in [&stale, &fresh] {
+        std::fs::write(path, "partial").unwrap();
+    }
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    let json = dir.path().join("report.json");
+    let output = common::loadgate(args!["check", fixture("locust2/basic"), "--json", &json]);
+    assert_eq!(output.status.code(), Some(1), "{}", common::stderr(&output));
+    assert!(!stale.exists());
+    assert!(fresh.exists());
 }

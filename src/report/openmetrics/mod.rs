@@ -21,7 +21,7 @@ use self::families::{history_families, judgement_families, write_history};
 pub use self::plan::MetricsPlan;
 pub use self::text::Flavor;
 use self::text::{finish, render, write_families, Chunked};
-use crate::fsutil::write_atomic_with;
+use crate::fsutil::{stage_with, Staged};
 use crate::report::exporter::{Context, Exporter, Report};
 
 /// `--openmetrics FILE`: every run of the judgement, optionally (`--openmetrics-history`) with
@@ -38,8 +38,8 @@ impl Exporter for OpenMetricsExporter {
 
     /// Streamed: with history, the text is many times the size of the run in memory (1.4 GB for
     /// a day of full history), so it is never held whole.
-    fn write_file(&self, report: Report, ctx: &Context, path: &Path) -> Result<()> {
-        write_atomic_with(path, |file| write(report, ctx, Flavor::of(path), file))
+    fn write_file(&self, report: Report, ctx: &Context, path: &Path) -> Result<Staged> {
+        stage_with(path, |file| write(report, ctx, Flavor::of(path), file))
     }
 }
 
