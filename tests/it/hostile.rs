@@ -477,23 +477,46 @@ fn outputs_are_written_all_or_none() {
 }
 
 /// A link at an output path is written through (the link stays, its target holds the report);
-/// a device works as an output.
+/// a device or a pipe works as an output. A named pipe stands in for `/dev/stdout`: a loadgate
+/// that replaced it (as one did, run as root) spoils only this test's directory.
 #[cfg(unix)]
 #[test]
-fn an_output_link_is_written_through_and_a_device_is_written_into() {
+fn an_output_link_is_written_through_and_a_pipe_is_written_into() {
+    use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("real.json");
     let link = dir.path().join("link.json");
     std::os::unix::fs::symlink("real.json", &link).unwrap();
+    let fifo = dir.path().join("junit.pipe");
+    let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates the pipe.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            std::fs::File::open(&fifo)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        })
+    };
     let output = common::loadgate(args![
         "check",
         fixture("locust2/basic"),
         "--json",
         &link,
         "--junit",
-        "/dev/stdout"
+        &fifo
     ]);
-    let out = common::stdout(&output);
+    // Had loadgate not opened the pipe, the reader would wait for ever: never joined then.
+    let waited = std::time::Instant::now();
+    while !reader.is_finished() && waited.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(reader.is_finished(), "loadgate never wrote into the pipe");
+    let junit = reader.join().unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", common::stderr(&output));
     assert!(std::fs::symlink_metadata(&link)
         .unwrap()
@@ -502,7 +525,9 @@ fn an_output_link_is_written_through_and_a_device_is_written_into() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
     assert_eq!(report["verdict"], "fail");
-    assert!(out.contains("<testsuites"), "{out}");
+    assert!(junit.contains("<testsuites"), "{junit}");
+    let meta = std::fs::symlink_metadata(&fifo).unwrap();
+    assert!(!meta.is_file(), "the pipe was replaced by a file");
 }
 
 /// A link planted at the store's `.NAME.lock` is not followed: the file it points to keeps its
