@@ -349,8 +349,23 @@ mod tests {
 
     use crate::analysis::findings::tests::run_from;
 
+    /// A stats row around its P95 (and P99, the same), its percentiles rising as Locust's do.
     fn row(method: &str, name: &str, requests: u64, failures: u64, p95: f64, rps: f64) -> String {
-        format!("{method},{name},{requests},{failures},20,30,5,900,10,{rps},0,20,22,25,27,35,{p95},120,{p95},800,900,900\n")
+        let below = |v: f64| v.min(p95);
+        let above = |v: f64| v.max(p95);
+        format!(
+            "{method},{name},{requests},{failures},{},30,5,{},10,{rps},0,{},{},{},{},{},{p95},{p95},{p95},{},{},{}\n",
+            below(20.0),
+            above(900.0),
+            below(20.0),
+            below(22.0),
+            below(25.0),
+            below(27.0),
+            below(35.0),
+            above(800.0),
+            above(900.0),
+            above(900.0)
+        )
     }
 
     fn kinds(found: &[Finding], kind: &str) -> Vec<Finding> {
