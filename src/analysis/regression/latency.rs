@@ -163,6 +163,11 @@ fn doubts(evidence: &Evidence, rules: &RegressionRules, z: f64, moved: Moved) ->
     };
     [
         too_few_requests(latest.requests.min(current.requests), rules.min_requests),
+        few_beyond_the_tail(
+            evidence.metric,
+            latest.requests.min(current.requests),
+            median_rose(evidence, rules),
+        ),
         sampling_overlap(evidence, rules.confidence, z),
         interval_spread(evidence, moved.rel, z),
         worst_kept,
@@ -200,12 +205,29 @@ fn mean_sampling(evidence: &Evidence, change: f64, z: f64) -> Option<String> {
     within_mean_noise(change, noise)
 }
 
+/// Whether the median rose past half the P50 limit and the floor.
+fn median_rose(evidence: &Evidence, rules: &RegressionRules) -> bool {
+    body_rose(
+        evidence.baselines,
+        evidence.current,
+        Metric::P50,
+        (rules.p50 / 2.0, rules.min_change_ms),
+    )
+}
+
 /// A tail rose while the body of the distribution did not (when the profile asks for it).
 fn tail_alone(evidence: &Evidence, rules: &RegressionRules) -> Option<String> {
     if !(rules.corroborate_tails && is_tail(evidence.metric)) {
         return None;
     }
-    let rose = |m: Metric| body_rose(evidence.baselines, evidence.current, m, rules.p50 / 2.0);
+    let rose = |m: Metric| {
+        body_rose(
+            evidence.baselines,
+            evidence.current,
+            m,
+            (rules.p50 / 2.0, rules.min_change_ms),
+        )
+    };
     uncorroborated_tail(rose(Metric::P50), rose(Metric::P90))
 }
 
@@ -215,6 +237,28 @@ fn tail_alone(evidence: &Evidence, rules: &RegressionRules) -> Option<String> {
 /// Either run has fewer requests than `min_requests`: a percentile of a few requests proves little.
 fn too_few_requests(fewest: u64, min_requests: u64) -> Option<String> {
     (fewest < min_requests).then(|| format!("only {fewest} requests (fewer than {min_requests})"))
+}
+
+/// Requests a tail percentile needs beyond it before it is more than a run's few slowest requests:
+/// a P99 of 250 requests is the 3rd-largest, and one stall (a pause of the runner, a retry) moves it.
+const MIN_BEYOND_TAIL: f64 = 5.0;
+
+/// A tail percentile set by fewer than [`MIN_BEYOND_TAIL`] requests of the smaller run (a P99
+/// needs 500 requests, a P95 100), when the median did not rise with it: then the tail is the
+/// run's few slowest requests. With the median risen past the floor, the tail is judged as usual.
+fn few_beyond_the_tail(metric: Metric, fewest: u64, median_rose: bool) -> Option<String> {
+    if !is_tail(metric) || median_rose {
+        return None;
+    }
+    let q = metric.quantile()?;
+    let beyond = fewest as f64 * (1.0 - q);
+    (beyond < MIN_BEYOND_TAIL - 1e-9).then(|| {
+        format!(
+            "a {} of {fewest} requests is set by its slowest {:.0} (fewer than {MIN_BEYOND_TAIL:.0}): one stall moves it",
+            metric.key().to_uppercase(),
+            beyond.floor().max(1.0)
+        )
+    })
 }
 
 /// The current value's lower confidence bound is not above the baseline's upper bound.
@@ -305,12 +349,13 @@ fn is_tail(metric: Metric) -> bool {
     matches!(metric, Metric::P95 | Metric::P99)
 }
 
-/// Whether `metric` of `current` rose by at least `fraction` over the median of the kept runs.
+/// Whether `metric` of `current` rose by at least `fraction` over the median of the kept runs, and
+/// by at least `floor_ms`.
 fn body_rose(
     baselines: &[&ScopeSummary],
     current: &ScopeSummary,
     metric: Metric,
-    fraction: f64,
+    (fraction, floor_ms): (f64, f64),
 ) -> bool {
     let base = median(
         &baselines
@@ -318,15 +363,58 @@ fn body_rose(
             .filter_map(|b| metric.of(*b))
             .collect::<Vec<_>>(),
     );
+    // A rise below the floor is Locust's rounding and the timer (a 3 ms median read as 4): it
+    // no more corroborates a tail than it counts on its own.
     match (base, metric.of(current)) {
-        (Some(b), Some(c)) if b > 0.0 => (c - b) / b >= fraction,
+        (Some(b), Some(c)) if b > 0.0 => (c - b) / b >= fraction && c - b >= floor_ms,
         _ => false,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::scope;
     use super::*;
+
+    /// A median of 3 ms read as 4 (+33%, past half the 20% limit) is Locust's rounding, not a body
+    /// that moved: it corroborates no tail. Just outside the 5 ms floor it does.
+    #[test]
+    fn a_body_rise_corroborates_only_past_the_floor() {
+        let at = |p50: f64| ScopeSummary {
+            percentiles: std::iter::once(Some(p50))
+                .chain(scope(1000, 1.0).percentiles.into_iter().skip(1))
+                .collect(),
+            ..scope(1000, 1.0)
+        };
+        let base = at(3.0);
+        let rules = (0.10, 5.0);
+        assert!(!body_rose(&[&base], &at(4.0), Metric::P50, rules));
+        assert!(!body_rose(&[&base], &at(7.99), Metric::P50, rules));
+        assert!(body_rose(&[&base], &at(8.0), Metric::P50, rules));
+        // A large endpoint: the fraction decides (100 ms: +9.9 ms is short of 10%, +10 is not).
+        let base = at(100.0);
+        assert!(!body_rose(&[&base], &at(109.9), Metric::P50, rules));
+        assert!(body_rose(&[&base], &at(110.0), Metric::P50, rules));
+    }
+
+    #[test]
+    fn a_tail_of_its_few_slowest_requests_is_held_back() {
+        // P99: 499 requests leave 4.99 beyond it (held back), 500 leave 5 (judged).
+        let held = few_beyond_the_tail(Metric::P99, 499, false).unwrap();
+        assert!(
+            held.contains("P99 of 499 requests is set by its slowest 4"),
+            "{held}"
+        );
+        assert!(few_beyond_the_tail(Metric::P99, 500, false).is_none());
+        // P95: 99 and 100.
+        assert!(few_beyond_the_tail(Metric::P95, 99, false).is_some());
+        assert!(few_beyond_the_tail(Metric::P95, 100, false).is_none());
+        // A median that rose with it: the tail is judged however few lie beyond it.
+        assert!(few_beyond_the_tail(Metric::P99, 140, true).is_none());
+        // The body is never held back by it.
+        assert!(few_beyond_the_tail(Metric::P50, 10, false).is_none());
+        assert!(few_beyond_the_tail(Metric::Avg, 10, false).is_none());
+    }
 
     #[test]
     fn each_guard_holds_back_exactly_at_its_boundary() {
