@@ -63,14 +63,22 @@ pub enum Command {
     Ab(AbArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
     Completions(CompletionsArgs),
-    /// Print the man page (roff) to stdout: `loadgate man > loadgate.1`.
-    Man,
+    /// Print a man page (roff) to stdout: `loadgate man > loadgate.1`, `loadgate man check >
+    /// loadgate-check.1` (any subcommand, e.g. `baseline save`).
+    Man(ManArgs),
     /// List what a Prometheus-compatible backend holds for a run's window (presets, series, points,
     /// min/max) and the value of each [[server]] rule of the profile.
     Server(ServerArgs),
     /// Print the settings `check` runs with here (loadgate.toml or [tool.loadgate] in pyproject.toml,
     /// found from the current directory upwards; then flags) and where each came from.
     Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (`check`, `baseline save`); none: loadgate's own page.
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -96,7 +104,8 @@ pub enum Plan {
     Record(RecordPlan),
     Server(ServerPlan),
     Completions(clap_complete::Shell),
-    Man,
+    /// The subcommand path whose page to print; empty: the top page.
+    Man(Vec<String>),
 }
 
 impl Cli {
@@ -140,28 +149,86 @@ impl Cli {
             }),
             Command::Server(a) => Plan::Server(a.plan()),
             Command::Completions(a) => Plan::Completions(a.shell),
-            Command::Man => Plan::Man,
+            Command::Man(a) => Plan::Man(a.subcommand),
             Command::Config(a) => Plan::Config(a.settings.request(Vec::new())),
         }
     }
 }
 
-/// The completion script for `shell`, generated from these definitions.
+/// The completion script for `shell`, generated from these definitions, with `--profile` (and
+/// `profiles NAME`, `--from`) offering the built-in profiles' names.
 pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     let mut out = Vec::new();
     clap_complete::generate(
         shell,
-        &mut <Cli as clap::CommandFactory>::command(),
+        &mut with_profile_names(<Cli as clap::CommandFactory>::command()),
         "loadgate",
         &mut out,
     );
     out
 }
 
-/// The man page, generated from these definitions.
-pub fn man_page() -> std::io::Result<Vec<u8>> {
+/// `cmd` with the built-in profile names as the possible values of every profile argument. Only
+/// for the completion script: parsing keeps accepting a path as well.
+fn with_profile_names(cmd: clap::Command) -> clap::Command {
+    let names: Vec<PossibleValue> = crate::profile::BUILTINS
+        .iter()
+        .map(|(name, _)| PossibleValue::new(*name))
+        .collect();
+    let is_profile_arg = |cmd_name: &str, id: &str| {
+        id == "profile" || id == "from" || (cmd_name == "profiles" && id == "name")
+    };
+    let cmd_name = cmd.get_name().to_string();
+    let ids: Vec<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .filter(|id| is_profile_arg(&cmd_name, id))
+        .collect();
+    let mut cmd = cmd;
+    for id in ids {
+        let names = names.clone();
+        cmd = cmd.mut_arg(id, |a| a.value_parser(PossibleValuesParser::new(names)));
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for sub in subs {
+        cmd = cmd.mut_subcommand(sub, with_profile_names);
+    }
+    cmd
+}
+
+/// The man page, generated from these definitions: `loadgate man` the top page, `loadgate man
+/// check` (any subcommand, `baseline save` too) that subcommand's page.
+pub fn man_page(path: &[String]) -> Result<Vec<u8>, String> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    cmd.build();
+    let mut name = "loadgate".to_string();
+    for word in path {
+        let sub = cmd
+            .get_subcommands()
+            .find(|s| s.get_name() == word)
+            .cloned()
+            .ok_or_else(|| {
+                let names: Vec<&str> = cmd
+                    .get_subcommands()
+                    .map(|s| s.get_name())
+                    .filter(|n| *n != "help")
+                    .collect();
+                format!(
+                    "'{name} {word}': no such subcommand (one of: {})",
+                    names.join(", ")
+                )
+            })?;
+        name = format!("{name}-{word}");
+        // clap keeps names as static strings; a man page is printed once per process.
+        cmd = sub.name(&*Box::leak(name.clone().into_boxed_str()));
+    }
     let mut out = Vec::new();
-    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+    clap_mangen::Man::new(cmd)
+        .render(&mut out)
+        .map_err(|e| e.to_string())?;
     Ok(out)
 }
 
@@ -319,9 +386,10 @@ pub struct CompareArgs {
     #[arg(value_name = "CURRENT_RUN")]
     pub current: PathBuf,
 
-    /// The profile whose [regression] rules apply (and, with --prometheus, its [[server]] rules).
-    #[arg(long, short = 'p', default_value = "default", value_name = "NAME|PATH")]
-    pub profile: String,
+    /// The profile whose [regression] rules apply (and, with --prometheus, its [[server]] rules)
+    /// [default: the config's, else default].
+    #[arg(long, short = 'p', value_name = "NAME|PATH")]
+    pub profile: Option<String>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -348,8 +416,9 @@ pub enum BaselineCommand {
     Save(BaselineSaveArgs),
     /// List the stored baselines.
     List(StoreArgs),
-    /// Print a stored baseline as JSON.
-    Show(BaselineNameArgs),
+    /// Print what a stored baseline holds (its kept runs, the newest run's figures); JSON with
+    /// --format json.
+    Show(BaselineShowArgs),
     /// Delete a stored baseline.
     Delete(BaselineNameArgs),
 }
@@ -362,13 +431,15 @@ impl BaselineCommand {
                 name: a.name,
                 keep: a.keep.map(|k| k as usize),
                 store: a.store.store,
-                if_pass: a.if_pass.then_some(a.profile),
+                if_pass: a.if_pass,
+                profile: a.profile,
                 locust_version: a.locust_version,
             },
             BaselineCommand::List(a) => BaselinePlan::List { store: a.store },
             BaselineCommand::Show(a) => BaselinePlan::Show {
-                name: a.name,
-                store: a.store.store,
+                name: a.name.name,
+                store: a.name.store.store,
+                json: a.format == ShowFormat::Json,
             },
             BaselineCommand::Delete(a) => BaselinePlan::Delete {
                 name: a.name,
@@ -404,15 +475,9 @@ pub struct BaselineSaveArgs {
     #[arg(long)]
     pub if_pass: bool,
 
-    /// The profile --if-pass judges the run with.
-    #[arg(
-        long,
-        short = 'p',
-        default_value = "default",
-        value_name = "NAME|PATH",
-        requires = "if_pass"
-    )]
-    pub profile: String,
+    /// The profile --if-pass judges the run with [default: the config's, else default].
+    #[arg(long, short = 'p', value_name = "NAME|PATH", requires = "if_pass")]
+    pub profile: Option<String>,
 
     /// The Locust version that wrote the run, kept in the baseline (for files that do not say it).
     #[arg(long, value_name = "VERSION", value_parser = parse_locust_version)]
@@ -420,6 +485,22 @@ pub struct BaselineSaveArgs {
 
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineShowArgs {
+    #[command(flatten)]
+    pub name: BaselineNameArgs,
+
+    /// `table`: a summary for people; `json`: the stored file as it is.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ShowFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -452,9 +533,9 @@ pub struct CheckSettingsArgs {
     #[arg(long, value_name = "NAME|PATH")]
     pub baseline: Option<String>,
 
-    /// Exit 2 when the --baseline name is not in the store (by default: "no baseline: nothing
-    /// compared", and the grades alone decide).
-    #[arg(long, requires = "baseline")]
+    /// Exit 2 when the baseline (--baseline, else the config's) is not in the store (by default:
+    /// "no baseline: nothing compared", and the grades alone decide).
+    #[arg(long)]
     pub require_baseline: bool,
 
     #[command(flatten)]
@@ -868,9 +949,10 @@ pub struct AbArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 
-    /// The profile: B's grades, and the [regression] limits of how much worse than A is too much.
-    #[arg(long, short = 'p', default_value = "default", value_name = "NAME|PATH")]
-    pub profile: String,
+    /// The profile: B's grades, and the [regression] limits of how much worse than A is too much
+    /// [default: the config's, else default].
+    #[arg(long, short = 'p', value_name = "NAME|PATH")]
+    pub profile: Option<String>,
 
     #[command(flatten)]
     pub load: LoadArgs,

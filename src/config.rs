@@ -1,7 +1,9 @@
-//! Project defaults for `check`, read from where the project lives: a `loadgate.toml`, or the
+//! Project defaults for every command that grades or stores runs (`check`, `compare`, `ab`,
+//! `history`, `baseline`, `server`), read from where the project lives: a `loadgate.toml`, or the
 //! `[tool.loadgate]` table of a `pyproject.toml`, in the current directory or the nearest parent
 //! that has one (in one directory `loadgate.toml` wins; a pyproject.toml without the table does
-//! not count). Flags override the file (and `$LOADGATE_BASELINE_DIR` the file's `store`); [`Settings`] says where each value in force came from,
+//! not count). The search stops at the repository's root (the directory holding `.git`) or the
+//! user's home, whichever comes first: a file above the project must not change its verdict. Flags override the file (and `$LOADGATE_BASELINE_DIR` the file's `store`); [`Settings`] says where each value in force came from,
 //! for `loadgate config`. Unknown keys are an error naming the file and the key, as in profiles.
 //! Paths in the file are relative to the file's directory, so a check run from a subdirectory
 //! means the same files.
@@ -75,7 +77,7 @@ impl ConfigFile {
         let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
         let (table, raw, keys) = if is_pyproject {
             let doc: toml::Table = toml::from_str(&text)
-                .with_context(|| format!("{}: invalid TOML", path.display()))?;
+                .map_err(|e| toml_error(&path.display().to_string(), &text, &e, "config"))?;
             let Some(section) = doc.get("tool").and_then(|t| t.get("loadgate")).cloned() else {
                 return Ok(None);
             };
@@ -85,9 +87,9 @@ impl ConfigFile {
         } else {
             // Read as `Raw` first: its errors carry the line.
             let raw: Raw = toml::from_str(&text)
-                .with_context(|| format!("{}: invalid loadgate config", path.display()))?;
+                .map_err(|e| toml_error(&path.display().to_string(), &text, &e, "config"))?;
             let keys = toml::from_str(&text)
-                .with_context(|| format!("{}: invalid loadgate config", path.display()))?;
+                .map_err(|e| toml_error(&path.display().to_string(), &text, &e, "config"))?;
             ("", raw, toml::Value::Table(keys))
         };
         // `Raw` has checked that each is a string.
@@ -106,8 +108,17 @@ impl ConfigFile {
         }))
     }
 
-    /// The config of the nearest directory from `start` upwards that has one.
+    /// The config of the nearest directory from `start` upwards that has one, searching no higher
+    /// than the repository's root or `$HOME`.
     pub fn discover(start: &Path) -> Result<Option<ConfigFile>> {
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from);
+        ConfigFile::discover_within(start, home.as_deref())
+    }
+
+    /// [`ConfigFile::discover`] with the home directory given (for tests).
+    pub fn discover_within(start: &Path, home: Option<&Path>) -> Result<Option<ConfigFile>> {
         for dir in start.ancestors() {
             for name in ["loadgate.toml", "pyproject.toml"] {
                 let path = dir.join(name);
@@ -117,8 +128,21 @@ impl ConfigFile {
                     }
                 }
             }
+            // `.git` is a directory in a clone, a file in a worktree or submodule.
+            if dir.join(".git").exists() || home.is_some_and(|h| h == dir) {
+                break;
+            }
         }
         Ok(None)
+    }
+
+    /// The note every command adds when a config applied: which file (and table) it read.
+    pub fn note(&self) -> String {
+        if self.table.is_empty() {
+            format!("config: {}", self.path.display())
+        } else {
+            format!("config: {} [{}]", self.path.display(), self.table)
+        }
     }
 
     fn source(&self, key: &str) -> Source {
@@ -215,6 +239,8 @@ pub struct Setting<T> {
 pub struct Settings {
     /// The config file read, if any.
     pub file: Option<PathBuf>,
+    /// What the notes say about it ([`ConfigFile::note`]); `None` without a config.
+    pub note: Option<String>,
     pub profile: Setting<String>,
     pub baseline: Setting<Option<String>>,
     pub store: Setting<Option<PathBuf>>,
@@ -236,11 +262,16 @@ impl Settings {
             (None, Some(f)) if f.raw.profile.is_some() => {
                 let spec = f.raw.profile.clone().unwrap_or_default();
                 // A built-in's name stays a name; anything else is a path beside the file.
-                let value = if BUILTINS.iter().any(|(n, _)| *n == spec) {
-                    spec
-                } else {
-                    f.resolve(Path::new(&spec)).display().to_string()
-                };
+                // A bare word that is no file beside the config is a (mistyped) built-in name, so
+                // that the error lists the built-ins as `--profile` does.
+                let beside = f.resolve(Path::new(&spec));
+                let bare = !spec.contains(['/', '\\']) && !spec.ends_with(".toml");
+                let value =
+                    if BUILTINS.iter().any(|(n, _)| *n == spec) || (bare && !beside.exists()) {
+                        spec
+                    } else {
+                        beside.display().to_string()
+                    };
                 Setting {
                     value,
                     source: f.source("profile"),
@@ -269,6 +300,7 @@ impl Settings {
         };
         Settings {
             file: file.map(|f| f.path.clone()),
+            note: file.map(ConfigFile::note),
             profile,
             baseline,
             store: match std::env::var_os(STORE_ENV).filter(|v| !v.is_empty()) {
@@ -321,9 +353,21 @@ impl Settings {
             .collect()
     }
 
+    /// The flags over the config found from the current directory upwards.
+    pub fn here(flags: &Flags) -> Result<Settings> {
+        let file = ConfigFile::discover(&std::env::current_dir()?)?;
+        Ok(Settings::resolve(flags, file.as_ref()))
+    }
+
     /// Loads the profile in force and lays the file's `[regression]` and `[trend]` keys over it.
     pub fn profile(&self) -> Result<(Profile, String)> {
-        let (mut profile, mut source) = Profile::load_with_source(&self.profile.value)?;
+        let loaded = Profile::load_with_source(&self.profile.value);
+        let (mut profile, mut source) = match (&self.profile.source, loaded) {
+            (Source::File { .. }, Err(err)) => {
+                return Err(err.context(format!("the profile named by {}", self.profile.source)))
+            }
+            (_, loaded) => loaded?,
+        };
         if let Some(over) = &self.regression {
             profile.regression = overlay(&profile.regression, &over.value)
                 .with_context(|| format!("{}: invalid [regression]", over.source))?;
@@ -438,6 +482,61 @@ fn overlay<T: serde::Serialize + serde::de::DeserializeOwned>(
         merged.insert(key.clone(), value.clone());
     }
     Ok(T::deserialize(toml::Value::Table(merged))?)
+}
+
+/// How much of an offending line an error may quote: enough to find it, never a secret's worth.
+const EXCERPT_CHARS: usize = 80;
+
+/// A TOML error for `origin` (a path, or `builtin:NAME`) of `kind` (profile, config): the line and
+/// column, the parser's message, and at most [`EXCERPT_CHARS`] of the offending line. A file that
+/// fails before its first key is not TOML at all (`/etc/passwd`, `/proc/self/environ`): it is
+/// called not a loadgate `kind`, and none of its content is quoted.
+pub fn toml_error(origin: &str, text: &str, err: &toml::de::Error, kind: &str) -> anyhow::Error {
+    let message = err.message().trim();
+    let Some(span) = err.span() else {
+        return anyhow::anyhow!("{origin}: invalid {kind}: {}", one_line(message));
+    };
+    let at = span.start.min(text.len());
+    let before = &text.as_bytes()[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    // Before the first line with content: nothing of the file was TOML.
+    let any_toml_before = text[..line_start.min(text.len())]
+        .lines()
+        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    if !any_toml_before || text.contains('\0') {
+        return anyhow::anyhow!(
+            "{origin}:{line}:{column}: not a loadgate {kind} (not TOML: {}); its content is not shown",
+            one_line(message)
+        );
+    }
+    let full = text[line_start..].lines().next().unwrap_or("");
+    let mut excerpt: String = full.chars().take(EXCERPT_CHARS).collect();
+    if full.chars().count() > EXCERPT_CHARS {
+        excerpt.push('…');
+    }
+    anyhow::anyhow!(
+        "{origin}:{line}:{column}: invalid {kind}: {} (line {line}: {})",
+        one_line(message),
+        excerpt.escape_debug()
+    )
+}
+
+/// A parser message on one line, bounded (its text may quote the input).
+fn one_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or("");
+    let mut out: String = line.chars().take(EXCERPT_CHARS).collect();
+    if line.chars().count() > EXCERPT_CHARS {
+        out.push('…');
+    }
+    out.escape_debug().to_string()
 }
 
 #[cfg(test)]

@@ -65,7 +65,10 @@ fn run(plan: &Plan) -> anyhow::Result<ExitCode> {
         Plan::Completions(shell) => {
             report::print(&cli::completions(*shell)).map(|()| Status::Pass)?
         }
-        Plan::Man => report::print(&cli::man_page()?).map(|()| Status::Pass)?,
+        Plan::Man(path) => {
+            let page = cli::man_page(path).map_err(anyhow::Error::msg)?;
+            report::print(&page).map(|()| Status::Pass)?
+        }
     };
     Ok(gate_exit(verdict))
 }

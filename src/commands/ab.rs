@@ -11,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use crate::analysis::paired::{compare_pairs, PairSample};
 use crate::analysis::{judge, Judgement};
 use crate::commands::server::judge_server;
+use crate::config::{Flags, Settings};
 use crate::generator::{self, AbOutcome, RunOptions};
 use crate::ingest::load_run;
 use crate::model::{EndpointKey, Scope, Status};
@@ -28,22 +29,35 @@ pub struct AbPlan {
     /// PREFIX: the sides are written to PREFIX_a_*.csv and PREFIX_b_*.csv; `None`: a temporary
     /// directory, removed afterwards.
     pub csv: Option<PathBuf>,
-    pub profile: String,
+    /// `--profile`; `None`: the project config's, else `default`.
+    pub profile: Option<String>,
     pub outputs: Outputs,
     /// Where the server's metrics for B's window are read (`--prometheus`).
     pub server: SourcePlan,
 }
 
 pub fn run(plan: &AbPlan) -> Result<Status> {
-    // Before the load runs: a plan that cannot be written must not cost a run.
-    plan.outputs.validate()?;
-    let judgement = build(plan)?;
-    report::emit(&judgement, &plan.outputs)
+    // The flags over the project config, as for `check`.
+    let settings = Settings::here(&Flags {
+        profile: plan.profile.clone(),
+        files: plan.outputs.files.clone(),
+        ..Flags::default()
+    })?;
+    let outputs = Outputs {
+        files: settings.files(),
+        ..plan.outputs.clone()
+    };
+    // Before the load runs: a plan that cannot be written, or a profile that cannot be read,
+    // must not cost a run.
+    outputs.validate()?;
+    let profile = settings.profile()?;
+    let mut judgement = build(plan, profile)?;
+    super::note_config(&mut judgement, settings.note.as_ref());
+    report::emit(&judgement, &outputs)
 }
 
 /// Runs the load, reads both sides back and judges B; nothing is reported before all of it worked.
-pub fn build(plan: &AbPlan) -> Result<Judgement> {
-    let (profile, source) = Profile::load_with_source(&plan.profile)?;
+pub fn build(plan: &AbPlan, (profile, source): (Profile, String)) -> Result<Judgement> {
     let scratch = match plan.csv {
         Some(_) => None,
         None => Some(tempfile::tempdir().context("cannot create a temporary directory")?),

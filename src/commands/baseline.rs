@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::analysis::summary::ScopeSummary;
 use crate::analysis::{judge, Baseline};
 use crate::baseline::{KeptRun, RunSummary, Store};
+use crate::config::{Flags, Settings};
 use crate::ingest::load_run;
 use crate::machine::Machine;
 use crate::model::{Run, Status};
@@ -21,8 +23,10 @@ pub enum BaselinePlan {
         name: String,
         keep: Option<usize>,
         store: Option<PathBuf>,
-        /// Save only when the run passes the gate of this profile (and the stored baseline).
-        if_pass: Option<String>,
+        /// Save only when the run passes the gate (and the stored baseline).
+        if_pass: bool,
+        /// The profile `--if-pass` judges with; `None`: the project config's, else `default`.
+        profile: Option<String>,
         /// `--locust-version`: for a run whose files do not name it.
         locust_version: Option<String>,
     },
@@ -32,6 +36,8 @@ pub enum BaselinePlan {
     Show {
         name: String,
         store: Option<PathBuf>,
+        /// The stored JSON as it is, instead of the summary for people.
+        json: bool,
     },
     Delete {
         name: String,
@@ -39,26 +45,41 @@ pub enum BaselinePlan {
     },
 }
 
+/// The store (and, for `save --if-pass`, the profile) from the flags over the project config,
+/// as `check` resolves them; the config's note goes first in what is printed.
+fn settings(store: &Option<PathBuf>, profile: Option<&String>) -> Result<Settings> {
+    Settings::here(&Flags {
+        store: store.clone(),
+        profile: profile.cloned(),
+        ..Flags::default()
+    })
+}
+
 pub fn run(plan: &BaselinePlan) -> Result<()> {
     let mut out = String::new();
     match plan {
         BaselinePlan::Save {
-            run,
+            run: given,
             name,
             keep,
             store,
             if_pass,
+            profile,
             locust_version,
         } => {
-            let store = Store::open(store.as_deref());
-            let mut run = load_run(run)?;
+            let settings = settings(store, profile.as_ref())?;
+            if let Some(note) = &settings.note {
+                writeln!(out, "{note}")?;
+            }
+            let store = Store::open(settings.store.value.as_deref());
+            let mut run = load_run(given)?;
             crate::ingest::given_locust_version(&mut run, locust_version.as_deref());
-            if let Some(profile) = if_pass {
-                if let Some(why) = gate_failure(&run, profile, &store, name)? {
+            if *if_pass {
+                if let Some(why) = gate_failure(&run, settings.profile()?, &store, name)? {
                     writeln!(
                         out,
                         "not saved: {} failed the gate ({why}); baseline '{name}' is unchanged",
-                        run.files.prefix.display()
+                        given.display()
                     )?;
                     return print_text(&out);
                 }
@@ -76,7 +97,8 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
             writeln!(
                 out,
                 "saved {} as baseline '{}' in {} ({} of {} kept run{})",
-                run.files.prefix.display(),
+                // The path as given (`x.json`, a prefix, a directory), not the prefix made of it.
+                given.display(),
                 name,
                 store.dir().display(),
                 baseline.runs.len(),
@@ -85,7 +107,7 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
             )?;
         }
         BaselinePlan::List { store } => {
-            let store = Store::open(store.as_deref());
+            let store = Store::open(settings(store, None)?.store.value.as_deref());
             let names = store.list()?;
             if names.is_empty() {
                 writeln!(out, "no baselines in {}", store.dir().display())?;
@@ -109,15 +131,19 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
                 }
             }
         }
-        BaselinePlan::Show { name, store } => {
-            let baseline = Store::open(store.as_deref()).load(name)?;
-            out = serde_json::to_string_pretty(&baseline)?;
-            out.push('\n');
-            // JSON, escaped by its writer: printed as it is.
-            return print(out.as_bytes());
+        BaselinePlan::Show { name, store, json } => {
+            let baseline = Store::open(settings(store, None)?.store.value.as_deref()).load(name)?;
+            if *json {
+                out = serde_json::to_string_pretty(&baseline)?;
+                out.push('\n');
+                // JSON, escaped by its writer: printed as it is.
+                return print(out.as_bytes());
+            }
+            // For people: names from the files go through print_text's escaping below.
+            out = describe(&baseline);
         }
         BaselinePlan::Delete { name, store } => {
-            Store::open(store.as_deref()).delete(name)?;
+            Store::open(settings(store, None)?.store.value.as_deref()).delete(name)?;
             writeln!(out, "deleted baseline '{name}'")?;
         }
     }
@@ -126,8 +152,12 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
 
 /// Why `run` fails the gate of `profile` against the baseline stored under `name` (when there is
 /// one), or `None` when it passes (warnings pass, as they do for `check`).
-fn gate_failure(run: &Run, profile: &str, store: &Store, name: &str) -> Result<Option<String>> {
-    let profile = Profile::load(profile)?;
+fn gate_failure(
+    run: &Run,
+    (profile, _): (Profile, String),
+    store: &Store,
+    name: &str,
+) -> Result<Option<String>> {
     let baseline = if store.path_of(name)?.exists() {
         let (runs, runners) = store.load(name)?.into_parts();
         Some(Baseline {
@@ -165,4 +195,88 @@ fn gate_failure(run: &Run, profile: &str, store: &Store, name: &str) -> Result<O
         "profile {}: {failed_checks} checks, {failed_regressions} regressions against '{name}', {failed_trends} trends failed",
         profile.name
     )))
+}
+
+/// A stored baseline for people: what it holds, each kept run in a line, and the newest run's
+/// figures per endpoint (`--format json` prints the file itself).
+fn describe(b: &crate::baseline::Baseline) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "baseline '{}': {} of {} kept run{}, updated {}, written by loadgate {}",
+        b.name,
+        b.runs.len(),
+        b.keep,
+        if b.keep == 1 { "" } else { "s" },
+        b.updated_at,
+        b.loadgate_version
+    );
+    let _ = writeln!(out, "\nkept runs, oldest first:");
+    for (i, r) in b.runs.iter().enumerate() {
+        let s = &r.summary;
+        let started = s
+            .started_at
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map_or("start unknown".to_string(), |t| {
+                t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+            });
+        let duration = s
+            .duration_s
+            .map_or("duration unknown".to_string(), |d| format!("{d:.0} s"));
+        let users = s
+            .peak_users
+            .map_or("users unknown".to_string(), |u| format!("{u} users"));
+        let machine = s.machine.as_ref().map_or(String::new(), |m| {
+            format!(", on {} core(s) {}", m.cores, m.cpu)
+        });
+        let _ = writeln!(
+            out,
+            "  {}. {} ({}): {started}, {duration}, {users}, {} requests, {} failures{machine}",
+            i + 1,
+            s.source,
+            s.format,
+            s.aggregated.requests,
+            s.aggregated.failures,
+        );
+    }
+    if let Some(last) = b.runs.last() {
+        let _ = writeln!(out, "\nthe newest run (ms):");
+        let mut rows = vec![[
+            "endpoint".to_string(),
+            "requests".into(),
+            "failures".into(),
+            "req/s".into(),
+            "p50".into(),
+            "p95".into(),
+            "p99".into(),
+        ]];
+        let row = |s: &ScopeSummary, label: String| {
+            let ms = |v: Option<f64>| v.map_or("N/A".to_string(), |v| format!("{v:.0}"));
+            [
+                label,
+                s.requests.to_string(),
+                s.failures.to_string(),
+                format!("{:.1}", s.rps),
+                ms(s.p(0)),
+                ms(s.p(5)),
+                ms(s.p(7)),
+            ]
+        };
+        for e in &last.summary.endpoints {
+            rows.push(row(e, e.label()));
+        }
+        rows.push(row(&last.summary.aggregated, "Aggregated".into()));
+        let widths: Vec<usize> = (0..7)
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        for r in &rows {
+            let mut line = format!("  {:<w$}", r[0], w = widths[0]);
+            for c in 1..7 {
+                let _ = write!(line, "  {:>w$}", r[c], w = widths[c]);
+            }
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    }
+    let _ = writeln!(out, "\n(`--format json` prints the stored file)");
+    out
 }

@@ -9,7 +9,7 @@ use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge, Baseline, Judgement, RunJudgement};
 use crate::baseline::{read_baseline, validate_name, Store};
 use crate::commands::server::judge_server;
-use crate::config::{ConfigFile, Flags, Settings};
+use crate::config::{Flags, Settings};
 use crate::ingest::{load_run, load_runs, runs_in};
 use crate::machine::Machine;
 use crate::model::Status;
@@ -56,8 +56,7 @@ pub struct CheckRequest {
 impl CheckRequest {
     /// The flags over the config found from the current directory upwards.
     pub fn settings(&self) -> Result<Settings> {
-        let file = ConfigFile::discover(&std::env::current_dir()?)?;
-        Ok(Settings::resolve(&self.flags, file.as_ref()))
+        Settings::here(&self.flags)
     }
 
     fn plan(&self, s: &Settings) -> CheckPlan {
@@ -83,13 +82,17 @@ impl CheckRequest {
 /// `loadgate check` from the command line: settings resolved, the profile with the config's rules.
 pub fn run_request(request: &CheckRequest) -> Result<Status> {
     let settings = request.settings()?;
+    if request.require_baseline && settings.baseline.value.is_none() {
+        bail!("--require-baseline: no baseline to require (give --baseline NAME|PATH, or `baseline` in loadgate.toml or [tool.loadgate])");
+    }
     let plan = request.plan(&settings);
     plan.outputs.validate()?;
-    let judgement = build_with(
+    let mut judgement = build_with(
         &plan,
         settings.profile()?,
         settings.locust_version.value.as_deref(),
     )?;
+    super::note_config(&mut judgement, settings.note.as_ref());
     report::emit(&judgement, &plan.outputs)
 }
 
@@ -197,7 +200,9 @@ fn load_baseline(spec: &str, store: Option<&Path>, required: bool) -> Result<Bas
                 || path.with_extension("").exists()
                 || Path::new(&format!("{spec}_stats.csv")).exists() =>
         {
-            Err(err)
+            Err(err.context(format!(
+                "--baseline {spec}: not a loadgate baseline, nor a run loadgate reads"
+            )))
         }
         Err(_) if !required && validate_name(spec).is_ok() => {
             Ok(baseline((Vec::new(), Vec::new())))

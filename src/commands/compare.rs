@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge_change, Baseline, Judgement};
 use crate::commands::server::judge_server;
+use crate::config::{Flags, Settings};
 use crate::ingest::load_run;
 use crate::model::Status;
 use crate::profile::Profile;
@@ -19,20 +20,32 @@ use crate::server::source::SourcePlan;
 pub struct ComparePlan {
     pub baseline: PathBuf,
     pub current: PathBuf,
-    pub profile: String,
+    /// `--profile`; `None`: the project config's, else `default`.
+    pub profile: Option<String>,
     pub outputs: Outputs,
     /// Where the server's metrics for the current run are read (`--prometheus`).
     pub server: SourcePlan,
 }
 
+/// `compare` from the command line: the profile (with the config's `[regression]`) and the
+/// output files come from the flags over the project config, as for `check`.
 pub fn run(plan: &ComparePlan) -> Result<Status> {
-    plan.outputs.validate()?;
-    let judgement = build(plan)?;
-    report::emit(&judgement, &plan.outputs)
+    let settings = Settings::here(&Flags {
+        profile: plan.profile.clone(),
+        files: plan.outputs.files.clone(),
+        ..Flags::default()
+    })?;
+    let outputs = Outputs {
+        files: settings.files(),
+        ..plan.outputs.clone()
+    };
+    outputs.validate()?;
+    let mut judgement = build(plan, settings.profile()?)?;
+    super::note_config(&mut judgement, settings.note.as_ref());
+    report::emit(&judgement, &outputs)
 }
 
-pub fn build(plan: &ComparePlan) -> Result<Judgement> {
-    let (profile, source) = Profile::load_with_source(&plan.profile)?;
+pub fn build(plan: &ComparePlan, (profile, source): (Profile, String)) -> Result<Judgement> {
     let base_run = load_run(&plan.baseline)?;
     let baseline = Baseline {
         label: plan.baseline.display().to_string(),

@@ -30,9 +30,27 @@ pub struct HistoryPlan {
 }
 
 pub fn run(plan: &HistoryPlan) -> Result<Status> {
-    plan.outputs.validate()?;
-    let report = build_with(&plan.dir, plan.skip_unreadable, Some(&plan.server))?;
-    report::emit(&report, &plan.outputs)
+    // The output paths of the project config, as for `check`: those of the formats `history`
+    // writes (an archive has no profile or baseline).
+    let settings = Settings::here(&Flags {
+        files: plan.outputs.files.clone(),
+        ..Flags::default()
+    })?;
+    let files = settings
+        .files()
+        .into_iter()
+        .filter(|(format, _)| format.spec().history_help.is_some())
+        .collect();
+    let outputs = Outputs {
+        files,
+        ..plan.outputs.clone()
+    };
+    outputs.validate()?;
+    let mut report = build_with(&plan.dir, plan.skip_unreadable, Some(&plan.server))?;
+    if let Some(note) = settings.note {
+        report.notes.insert(0, note);
+    }
+    report::emit(&report, &outputs)
 }
 
 pub fn build(dir: &Path, skip_unreadable: bool) -> Result<HistoryReport> {

@@ -13,3 +13,15 @@ pub mod history;
 pub mod profiles;
 pub mod record;
 pub mod server;
+
+use crate::analysis::Judgement;
+
+/// Puts the note naming the project config that applied (if one did) first in every run's notes,
+/// so that the table, Markdown, HTML and JSON all say which file set the gate.
+pub(crate) fn note_config(judgement: &mut Judgement, note: Option<&String>) {
+    if let Some(note) = note {
+        for run in &mut judgement.runs {
+            run.notes.insert(0, note.clone());
+        }
+    }
+}

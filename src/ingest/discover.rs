@@ -115,6 +115,10 @@ fn renamed_stats_file(dir: &Path) -> Result<RunFiles> {
     stats.sort();
     match stats.as_slice() {
         [one] => discover(one),
+        [] if csvs.is_empty() => bail!(
+            "{}: no run in this directory: no Locust *{STATS} (nor any CSV), HTML report, JSON output or other tool's results file",
+            dir.display()
+        ),
         [] => bail!(
             "{}: no *{STATS} file in this directory, and none of its {} CSV file(s) has a Locust stats header",
             dir.display(),
@@ -138,6 +142,10 @@ fn from_prefix(prefix: &Path, as_typed: &Path) -> Result<RunFiles> {
         stats = with_suffix(prefix, LEGACY_STATS);
     }
     if !stats.is_file() {
+        // A file's own name typed (`x_stats.csv`), not a prefix: it does not exist.
+        if file_name(as_typed).ends_with(STATS) || file_name(as_typed).ends_with(".csv") {
+            bail!("{}: no such file", as_typed.display());
+        }
         bail!(
             "{}: no such run (looked for {})",
             as_typed.display(),

@@ -72,8 +72,8 @@ pub struct Profile {
 impl Profile {
     /// Parses and validates a profile; `origin` names it in errors (a path, or `builtin:NAME`).
     pub fn parse(text: &str, origin: &str) -> Result<Profile> {
-        let profile: Profile =
-            toml::from_str(text).with_context(|| format!("{origin}: invalid profile"))?;
+        let profile: Profile = toml::from_str(text)
+            .map_err(|e| crate::config::toml_error(origin, text, &e, "profile"))?;
         profile
             .validate()
             .with_context(|| format!("{origin}: invalid profile"))?;
@@ -87,8 +87,12 @@ impl Profile {
         }
         let path = Path::new(spec);
         if path.exists() || spec.ends_with(".toml") || spec.contains(std::path::MAIN_SEPARATOR) {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("{spec}: cannot read the profile"))?;
+            // Read as bytes: a file that is not text is not a profile, and is never quoted.
+            let bytes =
+                std::fs::read(path).with_context(|| format!("{spec}: cannot read the profile"))?;
+            let Ok(text) = String::from_utf8(bytes) else {
+                bail!("{spec}: not a loadgate profile (not UTF-8 text); its content is not shown");
+            };
             return Profile::parse(&text, spec);
         }
         let names: Vec<&str> = BUILTINS.iter().map(|(n, _)| *n).collect();

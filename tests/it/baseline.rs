@@ -72,6 +72,8 @@ fn a_rolling_baseline_keeps_the_last_n_runs() {
         "nightly",
         "--store",
         store.path(),
+        "--format",
+        "json",
     ]);
     let baseline: Value = serde_json::from_slice(&shown.stdout).unwrap();
     let runs = baseline["runs"].as_array().unwrap();
@@ -181,7 +183,15 @@ fn concurrent_saves_leave_a_readable_store_without_temporary_files() {
     for h in handles {
         assert!(h.join().unwrap().status.success());
     }
-    let shown = loadgate(args!["baseline", "show", "main", "--store", store.path(),]);
+    let shown = loadgate(args![
+        "baseline",
+        "show",
+        "main",
+        "--store",
+        store.path(),
+        "--format",
+        "json",
+    ]);
     let baseline: Value = serde_json::from_slice(&shown.stdout).unwrap();
     assert_eq!(
         baseline["runs"].as_array().unwrap().len(),

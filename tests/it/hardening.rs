@@ -39,7 +39,9 @@ fn a_save_killed_midway_leaves_the_old_baseline_intact() {
         std::thread::sleep(Duration::from_micros(rng_state % 8_000));
         let _ = child.kill(); // SIGKILL: no chance to clean up
         let _ = child.wait();
-        let shown = loadgate(args!["baseline", "show", "main", "--store", store_arg]);
+        let shown = loadgate(args![
+            "baseline", "show", "main", "--store", store_arg, "--format", "json"
+        ]);
         assert!(shown.status.success(), "round {round}: {}", stderr(&shown));
         let baseline: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
         let runs = baseline["runs"].as_array().unwrap();

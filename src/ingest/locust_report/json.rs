@@ -236,7 +236,14 @@ fn entries_of(path: &Path, bytes: &[u8]) -> Result<Vec<(EndpointKey, Entry)>, In
     })?;
     let ctx = Ctx { file: path };
     let root = At::root(ctx, &value, "$");
-    let items = root.array()?;
+    // Another JSON (a config, another tool's report) fails here first: say what was expected.
+    let items = root.array().map_err(|mut err| {
+        err.message = format!(
+            "not Locust's JSON output: it is an array of endpoints (Locust's --json-file, or --json with --skip-log), this file's top level is {}",
+            if value.is_object() { "an object" } else { "not an array" }
+        );
+        err
+    })?;
     if items.len() > MAX_ENDPOINTS {
         return Err(root.error(too_many_endpoints()));
     }
