@@ -37,7 +37,10 @@ pub fn run(plan: &DemoPlan) -> Result<()> {
     std::fs::create_dir_all(&plan.out)
         .with_context(|| format!("{}: cannot create", plan.out.display()))?;
     let scenario_path = plan.out.join("demo-scenario.toml");
-    crate::fsutil::write_atomic(&scenario_path, SCENARIO.as_bytes())?;
+    crate::fsutil::write_atomic(
+        &scenario_path,
+        scenario_as_run(plan.users, &plan.run_time).as_bytes(),
+    )?;
     let target = target::start()?;
     let prefix = plan.out.join("demo");
     eprintln!(
@@ -122,4 +125,39 @@ pub fn serve(plan: &TargetPlan) -> Result<()> {
     std::thread::sleep(duration);
     drop(target);
     Ok(())
+}
+
+/// The bundled scenario with the users and run time this demo ran with (`-u`, `-t`), so that the
+/// saved copy repeats the demo's run when run as it is.
+fn scenario_as_run(users: u32, run_time: &str) -> String {
+    let mut out = String::with_capacity(SCENARIO.len());
+    for line in SCENARIO.lines() {
+        match line.split('=').next().map(str::trim) {
+            Some("users") => out.push_str(&format!("users = {users}")),
+            Some("run_time") => out.push_str(&format!("run_time = {}", toml_string(run_time))),
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_scenario_is_the_demo_with_its_defaults() {
+        // The defaults of `demo` (cli.rs): 20 users for 30 s.
+        assert_eq!(scenario_as_run(20, "30s"), SCENARIO);
+        let saved = scenario_as_run(5, "3s");
+        let run =
+            crate::generator::scenario::Scenario::parse(&saved, "demo-scenario.toml").unwrap();
+        assert_eq!(run.load.users, Some(5));
+        assert_eq!(run.load.run_time.as_deref(), Some("3s"));
+    }
 }

@@ -89,8 +89,16 @@ pub fn suggest(plan: &SuggestPlan) -> Result<()> {
         ));
     }
     out.push('\n');
-    out.push_str(&toml::to_string_pretty(&suggested_profile(
-        &profile, &found,
-    ))?);
+    let mut suggested = suggested_profile(&profile, &found);
+    if !found.is_empty() {
+        // The old description would state the old limits: say the new ones.
+        suggested.description = format!(
+            "{} tightened from {} run(s): {}",
+            profile.name,
+            runs.len(),
+            crate::profile::gate_summary(&suggested)
+        );
+    }
+    out.push_str(&toml::to_string_pretty(&suggested)?);
     print(out.as_bytes())
 }

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{FailureRecord, Status};
 
 pub use bands::{Bands, Gate, Grade, Limits};
-pub use builtin::BUILTINS;
+pub use builtin::{gate_summary, BUILTINS};
 pub use matching::{EndpointOverride, ExpectedFailure, Statuses};
 pub use rules::{
     ErrorRules, RegressionRules, Rule, ServerRule, SustainedRule, TrendRules, SUSTAINED_METRICS,

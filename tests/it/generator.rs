@@ -423,6 +423,12 @@ fn the_demo_writes_the_whole_pipeline() {
     assert_eq!(report["verdict"], "fail");
     assert!(report["aggregated"]["requests"].as_u64().unwrap() > 50);
     assert!(String::from_utf8_lossy(&output.stdout).contains("Verdict: FAIL"));
+    // The saved scenario is what ran: run as it is, it repeats the demo's 3 s with 5 users.
+    let saved = std::fs::read_to_string(out.join("demo-scenario.toml")).unwrap();
+    assert!(
+        saved.contains("\nusers = 5\n") && saved.contains("\nrun_time = \"3s\"\n"),
+        "{saved}"
+    );
 }
 
 /// `--json-file` carries Locust's per-second dictionaries, `num_reqs_per_sec` and

@@ -24,6 +24,16 @@ fn a_suggested_profile_still_passes_every_run_it_was_made_from() {
         "{text}"
     );
     assert!(text.contains("name = \"web-api-tightened\""));
+    // The description states the new limits, not web-api's ("P95 warns > 1 s").
+    let description = text
+        .lines()
+        .find(|l| l.starts_with("description = "))
+        .unwrap();
+    assert!(
+        description.contains("web-api tightened from 3 run(s): P95 warns > ")
+            && !description.contains("P95 warns > 1 s"),
+        "{description}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let profile = dir.path().join("tight.toml");
     std::fs::write(&profile, &text).unwrap();
