@@ -451,3 +451,67 @@ fn html_reports_name_their_host_and_locustfile_and_a_baseline_keeps_them() {
         .iter()
         .all(|d| d["field"] != "host" && d["field"] != "locustfile"));
 }
+
+#[test]
+fn show_is_for_people_and_save_names_the_file_it_was_given() {
+    let store = tempfile::tempdir().unwrap();
+    let json = fixture("json/locust-2.47.0.json");
+    let saved = loadgate(args![
+        "baseline",
+        "save",
+        json,
+        "--name",
+        "main",
+        "--store",
+        store.path(),
+        "--keep",
+        "3"
+    ]);
+    assert!(saved.status.success(), "{}", stderr(&saved));
+    let text = stdout(&saved);
+    assert!(
+        text.starts_with(&format!("saved {} as baseline 'main'", json.display())),
+        "{text}"
+    );
+    assert!(save(store.path(), "compare/same-1", "main", None)
+        .status
+        .success());
+    let shown = loadgate(args!["baseline", "show", "main", "--store", store.path()]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let text = stdout(&shown);
+    assert!(
+        text.starts_with("baseline 'main': 2 of 3 kept runs"),
+        "{text}"
+    );
+    assert!(text.contains("  1. ") && text.contains("  2. "), "{text}");
+    assert!(text.contains("same-1"), "{text}");
+    // The newest run's endpoints, then the aggregate, in columns.
+    let header = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("endpoint"))
+        .unwrap();
+    assert!(
+        header.contains("requests") && header.contains("p95"),
+        "{header}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("Aggregated")),
+        "{text}"
+    );
+    assert!(
+        serde_json::from_str::<Value>(&text).is_err(),
+        "not JSON by default"
+    );
+    let as_json = loadgate(args![
+        "baseline",
+        "show",
+        "main",
+        "--store",
+        store.path(),
+        "--format",
+        "json"
+    ]);
+    let value: Value = serde_json::from_slice(&as_json.stdout).unwrap();
+    assert_eq!(value["runs"].as_array().unwrap().len(), 2);
+}

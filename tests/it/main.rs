@@ -20,6 +20,7 @@ mod baseline;
 mod check;
 mod compare;
 mod config;
+mod docs;
 mod faults;
 mod generator;
 mod hardening;

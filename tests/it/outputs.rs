@@ -222,4 +222,74 @@ fn completions_and_the_man_page_come_from_the_command_line_definitions() {
     );
     let bad = loadgate(["completions", "tcsh"]);
     assert_eq!(bad.status.code(), Some(2));
+    // A page per subcommand, nested ones too.
+    let page = stdout(&loadgate(["man", "check"]));
+    assert!(
+        page.contains(".TH loadgate-check 1") && page.contains("require\\-baseline"),
+        "{page}"
+    );
+    let page = stdout(&loadgate(["man", "baseline", "save"]));
+    assert!(
+        page.contains(".TH loadgate-baseline-save 1") && page.contains("if\\-pass"),
+        "{page}"
+    );
+    let bad = loadgate(["man", "chek"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("no such subcommand"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn completions_offer_the_built_in_profiles() {
+    let script = stdout(&loadgate(["completions", "bash"]));
+    // bash: the --profile case of check lists the names.
+    let check = &script[script
+        .find("loadgate__subcmd__check)")
+        .expect("check's case")..];
+    let profile = &check[check.find("--profile)").expect("--profile's case")..];
+    let case: String = profile.lines().take(4).collect::<Vec<_>>().join("\n");
+    for name in ["default", "medium", "llm-api", "high-throughput"] {
+        assert!(case.contains(name), "{name} not offered: {case}");
+    }
+    let fish = stdout(&loadgate(["completions", "fish"]));
+    let at = fish.find("-l profile").expect("fish: --profile");
+    assert!(
+        fish[at..].lines().take(12).any(|l| l.contains("web-api")),
+        "{fish}"
+    );
+    // The completion script's values do not restrict what check accepts: a path still works.
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    std::fs::write(&profile, "name = \"p\"\n[thresholds]\np95 = 100000\n").unwrap();
+    let run = fixture("compare/same-1");
+    assert_eq!(
+        loadgate(args!["check", run, "--profile", profile])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn the_html_flag_comes_before_the_metrics_flags_in_help() {
+    for command in ["check", "compare", "ab"] {
+        let help = stdout(&loadgate([command, "--help"]));
+        let at = |flag: &str| {
+            help.find(flag)
+                .unwrap_or_else(|| panic!("{command}: no {flag}"))
+        };
+        let html = at("--html <FILE>");
+        for later in ["--openmetrics ", "--push-gateway", "--openmetrics-history"] {
+            assert!(html < at(later), "{command}: --html after {later}:\n{help}");
+        }
+        if let Some(prometheus) = help.find("--prometheus") {
+            assert!(
+                html < prometheus,
+                "{command}: --html after --prometheus:\n{help}"
+            );
+        }
+    }
 }

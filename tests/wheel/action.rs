@@ -447,7 +447,10 @@ impl Job {
             assert!(inputs.contains_key(*k), "no input {k}");
             inputs.insert(k.to_string(), v.to_string());
         }
-        inputs.insert("wheel".into(), wheel().unwrap().display().to_string());
+        // The wheel built from this tree, unless the test chooses how loadgate is installed.
+        if !given.iter().any(|(k, _)| *k == "wheel") {
+            inputs.insert("wheel".into(), wheel().unwrap().display().to_string());
+        }
         inputs.insert("python".into(), python::python());
         let github: BTreeMap<String, String> = [
             ("event.repository.default_branch", "main"),
@@ -458,6 +461,11 @@ impl Job {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
+        .chain([(
+            // `uses:` naming the loadgate repository: its checkout is the source.
+            "action_path".to_string(),
+            root().display().to_string(),
+        )])
         .collect();
 
         // PATH without any loadgate on it: the action must use the one it installed.
@@ -1003,4 +1011,47 @@ fn the_evaluator_follows_actions_semantics() {
     };
     assert!(!failed.condition(Some("inputs.a == 'true'")));
     assert!(failed.condition(Some("always() && inputs.a == 'true'")));
+}
+
+/// Before a release nothing is on PyPI: `install: source` builds from the `source` checkout, and
+/// one without a Cargo.toml (an action.yml copied alone) stops the job with what to set. The build
+/// itself is what `cargo install --locked --path .` does, checked by the README's own steps.
+#[test]
+fn install_source_without_a_checkout_says_what_to_set() {
+    if python::Tools::find().is_none() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let mut job = Job::new(cache.path());
+    let run = job.fixture("locust2/basic", "basic");
+    let nowhere = job.dir.path().join("no-source");
+    std::fs::create_dir_all(&nowhere).unwrap();
+    let nowhere = nowhere.display().to_string();
+    let o = job.run(
+        &PULL_REQUEST,
+        &[
+            ("run", &run),
+            ("wheel", ""),
+            ("install", "source"),
+            ("source", &nowhere),
+        ],
+    );
+    assert_eq!(o.outcome("install"), "failure", "{}", explain(&o));
+    let install = o.step("install");
+    assert_eq!(install.code, Some(2));
+    assert!(
+        install.stdout.contains("no loadgate source to build")
+            && install.stdout.contains("holds no Cargo.toml"),
+        "{}",
+        explain(&o)
+    );
+    let o = job.run(
+        &PULL_REQUEST,
+        &[("run", &run), ("wheel", ""), ("install", "pip")],
+    );
+    assert_eq!(o.outcome("install"), "failure");
+    assert!(o
+        .step("install")
+        .stdout
+        .contains("install 'pip': auto, pypi or source"));
 }
