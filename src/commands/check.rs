@@ -146,6 +146,9 @@ fn build_with(
     for path in &paths {
         for mut run in load_runs(path)? {
             crate::ingest::given_locust_version(&mut run, locust_version);
+            if let Some(note) = super::totals::cross_check(path, &run) {
+                run.notes.push(note);
+            }
             runs.push(judge(run, &profile, baseline.as_ref()));
         }
     }

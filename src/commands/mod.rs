@@ -13,6 +13,7 @@ pub mod history;
 pub mod profiles;
 pub mod record;
 pub mod server;
+mod totals;
 
 use crate::analysis::Judgement;
 

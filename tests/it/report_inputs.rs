@@ -371,3 +371,36 @@ fn a_json_run_takes_its_failure_messages_from_the_failures_csv_beside_it() {
         .ends_with("run_failures.csv"));
     assert!(notes.contains("run_failures.csv"), "{notes}");
 }
+
+/// fixtures/runner is one Locust run written as CSVs and JSON: the CSV, written up to a second
+/// before the end, counts 1,901 requests, the JSON 1,912. Either way the notes say which was read
+/// and why the other differs.
+#[test]
+fn a_csv_and_a_json_of_one_run_that_disagree_say_which_was_read_and_why() {
+    let note_of = |run: std::path::PathBuf| {
+        let (_, report) = check_json(args![run]);
+        report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n.as_str())
+            .find(|n| n.contains("Locust writes _stats.csv up to a second before"))
+            .map(str::to_string)
+    };
+    let from_json = note_of(fixture("runner/run.json")).expect("a note reading the JSON");
+    assert!(
+        from_json.contains("counts 1901 requests") && from_json.contains("run.json 1912"),
+        "{from_json}"
+    );
+    assert!(
+        from_json.contains("read") && from_json.ends_with("its totals are the run's final ones"),
+        "{from_json}"
+    );
+    let from_csv = note_of(fixture("runner/run")).expect("a note reading the CSV");
+    assert!(
+        from_csv.contains("loadgate read") && from_csv.contains("run_stats.csv, the run given"),
+        "{from_csv}"
+    );
+    // A run with no report beside it says nothing of the kind.
+    assert_eq!(note_of(fixture("compare/same-1")), None);
+}
