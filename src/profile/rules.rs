@@ -175,7 +175,7 @@ impl Default for ErrorRules {
 }
 
 /// Regression rules: a relative limit per metric, a floor below which no change matters, and how
-/// much evidence a tail percentile needs. See the README's "How regressions are judged".
+/// much evidence a tail percentile needs. See docs/how-regressions-are-judged.md.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RegressionRules {

@@ -549,14 +549,12 @@ impl Tables {
         table
     }
 
-    /// Graded runs show error rates and grades; `compare` shows the figures alone.
+    /// Laid out as `check`'s for every command; graded runs add the grades (`compare` judges
+    /// regressions only, so it shows the figures alone).
     fn endpoint_table(&self, item: &RunJudgement) -> Table {
         let mut table = self.new_table();
         let graded = item.graded;
-        let mut header = vec!["Type", "Name", "Requests", "Failures"];
-        if graded {
-            header.push("Error %");
-        }
+        let mut header = vec!["Type", "Name", "Requests", "Failures", "Error %"];
         header.extend(["req/s", "p50", "p95", "p99"]);
         // Percentile columns beyond the default eleven (`PERCENTILES_TO_REPORT`): every row of a
         // stats file has the same ones.
@@ -585,9 +583,7 @@ impl Tables {
                 Cell::new(s.requests),
                 Cell::new(failures),
             ];
-            if graded {
-                row.push(Cell::new(percent(scope.error_rate)));
-            }
+            row.push(Cell::new(percent(scope.error_rate)));
             row.extend([
                 Cell::new(rate(s.rps)),
                 Cell::new(ms(s.p50())),
@@ -601,9 +597,7 @@ impl Tables {
             }
             table.add_row(row);
         }
-        if graded {
-            align_right(&mut table, 2..10 + custom.len());
-        }
+        align_right(&mut table, 2..10 + custom.len());
         table
     }
 

@@ -160,3 +160,25 @@ fn an_error_rate_rise_fails() {
     let r = regression(&report, "aggregated", "error_rate");
     assert_eq!(r["status"], "fail", "{r:#}");
 }
+
+/// `compare`'s endpoint table is `check`'s, without the grades: the same columns in the same
+/// order, numbers right-aligned.
+#[test]
+fn the_compare_table_is_laid_out_as_checks() {
+    let run = fixture("locust2/basic");
+    let header_of = |text: &str| -> Vec<String> {
+        let line = text.lines().find(|l| l.contains("Requests")).unwrap();
+        line.split(['│', '┆'])
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect()
+    };
+    let compared = common::stdout(&loadgate(args!["compare", run, run]));
+    let checked = common::stdout(&loadgate(args!["check", run]));
+    let mut check_header = header_of(&checked);
+    assert_eq!(check_header.pop().as_deref(), Some("Grade"));
+    assert_eq!(header_of(&compared), check_header);
+    // /error: 92 of 92 failed, its error rate right-aligned as in check's table.
+    let row = compared.lines().find(|l| l.contains("/error ")).unwrap();
+    assert!(row.contains("┆  100.00 ┆"), "{row}");
+}
