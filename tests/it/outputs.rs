@@ -285,7 +285,7 @@ fn the_html_flag_comes_before_the_metrics_flags_in_help() {
         for later in ["--openmetrics ", "--push-gateway", "--openmetrics-history"] {
             assert!(html < at(later), "{command}: --html after {later}:\n{help}");
         }
-        if let Some(prometheus) = help.find("--prometheus") {
+        if let Some(prometheus) = help.find("--prometheus <URL>") {
             assert!(
                 html < prometheus,
                 "{command}: --html after --prometheus:\n{help}"
