@@ -240,7 +240,10 @@ fn the_wheel_installs_loadgate_beside_locust_and_gates_a_real_locust_run() {
     assert!(page.contains("<title>loadgate check: FAIL</title>"));
     assert!(page.contains("data:image/png;base64,"));
     assert_eq!(report["verdict"], "fail");
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(
+        report["schema_version"], 2,
+        "the JSON report's schema (docs/json-report.md)"
+    );
     let written: Value =
         serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
     assert_eq!(written, report, "--json writes what --format json prints");
