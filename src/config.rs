@@ -8,6 +8,7 @@
 //! Paths in the file are relative to the file's directory, so a check run from a subdirectory
 //! means the same files.
 
+use crate::toml_error::toml_error;
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
@@ -154,6 +155,14 @@ impl ConfigFile {
         Source::File {
             path: self.path.clone(),
             key,
+        }
+    }
+
+    /// `[prometheus]` as the server's source takes it.
+    pub fn prometheus(&self) -> crate::server::source::Configured {
+        crate::server::source::Configured {
+            url: self.prometheus_url().map(|s| s.value),
+            ca_file: self.prometheus_ca_file().map(|s| s.value),
         }
     }
 
@@ -482,61 +491,6 @@ fn overlay<T: serde::Serialize + serde::de::DeserializeOwned>(
         merged.insert(key.clone(), value.clone());
     }
     Ok(T::deserialize(toml::Value::Table(merged))?)
-}
-
-/// How much of an offending line an error may quote: enough to find it, never a secret's worth.
-const EXCERPT_CHARS: usize = 80;
-
-/// A TOML error for `origin` (a path, or `builtin:NAME`) of `kind` (profile, config): the line and
-/// column, the parser's message, and at most [`EXCERPT_CHARS`] of the offending line. A file that
-/// fails before its first key is not TOML at all (`/etc/passwd`, `/proc/self/environ`): it is
-/// called not a loadgate `kind`, and none of its content is quoted.
-pub fn toml_error(origin: &str, text: &str, err: &toml::de::Error, kind: &str) -> anyhow::Error {
-    let message = err.message().trim();
-    let Some(span) = err.span() else {
-        return anyhow::anyhow!("{origin}: invalid {kind}: {}", one_line(message));
-    };
-    let at = span.start.min(text.len());
-    let before = &text.as_bytes()[..at];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    // Before the first line with content: nothing of the file was TOML.
-    let any_toml_before = text[..line_start.min(text.len())]
-        .lines()
-        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    if !any_toml_before || text.contains('\0') {
-        return anyhow::anyhow!(
-            "{origin}:{line}:{column}: not a loadgate {kind} (not TOML: {}); its content is not shown",
-            one_line(message)
-        );
-    }
-    let full = text[line_start..].lines().next().unwrap_or("");
-    let mut excerpt: String = full.chars().take(EXCERPT_CHARS).collect();
-    if full.chars().count() > EXCERPT_CHARS {
-        excerpt.push('…');
-    }
-    anyhow::anyhow!(
-        "{origin}:{line}:{column}: invalid {kind}: {} (line {line}: {})",
-        one_line(message),
-        excerpt.escape_debug()
-    )
-}
-
-/// A parser message on one line, bounded (its text may quote the input).
-fn one_line(message: &str) -> String {
-    let line = message.lines().next().unwrap_or("");
-    let mut out: String = line.chars().take(EXCERPT_CHARS).collect();
-    if line.chars().count() > EXCERPT_CHARS {
-        out.push('…');
-    }
-    out.escape_debug().to_string()
 }
 
 #[cfg(test)]

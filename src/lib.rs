@@ -29,3 +29,4 @@ pub mod report;
 pub mod runner;
 pub mod server;
 pub mod tls;
+pub mod toml_error;

@@ -153,7 +153,13 @@ fn newest_server(plan: &SourcePlan, source: &str) -> Result<Option<(String, Serv
         .iter()
         .map(Rule::from_profile)
         .collect::<Result<Vec<_>>>()?;
-    let client = connect(plan, config.as_ref())?;
+    let client = connect(
+        plan,
+        &config
+            .as_ref()
+            .map(ConfigFile::prometheus)
+            .unwrap_or_default(),
+    )?;
     let run = load_run(Path::new(source))?;
     let span = window::choose(window::run_span(&run), plan.from, plan.to)?;
     let reading = read(&client, span, &rules, &profile.gate, &profile_source);

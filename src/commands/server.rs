@@ -45,7 +45,13 @@ pub fn run(plan: &ServerPlan) -> Result<Status> {
         .iter()
         .map(Rule::from_profile)
         .collect::<Result<Vec<_>>>()?;
-    let client = connect(&plan.source, config.as_ref())?;
+    let client = connect(
+        &plan.source,
+        &config
+            .as_ref()
+            .map(ConfigFile::prometheus)
+            .unwrap_or_default(),
+    )?;
     let run = load_run(&plan.run)?;
     let span = window::choose(window::run_span(&run), plan.source.from, plan.source.to)?;
     let reading = read(&client, span, &rules, &profile.gate, &profile_source);
@@ -97,7 +103,13 @@ pub fn judge_server(
         .iter()
         .map(Rule::from_profile)
         .collect::<Result<Vec<_>>>()?;
-    let client = connect(plan, config.as_ref())?;
+    let client = connect(
+        plan,
+        &config
+            .as_ref()
+            .map(ConfigFile::prometheus)
+            .unwrap_or_default(),
+    )?;
     let mut judged = Vec::with_capacity(runs.len());
     for run in runs {
         let span = window::choose(window::run_span(&run.run), plan.from, plan.to)?;

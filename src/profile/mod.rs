@@ -73,7 +73,7 @@ impl Profile {
     /// Parses and validates a profile; `origin` names it in errors (a path, or `builtin:NAME`).
     pub fn parse(text: &str, origin: &str) -> Result<Profile> {
         let profile: Profile = toml::from_str(text)
-            .map_err(|e| crate::config::toml_error(origin, text, &e, "profile"))?;
+            .map_err(|e| crate::toml_error::toml_error(origin, text, &e, "profile"))?;
         profile
             .validate()
             .with_context(|| format!("{origin}: invalid profile"))?;

@@ -9,7 +9,6 @@ use anyhow::{anyhow, Result};
 
 use super::auth::Auth;
 use super::client::Client;
-use crate::config::ConfigFile;
 
 pub const URL_ENV: &str = "LOADGATE_PROMETHEUS_URL";
 pub const CA_FILE_ENV: &str = "LOADGATE_PROMETHEUS_CA_FILE";
@@ -29,13 +28,21 @@ pub struct SourcePlan {
     pub require: bool,
 }
 
+/// What the project's config says of the backend (`[prometheus] url` and `ca_file`, the file
+/// relative to the config's directory): handed in by the commands, which read the config.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Configured {
+    pub url: Option<String>,
+    pub ca_file: Option<PathBuf>,
+}
+
 /// A client for the backend the plan, the environment and the project's config name.
-pub fn connect(plan: &SourcePlan, config: Option<&ConfigFile>) -> Result<Client> {
+pub fn connect(plan: &SourcePlan, config: &Configured) -> Result<Client> {
     let url = plan
         .url
         .clone()
         .filter(|u| !u.trim().is_empty())
-        .or_else(|| config.and_then(|c| c.prometheus_url()).map(|s| s.value))
+        .or_else(|| config.url.clone())
         .ok_or_else(|| {
             anyhow!(
                 "no Prometheus to read: give --prometheus URL, set {URL_ENV}, or [prometheus] url in loadgate.toml"
@@ -44,7 +51,7 @@ pub fn connect(plan: &SourcePlan, config: Option<&ConfigFile>) -> Result<Client>
     let ca_file = std::env::var_os(CA_FILE_ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| config.and_then(|c| c.prometheus_ca_file()).map(|s| s.value));
+        .or_else(|| config.ca_file.clone());
     let auth = Auth::from_env()?;
     Client::new(&url, auth, ca_file.as_deref(), plan.timeout)
 }
