@@ -11,7 +11,6 @@ use anyhow::{bail, Context, Result};
 use crate::analysis::paired::{compare_pairs, PairSample};
 use crate::analysis::{judge, Judgement};
 use crate::commands::server::judge_server;
-use crate::config::{Flags, Settings};
 use crate::generator::{self, AbOutcome, RunOptions};
 use crate::ingest::load_run;
 use crate::model::{EndpointKey, Scope, Status};
@@ -37,19 +36,9 @@ pub struct AbPlan {
 }
 
 pub fn run(plan: &AbPlan) -> Result<Status> {
-    // The flags over the project config, as for `check`.
-    let settings = Settings::here(&Flags {
-        profile: plan.profile.clone(),
-        files: plan.outputs.files.clone(),
-        ..Flags::default()
-    })?;
-    let outputs = Outputs {
-        files: settings.files(),
-        ..plan.outputs.clone()
-    };
-    // Before the load runs: a plan that cannot be written, or a profile that cannot be read,
-    // must not cost a run.
-    outputs.validate()?;
+    // The flags over the project config, as for `check`. Before the load runs: a plan that
+    // cannot be written, or a profile that cannot be read, must not cost a run.
+    let (settings, outputs) = super::settings_for(plan.profile.clone(), &plan.outputs)?;
     let profile = settings.profile()?;
     let mut judgement = build(plan, profile)?;
     super::note_config(&mut judgement, settings.note.as_ref());

@@ -8,7 +8,6 @@ use anyhow::Result;
 use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge_change, Baseline, Judgement};
 use crate::commands::server::judge_server;
-use crate::config::{Flags, Settings};
 use crate::ingest::load_run;
 use crate::model::Status;
 use crate::profile::Profile;
@@ -30,16 +29,7 @@ pub struct ComparePlan {
 /// `compare` from the command line: the profile (with the config's `[regression]`) and the
 /// output files come from the flags over the project config, as for `check`.
 pub fn run(plan: &ComparePlan) -> Result<Status> {
-    let settings = Settings::here(&Flags {
-        profile: plan.profile.clone(),
-        files: plan.outputs.files.clone(),
-        ..Flags::default()
-    })?;
-    let outputs = Outputs {
-        files: settings.files(),
-        ..plan.outputs.clone()
-    };
-    outputs.validate()?;
+    let (settings, outputs) = super::settings_for(plan.profile.clone(), &plan.outputs)?;
     let mut judgement = build(plan, settings.profile()?)?;
     super::note_config(&mut judgement, settings.note.as_ref());
     report::emit(&judgement, &outputs)

@@ -7,15 +7,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 
 use crate::analysis::history::{breaks, verdict, Evidence, HistoryRun};
-use crate::commands::server::require_all_read;
+use crate::commands::server::{require_all_read, rules_and_client};
 use crate::config::{ConfigFile, Flags, Settings};
 use crate::ingest::history::{find_runs_noted, read_history};
 use crate::ingest::load_run;
 use crate::model::Status;
 use crate::report::history::HistoryReport;
 use crate::report::{self, Outputs};
-use crate::server::rules::Rule;
-use crate::server::source::{connect, SourcePlan};
+use crate::server::source::SourcePlan;
 use crate::server::{read, window, ServerReading};
 
 /// What `history` was asked to do.
@@ -148,18 +147,7 @@ fn newest_server(plan: &SourcePlan, source: &str) -> Result<Option<(String, Serv
     }
     let (profile, profile_source) =
         Settings::resolve(&Flags::default(), config.as_ref()).profile()?;
-    let rules = profile
-        .server
-        .iter()
-        .map(Rule::from_profile)
-        .collect::<Result<Vec<_>>>()?;
-    let client = connect(
-        plan,
-        &config
-            .as_ref()
-            .map(ConfigFile::prometheus)
-            .unwrap_or_default(),
-    )?;
+    let (rules, client) = rules_and_client(&profile, plan, config.as_ref())?;
     let run = load_run(Path::new(source))?;
     let span = window::choose(window::run_span(&run), plan.from, plan.to)?;
     let reading = read(&client, span, &rules, &profile.gate, &profile_source);

@@ -16,6 +16,27 @@ pub mod server;
 mod totals;
 
 use crate::analysis::Judgement;
+use crate::config::{Flags, Settings};
+use crate::report::Outputs;
+
+/// The flags of a command that judges and reports (`--profile`, the output files) over the
+/// project config, as `check` reads them, and the outputs they come to, checked before any work.
+pub(crate) fn settings_for(
+    profile: Option<String>,
+    outputs: &Outputs,
+) -> anyhow::Result<(Settings, Outputs)> {
+    let settings = Settings::here(&Flags {
+        profile,
+        files: outputs.files.clone(),
+        ..Flags::default()
+    })?;
+    let outputs = Outputs {
+        files: settings.files(),
+        ..outputs.clone()
+    };
+    outputs.validate()?;
+    Ok((settings, outputs))
+}
 
 /// Puts the note naming the project config that applied (if one did) first in every run's notes,
 /// so that the table, Markdown, HTML and JSON all say which file set the gate.

@@ -33,6 +33,22 @@ pub enum Listing {
     Json,
 }
 
+/// The profile's `[[server]]` rules, typed, and a client for the backend the plan, the
+/// environment and the project's config name: what every command that reads the server starts with.
+pub(crate) fn rules_and_client(
+    profile: &Profile,
+    plan: &SourcePlan,
+    config: Option<&ConfigFile>,
+) -> Result<(Vec<Rule>, crate::server::client::Client)> {
+    let rules = profile
+        .server
+        .iter()
+        .map(Rule::from_profile)
+        .collect::<Result<Vec<_>>>()?;
+    let configured = config.map(ConfigFile::prometheus).unwrap_or_default();
+    Ok((rules, connect(plan, &configured)?))
+}
+
 pub fn run(plan: &ServerPlan) -> Result<Status> {
     let config = ConfigFile::discover(&std::env::current_dir()?)?;
     let flags = Flags {
@@ -40,18 +56,7 @@ pub fn run(plan: &ServerPlan) -> Result<Status> {
         ..Flags::default()
     };
     let (profile, profile_source) = Settings::resolve(&flags, config.as_ref()).profile()?;
-    let rules = profile
-        .server
-        .iter()
-        .map(Rule::from_profile)
-        .collect::<Result<Vec<_>>>()?;
-    let client = connect(
-        &plan.source,
-        &config
-            .as_ref()
-            .map(ConfigFile::prometheus)
-            .unwrap_or_default(),
-    )?;
+    let (rules, client) = rules_and_client(&profile, &plan.source, config.as_ref())?;
     let run = load_run(&plan.run)?;
     let span = window::choose(window::run_span(&run), plan.source.from, plan.source.to)?;
     let reading = read(&client, span, &rules, &profile.gate, &profile_source);
@@ -98,18 +103,7 @@ pub fn judge_server(
         }
         return Ok(runs);
     }
-    let rules = profile
-        .server
-        .iter()
-        .map(Rule::from_profile)
-        .collect::<Result<Vec<_>>>()?;
-    let client = connect(
-        plan,
-        &config
-            .as_ref()
-            .map(ConfigFile::prometheus)
-            .unwrap_or_default(),
-    )?;
+    let (rules, client) = rules_and_client(profile, plan, config.as_ref())?;
     let mut judged = Vec::with_capacity(runs.len());
     for run in runs {
         let span = window::choose(window::run_span(&run.run), plan.from, plan.to)?;
