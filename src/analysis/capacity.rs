@@ -94,6 +94,14 @@ pub fn capacity(history: Option<&History>, limits: &Limits, gate: &Gate) -> Capa
             "; limits held up to {} users ({:.1} req/s), then {metric} gave out",
             s.users, s.rps
         )),
+        // Without windowed percentiles (a history that is not full) only the mean and the errors
+        // were held against the limits: say so rather than claim every limit held.
+        (Some(s), None) if steps.iter().all(|s| s.p95.is_none() && s.p50.is_none()) => {
+            reason.push_str(&format!(
+                "; the mean and the error rate held at every step, up to {} users ({:.1} req/s); the steps have no percentiles (the history is not full), so the percentile limits were not read",
+                s.users, s.rps
+            ))
+        }
         (Some(s), None) => reason.push_str(&format!(
             "; limits held at every step, up to {} users ({:.1} req/s)",
             s.users, s.rps
@@ -457,6 +465,24 @@ mod tests {
         let levels: Vec<(u64, u64, u64, f64)> = levels.iter().map(|u| (*u, 5, 40, 60.0)).collect();
         let p = default_profile();
         capacity(Some(&history(&levels)), &p.aggregated_limits(), &p.gate)
+    }
+
+    /// A history that is not full has no windowed percentiles: only the mean and the errors were
+    /// held against the limits, and the reason must not say that every limit held.
+    #[test]
+    fn a_ramp_without_percentiles_does_not_claim_every_limit_held() {
+        let c = capacity_of(&[5, 10, 15, 20, 25, 30, 35, 40]);
+        assert!(c.applicable, "{}", c.reason);
+        assert!(
+            c.reason.contains("the percentile limits were not read"),
+            "{}",
+            c.reason
+        );
+        assert!(
+            !c.reason.contains("limits held at every step"),
+            "{}",
+            c.reason
+        );
     }
 
     #[test]

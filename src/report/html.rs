@@ -127,10 +127,10 @@ fn run_sections(
     let optional = [
         ("checks", "Checks", checks(item)),
         ("baseline", "Against the baseline", baseline(item)),
+        ("findings", "Findings", findings(item)),
         ("trends", "Trends", trends(item)),
         ("capacity", "Capacity", capacity(item)),
         ("server", "Server metrics", server(item)),
-        ("findings", "Findings", findings(item)),
         ("notes", "Notes", notes(item)),
         ("failures", "Top failures", failures(item)),
     ];
@@ -388,6 +388,24 @@ fn trends(item: &RunJudgement) -> Option<Markup> {
         return None;
     }
     let mut m = Markup::new();
+    // The trends that warn or fail, each in a row; the scopes whose series held steady in a line,
+    // so that fourteen passing rows do not stand before what matters.
+    let (flagged, steady): (Vec<_>, Vec<_>) =
+        item.trends.iter().partition(|t| t.status != Status::Pass);
+    if !steady.is_empty() {
+        m.el_text(
+            "p",
+            "",
+            &format!(
+                "{} of {} series held steady (no climb in latency, no fall in throughput).",
+                steady.len(),
+                item.trends.len()
+            ),
+        );
+    }
+    if flagged.is_empty() {
+        return Some(m);
+    }
     let header = [
         "Scope",
         "Metric",
@@ -398,7 +416,7 @@ fn trends(item: &RunJudgement) -> Option<Markup> {
         "",
         "Why",
     ];
-    m.table("trends", &header, &item.trends, |row, t| {
+    m.table("trends", &header, &flagged, |row, t| {
         row.cell("name", &t.scope.to_string())
             .cell("", trend::metric_key(t.metric))
             .cell("num", &format!("{:.1}", t.start_value))

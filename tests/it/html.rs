@@ -296,3 +296,31 @@ fn ab_page_puts_b_against_a_first_with_its_rows_and_charts() {
         );
     }
 }
+
+/// The trends that warn or fail get rows; the series that held steady are one line, and the
+/// findings come before them (fourteen passing rows once stood before what mattered).
+#[test]
+fn steady_trends_are_one_line_and_findings_come_first() {
+    let (_, steady) = page(&[
+        "check".to_string(),
+        fixture("trend/steady").display().to_string(),
+    ]);
+    assert!(steady.contains("series held steady"), "no steady line");
+    assert!(
+        !steady.contains("<table class=\"trends\""),
+        "a steady run tabulates its passing trends"
+    );
+    let (_, degrading) = page(&[
+        "check".to_string(),
+        fixture("trend/degrading-full").display().to_string(),
+    ]);
+    let (findings, trends) = (
+        degrading.find("Findings").expect("findings"),
+        degrading.find(">Trends").expect("trends"),
+    );
+    assert!(findings < trends, "findings after trends");
+    assert!(
+        degrading.contains("class=\"trends\""),
+        "the climb has no row"
+    );
+}

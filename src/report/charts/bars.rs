@@ -9,7 +9,7 @@ use super::{font, palette, plot_error, upper, whole, Area};
 use crate::analysis::grade::ScopeResult;
 use crate::analysis::regression::Direction;
 use crate::analysis::RunJudgement;
-use crate::model::{EndpointStats, Metric, Status};
+use crate::model::{EndpointStats, Metric, Scope, Status, Unit};
 use crate::profile::Grade;
 use crate::report::units::shorten;
 
@@ -136,12 +136,32 @@ fn charted(endpoints: &[ScopeResult], max: usize) -> (Vec<(&EndpointStats, Optio
     (rows, left_out)
 }
 
+/// The worst grade of a scope's latency checks (`None` when none graded its latency).
+fn latency_grade(item: &RunJudgement, scope: &Scope) -> Option<Grade> {
+    item.checks
+        .iter()
+        .filter(|c| &c.scope == scope && c.metric.unit() == Unit::Millis)
+        .map(|c| c.grade)
+        .max()
+}
+
 pub(super) fn endpoints(area: &Area, item: &RunJudgement) -> Result<()> {
     let (mut rows, left_out) = charted(&item.endpoints, MAX_CHARTED_ENDPOINTS);
     rows.push((&item.aggregated.stats, item.aggregated.grade));
+    // The bars draw latency: each is coloured by its scope's latency checks alone, so that an
+    // error rate's grade does not paint a fast endpoint red.
+    let last = rows.len() - 1;
+    for (i, (stats, grade)) in rows.iter_mut().enumerate() {
+        let scope = if i == last {
+            Scope::Aggregated
+        } else {
+            Scope::Endpoint(stats.key.clone())
+        };
+        *grade = latency_grade(item, &scope);
+    }
     let shades = [0.35, 0.65, 1.0];
     let spec = Bars {
-        title: "Response time per endpoint: p50, p95, p99 (colour = grade)".to_string(),
+        title: "Response time per endpoint: p50, p95, p99 (colour = latency grade)".to_string(),
         x_desc: "Response time (ms)".to_string(),
         labels: rows
             .iter()
