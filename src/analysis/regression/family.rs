@@ -10,8 +10,8 @@
 //! - [`Mix`]: the aggregate is judged against what the baseline's own endpoints would give under
 //!   the current run's request mix (direct standardisation), and a moved mix is said on its own.
 
+use super::find;
 use super::sampling::curve;
-use crate::analysis::stats::value_at_quantile;
 use crate::analysis::summary::{RunSummary, ScopeSummary};
 use crate::model::{Metric, Unit};
 
@@ -89,10 +89,7 @@ impl<'a> Mix<'a> {
             .endpoints
             .iter()
             .filter_map(|e| {
-                let b = baseline
-                    .endpoints
-                    .iter()
-                    .find(|b| b.method == e.method && b.name == e.name)?;
+                let b = find(baseline, e)?;
                 (b.requests > 0).then_some((e.requests, b))
             })
             .collect();
@@ -165,7 +162,7 @@ fn mixed_quantile(parts: &[(f64, &ScopeSummary)], q: f64) -> Option<f64> {
 }
 
 /// The share of requests at or below `x` on a percentile curve of (quantile, value) points: the
-/// inverse of [`value_at_quantile`], linear between the points.
+/// inverse of `stats::value_at_quantile`, linear between the points.
 fn share_at_or_below(curve: &[(f64, f64)], x: f64) -> f64 {
     let (first, last) = (curve[0], curve[curve.len() - 1]);
     if x < first.1 {
@@ -184,7 +181,6 @@ fn share_at_or_below(curve: &[(f64, f64)], x: f64) -> f64 {
             return q0 + (q1 - q0) * (x - v0) / (v1 - v0);
         }
     }
-    debug_assert!(value_at_quantile(curve, 0.0).is_some());
     first.0
 }
 
@@ -200,10 +196,7 @@ pub(super) fn mix_moved(baseline: &RunSummary, current: &RunSummary, z: f64) -> 
         .endpoints
         .iter()
         .filter_map(|e| {
-            let b = baseline
-                .endpoints
-                .iter()
-                .find(|b| b.method == e.method && b.name == e.name)?;
+            let b = find(baseline, e)?;
             let (pb, pc) = (b.requests as f64 / nb, e.requests as f64 / nc);
             let pooled = (b.requests + e.requests) as f64 / (nb + nc);
             let noise = z * (pooled * (1.0 - pooled) * (1.0 / nb + 1.0 / nc)).sqrt();

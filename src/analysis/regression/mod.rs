@@ -210,15 +210,28 @@ fn tests_in(
             Metric::ALL
                 .into_iter()
                 .filter(|&m| {
-                    m != Metric::Requests
-                        && rules.limit(m).is_some()
-                        && (m != Metric::Rps || (aggregated && !users_differ))
+                    limit_compared(m, rules, aggregated, users_differ).is_some()
                         && m.of(base).is_some()
                         && m.of(cur).is_some()
                 })
                 .count()
         })
         .sum()
+}
+
+/// The limit of a metric that is compared in this scope: one the profile limits, and throughput
+/// only on the aggregate at equal user counts (in a closed model every endpoint's rate follows
+/// the others' latency). Request counts are a gate minimum, never compared.
+fn limit_compared(
+    metric: Metric,
+    rules: &RegressionRules,
+    aggregated: bool,
+    users_differ: bool,
+) -> Option<f64> {
+    let rps_elsewhere = metric == Metric::Rps && (!aggregated || users_differ);
+    (metric != Metric::Requests && !rps_elsewhere)
+        .then(|| rules.limit(metric))
+        .flatten()
 }
 
 /// What every scope's comparison shares.
@@ -313,12 +326,7 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
     } = scope;
     let latest = baselines.last()?;
     let rules = context.rules;
-    let limit = rules.limit(metric)?;
-    // In a closed model every endpoint's rate follows the others' latency: throughput is judged
-    // on the aggregate only, and only at equal user counts.
-    if metric == Metric::Rps && (!aggregated || context.users_differ) {
-        return None;
-    }
+    let limit = limit_compared(metric, rules, aggregated, context.users_differ)?;
     let recorded: Vec<f64> = baselines.iter().filter_map(|b| metric.of(*b)).collect();
     let cur = metric.of(current)?;
     // The aggregate against its kept runs' endpoints under this run's request mix, when every

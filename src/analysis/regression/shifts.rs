@@ -467,7 +467,8 @@ mod tests {
         rows.iter().map(|r| r.0.to_string()).collect()
     }
 
-    fn shift_of(rows: &[(&str, f64, f64)]) -> Option<Shift> {
+    /// `f` over the pairs of `rows` (label, baseline P50, current P50).
+    fn with_pairs<R>(rows: &[(&str, f64, f64)], f: impl FnOnce(&[Pair]) -> R) -> R {
         let mut keep = Vec::new();
         let labels = pairs(rows, &mut keep);
         let pairs: Vec<Pair> = labels
@@ -479,29 +480,24 @@ mod tests {
                 cur: c,
             })
             .collect();
-        run_wide_shift(&pairs, Metric::P50, 0.2, 5.0)
+        f(&pairs)
+    }
+
+    fn shift_of(rows: &[(&str, f64, f64)]) -> Option<Shift> {
+        with_pairs(rows, |pairs| run_wide_shift(pairs, Metric::P50, 0.2, 5.0))
     }
 
     /// The P50 shift of `rows`, judged with the default rules and no runner record.
     fn judged_of(rows: &[(&str, f64, f64)]) -> Option<ShiftFinding> {
-        let mut keep = Vec::new();
-        let labels = pairs(rows, &mut keep);
-        let pairs: Vec<Pair> = labels
-            .into_iter()
-            .zip(&keep)
-            .map(|(label, (b, c))| Pair {
-                label,
-                base: b,
-                cur: c,
-            })
-            .collect();
-        let shift = run_wide_shift(&pairs, Metric::P50, 0.2, 5.0)?;
-        Some(judge_shift(
-            shift,
-            &pairs,
-            &RegressionRules::default(),
-            &RunnerCall::Unknown,
-        ))
+        with_pairs(rows, |pairs| {
+            let shift = run_wide_shift(pairs, Metric::P50, 0.2, 5.0)?;
+            Some(judge_shift(
+                shift,
+                pairs,
+                &RegressionRules::default(),
+                &RunnerCall::Unknown,
+            ))
+        })
     }
 
     #[test]
