@@ -290,8 +290,7 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
 /// and new errors.
 fn compare_with(baseline: &Baseline, run: &Run, profile: &Profile) -> Comparison {
     let current = current_summary(run, baseline, profile);
-    // The newest kept run is the one the shifts are read against.
-    let base_runner = baseline.runners.last().and_then(Option::as_ref);
+    let kept_runners: Vec<_> = baseline.runners.iter().map(Option::as_ref).collect();
     let cur_runner = run
         .info
         .evidence
@@ -303,7 +302,7 @@ fn compare_with(baseline: &Baseline, run: &Run, profile: &Profile) -> Comparison
         &current,
         &profile.regression,
         &profile.new_errors,
-        &runner_call(base_runner, cur_runner),
+        &runner_call(&kept_runners, cur_runner),
     )
 }
 

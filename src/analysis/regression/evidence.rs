@@ -21,6 +21,9 @@ pub(super) struct Evidence<'a> {
     /// The metric in each kept baseline run.
     pub(super) kept: &'a [f64],
     pub(super) latest: &'a ScopeSummary,
+    /// The scope in the kept run whose runner record vouches (see [`RunnerCall::Held`]; the
+    /// newest kept run otherwise).
+    pub(super) vouching: &'a ScopeSummary,
     pub(super) current: &'a ScopeSummary,
     pub(super) baselines: &'a [&'a ScopeSummary],
     /// The run-wide shift of this metric (ms; 0 without one).

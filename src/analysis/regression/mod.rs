@@ -74,7 +74,20 @@ pub fn compare(
     let differences = differences(latest, current, rules.comparability_factor);
     let pairs = comparable_pairs(latest, current, rules);
     let probes = Probes::new(&pairs, baseline, current);
-    let shifts = shifts(&pairs, rules, runner, (&probes, baseline));
+    // A record vouches against one kept run (the newest, or the one most like this run): the
+    // run-wide shifts are read against it.
+    let vouching = match runner {
+        RunnerCall::Held { against, .. } if *against + 1 < baseline.len() => {
+            Some(comparable_pairs(&baseline[*against], current, rules))
+        }
+        _ => None,
+    };
+    let shifts = shifts(
+        vouching.as_deref().unwrap_or(&pairs),
+        rules,
+        runner,
+        (&probes, baseline),
+    );
     // Each metric of each scope is one test of the comparison: its sampling tests are held at the
     // level that keeps the whole comparison at the profile's confidence. The between-run noise is
     // a prior or the kept runs' spread, not a sampling test, and the run-wide shifts keep theirs.
@@ -320,11 +333,19 @@ fn compare_scope(scope: Kept, context: &Context) -> Vec<Regression> {
 fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regression> {
     let Kept {
         baselines,
+        runs,
         current,
         aggregated,
         ..
     } = scope;
     let latest = baselines.last()?;
+    let vouching = match context.runner {
+        RunnerCall::Held { against, .. } => runs
+            .iter()
+            .position(|i| i == against)
+            .map_or(*latest, |k| baselines[k]),
+        _ => *latest,
+    };
     let rules = context.rules;
     let limit = limit_compared(metric, rules, aggregated, context.users_differ)?;
     let recorded: Vec<f64> = baselines.iter().filter_map(|b| metric.of(*b)).collect();
@@ -349,6 +370,7 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
             cur,
             kept,
             latest,
+            vouching,
             current,
             baselines,
             shift_ms,

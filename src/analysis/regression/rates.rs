@@ -72,7 +72,7 @@ pub(super) fn error_rate(evidence: &Evidence, z: f64, held: Status) -> Judged {
 /// sends less); without records, a fall no larger than the run-wide shift explains passes.
 pub(super) fn throughput(evidence: &Evidence, z: f64, held: Status) -> Judged {
     let (limit, base, cur) = (evidence.limit, evidence.base, evidence.cur);
-    let (latest, current) = (evidence.latest, evidence.current);
+    let (vouching, current) = (evidence.vouching, evidence.current);
     let rel = if base > 0.0 { (cur - base) / base } else { 0.0 };
     if rel.abs() <= limit {
         return (
@@ -99,26 +99,28 @@ pub(super) fn throughput(evidence: &Evidence, z: f64, held: Status) -> Judged {
         );
     }
     let runner_held = matches!(evidence.runner, RunnerCall::Held { .. });
-    // A record vouches against the newest kept run: the server served less only when the fall
-    // is past the limit against that run too.
-    let against_latest = if latest.rps > 0.0 {
-        (current.rps - latest.rps) / latest.rps
+    // A record vouches against one kept run: the server served less only when the fall is past
+    // the limit against that run too.
+    let against_vouching = if vouching.rps > 0.0 {
+        (current.rps - vouching.rps) / vouching.rps
     } else {
         0.0
     };
-    if runner_held && -against_latest <= limit {
+    if runner_held && -against_vouching <= limit {
         return (
             Direction::Regressed,
             Status::Warn,
             format!(
-                "{:.1}% throughput against the kept runs' median, but {:+.1}% against the newest kept run, whose runner record this run's is held against",
+                "{:.1}% throughput against the kept runs' median, but {:+.1}% against the kept run whose runner record this run's is held against",
                 rel * 100.0,
-                against_latest * 100.0
+                against_vouching * 100.0
             ),
         );
     }
     if !runner_held {
-        if let Some(why) = throughput_follows_shift(cur / base, latest, current, evidence.shifted) {
+        if let Some(why) =
+            throughput_follows_shift(cur / base, evidence.latest, current, evidence.shifted)
+        {
             return (
                 Direction::Regressed,
                 Status::Pass,
@@ -140,7 +142,7 @@ pub(super) fn throughput(evidence: &Evidence, z: f64, held: Status) -> Judged {
         }
     }
     let why = match evidence.runner {
-        RunnerCall::Held { figures } => format!(
+        RunnerCall::Held { figures, .. } => format!(
             "; the runner's records show no drop in what it had to give ({figures}): the server served less"
         ),
         _ => String::new(),

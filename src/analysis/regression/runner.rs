@@ -76,28 +76,56 @@ impl RunnerFigures {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunnerCall {
     /// Both runs had a record and the current runner had no less to give: `figures` quote both.
-    Held { figures: String },
+    /// `against` is the kept run (its index, oldest first) whose record vouches: the run-wide
+    /// shifts and the throughput are read against it.
+    Held { figures: String, against: usize },
     /// The current runner was measurably busier: `why` names the figures that moved.
     Busier { why: String },
     /// One side or both had no record.
     Unknown,
 }
 
-/// Compares the baseline's runner with the current one.
-pub fn runner_call(base: Option<&RunnerSummary>, cur: Option<&RunnerSummary>) -> RunnerCall {
-    let (Some(base), Some(cur)) = (base, cur) else {
+/// Compares the kept runs' runners (oldest first) with the current one. The record that vouches is
+/// the kept run most like the current run (the nearest generator wait) among those the current
+/// runner had no less to give than: a rolling baseline kept on a shared runner holds calm and busy
+/// runs, and a shift read against a run as busy as this one is the server's. When none vouches,
+/// the newest kept run's record says how the runner was busier.
+pub fn runner_call(kept: &[Option<&RunnerSummary>], cur: Option<&RunnerSummary>) -> RunnerCall {
+    let Some(cur) = cur else {
         return RunnerCall::Unknown;
     };
-    let (b, c) = (RunnerFigures::of(base), RunnerFigures::of(cur));
-    let moved = busier(&b, &c);
-    if moved.is_empty() {
-        RunnerCall::Held {
-            figures: format!("baseline {}; this run {}", b.describe(), c.describe()),
-        }
-    } else {
-        RunnerCall::Busier {
-            why: moved.join(", "),
-        }
+    let c = RunnerFigures::of(cur);
+    let vouching = kept
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| Some((i, RunnerFigures::of((*k)?))))
+        .filter(|(_, b)| busier(b, &c).is_empty())
+        .min_by(|(i, a), (j, b)| {
+            let apart = |f: &RunnerFigures| (f.wait.unwrap_or(0.0) - c.wait.unwrap_or(0.0)).abs();
+            // The nearest; of equals, the newest.
+            apart(a).total_cmp(&apart(b)).then(j.cmp(i))
+        });
+    if let Some((against, b)) = vouching {
+        let which = if against + 1 == kept.len() {
+            "baseline".to_string()
+        } else {
+            format!(
+                "kept run {} of {} (the most like this run)",
+                against + 1,
+                kept.len()
+            )
+        };
+        return RunnerCall::Held {
+            figures: format!("{which} {}; this run {}", b.describe(), c.describe()),
+            against,
+        };
+    }
+    // The newest kept run with a record.
+    match kept.iter().rev().flatten().next() {
+        Some(base) => RunnerCall::Busier {
+            why: busier(&RunnerFigures::of(base), &c).join(", "),
+        },
+        None => RunnerCall::Unknown,
     }
 }
 
@@ -227,5 +255,81 @@ mod tests {
         let b = figures(0.40, 0.2, 6.0);
         assert!(busier(&b, &figures(0.40, 10.1, 6.0)).is_empty(), "+9.9 ms");
         assert_eq!(busier(&b, &figures(0.40, 10.3, 6.0)).len(), 1, "+10.1 ms");
+    }
+
+    fn summary(wait: f64, load1: f64) -> RunnerSummary {
+        let spread = |v: f64| crate::model::Spread {
+            median: v,
+            p90: v,
+            max: v,
+        };
+        RunnerSummary {
+            samples: 30,
+            duration_s: 30.0,
+            cpus_min: 2,
+            cpus_max: 2,
+            allowed_cpus: 2,
+            busy: spread(0.9),
+            steal: spread(0.0),
+            iowait: spread(0.0),
+            busiest_cpu: spread(1.0),
+            load1: spread(load1),
+            cpu_pressure: None,
+            command_cpu: spread(0.3),
+            others_cpu: spread(1.0),
+            command_wait: Some(spread(wait)),
+            rtt_ms: None,
+            rtt_max_ms: None,
+            rtt_lost: 0,
+        }
+    }
+
+    #[test]
+    fn the_kept_run_most_like_this_one_vouches() {
+        let (calm, busy, busiest) = (summary(0.10, 2.0), summary(0.44, 8.0), summary(0.55, 9.0));
+        let cur = summary(0.45, 8.0);
+        // The newest kept run was calm: against it this runner was busier, against the busy
+        // ones it held, and the nearer of them (0.44, not 0.55) vouches.
+        let kept = [Some(&busiest), Some(&busy), Some(&calm)];
+        match runner_call(&kept, Some(&cur)) {
+            RunnerCall::Held { against, figures } => {
+                assert_eq!(against, 1);
+                assert!(figures.starts_with("kept run 2 of 3"), "{figures}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Only the calm run kept: busier, with the wait that rose.
+        match runner_call(&[Some(&calm)], Some(&cur)) {
+            RunnerCall::Busier { why } => assert!(why.contains("0.10 -> 0.45"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // Just inside the wait's threshold of the newest: it vouches, called the baseline.
+        let near = summary(0.431, 8.0);
+        match runner_call(&[Some(&calm), Some(&near)], Some(&cur)) {
+            RunnerCall::Held { against, figures } => {
+                assert_eq!(against, 1);
+                assert!(figures.starts_with("baseline "), "{figures}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Just outside it: busier than every kept run.
+        let below = summary(0.429, 8.0);
+        assert!(matches!(
+            runner_call(&[Some(&calm), Some(&below)], Some(&cur)),
+            RunnerCall::Busier { .. }
+        ));
+    }
+
+    #[test]
+    fn without_a_record_on_either_side_nothing_is_known() {
+        let cur = summary(0.2, 2.0);
+        assert_eq!(runner_call(&[None, None], Some(&cur)), RunnerCall::Unknown);
+        assert_eq!(runner_call(&[Some(&cur)], None), RunnerCall::Unknown);
+        assert_eq!(runner_call(&[], Some(&cur)), RunnerCall::Unknown);
+        // A kept run without a record is passed over for one that has it.
+        assert!(matches!(
+            runner_call(&[Some(&cur), None], Some(&cur)),
+            RunnerCall::Held { against: 0, .. }
+        ));
     }
 }

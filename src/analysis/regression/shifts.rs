@@ -187,8 +187,9 @@ pub(super) fn shifts(
         .filter_map(|metric| {
             let limit = rules.limit(metric)?;
             let latest = run_wide_shift(pairs, metric, limit, rules.min_change_ms);
-            // A record vouches against the newest kept run only: a shift against the others'
-            // median is no server-wide evidence, so a runner that held is not read on it.
+            // A record vouches against one kept run only (`pairs` are read against it): a shift
+            // against the others' median is no server-wide evidence, so a runner that held is not
+            // read on it.
             let over_kept = match runner {
                 RunnerCall::Held { .. } => None,
                 _ => shift_over_kept(pairs, metric, limit, rules.min_change_ms, kept),
@@ -310,7 +311,7 @@ fn judge_shift(
     match runner {
         // Tails move several times over on a busy runner whose medians hold: only a shift of the
         // body is the server's.
-        RunnerCall::Held { figures } if matches!(shift.metric, Metric::P50 | Metric::Avg) => finding(
+        RunnerCall::Held { figures, .. } if matches!(shift.metric, Metric::P50 | Metric::Avg) => finding(
             Status::Fail,
             true,
             format!(

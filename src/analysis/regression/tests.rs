@@ -170,6 +170,7 @@ fn throughput(rps: f64, runner: &RunnerCall) -> (Direction, Status, String) {
 fn a_throughput_fall_is_read_with_the_runner_record_as_a_shift_is() {
     let held = RunnerCall::Held {
         figures: "baseline x; this run y".into(),
+        against: 0,
     };
     let busier = RunnerCall::Busier {
         why: "the generator took 1.50 -> 3.00 s per CPU second (+100%)".into(),
@@ -236,11 +237,16 @@ fn a_rolling_baseline_allows_the_probes_move_against_its_median_unless_a_record_
         p50(&shifts(1.6, &RunnerCall::Unknown)).map(|s| s.1),
         Some(Status::Warn)
     );
-    // A record that held vouches against the newest kept run only: no shift there.
-    let held = RunnerCall::Held {
+    // A record that held vouches against its own kept run only: the newest, no shift there ...
+    let held = |against| RunnerCall::Held {
         figures: "f".into(),
+        against,
     };
-    assert_eq!(p50(&shifts(1.6, &held)), None);
+    assert_eq!(p50(&shifts(1.6, &held(2))), None);
+    // ... the first, +60%: the server's, and it fails.
+    let found = shifts(1.6, &held(0));
+    assert_eq!(p50(&found), Some((30.0, Status::Fail)));
+    assert!(found.iter().any(|s| s.server_wide));
     // Against the kept runs' median: +19% no shift; +21%, one (the newest kept run was slower).
     let kept = [three(1.0, 20.0), three(1.0, 20.0), three(1.25, 20.0)];
     let shifts = |scale: f64| {
@@ -258,19 +264,20 @@ fn a_rolling_baseline_allows_the_probes_move_against_its_median_unless_a_record_
 }
 
 #[test]
-fn on_a_runner_that_held_a_throughput_fall_must_be_past_the_limit_against_the_newest_kept_run_too()
-{
+fn on_a_runner_that_held_a_throughput_fall_must_be_past_the_limit_against_the_vouching_kept_run_too(
+) {
     let held = RunnerCall::Held {
         figures: "f".into(),
+        against: 2,
     };
-    let rps = |kept: [f64; 3]| {
+    let rps = |kept: [f64; 3], held: &RunnerCall| {
         let kept = kept.map(|r| three(1.0, r));
         let comparison = compare(
             &kept,
             &three(1.0, 16.8),
             &RegressionRules::default(),
             &ErrorRules::default(),
-            &held,
+            held,
         );
         let r = comparison
             .regressions
@@ -280,15 +287,22 @@ fn on_a_runner_that_held_a_throughput_fall_must_be_past_the_limit_against_the_ne
         (r.status, r.reason)
     };
     // -16% against the kept runs' median (20/s); the newest kept run at 19.77/s: -15.02%.
-    let (status, reason) = rps([20.0, 20.0, 19.77]);
+    let (status, reason) = rps([20.0, 20.0, 19.77], &held);
     assert_eq!(status, Status::Fail, "{reason}");
     // The newest at 19.76/s: -14.98%, within the limit against it.
-    let (status, reason) = rps([20.0, 20.0, 19.76]);
+    let (status, reason) = rps([20.0, 20.0, 19.76], &held);
     assert_eq!(status, Status::Warn, "{reason}");
     assert!(
-        reason.contains("-15.0% against the newest kept run"),
+        reason.contains("-15.0% against the kept run whose runner record"),
         "{reason}"
     );
+    // The record of the oldest vouches: read against it.
+    let first = RunnerCall::Held {
+        figures: "f".into(),
+        against: 0,
+    };
+    assert_eq!(rps([19.77, 20.0, 20.0], &first).0, Status::Fail);
+    assert_eq!(rps([19.76, 20.0, 20.0], &first).0, Status::Warn);
 }
 
 mod properties {
