@@ -603,6 +603,38 @@ fn fail_on_gate_false_keeps_the_step_green_and_upload_sends_every_report() {
 }
 
 #[test]
+fn the_command_input_runs_the_test_under_loadgate_record_and_check_reads_the_record() {
+    if wheel().is_none() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let mut job = Job::new(cache.path());
+    // A real run of loadgate's generator (the installed one, as the input's documentation says);
+    // the command's own failing exit code must not stop the gate.
+    let command =
+        "\"$LOADGATE_BIN/loadgate\" demo --out results -t 2s -u 2 > demo.log 2>&1 && exit 3";
+    let o = job.run(
+        &PULL_REQUEST,
+        &[("command", command), ("run", "results/demo")],
+    );
+    let why = explain(&o);
+    assert_eq!(o.outcome("command"), "success", "{why}");
+    assert_eq!(o.outputs["command-exit-code"], "3", "{why}");
+    let record = job.workspace.join("results/demo_runner.json");
+    assert!(record.exists(), "{why}");
+    // The check graded the run and read the record with it.
+    assert!(!o.outputs["verdict"].is_empty(), "{why}");
+    let runner = &report(&o.outputs["report"])["run"]["runner"];
+    assert!(runner.is_object(), "{runner}\n{why}");
+    // Without the input the step is skipped and its output empty.
+    let mut plain = Job::new(cache.path());
+    let run = plain.fixture("compare/same-1", "run");
+    let o = plain.run(&PULL_REQUEST, &[("run", &run)]);
+    assert_eq!(o.outcome("command"), "skipped");
+    assert_eq!(o.outputs["command-exit-code"], "");
+}
+
+#[test]
 fn inputs_are_data_never_shell_code() {
     if wheel().is_none() {
         return;
