@@ -5,6 +5,7 @@ decision (a slower server versus a slower runner) is designed and checked on.
 
 usage: bench/runner_corpus.py make OUT [--reps-full 3] [--reps-half 2] [--run-time 30s] [--users 20]
                                        [--servers httpbin,target,single] [--conditions calm,hog1,hog2,onecore]
+                                       [--single-slowdown 2]
        bench/runner_corpus.py table OUT [--jobs 2]
 
 Servers (both on 127.0.0.1 only):
@@ -13,7 +14,8 @@ Servers (both on 127.0.0.1 only):
            at full capacity (about 1.5 times what 20 users asked of it here), 0.06 at half.
   single   fixtures/target_server.py --single-threaded: one request at a time, each sleeping
            --service-ms 8 at full capacity (about 125 requests a second), 16 at half (the same code
-           path, half the capacity). The server, not the load generator, is the limit: a busy
+           path, half the capacity; --single-slowdown F makes it 8 x F ms, the "half" runs then F
+           times slower, as the slowdown column says). The server, not the load generator, is the limit: a busy
            machine slows the generator little, since the server's cost is a sleep, not CPU.
 Conditions of the machine during a run:
   calm     nothing added (the machine may still be shared: the record shows what it had);
@@ -272,7 +274,9 @@ def run_one(server_kind, condition, capacity, prefix, locustfile, args):
     # Locust exits 1 when any request failed (httpbin's /status/503 always does): a run is kept
     # when it wrote its files.
     return {"server": server_kind, "condition": condition, "capacity": capacity,
-            "slowdown": "1.0" if capacity == "full" else "2.0", "start_time_utc": started,
+            "slowdown": "1.0" if capacity == "full" else
+            (str(float(args.single_slowdown)) if server_kind == "single" else "2.0"),
+            "start_time_utc": started,
             "locust_rc": str(rc)}
 
 
@@ -287,7 +291,10 @@ def load_manifest(out):
 def record_medians(out, rows):
     values = collections.defaultdict(list)
     for r in rows:
-        with open(os.path.join(out, r["prefix"] + "_runner.json")) as f:
+        path = os.path.join(out, r["prefix"] + "_runner.json")
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
             s = json.load(f)["summary"]
         for name in ("busy", "steal", "busiest_cpu", "command_cpu", "others_cpu", "cpu_pressure",
                      "command_wait", "rtt_ms", "rtt_max_ms"):
@@ -302,7 +309,11 @@ SATURATED_DEMAND, WAIT_RISE, RTT_MAX_RISE_MS, LOAD_PER_CPU_RISE, STEAL_RISE = 0.
 
 
 def figures(out, run):
-    with open(os.path.join(out, run["prefix"] + "_runner.json")) as f:
+    """The record's figures, or None for a run without a record (a corpus copied without them)."""
+    path = os.path.join(out, run["prefix"] + "_runner.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
         s = json.load(f)["summary"]
     cpu, wait = s["command_cpu"]["median"], (s["command_wait"] or {}).get("median")
     return {"wait": wait,
@@ -329,7 +340,9 @@ def runner_call(b, c):
 
 def call(b, c):
     """The records' call, and "calmer" for a runner that held and was busier in the baseline
-    (a calmer runner can hide a slower server)."""
+    (a calmer runner can hide a slower server); "unknown" when a side has no record."""
+    if b is None or c is None:
+        return "unknown"
     held = runner_call(b, c)
     return "calmer" if held == "held" and runner_call(c, b) == "busier" else held
 
@@ -416,6 +429,7 @@ def table(args):
                 if name.startswith("half"):
                     groups += [(f"{name}, record held", lambda c: c == "held"),
                                (f"{name}, record held, runner calmer", lambda c: c == "calmer"),
+                               (f"{name}, no record", lambda c: c == "unknown"),
                                (f"{name}, record busier", lambda c: c == "busier")]
                 for label, keep in groups:
                     chosen = [o for o, c in zip(outcomes, calls) if keep(c)]
@@ -458,13 +472,19 @@ def main():
     m.add_argument("--users", type=int, default=20)
     m.add_argument("--servers", default="httpbin,target")
     m.add_argument("--conditions", default="calm,hog1,hog2,onecore")
+    m.add_argument("--single-slowdown", type=float, default=2.0,
+                   help="the single server's 'half' runs take this many times the 8 ms a request")
     t = sub.add_parser("table")
     t.add_argument("out")
     t.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     if shutil.which(LOADGATE) is None and not os.path.exists(LOADGATE):
         raise SystemExit(f"no loadgate binary at {LOADGATE} (cargo build --release, or set LOADGATE)")
-    make(args) if args.what == "make" else table(args)
+    if args.what == "make":
+        SERVICE_MS["half"] = round(SERVICE_MS["full"] * args.single_slowdown)
+        make(args)
+    else:
+        table(args)
 
 
 if __name__ == "__main__":

@@ -198,9 +198,52 @@ pub(super) fn shifts(
                 (Some(a), Some(b)) if b.ms > a.ms => b,
                 (a, b) => a.or(b)?,
             };
-            Some(judge_shift(shift, pairs, rules, runner))
+            let beyond = match runner {
+                RunnerCall::Unknown => beyond_kept(metric, kept.0),
+                _ => None,
+            };
+            Some(judge_shift(shift, pairs, rules, runner, beyond))
         })
         .collect()
+}
+
+/// Without runner records, a rolling baseline's kept runs show how far the runner moves between
+/// runs: the cheapest endpoints' mean past this many times its largest level in the kept runs is a
+/// much slower runner than any of them, or a slower server, and fails. Measured with rolling
+/// baselines of 5 kept runs drawn from calm, hogged and one-core runs (fixtures/noise and a corpus
+/// made at 6-8 load per CPU, 216 same-build checks): the same build reached 3.03x, a server with
+/// every request's cost doubled 3.35x; a server at half capacity moved the mean 5.4x (issue 32).
+/// The median is not read: at a few milliseconds its steps are whole milliseconds (2 -> 9 ms), and
+/// it moved 5.2x for the same build.
+pub const BEYOND_KEPT: f64 = 4.0;
+/// The kept runs it takes to know the runner's range.
+pub const KEPT_FOR_RANGE: usize = 3;
+
+/// The probes' mean now and its largest level in the kept runs, with how many kept runs had one,
+/// when the mean is past [`BEYOND_KEPT`] times that largest level.
+fn beyond_kept(metric: Metric, probes: &Probes) -> Option<Beyond> {
+    if metric != Metric::Avg {
+        return None;
+    }
+    let (_, levels, now) = probes.levels.iter().find(|(m, _, _)| *m == metric)?;
+    let kept: Vec<f64> = levels.iter().flatten().copied().collect();
+    let largest = kept.iter().copied().fold(f64::NAN, f64::max);
+    let now = (*now)?;
+    (kept.len() >= KEPT_FOR_RANGE && largest > 0.0 && now > BEYOND_KEPT * largest).then(|| Beyond {
+        largest,
+        smallest: kept.iter().copied().fold(f64::INFINITY, f64::min),
+        now,
+        runs: kept.len(),
+    })
+}
+
+/// The probes' mean beyond the kept runs' range (see [`beyond_kept`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Beyond {
+    pub largest: f64,
+    pub smallest: f64,
+    pub now: f64,
+    pub runs: usize,
 }
 
 /// The slower run-wide shift of `metric` against the kept runs' median of the probes' level, with
@@ -279,6 +322,7 @@ fn judge_shift(
     pairs: &[Pair],
     rules: &RegressionRules,
     runner: &RunnerCall,
+    beyond: Option<Beyond>,
 ) -> ShiftFinding {
     let what = measured(&shift, pairs);
     let run_wide = shift.endpoints.len() * 2 >= pairs.len();
@@ -325,6 +369,24 @@ fn judge_shift(
             false,
             format!("{what}. The runner's records show it busier ({why}). {same_build}"),
         ),
+        // Far beyond every kept run, without records: a slower server or a much slower runner,
+        // and either way not a verdict to pass on.
+        RunnerCall::Unknown if beyond.is_some() => {
+            let b = beyond.expect("matched");
+            finding(
+                Status::Fail,
+                false,
+                format!(
+                    "server-wide slowdown or a much slower runner: {what}; the cheapest endpoints' mean is {:.0} ms, {:.1}x the largest of the {} kept runs ({:.0}-{:.0} ms), past {BEYOND_KEPT}x, further than the same build on busier runners moved it past its kept runs in loadgate's corpora (3.0x). \
+                     Rerun, record the runner of both runs (`loadgate record`) to tell them apart, or compare both builds side by side (A/B)",
+                    b.now,
+                    b.now / b.largest,
+                    b.runs,
+                    b.smallest,
+                    b.largest,
+                ),
+            )
+        }
         // Without records the two cannot be told apart: a hogged runner moved the cheapest
         // endpoints' median 5.5x in fixtures/noise, a server at half capacity 4-5x (issue 32).
         RunnerCall::Unknown => finding(
@@ -497,6 +559,7 @@ mod tests {
                 pairs,
                 &RegressionRules::default(),
                 &RunnerCall::Unknown,
+                None,
             ))
         })
     }

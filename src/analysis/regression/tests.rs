@@ -395,3 +395,48 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn without_records_a_mean_far_beyond_every_kept_run_fails_as_a_slower_server_or_a_much_slower_runner(
+) {
+    // /cheap's mean in the kept runs: 60, 60, 66 ms; the largest times 4 is 264 ms.
+    let kept = [three(1.0, 20.0), three(1.0, 20.0), three(1.1, 20.0)];
+    let judged = |kept: &[RunSummary], scale: f64, runner: &RunnerCall| {
+        let found = compare(
+            kept,
+            &three(scale, 20.0),
+            &RegressionRules::default(),
+            &ErrorRules::default(),
+            runner,
+        )
+        .shifts;
+        let of = |metric| {
+            found
+                .iter()
+                .find(|s| s.shift.metric == metric)
+                .map(|s| (s.status, s.reason.clone()))
+                .expect("a shift")
+        };
+        (of(Metric::Avg), of(Metric::P50))
+    };
+    // Just inside: 263.4 ms warns.
+    let ((status, reason), _) = judged(&kept, 4.39, &RunnerCall::Unknown);
+    assert_eq!(status, Status::Warn, "{reason}");
+    // Just outside: 264.6 ms fails, saying what to do; the median is not read so.
+    let ((status, reason), (p50, _)) = judged(&kept, 4.41, &RunnerCall::Unknown);
+    assert_eq!(status, Status::Fail, "{reason}");
+    assert!(
+        reason.starts_with("server-wide slowdown or a much slower runner")
+            && reason.contains("4.0x the largest of the 3 kept runs (60-66 ms)")
+            && reason.contains("loadgate record"),
+        "{reason}"
+    );
+    assert_eq!(p50, Status::Warn);
+    // Two kept runs do not show the runner's range; a busier runner's record explains it.
+    assert_eq!(
+        judged(&kept[1..], 10.0, &RunnerCall::Unknown).0 .0,
+        Status::Warn
+    );
+    let busier = RunnerCall::Busier { why: "x".into() };
+    assert_eq!(judged(&kept, 10.0, &busier).0 .0, Status::Warn);
+}
