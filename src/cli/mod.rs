@@ -394,6 +394,15 @@ pub struct CompareArgs {
     #[arg(long, short = 'p', value_name = "NAME|PATH")]
     pub profile: Option<String>,
 
+    /// The Locust version that wrote CURRENT_RUN, for files that do not say it [default: the
+    /// config's locust_version]; a console log's own version wins.
+    #[arg(long, value_name = "VERSION", value_parser = parse_locust_version)]
+    pub locust_version: Option<String>,
+
+    /// The Locust version that wrote BASELINE_RUN, as --locust-version for CURRENT_RUN.
+    #[arg(long, value_name = "VERSION", value_parser = parse_locust_version)]
+    pub baseline_locust_version: Option<String>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -407,6 +416,7 @@ impl CompareArgs {
             baseline: self.baseline,
             current: self.current,
             profile: self.profile,
+            locust_versions: (self.baseline_locust_version, self.locust_version),
             outputs: self.output.plan(),
             server: self.prometheus.plan(),
         }

@@ -124,8 +124,10 @@ fn run_sections(
         title("Endpoints"),
         endpoints(item),
     )];
+    let tool_heading = format!("{}'s own thresholds and checks", view::tool_name(&item.run));
     let optional = [
         ("checks", "Checks", checks(item)),
+        ("tool", &tool_heading, tool_verdicts(item)),
         ("baseline", "Against the baseline", baseline(item)),
         ("findings", "Findings", findings(item)),
         ("trends", "Trends", trends(item)),
@@ -320,6 +322,26 @@ fn checks(item: &RunJudgement) -> Option<Markup> {
     Some(m)
 }
 
+/// k6's own thresholds and checks, beside loadgate's (not in its verdict).
+fn tool_verdicts(item: &RunJudgement) -> Option<Markup> {
+    let (heading, lines) = view::tool_verdicts(&item.run)?;
+    let mut m = Markup::new();
+    m.el_text("p", "", &format!("{heading}."));
+    m.el("ul", "items", |m| {
+        for (outcome, line) in &lines {
+            m.el("li", "", |m| {
+                match outcome {
+                    view::ToolOutcome::Held => m.el_text("span", "badge pass", "HELD"),
+                    view::ToolOutcome::Crossed => m.el_text("span", "badge fail", "CROSSED"),
+                    view::ToolOutcome::Unknown => m.el_text("span", "badge", "UNKNOWN"),
+                };
+                m.text(" ").text(line);
+            });
+        }
+    });
+    Some(m)
+}
+
 fn baseline(item: &RunJudgement) -> Option<Markup> {
     let b = item.baseline.as_ref()?;
     let c = &b.comparison;
@@ -330,6 +352,14 @@ fn baseline(item: &RunJudgement) -> Option<Markup> {
             .el_text("code", "", &b.label)
             .text(&format!(" ({} run(s))", c.baseline_runs));
     });
+    // How the runs were made differently (users, run time, the Locust version), as the table
+    // and the Markdown say it.
+    for d in &c.differences {
+        m.el("p", "", |m| {
+            m.status(d.status())
+                .text(&format!(" Not alike: {}", d.message));
+        });
+    }
     for s in &c.shifts {
         m.el("p", "", |m| {
             m.status(s.status).text(&format!(

@@ -132,6 +132,78 @@ struct ReportJson {
     sustained: Vec<Sustained>,
     /// What the server did (`--prometheus`); null when no backend was read.
     server: Option<serde_json::Value>,
+    /// The load tester's own verdicts (k6's thresholds, checks, groups); null when its files
+    /// keep none.
+    tool_verdicts: Option<ToolVerdictsJson>,
+}
+
+#[derive(Serialize)]
+struct ToolVerdictsJson {
+    tool: &'static str,
+    thresholds: Vec<ToolThresholdJson>,
+    checks: Vec<ToolCheckJson>,
+    groups: Vec<ToolGroupJson>,
+}
+
+#[derive(Serialize)]
+struct ToolThresholdJson {
+    metric: String,
+    expression: String,
+    ok: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct ToolCheckJson {
+    name: String,
+    group: String,
+    passes: u64,
+    fails: u64,
+}
+
+#[derive(Serialize)]
+struct ToolGroupJson {
+    path: String,
+    count: u64,
+    avg_ms: Option<f64>,
+    p95_ms: Option<f64>,
+    max_ms: Option<f64>,
+}
+
+fn tool_verdicts_json(run: &crate::model::Run) -> Option<ToolVerdictsJson> {
+    let tool = &run.info.tool;
+    (!tool.is_empty()).then(|| ToolVerdictsJson {
+        tool: super::view::tool_name(run),
+        thresholds: tool
+            .thresholds
+            .iter()
+            .map(|t| ToolThresholdJson {
+                metric: t.metric.clone(),
+                expression: t.expression.clone(),
+                ok: t.ok,
+            })
+            .collect(),
+        checks: tool
+            .checks
+            .iter()
+            .map(|c| ToolCheckJson {
+                name: c.name.clone(),
+                group: c.group.clone(),
+                passes: c.passes,
+                fails: c.fails,
+            })
+            .collect(),
+        groups: tool
+            .groups
+            .iter()
+            .map(|g| ToolGroupJson {
+                path: g.path.clone(),
+                count: g.count,
+                avg_ms: g.avg_ms,
+                p95_ms: g.p95_ms,
+                max_ms: g.max_ms,
+            })
+            .collect(),
+    })
 }
 
 #[derive(Serialize)]
@@ -290,6 +362,9 @@ struct RunJson {
     full_history: bool,
     /// Every endpoint's whole response-time histogram was read (Locust's JSON).
     histograms: bool,
+    /// The Locust version that wrote the run: its console log's, else `--locust-version` or the
+    /// config's; null when unknown (and for other tools' runs).
+    locust_version: Option<String>,
     /// The runner record found beside the run (`loadgate record`); absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     runner: Option<RunnerJson>,
@@ -406,6 +481,7 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             history_rows: run.history.as_ref().map_or(0, |h| h.rows()),
             full_history: run.history.as_ref().is_some_and(|h| h.is_full()),
             histograms: run.aggregated.histogram.is_some(),
+            locust_version: run.info.locust_version.clone(),
             runner: run.info.evidence.runner.as_ref().map(|r| RunnerJson {
                 file: path(&r.path),
                 command: r.record.command.clone(),
@@ -509,6 +585,7 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
         }),
         sustained: item.sustained.clone(),
         server: item.server.as_ref().map(server_json),
+        tool_verdicts: tool_verdicts_json(run),
     }
 }
 

@@ -206,7 +206,24 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
         });
         rules.chain(notes)
     });
+    // k6's own thresholds and checks: shown, never a failure (loadgate's verdict is the gate).
+    let tool = crate::report::view::tool_verdicts(&item.run)
+        .map(|(_, lines)| lines)
+        .unwrap_or_default()
+        .into_iter()
+        // A threshold whose outcome the file does not hold is no testcase: it neither held nor not.
+        .filter(|(outcome, _)| *outcome != crate::report::view::ToolOutcome::Unknown)
+        .map(|(outcome, line)| Case {
+            class: format!("{}.own", crate::report::view::tool_name(&item.run)),
+            name: line.clone(),
+            status: match outcome {
+                crate::report::view::ToolOutcome::Crossed => Status::Warn,
+                _ => Status::Pass,
+            },
+            message: line,
+        });
     checks
+        .chain(tool)
         .chain(server)
         .chain(regressions)
         .chain(shifts)

@@ -137,7 +137,7 @@ pub fn cell(text: &str) -> String {
 fn run(out: &mut String, judgement: &Judgement, item: &RunJudgement) -> fmt::Result {
     let run = &item.run;
     let mut facts = vec![format!("profile `{}`", cell(&judgement.profile.name))];
-    facts.extend(view::run_facts(run));
+    facts.extend(view::run_facts(run).iter().map(|f| cell(f)));
     writeln!(
         out,
         "### {} `{}`: {}\n\n{}\n",
@@ -156,6 +156,18 @@ fn run(out: &mut String, judgement: &Judgement, item: &RunJudgement) -> fmt::Res
         writeln!(out, "**Checks**\n")?;
         for c in flagged {
             writeln!(out, "- {} {}", icon(c.status), cell(&c.message()))?;
+        }
+        out.push('\n');
+    }
+    if let Some((heading, lines)) = view::tool_verdicts(run) {
+        writeln!(out, "**{}**\n", cell(&heading))?;
+        for (outcome, line) in lines {
+            let mark = match outcome {
+                view::ToolOutcome::Held => "✅",
+                view::ToolOutcome::Crossed => "❌",
+                view::ToolOutcome::Unknown => "❔",
+            };
+            writeln!(out, "- {mark} {}", cell(&line))?;
         }
         out.push('\n');
     }

@@ -120,6 +120,7 @@ impl Tables {
         if item.graded {
             self.checks(out, item)?;
         }
+        self.tool_verdicts(out, item)?;
         if let Some(baseline) = &item.baseline {
             self.comparison(out, &baseline.label, &baseline.comparison)?;
         }
@@ -174,6 +175,23 @@ impl Tables {
             for check in listed {
                 writeln!(out, "  {} {}", self.mark(status), t(check.message()))?;
             }
+        }
+        Ok(())
+    }
+
+    /// k6's own thresholds and checks, beside loadgate's.
+    fn tool_verdicts(&self, out: &mut String, item: &RunJudgement) -> fmt::Result {
+        let Some((heading, lines)) = view::tool_verdicts(&item.run) else {
+            return Ok(());
+        };
+        writeln!(out, "\n{}", self.paint(&t(format!("{heading}:")), "1"))?;
+        for (outcome, line) in lines {
+            let mark = match outcome {
+                view::ToolOutcome::Held => self.paint("✓", "32"),
+                view::ToolOutcome::Crossed => self.paint("✗", "31"),
+                view::ToolOutcome::Unknown => "?".to_string(),
+            };
+            writeln!(out, "  {mark} {}", t(line))?;
         }
         Ok(())
     }

@@ -16,7 +16,8 @@ use crate::report::units::percent;
 /// How many failures the reports list.
 pub const TOP_FAILURES: usize = 5;
 
-/// The run's length and peak users, for headlines ("29 s", "10 users").
+/// The run's length, peak users and Locust version, for headlines ("29 s", "10 users",
+/// "Locust 2.47.0").
 pub fn run_facts(run: &Run) -> Vec<String> {
     let mut facts = Vec::new();
     if let Some(d) = run.duration_s() {
@@ -24,6 +25,9 @@ pub fn run_facts(run: &Run) -> Vec<String> {
     }
     if let Some(u) = run.peak_users() {
         facts.push(format!("{u} users"));
+    }
+    if let Some(v) = &run.info.locust_version {
+        facts.push(format!("Locust {v}"));
     }
     facts
 }
@@ -232,5 +236,77 @@ pub fn regression_sides(r: &Regression) -> (String, String, String) {
             r.change_pct
                 .map_or("-".to_string(), |p| format!("{p:+.1}%")),
         ),
+    }
+}
+
+/// How a tool judged one of its own thresholds or checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolOutcome {
+    Held,
+    Crossed,
+    /// The file names the threshold but not k6's outcome (`--out json`).
+    Unknown,
+}
+
+/// What the load tester judged itself (k6's thresholds and checks), for the outputs to show beside
+/// loadgate's checks: its heading ("k6's own thresholds and checks, not in loadgate's verdict")
+/// and one line per threshold, per check that failed, and one for the checks that always held.
+/// `None` when the run's files carry none.
+pub fn tool_verdicts(run: &Run) -> Option<(String, Vec<(ToolOutcome, String)>)> {
+    let tool = &run.info.tool;
+    if tool.thresholds.is_empty() && tool.checks.is_empty() {
+        return None;
+    }
+    let name = tool_name(run);
+    let mut lines = Vec::new();
+    for t in &tool.thresholds {
+        let (outcome, said) = match t.ok {
+            Some(true) => (ToolOutcome::Held, "held".to_string()),
+            Some(false) => (ToolOutcome::Crossed, "crossed".to_string()),
+            None => (
+                ToolOutcome::Unknown,
+                format!("{name}'s outcome is not in this file"),
+            ),
+        };
+        lines.push((
+            outcome,
+            format!("threshold {} {}: {said}", t.metric, t.expression),
+        ));
+    }
+    let held = tool.checks.iter().filter(|c| c.fails == 0).count();
+    for c in tool.checks.iter().filter(|c| c.fails > 0) {
+        let group = if c.group.is_empty() {
+            String::new()
+        } else {
+            format!(" in {}", c.group)
+        };
+        lines.push((
+            ToolOutcome::Crossed,
+            format!(
+                "check {:?}{group}: {} of {} failed",
+                c.name,
+                c.fails,
+                c.fails.saturating_add(c.passes)
+            ),
+        ));
+    }
+    if held > 0 {
+        lines.push((
+            ToolOutcome::Held,
+            format!("{held} of {} check(s) held every time", tool.checks.len()),
+        ));
+    }
+    Some((
+        format!("{name}'s own thresholds and checks (shown, not part of loadgate's verdict)"),
+        lines,
+    ))
+}
+
+/// The load tester that wrote a run whose files keep its own verdicts.
+pub fn tool_name(run: &Run) -> &'static str {
+    match run.dialect {
+        crate::model::Dialect::K6 | crate::model::Dialect::K6Summary => "k6",
+        crate::model::Dialect::JMeter => "JMeter",
+        _ => "Locust",
     }
 }

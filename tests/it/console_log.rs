@@ -306,3 +306,121 @@ fn the_config_names_the_locust_version() {
         "{shown}"
     );
 }
+
+/// The version in every output, and a note when a comparison's two sides lie on both sides of
+/// Locust 2.46.2's percentile fix: a stored baseline (`check --baseline`), a run on disk
+/// (`compare`, a flag per side) and the config's key (both sides of `compare` alike).
+#[test]
+fn the_locust_version_is_shown_and_a_straddle_is_noted() {
+    let store = tempfile::tempdir().unwrap();
+    let dir = store.path().to_str().unwrap();
+    let out = loadgate([
+        "baseline",
+        "save",
+        &fixture("2.15.1"),
+        "--name",
+        "old",
+        "--store",
+        dir,
+        "--locust-version",
+        "2.15.1",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = store.path().join("r.html");
+    let md = store.path().join("r.md");
+    let out = loadgate([
+        "check",
+        &fixture("2.47.0.log"),
+        "--baseline",
+        "old",
+        "--store",
+        dir,
+        "--format",
+        "json",
+        "--html",
+        html.to_str().unwrap(),
+        "--markdown",
+        md.to_str().unwrap(),
+    ]);
+    assert_ne!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["run"]["locust_version"], "2.47.0");
+    let differences = report["baseline"]["differences"].as_array().unwrap();
+    let noted: Vec<_> = differences
+        .iter()
+        .filter(|d| d["field"] == "locust_version")
+        .collect();
+    assert_eq!(noted.len(), 1, "{differences:?}");
+    assert_eq!(noted[0]["baseline"], "2.15.1");
+    assert_eq!(noted[0]["current"], "2.47.0");
+    assert_eq!(noted[0]["level"], "note");
+    assert!(std::fs::read_to_string(&md)
+        .unwrap()
+        .contains("Locust 2.47.0"));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Locust 2.47.0") && page.contains("2.46.2"));
+    let table = loadgate([
+        "check",
+        &fixture("2.47.0.log"),
+        "--baseline",
+        "old",
+        "--store",
+        dir,
+    ]);
+    let table = text(&table.stdout);
+    assert!(
+        table.contains("format locust-log, 12 s, 10 users, Locust 2.47.0"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Locust 2.46.2 changed how percentiles are computed"),
+        "{table}"
+    );
+
+    // compare: the CSVs name no version; a flag gives each side's.
+    let compare = |extra: &[&str], cwd: &std::path::Path| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_loadgate"));
+        cmd.current_dir(cwd)
+            .args([
+                "compare",
+                &fixture("2.15.1"),
+                &fixture("2.47.0"),
+                "--format",
+                "json",
+            ])
+            .args(extra);
+        let out = cmd.output().unwrap();
+        assert_ne!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let fields: Vec<String> = report["baseline"]["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["field"].as_str().unwrap().to_string())
+            .collect();
+        (report["run"]["locust_version"].clone(), fields)
+    };
+    let here = store.path();
+    let (version, fields) = compare(&[], here);
+    assert_eq!(version, Value::Null);
+    assert!(!fields.contains(&"locust_version".to_string()));
+    let (version, fields) = compare(
+        &[
+            "--baseline-locust-version",
+            "2.15.1",
+            "--locust-version",
+            "2.47.0",
+        ],
+        here,
+    );
+    assert_eq!(version, "2.47.0");
+    assert!(fields.contains(&"locust_version".to_string()), "{fields:?}");
+    // The config's version is the project's: both sides alike, nothing straddles; a flag for
+    // one side does.
+    std::fs::write(here.join("loadgate.toml"), "locust_version = \"2.15.1\"\n").unwrap();
+    let (version, fields) = compare(&[], here);
+    assert_eq!(version, "2.15.1");
+    assert!(!fields.contains(&"locust_version".to_string()));
+    let (_, fields) = compare(&["--locust-version", "2.46.2"], here);
+    assert!(fields.contains(&"locust_version".to_string()), "{fields:?}");
+}

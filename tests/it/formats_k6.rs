@@ -280,3 +280,132 @@ fn gatling_logs_are_refused_saying_what_is_read() {
         assert!(err.contains("JMeter's JTL"), "{rel}: {err}");
     }
 }
+
+/// k6's own thresholds and checks in every output, beside loadgate's and outside its verdict: the
+/// outcomes are those k6 wrote (handleSummary's `ok`, --summary-export's `true` = crossed), the
+/// check counts its root_group's.
+#[test]
+fn k6s_own_thresholds_and_checks_are_in_every_output() {
+    let own: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("base-1.handle-summary.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["base-1.handle-summary.json", "base-1.summary-export.json"] {
+        let md = dir.path().join("r.md");
+        let html = dir.path().join("r.html");
+        let junit = dir.path().join("r.xml");
+        let (code, report) = report(&[
+            &fixture(file),
+            "--markdown",
+            md.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ]);
+        assert_ne!(code, 2, "{file}");
+        let tool = &report["tool_verdicts"];
+        assert_eq!(tool["tool"], "k6", "{file}");
+        let thresholds = tool["thresholds"].as_array().unwrap();
+        assert_eq!(thresholds.len(), 3, "{file}");
+        for t in thresholds {
+            let metric = t["metric"].as_str().unwrap();
+            let expression = t["expression"].as_str().unwrap();
+            assert_eq!(
+                t["ok"], own["metrics"][metric]["thresholds"][expression]["ok"],
+                "{file}: {metric} {expression}"
+            );
+        }
+        let checks = tool["checks"].as_array().unwrap();
+        let rate_limited = checks
+            .iter()
+            .find(|c| c["name"] == "not rate limited")
+            .unwrap();
+        assert_eq!(
+            (
+                &rate_limited["passes"],
+                &rate_limited["fails"],
+                &rate_limited["group"]
+            ),
+            (
+                &Value::from(90),
+                &Value::from(45),
+                &Value::from("::checkout")
+            )
+        );
+        let crossed = "threshold http_req_duration{name:/slow} p(95)<30: crossed";
+        let failed = "check \"not rate limited\" in ::checkout: 45 of 135 failed";
+        let markdown = std::fs::read_to_string(&md).unwrap();
+        assert!(
+            markdown.contains("k6's own thresholds and checks"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains("- ❌ threshold http_req_duration{name:/slow} p(95)&lt;30: crossed"),
+            "{markdown}"
+        );
+        let page = std::fs::read_to_string(&html).unwrap();
+        assert!(
+            page.contains("CROSSED</span> threshold http_req_duration{name:/slow} p(95)&lt;30"),
+            "{file}"
+        );
+        assert!(page.contains("45 of 135 failed"));
+        // JUnit: a testcase each, a crossed one a warning: the failures count is loadgate's.
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert!(xml.contains("classname=\"k6.own\""));
+        assert!(
+            xml.contains("warning: threshold http_req_duration{name:/slow} p(95)&lt;30: crossed")
+        );
+        let failing_checks = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "fail")
+            .count();
+        assert!(
+            xml.contains(&format!(
+                "tests=\"{}\" failures=\"{failing_checks}\"",
+                report["checks"].as_array().unwrap().len() + 5
+            )),
+            "{xml}"
+        );
+        let table = loadgate(["check", &fixture(file)]);
+        let table = text(&table.stdout);
+        assert!(table.contains(&format!("✗ {crossed}")), "{table}");
+        assert!(table.contains(&format!("✗ {failed}")), "{table}");
+        assert!(
+            table.contains("✓ 2 of 3 check(s) held every time"),
+            "{table}"
+        );
+    }
+    // --out json names the thresholds, not k6's outcome; the checks are counted from the samples.
+    let (_, per_request) = report(&[&fixture("base-1.json.gz")]);
+    let tool = &per_request["tool_verdicts"];
+    assert!(tool["thresholds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["ok"].is_null()));
+    let rate_limited = tool["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "not rate limited")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            rate_limited["passes"].as_u64(),
+            rate_limited["fails"].as_u64()
+        ),
+        (Some(90), Some(45))
+    );
+    assert_eq!(tool["groups"].as_array().unwrap().len(), 2);
+    // Locust's files keep no verdict of their own.
+    let (_, locust) = report(&[&format!(
+        "{}/fixtures/locust2/basic",
+        env!("CARGO_MANIFEST_DIR")
+    )]);
+    assert_eq!(locust["tool_verdicts"], Value::Null);
+}

@@ -38,6 +38,10 @@ fn every_field_of_every_report_is_documented() {
         ])
         .1,
         check_json(args![fixture("compare/same-1"), fixture("trend/degrading"),]).1,
+        // k6's own thresholds, checks and groups (`tool_verdicts`); a log's Locust version.
+        check_json(args![fixture("k6/base-1.handle-summary.json")]).1,
+        check_json(args![fixture("k6/base-1.json.gz")]).1,
+        check_json(args![fixture("locust-log/2.47.0.log")]).1,
         serde_json::from_slice(
             &loadgate(args!["history", fixture("compare"), "--format", "json",]).stdout,
         )

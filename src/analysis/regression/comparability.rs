@@ -1,7 +1,8 @@
 //! Whether a run and its baseline were made alike, before their figures are compared: the users,
-//! the run time, the ramp to peak users, the host and the locustfile. What a file does not say is
-//! not compared (CSV runs carry users and times through the history only; only the HTML report
-//! names the host and the locustfile; no format names the Locust version or the spawn rate).
+//! the run time, the ramp to peak users, the host, the locustfile and the Locust version. What a
+//! file does not say is not compared (CSV runs carry users and times through the history only;
+//! only the HTML report names the host and the locustfile; only the console log, or
+//! `--locust-version`, the Locust version).
 //! A difference is a note; users or run time off by more than the profile's
 //! `regression.comparability_factor` is a warning that says which side differs.
 
@@ -27,7 +28,7 @@ pub enum Level {
 /// One way the runs differ.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Difference {
-    /// `users`, `run_time`, `ramp`, `host` or `locustfile`.
+    /// `users`, `run_time`, `ramp`, `host`, `locustfile` or `locust_version`.
     pub field: &'static str,
     pub baseline: String,
     pub current: String,
@@ -87,7 +88,34 @@ pub fn differences(latest: &RunSummary, current: &RunSummary, factor: f64) -> Ve
             }
         }
     }
+    out.extend(locust_version(latest, current));
     out
+}
+
+/// A note when one side's Locust predates 2.46.2's percentile fix and the other's does not: the
+/// older side's percentiles counted requests without a response time and read lower.
+fn locust_version(latest: &RunSummary, current: &RunSummary) -> Option<Difference> {
+    let (b, c) = (
+        latest.locust_version.as_ref()?,
+        current.locust_version.as_ref()?,
+    );
+    if !crate::model::straddles_percentile_fix(Some(b), Some(c)) {
+        return None;
+    }
+    let older = if crate::model::LocustVersion::parse(b).is_some_and(|v| v.has_percentile_fix()) {
+        "this run's"
+    } else {
+        "the baseline's"
+    };
+    Some(Difference {
+        field: "locust_version",
+        baseline: b.clone(),
+        current: c.clone(),
+        level: Level::Note,
+        message: format!(
+            "Locust {c} wrote this run and Locust {b} the baseline: Locust 2.46.2 changed how percentiles are computed (requests without a response time no longer count), so {older} percentiles may read lower than the code was"
+        ),
+    })
 }
 
 /// A figure compared by ratio: alike within `same`, a note up to `factor`, a warning beyond it.
@@ -183,6 +211,32 @@ mod tests {
             .into_iter()
             .map(|d| (d.field, d.level))
             .collect()
+    }
+
+    #[test]
+    fn locust_versions_on_both_sides_of_the_percentile_fix_are_a_note() {
+        let with = |v: Option<&str>| RunSummary {
+            locust_version: v.map(str::to_string),
+            ..summary(None, None)
+        };
+        let found = differences(&with(Some("2.15.1")), &with(Some("2.47.0")), 2.0);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].field, found[0].level),
+            ("locust_version", Level::Note)
+        );
+        assert!(
+            found[0]
+                .message
+                .contains("the baseline's percentiles may read lower"),
+            "{}",
+            found[0].message
+        );
+        let back = differences(&with(Some("2.47.0")), &with(Some("1.6.0")), 2.0);
+        assert!(back[0].message.contains("this run's percentiles"));
+        // Same side of the fix, or one side unknown: nothing to say.
+        assert!(levels(&with(Some("2.46.2")), &with(Some("2.47.0"))).is_empty());
+        assert!(levels(&with(None), &with(Some("2.47.0"))).is_empty());
     }
 
     #[test]

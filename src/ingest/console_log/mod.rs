@@ -71,7 +71,15 @@ impl Section {
 fn note_log_line(line: &LogLine, section: &mut Section) {
     let m = line.message;
     if let Some(v) = m.strip_prefix("Starting Locust ") {
-        section.version = Some(v.split_whitespace().next().unwrap_or(v).to_string());
+        // Only what a version is made of: the token is shown in every report.
+        let token = v.split_whitespace().next().unwrap_or(v);
+        section.version = crate::model::LocustVersion::parse(token)
+            .is_some()
+            .then(|| token.chars().take(32).collect::<String>())
+            .filter(|t| {
+                t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'))
+            });
         section.started_ms = Some(line.time_ms);
     }
     section.started_ms.get_or_insert(line.time_ms);
