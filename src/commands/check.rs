@@ -144,9 +144,15 @@ fn build_with(
     }
     let mut runs = Vec::new();
     for path in &paths {
-        for mut run in load_runs(path)? {
+        // `--latest` may name one run of a file of several (`two-runs.log#2`).
+        let (file, which) = crate::ingest::history::source_run(&path.display().to_string());
+        let mut found = load_runs(&file)?;
+        if let Some(i) = which {
+            found = found.into_iter().nth(i).into_iter().collect();
+        }
+        for mut run in found {
             crate::ingest::given_locust_version(&mut run, locust_version);
-            if let Some(note) = super::totals::cross_check(path, &run) {
+            if let Some(note) = super::totals::cross_check(&file, &run) {
                 run.notes.push(note);
             }
             runs.push(judge(run, &profile, baseline.as_ref()));

@@ -9,8 +9,8 @@ use anyhow::{bail, Result};
 use crate::analysis::history::{breaks, verdict, Evidence, HistoryRun};
 use crate::commands::server::{require_all_read, rules_and_client};
 use crate::config::{ConfigFile, Flags, Settings};
-use crate::ingest::history::{find_runs_noted, read_history};
-use crate::ingest::load_run;
+use crate::ingest::history::{archive_runs, read_history};
+use crate::ingest::{load_run, load_runs};
 use crate::model::Status;
 use crate::report::history::HistoryReport;
 use crate::report::{self, Outputs};
@@ -67,11 +67,11 @@ fn build_with(
     if !dir.is_dir() {
         bail!("{}: not a directory", dir.display());
     }
-    let (paths, mut notes) = find_runs_noted(dir)?;
+    let (paths, mut notes) = archive_runs(dir)?;
     if paths.is_empty() {
         let why = notes.first().map(|n| format!(" ({n})")).unwrap_or_default();
         bail!(
-            "{}: no *_stats.csv under this directory{why}",
+            "{}: no run under this directory: no *_stats.csv (Locust) nor another tool's results (k6 output or summary, JMeter JTL, Locust console log){why}",
             dir.display()
         );
     }
@@ -80,14 +80,16 @@ fn build_with(
     let mut by_path = 0;
     for result in read_history(&paths) {
         match result {
-            Ok(entry) => {
-                by_path += usize::from(entry.dated_by_path && entry.started_at.is_some());
-                runs.push(HistoryRun::new(
-                    entry.prefix.display().to_string(),
-                    entry.started_at,
-                    entry.peak_users,
-                    &entry.aggregated,
-                ))
+            Ok(entries) => {
+                for entry in entries {
+                    by_path += usize::from(entry.dated_by_path && entry.started_at.is_some());
+                    runs.push(HistoryRun::new(
+                        entry.prefix.display().to_string(),
+                        entry.started_at,
+                        entry.peak_users,
+                        &entry.aggregated,
+                    ))
+                }
             }
             Err(err) if skip_unreadable => {
                 skipped += 1;
@@ -148,7 +150,13 @@ fn newest_server(plan: &SourcePlan, source: &str) -> Result<Option<(String, Serv
     let (profile, profile_source) =
         Settings::resolve(&Flags::default(), config.as_ref()).profile()?;
     let (rules, client) = rules_and_client(&profile, plan, config.as_ref())?;
-    let run = load_run(Path::new(source))?;
+    let run = match crate::ingest::history::source_run(source) {
+        (path, Some(i)) => load_runs(&path)?
+            .into_iter()
+            .nth(i)
+            .ok_or_else(|| anyhow::anyhow!("{source}: the run is no longer in the file"))?,
+        (path, None) => load_run(&path)?,
+    };
     let span = window::choose(window::run_span(&run), plan.from, plan.to)?;
     let reading = read(&client, span, &rules, &profile.gate, &profile_source);
     if plan.require {

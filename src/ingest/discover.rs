@@ -44,14 +44,11 @@ pub fn runs_in(input: &Path) -> Result<Vec<PathBuf>> {
     }
     let prefixes = prefixes_in(input)?;
     if prefixes.is_empty() {
-        let nested = super::find::find_runs(input)?;
+        // Runs in its subdirectories (a nightly job's folder per run), or other tools' results
+        // (JTLs, k6 outputs, console logs) in it or under it.
+        let (nested, _) = archive_runs(input)?;
         if !nested.is_empty() {
             return Ok(nested);
-        }
-        // No Locust CSVs: other tools' results (JTLs, k6 outputs, console logs) directly in it.
-        let others = super::formats::results_in(input)?;
-        if !others.is_empty() {
-            return Ok(others);
         }
     }
     Ok(if prefixes.len() > 1 {
@@ -59,6 +56,37 @@ pub fn runs_in(input: &Path) -> Result<Vec<PathBuf>> {
     } else {
         vec![input.to_path_buf()]
     })
+}
+
+/// Every run under `dir` (an archive: `history`, `check DIR`), up to `find::MAX_DEPTH` deep, in
+/// path order: each Locust run's stats file and each other tool's results file (k6's outputs and
+/// summaries, JTLs, console logs), with notes saying what was left out. A console log in a
+/// folder that holds a Locust stats file is that run's log, already read from its CSVs: left out,
+/// and said.
+pub fn archive_runs(dir: &Path) -> Result<(Vec<PathBuf>, Vec<String>)> {
+    use super::detect::Format;
+    let is_result = |p: &Path| super::formats::result_format(p).is_some();
+    let (mut runs, results, mut notes) = super::find::find_all(dir, &is_result)?;
+    let beside_stats = |p: &Path| runs.iter().any(|s| s.parent() == p.parent());
+    let (logs_of_csvs, results): (Vec<PathBuf>, Vec<PathBuf>) =
+        results.into_iter().partition(|p| {
+            beside_stats(p) && super::formats::result_format(p) == Some(Format::LocustLog)
+        });
+    if !logs_of_csvs.is_empty() {
+        notes.push(format!(
+            "{} console log(s) lie beside a run's Locust CSVs and were read as that run (from its CSVs), not as runs of their own: {}",
+            logs_of_csvs.len(),
+            logs_of_csvs
+                .iter()
+                .take(5)
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    runs.extend(results);
+    runs.sort();
+    Ok((runs, notes))
 }
 
 /// The `--csv` prefixes of the stats files directly in `dir`, sorted.

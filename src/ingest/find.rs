@@ -16,6 +16,7 @@ pub const MAX_DEPTH: usize = 4;
 /// The stats file of every run under `dir` (`*_stats.csv`, locustio 0.8–0.12's `*_requests.csv`),
 /// searched up to [`MAX_DEPTH`] directories deep, skipping directories whose name starts with `.`;
 /// in path order. A directory that cannot be listed is an error.
+#[cfg(test)]
 pub fn find_runs(dir: &Path) -> Result<Vec<PathBuf>> {
     find_runs_noted(dir).map(|(runs, _)| runs)
 }
@@ -24,10 +25,32 @@ pub fn find_runs(dir: &Path) -> Result<Vec<PathBuf>> {
 /// download such as `baseline.csv`), with notes naming those and the CSVs left out, so that no run
 /// is dropped without a word.
 pub fn find_runs_noted(dir: &Path) -> Result<(Vec<PathBuf>, Vec<String>)> {
+    find_all(dir, &|_| false).map(|(runs, _, notes)| (runs, notes))
+}
+
+/// Like [`find_runs_noted`], and also every other file that `is_result` takes for another tool's
+/// results (a k6 output, a JTL, a console log): those come apart, in path order, and a CSV among
+/// them is not noted as left out. `is_result` sees only files that are not Locust's by name.
+pub fn find_all(
+    dir: &Path,
+    is_result: &(dyn Fn(&Path) -> bool + Sync),
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>, Vec<String>)> {
     let mut found = Vec::new();
     let mut others = Vec::new();
     find(dir, 0, &mut found, &mut others)?;
-    let (renamed, left_out): (Vec<PathBuf>, Vec<PathBuf>) = others
+    // Opening every candidate's first bytes: on every core, as the archive's runs are read.
+    let results_of = crate::par::map(&others, |p| is_result(p));
+    let mut results = Vec::new();
+    let mut csvs = Vec::new();
+    for (path, result) in others.into_iter().zip(results_of) {
+        if result {
+            results.push(path);
+        } else if file_name_of(&path).to_ascii_lowercase().ends_with(".csv") {
+            csvs.push(path);
+        }
+    }
+    results.sort();
+    let (renamed, left_out): (Vec<PathBuf>, Vec<PathBuf>) = csvs
         .into_iter()
         .partition(|p| super::header::kind_of_file(p) == Some("stats"));
     let mut notes = Vec::new();
@@ -47,7 +70,13 @@ pub fn find_runs_noted(dir: &Path) -> Result<(Vec<PathBuf>, Vec<String>)> {
     }
     found.extend(renamed);
     found.sort();
-    Ok((found, notes))
+    Ok((found, results, notes))
+}
+
+fn file_name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Up to five paths, and how many more.
@@ -86,7 +115,8 @@ fn find(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, others: &mut Vec<PathB
             find(&path, depth + 1, out, others)?;
         } else if STATS_SUFFIXES.iter().any(|s| name.ends_with(s)) {
             out.push(path);
-        } else if name.to_ascii_lowercase().ends_with(".csv") && !is_run_file(&name) {
+        } else if path.is_file() && !is_run_file(&name) && !name.starts_with('.') {
+            // Any other file: a renamed stats CSV, another tool's results, or nothing of a run.
             others.push(path);
         }
     }

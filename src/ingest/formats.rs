@@ -296,29 +296,19 @@ pub fn last_of(input: &Path, mut runs: Vec<Run>) -> Run {
     run
 }
 
-/// The files directly in `dir` that another tool wrote (by their first bytes), in name order:
-/// what `check DIR` reads when the directory holds no Locust CSVs.
-pub fn results_in(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| InputError::file(dir, format!("cannot list the directory: {e}")))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = name_of(&path);
-        if !path.is_file() || name.starts_with('.') {
-            continue;
-        }
-        let Ok(opened) = open(&path) else { continue };
-        let format = detect(&opened.head, &name);
-        if !matches!(
-            format,
-            Format::Locust | Format::Unknown | Format::Gatling { .. } | Format::K6NewSummary
-        ) {
-            found.push(path);
-        }
+/// Which of the formats loadgate reads another tool wrote `path` in (by its first bytes); `None`
+/// for Locust's own files, a directory, a file that cannot be opened, and every other file.
+pub fn result_format(path: &Path) -> Option<Format> {
+    if !path.is_file() {
+        return None;
     }
-    found.sort();
-    Ok(found)
+    let opened = open(path).ok()?;
+    let format = detect(&opened.head, &name_of(path));
+    (!matches!(
+        format,
+        Format::Locust | Format::Unknown | Format::Gatling { .. } | Format::K6NewSummary
+    ))
+    .then_some(format)
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use super::locust;
 use super::started::{started_at, time_in_path};
 use crate::model::EndpointStats;
 
-/// The archive's runs are found by the leaf `find`, which `discover` shares.
+/// The archive's runs: Locust's by the leaf `find`, which `discover` shares, and other tools'.
+pub use super::discover::archive_runs;
 pub use super::find::find_runs_noted;
 
 /// History files larger than this are not read in full just to find the peak user count (only
@@ -42,15 +43,22 @@ pub struct HistoryEntry {
 /// saying which rule chose it. An unreadable run is an error.
 pub fn newest(stats_paths: &[PathBuf]) -> Result<(PathBuf, String)> {
     let mut runs = Vec::with_capacity(stats_paths.len());
-    for (path, entry) in stats_paths.iter().zip(read_history(stats_paths)) {
-        runs.push((path, entry?));
+    let mut total = 0;
+    for (path, entries) in stats_paths.iter().zip(read_history(stats_paths)) {
+        let entries = entries?;
+        total += entries.len();
+        // A file of several runs (a log, an appended JTL) is as new as its newest.
+        let newest = entries
+            .into_iter()
+            .max_by_key(|e| e.started_at)
+            .ok_or_else(|| anyhow::anyhow!("{}: no run in it", path.display()))?;
+        runs.push((path, newest));
     }
     let by_path = runs.iter().filter(|(_, r)| r.dated_by_path).count();
     let newest = runs
         .iter()
         .filter(|(_, r)| r.started_at.is_some())
         .max_by_key(|(path, r)| (r.started_at, *path));
-    let total = runs.len();
     Ok(match newest {
         Some((path, run)) => {
             let how = if run.dated_by_path {
@@ -71,7 +79,12 @@ pub fn newest(stats_paths: &[PathBuf]) -> Result<(PathBuf, String)> {
                     "; {undated} run(s) carry no time and were passed over"
                 ));
             }
-            ((*path).clone(), note)
+            // One run of a file of several is named as its source (`PATH#2`): `source_run` reads it.
+            let chosen = match source_run(&run.prefix.display().to_string()) {
+                (_, Some(_)) => run.prefix.clone(),
+                (_, None) => (*path).clone(),
+            };
+            (chosen, note)
         }
         None => {
             let (path, run) = runs
@@ -87,10 +100,52 @@ pub fn newest(stats_paths: &[PathBuf]) -> Result<(PathBuf, String)> {
     })
 }
 
-/// Reads every run on every core, in the order given; each result is the run or why it could not
-/// be read.
-pub fn read_history(stats_paths: &[PathBuf]) -> Vec<Result<HistoryEntry>> {
-    crate::par::map(stats_paths, |p| read_history_entry(p))
+/// Reads every run on every core, in the order given; each result is the runs in that path (one,
+/// but a console log or a JTL may hold several) or why they could not be read.
+pub fn read_history(paths: &[PathBuf]) -> Vec<Result<Vec<HistoryEntry>>> {
+    crate::par::map(paths, |p| read_entries(p))
+}
+
+/// The run a history source names: a path, and which of the file's runs when it holds several
+/// (`PATH#2`, as a console log's runs and [`read_entries`] name them), 0-based.
+pub fn source_run(source: &str) -> (PathBuf, Option<usize>) {
+    if !Path::new(source).exists() {
+        if let Some((path, n)) = source.rsplit_once('#') {
+            if let Some(i) = n.parse::<usize>().ok().and_then(|n| n.checked_sub(1)) {
+                return (PathBuf::from(path), Some(i));
+            }
+        }
+    }
+    (PathBuf::from(source), None)
+}
+
+/// The runs of one path of an archive: another tool's results file read whole (its runs'
+/// aggregate, start and peak users), else a Locust run from its stats file
+/// ([`read_history_entry`]).
+pub fn read_entries(path: &Path) -> Result<Vec<HistoryEntry>> {
+    let Some(runs) = super::formats::load(path)? else {
+        return Ok(vec![read_history_entry(path)?]);
+    };
+    let count = runs.len();
+    Ok(runs
+        .into_iter()
+        .enumerate()
+        .map(|(i, run)| {
+            let from_files = run.started_at();
+            let mut prefix = run.files.prefix.clone();
+            if count > 1 && prefix == path {
+                // The source names which of the file's runs it is, as a log's runs are named.
+                prefix.as_mut_os_string().push(format!("#{}", i + 1));
+            }
+            HistoryEntry {
+                dated_by_path: from_files.is_none(),
+                started_at: from_files.or_else(|| time_in_path(path)),
+                prefix,
+                peak_users: run.peak_users(),
+                aggregated: run.aggregated,
+            }
+        })
+        .collect())
 }
 
 /// Reads one run of an archive from the path of its stats file: the stats, then a small history

@@ -51,6 +51,7 @@ mod trend;
 mod bad_input;
 mod bad_reports;
 mod console_log;
+mod formats_archive;
 mod formats_jmeter;
 mod formats_k6;
 mod report_inputs;
