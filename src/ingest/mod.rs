@@ -25,6 +25,7 @@ pub mod history;
 mod input;
 mod jmeter;
 mod k6;
+mod legacy_quotes;
 pub mod locust;
 pub(crate) mod locust_report;
 #[cfg(test)]

@@ -40,10 +40,23 @@ impl Table {
         if looks_binary(head) {
             return Err(InputError::file(path, "the file is binary, not CSV"));
         }
+        // locustio 0.x's stats and failures files: quotes inside names and errors not doubled.
+        let source: Box<dyn Read> = match super::legacy_quotes::legacy_text_cells(head) {
+            Some(text_cells) => {
+                let mut bytes = Vec::new();
+                buffered
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| InputError::file(path, format!("cannot read: {e}")))?;
+                let fixed = super::legacy_quotes::repair(&bytes, text_cells)
+                    .map_err(|(line, why)| InputError::at_line(path, line, why))?;
+                Box::new(CrlfToLf::new(std::io::Cursor::new(fixed)))
+            }
+            None => Box::new(CrlfToLf::new(buffered)),
+        };
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(Box::new(CrlfToLf::new(buffered)) as Box<dyn Read>);
+            .from_reader(source);
         let mut table = Table {
             path: path.to_path_buf(),
             reader,
