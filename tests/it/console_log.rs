@@ -443,14 +443,7 @@ fn an_ambiguous_0x_failures_row_is_an_error_naming_its_line() {
     let real = std::fs::read_to_string(fixture("0.14.6_failures.csv")).unwrap();
     let ambiguous = format!("{}\n\"GET\",\"/a\",\"b\",\"500 \"x\"\",2", real.trim_end());
     std::fs::write(dir.path().join("run_failures.csv"), ambiguous).unwrap();
-    let out = loadgate(
-        [prefix.to_str().unwrap()]
-            .iter()
-            .fold(vec!["check"], |mut a, p| {
-                a.push(p);
-                a
-            }),
-    );
+    let out = loadgate(["check", prefix.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("run_failures.csv:6"), "{err}");
