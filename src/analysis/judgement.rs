@@ -10,7 +10,7 @@ use super::findings::{findings, Finding};
 use super::grade::{assess, tally, Assessment, Check, ScopeResult};
 use super::paired::AbComparison;
 use super::ratchet::ratchet_note;
-use super::regression::runner::runner_call;
+use super::regression::runner::{runner_call, with_generator_warnings};
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling, StepRun};
 use super::series::intervals;
@@ -302,7 +302,15 @@ fn compare_with(baseline: &Baseline, run: &Run, profile: &Profile) -> Comparison
         &current,
         &profile.regression,
         &profile.new_errors,
-        &runner_call(&kept_runners, cur_runner),
+        &with_generator_warnings(
+            runner_call(&kept_runners, cur_runner),
+            &baseline
+                .runs
+                .iter()
+                .map(|r| r.generator_warning.as_deref())
+                .collect::<Vec<_>>(),
+            run.info.evidence.generator_warning.as_deref(),
+        ),
     )
 }
 

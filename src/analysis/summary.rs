@@ -105,6 +105,10 @@ pub struct RunSummary {
     /// when unknown or another tool's run, and in baselines saved before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locust_version: Option<String>,
+    /// The load generator said it ran out of CPU (Locust's log), as
+    /// [`crate::model::RunEvidence::generator_warning`]; `None` in baselines saved before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_warning: Option<String>,
 }
 
 impl RunSummary {
@@ -150,6 +154,7 @@ impl RunSummary {
             ramp_s: ramp_s(run),
             signatures: Some(signatures(run, None)),
             locust_version: run.info.locust_version.clone(),
+            generator_warning: run.info.evidence.generator_warning.clone(),
         }
     }
 }

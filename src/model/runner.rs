@@ -22,6 +22,9 @@ pub const RUNNER_FILE: &str = "loadgate-runner.json";
 pub struct RunEvidence {
     /// The runner record (`PREFIX_runner.json` or `loadgate-runner.json`) and where it was read.
     pub runner: Option<AttachedRecord>,
+    /// The load generator said it ran out of CPU (Locust's "CPU usage above 90%" in its log):
+    /// what it said and where.
+    pub generator_warning: Option<String>,
 }
 
 /// A runner record attached to a run.

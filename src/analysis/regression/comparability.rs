@@ -203,6 +203,7 @@ mod tests {
             ramp_s: None,
             signatures: None,
             locust_version: None,
+            generator_warning: None,
         }
     }
 
@@ -217,6 +218,7 @@ mod tests {
     fn locust_versions_on_both_sides_of_the_percentile_fix_are_a_note() {
         let with = |v: Option<&str>| RunSummary {
             locust_version: v.map(str::to_string),
+            generator_warning: None,
             ..summary(None, None)
         };
         let found = differences(&with(Some("2.15.1")), &with(Some("2.47.0")), 2.0);

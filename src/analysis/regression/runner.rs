@@ -129,6 +129,34 @@ pub fn runner_call(kept: &[Option<&RunnerSummary>], cur: Option<&RunnerSummary>)
     }
 }
 
+/// A load generator that said it ran out of CPU set the pace of its run, whatever the records
+/// say: the call is a busier runner, quoting it. `kept` are the kept runs' warnings (oldest first),
+/// `current` the current run's; a kept run's counts when it is the one the call is read against.
+pub fn with_generator_warnings(
+    call: RunnerCall,
+    kept: &[Option<&str>],
+    current: Option<&str>,
+) -> RunnerCall {
+    let against = match &call {
+        RunnerCall::Held { against, .. } => Some(*against),
+        _ => kept.len().checked_sub(1),
+    };
+    let warned = match (
+        current,
+        against.and_then(|i| kept.get(i).copied().flatten()),
+    ) {
+        (Some(w), _) => format!("in this run, {w}"),
+        (None, Some(w)) => format!("in the baseline, {w}"),
+        (None, None) => return call,
+    };
+    RunnerCall::Busier {
+        why: match call {
+            RunnerCall::Busier { why } => format!("{why}; {warned}"),
+            _ => warned,
+        },
+    }
+}
+
 /// The figures by which the current runner `c` had less to give than the baseline's `b`; empty
 /// when none did.
 pub fn busier(b: &RunnerFigures, c: &RunnerFigures) -> Vec<String> {
@@ -331,5 +359,50 @@ mod tests {
             runner_call(&[Some(&cur), None], Some(&cur)),
             RunnerCall::Held { against: 0, .. }
         ));
+    }
+
+    #[test]
+    fn a_generator_that_said_its_cpu_ran_out_makes_the_runner_busier() {
+        let held = || RunnerCall::Held {
+            figures: "f".into(),
+            against: 0,
+        };
+        let w = "Locust warned that its CPU ran out (line 9: \"CPU usage above 90%\")";
+        // Nobody warned: the call stands.
+        assert_eq!(with_generator_warnings(held(), &[None, None], None), held());
+        // This run warned: busier, whatever the records said.
+        for call in [held(), RunnerCall::Unknown] {
+            match with_generator_warnings(call, &[None], Some(w)) {
+                RunnerCall::Busier { why } => assert_eq!(why, format!("in this run, {w}")),
+                other => panic!("{other:?}"),
+            }
+        }
+        // The kept run the call is read against warned; another kept run's warning does not count.
+        assert!(matches!(
+            with_generator_warnings(held(), &[Some(w), None], None),
+            RunnerCall::Busier { .. }
+        ));
+        assert_eq!(
+            with_generator_warnings(held(), &[None, Some(w)], None),
+            held()
+        );
+        // Without records, the newest kept run's.
+        assert!(matches!(
+            with_generator_warnings(RunnerCall::Unknown, &[None, Some(w)], None),
+            RunnerCall::Busier { .. }
+        ));
+        // A busier call keeps its figures and adds the warning.
+        match with_generator_warnings(
+            RunnerCall::Busier {
+                why: "load 2 -> 9".into(),
+            },
+            &[None],
+            Some(w),
+        ) {
+            RunnerCall::Busier { why } => {
+                assert!(why.starts_with("load 2 -> 9; in this run, Locust"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

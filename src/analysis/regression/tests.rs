@@ -42,6 +42,7 @@ pub(super) fn run_of(scope: ScopeSummary) -> RunSummary {
         ramp_s: None,
         signatures: None,
         locust_version: None,
+        generator_warning: None,
     }
 }
 
@@ -367,6 +368,7 @@ mod properties {
                 ramp_s: None,
                 signatures: None,
                 locust_version: None,
+                generator_warning: None,
             })
     }
 

@@ -59,6 +59,8 @@ struct Section {
     errors: Vec<(u64, String)>,
     /// Lines that looked like table rows but could not be read.
     unread: Vec<u64>,
+    /// The first line where Locust warned that its own CPU ran out, and what it said.
+    cpu_warning: Option<(u64, String)>,
 }
 
 impl Section {
@@ -67,9 +69,12 @@ impl Section {
     }
 }
 
-/// What a log line says of the run, into `section`.
-fn note_log_line(line: &LogLine, section: &mut Section) {
+/// What a log line (line `number` of the file) says of the run, into `section`.
+fn note_log_line(number: u64, line: &LogLine, section: &mut Section) {
     let m = line.message;
+    if section.cpu_warning.is_none() && is_cpu_warning(m) {
+        section.cpu_warning = Some((number, cpu_warning_text(m)));
+    }
     if let Some(v) = m.strip_prefix("Starting Locust ") {
         // Only what a version is made of: the token is shown in every report.
         let token = v.split_whitespace().next().unwrap_or(v);
@@ -136,6 +141,27 @@ fn note_log_line(line: &LogLine, section: &mut Section) {
     }
 }
 
+/// Locust's own warnings that the load generator ran out of CPU (every version since 0.13:
+/// `CPU usage above 90%! …` during the run, `CPU usage was too high at some point during the
+/// test!` at its end, `Worker … exceeded cpu threshold` and `CPU usage threshold was exceeded on
+/// workers` from a master; 0.14 prefixes `Loadgen`, and says slaves).
+fn is_cpu_warning(message: &str) -> bool {
+    let m = message.strip_prefix("Loadgen ").unwrap_or(message);
+    m.starts_with("CPU usage above")
+        || m.starts_with("CPU usage was too high")
+        || m.starts_with("CPU usage threshold was exceeded")
+        || (m.starts_with("Worker ") || m.starts_with("Slave "))
+            && m.contains("exceeded cpu threshold")
+}
+
+/// The warning as the reports quote it: its first sentence, at most 120 characters (the rest is
+/// a link to Locust's documentation).
+fn cpu_warning_text(message: &str) -> String {
+    let first = message.split("! ").next().unwrap_or(message);
+    let first = first.trim_end_matches('!');
+    first.chars().take(120).collect()
+}
+
 /// A line Locust writes as a run starts (before or after `Starting Locust`, by version).
 fn starts_a_run(message: &str) -> bool {
     [
@@ -170,8 +196,8 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Vec<Run>, InputError> {
             if log.message.starts_with("Starting Locust") && !current.is_empty() {
                 sections.push(std::mem::take(&mut current));
                 current.first_line = pending.first().map_or(number, |(n, _)| *n);
-                for (_, p) in pending.drain(..) {
-                    note_log_line(&p, &mut current);
+                for (n, p) in pending.drain(..) {
+                    note_log_line(n, &p, &mut current);
                 }
             }
             // After a run's tables, lines that start a run may be the next run's (0.x and 1.x
@@ -179,14 +205,14 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Vec<Run>, InputError> {
             if !current.is_empty() && starts_a_run(log.message) {
                 pending.push((number, log.clone()));
             } else {
-                note_log_line(&log, &mut current);
+                note_log_line(number, &log, &mut current);
             }
             last_time = Some(log.time_ms);
             i += 1;
             continue;
         }
-        for (_, p) in pending.drain(..) {
-            note_log_line(&p, &mut current);
+        for (n, p) in pending.drain(..) {
+            note_log_line(n, &p, &mut current);
         }
         let Some(header) = parse::header(line) else {
             i += 1;
@@ -411,6 +437,14 @@ fn run_of(path: &Path, s: Section, index: usize, count: usize) -> Result<Run, In
     if let Some(v) = &s.version {
         notes.push(format!("Locust {v}, as the log says"));
     }
+    let generator_warning = s.cpu_warning.as_ref().map(|(line, text)| {
+        format!("Locust warned that its CPU ran out (line {line}: \"{text}\")")
+    });
+    if let Some(w) = &generator_warning {
+        notes.push(format!(
+            "{w}: the generator set the pace, and its own delays are in every response time; run more Locust processes (--processes) or workers"
+        ));
+    }
     Ok(Run {
         files: RunFiles {
             prefix: if count > 1 {
@@ -435,6 +469,10 @@ fn run_of(path: &Path, s: Section, index: usize, count: usize) -> Result<Run, In
             users: s.users,
             spawn_rate: s.spawn_rate,
             run_time_s: s.run_time_s,
+            evidence: crate::model::RunEvidence {
+                runner: None,
+                generator_warning,
+            },
             ..RunInfo::default()
         },
     })
@@ -520,4 +558,60 @@ fn history_of(s: &Section, final_at: usize, has_summary: bool) -> Option<History
             points,
         }],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locusts_own_cpu_warnings_of_every_version_are_read() {
+        // As Locust's runners.py writes them: 2.x, 1.x, 0.14 ("Loadgen", slaves), a master's.
+        let warned = [
+            "CPU usage above 90%! This may constrain your throughput and may even give inconsistent response time measurements! See https://docs.locust.io/en/stable/running-distributed.html for how to distribute the load over multiple CPU cores or machines",
+            "CPU usage was too high at some point during the test! See https://docs.locust.io/en/stable/running-distributed.html for how to distribute the load over multiple CPU cores or machines",
+            "Loadgen CPU usage above 90%! This may constrain your throughput and may even give inconsistent response time measurements! See https://docs.locust.io/en/stable/running-locust-distributed.html",
+            "CPU usage threshold was exceeded on workers during the test!",
+            "CPU usage threshold was exceeded on slaves during the test!",
+            "Worker vm_1a2b (index 0) exceeded cpu threshold (will only log this once per worker)",
+            "Slave vm_1a2b exceeded cpu threshold (will only log this once per slave)",
+        ];
+        for m in warned {
+            assert!(is_cpu_warning(m), "{m}");
+        }
+        for m in [
+            "Starting Locust 2.47.0",
+            "Worker vm_1a2b (index 0) reported as ready",
+            "Your CPU usage is fine",
+        ] {
+            assert!(!is_cpu_warning(m), "{m}");
+        }
+        assert_eq!(cpu_warning_text(warned[0]), "CPU usage above 90%");
+        assert_eq!(
+            cpu_warning_text(warned[1]),
+            "CPU usage was too high at some point during the test"
+        );
+        assert_eq!(cpu_warning_text(&"x".repeat(500)).len(), 120);
+    }
+
+    #[test]
+    fn a_log_with_the_warning_carries_it_into_the_run_and_its_notes() {
+        let log = "[2026-12-06 18:50:00,662] vm/INFO/locust.main: Starting Locust 2.47.0\n\
+[2026-12-06 18:50:10,662] vm/WARNING/root: CPU usage above 90%! This may constrain your throughput and may even give inconsistent response time measurements! See https://docs.locust.io/en/stable/running-distributed.html\n\
+Type     Name  # reqs      # fails |    Avg     Min     Max    Med |   req/s  failures/s\n\
+--------|------|-------|-------------|-------|-------|-------|-------|--------|-----------\n\
+GET      /fast     31     0(0.00%) |    206      44     378    210 |    2.00        0.00\n\
+--------|------|-------|-------------|-------|-------|-------|-------|--------|-----------\n\
+         Aggregated     31     0(0.00%) |    206      44     378    210 |    2.00        0.00\n";
+        let runs = read(Path::new("locust.log"), log.as_bytes()).unwrap();
+        let w = runs[0].info.evidence.generator_warning.as_deref().unwrap();
+        assert_eq!(
+            w,
+            "Locust warned that its CPU ran out (line 2: \"CPU usage above 90%\")"
+        );
+        assert!(runs[0].notes.iter().any(|n| n.contains("--processes")));
+        let clean = log.replace("CPU usage above", "Something else above");
+        let runs = read(Path::new("locust.log"), clean.as_bytes()).unwrap();
+        assert_eq!(runs[0].info.evidence.generator_warning, None);
+    }
 }
