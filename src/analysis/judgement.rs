@@ -14,6 +14,7 @@ use super::regression::runner::runner_call;
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling, StepRun};
 use super::series::intervals;
+use super::server_baseline::{compare_server, server_figures, ServerComparison, ServerFigures};
 use super::server_findings::{server_findings, ServerFinding};
 use super::signatures::signatures;
 use super::summary::RunSummary;
@@ -22,7 +23,7 @@ use super::trend::{steady_state_note, trends, Trend};
 use super::verdict::{verdict, Evidence, NO_CHECK_APPLIED};
 use crate::machine::Machine;
 use crate::model::{FailureRecord, Run, RunnerSummary, Status};
-use crate::profile::Profile;
+use crate::profile::{Profile, RegressionRules};
 use crate::server::ServerReading;
 
 /// A baseline to compare with: the runs kept under a name (or one run), oldest first.
@@ -34,12 +35,16 @@ pub struct Baseline {
     pub runners: Vec<Option<RunnerSummary>>,
     /// The machine the comparison runs on, to hold against where the baseline was saved.
     pub checked_on: Option<Machine>,
+    /// What each kept run kept of the server (`None` where it kept nothing), oldest first.
+    pub server: Vec<Option<ServerFigures>>,
 }
 
 /// A comparison with a baseline and what the baseline was.
 pub struct BaselineComparison {
     pub label: String,
     pub comparison: Comparison,
+    /// The kept runs' server figures, for when the run's server is read ([`RunJudgement::with_server`]).
+    pub server: Vec<Option<ServerFigures>>,
 }
 
 /// What the server did in the run's window: the reading (series, `[[server]]` rules graded by the
@@ -48,6 +53,10 @@ pub struct BaselineComparison {
 pub struct ServerJudgement {
     pub reading: ServerReading,
     pub findings: Vec<ServerFinding>,
+    /// The server's figures of this run, as a baseline saved from it keeps them.
+    pub figures: Option<ServerFigures>,
+    /// With a baseline: this run's figures against the kept runs'.
+    pub comparison: Option<ServerComparison>,
 }
 
 /// A failures-file row as judged: whether the profile expects it.
@@ -92,13 +101,16 @@ impl RunJudgement {
             comparison: self.baseline.as_ref().map(|b| &b.comparison),
             sustained: &self.sustained,
             server: self.server.as_ref().map(|s| &s.reading),
+            server_comparison: self.server.as_ref().and_then(|s| s.comparison.as_ref()),
             ..Evidence::default()
         }
     }
 
     /// The run judged with what the server did in its window: the rules join the verdict, the
-    /// server's findings join the run's (each with its numbers).
-    pub fn with_server(mut self, reading: ServerReading) -> RunJudgement {
+    /// server's findings join the run's (each with its numbers); with a baseline, the server's
+    /// figures are judged against the kept runs' by the profile's `[regression]` rules and join
+    /// the verdict too.
+    pub fn with_server(mut self, reading: ServerReading, rules: &RegressionRules) -> RunJudgement {
         let client = self
             .run
             .history
@@ -109,9 +121,16 @@ impl RunJudgement {
         let found = server_findings(&reading.series, &client, None);
         self.findings
             .extend(found.iter().map(ServerFinding::finding));
+        let figures = server_figures(&reading, self.run.aggregated.requests);
+        let comparison = match (&self.baseline, &figures) {
+            (Some(b), Some(f)) => Some(compare_server(&b.server, f, rules)),
+            _ => None,
+        };
         self.server = Some(ServerJudgement {
             reading,
             findings: found,
+            figures,
+            comparison,
         });
         self.decided()
     }
@@ -233,6 +252,7 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
     let baseline = baseline.map(|b| BaselineComparison {
         label: b.label.clone(),
         comparison: compare_with(b, &run, profile),
+        server: b.server.clone(),
     });
     let sustained = sustained(&run, profile);
     let mut judged = RunJudgement {
@@ -274,6 +294,7 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
         baseline: Some(BaselineComparison {
             label: baseline.label,
             comparison,
+            server: baseline.server,
         }),
         capacity: None,
         findings: Vec::new(),

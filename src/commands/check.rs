@@ -182,27 +182,33 @@ fn with_server(
 /// neither in the store nor on disk is a baseline with no runs ("no baseline: nothing compared"),
 /// so that a first run on a branch checks by the grades alone; unless `required`.
 fn load_baseline(spec: &str, store: Option<&Path>, required: bool) -> Result<Baseline> {
-    let baseline = |(runs, runners)| Baseline {
+    let baseline = |(runs, runners), server| Baseline {
         label: spec.to_string(),
         runs,
         runners,
         checked_on: Some(Machine::this()),
+        server,
+    };
+    let stored = |b: crate::baseline::Baseline| {
+        let server = b.server_figures();
+        baseline(b.into_parts(), server)
     };
     let path = Path::new(spec);
     if spec.ends_with(".json") && path.is_file() {
-        return Ok(baseline(read_baseline(path)?.into_parts()));
+        return Ok(stored(read_baseline(path)?));
     }
     if validate_name(spec).is_ok() {
         let store = Store::open(store);
         if store.path_of(spec)?.exists() {
-            return Ok(baseline(store.load(spec)?.into_parts()));
+            return Ok(stored(store.load(spec)?));
         }
     }
     match load_run(path) {
-        Ok(run) => Ok(baseline((
-            vec![RunSummary::from_run(&run)],
-            vec![run.runner_summary()],
-        ))),
+        // A run on disk keeps nothing of its server.
+        Ok(run) => Ok(baseline(
+            (vec![RunSummary::from_run(&run)], vec![run.runner_summary()]),
+            vec![None],
+        )),
         // A run that is there but cannot be read says why, not "no baseline".
         Err(err)
             if path.exists()
@@ -214,7 +220,7 @@ fn load_baseline(spec: &str, store: Option<&Path>, required: bool) -> Result<Bas
             )))
         }
         Err(_) if !required && validate_name(spec).is_ok() => {
-            Ok(baseline((Vec::new(), Vec::new())))
+            Ok(baseline((Vec::new(), Vec::new()), Vec::new()))
         }
         Err(_) => {
             let store = Store::open(store);

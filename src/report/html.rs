@@ -20,6 +20,7 @@ use super::units::{ms, percent, rate};
 use super::view::{self, Counts, GradeCell};
 use crate::analysis::paired::{AbComparison, PairedChange};
 use crate::analysis::regression::{Comparison, Direction, Regression};
+use crate::analysis::server_baseline::ServerComparison;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Status};
@@ -528,7 +529,47 @@ fn server(item: &RunJudgement) -> Option<Markup> {
             m.status(n.status).text(" ").text(&n.text);
         });
     }
+    if let Some(c) = &item.server.as_ref()?.comparison {
+        server_baseline(&mut m, c);
+    }
     Some(m)
+}
+
+/// The server's figures against the baseline's (`--prometheus` with a baseline).
+fn server_baseline(m: &mut Markup, c: &ServerComparison) {
+    m.el("p", "", |m| {
+        m.status(c.status())
+            .text(" ")
+            .text(&server_view::baseline_heading(c));
+    });
+    let rows = server_view::baseline_rows(c);
+    if !rows.is_empty() {
+        let header = [
+            "Server figure",
+            "Baseline",
+            "Now",
+            "Change",
+            "Noise",
+            "",
+            "Why",
+        ];
+        m.table("server-baseline", &header, &rows, |row, r| {
+            row.cell("name", &r.label)
+                .cell("num", &r.baseline)
+                .cell("num", &r.current)
+                .cell("num", &r.change)
+                .cell("num", &r.noise)
+                .cell_with("", |m| {
+                    m.status(r.status);
+                })
+                .cell("msg", &r.reason);
+        });
+    }
+    for n in server_view::baseline_notes(c) {
+        m.el("blockquote", "", |m| {
+            m.text(&n);
+        });
+    }
 }
 
 fn findings(item: &RunJudgement) -> Option<Markup> {

@@ -12,6 +12,7 @@ use super::units::{ms, percent, rate};
 use super::view::{self, GradeCell};
 use crate::analysis::paired::AbComparison;
 use crate::analysis::regression::{Comparison, Direction, NO_BASELINE};
+use crate::analysis::server_baseline::ServerComparison;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Status};
@@ -225,6 +226,9 @@ fn run(out: &mut String, judgement: &Judgement, item: &RunJudgement) -> fmt::Res
     }
     if let Some(server) = &item.server {
         server_section(out, &server.reading)?;
+        if let Some(c) = &server.comparison {
+            server_baseline(out, c)?;
+        }
     }
     if !item.findings.is_empty() {
         writeln!(out, "**Findings**\n")?;
@@ -289,6 +293,37 @@ fn server_section(out: &mut String, reading: &ServerReading) -> fmt::Result {
     }
     for n in server_view::notes(reading) {
         writeln!(out, "- {} {}", icon(n.status), cell(&n.text))?;
+    }
+    out.push('\n');
+    Ok(())
+}
+
+/// The server's figures against the baseline's (`--prometheus` with a baseline).
+fn server_baseline(out: &mut String, c: &ServerComparison) -> fmt::Result {
+    writeln!(out, "**{}**\n", cell(&server_view::baseline_heading(c)))?;
+    let rows = server_view::baseline_rows(c);
+    if !rows.is_empty() {
+        writeln!(out, "| | Server figure | Baseline | Now | Change | Noise |")?;
+        writeln!(out, "|---|---|--:|--:|--:|--:|")?;
+        for r in &rows {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                icon(r.status),
+                cell(&r.label),
+                cell(&r.baseline),
+                cell(&r.current),
+                cell(&r.change),
+                cell(&r.noise)
+            )?;
+        }
+        out.push('\n');
+        for r in rows.iter().filter(|r| r.status != Status::Pass) {
+            writeln!(out, "- {} {}", icon(r.status), cell(&r.reason))?;
+        }
+    }
+    for n in server_view::baseline_notes(c) {
+        writeln!(out, "> {}\n", cell(&n))?;
     }
     out.push('\n');
     Ok(())
