@@ -15,14 +15,14 @@ use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling, StepRun};
 use super::series::intervals;
 use super::server_baseline::{compare_server, server_figures, ServerComparison, ServerFigures};
-use super::server_findings::{server_findings, ServerFinding};
+use super::server_findings::{kind_of, server_findings, GivenLimit, Kind, ServerFinding};
 use super::signatures::signatures;
 use super::summary::RunSummary;
 use super::sustained::{sustained, Sustained};
 use super::trend::{steady_state_note, trends, Trend};
 use super::verdict::{verdict, Evidence, NO_CHECK_APPLIED};
 use crate::machine::Machine;
-use crate::model::{FailureRecord, Run, RunnerSummary, Status};
+use crate::model::{FailureRecord, Run, RunnerSummary, ServerUnit, Status};
 use crate::profile::{Profile, RegressionRules};
 use crate::server::ServerReading;
 
@@ -118,7 +118,11 @@ impl RunJudgement {
             .and_then(|h| h.aggregated())
             .map(|a| intervals(&a.points))
             .unwrap_or_default();
-        let found = server_findings(&reading.series, &client, None);
+        let found = server_findings(
+            &reading.series,
+            &client,
+            memory_rule_limit(&reading).as_ref(),
+        );
         self.findings
             .extend(found.iter().map(ServerFinding::finding));
         let figures = server_figures(&reading, self.run.aggregated.requests);
@@ -156,6 +160,26 @@ impl RunJudgement {
         sorted.truncate(n);
         sorted
     }
+}
+
+/// The limit of the first `[[server]]` rule on memory (bytes, a ceiling, over a series of process
+/// or container memory): the time a leak has left is counted to it.
+fn memory_rule_limit(reading: &ServerReading) -> Option<GivenLimit> {
+    reading.rules.iter().find_map(|r| {
+        let on_memory = r.rule.unit == ServerUnit::Bytes
+            && !r.rule.floor
+            && reading
+                .series_of(&r.rule.name)
+                .any(|s| kind_of(s) == Kind::Memory);
+        let bytes = r.graded.limit.filter(|l| on_memory && *l > 0.0)?;
+        Some(GivenLimit {
+            bytes,
+            source: format!(
+                "the limit of rule {}",
+                serde_json::Value::String(r.rule.name.clone())
+            ),
+        })
+    })
 }
 
 /// What a command concluded: every run given, judged against one profile.
