@@ -24,6 +24,7 @@ use crate::analysis::server_baseline::ServerComparison;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Status};
+use crate::server::ServerReading;
 
 /// The page: for a judgement (`check`, `compare`, `ab`) or an archive ([`history`]). The charts
 /// are the ones `--charts` writes, drawn once for both.
@@ -485,8 +486,19 @@ fn capacity(item: &RunJudgement) -> Option<Markup> {
 /// The server's rules, its key series and what was not read (`--prometheus`); the text is the
 /// backend's, escaped by the markup like all text.
 fn server(item: &RunJudgement) -> Option<Markup> {
-    let reading = &item.server.as_ref()?.reading;
+    let server = item.server.as_ref()?;
     let mut m = Markup::new();
+    server_markup(&mut m, &server.reading, server.comparison.as_ref());
+    Some(m)
+}
+
+/// The server section of a reading (and its comparison with a baseline): a run's page and the
+/// archive's page (`history --prometheus`, the newest run) show it alike.
+pub(crate) fn server_markup(
+    m: &mut Markup,
+    reading: &ServerReading,
+    comparison: Option<&ServerComparison>,
+) {
     m.el("p", "", |m| {
         m.status(reading.status())
             .text(" ")
@@ -529,10 +541,9 @@ fn server(item: &RunJudgement) -> Option<Markup> {
             m.status(n.status).text(" ").text(&n.text);
         });
     }
-    if let Some(c) = &item.server.as_ref()?.comparison {
-        server_baseline(&mut m, c);
+    if let Some(c) = comparison {
+        server_baseline(m, c);
     }
-    Some(m)
 }
 
 /// The server's figures against the baseline's (`--prometheus` with a baseline).
