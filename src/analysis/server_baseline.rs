@@ -603,3 +603,235 @@ fn describe(noise: &ServerNoise, figure: &ServerFigure) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figure(kind: FigureKind, name: &str, over: &str, unit: &str, value: f64) -> ServerFigure {
+        ServerFigure {
+            kind,
+            name: name.to_string(),
+            job: (kind != FigureKind::Rule).then(|| "api".to_string()),
+            unit: unit.to_string(),
+            over: over.to_string(),
+            value,
+            floor: false,
+            se: None,
+        }
+    }
+
+    fn run(requests: u64, figures: Vec<ServerFigure>) -> ServerFigures {
+        ServerFigures {
+            source: "http://127.0.0.1:9090".to_string(),
+            requests,
+            window_s: 60.0,
+            figures,
+        }
+    }
+
+    fn cpu(value: f64) -> ServerFigure {
+        figure(
+            FigureKind::Per1kRequests,
+            "process_cpu",
+            "cpu_seconds",
+            "seconds",
+            value,
+        )
+    }
+
+    fn rules() -> RegressionRules {
+        RegressionRules::default()
+    }
+
+    #[test]
+    fn one_baseline_run_allows_the_profiles_noise_for_each_of_two_runs() {
+        let r = rules();
+        let allowance = z_for_confidence(r.confidence) * r.noise * 2f64.sqrt();
+        // 0.15 at 99%: ±55%.
+        assert!((allowance - 0.546).abs() < 0.01, "{allowance}");
+        let base = [Some(run(6000, vec![cpu(1.0)]))];
+        let judged = |now: f64| compare_server(&base, &run(6000, vec![cpu(now)]), &r);
+        let within = judged(1.0 + allowance - 0.01);
+        assert_eq!(within.status(), Status::Pass);
+        assert_eq!(within.figures[0].moved, Moved::Unchanged);
+        let noise = within.figures[0].noise.unwrap();
+        assert_eq!(noise.source, NoiseSource::Allowance);
+        assert!((noise.relative.unwrap() - allowance).abs() < 1e-12);
+        let beyond = judged(1.0 + allowance + 0.01);
+        assert_eq!(beyond.status(), Status::Fail, "{:?}", beyond.figures);
+        assert_eq!(beyond.figures[0].moved, Moved::Worse);
+        assert!(
+            beyond.figures[0]
+                .reason
+                .contains("CPU seconds per 1,000 requests (process_cpu, job \"api\")"),
+            "{}",
+            beyond.figures[0].reason
+        );
+        // Half the CPU per request is better, never a failure.
+        let better = judged(0.4);
+        assert_eq!(better.figures[0].moved, Moved::Better);
+        assert_eq!(better.status(), Status::Pass);
+    }
+
+    #[test]
+    fn kept_runs_teach_their_own_spread() {
+        let r = rules();
+        let kept: Vec<Option<ServerFigures>> = [1.00, 1.02, 0.98, 1.01, 0.99, 1.00]
+            .iter()
+            .map(|v| Some(run(6000, vec![cpu(*v)])))
+            .collect();
+        let c = compare_server(&kept, &run(6000, vec![cpu(1.3)]), &r);
+        let f = &c.figures[0];
+        assert_eq!(f.noise.unwrap().source, NoiseSource::KeptRuns(6));
+        // Six runs within ±2%: +30% stands out although the one-run allowance is ±55%.
+        assert!(f.noise.unwrap().relative.unwrap() < 0.15, "{f:?}");
+        assert_eq!((f.moved, f.status), (Moved::Worse, Status::Fail));
+        // Three kept runs that spread widely are held to no more than one run's allowance.
+        let wide: Vec<Option<ServerFigures>> = [0.5, 1.0, 2.0]
+            .iter()
+            .map(|v| Some(run(6000, vec![cpu(*v)])))
+            .collect();
+        let c = compare_server(&wide, &run(6000, vec![cpu(1.0)]), &r);
+        let bound = c.figures[0].noise.unwrap().relative.unwrap();
+        assert!(
+            (bound - z_for_confidence(r.confidence) * r.noise * 2f64.sqrt()).abs() < 1e-12,
+            "{bound}"
+        );
+    }
+
+    #[test]
+    fn a_baseline_without_server_figures_is_a_note_never_a_failure() {
+        let c = compare_server(&[None, None], &run(6000, vec![cpu(9.0)]), &rules());
+        assert_eq!(c.status(), Status::Pass);
+        assert!(c.figures.is_empty());
+        assert_eq!(c.notes, [NO_SERVER_FIGURES]);
+        assert!(NO_SERVER_FIGURES.starts_with("baseline has no server figures"));
+        // Some kept runs with figures: compared with those, and said.
+        let c = compare_server(
+            &[None, Some(run(6000, vec![cpu(1.0)]))],
+            &run(6000, vec![cpu(1.0)]),
+            &rules(),
+        );
+        assert_eq!(c.with_figures, 1);
+        assert!(
+            c.notes[0].starts_with("1 of the baseline's 2 kept runs"),
+            "{:?}",
+            c.notes
+        );
+        // A baseline saved before loadgate kept them reads as one without.
+        let old = r#"{"schema_version":2,"name":"b","keep":1,"loadgate_version":"0.1.0","updated_at":"x","runs":[]}"#;
+        let b: crate::baseline::Baseline = serde_json::from_str(old).unwrap();
+        assert!(b.server_figures().is_empty());
+    }
+
+    #[test]
+    fn a_level_regression_warns_and_a_floor_rule_regresses_downwards() {
+        let r = rules();
+        let memory = |v: f64| figure(FigureKind::Preset, "process_memory", "max", "bytes", v);
+        let c = compare_server(
+            &[Some(run(6000, vec![memory(100.0 * MB)]))],
+            &run(6000, vec![memory(200.0 * MB)]),
+            &r,
+        );
+        assert_eq!(
+            (c.figures[0].moved, c.status()),
+            (Moved::Worse, Status::Warn)
+        );
+        let hit_rate = |v: f64| ServerFigure {
+            floor: true,
+            ..figure(FigureKind::Rule, "cache hit rate", "mean", "ratio", v)
+        };
+        let c = compare_server(
+            &[Some(run(6000, vec![hit_rate(0.6)]))],
+            &run(6000, vec![hit_rate(0.2)]),
+            &r,
+        );
+        assert_eq!(
+            (c.figures[0].moved, c.status()),
+            (Moved::Worse, Status::Fail)
+        );
+        let c = compare_server(
+            &[Some(run(6000, vec![hit_rate(0.6)]))],
+            &run(6000, vec![hit_rate(0.95)]),
+            &r,
+        );
+        // A floor that rose beyond the noise is better.
+        assert_eq!(
+            (c.figures[0].moved, c.status()),
+            (Moved::Better, Status::Pass)
+        );
+    }
+
+    #[test]
+    fn memory_growth_counts_from_none_and_needs_a_leak_the_finding_would_see() {
+        let r = rules();
+        // 6,000 requests in 60 s: 6,000 a minute; 1 MB/min is 170.7 kB per 1,000 requests.
+        let growth = |v: f64, se: f64| ServerFigure {
+            se: Some(se),
+            ..figure(
+                FigureKind::Per1kRequests,
+                "process_memory",
+                "memory_growth",
+                "bytes",
+                v,
+            )
+        };
+        let floor = MB / 6.0;
+        let base = [Some(run(6000, vec![growth(-0.9 * MB, 1e3)]))];
+        // Memory fell in the baseline: a small growth now is no regression from -0.9 MB.
+        let c = compare_server(&base, &run(6000, vec![growth(0.9 * floor, 1e3)]), &r);
+        assert_eq!(c.figures[0].moved, Moved::Unchanged, "{:?}", c.figures[0]);
+        assert_eq!(c.figures[0].baseline, Some(0.0));
+        assert!(c.figures[0].reason.contains("counted from none"));
+        assert_eq!(c.figures[0].change_pct, None);
+        // Just over a 1 MB/min leak at this rate fails; the fits' errors are the noise.
+        let c = compare_server(&base, &run(6000, vec![growth(1.1 * floor, 1e3)]), &r);
+        assert_eq!(
+            (c.figures[0].moved, c.status()),
+            (Moved::Worse, Status::Fail)
+        );
+        assert_eq!(c.figures[0].noise.unwrap().source, NoiseSource::FitErrors);
+        // Fits too uncertain to tell: their errors widen the noise past the change.
+        let c = compare_server(&base, &run(6000, vec![growth(1.1 * floor, 0.2 * MB)]), &r);
+        assert_eq!(c.figures[0].moved, Moved::Unchanged);
+    }
+
+    #[test]
+    fn per_request_figures_need_the_profiles_fewest_requests() {
+        let r = rules();
+        let c = compare_server(
+            &[Some(run(6000, vec![cpu(1.0)]))],
+            &run(r.min_requests - 1, vec![cpu(5.0)]),
+            &r,
+        );
+        assert_eq!(c.status(), Status::Pass);
+        assert!(
+            c.figures[0].reason.contains("not judged"),
+            "{}",
+            c.figures[0].reason
+        );
+    }
+
+    #[test]
+    fn a_rules_change_over_the_run_from_one_baseline_run_is_not_judged() {
+        let slope = figure(FigureKind::Rule, "memory slope", "slope", "bytes", 5.0 * MB);
+        let c = compare_server(
+            &[Some(run(
+                6000,
+                vec![ServerFigure {
+                    value: 0.0,
+                    ..slope.clone()
+                }],
+            ))],
+            &run(6000, vec![slope]),
+            &rules(),
+        );
+        assert_eq!(c.status(), Status::Pass);
+        assert!(
+            c.figures[0].reason.contains("keep 3 runs"),
+            "{}",
+            c.figures[0].reason
+        );
+    }
+}
