@@ -43,6 +43,7 @@ pub enum FigureKind {
     Preset,
     /// A preset's total over the window per 1,000 requests: CPU seconds (from a CPU preset) or
     /// memory growth (from a memory preset), so runs at different loads compare.
+    #[serde(rename = "per_1k_requests")]
     Per1kRequests,
 }
 
@@ -795,6 +796,17 @@ mod tests {
         // Fits too uncertain to tell: their errors widen the noise past the change.
         let c = compare_server(&base, &run(6000, vec![growth(1.1 * floor, 0.2 * MB)]), &r);
         assert_eq!(c.figures[0].moved, Moved::Unchanged);
+    }
+
+    #[test]
+    fn kinds_are_named_as_the_json_names_them() {
+        for kind in [
+            FigureKind::Rule,
+            FigureKind::Preset,
+            FigureKind::Per1kRequests,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
     }
 
     #[test]

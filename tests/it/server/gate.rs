@@ -7,7 +7,7 @@
 use super::*;
 
 /// A profile that grades the run loosely (so the client's checks pass) with `rules`.
-fn gate_profile(dir: &Path, file: &str, rules: &str) -> String {
+pub(super) fn gate_profile(dir: &Path, file: &str, rules: &str) -> String {
     let path = dir.join(file);
     std::fs::write(
         &path,
@@ -35,7 +35,7 @@ over = "max"
 limit = 1000
 "#;
 
-fn json_of(out: &str, err: &str) -> Value {
+pub(super) fn json_of(out: &str, err: &str) -> Value {
     serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\n{err}"))
 }
 
