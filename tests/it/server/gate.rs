@@ -400,3 +400,53 @@ fn history_judges_the_newest_run_with_the_server_and_ab_reads_b_s_window() {
     assert_eq!(server_rule(&report, "prometheus memory")["status"], "fail");
     drop(stack);
 }
+
+#[test]
+fn history_markdown_and_html_show_the_newest_runs_server_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(stack) = stack(dir.path()) else {
+        return;
+    };
+    let port = stack.prometheus.port;
+    let url = stack.prometheus.url();
+    wait_until_scraped(
+        port,
+        "count(rate(process_cpu_seconds_total[4s])) >= 2",
+        chrono::Utc::now().timestamp() as f64,
+    );
+    let archive = dir.path().join("archive");
+    std::fs::create_dir(&archive).unwrap();
+    let (_, _, to) = real_run(&archive, 4);
+    wait_until_scraped(port, "up", to + 1.0);
+    let (md, html) = (dir.path().join("h.md"), dir.path().join("h.html"));
+    let (code, out, err) = loadgate_with_token(
+        "history",
+        &[
+            archive.to_str().unwrap(),
+            "--prometheus",
+            &url,
+            "--markdown",
+            md.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let md = std::fs::read_to_string(md).unwrap();
+    assert!(md.starts_with("## ✅ loadgate history: PASS"), "{md}");
+    assert!(md.contains("| 1 | "), "the run's row: {md}");
+    assert!(md.contains("The newest run, "), "{md}");
+    assert!(
+        md.contains("**Server metrics from http://127.0.0.1:"),
+        "{md}"
+    );
+    assert!(md.contains("| process_memory | {"), "{md}");
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(
+        html.contains("Server metrics from http://127.0.0.1:"),
+        "the section"
+    );
+    assert!(html.contains("server-series"), "the series table");
+    drop(stack);
+}
