@@ -276,9 +276,12 @@ fn describe(b: &crate::baseline::Baseline) -> String {
         let machine = s.machine.as_ref().map_or(String::new(), |m| {
             format!(", on {} core(s) {}", m.cores, m.cpu)
         });
+        let server = r.server.as_ref().map_or(String::new(), |f| {
+            format!(", {} server figure(s) from {}", f.figures.len(), f.source)
+        });
         let _ = writeln!(
             out,
-            "  {}. {} ({}): {started}, {duration}, {users}, {} requests, {} failures{machine}",
+            "  {}. {} ({}): {started}, {duration}, {users}, {} requests, {} failures{machine}{server}",
             i + 1,
             s.source,
             s.format,
