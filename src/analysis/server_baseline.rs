@@ -346,6 +346,12 @@ fn min_change(unit: ServerUnit) -> f64 {
     }
 }
 
+/// The smallest change of CPU seconds per 1,000 requests that counts: 0.02 of a core over the
+/// run's window, per 1,000 of its requests.
+fn cpu_floor(current: &ServerFigures) -> f64 {
+    min_change(ServerUnit::Ratio) * current.window_s / current.requests.max(1) as f64 * 1000.0
+}
+
 /// `current`'s figures against the kept runs' (`kept`, oldest first, `None` for a run saved without
 /// them), with the profile's `[regression]` rules: their `noise` as the prior, their `confidence`,
 /// and their `status` for a figure that regressed (a preset's level: at most `warn`).
@@ -466,6 +472,10 @@ fn judge_figure(
     let worse = if figure.floor { -change } else { change };
     let floor = if figure.is_change() {
         0.0
+    } else if figure.over == "cpu_seconds" {
+        // As for a CPU level, 2% of a core over the run's window: a side job's (an exporter's)
+        // few milliseconds per 1,000 requests move by their own noise, not the load's.
+        cpu_floor(current)
     } else {
         min_change(figure.unit())
     };
@@ -796,6 +806,24 @@ mod tests {
         // Fits too uncertain to tell: their errors widen the noise past the change.
         let c = compare_server(&base, &run(6000, vec![growth(1.1 * floor, 0.2 * MB)]), &r);
         assert_eq!(c.figures[0].moved, Moved::Unchanged);
+    }
+
+    #[test]
+    fn cpu_per_request_needs_two_percent_of_a_core() {
+        let r = rules();
+        // 6,000 requests in 60 s: 0.02 of a core is 1.2 CPU seconds, 0.2 s per 1,000 requests.
+        let base = [Some(run(6000, vec![cpu(0.02)]))];
+        let side_job = compare_server(&base, &run(6000, vec![cpu(0.19)]), &r);
+        assert_eq!(
+            side_job.figures[0].moved,
+            Moved::Unchanged,
+            "+850% of an exporter's CPU"
+        );
+        let c = compare_server(&base, &run(6000, vec![cpu(0.23)]), &r);
+        assert_eq!(
+            (c.figures[0].moved, c.status()),
+            (Moved::Worse, Status::Fail)
+        );
     }
 
     #[test]

@@ -218,6 +218,13 @@ fn a_baseline_keeps_the_servers_figures_and_check_and_compare_judge_them() {
     assert!(
         metrics
             .lines()
+            .any(|l| l.starts_with("loadgate_server_figure_change{")
+                && l.contains("prometheus memory")),
+        "{metrics}"
+    );
+    assert!(
+        metrics
+            .lines()
             .any(|l| l.starts_with("loadgate_server_figure_status{")
                 && l.contains("prometheus memory")
                 && l.ends_with(" 2")),
