@@ -370,3 +370,61 @@ fn judged_failures(run: &Run, profile: &Profile) -> Vec<JudgedFailure> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ServerSeries;
+    use crate::profile::{Gate, ServerRule};
+    use crate::server::rules::{grade, Rule};
+    use crate::server::RuleResult;
+
+    fn reading(rule_toml: &str, query: &str) -> ServerReading {
+        let written: ServerRule = toml::from_str(rule_toml).unwrap();
+        let rule = Rule::from_profile(&written).unwrap();
+        let series = vec![ServerSeries {
+            source: rule.name.clone(),
+            query: query.to_string(),
+            labels: Default::default(),
+            unit: rule.unit,
+            points: vec![(0.0, 100e6), (1.0, 101e6), (2.0, 102e6)],
+        }];
+        let graded = grade(&rule, &Gate::default(), &series, 0.0, 2.0, 1.0);
+        ServerReading {
+            source: "http://127.0.0.1:9090".to_string(),
+            window: None,
+            presets: Vec::new(),
+            series,
+            rules: vec![RuleResult {
+                profile: "test".to_string(),
+                rule,
+                graded,
+            }],
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_memory_rules_limit_is_what_a_leak_runs_into() {
+        let memory = "name = \"api memory\"\nquery = 'process_resident_memory_bytes{job=\"api\"}'\nunit = \"bytes\"\nlimit = 500e6\n";
+        let found = memory_rule_limit(&reading(
+            memory,
+            "process_resident_memory_bytes{job=\"api\"}",
+        ))
+        .expect("a limit");
+        assert_eq!(found.bytes, 500e6);
+        assert_eq!(found.source, "the limit of rule \"api memory\"");
+        // A rule in bytes on something else (a queue's size) is not a memory limit.
+        let queue = "name = \"queue\"\nquery = 'queue_bytes'\nunit = \"bytes\"\nlimit = 500e6\n";
+        assert_eq!(memory_rule_limit(&reading(queue, "queue_bytes")), None);
+        // Nor is a floor on memory.
+        let floor = format!("{memory}floor = true\n");
+        assert_eq!(
+            memory_rule_limit(&reading(
+                &floor,
+                "process_resident_memory_bytes{job=\"api\"}"
+            )),
+            None
+        );
+    }
+}
