@@ -254,6 +254,29 @@ fn a_baseline_keeps_the_servers_figures_and_check_and_compare_judge_them() {
         report["server"]
     );
     assert_eq!(report["server"]["baseline"]["status"], "pass");
+    // So does check with a baseline run on disk.
+    let (code, out, err) = loadgate_with_token(
+        "check",
+        &[
+            run,
+            "--baseline",
+            run,
+            "-p",
+            &memory,
+            "--prometheus",
+            &url,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let report = json_of(&out, &err);
+    assert_eq!(
+        report["server"]["baseline"]["with_figures"], 1,
+        "{:#}",
+        report["server"]
+    );
 
     // A baseline saved without the server (or before loadgate kept it) still loads: a note.
     let (code, out, err) = loadgate_with_token(
