@@ -3,7 +3,7 @@
 Prometheus scrapes the target and a node exporter every second, and for each run the Locust files
 (CSV with full history, JSON) beside a dump of the Prometheus series for the run's window.
 
-    bench/server_corpus.py [--out DIR] [--only PREFIX...] [--list] [--check]
+    bench/server_corpus.py [--out DIR] [--only PREFIX...] [--list] [--check] [--tsdb DIR]
 
 DIR defaults to ../corpus-server beside the repository. Needs `prometheus` and
 `prometheus-node-exporter` (Debian's packages), `locust` 2.x (on PATH, or $LOCUST) and loadgate
