@@ -3,7 +3,7 @@
 Prometheus scrapes the target and a node exporter every second, and for each run the Locust files
 (CSV with full history, JSON) beside a dump of the Prometheus series for the run's window.
 
-    bench/server_corpus.py [--out DIR] [--only PREFIX...] [--list] [--check]
+    bench/server_corpus.py [--out DIR] [--only PREFIX...] [--list] [--check] [--tsdb DIR]
 
 DIR defaults to ../corpus-server beside the repository. Needs `prometheus` and
 `prometheus-node-exporter` (Debian's packages), `locust` 2.x (on PATH, or $LOCUST) and loadgate
@@ -87,6 +87,10 @@ def runs():
     for tag in "ab":
         out.append((f"crash-{tag}", STEADY + ["--crash-after", "30"], "MixedUser", 10, 10, 60,
                     {"crash_after_s": 30, "restart_delay_s": 2}))
+    # The steady load with twice the CPU per /work request: what a baseline of steady runs must flag
+    # as CPU per 1,000 requests.
+    out.append(("cpu-heavy", ["--cpu-ms", "6", "--workers", "2"], "MixedUser", 10, 10, 60,
+                {"cpu_ms": 6}))
     out.append(("cache-60", STEADY + ["--hit-rate", "0.6"], "CacheUser", 10, 10, 45, {"hit_rate": 0.6}))
     out.append(("cache-05", STEADY + ["--hit-rate", "0.05"], "CacheUser", 10, 10, 45, {"hit_rate": 0.05}))
     # The same steady load and a leak from loadgate's own generator (`loadgate run`).
@@ -146,7 +150,7 @@ def loadavg():
         return [float(v) for v in f.read().split()[:3]]
 
 
-def start_backends(work):
+def start_backends(work, tsdb):
     node_port, prom_port = free_port(), free_port()
     target_port = free_port()
     node = subprocess.Popen(
@@ -166,7 +170,7 @@ scrape_configs:
     static_configs: [{{targets: ["127.0.0.1:{node_port}"]}}]
 """)
     prom = subprocess.Popen(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={work}/tsdb",
+        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={tsdb}",
          f"--web.listen-address=127.0.0.1:{prom_port}", "--storage.tsdb.retention.time=1d"],
         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "prometheus.log"), "w"))
     url = f"http://127.0.0.1:{prom_port}"
@@ -265,6 +269,8 @@ def main():
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--tag", help="append -TAG to every run's name (a second sitting)")
     parser.add_argument("--seconds", type=int, help="cap every run's time (a quick try of the script)")
+    parser.add_argument("--tsdb", help="keep Prometheus' data here (default: a temporary directory, "
+                        "removed): a later `prometheus --storage.tsdb.path DIR` serves the windows again")
     parser.add_argument("--check", action="store_true",
                         help="after each run, `loadgate check --prometheus` it (check.json)")
     args = parser.parse_args()
@@ -282,7 +288,7 @@ def main():
     work = tempfile.mkdtemp(prefix="server-corpus-")
     node = prom = None
     try:
-        node, prom, url, target_port = start_backends(work)
+        node, prom, url, target_port = start_backends(work, args.tsdb or os.path.join(work, "tsdb"))
         version = subprocess.run([locust, "--version"], capture_output=True, text=True).stdout.strip()
         print(f"prometheus {url}, target port {target_port}; {version}", flush=True)
         for spec in specs:

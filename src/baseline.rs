@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
+pub use crate::analysis::server_baseline::ServerFigures;
 pub use crate::analysis::summary::RunSummary;
 use crate::fsutil::write_atomic;
 use crate::model::RunnerSummary;
@@ -46,6 +47,11 @@ impl Baseline {
     pub fn into_parts(self) -> (Vec<RunSummary>, Vec<Option<RunnerSummary>>) {
         self.runs.into_iter().map(|r| (r.summary, r.runner)).unzip()
     }
+
+    /// What each kept run kept of the server (`None` for a run saved without it), oldest first.
+    pub fn server_figures(&self) -> Vec<Option<ServerFigures>> {
+        self.runs.iter().map(|r| r.server.clone()).collect()
+    }
 }
 
 /// A run as the store keeps it: its summary, with its runner record's summary beside the
@@ -58,6 +64,11 @@ pub struct KeptRun {
     /// and in baselines saved before loadgate kept it (an added optional field: same schema).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runner: Option<RunnerSummary>,
+    /// What the server did in the run's window (`baseline save --prometheus`): each rule's value,
+    /// each preset's summary and the per-request figures. Absent when the server was not read
+    /// and in baselines saved before loadgate kept it (an added optional field: same schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerFigures>,
 }
 
 /// The directory of baselines.

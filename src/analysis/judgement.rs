@@ -14,15 +14,16 @@ use super::regression::runner::{runner_call, with_generator_warnings};
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling, StepRun};
 use super::series::intervals;
-use super::server_findings::{server_findings, ServerFinding};
+use super::server_baseline::{compare_server, server_figures, ServerComparison, ServerFigures};
+use super::server_findings::{kind_of, server_findings, GivenLimit, Kind, ServerFinding};
 use super::signatures::signatures;
 use super::summary::RunSummary;
 use super::sustained::{sustained, Sustained};
 use super::trend::{steady_state_note, trends, Trend};
 use super::verdict::{verdict, Evidence, NO_CHECK_APPLIED};
 use crate::machine::Machine;
-use crate::model::{FailureRecord, Run, RunnerSummary, Status};
-use crate::profile::Profile;
+use crate::model::{FailureRecord, Run, RunnerSummary, ServerUnit, Status};
+use crate::profile::{Profile, RegressionRules};
 use crate::server::ServerReading;
 
 /// A baseline to compare with: the runs kept under a name (or one run), oldest first.
@@ -34,12 +35,16 @@ pub struct Baseline {
     pub runners: Vec<Option<RunnerSummary>>,
     /// The machine the comparison runs on, to hold against where the baseline was saved.
     pub checked_on: Option<Machine>,
+    /// What each kept run kept of the server (`None` where it kept nothing), oldest first.
+    pub server: Vec<Option<ServerFigures>>,
 }
 
 /// A comparison with a baseline and what the baseline was.
 pub struct BaselineComparison {
     pub label: String,
     pub comparison: Comparison,
+    /// The kept runs' server figures, for when the run's server is read ([`RunJudgement::with_server`]).
+    pub server: Vec<Option<ServerFigures>>,
 }
 
 /// What the server did in the run's window: the reading (series, `[[server]]` rules graded by the
@@ -48,6 +53,10 @@ pub struct BaselineComparison {
 pub struct ServerJudgement {
     pub reading: ServerReading,
     pub findings: Vec<ServerFinding>,
+    /// The server's figures of this run, as a baseline saved from it keeps them.
+    pub figures: Option<ServerFigures>,
+    /// With a baseline: this run's figures against the kept runs'.
+    pub comparison: Option<ServerComparison>,
 }
 
 /// A failures-file row as judged: whether the profile expects it.
@@ -92,13 +101,16 @@ impl RunJudgement {
             comparison: self.baseline.as_ref().map(|b| &b.comparison),
             sustained: &self.sustained,
             server: self.server.as_ref().map(|s| &s.reading),
+            server_comparison: self.server.as_ref().and_then(|s| s.comparison.as_ref()),
             ..Evidence::default()
         }
     }
 
     /// The run judged with what the server did in its window: the rules join the verdict, the
-    /// server's findings join the run's (each with its numbers).
-    pub fn with_server(mut self, reading: ServerReading) -> RunJudgement {
+    /// server's findings join the run's (each with its numbers); with a baseline, the server's
+    /// figures are judged against the kept runs' by the profile's `[regression]` rules and join
+    /// the verdict too.
+    pub fn with_server(mut self, reading: ServerReading, rules: &RegressionRules) -> RunJudgement {
         let client = self
             .run
             .history
@@ -106,12 +118,23 @@ impl RunJudgement {
             .and_then(|h| h.aggregated())
             .map(|a| intervals(&a.points))
             .unwrap_or_default();
-        let found = server_findings(&reading.series, &client, None);
+        let found = server_findings(
+            &reading.series,
+            &client,
+            memory_rule_limit(&reading).as_ref(),
+        );
         self.findings
             .extend(found.iter().map(ServerFinding::finding));
+        let figures = server_figures(&reading, self.run.aggregated.requests);
+        let comparison = match (&self.baseline, &figures) {
+            (Some(b), Some(f)) => Some(compare_server(&b.server, f, rules)),
+            _ => None,
+        };
         self.server = Some(ServerJudgement {
             reading,
             findings: found,
+            figures,
+            comparison,
         });
         self.decided()
     }
@@ -137,6 +160,26 @@ impl RunJudgement {
         sorted.truncate(n);
         sorted
     }
+}
+
+/// The limit of the first `[[server]]` rule on memory (bytes, a ceiling, over a series of process
+/// or container memory): the time a leak has left is counted to it.
+fn memory_rule_limit(reading: &ServerReading) -> Option<GivenLimit> {
+    reading.rules.iter().find_map(|r| {
+        let on_memory = r.rule.unit == ServerUnit::Bytes
+            && !r.rule.floor
+            && reading
+                .series_of(&r.rule.name)
+                .any(|s| kind_of(s) == Kind::Memory);
+        let bytes = r.graded.limit.filter(|l| on_memory && *l > 0.0)?;
+        Some(GivenLimit {
+            bytes,
+            source: format!(
+                "the limit of rule {}",
+                serde_json::Value::String(r.rule.name.clone())
+            ),
+        })
+    })
 }
 
 /// What a command concluded: every run given, judged against one profile.
@@ -233,6 +276,7 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
     let baseline = baseline.map(|b| BaselineComparison {
         label: b.label.clone(),
         comparison: compare_with(b, &run, profile),
+        server: b.server.clone(),
     });
     let sustained = sustained(&run, profile);
     let mut judged = RunJudgement {
@@ -274,6 +318,7 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
         baseline: Some(BaselineComparison {
             label: baseline.label,
             comparison,
+            server: baseline.server,
         }),
         capacity: None,
         findings: Vec::new(),
@@ -332,4 +377,62 @@ fn judged_failures(run: &Run, profile: &Profile) -> Vec<JudgedFailure> {
             record: record.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ServerSeries;
+    use crate::profile::{Gate, ServerRule};
+    use crate::server::rules::{grade, Rule};
+    use crate::server::RuleResult;
+
+    fn reading(rule_toml: &str, query: &str) -> ServerReading {
+        let written: ServerRule = toml::from_str(rule_toml).unwrap();
+        let rule = Rule::from_profile(&written).unwrap();
+        let series = vec![ServerSeries {
+            source: rule.name.clone(),
+            query: query.to_string(),
+            labels: Default::default(),
+            unit: rule.unit,
+            points: vec![(0.0, 100e6), (1.0, 101e6), (2.0, 102e6)],
+        }];
+        let graded = grade(&rule, &Gate::default(), &series, 0.0, 2.0, 1.0);
+        ServerReading {
+            source: "http://127.0.0.1:9090".to_string(),
+            window: None,
+            presets: Vec::new(),
+            series,
+            rules: vec![RuleResult {
+                profile: "test".to_string(),
+                rule,
+                graded,
+            }],
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_memory_rules_limit_is_what_a_leak_runs_into() {
+        let memory = "name = \"api memory\"\nquery = 'process_resident_memory_bytes{job=\"api\"}'\nunit = \"bytes\"\nlimit = 500e6\n";
+        let found = memory_rule_limit(&reading(
+            memory,
+            "process_resident_memory_bytes{job=\"api\"}",
+        ))
+        .expect("a limit");
+        assert_eq!(found.bytes, 500e6);
+        assert_eq!(found.source, "the limit of rule \"api memory\"");
+        // A rule in bytes on something else (a queue's size) is not a memory limit.
+        let queue = "name = \"queue\"\nquery = 'queue_bytes'\nunit = \"bytes\"\nlimit = 500e6\n";
+        assert_eq!(memory_rule_limit(&reading(queue, "queue_bytes")), None);
+        // Nor is a floor on memory.
+        let floor = format!("{memory}floor = true\n");
+        assert_eq!(
+            memory_rule_limit(&reading(
+                &floor,
+                "process_resident_memory_bytes{job=\"api\"}"
+            )),
+            None
+        );
+    }
 }

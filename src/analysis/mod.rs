@@ -13,7 +13,7 @@
 //! [`judge_change`] (`compare`) turn a run into a [`RunJudgement`]; a [`Judgement`] holds every run
 //! of a command, the scaling series over them ([`scaling`]) and the A/B comparison. The rest are
 //! the parts they use: capacity from a ramp ([`capacity`]), advice ([`findings`], [`advice`];
-//! from a metrics backend's series, [`server_findings`]), the ratchet ([`ratchet`]), a run as a baseline keeps it ([`summary`], [`signatures`]), and the small
+//! from a metrics backend's series, [`server_findings`]; the server in a baseline, [`server_baseline`]), the ratchet ([`ratchet`]), a run as a baseline keeps it ([`summary`], [`signatures`]), and the small
 //! statistics under them ([`stats`], [`series`], [`steady`], [`errors`]).
 //!
 //! Data flows one way: `stats` and the other leaves at the bottom, `judgement` at the top; no file
@@ -32,6 +32,7 @@ pub mod ratchet;
 pub mod regression;
 pub mod scaling;
 pub mod series;
+pub mod server_baseline;
 pub mod server_findings;
 pub mod signatures;
 pub mod stats;

@@ -6,6 +6,7 @@
 use super::grade::Check;
 use super::paired::AbComparison;
 use super::regression::Comparison;
+use super::server_baseline::ServerComparison;
 use super::sustained::Sustained;
 use super::trend::Trend;
 use crate::model::Status;
@@ -31,6 +32,8 @@ pub struct Evidence<'a> {
     /// What the server did (`--prometheus`): its `[[server]]` rules, graded by the profile's
     /// `[gate]`, and a note (at least `warn`) for everything that could not be read.
     pub server: Option<&'a ServerReading>,
+    /// With `--prometheus` and a baseline: the server's figures against the kept runs'.
+    pub server_comparison: Option<&'a ServerComparison>,
 }
 
 /// The note of a run whose files have a figure for none of the profile's limits.
@@ -55,7 +58,8 @@ impl Evidence<'_> {
 /// 8. the "no check applied" rule: a graded run with no check is at least a warning,
 /// 9. with `ab`, the paired comparison of B against A,
 /// 10. with `--prometheus`, the server's rules and the notes of what was not read (never `pass`:
-///     data not read is at least a warning, so no pass rests on it).
+///     data not read is at least a warning, so no pass rests on it),
+/// 11. with `--prometheus` and a baseline, the server's figures that regressed beyond their noise.
 ///
 /// Items 3 to 6 are the comparison's part ([`Comparison::status`]), read from its items, never
 /// from the verdict it prints. Warnings pass the gate; only a failed one fails it.
@@ -74,6 +78,8 @@ pub fn verdict(evidence: &Evidence) -> Status {
         nothing_checked,
         e.ab.map_or(Status::Pass, AbComparison::status),
         e.server.map_or(Status::Pass, ServerReading::status),
+        e.server_comparison
+            .map_or(Status::Pass, ServerComparison::status),
     ])
 }
 

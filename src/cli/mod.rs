@@ -447,6 +447,7 @@ impl BaselineCommand {
                 if_pass: a.if_pass,
                 profile: a.profile,
                 locust_version: a.locust_version,
+                server: a.prometheus.plan(),
             },
             BaselineCommand::List(a) => BaselinePlan::List { store: a.store },
             BaselineCommand::Show(a) => BaselinePlan::Show {
@@ -488,13 +489,19 @@ pub struct BaselineSaveArgs {
     #[arg(long)]
     pub if_pass: bool,
 
-    /// The profile --if-pass judges the run with [default: the config's, else default].
-    #[arg(long, short = 'p', value_name = "NAME|PATH", requires = "if_pass")]
+    /// The profile --if-pass judges the run with, and whose [[server]] rules' values are kept
+    /// with --prometheus [default: the config's, else default].
+    #[arg(long, short = 'p', value_name = "NAME|PATH")]
     pub profile: Option<String>,
 
     /// The Locust version that wrote the run, kept in the baseline (for files that do not say it).
     #[arg(long, value_name = "VERSION", value_parser = parse_locust_version)]
     pub locust_version: Option<String>,
+
+    /// With --prometheus: what the server did in the run's window (each [[server]] rule's value,
+    /// each preset's summary, CPU seconds and memory growth per 1,000 requests) is kept with it.
+    #[command(flatten)]
+    pub prometheus: server::PrometheusArgs,
 
     #[command(flatten)]
     pub store: StoreArgs,

@@ -5,15 +5,19 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::analysis::server_baseline::{server_figures, ServerFigures};
 use crate::analysis::summary::ScopeSummary;
 use crate::analysis::{judge, Baseline};
 use crate::baseline::{KeptRun, RunSummary, Store};
+use crate::commands::server::read_for_baseline;
 use crate::config::{Flags, Settings};
 use crate::ingest::load_run;
 use crate::machine::Machine;
 use crate::model::{Run, Status};
 use crate::profile::Profile;
 use crate::report::{print, print_text};
+use crate::server::source::SourcePlan;
+use crate::server::ServerReading;
 
 /// What `baseline` was asked to do.
 #[derive(Debug, Clone)]
@@ -29,6 +33,9 @@ pub enum BaselinePlan {
         profile: Option<String>,
         /// `--locust-version`: for a run whose files do not name it.
         locust_version: Option<String>,
+        /// Where the server's metrics for the run's window are read (`--prometheus`), to keep its
+        /// figures with the run.
+        server: SourcePlan,
     },
     List {
         store: Option<PathBuf>,
@@ -66,6 +73,7 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
             if_pass,
             profile,
             locust_version,
+            server,
         } => {
             let settings = settings(store, profile.as_ref())?;
             if let Some(note) = &settings.note {
@@ -89,9 +97,18 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
                 ..RunSummary::from_run(&run)
             };
             let runner = run.info.evidence.runner.as_ref();
+            let (profile, profile_source) = settings.profile()?;
+            let reading = read_for_baseline(&run, server, &profile, &profile_source)?;
+            let figures = reading
+                .as_ref()
+                .and_then(|r| server_figures(r, run.aggregated.requests));
+            if let Some(reading) = &reading {
+                writeln!(out, "{}", kept_server_line(reading, figures.as_ref()))?;
+            }
             let kept = KeptRun {
                 summary,
                 runner: runner.and_then(|r| r.record.summary.clone()),
+                server: figures,
             };
             let baseline = store.save(name, kept, *keep)?;
             writeln!(
@@ -150,6 +167,33 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
     print_text(&out)
 }
 
+/// What was kept of the server, and what could not be read.
+fn kept_server_line(reading: &ServerReading, figures: Option<&ServerFigures>) -> String {
+    let mut line = match figures {
+        Some(f) => format!(
+            "server: {} figure(s) from {} kept with the run",
+            f.figures.len(),
+            reading.source
+        ),
+        None => format!(
+            "server: nothing kept from {}: the run has no timestamps to read its window by",
+            reading.source
+        ),
+    };
+    if let Some(first) = reading.notes.first() {
+        line.push_str(&format!(
+            "; {} thing(s) not read, first: {}{}",
+            reading.notes.len(),
+            first
+                .subject
+                .as_ref()
+                .map_or(String::new(), |s| format!("{s}: ")),
+            first.message
+        ));
+    }
+    line
+}
+
 /// Why `run` fails the gate of `profile` against the baseline stored under `name` (when there is
 /// one), or `None` when it passes (warnings pass, as they do for `check`).
 fn gate_failure(
@@ -159,12 +203,15 @@ fn gate_failure(
     name: &str,
 ) -> Result<Option<String>> {
     let baseline = if store.path_of(name)?.exists() {
-        let (runs, runners) = store.load(name)?.into_parts();
+        let stored = store.load(name)?;
+        let server = stored.server_figures();
+        let (runs, runners) = stored.into_parts();
         Some(Baseline {
             label: name.to_string(),
             runs,
             runners,
             checked_on: Some(Machine::this()),
+            server,
         })
     } else {
         None
@@ -229,9 +276,12 @@ fn describe(b: &crate::baseline::Baseline) -> String {
         let machine = s.machine.as_ref().map_or(String::new(), |m| {
             format!(", on {} core(s) {}", m.cores, m.cpu)
         });
+        let server = r.server.as_ref().map_or(String::new(), |f| {
+            format!(", {} server figure(s) from {}", f.figures.len(), f.source)
+        });
         let _ = writeln!(
             out,
-            "  {}. {} ({}): {started}, {duration}, {users}, {} requests, {} failures{machine}",
+            "  {}. {} ({}): {started}, {duration}, {users}, {} requests, {} failures{machine}{server}",
             i + 1,
             s.source,
             s.format,

@@ -5,14 +5,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
+use crate::analysis::server_baseline::{server_figures, ServerFigures};
 use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge, Baseline, Judgement, RunJudgement};
 use crate::baseline::{read_baseline, validate_name, Store};
-use crate::commands::server::judge_server;
+use crate::commands::server::{judge_server, read_for_baseline};
 use crate::config::{Flags, Settings};
 use crate::ingest::{load_run, load_runs, runs_in};
 use crate::machine::Machine;
-use crate::model::Status;
+use crate::model::{Run, Status};
 use crate::profile::Profile;
 use crate::report::openmetrics::MetricsPlan;
 use crate::report::{self, Format, Outputs};
@@ -116,11 +117,20 @@ fn build_with(
     (profile, source): (Profile, String),
     locust_version: Option<&str>,
 ) -> Result<Judgement> {
+    // A baseline run on disk keeps nothing of its server: with a backend, its window is read.
+    let server_of = |run: &Run| -> Result<Option<ServerFigures>> {
+        let Some(server) = &plan.server else {
+            return Ok(None);
+        };
+        Ok(read_for_baseline(run, server, &profile, &source)?
+            .and_then(|r| server_figures(&r, run.aggregated.requests)))
+    };
     let baseline = match &plan.baseline {
         Some(spec) => Some(load_baseline(
             spec,
             plan.store.as_deref(),
             plan.require_baseline,
+            &server_of,
         )?),
         None => None,
     };
@@ -181,28 +191,38 @@ fn with_server(
 /// A baseline given as a stored name, a baseline JSON file, or a run on disk. A name that is
 /// neither in the store nor on disk is a baseline with no runs ("no baseline: nothing compared"),
 /// so that a first run on a branch checks by the grades alone; unless `required`.
-fn load_baseline(spec: &str, store: Option<&Path>, required: bool) -> Result<Baseline> {
-    let baseline = |(runs, runners)| Baseline {
+fn load_baseline(
+    spec: &str,
+    store: Option<&Path>,
+    required: bool,
+    server_of: &dyn Fn(&Run) -> Result<Option<ServerFigures>>,
+) -> Result<Baseline> {
+    let baseline = |(runs, runners), server| Baseline {
         label: spec.to_string(),
         runs,
         runners,
         checked_on: Some(Machine::this()),
+        server,
+    };
+    let stored = |b: crate::baseline::Baseline| {
+        let server = b.server_figures();
+        baseline(b.into_parts(), server)
     };
     let path = Path::new(spec);
     if spec.ends_with(".json") && path.is_file() {
-        return Ok(baseline(read_baseline(path)?.into_parts()));
+        return Ok(stored(read_baseline(path)?));
     }
     if validate_name(spec).is_ok() {
         let store = Store::open(store);
         if store.path_of(spec)?.exists() {
-            return Ok(baseline(store.load(spec)?.into_parts()));
+            return Ok(stored(store.load(spec)?));
         }
     }
     match load_run(path) {
-        Ok(run) => Ok(baseline((
-            vec![RunSummary::from_run(&run)],
-            vec![run.runner_summary()],
-        ))),
+        Ok(run) => Ok(baseline(
+            (vec![RunSummary::from_run(&run)], vec![run.runner_summary()]),
+            vec![server_of(&run)?],
+        )),
         // A run that is there but cannot be read says why, not "no baseline".
         Err(err)
             if path.exists()
@@ -214,7 +234,7 @@ fn load_baseline(spec: &str, store: Option<&Path>, required: bool) -> Result<Bas
             )))
         }
         Err(_) if !required && validate_name(spec).is_ok() => {
-            Ok(baseline((Vec::new(), Vec::new())))
+            Ok(baseline((Vec::new(), Vec::new()), Vec::new()))
         }
         Err(_) => {
             let store = Store::open(store);

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::analysis::server_baseline::server_figures;
 use crate::analysis::summary::RunSummary;
 use crate::analysis::{judge_change, Baseline, Judgement};
-use crate::commands::server::judge_server;
+use crate::commands::server::{judge_server, read_for_baseline};
 use crate::ingest::{given_locust_version, load_run};
 use crate::model::Status;
 use crate::profile::Profile;
@@ -50,12 +51,17 @@ pub fn run(plan: &ComparePlan) -> Result<Status> {
 pub fn build(plan: &ComparePlan, (profile, source): (Profile, String)) -> Result<Judgement> {
     let mut base_run = load_run(&plan.baseline)?;
     given_locust_version(&mut base_run, plan.locust_versions.0.as_deref());
+    // With a backend, the baseline run's window is read too: its server figures are what the
+    // current run's are judged against.
+    let base_server = read_for_baseline(&base_run, &plan.server, &profile, &source)?
+        .and_then(|r| server_figures(&r, base_run.aggregated.requests));
     let baseline = Baseline {
         label: plan.baseline.display().to_string(),
         runs: vec![RunSummary::from_run(&base_run)],
         runners: vec![base_run.runner_summary()],
         // Two runs on disk: where either was made is not known.
         checked_on: None,
+        server: vec![base_server],
     };
     let mut current = load_run(&plan.current)?;
     given_locust_version(&mut current, plan.locust_versions.1.as_deref());

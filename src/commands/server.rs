@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 use crate::analysis::RunJudgement;
 use crate::config::{ConfigFile, Flags, Settings};
 use crate::ingest::load_run;
-use crate::model::Status;
+use crate::model::{Run, Status};
 use crate::profile::Profile;
 use crate::report::print;
 use crate::server::rules::Rule;
@@ -111,9 +111,36 @@ pub fn judge_server(
         if plan.require {
             require_all_read(&reading, &run.run.files.prefix.display().to_string())?;
         }
-        judged.push(run.with_server(reading));
+        judged.push(run.with_server(reading, &profile.regression));
     }
     Ok(judged)
+}
+
+/// What the server did in `run`'s window, for a baseline to keep (`baseline save`, the baseline
+/// run of `compare`): `None` when no backend is named (`--prometheus`, the environment, the
+/// config). What was not read is left out of the figures and said in the reading's notes.
+pub fn read_for_baseline(
+    run: &Run,
+    plan: &SourcePlan,
+    profile: &Profile,
+    profile_source: &str,
+) -> Result<Option<ServerReading>> {
+    let config = ConfigFile::discover(&std::env::current_dir()?)?;
+    let named = plan.url.as_deref().is_some_and(|u| !u.trim().is_empty())
+        || config.as_ref().and_then(|c| c.prometheus_url()).is_some();
+    if !named {
+        if plan.require {
+            bail!("--require-server-metrics: no Prometheus to read: give --prometheus URL, set {URL_ENV}, or [prometheus] url in loadgate.toml");
+        }
+        return Ok(None);
+    }
+    let (rules, client) = rules_and_client(profile, plan, config.as_ref())?;
+    let span = window::choose(window::run_span(run), plan.from, plan.to)?;
+    let reading = read(&client, span, &rules, &profile.gate, profile_source);
+    if plan.require {
+        require_all_read(&reading, &run.files.prefix.display().to_string())?;
+    }
+    Ok(Some(reading))
 }
 
 /// `--require-server-metrics`: anything not read is an input error naming the first thing.

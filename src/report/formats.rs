@@ -81,7 +81,9 @@ pub static FORMATS: [FormatSpec; 7] = [
         config_key: Some("markdown"),
         stdout: None,
         help: "Also write a Markdown summary (for a pull-request comment) to this file",
-        history_help: None,
+        history_help: Some(
+            "Also write a Markdown summary (the runs, the breaks, the newest run's server section) to this file",
+        ),
         demo_file: Some("summary.md"),
         writes: Writes::File(&markdown::MarkdownExporter),
     },

@@ -90,6 +90,9 @@ impl Exporter for GithubAnnotations {
                         format!("{subject}{}", n.message),
                     );
                 }
+                for f in server.comparison.iter().flat_map(|c| &c.figures) {
+                    emit(f.status, "loadgate server regression", f.reason.clone());
+                }
             }
             for t in &item.trends {
                 emit(

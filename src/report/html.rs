@@ -20,9 +20,11 @@ use super::units::{ms, percent, rate};
 use super::view::{self, Counts, GradeCell};
 use crate::analysis::paired::{AbComparison, PairedChange};
 use crate::analysis::regression::{Comparison, Direction, Regression};
+use crate::analysis::server_baseline::ServerComparison;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Status};
+use crate::server::ServerReading;
 
 /// The page: for a judgement (`check`, `compare`, `ab`) or an archive ([`history`]). The charts
 /// are the ones `--charts` writes, drawn once for both.
@@ -484,8 +486,19 @@ fn capacity(item: &RunJudgement) -> Option<Markup> {
 /// The server's rules, its key series and what was not read (`--prometheus`); the text is the
 /// backend's, escaped by the markup like all text.
 fn server(item: &RunJudgement) -> Option<Markup> {
-    let reading = &item.server.as_ref()?.reading;
+    let server = item.server.as_ref()?;
     let mut m = Markup::new();
+    server_markup(&mut m, &server.reading, server.comparison.as_ref());
+    Some(m)
+}
+
+/// The server section of a reading (and its comparison with a baseline): a run's page and the
+/// archive's page (`history --prometheus`, the newest run) show it alike.
+pub(crate) fn server_markup(
+    m: &mut Markup,
+    reading: &ServerReading,
+    comparison: Option<&ServerComparison>,
+) {
     m.el("p", "", |m| {
         m.status(reading.status())
             .text(" ")
@@ -528,7 +541,46 @@ fn server(item: &RunJudgement) -> Option<Markup> {
             m.status(n.status).text(" ").text(&n.text);
         });
     }
-    Some(m)
+    if let Some(c) = comparison {
+        server_baseline(m, c);
+    }
+}
+
+/// The server's figures against the baseline's (`--prometheus` with a baseline).
+fn server_baseline(m: &mut Markup, c: &ServerComparison) {
+    m.el("p", "", |m| {
+        m.status(c.status())
+            .text(" ")
+            .text(&server_view::baseline_heading(c));
+    });
+    let rows = server_view::baseline_rows(c);
+    if !rows.is_empty() {
+        let header = [
+            "Server figure",
+            "Baseline",
+            "Now",
+            "Change",
+            "Noise",
+            "",
+            "Why",
+        ];
+        m.table("server-baseline", &header, &rows, |row, r| {
+            row.cell("name", &r.label)
+                .cell("num", &r.baseline)
+                .cell("num", &r.current)
+                .cell("num", &r.change)
+                .cell("num", &r.noise)
+                .cell_with("", |m| {
+                    m.status(r.status);
+                })
+                .cell("msg", &r.reason);
+        });
+    }
+    for n in server_view::baseline_notes(c) {
+        m.el("blockquote", "", |m| {
+            m.text(&n);
+        });
+    }
 }
 
 fn findings(item: &RunJudgement) -> Option<Markup> {

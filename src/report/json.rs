@@ -16,6 +16,7 @@ use crate::analysis::judgement::ServerJudgement;
 use crate::analysis::paired::AbComparison;
 use crate::analysis::regression::{Direction, Regression};
 use crate::analysis::scaling::Scaling;
+use crate::analysis::server_baseline::ServerComparison;
 use crate::analysis::signatures::Change;
 use crate::analysis::sustained::Sustained;
 use crate::analysis::trend::Trend;
@@ -595,7 +596,57 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
 fn server_json(server: &ServerJudgement) -> serde_json::Value {
     let mut value = crate::server::listing::json(&server.reading);
     value["findings"] = serde_json::to_value(&server.findings).unwrap_or_default();
+    value["figures"] = server
+        .figures
+        .as_ref()
+        .map_or(serde_json::Value::Null, |f| {
+            serde_json::to_value(&f.figures).unwrap_or_default()
+        });
+    if let Some(c) = &server.comparison {
+        value["status"] =
+            serde_json::to_value(server.reading.status().max(c.status())).unwrap_or_default();
+        value["baseline"] = server_comparison_json(c);
+    } else {
+        value["baseline"] = serde_json::Value::Null;
+    }
     value
+}
+
+/// The server's figures against the baseline's (`server.baseline`).
+fn server_comparison_json(c: &ServerComparison) -> serde_json::Value {
+    let figures: Vec<serde_json::Value> = c
+        .figures
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "kind": f.figure.kind,
+                "name": f.figure.name,
+                "job": f.figure.job,
+                "label": f.figure.label(),
+                "unit": f.figure.unit,
+                "over": f.figure.over,
+                "floor": f.figure.floor,
+                "baseline": f.baseline,
+                "current": f.figure.value,
+                "kept": f.kept,
+                "change": f.change,
+                "change_pct": f.change_pct,
+                "moved": f.moved,
+                "noise": f.noise.map(|n| n.bound),
+                "noise_pct": f.noise.and_then(|n| n.relative).map(|r| r * 100.0),
+                "noise_source": f.noise.map(|n| n.source.key()),
+                "status": f.status,
+                "reason": f.reason,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "status": c.status(),
+        "baseline_runs": c.baseline_runs,
+        "with_figures": c.with_figures,
+        "figures": figures,
+        "notes": c.notes,
+    })
 }
 
 /// The scope's label and, for an endpoint, its method and name apart.

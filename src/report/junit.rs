@@ -204,7 +204,13 @@ fn cases(item: &RunJudgement) -> Vec<Case> {
             status: n.status,
             message: n.message.clone(),
         });
-        rules.chain(notes)
+        let figures = s.comparison.iter().flat_map(|c| &c.figures).map(|f| Case {
+            class: "server.baseline".to_string(),
+            name: f.figure.label(),
+            status: f.status,
+            message: f.reason.clone(),
+        });
+        rules.chain(notes).chain(figures)
     });
     // k6's own thresholds and checks: shown, never a failure (loadgate's verdict is the gate).
     let tool = crate::report::view::tool_verdicts(&item.run)

@@ -7,11 +7,13 @@ use std::fmt::{self, Write as _};
 use anyhow::Result;
 
 use super::exporter::{Context, Exporter, Report};
+use super::history::{whole_ms, HistoryReport};
 use super::server_view;
 use super::units::{ms, percent, rate};
 use super::view::{self, GradeCell};
 use crate::analysis::paired::AbComparison;
 use crate::analysis::regression::{Comparison, Direction, NO_BASELINE};
+use crate::analysis::server_baseline::ServerComparison;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Status};
@@ -21,6 +23,9 @@ pub struct MarkdownExporter;
 
 impl Exporter for MarkdownExporter {
     fn render(&self, report: Report, _: &Context) -> Result<Vec<u8>> {
+        if let Report::History(archive) = report {
+            return Ok(history(archive)?.into_bytes());
+        }
         let judgement = report.judgement("Markdown")?;
         let mut out = String::new();
         writeln!(
@@ -119,6 +124,61 @@ fn ab_section(out: &mut String, ab: &AbComparison) -> fmt::Result {
         )?;
     }
     writeln!(out, "\n<sub>{}</sub>\n", cell(&ab.method))
+}
+
+/// An archive of runs (`history --markdown`): the verdict, a row per run with the metrics that
+/// broke the trend, why each broke it, the notes, and the newest run's server section as `check`
+/// shows it.
+fn history(report: &HistoryReport) -> Result<String, fmt::Error> {
+    let mut out = String::new();
+    writeln!(
+        out,
+        "## {} loadgate history: {}\n",
+        icon(report.verdict),
+        report.verdict.as_str().to_uppercase()
+    )?;
+    writeln!(
+        out,
+        "| # | Run | Started (UTC) | Users | Requests | req/s | Error % | p50 | p95 | p99 | Broke the trend |"
+    )?;
+    writeln!(out, "|--:|---|---|--:|--:|--:|--:|--:|--:|--:|---|")?;
+    let whole = |v: Option<f64>| cell(&whole_ms(v));
+    for (i, run) in report.runs.iter().enumerate() {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            i + 1,
+            cell(&run.source),
+            report.started_label(i),
+            run.peak_users.map_or("-".to_string(), |u| u.to_string()),
+            run.requests,
+            rate(run.rps),
+            percent(run.error_rate),
+            whole(run.p50),
+            whole(run.p95),
+            whole(run.p99),
+            report.broke(i).join(", ")
+        )?;
+    }
+    out.push('\n');
+    for b in &report.breaks {
+        writeln!(
+            out,
+            "- {} run {} ({}): {}",
+            icon(Status::Fail),
+            b.run + 1,
+            cell(&b.source),
+            cell(&b.reason)
+        )?;
+    }
+    for note in &report.notes {
+        writeln!(out, "> {}\n", cell(note))?;
+    }
+    if let Some((run, reading)) = &report.server {
+        writeln!(out, "\nThe newest run, {}:\n", cell(run))?;
+        server_section(&mut out, reading)?;
+    }
+    Ok(out)
 }
 
 fn icon(status: Status) -> &'static str {
@@ -225,6 +285,9 @@ fn run(out: &mut String, judgement: &Judgement, item: &RunJudgement) -> fmt::Res
     }
     if let Some(server) = &item.server {
         server_section(out, &server.reading)?;
+        if let Some(c) = &server.comparison {
+            server_baseline(out, c)?;
+        }
     }
     if !item.findings.is_empty() {
         writeln!(out, "**Findings**\n")?;
@@ -289,6 +352,37 @@ fn server_section(out: &mut String, reading: &ServerReading) -> fmt::Result {
     }
     for n in server_view::notes(reading) {
         writeln!(out, "- {} {}", icon(n.status), cell(&n.text))?;
+    }
+    out.push('\n');
+    Ok(())
+}
+
+/// The server's figures against the baseline's (`--prometheus` with a baseline).
+fn server_baseline(out: &mut String, c: &ServerComparison) -> fmt::Result {
+    writeln!(out, "**{}**\n", cell(&server_view::baseline_heading(c)))?;
+    let rows = server_view::baseline_rows(c);
+    if !rows.is_empty() {
+        writeln!(out, "| | Server figure | Baseline | Now | Change | Noise |")?;
+        writeln!(out, "|---|---|--:|--:|--:|--:|")?;
+        for r in &rows {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                icon(r.status),
+                cell(&r.label),
+                cell(&r.baseline),
+                cell(&r.current),
+                cell(&r.change),
+                cell(&r.noise)
+            )?;
+        }
+        out.push('\n');
+        for r in rows.iter().filter(|r| r.status != Status::Pass) {
+            writeln!(out, "- {} {}", icon(r.status), cell(&r.reason))?;
+        }
+    }
+    for n in server_view::baseline_notes(c) {
+        writeln!(out, "> {}\n", cell(&n))?;
     }
     out.push('\n');
     Ok(())

@@ -1,8 +1,9 @@
 //! The server section as every report for people shows it (`--prometheus`): each `[[server]]` rule
 //! with its value, limit, grade and status; the key series with min, max and mean; the notes of what
-//! was not read. Text from the backend (labels, messages) is made printable here (control and
+//! was not read; with a baseline, each server figure against the kept runs'. Text from the backend (labels, messages) is made printable here (control and
 //! direction characters escaped, lengths bounded); each format escapes it again for its own syntax.
 
+use crate::analysis::server_baseline::{Moved, ServerComparison};
 use crate::model::Status;
 use crate::server::client::printable;
 use crate::server::listing::limit_text;
@@ -107,4 +108,62 @@ pub fn heading(reading: &ServerReading) -> String {
         reading.series.len(),
         reading.notes.len()
     )
+}
+
+/// One server figure against the baseline's, as text.
+pub struct FigureRow {
+    pub label: String,
+    pub baseline: String,
+    pub current: String,
+    pub change: String,
+    pub noise: String,
+    pub status: Status,
+    pub reason: String,
+}
+
+/// `Server against the baseline (3 kept runs with server figures): 12 figures, 1 worse`.
+pub fn baseline_heading(c: &ServerComparison) -> String {
+    let worse = c.figures.iter().filter(|f| f.moved == Moved::Worse).count();
+    format!(
+        "Server against the baseline ({} of {} kept run(s) with server figures): {} figure(s), {worse} worse beyond the noise",
+        c.with_figures,
+        c.baseline_runs,
+        c.figures.len()
+    )
+}
+
+pub fn baseline_rows(c: &ServerComparison) -> Vec<FigureRow> {
+    c.figures
+        .iter()
+        .map(|f| {
+            let fig = &f.figure;
+            FigureRow {
+                label: printable(&fig.label(), 160),
+                baseline: f.baseline.map_or("-".into(), |b| fig.show(b)),
+                current: fig.show(fig.value),
+                change: match (f.change, f.change_pct) {
+                    (_, Some(p)) => format!("{p:+.0}%"),
+                    (Some(c), None) => {
+                        let shown = fig.show(c);
+                        if c > 0.0 {
+                            format!("+{shown}")
+                        } else {
+                            shown
+                        }
+                    }
+                    _ => "-".into(),
+                },
+                noise: f.noise.map_or("-".into(), |n| match n.relative {
+                    Some(r) => format!("±{:.0}%", r * 100.0),
+                    None => format!("±{}", fig.show(n.bound)),
+                }),
+                status: f.status,
+                reason: printable(&f.reason, 600),
+            }
+        })
+        .collect()
+}
+
+pub fn baseline_notes(c: &ServerComparison) -> Vec<String> {
+    c.notes.iter().map(|n| printable(n, 600)).collect()
 }

@@ -17,6 +17,7 @@ use crate::analysis::capacity::Capacity;
 use crate::analysis::paired::{self, AbComparison};
 use crate::analysis::regression::{Comparison, Direction, Regression, NO_BASELINE};
 use crate::analysis::scaling::Scaling;
+use crate::analysis::server_baseline::ServerComparison;
 use crate::analysis::trend;
 use crate::analysis::{Judgement, RunJudgement};
 use crate::model::{Metric, Scope, Status, Unit};
@@ -142,6 +143,9 @@ impl Tables {
         self.failures(out, item)?;
         if let Some(server) = &item.server {
             self.server(out, &server.reading)?;
+            if let Some(c) = &server.comparison {
+                self.server_baseline(out, c)?;
+            }
         }
         if !item.findings.is_empty() {
             writeln!(out, "\n{}", self.paint("Findings:", "1"))?;
@@ -495,6 +499,46 @@ impl Tables {
         }
         for n in server_view::notes(reading) {
             writeln!(out, "  {} {}", self.mark(n.status), n.text)?;
+        }
+        Ok(())
+    }
+
+    /// The server's figures against the baseline's (`--prometheus` with a baseline).
+    fn server_baseline(&self, out: &mut String, c: &ServerComparison) -> fmt::Result {
+        writeln!(
+            out,
+            "\n{}",
+            self.paint(&server_view::baseline_heading(c), "1")
+        )?;
+        let rows = server_view::baseline_rows(c);
+        if !rows.is_empty() {
+            let mut t = self.new_table();
+            t.set_header([
+                "Server figure",
+                "Baseline",
+                "Now",
+                "Change",
+                "Noise",
+                "Status",
+            ]);
+            for r in &rows {
+                t.add_row(vec![
+                    Cell::new(&r.label),
+                    Cell::new(&r.baseline),
+                    Cell::new(&r.current),
+                    Cell::new(&r.change),
+                    Cell::new(&r.noise),
+                    Cell::new(self.verdict_word(r.status)),
+                ]);
+            }
+            align_right(&mut t, 1..5);
+            writeln!(out, "{t}")?;
+            for r in rows.iter().filter(|r| r.status != Status::Pass) {
+                writeln!(out, "  {} {}", self.mark(r.status), r.reason)?;
+            }
+        }
+        for n in server_view::baseline_notes(c) {
+            writeln!(out, "  {n}")?;
         }
         Ok(())
     }

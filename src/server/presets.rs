@@ -64,6 +64,13 @@ pub const PRESETS: &[Preset] = &[
         unit: ServerUnit::Ratio,
     },
     Preset {
+        id: "node_memory_total",
+        title: "host memory (the limit a leak runs into without a container's)",
+        needs: &["node_memory_MemTotal_bytes"],
+        template: "node_memory_MemTotal_bytes{SEL}",
+        unit: ServerUnit::Bytes,
+    },
+    Preset {
         id: "node_load1",
         title: "host load average (1 min)",
         needs: &["node_load1"],
@@ -82,6 +89,13 @@ pub const PRESETS: &[Preset] = &[
         title: "container memory (working set)",
         needs: &["container_memory_working_set_bytes"],
         template: "sum by (job, instance, name, namespace, pod, container) (container_memory_working_set_bytes{image!=\"\", SEL})",
+        unit: ServerUnit::Bytes,
+    },
+    Preset {
+        id: "container_memory_limit",
+        title: "container memory limit (0: none)",
+        needs: &["container_spec_memory_limit_bytes"],
+        template: "max by (job, instance, name, namespace, pod, container) (container_spec_memory_limit_bytes{image!=\"\", SEL})",
         unit: ServerUnit::Bytes,
     },
     Preset {

@@ -80,26 +80,45 @@ pub fn growth_is_strong(fit: &LineFit, second_half_slope: f64, span_s: f64) -> b
         && second_half_slope >= GROWTH_MIN_SECOND_HALF * fit.slope
 }
 
-/// Memory series that grew at constant load. `memory_limit_bytes` is the limit to count the time
-/// to (a rule's or a container's); without it, the machine's total memory when a series gives it.
+/// A memory limit known before the series are read: a `[[server]]` rule's on memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GivenLimit {
+    pub bytes: f64,
+    /// What it is, for people (`the limit of rule "api memory"`).
+    pub source: String,
+}
+
+/// Memory series that grew at constant load, with the time until a limit at that rate. The limit is
+/// `given` (a memory rule's) when there is one, else the container's own limit (cAdvisor's
+/// `container_spec_memory_limit_bytes` of the same container, or the only one read), else the
+/// machine's total memory (node_exporter's `node_memory_MemTotal_bytes`); each finding says which.
 pub fn memory_growth(
     server: &[ServerSeries],
     client: &[Interval],
-    memory_limit_bytes: Option<f64>,
+    given: Option<&GivenLimit>,
 ) -> Vec<MemoryGrowth> {
     let Some((from, to)) = constant_load_window(client) else {
         return Vec::new();
     };
     let machine = of_kind(server, Kind::NodeMemoryTotal)
         .filter_map(|s| s.points.last().map(|p| p.1))
-        .next();
-    let limit = match (memory_limit_bytes, machine) {
-        (Some(limit), _) => Some((limit, "the limit given".to_string())),
-        (None, Some(total)) => Some((total, "the machine's memory".to_string())),
-        (None, None) => None,
-    };
+        .find(|v| *v > 0.0);
+    let containers: Vec<&ServerSeries> = of_kind(server, Kind::MemoryLimit).collect();
     let mut out = Vec::new();
     for series in of_kind(server, Kind::Memory) {
+        let container = container_limit(series, &containers);
+        let limit = match (given, container, machine) {
+            (Some(g), _, _) => Some((g.bytes, g.source.clone())),
+            (None, Some(c), _) => Some((
+                c,
+                "the container's memory limit (container_spec_memory_limit_bytes)".to_string(),
+            )),
+            (None, None, Some(total)) => Some((
+                total,
+                "the machine's memory (node_memory_MemTotal_bytes)".to_string(),
+            )),
+            (None, None, None) => None,
+        };
         let points = within(series, from, to);
         let points = longest_continuous(&points, 5.0);
         let Some(fit) = fit_line(points) else {
@@ -152,6 +171,31 @@ pub fn memory_growth(
         });
     }
     out
+}
+
+/// The memory limit of the container `series` measures: the limit series whose identifying labels
+/// (those both have) agree with it, or the only limit read when the two share no such label to
+/// tell them apart. A limit of 0 is cAdvisor's "none".
+fn container_limit(series: &ServerSeries, limits: &[&ServerSeries]) -> Option<f64> {
+    const KEYS: [&str; 5] = ["namespace", "pod", "container", "name", "id"];
+    let shared = |limit: &ServerSeries| -> Vec<&str> {
+        KEYS.iter()
+            .copied()
+            .filter(|k| series.labels.contains_key(*k) && limit.labels.contains_key(*k))
+            .collect()
+    };
+    let same = |limit: &&&ServerSeries| {
+        let keys = shared(limit);
+        !keys.is_empty()
+            && keys
+                .iter()
+                .all(|k| series.labels.get(*k) == limit.labels.get(*k))
+    };
+    let chosen = limits.iter().find(same).or_else(|| match limits {
+        [only] if shared(only).is_empty() => Some(&limits[0]),
+        _ => None,
+    })?;
+    chosen.points.last().map(|p| p.1).filter(|v| *v > 0.0)
 }
 
 pub(super) fn human_minutes(minutes: f64) -> String {

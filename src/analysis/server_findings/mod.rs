@@ -183,11 +183,11 @@ impl ServerFinding {
 }
 
 /// Every finding about the server for one run: `client` is the run's aggregate history as
-/// intervals (`analysis::series::intervals`), `memory_limit_bytes` a known memory limit.
+/// intervals (`analysis::series::intervals`), `memory_limit` a memory rule's limit when there is one.
 pub fn server_findings(
     server: &[ServerSeries],
     client: &[Interval],
-    memory_limit_bytes: Option<f64>,
+    memory_limit: Option<&GivenLimit>,
 ) -> Vec<ServerFinding> {
     let mut out: Vec<ServerFinding> = Vec::new();
     out.extend(
@@ -196,7 +196,7 @@ pub fn server_findings(
             .map(ServerFinding::Restart),
     );
     out.extend(
-        memory_growth(server, client, memory_limit_bytes)
+        memory_growth(server, client, memory_limit)
             .into_iter()
             .map(ServerFinding::MemoryGrowth),
     );

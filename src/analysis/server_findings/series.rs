@@ -27,6 +27,8 @@ pub enum Kind {
     Memory,
     /// The machine's total memory (`node_memory_MemTotal_bytes`).
     NodeMemoryTotal,
+    /// A container's memory limit (cAdvisor's `container_spec_memory_limit_bytes`; 0 is none).
+    MemoryLimit,
     Other,
 }
 
@@ -57,6 +59,11 @@ pub fn kind_of(series: &ServerSeries) -> Kind {
         && q.contains("rate(")
     {
         Kind::Cpu
+    } else if q.contains("container_spec_memory_limit_bytes")
+        && series.unit == ServerUnit::Bytes
+        && !q.contains('/')
+    {
+        Kind::MemoryLimit
     } else if series.unit == ServerUnit::Bytes
         && [
             "process_resident_memory_bytes",

@@ -50,6 +50,16 @@ pub fn page(report: &HistoryReport, charts: &[(String, Vec<u8>)]) -> Page {
         }
         page.push(Section::new("notes", "Notes", m));
     }
+    if let Some((run, reading)) = &report.server {
+        let mut m = Markup::new();
+        m.el("p", "", |m| {
+            m.text("The newest run, ")
+                .el_text("code", "", run)
+                .text(":");
+        });
+        crate::report::html::server_markup(&mut m, reading, None);
+        page.push(Section::new("server", "Server", m));
+    }
     page
 }
 

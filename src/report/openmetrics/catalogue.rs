@@ -234,9 +234,19 @@ pub const SERVER_NOT_READ: Spec = gauge(
     None,
     "How many things could not be read from the metrics backend for the run (each a warning).",
 );
+pub const SERVER_FIGURE_CHANGE: Spec = gauge(
+    "loadgate_server_figure_change",
+    None,
+    "A server figure's change from the baseline, in the figure's unit (the `unit` label).",
+);
+pub const SERVER_FIGURE_STATUS: Spec = gauge(
+    "loadgate_server_figure_status",
+    None,
+    "A server figure against the baseline: 0 pass, 1 warn, 2 fail.",
+);
 
 /// Every family the exporter can write, for the documentation test.
-pub const ALL: [Spec; 37] = [
+pub const ALL: [Spec; 39] = [
     RUN,
     VERDICT,
     REQUESTS,
@@ -274,4 +284,6 @@ pub const ALL: [Spec; 37] = [
     SERVER_RULE_LIMIT,
     SERVER_RULE_STATUS,
     SERVER_NOT_READ,
+    SERVER_FIGURE_CHANGE,
+    SERVER_FIGURE_STATUS,
 ];

@@ -192,6 +192,15 @@ fn add_run(set: &mut Families, judgement: &Judgement, item: &RunJudgement) {
             run_labels(),
             Some(reading.notes.len() as f64),
         );
+        for f in server.comparison.iter().flat_map(|c| &c.figures) {
+            let labels = vec![
+                ("run", run.clone()),
+                ("figure", f.figure.label()),
+                ("unit", f.figure.unit.clone()),
+            ];
+            set.add(SERVER_FIGURE_CHANGE, labels.clone(), f.change);
+            set.add(SERVER_FIGURE_STATUS, labels, Some(status_value(f.status)));
+        }
     }
     if let Some(ab) = &judgement.ab {
         add_ab(set, &run, ab);

@@ -7,7 +7,7 @@
 use super::*;
 
 /// A profile that grades the run loosely (so the client's checks pass) with `rules`.
-fn gate_profile(dir: &Path, file: &str, rules: &str) -> String {
+pub(super) fn gate_profile(dir: &Path, file: &str, rules: &str) -> String {
     let path = dir.join(file);
     std::fs::write(
         &path,
@@ -35,7 +35,7 @@ over = "max"
 limit = 1000
 "#;
 
-fn json_of(out: &str, err: &str) -> Value {
+pub(super) fn json_of(out: &str, err: &str) -> Value {
     serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\n{err}"))
 }
 
@@ -398,5 +398,55 @@ fn history_judges_the_newest_run_with_the_server_and_ab_reads_b_s_window() {
     let report = json_of(&out, &err);
     assert_eq!(report["command"], "ab");
     assert_eq!(server_rule(&report, "prometheus memory")["status"], "fail");
+    drop(stack);
+}
+
+#[test]
+fn history_markdown_and_html_show_the_newest_runs_server_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(stack) = stack(dir.path()) else {
+        return;
+    };
+    let port = stack.prometheus.port;
+    let url = stack.prometheus.url();
+    wait_until_scraped(
+        port,
+        "count(rate(process_cpu_seconds_total[4s])) >= 2",
+        chrono::Utc::now().timestamp() as f64,
+    );
+    let archive = dir.path().join("archive");
+    std::fs::create_dir(&archive).unwrap();
+    let (_, _, to) = real_run(&archive, 4);
+    wait_until_scraped(port, "up", to + 1.0);
+    let (md, html) = (dir.path().join("h.md"), dir.path().join("h.html"));
+    let (code, out, err) = loadgate_with_token(
+        "history",
+        &[
+            archive.to_str().unwrap(),
+            "--prometheus",
+            &url,
+            "--markdown",
+            md.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let md = std::fs::read_to_string(md).unwrap();
+    assert!(md.starts_with("## ✅ loadgate history: PASS"), "{md}");
+    assert!(md.contains("| 1 | "), "the run's row: {md}");
+    assert!(md.contains("The newest run, "), "{md}");
+    assert!(
+        md.contains("**Server metrics from http://127.0.0.1:"),
+        "{md}"
+    );
+    assert!(md.contains("| process_memory | {"), "{md}");
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(
+        html.contains("Server metrics from http://127.0.0.1:"),
+        "the section"
+    );
+    assert!(html.contains("server-series"), "the series table");
     drop(stack);
 }

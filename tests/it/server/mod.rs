@@ -12,6 +12,7 @@
 //! errors, a hang, credentials, headers, chunks), `tls` (TLS and basic auth), `gate` (`check`,
 //! `compare` and `ab` judged with the server's metrics). The helpers they share are here.
 
+mod baseline;
 mod fake;
 mod gate;
 mod real;

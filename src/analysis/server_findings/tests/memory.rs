@@ -48,7 +48,11 @@ fn memory_growing_at_constant_load_is_found_with_its_slope_and_time_to_the_limit
     let points = per_second_points(60, |t| {
         100.0 * MB + 3.0 * MB * t / 60.0 + 0.2 * MB * jitter(t)
     });
-    let found = memory_growth(&[memory(points)], &steady(60), Some(200.0 * MB));
+    let given = GivenLimit {
+        bytes: 200.0 * MB,
+        source: "the limit of rule \"api memory\"".to_string(),
+    };
+    let found = memory_growth(&[memory(points)], &steady(60), Some(&given));
     assert_eq!(found.len(), 1, "{found:?}");
     let g = &found[0];
     assert!((g.slope_mb_per_min - 3.0).abs() < 0.1, "{g:?}");
@@ -65,7 +69,8 @@ fn memory_growing_at_constant_load_is_found_with_its_slope_and_time_to_the_limit
     assert!((minutes - 97.0 / 3.0).abs() < 1.0, "{minutes}");
     assert!(
         g.reason.contains(" MB/min at constant load (t = ")
-            && g.reason.contains("min to the limit given (200 MB)"),
+            && g.reason
+                .contains("min to the limit of rule \"api memory\" (200 MB)"),
         "{}",
         g.reason
     );
@@ -137,7 +142,74 @@ fn the_machines_memory_is_the_limit_when_none_is_given() {
     let found = memory_growth(&[memory(points), total], &steady(60), None);
     assert_eq!(
         found[0].limit_source.as_deref(),
-        Some("the machine's memory")
+        Some("the machine's memory (node_memory_MemTotal_bytes)")
     );
     assert_eq!(found[0].limit_bytes, Some(1024.0 * MB));
+}
+
+#[test]
+fn the_containers_own_limit_comes_before_the_machines_and_a_rules_before_both() {
+    let points = per_second_points(60, |t| 100.0 * MB + 6.0 * MB * t / 60.0);
+    let limit = |name: &str, bytes: f64| {
+        series(
+            "max by (job, instance, name, namespace, pod, container) (container_spec_memory_limit_bytes{image!=\"\", job=\"cadvisor\"})",
+            ServerUnit::Bytes,
+            &[("job", "cadvisor"), ("name", name)],
+            vec![((T0 + 30) as f64, bytes)],
+        )
+    };
+    let memory_of = |name: &str| {
+        series(
+            "sum by (job, instance, name, namespace, pod, container) (container_memory_working_set_bytes{image!=\"\", job=\"cadvisor\"})",
+            ServerUnit::Bytes,
+            &[("job", "cadvisor"), ("name", name)],
+            points.clone(),
+        )
+    };
+    let total = series(
+        "node_memory_MemTotal_bytes{job=\"node\"}",
+        ServerUnit::Bytes,
+        &[("job", "node")],
+        vec![((T0 + 30) as f64, 1024.0 * MB)],
+    );
+    // Two containers with limits: each leak counts to its own; a limit of 0 is none.
+    let server = [
+        memory_of("api"),
+        limit("db", 900.0 * MB),
+        limit("api", 300.0 * MB),
+        limit("cache", 0.0),
+        total.clone(),
+    ];
+    let found = memory_growth(&server, &steady(60), None);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].limit_bytes, Some(300.0 * MB));
+    assert_eq!(
+        found[0].limit_source.as_deref(),
+        Some("the container's memory limit (container_spec_memory_limit_bytes)")
+    );
+    assert!(
+        found[0].reason.contains("the container's memory limit"),
+        "{}",
+        found[0].reason
+    );
+    // A container without a limit of its own (0) falls back to the machine's memory.
+    let unlimited = [
+        memory_of("cache"),
+        limit("db", 900.0 * MB),
+        limit("cache", 0.0),
+        total.clone(),
+    ];
+    let found = memory_growth(&unlimited, &steady(60), None);
+    assert_eq!(found[0].limit_bytes, Some(1024.0 * MB));
+    // A memory rule's limit comes first.
+    let given = GivenLimit {
+        bytes: 250.0 * MB,
+        source: "the limit of rule \"api memory\"".to_string(),
+    };
+    let found = memory_growth(&server, &steady(60), Some(&given));
+    assert_eq!(found[0].limit_bytes, Some(250.0 * MB));
+    assert_eq!(
+        found[0].limit_source.as_deref(),
+        Some("the limit of rule \"api memory\"")
+    );
 }

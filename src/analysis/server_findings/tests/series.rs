@@ -58,6 +58,11 @@ fn every_preset_of_the_prometheus_source_is_recognised_and_named_by_its_metric()
         ("node_cpu", Kind::NodeCpu, "node_cpu_seconds_total"),
         // A share of the machine's memory, not its total in bytes.
         ("node_memory", Kind::Other, "node_memory_MemAvailable_bytes"),
+        (
+            "node_memory_total",
+            Kind::NodeMemoryTotal,
+            "node_memory_MemTotal_bytes",
+        ),
         ("node_load1", Kind::Other, "node_load1"),
         (
             "container_cpu",
@@ -68,6 +73,11 @@ fn every_preset_of_the_prometheus_source_is_recognised_and_named_by_its_metric()
             "container_memory",
             Kind::Memory,
             "container_memory_working_set_bytes",
+        ),
+        (
+            "container_memory_limit",
+            Kind::MemoryLimit,
+            "container_spec_memory_limit_bytes",
         ),
         (
             "container_throttling",
