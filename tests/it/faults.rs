@@ -108,8 +108,9 @@ fn run_against(port: u16, dir: &Path) -> String {
     ]);
     let elapsed = started.elapsed();
     assert!(output.status.success(), "{}", stderr(&output));
+    // A hang would be far longer than this; the margin is for a machine busy with other builds.
     assert!(
-        elapsed < Duration::from_millis(3500),
+        elapsed < Duration::from_millis(6000),
         "the run ends on time: {elapsed:?}"
     );
     for kind in ["stats", "stats_history", "failures", "exceptions"] {
