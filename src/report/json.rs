@@ -14,7 +14,7 @@ use crate::analysis::grade::{Check, ScopeResult};
 use crate::analysis::history::{Break, HistoryRun};
 use crate::analysis::judgement::ServerJudgement;
 use crate::analysis::paired::AbComparison;
-use crate::analysis::regression::{Direction, Regression};
+use crate::analysis::regression::{Direction, Regression, RunnerCall};
 use crate::analysis::scaling::Scaling;
 use crate::analysis::server_baseline::ServerComparison;
 use crate::analysis::signatures::Change;
@@ -331,6 +331,17 @@ struct BaselineJson {
     differences: Vec<Difference>,
     /// The baseline's newest run kept its histograms (it was read from Locust's JSON).
     histograms: bool,
+    /// What the runners' records said of the runner (docs/runner-record.md).
+    runner: RunnerCallJson,
+}
+
+#[derive(Serialize)]
+struct RunnerCallJson {
+    call: &'static str,
+    /// The kept run (1 = the oldest) whose record vouches, when the call is `held`.
+    kept_run: Option<usize>,
+    /// The figures both records show (`held`) or that moved (`busier`); `null` when unknown.
+    why: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -530,6 +541,18 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
             compared: b.comparison.compared(),
             differences: b.comparison.differences.clone(),
             histograms: b.comparison.baseline_histograms,
+            runner: RunnerCallJson {
+                call: b.comparison.runner.key(),
+                kept_run: match &b.comparison.runner {
+                    RunnerCall::Held { against, .. } => Some(against + 1),
+                    _ => None,
+                },
+                why: match &b.comparison.runner {
+                    RunnerCall::Held { figures, .. } => Some(figures.clone()),
+                    RunnerCall::Busier { why } => Some(why.clone()),
+                    RunnerCall::Unknown => None,
+                },
+            },
         }),
         regressions: comparison.map_or_else(Vec::new, |b| {
             b.comparison

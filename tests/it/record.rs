@@ -293,6 +293,15 @@ fn a_baseline_keeps_the_runs_runner_summary_and_old_baselines_still_read() {
     ]);
     assert!(code == 0 || code == 1);
     assert!(report["baseline"]["compared"].as_bool().unwrap());
+    // The run against its own record: its generator was runnable 97% of the time, its own limit
+    // on both sides, so the runner is called busier, saying why.
+    let runner = &report["baseline"]["runner"];
+    assert_eq!(runner["call"], "busier", "{runner}");
+    assert!(runner["kept_run"].is_null(), "{runner}");
+    assert!(
+        runner["why"].as_str().unwrap().contains("it was the limit"),
+        "{runner}"
+    );
     // A baseline without runner summaries (saved before they were kept) reads as before.
     let mut old = saved.clone();
     old["runs"][0].as_object_mut().unwrap().remove("runner");
@@ -309,6 +318,12 @@ fn a_baseline_keeps_the_runs_runner_summary_and_old_baselines_still_read() {
         store_arg,
     ]);
     assert!(report["baseline"]["compared"].as_bool().unwrap());
+    let runner = &report["baseline"]["runner"];
+    assert_eq!(runner["call"], "unknown", "{runner}");
+    assert!(
+        runner["kept_run"].is_null() && runner["why"].is_null(),
+        "{runner}"
+    );
 }
 
 #[test]

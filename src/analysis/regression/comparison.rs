@@ -60,6 +60,8 @@ pub struct Comparison {
     pub new_errors: Vec<NewError>,
     /// The newest baseline run kept its histograms (read from Locust's JSON).
     pub baseline_histograms: bool,
+    /// What the runners' records (and Locust's CPU warnings) said of the runner.
+    pub runner: super::runner::RunnerCall,
 }
 
 /// The note of a comparison with a baseline that holds no runs, or does not exist yet.

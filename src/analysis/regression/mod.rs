@@ -136,6 +136,7 @@ pub fn compare(
         differences,
         new_errors,
         baseline_histograms: latest.aggregated.histogram.is_some(),
+        runner: runner.clone(),
     };
     comparison.verdict = comparison.status();
     comparison
@@ -155,6 +156,7 @@ fn nothing_compared() -> Comparison {
         differences: Vec::new(),
         new_errors: Vec::new(),
         baseline_histograms: false,
+        runner: RunnerCall::Unknown,
     }
 }
 

@@ -85,6 +85,17 @@ pub enum RunnerCall {
     Unknown,
 }
 
+impl RunnerCall {
+    /// The call's name in the JSON report: `held`, `busier` or `unknown`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            RunnerCall::Held { .. } => "held",
+            RunnerCall::Busier { .. } => "busier",
+            RunnerCall::Unknown => "unknown",
+        }
+    }
+}
+
 /// Compares the kept runs' runners (oldest first) with the current one. The record that vouches is
 /// the kept run most like the current run (the nearest generator wait) among those the current
 /// runner had no less to give than: a rolling baseline kept on a shared runner holds calm and busy
