@@ -146,6 +146,7 @@ mod tests {
             differences: Vec::new(),
             new_errors: Vec::new(),
             baseline_histograms: false,
+            runner: crate::analysis::regression::RunnerCall::Unknown,
         }
     }
 
