@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::error::InputError;
+use super::failure_set::FailureSet;
 use super::header::wrong_kind;
 use super::scope::{aggregate_key, is_aggregate_row, too_many_endpoints};
 use super::status::status_in_message;
@@ -255,7 +256,7 @@ pub fn read_failures_noted(
     let occurrences = table.require("Occurrences", OCCURRENCES)?;
     let first_seen = table.find(FIRST_SEEN);
     let last_seen = table.find(LAST_SEEN);
-    let mut records = Vec::new();
+    let mut records = FailureSet::new();
     while let Some(row) = table.next_row()? {
         let non_empty = |c: Option<usize>| {
             row.opt_text(c)
@@ -264,7 +265,7 @@ pub fn read_failures_noted(
                 .map(str::to_string)
         };
         let message = row.text(error);
-        records.push(FailureRecord {
+        records.add(FailureRecord {
             key: EndpointKey::new(row.opt_text(method).unwrap_or("").trim(), row.text(name)),
             status_code: status_in_message(message),
             message: message.to_string(),
@@ -273,7 +274,9 @@ pub fn read_failures_noted(
             last_seen: non_empty(last_seen),
         });
     }
-    Ok((records, table.code_page_note()))
+    let (records, capped) = records.finish("_failures.csv");
+    let notes: Vec<String> = table.code_page_note().into_iter().chain(capped).collect();
+    Ok((records, (!notes.is_empty()).then(|| notes.join("; "))))
 }
 
 /// Reads `_exceptions.csv`.

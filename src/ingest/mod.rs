@@ -18,6 +18,7 @@ mod detect;
 mod discover;
 mod encoding;
 pub mod error;
+pub(crate) mod failure_set;
 mod find;
 mod formats;
 mod header;

@@ -7,11 +7,14 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use serde_json::Value;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::{Map, Value};
 
 use super::source;
+use super::stream::{self, Each, Stash};
 use super::walk::{unescape_html, At, Ctx};
 use crate::ingest::error::InputError;
+use crate::ingest::failure_set::{FailureSet, MAX_MESSAGES, MAX_MESSAGE_BYTES};
 use crate::ingest::scope::{too_many_endpoints, MAX_ENDPOINTS};
 use crate::model::{
     Dialect, EndpointKey, EndpointStats, ExceptionRecord, FailureRecord, History, HistoryPoint,
@@ -29,24 +32,7 @@ const REPORT_PERCENTILES: [(&str, usize); 6] = [
     ("1.0", 10),
 ];
 
-/// Byte offset of the `{` that starts the value assigned to `templateArgs`. The minified UI script
-/// mentions `window.templateArgs` too (`window.templateArgs?(…)`, `window.templateArgs.profile`): only
-/// an assignment (`=`, not `==`) followed by an object counts.
-fn assignment(text: &str) -> Option<usize> {
-    text.match_indices("templateArgs").find_map(|(at, word)| {
-        let rest = &text[at + word.len()..];
-        let after_ws = rest.trim_start();
-        let value = after_ws.strip_prefix('=')?;
-        if value.starts_with('=') {
-            return None;
-        }
-        let value = value.trim_start();
-        value.starts_with('{').then(|| text.len() - value.len())
-    })
-}
-
-fn legacy_refusal(path: &Path, text: &str) -> Option<InputError> {
-    let legacy = text.contains("<table class=\"stats\"") || text.contains("Locust Test Report");
+fn legacy_refusal(path: &Path, legacy: bool) -> Option<InputError> {
     legacy.then(|| {
         InputError::file(
             path,
@@ -65,9 +51,19 @@ fn datetime(s: &str) -> Option<i64> {
 }
 
 fn iso(seconds: f64) -> Option<String> {
-    // Locust's CSV: `datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")`.
+    use chrono::{Datelike, Timelike};
+    // Locust's CSV: `datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")`. Written
+    // field by field: a report of millions of failure rows formats two times a row.
     let t = chrono::DateTime::from_timestamp(seconds.trunc() as i64, 0)?;
-    Some(t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    Some(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    ))
 }
 
 /// A history value: a bare number (Locust < 2.31.3) or a `[time, value]` pair (2.31.3 and later).
@@ -220,65 +216,6 @@ impl<'a> Reader<'a> {
         .without_empty_placeholders())
     }
 
-    fn failures(&self) -> Result<Vec<FailureRecord>, InputError> {
-        let Some(list) = self.root.opt("failures_statistics")? else {
-            return Ok(Vec::new());
-        };
-        let seen = |at: Option<At>| -> Result<Option<String>, InputError> {
-            Ok(match at {
-                None => None,
-                Some(at) => match at.value {
-                    Value::String(s) => Some(s.clone()),
-                    _ => iso(at.number()?),
-                },
-            })
-        };
-        list.array()?
-            .iter()
-            .map(|at| {
-                let message = self.text(at.opt_str("error")?.unwrap_or(""));
-                Ok(FailureRecord {
-                    key: self.key(at)?,
-                    status_code: crate::ingest::status::status_in_message(&message),
-                    message,
-                    occurrences: at.get("occurrences")?.count()?,
-                    first_seen: seen(at.opt("first_seen")?)?,
-                    last_seen: seen(at.opt("last_seen")?)?,
-                })
-            })
-            .collect()
-    }
-
-    fn exceptions(&self) -> Result<Vec<ExceptionRecord>, InputError> {
-        let Some(list) = self.root.opt("exceptions_statistics")? else {
-            return Ok(Vec::new());
-        };
-        // Never escaped, in any version.
-        list.array()?
-            .iter()
-            .map(|at| {
-                let nodes = match at.opt("nodes")? {
-                    None => String::new(),
-                    Some(n) => match n.value {
-                        Value::Array(_) => n
-                            .array()?
-                            .iter()
-                            .map(|x| x.str().map(str::to_string))
-                            .collect::<Result<Vec<_>, _>>()?
-                            .join(", "),
-                        _ => n.str()?.to_string(),
-                    },
-                };
-                Ok(ExceptionRecord {
-                    count: at.get("count")?.count()?,
-                    message: at.opt_str("msg")?.unwrap_or("").to_string(),
-                    traceback: at.opt_str("traceback")?.unwrap_or("").to_string(),
-                    nodes,
-                })
-            })
-            .collect()
-    }
-
     /// The report's chart data: the aggregate only, one entry every 5 s (and one at the end from
     /// 2.40-ish on). See docs/input-formats.md for what each field means.
     /// The report's chart series as the aggregate's history. The report keeps no running totals,
@@ -382,6 +319,238 @@ impl Reader<'_> {
     }
 }
 
+/// [`failure_of`] for a row of the usual shape, without a path for each member (the path is only
+/// needed for an error, and a report can hold millions of rows); `None` for anything else, which
+/// [`failure_of`] then reads or refuses.
+fn usual_failure(value: &Value) -> Option<FailureRecord> {
+    let row = value.as_object()?;
+    let text = |key: &str| match row.get(key) {
+        None | Some(Value::Null) => Some(""),
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => None,
+    };
+    let seen = |key: &str| match row.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s.clone())),
+        Some(v) => v.as_f64().filter(|v| v.is_finite() && *v >= 0.0).map(iso),
+    };
+    let name = row.get("name")?.as_str()?;
+    let message = text("error")?.to_string();
+    Some(FailureRecord {
+        key: EndpointKey::new(text("method")?, name),
+        status_code: crate::ingest::status::status_in_message(&message),
+        message,
+        occurrences: row.get("occurrences")?.as_u64()?,
+        first_seen: seen("first_seen")?,
+        last_seen: seen("last_seen")?,
+    })
+}
+
+/// One `failures_statistics` row as written (still HTML-escaped in some versions, undone when
+/// the set is finished).
+fn failure_of(at: &At) -> Result<FailureRecord, InputError> {
+    let seen = |at: Option<At>| -> Result<Option<String>, InputError> {
+        Ok(match at {
+            None => None,
+            Some(at) => match at.value {
+                Value::String(s) => Some(s.clone()),
+                _ => iso(at.number()?),
+            },
+        })
+    };
+    let message = at.opt_str("error")?.unwrap_or("").to_string();
+    Ok(FailureRecord {
+        key: EndpointKey::new(at.opt_str("method")?.unwrap_or(""), at.get("name")?.str()?),
+        status_code: crate::ingest::status::status_in_message(&message),
+        message,
+        occurrences: at.get("occurrences")?.count()?,
+        first_seen: seen(at.opt("first_seen")?)?,
+        last_seen: seen(at.opt("last_seen")?)?,
+    })
+}
+
+/// `s`, cut at [`MAX_MESSAGE_BYTES`] (a report's strings have no bound).
+fn cut(s: &str) -> String {
+    let mut end = s.len().min(MAX_MESSAGE_BYTES);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let more = if end < s.len() { "…" } else { "" };
+    format!("{}{more}", &s[..end])
+}
+
+/// One `exceptions_statistics` row (never escaped, in any version).
+fn exception_of(at: &At) -> Result<ExceptionRecord, InputError> {
+    let nodes = match at.opt("nodes")? {
+        None => String::new(),
+        Some(n) => match n.value {
+            Value::Array(_) => n
+                .array()?
+                .iter()
+                .map(|x| x.str().map(str::to_string))
+                .collect::<Result<Vec<_>, _>>()?
+                .join(", "),
+            _ => n.str()?.to_string(),
+        },
+    };
+    Ok(ExceptionRecord {
+        count: at.get("count")?.count()?,
+        message: cut(at.opt_str("msg")?.unwrap_or("")),
+        traceback: cut(at.opt_str("traceback")?.unwrap_or("")),
+        nodes: cut(&nodes),
+    })
+}
+
+/// The exceptions kept as read, up to [`MAX_MESSAGES`]; the rest summed in one record.
+#[derive(Default)]
+struct Exceptions {
+    records: Vec<ExceptionRecord>,
+    more: u64,
+    more_count: u64,
+}
+
+impl Exceptions {
+    fn add(&mut self, record: ExceptionRecord) {
+        if self.records.len() < MAX_MESSAGES {
+            self.records.push(record);
+        } else {
+            self.more += 1;
+            self.more_count = self.more_count.saturating_add(record.count);
+        }
+    }
+
+    fn finish(mut self) -> (Vec<ExceptionRecord>, Option<String>) {
+        if self.more == 0 {
+            return (self.records, None);
+        }
+        self.records.push(ExceptionRecord {
+            count: self.more_count,
+            message: format!("other exceptions: {} more, not kept", self.more),
+            traceback: String::new(),
+            nodes: String::new(),
+        });
+        let note = format!(
+            "the HTML report holds more than {MAX_MESSAGES} exceptions: the first {MAX_MESSAGES} are kept as written, the other {} ({} occurrences) are counted as \"other exceptions\"",
+            self.more, self.more_count
+        );
+        (self.records, Some(note))
+    }
+}
+
+/// The members of `templateArgs` the reader uses, read from the stream: failures and exceptions
+/// go to their sets a row at a time, endpoint lists are refused past [`MAX_ENDPOINTS`], members
+/// the reader has no use for (the task list, the profile, the UI's settings) are skipped unread.
+struct Template<'s> {
+    path: &'s Path,
+    stash: &'s Stash,
+    failures: &'s mut FailureSet,
+    exceptions: &'s mut Exceptions,
+}
+
+impl<'de> DeserializeSeed<'de> for Template<'_> {
+    type Value = Map<String, Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Template<'_> {
+    type Value = Map<String, Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let ctx = Ctx { file: self.path };
+        let mut root = Map::new();
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let what = format!("templateArgs.{key}");
+            let known = matches!(
+                key.as_str(),
+                "failures_statistics"
+                    | "exceptions_statistics"
+                    | "requests_statistics"
+                    | "response_time_statistics"
+                    | "history"
+                    | "start_time"
+                    | "end_time"
+                    | "host"
+                    | "locustfile"
+            );
+            if known && !seen.insert(key.clone()) {
+                let err =
+                    InputError::file(self.path, format!("{what}: a second time in the report"));
+                return Err(self.stash.fail(err));
+            }
+            match key.as_str() {
+                "failures_statistics" => {
+                    let failures = &mut *self.failures;
+                    map.next_value_seed(Each {
+                        file: self.path,
+                        stash: self.stash,
+                        what: &what,
+                        each: |i, value: Value| {
+                            let record = match usual_failure(&value) {
+                                Some(record) => record,
+                                None => {
+                                    failure_of(&At::root(ctx, &value, &format!("{what}[{i}]")))?
+                                }
+                            };
+                            failures.add(record);
+                            Ok(())
+                        },
+                    })?;
+                }
+                "exceptions_statistics" => {
+                    let exceptions = &mut *self.exceptions;
+                    map.next_value_seed(Each {
+                        file: self.path,
+                        stash: self.stash,
+                        what: &what,
+                        each: |i, value: Value| {
+                            let at = At::root(ctx, &value, &format!("{what}[{i}]"));
+                            exceptions.add(exception_of(&at)?);
+                            Ok(())
+                        },
+                    })?;
+                }
+                "requests_statistics" | "response_time_statistics" => {
+                    let mut items = Vec::new();
+                    let listed = map.next_value_seed(Each {
+                        file: self.path,
+                        stash: self.stash,
+                        what: &what,
+                        each: |i, value: Value| {
+                            if i > MAX_ENDPOINTS {
+                                return Err(InputError::file(
+                                    self.path,
+                                    format!("{what}: {}", too_many_endpoints()),
+                                ));
+                            }
+                            items.push(value);
+                            Ok(())
+                        },
+                    })?;
+                    if listed {
+                        root.insert(key, Value::Array(items));
+                    }
+                }
+                _ if known => {
+                    let value: Value = map.next_value()?;
+                    root.insert(key, value);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(root)
+    }
+}
+
 /// A chart row: time, users, P50/P95/P99, running average, req/s, failures/s.
 type Row = (i64, u64, [Option<f64>; 3], Option<f64>, f64, f64);
 
@@ -412,22 +581,33 @@ fn running_totals(times: &[i64], rates: &[f64], end_total: u64) -> Vec<u64> {
     totals
 }
 
-pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
-    let text = source::utf8(path, bytes)?;
-    let Some(start) = assignment(text) else {
-        return Err(legacy_refusal(path, text).unwrap_or_else(|| {
-            InputError::file(
-                path,
-                "not a Locust HTML report: no `window.templateArgs = {...}` in it (loadgate reads the --html report of Locust 2.22 and later)",
-            )
-        }));
+pub fn read(path: &Path) -> Result<Run, InputError> {
+    let found = match stream::find_assignment(path, stream::open(path)?)? {
+        Ok(found) => found,
+        Err(not) => {
+            return Err(legacy_refusal(path, not.legacy).unwrap_or_else(|| {
+                InputError::file(
+                    path,
+                    "not a Locust HTML report: no `window.templateArgs = {...}` in it (loadgate reads the --html report of Locust 2.22 and later)",
+                )
+            }))
+        }
     };
-    let mut values = serde_json::Deserializer::from_str(&text[start..]).into_iter::<Value>();
-    let value = match values.next() {
-        Some(Ok(v)) => v,
-        Some(Err(e)) => return Err(source::json_error(path, text, start, "templateArgs", &e)),
-        None => return Err(InputError::file(path, "templateArgs: no value")),
+    let stash = Stash::default();
+    let mut failures = FailureSet::new();
+    let mut exceptions = Exceptions::default();
+    let mut de = serde_json::Deserializer::from_reader(found.reader);
+    let template = Template {
+        path,
+        stash: &stash,
+        failures: &mut failures,
+        exceptions: &mut exceptions,
     };
+    let base = (found.line, found.column);
+    let map = template
+        .deserialize(&mut de)
+        .map_err(|e| stream::error_at(path, &stash, base, "templateArgs", &e))?;
+    let value = Value::Object(map);
     let ctx = Ctx { file: path };
     let root = At::root(ctx, &value, "templateArgs");
     let escaped = root
@@ -441,19 +621,23 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
     let estimated = history
         .as_ref()
         .is_some_and(|h| h.series.iter().any(|s| s.points.len() > 1));
-    let notes = estimated.then(|| {
-        "the HTML report keeps no running totals: the history's are its req/s and failures/s integrated over time, scaled to its request and failure counts"
-            .to_string()
-    });
+    let mut notes: Vec<String> = Vec::new();
+    if estimated {
+        notes.push("the HTML report keeps no running totals: the history's are its req/s and failures/s integrated over time, scaled to its request and failure counts".to_string());
+    }
+    let (failures, capped) = failures.finish_with("the HTML report", |s| reader.text(s));
+    let (exceptions, more) = exceptions.finish();
+    notes.extend(capped);
+    notes.extend(more);
     Ok(Run {
         files: source::files(path),
         dialect: Dialect::LocustHtml,
         endpoints,
         aggregated,
-        failures: reader.failures()?,
-        exceptions: reader.exceptions()?,
+        failures,
+        exceptions,
         history,
-        notes: notes.into_iter().collect(),
+        notes,
         info: reader.info()?,
     })
 }
@@ -484,10 +668,33 @@ mod tests {
 
     #[test]
     fn the_assignment_is_found_past_mentions_in_the_ui_script() {
+        let dir = tempfile::tempdir().unwrap();
+        let find = |page: &[u8]| {
+            let path = dir.path().join("r.html");
+            std::fs::write(&path, page).unwrap();
+            let file = stream::open(&path).unwrap();
+            stream::find_assignment(&path, file)
+                .unwrap()
+                .map(|mut found| {
+                    let mut rest = String::new();
+                    std::io::Read::read_to_string(&mut found.reader, &mut rest).unwrap();
+                    (found.line, found.column, rest)
+                })
+        };
         let page = "M=window.templateArgs?(k=window.templateArgs,C(k)):{};if(window.templateArgs==x){}\n<script>\n  window.templateArgs = {\"a\": 1}\n</script>";
-        let at = assignment(page).unwrap();
-        assert!(page[at..].starts_with("{\"a\""));
-        assert_eq!(assignment("window.templateArgs = [1]"), None);
+        let (line, column, rest) = find(page.as_bytes()).ok().unwrap();
+        assert_eq!((line, column), (3, 25));
+        assert!(rest.starts_with("{\"a\""));
+        assert!(find(b"window.templateArgs = [1]").is_err());
+        // The assignment split over the scan's chunks, past a megabyte of script.
+        let mut long = "x".repeat((1 << 20) - 14).into_bytes();
+        long.extend_from_slice(b"templateArgs \n=\n {}");
+        let (line, column, rest) = find(&long).ok().unwrap();
+        assert_eq!((line, column, rest.as_str()), (3, 2, "{}"));
+        // A legacy page is told by its marks, wherever they fall.
+        let mut legacy = "y".repeat((1 << 20) - 5).into_bytes();
+        legacy.extend_from_slice(b"<table class=\"stats\">");
+        assert!(find(&legacy).err().unwrap().legacy);
     }
 
     #[test]

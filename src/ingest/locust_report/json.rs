@@ -4,12 +4,16 @@
 //! total is the sum of the endpoints, rebuilt here the same way) and no failure messages.
 
 use std::collections::HashSet;
+use std::fmt;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use serde_json::Value;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 
 use super::source;
-use super::walk::{At, Ctx};
+use super::stream::{self, Stash};
+use super::walk::{self, At, Ctx};
 use crate::ingest::error::InputError;
 use crate::ingest::scope::{too_many_endpoints, MAX_ENDPOINTS};
 use crate::model::{
@@ -111,7 +115,7 @@ impl Entry {
     }
 }
 
-fn entry(at: &At) -> Result<(EndpointKey, Entry), InputError> {
+fn entry(at: &At, histogram: Option<Histogram>) -> Result<(EndpointKey, Entry), InputError> {
     let name = at.get("name")?.str()?.to_string();
     let method = at.opt_str("method")?.unwrap_or("").to_string();
     let requests = at.get("num_requests")?.count()?;
@@ -125,25 +129,10 @@ fn entry(at: &At) -> Result<(EndpointKey, Entry), InputError> {
         )));
     }
     let failures = at.get("num_failures")?.count()?;
-    let times = at.get("response_times")?;
-    let mut histogram = Histogram::default();
-    for (key, count) in times.members()? {
-        let ms = key
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0)
-            .ok_or_else(|| {
-                count.error(format!(
-                    "the key {} is not a response time in ms",
-                    Value::String(key.to_string())
-                ))
-            })?;
-        histogram.add(ms, count.count()?);
-    }
+    let histogram = histogram.ok_or_else(|| at.error("missing \"response_times\""))?;
     if histogram.total() > requests {
-        return Err(times.error(format!(
-            "holds {} requests, more than num_requests ({requests})",
+        return Err(at.error(format!(
+            "response_times holds {} requests, more than num_requests ({requests})",
             histogram.total()
         )));
     }
@@ -162,8 +151,8 @@ fn entry(at: &At) -> Result<(EndpointKey, Entry), InputError> {
     Ok((EndpointKey::new(method, name), entry))
 }
 
-pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
-    Ok(run_of(path, entries_of(path, bytes)?, Vec::new()))
+pub fn read(path: &Path) -> Result<Run, InputError> {
+    Ok(run_of(path, entries_of(path)?, Vec::new()))
 }
 
 /// `check a.json b.json … --merge`: runs of one test from several machines as one run. Each
@@ -171,11 +160,11 @@ pub fn read(path: &Path, bytes: &[u8]) -> Result<Run, InputError> {
 /// histograms added bucket by bucket, so percentiles come from the merged histogram; the span is
 /// the union of the runs'). Every input must hold the same endpoints: runs of different endpoints
 /// are not one test's load, and an endpoint one machine lacks would be judged on part of the load.
-pub fn read_merged(inputs: &[(&Path, Vec<u8>)]) -> Result<Run, InputError> {
+pub fn read_merged(inputs: &[&Path]) -> Result<Run, InputError> {
     let mut merged: Vec<(EndpointKey, Entry)> = Vec::new();
     let mut first: Option<(&Path, HashSet<EndpointKey>)> = None;
-    for (path, bytes) in inputs {
-        let entries = entries_of(path, bytes)?;
+    for path in inputs {
+        let entries = entries_of(path)?;
         let keys: HashSet<EndpointKey> = entries.iter().map(|(k, _)| k.clone()).collect();
         match &first {
             None => {
@@ -211,10 +200,7 @@ pub fn read_merged(inputs: &[(&Path, Vec<u8>)]) -> Result<Run, InputError> {
     let first_path = first
         .map(|(p, _)| p)
         .ok_or_else(|| InputError::file(Path::new("-"), "--merge: no input to merge"))?;
-    let names: Vec<String> = inputs
-        .iter()
-        .map(|(p, _)| p.display().to_string())
-        .collect();
+    let names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
     let note = format!(
         "{} runs merged into one ({}): requests and failures summed, histograms added (percentiles from the merged histogram), the time span their union",
         inputs.len(),
@@ -223,39 +209,221 @@ pub fn read_merged(inputs: &[(&Path, Vec<u8>)]) -> Result<Run, InputError> {
     Ok(run_of(first_path, merged, vec![note]))
 }
 
-/// The endpoints of one Locust JSON file, each with its histogram, in Locust's `_stats.csv` order.
-fn entries_of(path: &Path, bytes: &[u8]) -> Result<Vec<(EndpointKey, Entry)>, InputError> {
-    let text = source::utf8(path, bytes)?;
-    let start = text.len() - text.trim_start_matches('\u{feff}').len();
-    let value: Value = serde_json::from_str(&text[start..]).map_err(|e| {
-        let mut err = source::json_error(path, text, start, "the file", &e);
-        err.message.push_str(
-            "; loadgate reads the JSON of Locust's --json-file, or the stdout of --json run with --skip-log (so that only the JSON is printed)",
-        );
-        err
-    })?;
-    let ctx = Ctx { file: path };
-    let root = At::root(ctx, &value, "$");
-    // Another JSON (a config, another tool's report) fails here first: say what was expected.
-    let items = root.array().map_err(|mut err| {
-        err.message = format!(
-            "not Locust's JSON output: it is an array of endpoints (Locust's --json-file, or --json with --skip-log), this file's top level is {}",
-            if value.is_object() { "an object" } else { "not an array" }
-        );
-        err
-    })?;
-    if items.len() > MAX_ENDPOINTS {
-        return Err(root.error(too_many_endpoints()));
+/// The members of an entry the reader uses; the per-second maps (as long as the run) are skipped.
+const ENTRY_MEMBERS: [&str; 11] = [
+    "name",
+    "method",
+    "num_requests",
+    "num_none_requests",
+    "num_failures",
+    "total_response_time",
+    "min_response_time",
+    "max_response_time",
+    "total_content_length",
+    "start_time",
+    "last_request_timestamp",
+];
+
+/// The top level, a list of entries, read one entry at a time.
+struct Entries<'s> {
+    path: &'s Path,
+    stash: &'s Stash,
+}
+
+impl Entries<'_> {
+    fn not_a_list<E: de::Error>(&self, what: &str) -> E {
+        self.stash.fail(InputError::file(
+            self.path,
+            format!(
+                "not Locust's JSON output: it is an array of endpoints (Locust's --json-file, or --json with --skip-log), this file's top level is {what}"
+            ),
+        ))
     }
-    let mut entries = Vec::with_capacity(items.len());
-    let mut seen = HashSet::new();
-    for item in &items {
-        let (key, entry) = entry(item)?;
-        if !seen.insert(key.clone()) {
-            return Err(item.error(format!("a second entry for {key}")));
+}
+
+impl<'de> Visitor<'de> for Entries<'_> {
+    type Value = Vec<(EndpointKey, Entry)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of endpoints")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(self.not_a_list("an object"))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(self.not_a_list("not an array"))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(self.not_a_list("not an array"))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(self.not_a_list("not an array"))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(self.not_a_list("not an array"))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(self.not_a_list("not an array"))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(self.not_a_list("not an array"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::new();
+        let mut seen = HashSet::new();
+        let mut index = 0;
+        loop {
+            if index == MAX_ENDPOINTS {
+                // One more entry is one too many: refused before it is read.
+                let more = seq.next_element::<IgnoredAny>()?;
+                if more.is_some() {
+                    let err = InputError::file(self.path, format!("$: {}", too_many_endpoints()));
+                    return Err(self.stash.fail(err));
+                }
+                break;
+            }
+            let seed = EntrySeed {
+                path: self.path,
+                stash: self.stash,
+                at: format!("$[{index}]"),
+            };
+            let Some((key, entry, at)) = seq.next_element_seed(seed)? else {
+                break;
+            };
+            if !seen.insert(key.clone()) {
+                let err = InputError::file(self.path, format!("{at}: a second entry for {key}"));
+                return Err(self.stash.fail(err));
+            }
+            entries.push((key, entry));
+            index += 1;
         }
-        entries.push((key, entry));
+        Ok(entries)
     }
+}
+
+/// One entry: its histogram read key by key, its other members kept as values.
+struct EntrySeed<'s> {
+    path: &'s Path,
+    stash: &'s Stash,
+    at: String,
+}
+
+impl<'de> DeserializeSeed<'de> for EntrySeed<'_> {
+    type Value = (EndpointKey, Entry, String);
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EntrySeed<'_> {
+    type Value = (EndpointKey, Entry, String);
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an object ({})", self.at)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut kept = Map::new();
+        let mut histogram = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "response_times" {
+                histogram = Some(map.next_value_seed(HistogramSeed {
+                    path: self.path,
+                    stash: self.stash,
+                    at: format!("{}.response_times", self.at),
+                })?);
+            } else if ENTRY_MEMBERS.contains(&key.as_str()) {
+                let value: Value = map.next_value()?;
+                kept.insert(key, value);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        let value = Value::Object(kept);
+        let at = At::root(Ctx { file: self.path }, &value, &self.at);
+        let (key, entry) = entry(&at, histogram).map_err(|e| self.stash.fail::<A::Error>(e))?;
+        Ok((key, entry, self.at))
+    }
+}
+
+/// `response_times`: response time in ms → count, added to the histogram as read (a run of
+/// millions of distinct times takes the histogram's memory, not a tree of the text's).
+struct HistogramSeed<'s> {
+    path: &'s Path,
+    stash: &'s Stash,
+    at: String,
+}
+
+impl<'de> DeserializeSeed<'de> for HistogramSeed<'_> {
+    type Value = Histogram;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Histogram, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HistogramSeed<'_> {
+    type Value = Histogram;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an object ({})", self.at)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Histogram, A::Error> {
+        let mut histogram = Histogram::default();
+        let ctx = Ctx { file: self.path };
+        while let Some(key) = map.next_key::<String>()? {
+            let count: Value = map.next_value()?;
+            let count = At::root(ctx, &count, &walk::join(&self.at, &key));
+            let ms = key
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| {
+                    count.error(format!(
+                        "the key {} is not a response time in ms",
+                        Value::String(key.to_string())
+                    ))
+                });
+            let added = ms.and_then(|ms| Ok(histogram.add(ms, count.count()?)));
+            added.map_err(|e| self.stash.fail::<A::Error>(e))?;
+        }
+        Ok(histogram)
+    }
+}
+
+/// The endpoints of one Locust JSON file, each with its histogram, in Locust's `_stats.csv` order.
+fn entries_of(path: &Path) -> Result<Vec<(EndpointKey, Entry)>, InputError> {
+    let mut reader = BufReader::with_capacity(1 << 20, stream::open(path)?);
+    // A UTF-8 byte-order mark (PowerShell's redirection writes one) is not JSON.
+    let head = reader
+        .fill_buf()
+        .map_err(|e| InputError::file(path, format!("cannot read the file: {e}")))?;
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    let stash = Stash::default();
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let seed = Entries {
+        path,
+        stash: &stash,
+    };
+    let mut entries = (&mut de)
+        .deserialize_any(seed)
+        .and_then(|entries| de.end().map(|()| entries))
+        .map_err(|e| {
+            stash.take().unwrap_or_else(|| {
+                let mut err = source::json_error_at(path, (1, 1), "the file", &e);
+                err.message.push_str(
+                    "; loadgate reads the JSON of Locust's --json-file, or the stdout of --json run with --skip-log (so that only the JSON is printed)",
+                );
+                err
+            })
+        })?;
     // Locust's `_stats.csv` order: by name, then method.
     entries.sort_by(|a, b| (&a.0.name, &a.0.method).cmp(&(&b.0.name, &b.0.method)));
     Ok(entries)

@@ -2,12 +2,14 @@
 //! its file into the same [`Run`] the CSV readers make; `docs/input-formats.md` says what each
 //! Locust version writes and what maps to what.
 //!
-//! `html` and `json` each read their format over two leaves they share: `walk` (a JSON value with
-//! the path that led to it) and `source` (the text, places in it, the files a report stands for).
+//! `html` and `json` each read their format over three leaves they share: `walk` (a JSON value with
+//! the path that led to it), `source` (places in the file, the files a report stands for) and
+//! `stream` (the file read as it goes: neither the text nor a tree of it is held whole).
 
 mod html;
 mod json;
 mod source;
+mod stream;
 pub(crate) mod walk;
 
 use std::path::{Path, PathBuf};
@@ -29,18 +31,10 @@ pub fn load(input: &Path) -> anyhow::Result<Option<Run>> {
     if input.is_dir() {
         return Ok(None);
     }
-    let bytes = std::fs::read(input).map_err(|e| {
-        let why = if e.kind() == std::io::ErrorKind::NotFound {
-            "no such file".to_string()
-        } else {
-            format!("cannot read the file: {e}")
-        };
-        InputError::file(input, why)
-    })?;
     let run = if html {
-        html::read(input, &bytes)?
+        html::read(input)?
     } else {
-        json::read(input, &bytes)?
+        json::read(input)?
     };
     Ok(Some(run))
 }
@@ -67,9 +61,7 @@ pub fn load_merged(inputs: &[PathBuf]) -> anyhow::Result<Run> {
                 input.display()
             );
         }
-        let bytes = std::fs::read(input)
-            .map_err(|e| InputError::file(input, format!("cannot read the file: {e}")))?;
-        read.push((input.as_path(), bytes));
+        read.push(input.as_path());
     }
     Ok(json::read_merged(&read)?)
 }

@@ -23,7 +23,7 @@ pub struct At<'a> {
     pub path: String,
 }
 
-fn describe(value: &Value) -> String {
+pub fn describe(value: &Value) -> String {
     match value {
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
@@ -39,7 +39,7 @@ fn describe(value: &Value) -> String {
 }
 
 /// `a.b`, or `a["0.95"]` for a key that is not a plain identifier.
-fn join(path: &str, key: &str) -> String {
+pub fn join(path: &str, key: &str) -> String {
     let plain = !key.is_empty()
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !key.starts_with(|c: char| c.is_ascii_digit());
