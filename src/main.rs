@@ -1,6 +1,8 @@
 //! loadgate: turns load-test results into a verdict a pipeline can trust.
 //! Exit codes: 0 pass (warnings allowed), 1 the gate failed, 2 usage or input error.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -11,6 +13,52 @@ use loadgate::{commands, generator, report};
 
 const EXIT_GATE_FAILED: u8 = 1;
 const EXIT_INPUT_ERROR: u8 = 2;
+
+/// The system's allocator, with an allocation it refuses (a memory limit: `ulimit -v`, a container's
+/// cap) made an input error, exit 2 with a message: Rust's default aborts (exit 134, a core dump).
+struct Allocator;
+
+#[global_allocator]
+static ALLOCATOR: Allocator = Allocator;
+
+// SAFETY: every call goes to the system allocator unchanged; only a refusal is handled, by exiting.
+unsafe impl GlobalAlloc for Allocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        refused(System.alloc(layout), layout.size())
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        refused(System.alloc_zeroed(layout), layout.size())
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        refused(System.realloc(ptr, layout, new_size), new_size)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+/// `ptr`, or, when the allocation of `size` bytes was refused, a message and exit 2. Nothing here
+/// allocates: the message is written from the stack with write(2), and _exit skips the handlers.
+fn refused(ptr: *mut u8, size: usize) -> *mut u8 {
+    if !ptr.is_null() {
+        return ptr;
+    }
+    let mut buf = [0u8; 256];
+    let mut rest = &mut buf[..];
+    let _ = writeln!(
+        rest,
+        "Error: out of memory: {size} more bytes were refused (a memory limit?); the input is larger than this process may hold"
+    );
+    let len = 256 - rest.len();
+    // SAFETY: writes `len` initialised bytes of `buf` to standard error, then ends the process.
+    unsafe {
+        libc::write(2, buf.as_ptr().cast(), len);
+        libc::_exit(i32::from(EXIT_INPUT_ERROR));
+    }
+}
 
 fn main() -> ExitCode {
     tune_allocator();

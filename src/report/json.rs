@@ -37,7 +37,9 @@ impl Exporter for JsonExporter {
             Report::History(history) => serde_json::to_vec_pretty(&history_json(history))?,
         };
         bytes.push(b'\n');
-        Ok(bytes)
+        // Printed on a terminal or a CI log as often as saved (`--format json`).
+        let text = String::from_utf8(bytes)?;
+        Ok(super::untrusted::json(text).into_bytes())
     }
 }
 

@@ -11,7 +11,9 @@
 //!   raw HTML) or ends a table cell (`|`) is escaped, readable as typed;
 //! - a workflow command's message or property ([`workflow_data`], [`workflow_property`]).
 //!
-//! XML (JUnit), HTML and JSON escape with their own writers; the hostile corpus in the integration
+//! - JSON ([`json`]): what a terminal must not receive, and `##[`, as `\uXXXX` escapes.
+//!
+//! XML (JUnit), HTML and JSON otherwise escape with their own writers; the hostile corpus in the integration
 //! tests (`tests/it/hostile.rs`) runs through every format.
 
 use std::borrow::Cow;
@@ -173,6 +175,28 @@ pub fn workflow_data(text: &str) -> String {
     out
 }
 
+/// JSON text as serde_json writes it, made safe to print: what a terminal must not receive raw but
+/// a JSON string may hold raw (DEL, C1 and bidirectional controls, the line and paragraph
+/// separators) is written `\uXXXX`, and the `#` of `##[` as `\u0023` (the runner reads `##[`
+/// anywhere in a line). The same JSON value; nothing a terminal or the Actions runner obeys. A
+/// line of it never begins with `::`: it begins with a quote, a bracket, a brace or a figure.
+pub fn json(text: String) -> String {
+    // Below U+0020 serde_json escapes inside strings, and the line breaks between members stay.
+    let unsafe_char = |c: char| c >= ' ' && is_hidden(c);
+    if !text.contains(unsafe_char) && !text.contains("##[") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out.replace("##[", "#\\u0023[")
+}
+
 /// A property of a workflow command (`file=…,title=…`): as the message, and `:` and `,` too.
 pub fn workflow_property(text: &str) -> String {
     workflow_data(text).replace(':', "%3A").replace(',', "%2C")
@@ -208,6 +232,16 @@ mod tests {
             markdown("![x](http://evil) <img src=x> a|b\r\n"),
             "!\\[x\\](http://evil) &lt;img src=x> a\\|b\\\\r\\\\n"
         );
+    }
+
+    #[test]
+    fn json_text_holds_the_same_value_and_nothing_a_terminal_obeys() {
+        let value = serde_json::json!({"name": "/d##[error]x\u{7f}\u{85}\u{9b}\u{202e}\u{2028}\n::y"});
+        let text = json(serde_json::to_string_pretty(&value).unwrap());
+        assert!(!text.contains("##[") && !text.chars().any(|c| c != '\n' && is_hidden(c)));
+        assert!(text.contains("#\\u0023[error]x\\u007f\\u0085\\u009b\\u202e\\u2028\\n::y"));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
+        assert_eq!(json("{}".to_string()), "{}");
     }
 
     #[test]

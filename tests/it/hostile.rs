@@ -582,3 +582,157 @@ fn stale_temporary_files_are_cleaned() {
     assert!(!stale.exists());
     assert!(fresh.exists());
 }
+
+/// The JSON report on stdout (`--format json`) under GitHub Actions: the runner reads `##[` anywhere in a line as a workflow command
+/// (its older syntax; `::` only at a line's start, which a JSON line never is: it starts with a
+/// quote, a bracket or a brace). The JSON escapes that `#` (`\u0023`): the same value, no command.
+#[test]
+fn json_on_stdout_starts_no_workflow_command() {
+    for text in CORPUS {
+        let dir = tempfile::tempdir().unwrap();
+        let run = hostile_run(dir.path(), "current", "slow", text);
+        let output = common::command()
+            .arg("check")
+            .arg(&run)
+            .args(["--format", "json"])
+            .env("GITHUB_ACTIONS", "true")
+            .output()
+            .unwrap();
+        let stdout = common::stdout(&output);
+        let code = output.status.code().unwrap();
+        if code == 2 && common::stderr(&output).contains("the file is binary, not CSV") {
+            continue;
+        }
+        assert_eq!(code, 1, "{text:?}: {}", common::stderr(&output));
+        // loadgate's own annotations, if any, follow the JSON; nothing else reads as a command.
+        assert_log_safe("stdout", &stdout);
+        let json: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("::")).collect();
+        let report: serde_json::Value = serde_json::from_str(&json.join("\n")).unwrap();
+        let kept = text.replace("\r\n", "\n");
+        assert!(
+            report["endpoints"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["name"] == kept.as_str()),
+            "{text:?}"
+        );
+    }
+}
+
+/// A run whose every failure carries a request id: Locust writes a row per message, millions in
+/// a long run. The readers keep 1,000 distinct messages and count the rest per endpoint and
+/// status, said in a note; nothing is lost from the counts, and the report stays small.
+#[test]
+fn distinct_failure_messages_past_the_cap_are_counted_not_kept() {
+    const ROWS: usize = 3_000;
+    let dir = tempfile::tempdir().unwrap();
+    // _failures.csv beside the real stats of that run.
+    let csv_dir = dir.path().join("csv");
+    std::fs::create_dir_all(&csv_dir).unwrap();
+    for suffix in ["stats", "stats_history", "exceptions"] {
+        std::fs::copy(
+            fixture(format!("locust2/basic_{suffix}.csv")),
+            csv_dir.join(format!("run_{suffix}.csv")),
+        )
+        .unwrap();
+    }
+    let mut failures = String::from("Method,Name,Error,Occurrences,First Seen,Last Seen\n");
+    for i in 0..ROWS {
+        failures.push_str(&format!(
+            "GET,/error,\"HTTPError('500 Server Error: Internal Server Error for url: /error?id={i}')\",1,2026-11-23T03:41:08Z,2026-11-23T03:41:26Z\n"
+        ));
+    }
+    std::fs::write(csv_dir.join("run_failures.csv"), failures).unwrap();
+    // The HTML report of a real run with the same rows added.
+    let page = std::fs::read_to_string(fixture("html/locust-2.47.0.html")).unwrap();
+    let rows: Vec<String> = (0..ROWS)
+        .map(|i| format!("{{\"error\": \"HTTPError('500 Server Error: Internal Server Error for url: /error?id={i}')\", \"method\": \"GET\", \"name\": \"/error\", \"occurrences\": 1}}"))
+        .collect();
+    let page = page.replacen(
+        "\"failures_statistics\": [",
+        &format!("\"failures_statistics\": [{}, ", rows.join(", ")),
+        1,
+    );
+    let html = dir.path().join("report.html");
+    std::fs::write(&html, page).unwrap();
+
+    for input in [csv_dir.join("run"), html] {
+        let out = common::loadgate([
+            "check".as_ref(),
+            input.as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+        ]);
+        let report: serde_json::Value =
+            serde_json::from_str(&common::stdout(&out)).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} {:?}\n{}",
+                    input.display(),
+                    out.status,
+                    common::stderr(&out)
+                )
+            });
+        let records = report["failures"].as_array().unwrap();
+        assert!(
+            records.len() <= 1_010,
+            "{}: {} records",
+            input.display(),
+            records.len()
+        );
+        let other = records
+            .iter()
+            .find(|r| {
+                r["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("other messages (HTTP 500)")
+            })
+            .unwrap_or_else(|| panic!("{}: {records:?}", input.display()));
+        assert_eq!(other["name"], "/error");
+        let notes = report["notes"].to_string();
+        assert!(
+            notes.contains("more than 1000 distinct failure messages"),
+            "{notes}"
+        );
+        // Every occurrence is still counted: the 3,000 added rows and the run's own.
+        let total: u64 = records
+            .iter()
+            .map(|r| r["occurrences"].as_u64().unwrap())
+            .sum();
+        assert!(total >= ROWS as u64, "{total}");
+    }
+}
+
+/// A refused allocation (a memory limit) is an input error, exit 2 with a message; Rust's default
+/// aborts (exit 134). A report with a 96 MB host name under a 64 MB address-space limit.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_refused_allocation_is_exit_2_with_a_message() {
+    use std::os::unix::process::CommandExt;
+    let page = std::fs::read_to_string(fixture("html/locust-2.47.0.html")).unwrap();
+    let huge = "h".repeat(96 << 20);
+    let page = page.replacen("\"host\": \"", &format!("\"host\": \"{huge}"), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.html");
+    std::fs::write(&path, page).unwrap();
+    let mut command = common::command();
+    command.arg("check").arg(&path);
+    // SAFETY: setrlimit only, between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 64 << 20,
+                rlim_max: 64 << 20,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = command.output().unwrap();
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{:?} {err}", out.status);
+    assert!(err.contains("out of memory"), "{err}");
+}
