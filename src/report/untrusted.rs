@@ -236,11 +236,15 @@ mod tests {
 
     #[test]
     fn json_text_holds_the_same_value_and_nothing_a_terminal_obeys() {
-        let value = serde_json::json!({"name": "/d##[error]x\u{7f}\u{85}\u{9b}\u{202e}\u{2028}\n::y"});
+        let value =
+            serde_json::json!({"name": "/d##[error]x\u{7f}\u{85}\u{9b}\u{202e}\u{2028}\n::y"});
         let text = json(serde_json::to_string_pretty(&value).unwrap());
         assert!(!text.contains("##[") && !text.chars().any(|c| c != '\n' && is_hidden(c)));
         assert!(text.contains("#\\u0023[error]x\\u007f\\u0085\\u009b\\u202e\\u2028\\n::y"));
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
         assert_eq!(json("{}".to_string()), "{}");
     }
 

@@ -389,8 +389,10 @@ impl<'de> Visitor<'de> for HistogramSeed<'_> {
                         Value::String(key.to_string())
                     ))
                 });
-            let added = ms.and_then(|ms| Ok(histogram.add(ms, count.count()?)));
-            added.map_err(|e| self.stash.fail::<A::Error>(e))?;
+            let (ms, n) = ms
+                .and_then(|ms| Ok((ms, count.count()?)))
+                .map_err(|e| self.stash.fail::<A::Error>(e))?;
+            histogram.add(ms, n);
         }
         Ok(histogram)
     }
