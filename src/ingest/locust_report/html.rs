@@ -691,6 +691,11 @@ mod tests {
         long.extend_from_slice(b"templateArgs \n=\n {}");
         let (line, column, rest) = find(&long).ok().unwrap();
         assert_eq!((line, column, rest.as_str()), (3, 2, "{}"));
+        // The word itself split by a read: its first bytes end one megabyte, the rest begin the next.
+        let mut split = "x".repeat((1 << 20) - 5).into_bytes();
+        split.extend_from_slice(b"templateArgs = {\"b\": 2}");
+        let (_, column, rest) = find(&split).ok().unwrap();
+        assert_eq!((column, rest.as_str()), ((1 << 20) - 5 + 16, "{\"b\": 2}"));
         // A legacy page is told by its marks, wherever they fall.
         let mut legacy = "y".repeat((1 << 20) - 5).into_bytes();
         legacy.extend_from_slice(b"<table class=\"stats\">");

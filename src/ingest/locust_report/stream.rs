@@ -121,7 +121,8 @@ pub(super) fn find_assignment(
                 .iter()
                 .any(|m| m.find(&window[from..]).is_some());
         let mut keep_from = None;
-        let mut at = searched;
+        // A word may begin in the tail kept from the last read.
+        let mut at = searched.saturating_sub(b"templateArgs".len() - 1);
         while let Some(i) = word.find(&window[at..]).map(|i| i + at) {
             match assigned_at(&window, i, eof) {
                 Ok(Some(brace)) => {
