@@ -4,11 +4,12 @@
 //! `find` finds the runs under a directory, a leaf shared by `discover::runs_in` and `history`;
 //! `locust` reads each CSV (`table` for the small ones, `stats_history` for `_stats_history.csv`,
 //! `header` and `scope` shared by both); `locust_report` reads Locust's own HTML and JSON reports;
+//! `failure_set`, a leaf both use, keeps failure rows in bounded memory;
 //! `history` reads a directory of runs for the `history` command; `status` and `started` are rules
 //! applied at read time. Imports point one way: `locust` -> `stats_history` -> the leaves (`table`,
 //! `error`, `scope`, `header`), `history` -> `discover` -> `find`, and nothing in `stats_history`
 //! imports `locust`. Inside `stats_history` and `locust_report` the readers share leaves (`row` and
-//! `series`; `source` and `walk`), and no reader imports its parent module back.
+//! `series`; `source`, `walk` and `stream`), and no reader imports its parent module back.
 //! Other tools' files go through `formats` (told apart by `detect`, opened by `input`):
 //! `console_log` (Locust's console output), `k6` and `jmeter`, the per-sample ones through `samples`.
 
