@@ -189,6 +189,10 @@ def main():
                     aborted += 1
                 if code == 101 or "panicked" in err:
                     panics.append((label, err[-300:]))
+                if took > 2:
+                    keep = os.path.join(tempfile.gettempdir(), f"lg-mutation-slow-{kind}-{n}")
+                    open(keep, "wb").write(data)
+                    print(f"  slow ({label}, {took:.1f} s): {keep}")
                 if code == 0 and base == 1:
                     keep = os.path.join(tempfile.gettempdir(), f"lg-mutation-{kind}-{n}")
                     open(keep, "wb").write(data)
