@@ -83,13 +83,8 @@ pub fn judge_server(
     profile: &Profile,
     profile_source: &str,
 ) -> Result<Vec<RunJudgement>> {
-    let config = ConfigFile::discover(&std::env::current_dir()?)?;
-    let named = plan.url.as_deref().is_some_and(|u| !u.trim().is_empty())
-        || config.as_ref().and_then(|c| c.prometheus_url()).is_some();
+    let (config, named) = backend_named(plan)?;
     if !named {
-        if plan.require {
-            bail!("--require-server-metrics: no Prometheus to read: give --prometheus URL, set {URL_ENV}, or [prometheus] url in loadgate.toml");
-        }
         let n = profile.server.len();
         let mut runs = runs;
         // A built-in profile's rules are there for those who have a backend; a profile of the
@@ -106,11 +101,7 @@ pub fn judge_server(
     let (rules, client) = rules_and_client(profile, plan, config.as_ref())?;
     let mut judged = Vec::with_capacity(runs.len());
     for run in runs {
-        let span = window::choose(window::run_span(&run.run), plan.from, plan.to)?;
-        let reading = read(&client, span, &rules, &profile.gate, profile_source);
-        if plan.require {
-            require_all_read(&reading, &run.run.files.prefix.display().to_string())?;
-        }
+        let reading = read_run(&run.run, (&client, &rules), plan, profile, profile_source)?;
         judged.push(run.with_server(reading, &profile.regression));
     }
     Ok(judged)
@@ -125,22 +116,41 @@ pub fn read_for_baseline(
     profile: &Profile,
     profile_source: &str,
 ) -> Result<Option<ServerReading>> {
-    let config = ConfigFile::discover(&std::env::current_dir()?)?;
-    let named = plan.url.as_deref().is_some_and(|u| !u.trim().is_empty())
-        || config.as_ref().and_then(|c| c.prometheus_url()).is_some();
+    let (config, named) = backend_named(plan)?;
     if !named {
-        if plan.require {
-            bail!("--require-server-metrics: no Prometheus to read: give --prometheus URL, set {URL_ENV}, or [prometheus] url in loadgate.toml");
-        }
         return Ok(None);
     }
     let (rules, client) = rules_and_client(profile, plan, config.as_ref())?;
+    read_run(run, (&client, &rules), plan, profile, profile_source).map(Some)
+}
+
+/// The project's config, and whether a backend is named (`--prometheus`, the environment, the
+/// config's `[prometheus] url`); with none, `--require-server-metrics` is an error.
+fn backend_named(plan: &SourcePlan) -> Result<(Option<ConfigFile>, bool)> {
+    let config = ConfigFile::discover(&std::env::current_dir()?)?;
+    let named = plan.url.as_deref().is_some_and(|u| !u.trim().is_empty())
+        || config.as_ref().and_then(|c| c.prometheus_url()).is_some();
+    if !named && plan.require {
+        bail!("--require-server-metrics: no Prometheus to read: give --prometheus URL, set {URL_ENV}, or [prometheus] url in loadgate.toml");
+    }
+    Ok((config, named))
+}
+
+/// What the server did in `run`'s window (or `--from`/`--to`); under `--require-server-metrics`
+/// anything not read is an error.
+fn read_run(
+    run: &Run,
+    (client, rules): (&crate::server::client::Client, &[Rule]),
+    plan: &SourcePlan,
+    profile: &Profile,
+    profile_source: &str,
+) -> Result<ServerReading> {
     let span = window::choose(window::run_span(run), plan.from, plan.to)?;
-    let reading = read(&client, span, &rules, &profile.gate, profile_source);
+    let reading = read(client, span, rules, &profile.gate, profile_source);
     if plan.require {
         require_all_read(&reading, &run.files.prefix.display().to_string())?;
     }
-    Ok(Some(reading))
+    Ok(reading)
 }
 
 /// `--require-server-metrics`: anything not read is an input error naming the first thing.
