@@ -5,7 +5,7 @@ decision (a slower server versus a slower runner) is designed and checked on.
 
 usage: bench/runner_corpus.py make OUT [--reps-full 3] [--reps-half 2] [--run-time 30s] [--users 20]
                                        [--servers httpbin,target,single] [--conditions calm,hog1,hog2,onecore]
-                                       [--single-slowdown 2]
+                                       [--single-slowdown 2] [--httpbin-bytes 2048]
        bench/runner_corpus.py table OUT [--jobs 2]
 
 Servers (both on 127.0.0.1 only):
@@ -88,7 +88,7 @@ class HttpbinUser(HttpUser):
 
     @task(1)
     def payload(self):
-        self.client.get("/bytes/2048")
+        self.client.get("/bytes/%(payload)d", name="/bytes/[n]")
 
     @task(1)
     def unavailable(self):
@@ -216,7 +216,7 @@ def make(args):
     files = {"httpbin": os.path.join(out, "locustfiles", "httpbin.py"),
              "target": os.path.join(out, "locustfiles", "target.py"),
              "single": os.path.join(out, "locustfiles", "single.py")}
-    for kind, text in (("httpbin", HTTPBIN_LOCUSTFILE), ("target", TARGET_LOCUSTFILE),
+    for kind, text in (("httpbin", HTTPBIN_LOCUSTFILE % {"payload": args.httpbin_bytes}), ("target", TARGET_LOCUSTFILE),
                        ("single", SINGLE_LOCUSTFILE)):
         with open(files[kind], "w") as f:
             f.write(text)
@@ -472,6 +472,9 @@ def main():
     m.add_argument("--users", type=int, default=20)
     m.add_argument("--servers", default="httpbin,target")
     m.add_argument("--conditions", default="calm,hog1,hog2,onecore")
+    m.add_argument("--httpbin-bytes", type=int, default=2048,
+                   help="the size httpbin's /bytes/N task asks for: httpbin makes each byte in Python "
+                        "(~0.4 us of CPU each), so a larger N makes the server's CPU the limit")
     m.add_argument("--single-slowdown", type=float, default=2.0,
                    help="the single server's 'half' runs take this many times the 8 ms a request")
     t = sub.add_parser("table")

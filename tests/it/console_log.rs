@@ -449,3 +449,45 @@ fn an_ambiguous_0x_failures_row_is_an_error_naming_its_line() {
     assert!(err.contains("run_failures.csv:6"), "{err}");
     assert!(err.contains("cannot be told"), "{err}");
 }
+
+/// Locust's own warning that its CPU ran out, from a real run whose tasks burn CPU time
+/// (`locustfiles/cpu_bound.py`, made on a quiet machine): a note on the run, and a comparison with it
+/// on either side calls the runner busier, quoting Locust's line, even without runner records.
+#[test]
+fn locusts_own_cpu_warning_makes_the_runner_busier() {
+    let log = fixture("cpu-warning.log");
+    let report = one(&log);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("Locust warned that its CPU ran out (line 73: \\\"CPU usage above 90%\\\")"),
+        "{notes}"
+    );
+    // The CSVs the same run wrote say nothing of it.
+    let csv = one(&fixture("cpu-warning"));
+    assert!(!csv["notes"].to_string().contains("CPU ran out"));
+
+    let call = |base: &str, cur: &str| {
+        let out = loadgate(["compare", "--format", "json", base, cur]);
+        assert_ne!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["baseline"]["runner"].clone()
+    };
+    let runner = call(&fixture("same-1.log"), &log);
+    assert_eq!(runner["call"], "busier", "{runner}");
+    assert!(
+        runner["why"].as_str().unwrap().starts_with("in this run, "),
+        "{runner}"
+    );
+    let runner = call(&log, &fixture("same-1.log"));
+    assert_eq!(runner["call"], "busier", "{runner}");
+    assert!(
+        runner["why"]
+            .as_str()
+            .unwrap()
+            .starts_with("in the baseline, "),
+        "{runner}"
+    );
+    // Neither run warned: no record, no call.
+    let runner = call(&fixture("same-1.log"), &fixture("same-2.log"));
+    assert_eq!(runner["call"], "unknown", "{runner}");
+}

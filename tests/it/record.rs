@@ -344,3 +344,110 @@ fn a_runner_record_in_a_directory_is_not_merged_as_a_locust_json() {
         stderr(&output)
     );
 }
+
+/// `compare --format json BASE CURRENT` of two runs of fixtures/runner-pairs: exit code and report.
+fn compare_pair(base: &str, current: &Path) -> (i32, Value) {
+    let out = loadgate(args![
+        "compare",
+        "--format",
+        "json",
+        fixture("runner-pairs").join(base),
+        current
+    ]);
+    let code = out.status.code().unwrap();
+    assert_ne!(code, 2, "{}", stderr(&out));
+    (code, serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// The run-wide shifts of the median and mean: (status, reason).
+fn body_shifts(report: &Value) -> Vec<(String, String)> {
+    report["run_wide_shifts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["metric"] == "p50" || s["metric"] == "avg")
+        .map(|s| {
+            (
+                s["status"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Real runs of httpbin under gunicorn on a quiet 2-core machine, each under `loadgate record`
+/// (fixtures/runner-pairs): the same build twice, the server at half capacity (one worker instead
+/// of two), and the same build beside a busy loop that took CPU from the server, not from the
+/// generator. The record tells the slower server from the slower machine.
+#[test]
+fn a_slower_server_fails_and_a_busier_machine_warns() {
+    let pairs = fixture("runner-pairs");
+    let (code, same) = compare_pair("calm-full-1", &pairs.join("calm-full-2"));
+    assert_eq!(code, 0, "{same}");
+    assert_eq!(same["baseline"]["runner"]["call"], "held");
+
+    // Half capacity, the runner held: a server-wide regression, naming the endpoints.
+    let (code, half) = compare_pair("calm-full-1", &pairs.join("calm-half-1"));
+    assert_eq!(code, 1);
+    assert_eq!(half["baseline"]["runner"]["call"], "held");
+    let shifts = body_shifts(&half);
+    assert_eq!(shifts.len(), 2, "{shifts:?}");
+    for (status, reason) in &shifts {
+        assert_eq!(status, "fail");
+        assert!(reason.starts_with("server-wide regression"), "{reason}");
+        assert!(reason.contains("GET /get"), "{reason}");
+    }
+
+    // The same build beside a busy loop: the generator's wait held (0.25 cores both), but the
+    // machine's CPU pressure rose 31% -> 64%, and the server on it was 2x slower: busier, warns.
+    let (code, hog) = compare_pair("calm-full-1", &pairs.join("hog1-full-1"));
+    assert_eq!(code, 0, "{hog}");
+    let runner = &hog["baseline"]["runner"];
+    assert_eq!(runner["call"], "busier");
+    assert!(
+        runner["why"]
+            .as_str()
+            .unwrap()
+            .starts_with("CPU pressure 31% -> 64%"),
+        "{runner}"
+    );
+    let shifts = body_shifts(&hog);
+    assert!(!shifts.is_empty());
+    assert!(
+        shifts.iter().all(|(status, _)| status == "warn"),
+        "{shifts:?}"
+    );
+
+    // Without the records the half-capacity run cannot be told from a slower runner: it warns
+    // (exit 0), the limit of a single-run comparison that docs/runner-record.md states.
+    let bare = tempfile::tempdir().unwrap();
+    for suffix in [
+        "_stats.csv",
+        "_stats_history.csv",
+        "_failures.csv",
+        "_exceptions.csv",
+    ] {
+        for run in ["calm-full-1", "calm-half-1"] {
+            std::fs::copy(
+                pairs.join(format!("{run}{suffix}")),
+                bare.path().join(format!("{run}{suffix}")),
+            )
+            .unwrap();
+        }
+    }
+    let out = loadgate(args![
+        "compare",
+        "--format",
+        "json",
+        bare.path().join("calm-full-1"),
+        bare.path().join("calm-half-1")
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let unknown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(unknown["baseline"]["runner"]["call"], "unknown");
+    let shifts = body_shifts(&unknown);
+    assert!(
+        shifts.iter().all(|(status, _)| status == "warn"),
+        "{shifts:?}"
+    );
+}
