@@ -1,14 +1,15 @@
 //! Trends inside one run: over the steady state (users at their peak, after the ramp), does latency
-//! climb or throughput fall? The seeds' "no degradation over time", "RPS dropping over time (memory
-//! leak?)" and "latency increasing steadily (resource exhaustion)".
+//! climb or throughput fall? The teams' guides' "no degradation over time", "RPS dropping over
+//! time (memory leak?)" and "latency increasing steadily (resource exhaustion)".
 //!
 //! Per interval, the mean latency and the rate come from consecutive running totals
 //! (`Total Request Count`, `Total Average Response Time`), which every Locust version writes; the
 //! history's own percentile columns are cumulative unless the run used `--csv-full-history`.
 //! A least-squares line is fitted over the steady state; a trend is flagged when the fitted change
-//! across the window passes the profile's limit, the line explains the data (r² >= 0.3), and the
-//! last third of the window is worse than the first third by at least half that limit, so one spike
-//! cannot fake a slope.
+//! across the window passes the profile's limit, the line explains the data (r² >= 0.3), the change
+//! clears the intervals' jitter, three standard errors of the slope and a floor scaled to
+//! the series' own noise (`trend_floor`), and the last third of the window is worse than the
+//! first third by at least half that limit, so one spike cannot fake a slope.
 
 use serde::{Serialize, Serializer};
 
@@ -21,6 +22,11 @@ use crate::profile::TrendRules;
 const MIN_R2: f64 = 0.3;
 /// The fitted change must be this many standard errors from zero (a t-test on the slope).
 const MIN_T: f64 = 3.0;
+/// A trend must also move at least this many times the resolution of one interval's value: the
+/// line's first and last intervals must be told apart by their own noise (two standard errors of
+/// the difference of two intervals is 2.8 of one), not only by pooling many intervals whose noise
+/// drifts together.
+const MIN_RESOLUTIONS: f64 = 3.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -121,46 +127,87 @@ fn trends_of(series: &Series, window: (i64, i64), rules: &TrendRules) -> Vec<Tre
     } else {
         Scope::Endpoint(series.key.clone())
     };
-    let (t, latency, rps) = per_interval(points);
+    let PerInterval {
+        t,
+        latency,
+        requests,
+        rps,
+    } = per_interval(points);
     let latency_trend = judge(
         &scope,
         Metric::Avg,
-        &t,
-        &latency,
+        Samples {
+            t: &t,
+            y: &latency,
+            n: &requests,
+        },
         rules.latency_increase,
         rules,
     );
-    let rps_trend = judge(&scope, Metric::Rps, &t, &rps, rules.rps_decrease, rules);
+    // A rate is one value per interval, not a mean of requests: each counts as one sample.
+    let rps_trend = judge(
+        &scope,
+        Metric::Rps,
+        Samples {
+            t: &t,
+            y: &rps,
+            n: &vec![1.0; rps.len()],
+        },
+        rules.rps_decrease,
+        rules,
+    );
     latency_trend.into_iter().chain(rps_trend).collect()
 }
 
-/// (minutes since the window's start, mean latency ms, requests/s) per interval with requests.
-fn per_interval(points: &[HistoryPoint]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+/// The intervals with requests, in the window's order.
+struct PerInterval {
+    /// Minutes since the window's start.
+    t: Vec<f64>,
+    /// Mean latency (ms).
+    latency: Vec<f64>,
+    /// Requests the mean is of.
+    requests: Vec<f64>,
+    /// Requests per second.
+    rps: Vec<f64>,
+}
+
+fn per_interval(points: &[HistoryPoint]) -> PerInterval {
     let t0 = points[0].timestamp;
     let n = points.len();
-    let (mut t, mut latency, mut rps) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
+    let mut out = PerInterval {
+        t: Vec::with_capacity(n),
+        latency: Vec::with_capacity(n),
+        requests: Vec::with_capacity(n),
+        rps: Vec::with_capacity(n),
+    };
     for interval in series::interval_iter(points) {
         if let Some(avg) = interval.avg_ms {
-            t.push((interval.timestamp - t0) as f64 / 60.0);
-            latency.push(avg);
-            rps.push(interval.rps);
+            out.t.push((interval.timestamp - t0) as f64 / 60.0);
+            out.latency.push(avg);
+            out.requests.push(interval.requests as f64);
+            out.rps.push(interval.rps);
         }
     }
-    (t, latency, rps)
+    out
+}
+
+/// One metric per interval: `y` at `t` (minutes), each the mean of `n` requests (latency), or
+/// a rate with `n` of 1 (throughput).
+#[derive(Clone, Copy)]
+struct Samples<'a> {
+    t: &'a [f64],
+    y: &'a [f64],
+    n: &'a [f64],
 }
 
 fn judge(
     scope: &Scope,
     metric: Metric,
-    t: &[f64],
-    y: &[f64],
+    samples: Samples,
     limit: f64,
     rules: &TrendRules,
 ) -> Option<Trend> {
+    let Samples { t, y, n } = samples;
     let worse_when_rising = metric.better() == Better::Lower;
     let (slope, intercept, r2) = linear_fit(t, y)?;
     let (first_t, last_t) = (*t.first()?, *t.last()?);
@@ -194,11 +241,12 @@ fn judge(
         slope,
         intercept,
     };
-    let floor = match metric.better() {
+    let minimum = match metric.better() {
         Better::Lower => rules.min_change_ms,
         Better::Higher => 0.0,
     };
-    let held_back = too_small(end - start, floor, fit.jitter(), fit.t_stat());
+    let floor = trend_floor(minimum, interval_resolution(y, n));
+    let held_back = too_small(metric, end - start, floor, fit.jitter(), fit.t_stat());
     let holds = worse
         && change.abs() >= limit
         && r2 >= MIN_R2
@@ -283,13 +331,82 @@ impl Fit<'_> {
     }
 }
 
+/// How finely one interval's value is known at the series' level: `cv · level / sqrt(n)`. An
+/// endpoint's single requests spread in proportion to its level (`cv`, their relative spread: a
+/// 7 ms endpoint's by a few ms, a 700 ms one's by hundreds), and a mean over `n` of them by that
+/// over `sqrt(n)` (`n` the harmonic mean of the counts, which averages the variances). `cv` is read
+/// from consecutive intervals: two means over `a` and `b` requests at level `m` differ with
+/// variance `cv² m² (1/a + 1/b)`; a drift or a step of the whole window enters one difference where
+/// it would inflate the residuals of a line, and a climb whose noise grows with its level does not
+/// raise `cv`. A rate has `n` of 1: the relative spread of one interval's rate. Zero when there is
+/// nothing to read (fewer than two intervals, or no counts).
+fn interval_resolution(y: &[f64], n: &[f64]) -> f64 {
+    let len = y.len().min(n.len());
+    if len < 2 || n[..len].iter().any(|&c| c.is_nan() || c <= 0.0) {
+        return 0.0;
+    }
+    let pairs = (1..len).map(|i| {
+        let level = (y[i] + y[i - 1]) / 2.0;
+        if level > 0.0 {
+            ((y[i] - y[i - 1]) / level).powi(2) / (1.0 / n[i] + 1.0 / n[i - 1])
+        } else {
+            0.0
+        }
+    });
+    let cv2 = pairs.sum::<f64>() / (len - 1) as f64;
+    let mean_inverse_count = n[..len].iter().map(|c| 1.0 / c).sum::<f64>() / len as f64;
+    let level = y[..len].iter().sum::<f64>() / len as f64;
+    level * (cv2 * mean_inverse_count).sqrt()
+}
+
+/// The smallest change (in the metric's unit) that can be a trend, and what set it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Floor {
+    value: f64,
+    /// The resolution of one interval's value when it, not the fixed minimum, set the floor.
+    resolution: Option<f64>,
+}
+
+/// The larger of `minimum` (latency: `min_change_ms`, below which the timer and the scheduler
+/// decide; throughput: 0) and `MIN_RESOLUTIONS` times the resolution of one interval's value.
+fn trend_floor(minimum: f64, resolution: f64) -> Floor {
+    let sampled = MIN_RESOLUTIONS * resolution;
+    if sampled > minimum {
+        Floor {
+            value: sampled,
+            resolution: Some(resolution),
+        }
+    } else {
+        Floor {
+            value: minimum,
+            resolution: None,
+        }
+    }
+}
+
 /// Why a fitted change past the limit is still not a trend: smaller than `floor` in the metric's
 /// unit, smaller than the intervals' own jitter, or a slope within `MIN_T` standard errors of flat.
-fn too_small(change: f64, floor: f64, jitter: f64, t_stat: f64) -> Option<String> {
-    if change.abs() < floor {
-        Some(format!(
-            "the fitted change is {change:+.1}, below the floor of {floor}"
-        ))
+fn too_small(
+    metric: Metric,
+    change: f64,
+    floor: Floor,
+    jitter: f64,
+    t_stat: f64,
+) -> Option<String> {
+    let (unit, value) = match metric.better() {
+        Better::Lower => ("ms", "mean"),
+        Better::Higher => ("req/s", "rate"),
+    };
+    if change.abs() < floor.value {
+        Some(match floor.resolution {
+            Some(resolution) => format!(
+                "the fitted change is {change:+.1} {unit}, under {MIN_RESOLUTIONS} times the ±{resolution:.1} {unit} to which one interval's {value} is known"
+            ),
+            None => format!(
+                "the fitted change is {change:+.1} {unit}, below min_change_ms ({})",
+                floor.value
+            ),
+        })
     } else if change.abs() < jitter {
         Some(format!(
             "the fitted change ({change:+.1}) is smaller than the intervals' jitter (±{jitter:.1})"
@@ -310,21 +427,112 @@ mod floor_tests {
     #[test]
     fn a_trend_needs_to_clear_the_floor_the_jitter_and_three_standard_errors() {
         // (change, floor, jitter, t) just inside and just outside each test.
-        assert!(too_small(0.99, 1.0, 0.1, 10.0).is_some(), "under the floor");
-        assert!(too_small(1.0, 1.0, 0.1, 10.0).is_none(), "at the floor");
+        let ms = |value| Floor {
+            value,
+            resolution: None,
+        };
         assert!(
-            too_small(-2.0, 1.0, 2.01, 10.0).is_some(),
+            too_small(Metric::Avg, 0.99, ms(1.0), 0.1, 10.0).is_some(),
+            "under the floor"
+        );
+        assert!(
+            too_small(Metric::Avg, 1.0, ms(1.0), 0.1, 10.0).is_none(),
+            "at the floor"
+        );
+        assert!(
+            too_small(Metric::Avg, -2.0, ms(1.0), 2.01, 10.0).is_some(),
             "within the jitter"
         );
-        assert!(too_small(-2.0, 1.0, 2.0, 10.0).is_none(), "at the jitter");
         assert!(
-            too_small(5.0, 1.0, 0.5, 2.99).is_some(),
+            too_small(Metric::Avg, -2.0, ms(1.0), 2.0, 10.0).is_none(),
+            "at the jitter"
+        );
+        assert!(
+            too_small(Metric::Avg, 5.0, ms(1.0), 0.5, 2.99).is_some(),
             "under three standard errors"
         );
         assert!(
-            too_small(5.0, 1.0, 0.5, 3.0).is_none(),
+            too_small(Metric::Avg, 5.0, ms(1.0), 0.5, 3.0).is_none(),
             "at three standard errors"
         );
+    }
+
+    #[test]
+    fn the_floor_is_the_minimum_or_three_resolutions_of_an_interval() {
+        // (minimum, resolution) -> floor, and whether the resolution set it: latency's minimum is
+        // min_change_ms, throughput's 0.
+        let cases = [
+            (1.0, 0.0, 1.0, false),
+            (1.0, 0.33, 1.0, false),
+            (1.0, 1.0 / 3.0, 1.0, false),
+            (1.0, 0.34, 1.02, true),
+            (1.0, 0.7, 2.1, true),
+            (0.0, 0.1, 0.3, true),
+            (5.0, 1.6, 5.0, false),
+        ];
+        for (minimum, resolution, value, sampled) in cases {
+            let floor = trend_floor(minimum, resolution);
+            assert!((floor.value - value).abs() < 1e-9, "{floor:?}");
+            assert_eq!(floor.resolution.is_some(), sampled, "{floor:?}");
+        }
+        // A change just under three resolutions is held back, and says why; just over, not.
+        let floor = trend_floor(1.0, 0.7);
+        let why = too_small(Metric::Avg, 2.09, floor, 0.1, 10.0).unwrap();
+        assert_eq!(
+            why,
+            "the fitted change is +2.1 ms, under 3 times the ±0.7 ms to which one interval's mean is known"
+        );
+        assert!(too_small(Metric::Avg, 2.11, floor, 0.1, 10.0).is_none());
+        assert_eq!(
+            too_small(Metric::Avg, 0.5, trend_floor(1.0, 0.1), 0.1, 10.0).unwrap(),
+            "the fitted change is +0.5 ms, below min_change_ms (1)"
+        ); // A throughput fall, in its own unit.
+        let rate = trend_floor(0.0, 3.0);
+        assert_eq!(
+            too_small(Metric::Rps, -8.9, rate, 0.1, 10.0).unwrap(),
+            "the fitted change is -8.9 req/s, under 3 times the ±3.0 req/s to which one interval's rate is known"
+        );
+        assert!(too_small(Metric::Rps, -9.0, rate, 0.1, 10.0).is_none());
+    }
+
+    #[test]
+    fn an_intervals_resolution_is_its_relative_spread_at_the_level_over_the_root_of_its_requests() {
+        // Means alternating 10 and 12 ms over 4 requests each: consecutive differences of 2 ms at
+        // a level of 11, so cv² (1/4 + 1/4) = (2/11)², cv² = 8/121; the level is 10.8 ms and one
+        // mean is known to ±10.8 sqrt(8/121 / 4).
+        let alternating = [10.0, 12.0, 10.0, 12.0, 10.0];
+        let tenfold = alternating.map(|v| v * 10.0);
+        let base = 10.8 * (8.0f64 / 121.0 / 4.0).sqrt();
+        let cases: [(&[f64], &[f64], f64); 8] = [
+            (&alternating, &[4.0; 5], base),
+            // Sixteen requests an interval: the same means say cv is twice as large, and one mean
+            // is known to the same ±1.39 ms (the data, not the count, sets the resolution).
+            (&alternating, &[16.0; 5], base),
+            // The same noise ten times as slow: ten times the resolution.
+            (&tenfold, &[4.0; 5], 10.0 * base),
+            // Counts 1 and 3: cv² = (2/11)² / (1 + 1/3) = 3/121; the mean 1/n is (3 + 2/3) / 5.
+            (
+                &alternating,
+                &[1.0, 3.0, 1.0, 3.0, 1.0],
+                10.8 * (3.0f64 / 121.0 * (3.0 + 2.0 / 3.0) / 5.0).sqrt(),
+            ),
+            // Steady: nothing to resolve.
+            (&[7.0; 6], &[5.0; 6], 0.0),
+            // A step from 7 to 13 ms after 5 of 10 intervals is one of the nine differences:
+            // cv² = (6/10)² / (2/9) / 9 = 0.18; the level is 10 ms, one mean ±10 sqrt(0.18 / 9).
+            (
+                &[7.0, 7.0, 7.0, 7.0, 7.0, 13.0, 13.0, 13.0, 13.0, 13.0],
+                &[9.0; 10],
+                10.0 * 0.02f64.sqrt(),
+            ),
+            // Nothing to read: one interval, or no counts.
+            (&[7.0], &[5.0], 0.0),
+            (&alternating, &[], 0.0),
+        ];
+        for (y, n, expected) in cases {
+            let got = interval_resolution(y, n);
+            assert!((got - expected).abs() < 1e-9, "{y:?} over {n:?}: {got}");
+        }
     }
 
     #[test]
@@ -370,12 +578,18 @@ mod tests {
             .collect()
     }
 
+    /// Forty requests in each of the twelve intervals.
+    const REQUESTS: [f64; 12] = [40.0; 12];
+
     fn latency(y: &[f64], limit: f64) -> Trend {
         judge(
             &Scope::Aggregated,
             Metric::Avg,
-            &minutes(),
-            y,
+            Samples {
+                t: &minutes(),
+                y,
+                n: &REQUESTS,
+            },
             limit,
             &TrendRules::default(),
         )
@@ -387,8 +601,11 @@ mod tests {
         judge(
             &Scope::Aggregated,
             Metric::Rps,
-            &minutes(),
-            y,
+            Samples {
+                t: &minutes(),
+                y,
+                n: &[],
+            },
             rules.rps_decrease,
             &rules,
         )
@@ -470,8 +687,9 @@ mod tests {
                 .map(|i| 100.0 + 3.0 * i as f64 + if i % 2 == 1 { a } else { -a })
                 .collect()
         };
-        // Over 12 intervals an r² of 0.3 is a slope only 2.1 standard errors from flat, so the
-        // t-test holds both back; the r² rule decides on its own only from 23 intervals.
+        // Over 12 intervals an r² of 0.3 is a slope only 2.1 standard errors from flat, and noise
+        // of ±20 ms makes one interval known to ±30 ms (a floor of about 90 ms, over the +45), so
+        // other rules hold both back; the r² rule decides on its own only from 23 intervals.
         let cases = [(20.5, Status::Pass), (21.0, Status::Pass)];
         for (a, status) in cases {
             let trend = latency(&noisy(a), 0.25);
@@ -528,8 +746,11 @@ mod tests {
         let trend = judge(
             &scope,
             Metric::Avg,
-            &minutes(),
-            &line(100.0, 150.0),
+            Samples {
+                t: &minutes(),
+                y: &line(100.0, 150.0),
+                n: &REQUESTS,
+            },
             0.25,
             &rules,
         )
@@ -564,8 +785,11 @@ mod tests {
             judge(
                 &Scope::Aggregated,
                 Metric::Avg,
-                &t,
-                &[100.0, 300.0],
+                Samples {
+                    t: &t,
+                    y: &[100.0, 300.0],
+                    n: &[40.0, 40.0],
+                },
                 0.25,
                 &rules
             ),

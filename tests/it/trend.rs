@@ -54,6 +54,83 @@ fn full_history_flags_each_degrading_endpoint_not_only_the_aggregate() {
         .any(|f| f["kind"] == "latency_climbing" && f["scope"] == "GET /slow"));
 }
 
+fn flagged(report: &Value) -> Vec<&Value> {
+    report["trends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] != "pass")
+        .collect()
+}
+
+#[test]
+fn a_climb_beside_a_cpu_hog_is_flagged_and_a_steady_minute_beside_it_is_not() {
+    // Both minutes ran beside a busy loop (fixtures/README.md, trend-busy). In the degrading one
+    // the aggregate's fitted +23 ms (+133%) clears its floor of 16.8 ms (three times the ±5.6 ms
+    // to which one interval's mean is known) and /slow's +54 ms its 16 ms; the aggregate's
+    // throughput, -13.4 req/s (-16%), is under its 15.5 (3 × ±5.2 req/s). The small endpoints'
+    // lines explain too little of their noise (r² under 0.3).
+    let (_, steady) = check_json(args![fixture("trend/steady-busy")]);
+    assert!(flagged(&steady).is_empty(), "{:#?}", flagged(&steady));
+    let (_, degrading) = check_json(args![fixture("trend/degrading-busy")]);
+    for scope in ["aggregated", "GET /slow"] {
+        let t = trend(&degrading, scope, "latency_avg");
+        assert_eq!(t["status"], "warn", "{t:#}");
+    }
+    let rps = trend(&degrading, "aggregated", "rps");
+    assert_eq!(rps["status"], "pass", "{rps:#}");
+    assert!(
+        rps["reason"]
+            .as_str()
+            .unwrap()
+            .contains("to which one interval's rate is known"),
+        "{rps:#}"
+    );
+}
+
+#[test]
+fn the_same_build_under_every_machine_condition_shows_no_trend() {
+    // The noise corpus's same-build runs: calm, CPU hogs, one core, pinned. `/missing/item` (a
+    // 404 at 53 ms, about 4 requests an interval) in same-pinned_hog1-r021 drifted +59 ms, r²
+    // 0.32: flagged until the floor of three times the ±27 ms to which one of its interval means
+    // is known (80 ms) held it back.
+    let dir = fixture("noise");
+    let mut runs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            let prefix = name.strip_suffix("_stats.csv")?;
+            prefix.starts_with("same-").then(|| dir.join(prefix))
+        })
+        .collect();
+    runs.sort();
+    assert!(runs.len() >= 9, "{runs:?}");
+    for run in runs {
+        let (_, report) = check_json(args![&run]);
+        assert!(
+            !report["trends"].as_array().unwrap().is_empty(),
+            "{}: judged",
+            run.display()
+        );
+        assert!(
+            flagged(&report).is_empty(),
+            "{}: {:#?}",
+            run.display(),
+            flagged(&report)
+        );
+    }
+    let (_, pinned) = check_json(args![fixture("noise/same-pinned_hog1-r021")]);
+    let missing = trend(&pinned, "GET /missing/item", "latency_avg");
+    assert!(
+        missing["change_pct"].as_f64().unwrap() > 200.0
+            && missing["reason"]
+                .as_str()
+                .unwrap()
+                .contains("under 3 times the"),
+        "{missing:#}"
+    );
+}
+
 #[test]
 fn a_profile_can_make_trends_fail_the_gate() {
     let dir = tempfile::tempdir().unwrap();
