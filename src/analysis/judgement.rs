@@ -10,7 +10,7 @@ use super::findings::{findings, Finding};
 use super::grade::{assess, tally, Assessment, Check, ScopeResult};
 use super::paired::AbComparison;
 use super::ratchet::ratchet_note;
-use super::regression::runner::{runner_call, with_generator_warnings};
+use super::regression::runner::{generator_limited_note, runner_call, with_generator_warnings};
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling, StepRun};
 use super::series::intervals;
@@ -263,10 +263,19 @@ pub fn judge(run: Run, profile: &Profile, baseline: Option<&Baseline>) -> RunJud
     // What reading the files noticed comes first: it qualifies every figure after it.
     notes.splice(0..0, run.notes.iter().cloned());
     let history = run.history.as_ref();
-    let trends = history
-        .map(|h| trends(h, &profile.trend))
-        .unwrap_or_default();
-    notes.extend(steady_state_note(history, &profile.trend));
+    // A generator that was its own limit paced the run: its trends say nothing of the server.
+    let limited = run
+        .info
+        .evidence
+        .runner
+        .as_ref()
+        .and_then(|r| r.record.summary.as_ref())
+        .and_then(generator_limited_note);
+    let trends = match (history, &limited) {
+        (Some(h), None) => trends(h, &profile.trend),
+        _ => Vec::new(),
+    };
+    notes.extend(steady_state_note(history, &profile.trend).or(limited));
     let capacity = capacity(history, &profile.aggregated_limits(), &profile.gate);
     let mut findings = findings(&run, &trends, Some(&capacity));
     findings.extend(advice(&run, profile, &checks));

@@ -451,3 +451,53 @@ fn a_slower_server_fails_and_a_busier_machine_warns() {
         "{shifts:?}"
     );
 }
+
+/// A real run whose load generator was its own limit (fixtures/runner-starved: Locust pinned to one
+/// CPU of a machine at load 17, runnable 96% of the time): its latency climbs 10x over the run
+/// at a steady load, and the record says why. With the record, trends are not judged and a note
+/// says so; the same files without it flag the climb.
+#[test]
+fn a_generator_that_was_its_own_limit_has_its_trends_left_unjudged() {
+    let (_, report) = check_json(args![fixture("runner-starved/run")]);
+    assert_eq!(
+        report["trends"].as_array().unwrap().len(),
+        0,
+        "{}",
+        report["trends"]
+    );
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains(
+            "trends are not judged: the load generator was its own limit (runnable 96% of the time"
+        ),
+        "{notes}"
+    );
+
+    let bare = tempfile::tempdir().unwrap();
+    for suffix in [
+        "_stats.csv",
+        "_stats_history.csv",
+        "_failures.csv",
+        "_exceptions.csv",
+    ] {
+        std::fs::copy(
+            fixture("runner-starved").join(format!("run{suffix}")),
+            bare.path().join(format!("run{suffix}")),
+        )
+        .unwrap();
+    }
+    let (_, report) = check_json(args![bare.path().join("run")]);
+    let flagged: Vec<&Value> = report["trends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] != "pass")
+        .collect();
+    assert!(
+        flagged
+            .iter()
+            .any(|t| t["scope"] == "aggregated" && t["metric"] == "latency_avg"),
+        "{flagged:?}"
+    );
+    assert!(!report["notes"].to_string().contains("its own limit"));
+}

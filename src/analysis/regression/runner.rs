@@ -153,6 +153,23 @@ pub fn runner_call(kept: &[Option<&RunnerSummary>], cur: Option<&RunnerSummary>)
     }
 }
 
+/// Why a run's trends are not judged, when its record shows the generator was its own limit (its
+/// median demand, CPU and wait for a CPU, at [`SATURATED_DEMAND`] or more): it set the pace, and a
+/// climb of its response times over the run is its own as much as the server's. In three runs of
+/// the runner corpora whose latency climbed 3.7-17x at a steady load, the generator was runnable
+/// 97-100% of the time while the rest of the machine took what it lost.
+pub fn generator_limited_note(s: &RunnerSummary) -> Option<String> {
+    let f = RunnerFigures::of(s);
+    let demand = f.demand.filter(|d| *d >= SATURATED_DEMAND)?;
+    Some(format!(
+        "trends are not judged: the load generator was its own limit (runnable {:.0}% of the time, \
+         waiting for a CPU {:.2} cores, per its runner record), so a climb of its response times is \
+         its own as much as the server's; give it more CPU (Locust: --processes) and rerun",
+        demand * 100.0,
+        f.wait.unwrap_or(0.0),
+    ))
+}
+
 /// A load generator that said it ran out of CPU set the pace of its run, whatever the records
 /// say: the call is a busier runner, quoting it. `kept` are the kept runs' warnings (oldest first),
 /// `current` the current run's; a kept run's counts when it is the one the call is read against.
@@ -398,6 +415,19 @@ mod tests {
             runner_call(&[Some(&calm), Some(&below)], Some(&cur)),
             RunnerCall::Busier { .. }
         ));
+    }
+
+    #[test]
+    fn trends_are_not_judged_when_the_generator_was_its_own_limit() {
+        // Demand is command_cpu (0.3 in `summary`) plus the wait: 0.90 is the limit.
+        let note = generator_limited_note(&summary(0.601, 2.0)).expect("0.901: its own limit");
+        assert!(note.contains("runnable 90% of the time"), "{note}");
+        assert!(note.contains("waiting for a CPU 0.60 cores"), "{note}");
+        // 0.899: under the limit.
+        assert_eq!(generator_limited_note(&summary(0.599, 2.0)), None);
+        let mut no_wait = summary(0.9, 2.0);
+        no_wait.command_wait = None;
+        assert_eq!(generator_limited_note(&no_wait), None, "no wait, no call");
     }
 
     #[test]
