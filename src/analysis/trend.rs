@@ -11,10 +11,12 @@
 //! the series' own noise (`trend_floor`), and the last third of the window is worse than the
 //! first third by at least half that limit, so one spike cannot fake a slope.
 
+use std::cell::RefCell;
+
 use serde::{Serialize, Serializer};
 
 use super::series;
-use super::stats::{linear_fit, mean};
+use super::stats::{linear_fit_and_mean, mean};
 use super::steady;
 use crate::model::{Better, History, HistoryPoint, Metric, Scope, Series, Status};
 use crate::profile::TrendRules;
@@ -110,10 +112,11 @@ pub fn trends(history: &History, rules: &TrendRules) -> Vec<Trend> {
     let Ok(window) = trend_window(Some(history), rules) else {
         return Vec::new();
     };
-    crate::par::map(&history.series, |series| trends_of(series, window, rules))
-        .into_iter()
-        .flatten()
-        .collect()
+    let trends = crate::par::map(&history.series, |series| trends_of(series, window, rules));
+    // The helpers' columns go with their threads; the caller's are given back too, so that what
+    // it allocates next does not raise the peak.
+    COLUMNS.with_borrow_mut(|columns| *columns = Default::default());
+    trends.into_iter().flatten().collect()
 }
 
 /// The latency and throughput trends of one series.
@@ -127,39 +130,40 @@ fn trends_of(series: &Series, window: (i64, i64), rules: &TrendRules) -> Vec<Tre
     } else {
         Scope::Endpoint(series.key.clone())
     };
-    let PerInterval {
-        t,
-        latency,
-        requests,
-        rps,
-    } = per_interval(points);
-    let latency_trend = judge(
-        &scope,
-        Metric::Avg,
-        Samples {
-            t: &t,
-            y: &latency,
-            n: &requests,
-        },
-        rules.latency_increase,
-        rules,
-    );
-    // A rate is one value per interval, not a mean of requests: each counts as one sample.
-    let rps_trend = judge(
-        &scope,
-        Metric::Rps,
-        Samples {
-            t: &t,
-            y: &rps,
-            n: &vec![1.0; rps.len()],
-        },
-        rules.rps_decrease,
-        rules,
-    );
-    latency_trend.into_iter().chain(rps_trend).collect()
+    COLUMNS.with_borrow_mut(|columns| {
+        per_interval(points, columns);
+        let PerInterval {
+            t,
+            latency,
+            requests,
+            rps,
+            ones,
+        } = &*columns;
+        let latency_trend = judge(
+            &scope,
+            Metric::Avg,
+            Samples {
+                t,
+                y: latency,
+                n: requests,
+            },
+            rules.latency_increase,
+            rules,
+        );
+        // A rate is one value per interval, not a mean of requests: each counts as one sample.
+        let rps_trend = judge(
+            &scope,
+            Metric::Rps,
+            Samples { t, y: rps, n: ones },
+            rules.rps_decrease,
+            rules,
+        );
+        latency_trend.into_iter().chain(rps_trend).collect()
+    })
 }
 
 /// The intervals with requests, in the window's order.
+#[derive(Default)]
 struct PerInterval {
     /// Minutes since the window's start.
     t: Vec<f64>,
@@ -169,17 +173,31 @@ struct PerInterval {
     requests: Vec<f64>,
     /// Requests per second.
     rps: Vec<f64>,
+    /// A 1 per interval: the sample count of a rate.
+    ones: Vec<f64>,
 }
 
-fn per_interval(points: &[HistoryPoint]) -> PerInterval {
+thread_local! {
+    /// Each thread's interval columns, kept from one series to the next: a day of full history is
+    /// fifty series of ~40,000 intervals, and fresh memory for each (a new mapping, its pages
+    /// faulted in and given back) cost more than the fits.
+    static COLUMNS: RefCell<PerInterval> = RefCell::new(PerInterval::default());
+}
+
+/// Fills `out` with the intervals of `points` that had requests.
+fn per_interval(points: &[HistoryPoint], out: &mut PerInterval) {
     let t0 = points[0].timestamp;
     let n = points.len();
-    let mut out = PerInterval {
-        t: Vec::with_capacity(n),
-        latency: Vec::with_capacity(n),
-        requests: Vec::with_capacity(n),
-        rps: Vec::with_capacity(n),
-    };
+    for column in [
+        &mut out.t,
+        &mut out.latency,
+        &mut out.requests,
+        &mut out.rps,
+        &mut out.ones,
+    ] {
+        column.clear();
+        column.reserve(n);
+    }
     for interval in series::interval_iter(points) {
         if let Some(avg) = interval.avg_ms {
             out.t.push((interval.timestamp - t0) as f64 / 60.0);
@@ -188,7 +206,7 @@ fn per_interval(points: &[HistoryPoint]) -> PerInterval {
             out.rps.push(interval.rps);
         }
     }
-    out
+    out.ones.resize(out.rps.len(), 1.0);
 }
 
 /// One metric per interval: `y` at `t` (minutes), each the mean of `n` requests (latency), or
@@ -209,13 +227,13 @@ fn judge(
 ) -> Option<Trend> {
     let Samples { t, y, n } = samples;
     let worse_when_rising = metric.better() == Better::Lower;
-    let (slope, intercept, r2) = linear_fit(t, y)?;
+    let (slope, intercept, r2, mean_y) = linear_fit_and_mean(t, y)?;
     let (first_t, last_t) = (*t.first()?, *t.last()?);
     // Latencies and rates are never negative: a steep line through values that start near zero
     // would otherwise start below it and make its percentages meaningless.
     let start = (intercept + slope * first_t).max(0.0);
     let end = (intercept + slope * last_t).max(0.0);
-    let base = mean(y)?.max(f64::EPSILON);
+    let base = mean_y.max(f64::EPSILON);
     // Percentages are of the start, but never of less than a tenth of the window's mean.
     let floor = base * 0.1;
     let change = (end - start) / start.max(floor);
@@ -246,7 +264,9 @@ fn judge(
         Better::Higher => 0.0,
     };
     let floor = trend_floor(minimum, interval_resolution(y, n));
-    let held_back = too_small(metric, end - start, floor, fit.jitter(), fit.t_stat());
+    // The jitter once, the slope's standard error only when the tests before it pass.
+    let jitter = fit.jitter();
+    let held_back = too_small(metric, end - start, floor, jitter, || fit.t_stat(jitter));
     let holds = worse
         && change.abs() >= limit
         && r2 >= MIN_R2
@@ -317,12 +337,13 @@ impl Fit<'_> {
     }
 
     /// The slope in standard errors: |slope| / (jitter / sqrt(Sxx)).
-    fn t_stat(&self) -> f64 {
+    /// `jitter` is [`Self::jitter`].
+    fn t_stat(&self, jitter: f64) -> f64 {
         let Some(mt) = mean(self.t) else {
             return 0.0;
         };
         let sxx: f64 = self.t.iter().map(|t| (t - mt).powi(2)).sum();
-        let se = self.jitter() / sxx.sqrt();
+        let se = jitter / sxx.sqrt();
         if se > 0.0 {
             self.slope.abs() / se
         } else {
@@ -386,12 +407,13 @@ fn trend_floor(minimum: f64, resolution: f64) -> Floor {
 
 /// Why a fitted change past the limit is still not a trend: smaller than `floor` in the metric's
 /// unit, smaller than the intervals' own jitter, or a slope within `MIN_T` standard errors of flat.
+/// The t statistic (another pass over the data) is computed only when the first two tests pass.
 fn too_small(
     metric: Metric,
     change: f64,
     floor: Floor,
     jitter: f64,
-    t_stat: f64,
+    t_stat: impl FnOnce() -> f64,
 ) -> Option<String> {
     let (unit, value) = match metric.better() {
         Better::Lower => ("ms", "mean"),
@@ -411,12 +433,10 @@ fn too_small(
         Some(format!(
             "the fitted change ({change:+.1}) is smaller than the intervals' jitter (±{jitter:.1})"
         ))
-    } else if t_stat < MIN_T {
-        Some(format!(
-            "the slope is {t_stat:.1} standard errors from flat (needs {MIN_T})"
-        ))
     } else {
-        None
+        let t_stat = t_stat();
+        (t_stat < MIN_T)
+            .then(|| format!("the slope is {t_stat:.1} standard errors from flat (needs {MIN_T})"))
     }
 }
 
@@ -432,27 +452,27 @@ mod floor_tests {
             resolution: None,
         };
         assert!(
-            too_small(Metric::Avg, 0.99, ms(1.0), 0.1, 10.0).is_some(),
+            too_small(Metric::Avg, 0.99, ms(1.0), 0.1, || 10.0).is_some(),
             "under the floor"
         );
         assert!(
-            too_small(Metric::Avg, 1.0, ms(1.0), 0.1, 10.0).is_none(),
+            too_small(Metric::Avg, 1.0, ms(1.0), 0.1, || 10.0).is_none(),
             "at the floor"
         );
         assert!(
-            too_small(Metric::Avg, -2.0, ms(1.0), 2.01, 10.0).is_some(),
+            too_small(Metric::Avg, -2.0, ms(1.0), 2.01, || 10.0).is_some(),
             "within the jitter"
         );
         assert!(
-            too_small(Metric::Avg, -2.0, ms(1.0), 2.0, 10.0).is_none(),
+            too_small(Metric::Avg, -2.0, ms(1.0), 2.0, || 10.0).is_none(),
             "at the jitter"
         );
         assert!(
-            too_small(Metric::Avg, 5.0, ms(1.0), 0.5, 2.99).is_some(),
+            too_small(Metric::Avg, 5.0, ms(1.0), 0.5, || 2.99).is_some(),
             "under three standard errors"
         );
         assert!(
-            too_small(Metric::Avg, 5.0, ms(1.0), 0.5, 3.0).is_none(),
+            too_small(Metric::Avg, 5.0, ms(1.0), 0.5, || 3.0).is_none(),
             "at three standard errors"
         );
     }
@@ -477,22 +497,22 @@ mod floor_tests {
         }
         // A change just under three resolutions is held back, and says why; just over, not.
         let floor = trend_floor(1.0, 0.7);
-        let why = too_small(Metric::Avg, 2.09, floor, 0.1, 10.0).unwrap();
+        let why = too_small(Metric::Avg, 2.09, floor, 0.1, || 10.0).unwrap();
         assert_eq!(
             why,
             "the fitted change is +2.1 ms, under 3 times the ±0.7 ms to which one interval's mean is known"
         );
-        assert!(too_small(Metric::Avg, 2.11, floor, 0.1, 10.0).is_none());
+        assert!(too_small(Metric::Avg, 2.11, floor, 0.1, || 10.0).is_none());
         assert_eq!(
-            too_small(Metric::Avg, 0.5, trend_floor(1.0, 0.1), 0.1, 10.0).unwrap(),
+            too_small(Metric::Avg, 0.5, trend_floor(1.0, 0.1), 0.1, || 10.0).unwrap(),
             "the fitted change is +0.5 ms, below min_change_ms (1)"
         ); // A throughput fall, in its own unit.
         let rate = trend_floor(0.0, 3.0);
         assert_eq!(
-            too_small(Metric::Rps, -8.9, rate, 0.1, 10.0).unwrap(),
+            too_small(Metric::Rps, -8.9, rate, 0.1, || 10.0).unwrap(),
             "the fitted change is -8.9 req/s, under 3 times the ±3.0 req/s to which one interval's rate is known"
         );
-        assert!(too_small(Metric::Rps, -9.0, rate, 0.1, 10.0).is_none());
+        assert!(too_small(Metric::Rps, -9.0, rate, 0.1, || 10.0).is_none());
     }
 
     #[test]
@@ -546,9 +566,9 @@ mod floor_tests {
             intercept: 10.0,
         };
         assert_eq!(exact.jitter(), 0.0);
-        assert_eq!(exact.t_stat(), f64::INFINITY);
+        assert_eq!(exact.t_stat(exact.jitter()), f64::INFINITY);
         let noisy_y = [11.0, 11.0, 15.0, 15.0];
-        let (slope, intercept, _) = linear_fit(&t, &noisy_y).unwrap();
+        let (slope, intercept, _) = crate::analysis::stats::linear_fit(&t, &noisy_y).unwrap();
         let noisy = Fit {
             t: &t,
             y: &noisy_y,
@@ -557,7 +577,10 @@ mod floor_tests {
         };
         // Slope 1.6, residuals 0.4, -1.2, 1.2, -0.4: SSR 3.2 over 2 degrees of freedom, Sxx 5.
         assert!((noisy.jitter() - (3.2f64 / 2.0).sqrt()).abs() < 1e-9);
-        assert!((noisy.t_stat() - 1.6 / ((3.2f64 / 2.0).sqrt() / 5f64.sqrt())).abs() < 1e-9);
+        assert!(
+            (noisy.t_stat(noisy.jitter()) - 1.6 / ((3.2f64 / 2.0).sqrt() / 5f64.sqrt())).abs()
+                < 1e-9
+        );
     }
 }
 
