@@ -306,7 +306,7 @@ def record_medians(out, rows):
 
 # The records' call, as src/analysis/regression/runner.rs makes it (keep the two alike).
 SATURATED_DEMAND, WAIT_RISE, RTT_MAX_RISE_MS, LOAD_PER_CPU_RISE, STEAL_RISE = 0.90, 0.02, 10.0, 4.0, 0.05
-PRESSURE_RISE = 0.25
+PRESSURE_RISE, BUSY_FULL = 0.25, 0.95
 
 
 def figures(out, run):
@@ -322,7 +322,7 @@ def figures(out, run):
             "rtt": (s["rtt_max_ms"] or {}).get("p90"),
             "load": s["load1"]["median"] / max(s["cpus_max"], 1),
             "steal": s["steal"]["median"], "cpus": s["allowed_cpus"],
-            "pressure": (s.get("cpu_pressure") or {}).get("median")}
+            "pressure": (s.get("cpu_pressure") or {}).get("median"), "busy": s["busy"]["median"]}
 
 
 def runner_call(b, c):
@@ -335,7 +335,7 @@ def runner_call(b, c):
             and c["rtt"] - b["rtt"] > RTT_MAX_RISE_MS:
         return "busier"
     if b["pressure"] is not None and c["pressure"] is not None \
-            and c["pressure"] - b["pressure"] > PRESSURE_RISE:
+            and c["pressure"] - b["pressure"] > PRESSURE_RISE and c["busy"] >= BUSY_FULL:
         return "busier"
     # Fewer CPUs count only without the wait on both sides, which is never here (returned above).
     if c["load"] - b["load"] > LOAD_PER_CPU_RISE or c["steal"] - b["steal"] > STEAL_RISE:

@@ -25,12 +25,17 @@ pub const RTT_MAX_RISE_MS: f64 = 10.0;
 /// The load average per CPU rose by more than this.
 pub const LOAD_PER_CPU_RISE: f64 = 4.0;
 /// The share of time some task waited for a CPU (pressure stall information, the whole machine)
-/// rose by more than this. The generator's own wait misses what a neighbour takes from a server
-/// that runs on the same machine: on a quiet 2-core VM, a busy loop beside httpbin made the same
-/// build 1.6-2.0x slower with the generator's wait unchanged and the pressure up 0.31-0.34, while
-/// no server at half capacity raised it by more than 0.19 (it does less at once). The level lies
-/// between the two; a record made without pressure information is not read on it.
+/// rose by more than this, on a machine whose CPUs were busy at least [`BUSY_FULL`] of the time.
+/// The generator's own wait misses what a neighbour takes from a server that runs on the same
+/// machine: on a quiet 2-core VM, a busy loop beside httpbin made the same build 1.6-2.0x slower
+/// with the generator's wait unchanged and the pressure up 0.31-0.34 (CPUs busy 99.5%), while no
+/// server at half capacity for want of workers raised it by more than 0.19. The level lies between
+/// the two; a record made without pressure information is not read on it.
 pub const PRESSURE_RISE: f64 = 0.25;
+/// The machine's CPUs were busy this share of the time or more: a task that waited, waited for a
+/// CPU the machine did not have. With CPUs idle, the waiting is a quota's: a server in a CPU-limited
+/// cgroup at half its quota raised the pressure 0.04 -> 0.35 with the CPUs busy 15% of the time.
+pub const BUSY_FULL: f64 = 0.95;
 /// The hypervisor took this much more of the CPU.
 pub const STEAL_RISE: f64 = 0.05;
 
@@ -47,6 +52,8 @@ pub struct RunnerFigures {
     pub steal: f64,
     /// Share of time some task waited for a CPU (`None`: no pressure information).
     pub pressure: Option<f64>,
+    /// Share of the CPUs' time that was busy.
+    pub busy: f64,
     /// CPUs the generator could run on.
     pub allowed_cpus: u32,
 }
@@ -60,6 +67,7 @@ impl RunnerFigures {
             load_per_cpu: s.load1.median / f64::from(s.cpus_max.max(1)),
             steal: s.steal.median,
             pressure: s.cpu_pressure.map(|p| p.median),
+            busy: s.busy.median,
             allowed_cpus: s.allowed_cpus,
         }
     }
@@ -230,7 +238,7 @@ pub fn busier(b: &RunnerFigures, c: &RunnerFigures) -> Vec<String> {
         ));
     }
     if let (Some(bp), Some(cp)) = (b.pressure, c.pressure) {
-        if cp - bp > PRESSURE_RISE {
+        if cp - bp > PRESSURE_RISE && c.busy >= BUSY_FULL {
             moved.push(format!(
                 "CPU pressure {:.0}% -> {:.0}% of the time some task waited for a CPU (a server on this machine waited too)",
                 bp * 100.0,
@@ -269,6 +277,7 @@ mod tests {
             load_per_cpu: load,
             steal: 0.0,
             pressure: Some(0.30),
+            busy: 0.99,
             allowed_cpus: 2,
         }
     }
@@ -314,6 +323,12 @@ mod tests {
         assert!(busier(&b, &pressed)[0].starts_with("CPU pressure 30% -> 55%"));
         pressed.pressure = Some(0.549);
         assert!(busier(&b, &pressed).is_empty());
+        // With CPUs idle, the waiting was a quota's (a throttled server), not the runner's.
+        pressed.pressure = Some(0.551);
+        pressed.busy = 0.949;
+        assert!(busier(&b, &pressed).is_empty());
+        pressed.busy = 0.95;
+        assert_eq!(busier(&b, &pressed).len(), 1);
         // Without pressure information on a side, it is not read.
         pressed.pressure = None;
         assert!(busier(&b, &pressed).is_empty());
