@@ -345,6 +345,23 @@ fn a_runner_record_in_a_directory_is_not_merged_as_a_locust_json() {
     );
 }
 
+/// A temporary copy of the runs `names` of `dir` (their Locust CSVs) without their runner records.
+fn without_records(dir: &Path, names: &[&str]) -> tempfile::TempDir {
+    let bare = tempfile::tempdir().unwrap();
+    for name in names {
+        for suffix in [
+            "_stats.csv",
+            "_stats_history.csv",
+            "_failures.csv",
+            "_exceptions.csv",
+        ] {
+            let file = format!("{name}{suffix}");
+            std::fs::copy(dir.join(&file), bare.path().join(&file)).unwrap();
+        }
+    }
+    bare
+}
+
 /// `compare --format json BASE CURRENT` of two runs of fixtures/runner-pairs: exit code and report.
 fn compare_pair(base: &str, current: &Path) -> (i32, Value) {
     let out = loadgate(args![
@@ -420,21 +437,7 @@ fn a_slower_server_fails_and_a_busier_machine_warns() {
 
     // Without the records the half-capacity run cannot be told from a slower runner: it warns
     // (exit 0), the limit of a single-run comparison that docs/runner-record.md states.
-    let bare = tempfile::tempdir().unwrap();
-    for suffix in [
-        "_stats.csv",
-        "_stats_history.csv",
-        "_failures.csv",
-        "_exceptions.csv",
-    ] {
-        for run in ["calm-full-1", "calm-half-1"] {
-            std::fs::copy(
-                pairs.join(format!("{run}{suffix}")),
-                bare.path().join(format!("{run}{suffix}")),
-            )
-            .unwrap();
-        }
-    }
+    let bare = without_records(&pairs, &["calm-full-1", "calm-half-1"]);
     let out = loadgate(args![
         "compare",
         "--format",
@@ -473,19 +476,7 @@ fn a_generator_that_was_its_own_limit_has_its_trends_left_unjudged() {
         "{notes}"
     );
 
-    let bare = tempfile::tempdir().unwrap();
-    for suffix in [
-        "_stats.csv",
-        "_stats_history.csv",
-        "_failures.csv",
-        "_exceptions.csv",
-    ] {
-        std::fs::copy(
-            fixture("runner-starved").join(format!("run{suffix}")),
-            bare.path().join(format!("run{suffix}")),
-        )
-        .unwrap();
-    }
+    let bare = without_records(&fixture("runner-starved"), &["run"]);
     let (_, report) = check_json(args![bare.path().join("run")]);
     let flagged: Vec<&Value> = report["trends"]
         .as_array()
