@@ -296,3 +296,13 @@ impl Drop for Target {
         let _ = self.child.wait();
     }
 }
+
+/// The trends of a JSON report that are flagged (status not `pass`).
+pub fn flagged_trends(report: &serde_json::Value) -> Vec<&serde_json::Value> {
+    report["trends"]
+        .as_array()
+        .expect("a report has trends[]")
+        .iter()
+        .filter(|t| t["status"] != "pass")
+        .collect()
+}

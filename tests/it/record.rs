@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::{check_json, command, fixture, loadgate, stderr};
+use crate::common::{check_json, command, fixture, flagged_trends, loadgate, stderr};
 use serde_json::Value;
 
 fn read_json(path: &Path) -> Value {
@@ -478,12 +478,7 @@ fn a_generator_that_was_its_own_limit_has_its_trends_left_unjudged() {
 
     let bare = without_records(&fixture("runner-starved"), &["run"]);
     let (_, report) = check_json(args![bare.path().join("run")]);
-    let flagged: Vec<&Value> = report["trends"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["status"] != "pass")
-        .collect();
+    let flagged = flagged_trends(&report);
     assert!(
         flagged
             .iter()

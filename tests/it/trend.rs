@@ -1,6 +1,6 @@
 //! Trends inside a run, on real one-minute runs.
 
-use crate::common::{check_json, fixture};
+use crate::common::{check_json, fixture, flagged_trends};
 use serde_json::Value;
 
 fn trend<'a>(report: &'a Value, scope: &str, metric: &str) -> &'a Value {
@@ -15,12 +15,7 @@ fn trend<'a>(report: &'a Value, scope: &str, metric: &str) -> &'a Value {
 #[test]
 fn a_steady_run_is_not_flagged() {
     let (code, report) = check_json(args![fixture("trend/steady")]);
-    let flagged: Vec<_> = report["trends"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["status"] != "pass")
-        .collect();
+    let flagged = flagged_trends(&report);
     assert!(flagged.is_empty(), "{flagged:#?}");
     assert_eq!(
         trend(&report, "aggregated", "latency_avg")["status"],
@@ -54,15 +49,6 @@ fn full_history_flags_each_degrading_endpoint_not_only_the_aggregate() {
         .any(|f| f["kind"] == "latency_climbing" && f["scope"] == "GET /slow"));
 }
 
-fn flagged(report: &Value) -> Vec<&Value> {
-    report["trends"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["status"] != "pass")
-        .collect()
-}
-
 #[test]
 fn a_climb_beside_a_cpu_hog_is_flagged_and_a_steady_minute_beside_it_is_not() {
     // Both minutes ran beside a busy loop (fixtures/README.md, trend-busy). In the degrading one
@@ -71,7 +57,11 @@ fn a_climb_beside_a_cpu_hog_is_flagged_and_a_steady_minute_beside_it_is_not() {
     // throughput, -13.4 req/s (-16%), is under its 15.5 (3 × ±5.2 req/s). The small endpoints'
     // lines explain too little of their noise (r² under 0.3).
     let (_, steady) = check_json(args![fixture("trend/steady-busy")]);
-    assert!(flagged(&steady).is_empty(), "{:#?}", flagged(&steady));
+    assert!(
+        flagged_trends(&steady).is_empty(),
+        "{:#?}",
+        flagged_trends(&steady)
+    );
     let (_, degrading) = check_json(args![fixture("trend/degrading-busy")]);
     for scope in ["aggregated", "GET /slow"] {
         let t = trend(&degrading, scope, "latency_avg");
@@ -113,10 +103,10 @@ fn the_same_build_under_every_machine_condition_shows_no_trend() {
             run.display()
         );
         assert!(
-            flagged(&report).is_empty(),
+            flagged_trends(&report).is_empty(),
             "{}: {:#?}",
             run.display(),
-            flagged(&report)
+            flagged_trends(&report)
         );
     }
     let (_, pinned) = check_json(args![fixture("noise/same-pinned_hog1-r021")]);

@@ -72,6 +72,11 @@ impl RunnerFigures {
         }
     }
 
+    /// The generator's demand when it was its own limit (at [`SATURATED_DEMAND`] or more).
+    pub fn saturated_demand(&self) -> Option<f64> {
+        self.demand.filter(|d| *d >= SATURATED_DEMAND)
+    }
+
     /// The figures as a reason quotes them.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -168,7 +173,7 @@ pub fn runner_call(kept: &[Option<&RunnerSummary>], cur: Option<&RunnerSummary>)
 /// 97-100% of the time while the rest of the machine took what it lost.
 pub fn generator_limited_note(s: &RunnerSummary) -> Option<String> {
     let f = RunnerFigures::of(s);
-    let demand = f.demand.filter(|d| *d >= SATURATED_DEMAND)?;
+    let demand = f.saturated_demand()?;
     Some(format!(
         "trends are not judged: the load generator was its own limit (runnable {:.0}% of the time, \
          waiting for a CPU {:.2} cores, per its runner record), so a climb of its response times is \
@@ -211,7 +216,7 @@ pub fn with_generator_warnings(
 pub fn busier(b: &RunnerFigures, c: &RunnerFigures) -> Vec<String> {
     let mut moved = Vec::new();
     for (side, f) in [("the baseline", b), ("this run", c)] {
-        if let Some(d) = f.demand.filter(|d| *d >= SATURATED_DEMAND) {
+        if let Some(d) = f.saturated_demand() {
             moved.push(format!(
                 "the generator was runnable {:.0}% of the time in {side}: it was the limit",
                 d * 100.0
