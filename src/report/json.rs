@@ -344,6 +344,8 @@ struct RunnerCallJson {
     kept_run: Option<usize>,
     /// The figures both records show (`held`) or that moved (`busier`); `null` when unknown.
     why: Option<String>,
+    /// With `held`: the generator waited for a CPU in both runs (a contended machine).
+    contended: bool,
 }
 
 #[derive(Serialize)]
@@ -554,6 +556,13 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
                     RunnerCall::Busier { why } => Some(why.clone()),
                     RunnerCall::Unknown => None,
                 },
+                contended: matches!(
+                    b.comparison.runner,
+                    RunnerCall::Held {
+                        contended: true,
+                        ..
+                    }
+                ),
             },
         }),
         regressions: comparison.map_or_else(Vec::new, |b| {

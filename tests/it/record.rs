@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::common::{check_json, command, fixture, flagged_trends, loadgate, stderr};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
@@ -434,6 +434,28 @@ fn a_slower_server_fails_and_a_busier_machine_warns() {
         shifts.iter().all(|(status, _)| status == "warn"),
         "{shifts:?}"
     );
+
+    // The same build again, 1.2x slower (the median 27 -> 34 ms), with records that match: but
+    // the generator waited for a CPU 0.24-0.25 cores in both runs, a contended machine, where
+    // the same build moves up to 1.5x between runs. Held, contended, and it warns.
+    let (code, again) = compare_pair("calm-full-1", &pairs.join("calm-full-3"));
+    assert_eq!(code, 0, "{again}");
+    let runner = &again["baseline"]["runner"];
+    assert_eq!(
+        (&runner["call"], &runner["contended"]),
+        (&json!("held"), &json!(true))
+    );
+    let shifts = body_shifts(&again);
+    assert!(!shifts.is_empty());
+    for (status, reason) in &shifts {
+        assert_eq!(status, "warn");
+        assert!(
+            reason.contains("the generator waited for a CPU in both runs"),
+            "{reason}"
+        );
+    }
+    // At half capacity the generator hardly waited (0.02 cores): not contended, as above.
+    assert_eq!(half["baseline"]["runner"]["contended"], json!(false));
 
     // Without the records the half-capacity run cannot be told from a slower runner: it warns
     // (exit 0), the limit of a single-run comparison that docs/runner-record.md states.

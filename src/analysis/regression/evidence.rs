@@ -30,7 +30,8 @@ pub(super) struct Evidence<'a> {
     pub(super) shift_ms: f64,
     /// The metric whose run-wide shift `shift_ms` is (see [`super::shifts::shift_for`]).
     pub(super) shift_metric: Metric,
-    /// Whether the run has a run-wide shift of any latency metric.
+    /// Whether the run has a run-wide shift of any latency metric that lends an allowance (not
+    /// server-wide).
     pub(super) shifted: bool,
     /// Whether this scope is one of the shift's probes.
     pub(super) probe: bool,

@@ -117,7 +117,16 @@ pub(super) fn throughput(evidence: &Evidence, z: f64, held: Status) -> Judged {
             ),
         );
     }
-    if !runner_held {
+    // On a contended machine a record vouches for the generator's share only: a run-wide shift
+    // it excused explains the fall as it does without records.
+    let contended = matches!(
+        evidence.runner,
+        RunnerCall::Held {
+            contended: true,
+            ..
+        }
+    );
+    if !runner_held || contended {
         if let Some(why) =
             throughput_follows_shift(cur / base, evidence.latest, current, evidence.shifted)
         {

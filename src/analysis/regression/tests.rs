@@ -172,6 +172,7 @@ fn a_throughput_fall_is_read_with_the_runner_record_as_a_shift_is() {
     let held = RunnerCall::Held {
         figures: "baseline x; this run y".into(),
         against: 0,
+        contended: false,
     };
     let busier = RunnerCall::Busier {
         why: "the generator took 1.50 -> 3.00 s per CPU second (+100%)".into(),
@@ -196,6 +197,104 @@ fn a_throughput_fall_is_read_with_the_runner_record_as_a_shift_is() {
     let (_, status, reason) = throughput(16.8, &RunnerCall::Unknown);
     assert_eq!(status, Status::Fail, "{reason}");
     assert!(!reason.contains("runner"), "{reason}");
+}
+
+/// The status of each run-wide shift and whether it was the server's, when every endpoint of
+/// `three` is `scale` times slower than the one kept run, on a runner that held.
+fn held_shifts(scale: f64, contended: bool) -> Vec<(Metric, Status, bool)> {
+    let runner = RunnerCall::Held {
+        figures: "f".into(),
+        against: 0,
+        contended,
+    };
+    compare(
+        &[three(1.0, 20.0)],
+        &three(scale, 20.0),
+        &RegressionRules::default(),
+        &ErrorRules::default(),
+        &runner,
+    )
+    .shifts
+    .iter()
+    .map(|s| (s.shift.metric, s.status, s.server_wide))
+    .collect()
+}
+
+#[test]
+fn on_a_runner_that_held_the_body_fails_past_the_limit_and_the_tails_past_one_and_a_half() {
+    let server = |found: &[(Metric, Status, bool)], metric| {
+        found
+            .iter()
+            .find(|(m, _, _)| *m == metric)
+            .map(|(_, status, wide)| (*status, *wide))
+    };
+    // Uncontended: a median and mean 1.3x slower are the server's, the tails not yet ...
+    let found = held_shifts(1.3, false);
+    for metric in [Metric::P50, Metric::Avg] {
+        assert_eq!(
+            server(&found, metric),
+            Some((Status::Fail, true)),
+            "{found:?}"
+        );
+    }
+    for metric in [Metric::P95, Metric::P99] {
+        assert_eq!(
+            server(&found, metric),
+            Some((Status::Warn, false)),
+            "{found:?}"
+        );
+    }
+    // ... just inside 1.5x the tails lend their allowance, just past it they are the server's.
+    let found = held_shifts(1.49, false);
+    assert_eq!(server(&found, Metric::P95), Some((Status::Warn, false)));
+    let found = held_shifts(1.51, false);
+    assert_eq!(server(&found, Metric::P95), Some((Status::Fail, true)));
+    assert_eq!(server(&found, Metric::P99), Some((Status::Fail, true)));
+    // Contended: the body is the server's only past 1.5x, the tails never.
+    let found = held_shifts(1.49, true);
+    assert_eq!(server(&found, Metric::P50), Some((Status::Warn, false)));
+    assert_eq!(server(&found, Metric::Avg), Some((Status::Warn, false)));
+    let found = held_shifts(1.51, true);
+    assert_eq!(server(&found, Metric::P50), Some((Status::Fail, true)));
+    assert_eq!(server(&found, Metric::Avg), Some((Status::Fail, true)));
+    let found = held_shifts(3.0, true);
+    assert_eq!(server(&found, Metric::P99), Some((Status::Warn, false)));
+}
+
+#[test]
+fn on_a_contended_runner_a_throughput_fall_the_excused_shift_explains_passes() {
+    let held = |contended| RunnerCall::Held {
+        figures: "f".into(),
+        against: 0,
+        contended,
+    };
+    let rps = |contended| {
+        let found = compare(
+            &[three(1.0, 20.0)],
+            &three(1.4, 16.0),
+            &RegressionRules::default(),
+            &ErrorRules::default(),
+            &held(contended),
+        );
+        let r = found
+            .regressions
+            .iter()
+            .find(|r| r.scope.is_aggregated() && r.metric == Metric::Rps)
+            .expect("throughput is compared")
+            .clone();
+        (r.status, r.reason)
+    };
+    // -20% with the mean 1.4x: on a contended machine the excused shift explains it ...
+    let (status, reason) = rps(true);
+    assert_eq!(status, Status::Pass, "{reason}");
+    assert!(
+        reason.contains("explained by the run-wide shift"),
+        "{reason}"
+    );
+    // ... on one that did not contend, the server served less.
+    let (status, reason) = rps(false);
+    assert_eq!(status, Status::Fail, "{reason}");
+    assert!(reason.contains("the server served less"), "{reason}");
 }
 
 /// A run of three endpoints, /cheap, /mid and /work, at `scale` times their usual latency.
@@ -242,6 +341,7 @@ fn a_rolling_baseline_allows_the_probes_move_against_its_median_unless_a_record_
     let held = |against| RunnerCall::Held {
         figures: "f".into(),
         against,
+        contended: false,
     };
     assert_eq!(p50(&shifts(1.6, &held(2))), None);
     // ... the first, +60%: the server's, and it fails.
@@ -270,6 +370,7 @@ fn on_a_runner_that_held_a_throughput_fall_must_be_past_the_limit_against_the_vo
     let held = RunnerCall::Held {
         figures: "f".into(),
         against: 2,
+        contended: false,
     };
     let rps = |kept: [f64; 3], held: &RunnerCall| {
         let kept = kept.map(|r| three(1.0, r));
@@ -301,6 +402,7 @@ fn on_a_runner_that_held_a_throughput_fall_must_be_past_the_limit_against_the_vo
     let first = RunnerCall::Held {
         figures: "f".into(),
         against: 0,
+        contended: false,
     };
     assert_eq!(rps([19.77, 20.0, 20.0], &first).0, Status::Fail);
     assert_eq!(rps([19.76, 20.0, 20.0], &first).0, Status::Warn);
