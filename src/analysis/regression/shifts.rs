@@ -198,8 +198,18 @@ pub(super) fn shifts(
                 (Some(a), Some(b)) if b.ms > a.ms => b,
                 (a, b) => a.or(b)?,
             };
+            let range = kept_range(metric, kept.0);
             let beyond = match runner {
-                RunnerCall::Unknown => beyond_kept(metric, kept.0),
+                RunnerCall::Unknown => {
+                    range.filter(|r| metric == Metric::Avg && r.now > BEYOND_KEPT * r.largest)
+                }
+                // The kept runs measured the server's own noise on this contended machine: past
+                // the largest of them by more than the limit is beyond it.
+                RunnerCall::Held {
+                    contended: true, ..
+                } => range.filter(|r| {
+                    matches!(metric, Metric::P50 | Metric::Avg) && r.now > (1.0 + limit) * r.largest
+                }),
                 _ => None,
             };
             Some(judge_shift(shift, pairs, rules, runner, beyond))
@@ -219,17 +229,14 @@ pub const BEYOND_KEPT: f64 = 4.0;
 /// The kept runs it takes to know the runner's range.
 pub const KEPT_FOR_RANGE: usize = 3;
 
-/// The probes' mean now and its largest level in the kept runs, with how many kept runs had one,
-/// when the mean is past [`BEYOND_KEPT`] times that largest level.
-fn beyond_kept(metric: Metric, probes: &Probes) -> Option<Beyond> {
-    if metric != Metric::Avg {
-        return None;
-    }
+/// The probes' level of `metric` now and its range in the kept runs, when at least
+/// [`KEPT_FOR_RANGE`] kept runs had one.
+fn kept_range(metric: Metric, probes: &Probes) -> Option<Beyond> {
     let (_, levels, now) = probes.levels.iter().find(|(m, _, _)| *m == metric)?;
     let kept: Vec<f64> = levels.iter().flatten().copied().collect();
     let largest = kept.iter().copied().fold(f64::NAN, f64::max);
     let now = (*now)?;
-    (kept.len() >= KEPT_FOR_RANGE && largest > 0.0 && now > BEYOND_KEPT * largest).then(|| Beyond {
+    (kept.len() >= KEPT_FOR_RANGE && largest > 0.0).then(|| Beyond {
         largest,
         smallest: kept.iter().copied().fold(f64::INFINITY, f64::min),
         now,
@@ -237,7 +244,7 @@ fn beyond_kept(metric: Metric, probes: &Probes) -> Option<Beyond> {
     })
 }
 
-/// The probes' mean beyond the kept runs' range (see [`beyond_kept`]).
+/// The probes' level now against its range in the kept runs (see [`kept_range`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Beyond {
     pub largest: f64,
@@ -364,6 +371,23 @@ fn judge_shift(
                      a slower runner is ruled out, so the endpoints are judged without a shift allowance"
                 ),
             ),
+            _ if beyond.is_some() => {
+                let b = beyond.expect("matched");
+                finding(
+                    Status::Fail,
+                    true,
+                    format!(
+                        "server-wide regression: {what}; the cheapest endpoints' {} is {:.0} ms, past the largest of the {} kept runs ({:.0}-{:.0} ms) \
+                         by more than the limit, on a runner whose records show no drop ({figures}): the kept runs measured how far the same build \
+                         moves on this contended machine, and this is beyond it",
+                        shift.metric.key(),
+                        b.now,
+                        b.runs,
+                        b.smallest,
+                        b.largest,
+                    ),
+                )
+            }
             _ => {
                 let why = match (shift.metric, contended) {
                     (Metric::P50 | Metric::Avg, _) => format!(

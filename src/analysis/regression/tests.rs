@@ -262,6 +262,44 @@ fn on_a_runner_that_held_the_body_fails_past_the_limit_and_the_tails_past_one_an
 }
 
 #[test]
+fn on_a_contended_runner_a_body_past_every_kept_run_by_the_limit_is_the_servers() {
+    // Three kept runs, /cheap's median 50, 55 and 50 ms; the newest vouches. The median limit
+    // is 20%: past 66 ms is beyond the kept runs on this contended machine.
+    let kept = [three(1.0, 20.0), three(1.1, 20.0), three(1.0, 20.0)];
+    let runner = RunnerCall::Held {
+        figures: "f".into(),
+        against: 2,
+        contended: true,
+    };
+    let p50 = |scale: f64| {
+        let found = compare(
+            &kept,
+            &three(scale, 20.0),
+            &RegressionRules::default(),
+            &ErrorRules::default(),
+            &runner,
+        );
+        let s = found
+            .shifts
+            .iter()
+            .find(|s| s.shift.metric == Metric::P50)
+            .cloned()
+            .expect("a shift of the median");
+        (s.status, s.server_wide, s.reason)
+    };
+    // 1.31x the vouching run (65.5 ms): a shift, inside the kept range plus the limit: warns.
+    let (status, wide, reason) = p50(1.31);
+    assert_eq!((status, wide), (Status::Warn, false), "{reason}");
+    // 1.33x (66.5 ms): past 55 ms by more than 20%, still under 1.5x: the server's.
+    let (status, wide, reason) = p50(1.33);
+    assert_eq!((status, wide), (Status::Fail, true), "{reason}");
+    assert!(
+        reason.contains("past the largest of the 3 kept runs (50-55 ms)"),
+        "{reason}"
+    );
+}
+
+#[test]
 fn on_a_contended_runner_a_throughput_fall_the_excused_shift_explains_passes() {
     let held = |contended| RunnerCall::Held {
         figures: "f".into(),
