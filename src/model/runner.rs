@@ -89,6 +89,12 @@ pub struct RunnerSample {
     /// unmet demand; `/proc/PID/schedstat`); `None` where the kernel does not report it.
     #[serde(default)]
     pub command_wait: Option<f64>,
+    /// The share of the interval the command's busiest thread was runnable (on a CPU or waiting
+    /// for one): a generator whose event loop is one thread is its own limit near 1.0, however
+    /// many cores the machine has. `None` where the kernel does not report it, or in records
+    /// written before loadgate read it.
+    #[serde(default)]
+    pub command_busiest_thread: Option<f64>,
     /// Processes in the command's tree at the end of the interval.
     pub processes: u32,
     /// CPUs the command may run on (its affinity: `taskset`, a container's cpuset).
@@ -122,6 +128,9 @@ pub struct RunnerSummary {
     pub command_cpu: Spread,
     pub others_cpu: Spread,
     pub command_wait: Option<Spread>,
+    /// `None` in records written before loadgate read each thread.
+    #[serde(default)]
+    pub command_busiest_thread: Option<Spread>,
     /// Over every interval's median round trip, and over every interval's largest.
     pub rtt_ms: Option<Spread>,
     pub rtt_max_ms: Option<Spread>,

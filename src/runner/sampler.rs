@@ -159,15 +159,18 @@ fn allowed_cpus(pid: u32) -> Option<u32> {
     }
 }
 
+/// A thread of the command's tree: its process's pid and start time, and its tid.
+type ThreadKey = (u32, u64, u32);
+
 /// What `/proc` said at one moment.
 struct Reading {
     at: Instant,
     stat: Option<StatSnapshot>,
     /// CPU ticks of the command's process tree (each process's own and its reaped children's).
     tree_ticks: u64,
-    /// Nanoseconds each process of the tree (by pid and start time) waited for a CPU; `None`
-    /// where the kernel has no schedstat.
-    waits: Option<HashMap<(u32, u64), u64>>,
+    /// Nanoseconds each thread of the tree ran and waited for a CPU; `None` where the kernel has
+    /// no schedstat.
+    waits: Option<HashMap<ThreadKey, (u64, u64)>>,
     processes: u32,
     pressure_us: Option<u64>,
     load: Option<(f64, u32)>,
@@ -182,12 +185,11 @@ impl Reading {
         let tree = process_tree(root);
         let mut waits = Some(HashMap::with_capacity(tree.len()));
         for p in &tree {
-            let wait = read(&format!("/proc/{}/schedstat", p.pid))
-                .and_then(|t| parse_schedstat(&t))
-                .map(|(_, wait)| wait);
-            match (wait, waits.as_mut()) {
-                (Some(wait), Some(map)) => {
-                    map.insert((p.pid, p.starttime), wait);
+            match (thread_waits(p.pid), waits.as_mut()) {
+                (Some(threads), Some(map)) => {
+                    for (tid, run_wait) in threads {
+                        map.insert((p.pid, p.starttime, tid), run_wait);
+                    }
                 }
                 // Only the root missing (it exited) is expected; no schedstat at all is a kernel
                 // without it.
@@ -206,6 +208,23 @@ impl Reading {
             load,
         }
     }
+}
+
+/// Each thread's nanoseconds on a CPU and waiting for one in process `pid` (tid, (run, wait));
+/// `None` when the process is gone or the kernel keeps no schedstat. `/proc/PID/schedstat` is the
+/// main thread's alone: a Go or Java generator (k6, JMeter) does its work on others, and read so
+/// it never waited.
+fn thread_waits(pid: u32) -> Option<Vec<(u32, (u64, u64))>> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let waits: Vec<(u32, (u64, u64))> = tasks
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|tid| {
+            // A thread that ended between the listing and the read is left out.
+            let text = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/schedstat")).ok()?;
+            Some((tid, parse_schedstat(&text)?))
+        })
+        .collect();
+    (!waits.is_empty()).then_some(waits)
 }
 
 /// `root` and every process descending from it, from one pass over `/proc`.
@@ -257,16 +276,28 @@ fn sample(before: &Reading, after: &Reading, context: SampleContext) -> Option<R
     // interval counts none rather than a negative share.
     let command_cpu =
         after.tree_ticks.saturating_sub(before.tree_ticks) as f64 / context.ticks_per_s / seconds;
-    let command_wait = match (&before.waits, &after.waits) {
-        (Some(then), Some(now)) => {
-            let ns: u64 = now
-                .iter()
-                .map(|(key, wait)| wait.saturating_sub(then.get(key).copied().unwrap_or(0)))
-                .sum();
-            Some(round(ns as f64 / 1e9 / seconds, 4))
-        }
-        _ => None,
-    };
+    // Each thread's run and wait in the interval (a thread started in it counts from zero).
+    let threads: Option<Vec<(u64, u64)>> =
+        before
+            .waits
+            .as_ref()
+            .zip(after.waits.as_ref())
+            .map(|(then, now)| {
+                now.iter()
+                    .map(|(key, &(run, wait))| {
+                        let (run0, wait0) = then.get(key).copied().unwrap_or((0, 0));
+                        (run.saturating_sub(run0), wait.saturating_sub(wait0))
+                    })
+                    .collect()
+            });
+    let per_second = |ns: u64| round(ns as f64 / 1e9 / seconds, 4);
+    let command_wait = threads
+        .as_ref()
+        .map(|t| per_second(t.iter().map(|(_, wait)| wait).sum()));
+    let command_busiest_thread = threads
+        .as_ref()
+        .and_then(|t| t.iter().map(|(run, wait)| run + wait).max())
+        .map(|ns| per_second(ns).min(1.0));
     let cpu_pressure = before
         .pressure_us
         .zip(after.pressure_us)
@@ -287,6 +318,7 @@ fn sample(before: &Reading, after: &Reading, context: SampleContext) -> Option<R
         command_cpu: round(command_cpu, 4),
         others_cpu: round((shares.busy * f64::from(cpus) - command_cpu).max(0.0), 4),
         command_wait,
+        command_busiest_thread,
         processes: after.processes,
         allowed_cpus: context.allowed,
         rtt_ms: (!rtts.is_empty()).then(|| round(super::summary::median_of_sorted(rtts), 3)),
@@ -418,5 +450,68 @@ mod signals {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Threads = [(ThreadKey, (u64, u64))];
+
+    /// A reading at `at` of a 2-CPU machine with `idle` idle ticks and the tree's `threads`.
+    fn reading(at: Instant, idle: u64, threads: &Threads) -> Reading {
+        let half = idle / 2;
+        let stat = super::super::proc::parse_stat(&format!(
+            "cpu  100 0 100 {idle} 0 0 0 0 0 0\ncpu0 50 0 50 {half} 0 0 0 0 0 0\ncpu1 50 0 50 {half} 0 0 0 0 0 0\n"
+        ));
+        Reading {
+            at,
+            stat,
+            tree_ticks: 0,
+            waits: Some(threads.iter().copied().collect()),
+            processes: 1,
+            pressure_us: None,
+            load: None,
+        }
+    }
+
+    fn one_second(before: &Threads, after: &Threads) -> RunnerSample {
+        let t0 = Instant::now();
+        let mut rtts = Vec::new();
+        let context = SampleContext {
+            t: 1.0,
+            ticks_per_s: 100.0,
+            allowed: 2,
+            rtts: &mut rtts,
+            lost: 0,
+        };
+        sample(
+            &reading(t0, 1000, before),
+            &reading(t0 + Duration::from_secs(1), 1100, after),
+            context,
+        )
+        .expect("a second passed")
+    }
+
+    const MS: u64 = 1_000_000;
+
+    #[test]
+    fn every_threads_wait_counts_and_the_busiest_thread_is_one_threads_runnable_share() {
+        // The main thread ran 400 ms and waited 100; a worker ran 600 and waited 300 (a Go or
+        // Java generator's work is on such threads); a thread born in the second waited 20.
+        let s = one_second(
+            &[((7, 1, 7), (100 * MS, 50 * MS)), ((7, 1, 8), (0, 0))],
+            &[
+                ((7, 1, 7), (500 * MS, 150 * MS)),
+                ((7, 1, 8), (600 * MS, 300 * MS)),
+                ((7, 1, 9), (10 * MS, 20 * MS)),
+            ],
+        );
+        assert_eq!(s.command_wait, Some(0.42));
+        assert_eq!(s.command_busiest_thread, Some(0.9));
+        // A thread's counters a little ahead of the interval's clock: at most the whole second.
+        let s = one_second(&[((7, 1, 7), (0, 0))], &[((7, 1, 7), (800 * MS, 400 * MS))]);
+        assert_eq!(s.command_busiest_thread, Some(1.0));
     }
 }

@@ -22,6 +22,7 @@ pub fn summarize(samples: &[RunnerSample], duration_s: f64) -> Option<RunnerSumm
         command_cpu: of(|s| s.command_cpu)?,
         others_cpu: of(|s| s.others_cpu)?,
         command_wait: of_some(|s| s.command_wait),
+        command_busiest_thread: of_some(|s| s.command_busiest_thread),
         rtt_ms: of_some(|s| s.rtt_ms),
         rtt_max_ms: of_some(|s| s.rtt_max_ms),
         rtt_lost: samples.iter().map(|s| s.rtt_lost).sum(),

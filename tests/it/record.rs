@@ -74,6 +74,54 @@ fn a_busy_command_is_recorded_and_its_exit_code_passed_on() {
     assert!(t.windows(2).all(|w| w[0] <= w[1]), "{t:?}");
 }
 
+/// A command whose work is on a thread other than its main one (as a Go or Java generator's is):
+/// Python's main thread waits in `join()` while a worker hashes 1 MB buffers for 1.5 s (hashlib
+/// lets go of the interpreter's lock while it hashes, so the worker is always runnable). The
+/// record reads every thread: the busiest is the worker, runnable the whole time whether it ran
+/// or waited for a CPU, where the main thread alone would read as idle.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_command_working_on_another_thread_is_read_on_that_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rec.json");
+    let script = "import hashlib, threading, time\n\
+                  def work():\n    b = bytes(1 << 20)\n    end = time.time() + 1.5\n    \
+                  while time.time() < end:\n        hashlib.sha256(b).digest()\n\
+                  t = threading.Thread(target=work)\nt.start()\nt.join()\n";
+    let output = loadgate(args![
+        "record",
+        "--interval",
+        "250ms",
+        "--out",
+        out,
+        "--",
+        "python3",
+        "-c",
+        script,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let record = read_json(&out);
+    let mut busiest: Vec<f64> = record["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["command_busiest_thread"]
+                .as_f64()
+                .expect("schedstat read")
+        })
+        .collect();
+    assert!(
+        busiest.iter().all(|b| (0.0..=1.0).contains(b)),
+        "{busiest:?}"
+    );
+    busiest.sort_by(f64::total_cmp);
+    let median = busiest[busiest.len() / 2];
+    assert!(median >= 0.8, "{busiest:?}");
+    let summary = &record["summary"]["command_busiest_thread"]["median"];
+    assert!(summary.as_f64().unwrap() >= 0.8, "{summary}");
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn the_record_goes_beside_the_runs_files_by_default() {

@@ -6,8 +6,11 @@
 
 use crate::model::RunnerSummary;
 
-/// The generator was runnable (running or waiting for a CPU) this share of the time or more: it
-/// always had work, so it set the pace and its own delays are in every response time. A
+/// The generator's busiest thread was runnable (running or waiting for a CPU) this share of the
+/// time or more: it always had work, so it set the pace and its own delays are in every response
+/// time. One thread, because a generator whose event loop is one thread (Locust's) is its own
+/// limit at one core however many the machine has, and one whose threads all want a CPU (k6's)
+/// has each of them runnable too. A
 /// single-process Locust in front of a server that was the limit (one request at a time) was
 /// runnable at most 88% of the time, on a machine at 6-8 load per CPU; in front of httpbin (two
 /// gunicorn workers) it was the limit, runnable 90-98%, and the same build's median moved 2x.
@@ -52,7 +55,9 @@ pub const CONTENDED_WAIT: f64 = 0.10;
 pub struct RunnerFigures {
     /// Cores of the generator's demand left waiting for a CPU (`None`: not reported).
     pub wait: Option<f64>,
-    /// Cores the generator wanted: its CPU and its wait for a CPU (`None`: wait not reported).
+    /// The share of time the generator's busiest thread was runnable (on a CPU or waiting for
+    /// one; in records from before threads were read, the process's CPU and wait together, in
+    /// cores); `None`: wait not reported.
     pub demand: Option<f64>,
     /// The loopback probe's per-interval largest round trip, its 90th percentile (ms).
     pub rtt_max_ms: Option<f64>,
@@ -64,19 +69,36 @@ pub struct RunnerFigures {
     pub busy: f64,
     /// CPUs the generator could run on.
     pub allowed_cpus: u32,
+    /// `demand` is the busiest thread's share (else the process's CPU and wait).
+    pub busiest_thread: bool,
 }
 
 impl RunnerFigures {
     pub fn of(s: &RunnerSummary) -> RunnerFigures {
         RunnerFigures {
             wait: s.command_wait.map(|w| w.median),
-            demand: s.command_wait.map(|w| w.median + s.command_cpu.median),
+            // A generator is its own limit when one thread is: its busiest thread's runnable
+            // share. Records from before loadgate read threads give the process's CPU and wait.
+            demand: s.command_wait.map(|w| {
+                s.command_busiest_thread
+                    .map_or(w.median + s.command_cpu.median, |b| b.median)
+            }),
             rtt_max_ms: s.rtt_max_ms.map(|r| r.p90),
             load_per_cpu: s.load1.median / f64::from(s.cpus_max.max(1)),
             steal: s.steal.median,
             pressure: s.cpu_pressure.map(|p| p.median),
             busy: s.busy.median,
             allowed_cpus: s.allowed_cpus,
+            busiest_thread: s.command_busiest_thread.is_some(),
+        }
+    }
+
+    /// What was runnable: "runnable" or "its busiest thread runnable".
+    fn runnable(&self) -> &'static str {
+        if self.busiest_thread {
+            "its busiest thread runnable"
+        } else {
+            "runnable"
         }
     }
 
@@ -90,7 +112,8 @@ impl RunnerFigures {
         let mut parts = Vec::new();
         if let (Some(w), Some(d)) = (self.wait, self.demand) {
             parts.push(format!(
-                "generator waited for a CPU {w:.2} cores, runnable {:.0}% of the time",
+                "generator waited for a CPU {w:.2} cores, {} {:.0}% of the time",
+                self.runnable(),
                 d * 100.0
             ));
         }
@@ -195,9 +218,10 @@ pub fn generator_limited_note(s: &RunnerSummary) -> Option<String> {
     let f = RunnerFigures::of(s);
     let demand = f.saturated_demand()?;
     Some(format!(
-        "trends are not judged: the load generator was its own limit (runnable {:.0}% of the time, \
+        "trends are not judged: the load generator was its own limit ({} {:.0}% of the time, \
          waiting for a CPU {:.2} cores, per its runner record), so a climb of its response times is \
          its own as much as the server's; give it more CPU (Locust: --processes) and rerun",
+        f.runnable(),
         demand * 100.0,
         f.wait.unwrap_or(0.0),
     ))
@@ -238,7 +262,12 @@ pub fn busier(b: &RunnerFigures, c: &RunnerFigures) -> Vec<String> {
     for (side, f) in [("the baseline", b), ("this run", c)] {
         if let Some(d) = f.saturated_demand() {
             moved.push(format!(
-                "the generator was runnable {:.0}% of the time in {side}: it was the limit",
+                "the generator{} was runnable {:.0}% of the time in {side}: it was the limit",
+                if f.busiest_thread {
+                    "'s busiest thread"
+                } else {
+                    ""
+                },
                 d * 100.0
             ));
         }
@@ -304,6 +333,7 @@ mod tests {
             pressure: Some(0.30),
             busy: 0.99,
             allowed_cpus: 2,
+            busiest_thread: false,
         }
     }
 
@@ -415,6 +445,7 @@ mod tests {
             command_cpu: spread(0.3),
             others_cpu: spread(1.0),
             command_wait: Some(spread(wait)),
+            command_busiest_thread: None,
             rtt_ms: None,
             rtt_max_ms: None,
             rtt_lost: 0,
