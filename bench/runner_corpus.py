@@ -297,7 +297,7 @@ def record_medians(out, rows):
         with open(path) as f:
             s = json.load(f)["summary"]
         for name in ("busy", "steal", "busiest_cpu", "command_cpu", "others_cpu", "cpu_pressure",
-                     "command_wait", "rtt_ms", "rtt_max_ms"):
+                     "command_wait", "command_busiest_thread", "rtt_ms", "rtt_max_ms"):
             if s.get(name):
                 values[name].append(s[name]["median"])
         values["load_per_cpu"].append(s["load1"]["median"] / max(s["cpus_max"], 1))
@@ -317,8 +317,10 @@ def figures(out, run):
     with open(path) as f:
         s = json.load(f)["summary"]
     cpu, wait = s["command_cpu"]["median"], (s["command_wait"] or {}).get("median")
+    # The busiest thread's runnable share; records from before it was read: CPU and wait.
+    busiest = (s.get("command_busiest_thread") or {}).get("median")
     return {"wait": wait,
-            "demand": cpu + wait if wait is not None else None,
+            "demand": None if wait is None else busiest if busiest is not None else cpu + wait,
             "rtt": (s["rtt_max_ms"] or {}).get("p90"),
             "load": s["load1"]["median"] / max(s["cpus_max"], 1),
             "steal": s["steal"]["median"], "cpus": s["allowed_cpus"],
