@@ -346,6 +346,8 @@ struct RunnerCallJson {
     why: Option<String>,
     /// With `held`: the generator waited for a CPU in both runs (a contended machine).
     contended: bool,
+    /// With `held`: the generator waited for a CPU measurably less than in the kept run.
+    calmer: bool,
 }
 
 #[derive(Serialize)]
@@ -563,6 +565,7 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
                         ..
                     }
                 ),
+                calmer: matches!(b.comparison.runner, RunnerCall::Held { calmer: true, .. }),
             },
         }),
         regressions: comparison.map_or_else(Vec::new, |b| {

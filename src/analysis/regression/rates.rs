@@ -123,6 +123,7 @@ pub(super) fn throughput(evidence: &Evidence, z: f64, held: Status) -> Judged {
         evidence.runner,
         RunnerCall::Held {
             contended: true,
+            calmer: false,
             ..
         }
     );

@@ -49,6 +49,13 @@ pub const STEAL_RISE: f64 = 0.05;
 /// same-build pairs moved the median or mean past 1.2x, and 0 of 240 where either run's generator
 /// waited less (docs/runner-record.md). 0.05 and 0.15 split the pairs the same way.
 pub const CONTENDED_WAIT: f64 = 0.10;
+/// On a contended machine, the current generator waited for a CPU this many cores less than the
+/// baseline's: the machine gave it measurably more, so the machine did not slow the run, and
+/// whatever slowed did so on the server's side (a server on the same machine that serves less
+/// uses less CPU, and the generator beside it waits less). In the runner corpora, no same-build
+/// pair whose median or mean moved past 1.2x on a contended machine had its wait fall by more than
+/// 0.08 cores; 37 half-capacity pairs that moved 1.2-1.5x had it fall by more than this.
+pub const CALMER_WAIT: f64 = 0.10;
 
 /// The figures of a runner record a comparison reads (medians over the run's intervals).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -135,11 +142,12 @@ pub enum RunnerCall {
     /// Both runs had a record and the current runner had no less to give: `figures` quote both.
     /// `against` is the kept run (its index, oldest first) whose record vouches: the run-wide
     /// shifts and the throughput are read against it. `contended`: the generator waited for a CPU
-    /// at least [`CONTENDED_WAIT`] in both runs.
+    /// at least [`CONTENDED_WAIT`] in both runs; `calmer`: [`CALMER_WAIT`] less in this one.
     Held {
         figures: String,
         against: usize,
         contended: bool,
+        calmer: bool,
     },
     /// The current runner was measurably busier: `why` names the figures that moved.
     Busier { why: String },
@@ -192,6 +200,7 @@ pub fn runner_call(kept: &[Option<&RunnerSummary>], cur: Option<&RunnerSummary>)
             figures: format!("{which} {}; this run {}", b.describe(), c.describe()),
             against,
             contended: contended(&b, &c),
+            calmer: calmer(&b, &c),
         };
     }
     // The newest kept run with a record.
@@ -207,6 +216,11 @@ pub fn runner_call(kept: &[Option<&RunnerSummary>], cur: Option<&RunnerSummary>)
 /// is not read so.
 pub fn contended(b: &RunnerFigures, c: &RunnerFigures) -> bool {
     matches!((b.wait, c.wait), (Some(bw), Some(cw)) if bw.min(cw) >= CONTENDED_WAIT)
+}
+
+/// The current generator waited for a CPU at least [`CALMER_WAIT`] less than the baseline's.
+pub fn calmer(b: &RunnerFigures, c: &RunnerFigures) -> bool {
+    matches!((b.wait, c.wait), (Some(bw), Some(cw)) if bw - cw >= CALMER_WAIT)
 }
 
 /// Why a run's trends are not judged, when its record shows the generator was its own limit (its
@@ -464,10 +478,12 @@ mod tests {
                 against,
                 figures,
                 contended,
+                calmer,
             } => {
                 assert_eq!(against, 1);
                 assert!(figures.starts_with("kept run 2 of 3"), "{figures}");
                 assert!(contended, "0.44 and 0.45 cores waited");
+                assert!(!calmer, "0.45 against 0.44");
             }
             other => panic!("{other:?}"),
         }
@@ -499,7 +515,7 @@ mod tests {
     fn a_machine_is_contended_when_both_generators_waited_a_tenth_of_a_core() {
         let f = |wait| figures(wait, 2.0, 1.0);
         assert!(contended(&f(0.10), &f(0.10)), "at the level");
-        assert!(contended(&f(0.25), &f(0.11)));
+        assert!(contended(&f(0.15), &f(0.11)));
         assert!(!contended(&f(0.25), &f(0.099)), "just below, in one run");
         assert!(!contended(&f(0.099), &f(0.25)));
         let mut unknown = f(0.3);
@@ -512,6 +528,10 @@ mod tests {
             };
         assert!(held(0.11, 0.10));
         assert!(!held(0.11, 0.09));
+        // A generator that waited a tenth of a core less: the machine gave it more.
+        assert!(calmer(&f(0.40), &f(0.30)));
+        assert!(!calmer(&f(0.40), &f(0.301)));
+        assert!(!calmer(&f(0.30), &f(0.40)));
     }
 
     #[test]
@@ -546,6 +566,7 @@ mod tests {
             figures: "f".into(),
             against: 0,
             contended: false,
+            calmer: false,
         };
         let w = "Locust warned that its CPU ran out (line 9: \"CPU usage above 90%\")";
         // Nobody warned: the call stands.

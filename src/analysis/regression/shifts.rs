@@ -206,7 +206,9 @@ pub(super) fn shifts(
                 // The kept runs measured the server's own noise on this contended machine: past
                 // the largest of them by more than the limit is beyond it.
                 RunnerCall::Held {
-                    contended: true, ..
+                    contended: true,
+                    calmer: false,
+                    ..
                 } => range.filter(|r| {
                     matches!(metric, Metric::P50 | Metric::Avg) && r.now > (1.0 + limit) * r.largest
                 }),
@@ -361,8 +363,11 @@ fn judge_shift(
     );
     match runner {
         RunnerCall::Held {
-            figures, contended, ..
-        } => match server_wide_past(shift.metric, *contended) {
+            figures,
+            contended,
+            calmer,
+            ..
+        } => match server_wide_past(shift.metric, *contended, *calmer) {
             Some(past) if shift.factor > past => finding(
                 Status::Fail,
                 true,
@@ -453,11 +458,12 @@ pub const CONTENDED_SHIFT: f64 = 1.5;
 pub const HELD_TAIL_SHIFT: f64 = 1.5;
 
 /// The factor past which a slower run-wide shift of `metric` on a runner that held is the
-/// server's (`None`: never; 1.0: any shift past the profile's limit).
-pub fn server_wide_past(metric: Metric, contended: bool) -> Option<f64> {
+/// server's (`None`: never; 1.0: any shift past the profile's limit). On a contended machine whose
+/// generator was calmer ([`super::runner::CALMER_WAIT`]) the machine did not slow the body.
+pub fn server_wide_past(metric: Metric, contended: bool, calmer: bool) -> Option<f64> {
     match (metric, contended) {
-        (Metric::P50 | Metric::Avg, false) => Some(1.0),
-        (Metric::P50 | Metric::Avg, true) => Some(CONTENDED_SHIFT),
+        (Metric::P50 | Metric::Avg, true) if !calmer => Some(CONTENDED_SHIFT),
+        (Metric::P50 | Metric::Avg, _) => Some(1.0),
         (_, false) => Some(HELD_TAIL_SHIFT),
         (_, true) => None,
     }

@@ -173,6 +173,7 @@ fn a_throughput_fall_is_read_with_the_runner_record_as_a_shift_is() {
         figures: "baseline x; this run y".into(),
         against: 0,
         contended: false,
+        calmer: false,
     };
     let busier = RunnerCall::Busier {
         why: "the generator took 1.50 -> 3.00 s per CPU second (+100%)".into(),
@@ -206,6 +207,7 @@ fn held_shifts(scale: f64, contended: bool) -> Vec<(Metric, Status, bool)> {
         figures: "f".into(),
         against: 0,
         contended,
+        calmer: false,
     };
     compare(
         &[three(1.0, 20.0)],
@@ -259,6 +261,30 @@ fn on_a_runner_that_held_the_body_fails_past_the_limit_and_the_tails_past_one_an
     assert_eq!(server(&found, Metric::Avg), Some((Status::Fail, true)));
     let found = held_shifts(3.0, true);
     assert_eq!(server(&found, Metric::P99), Some((Status::Warn, false)));
+    // Contended, but this run's generator waited a tenth of a core less: the machine gave it
+    // more, so a slower body is the server's past the limit; the tails are still not read.
+    let runner = RunnerCall::Held {
+        figures: "f".into(),
+        against: 0,
+        contended: true,
+        calmer: true,
+    };
+    let found = compare(
+        &[three(1.0, 20.0)],
+        &three(1.3, 20.0),
+        &RegressionRules::default(),
+        &ErrorRules::default(),
+        &runner,
+    )
+    .shifts;
+    let status = |metric| {
+        found
+            .iter()
+            .find(|s| s.shift.metric == metric)
+            .map(|s| (s.status, s.server_wide))
+    };
+    assert_eq!(status(Metric::P50), Some((Status::Fail, true)));
+    assert_eq!(status(Metric::P95), Some((Status::Warn, false)));
 }
 
 #[test]
@@ -270,6 +296,7 @@ fn on_a_contended_runner_a_body_past_every_kept_run_by_the_limit_is_the_servers(
         figures: "f".into(),
         against: 2,
         contended: true,
+        calmer: false,
     };
     let p50 = |scale: f64| {
         let found = compare(
@@ -305,6 +332,7 @@ fn on_a_contended_runner_a_throughput_fall_the_excused_shift_explains_passes() {
         figures: "f".into(),
         against: 0,
         contended,
+        calmer: false,
     };
     let rps = |contended| {
         let found = compare(
@@ -380,6 +408,7 @@ fn a_rolling_baseline_allows_the_probes_move_against_its_median_unless_a_record_
         figures: "f".into(),
         against,
         contended: false,
+        calmer: false,
     };
     assert_eq!(p50(&shifts(1.6, &held(2))), None);
     // ... the first, +60%: the server's, and it fails.
@@ -409,6 +438,7 @@ fn on_a_runner_that_held_a_throughput_fall_must_be_past_the_limit_against_the_vo
         figures: "f".into(),
         against: 2,
         contended: false,
+        calmer: false,
     };
     let rps = |kept: [f64; 3], held: &RunnerCall| {
         let kept = kept.map(|r| three(1.0, r));
@@ -441,6 +471,7 @@ fn on_a_runner_that_held_a_throughput_fall_must_be_past_the_limit_against_the_vo
         figures: "f".into(),
         against: 0,
         contended: false,
+        calmer: false,
     };
     assert_eq!(rps([19.77, 20.0, 20.0], &first).0, Status::Fail);
     assert_eq!(rps([19.76, 20.0, 20.0], &first).0, Status::Warn);
