@@ -3,10 +3,13 @@
 //! percentiles per row, costs more time and memory than the file. Here the body is split at line
 //! boundaries into one part per core (`part`), each read line by line from its own buffer; a row's
 //! cells, however they were split, become a point in one place (`row`), and the point goes to its
-//! scope's series (`series`). The parts are joined in file order, scopes spread over the cores. What
-//! a line reader cannot split as a CSV parser would (a quoted line break, a lone carriage return, a
-//! quote inside an unquoted cell, invalid UTF-8, an over-long line or header) sends the whole file to
-//! the record-by-record reader (`fallback`), which shares `row` and `series`.
+//! scope's series (`series`). The scopes of the file's first lines get one vector each, sized from
+//! how often they come there, and every part writes its points into its own region of it: joining
+//! the parts moves each part's points down behind the last (memory the parts already touched)
+//! instead of copying the later parts' into fresh pages. What a line reader cannot split as a CSV
+//! parser would (a quoted line break, a lone carriage return, a quote inside an unquoted cell,
+//! invalid UTF-8, an over-long line or header) sends the whole file to the record-by-record reader
+//! (`fallback`), which shares `row` and `series`.
 //!
 //! Layout: `columns` (the header), `scan` and `number` (byte-level leaves), `row` (a row's cells to
 //! a point; a bad row's error), `series` (points to one series per scope; the series ordered into
@@ -29,12 +32,15 @@ mod reference;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
+use std::mem::MaybeUninit;
 use std::path::Path;
 
-use self::columns::read_header;
+use self::columns::{read_header, HistoryColumns};
 use self::part::PartError;
 use self::row::input_error;
-use self::series::{ordered, ordered_flagged, PARALLEL_FROM_POINTS};
+use self::series::{
+    ordered, ordered_flagged, SeededEnd, SeriesBuilder, PARALLEL_FROM_POINTS, SEEDED_TOO_MANY,
+};
 use crate::ingest::error::InputError;
 use crate::ingest::scope::MAX_ENDPOINTS;
 use crate::model::{EndpointKey, History, HistoryPoint, Series};
@@ -73,60 +79,281 @@ pub fn read_noted(path: &Path) -> Result<(History, Option<String>), InputError> 
             .clamp(1, 8) as u64
     };
     let bounds = boundaries(&mut file, body_start, len, parts).map_err(io)?;
-    let results: Vec<Result<part::Part, PartError>> = if bounds.len() == 2 {
+    let ranges: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    let builder = |plan| SeriesBuilder::new(columns.method, columns.name, plan);
+    if ranges.len() == 1 {
         // One part: read on this thread, from the file already open.
-        vec![part::read_from(
-            file,
-            (bounds[0], bounds[1]),
-            len - body_start,
-            &columns,
-        )]
-    } else {
-        drop(file);
+        let result = part::read_from(file, ranges[0], builder(len - body_start), &columns);
+        let parts = match settle(vec![result]) {
+            Ok(parts) => parts,
+            Err(Settle::Fallback) => return whole_file(),
+            Err(Settle::Io(e)) => return Err(io(e)),
+            Err(Settle::Cell(line, error)) => return Err(input_error(path, &header, line, error)),
+        };
+        let series = join(parts.into_iter().map(|p| p.finish_flagged()).collect());
+        return Ok((ordered_flagged(series), None));
+    }
+    drop(file);
+    // The scopes of the file's first lines, and how often each comes: every part writes those
+    // scopes' points into its own region of one vector per scope, sized from those rates.
+    let seed = seed(path, &columns, ranges[0]).unwrap_or_else(|| builder(0));
+    let part_bytes: Vec<u64> = ranges.iter().map(|(from, to)| to - from).collect();
+    let part_rows: Vec<f64> = ranges.iter().map(|&range| rows_in(path, range)).collect();
+    let sizes: Vec<Vec<usize>> = seed
+        .shares()
+        .iter()
+        .map(|share| region_sizes(*share, &part_rows))
+        .collect();
+    let mut storage: Vec<Vec<HistoryPoint>> = sizes
+        .iter()
+        .map(|s| Vec::with_capacity(s.iter().sum()))
+        .collect();
+    let results = {
+        let mut regions: Vec<Vec<&mut [MaybeUninit<HistoryPoint>]>> = ranges
+            .iter()
+            .map(|_| Vec::with_capacity(storage.len()))
+            .collect();
+        for (points, sizes) in storage.iter_mut().zip(&sizes) {
+            let mut rest = points.spare_capacity_mut();
+            for (part, &size) in regions.iter_mut().zip(sizes) {
+                let (region, tail) = std::mem::take(&mut rest).split_at_mut(size);
+                part.push(region);
+                rest = tail;
+            }
+        }
+        // Part 0's scopes first seen after the seed receive the later parts' points when joined:
+        // size them for the whole file.
+        let builders: Vec<SeriesBuilder<'_>> = regions
+            .into_iter()
+            .zip(&part_bytes)
+            .enumerate()
+            .map(|(k, (regions, &bytes))| {
+                let plan = if k == 0 { len - body_start } else { bytes };
+                seed.seeded(k > 0, plan, regions)
+            })
+            .collect();
+        let columns = &columns;
         std::thread::scope(|scope| {
-            let ranges: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
-            let columns = &columns;
-            // The first part's series receive the later parts' points when joined: size them for
-            // the whole file. This thread reads it, helpers the others.
+            // This thread reads part 0, helpers the others.
+            let mut builders = builders.into_iter();
+            let first = builders.next().expect("two parts or more");
             let helpers: Vec<_> = ranges[1..]
                 .iter()
-                .map(|&range| {
-                    scope.spawn(move || part::read(path, range, range.1 - range.0, columns))
+                .zip(builders)
+                .map(|(&range, series)| {
+                    scope.spawn(move || part::read(path, range, series, columns))
                 })
                 .collect();
-            let first = part::read(path, ranges[0], len - body_start, columns);
-            std::iter::once(first)
+            let first = part::read(path, ranges[0], first, columns);
+            let results: Vec<_> = std::iter::once(first)
                 .chain(
                     helpers
                         .into_iter()
                         .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
                 )
-                .collect()
+                .collect();
+            results
         })
     };
-    // Lines are numbered from 1; the header is line 1, so part 0 starts on line 2.
-    let mut line = 2u64;
-    let mut parts_done = Vec::with_capacity(results.len());
-    for result in results {
-        match result {
-            Ok(part) => {
-                line += part.lines;
-                parts_done.push(part.series.finish_flagged());
-            }
-            Err(PartError::Fallback) => return whole_file(),
-            Err(PartError::Io(e)) => return Err(io(e)),
-            Err(PartError::Cell { line: local, error }) => {
-                return Err(input_error(path, &header, line + local, error))
-            }
+    let parts = match settle(results) {
+        Ok(parts) => parts,
+        Err(Settle::Fallback) => return whole_file(),
+        Err(Settle::Io(e)) => return Err(io(e)),
+        Err(Settle::Cell(line, error)) => return Err(input_error(path, &header, line, error)),
+    };
+    let (seeded, own): (Vec<_>, Vec<_>) =
+        parts.into_iter().map(SeriesBuilder::finish_seeded).unzip();
+    // The seeded scopes' points, each part's behind the one before.
+    let mut by_scope: Vec<Closing<'_>> = storage
+        .into_iter()
+        .zip(&sizes)
+        .map(|(points, sizes)| Closing {
+            points,
+            sizes,
+            ends: Vec::with_capacity(ranges.len()),
+            in_order: true,
+        })
+        .collect();
+    for part in seeded {
+        for (scope, end) in by_scope.iter_mut().zip(part) {
+            scope.ends.push(end);
         }
     }
-    let series = join(parts_done);
+    let close = |c: &mut Closing<'_>| {
+        c.in_order = close_gaps(&mut c.points, c.sizes, std::mem::take(&mut c.ends));
+    };
+    if len - body_start < PARALLEL_FROM_BYTES * 4 {
+        by_scope.iter_mut().for_each(close);
+    } else {
+        crate::par::for_each_mut(&mut by_scope, close);
+    }
+    let mut series: Vec<(Series, bool)> = seed
+        .scopes()
+        .into_iter()
+        .zip(by_scope)
+        .map(|((key, aggregated), closed)| {
+            let series = Series {
+                key,
+                aggregated,
+                points: closed.points,
+            };
+            (series, closed.in_order)
+        })
+        .collect();
+    series.extend(join(own));
     if series.len() > MAX_ENDPOINTS + 1 {
         // Each part stayed under the limit but together they pass it: the fall-back reader names
         // the line where the file does.
         return whole_file();
     }
     Ok((ordered_flagged(series), None))
+}
+
+/// One seeded scope while the parts' regions are closed up: its vector, the regions' sizes, what
+/// each part wrote, and whether the points are in order.
+struct Closing<'s> {
+    points: Vec<HistoryPoint>,
+    sizes: &'s [usize],
+    ends: Vec<SeededEnd>,
+    in_order: bool,
+}
+
+/// Why the parts' results are not a history.
+enum Settle {
+    /// A part met a line only the whole-file reader reads right (or more scopes than a seeded part
+    /// can word): it reads the file.
+    Fallback,
+    Io(std::io::Error),
+    /// A bad cell on this line of the file.
+    Cell(u64, row::CellError),
+}
+
+/// The parts' series, or the first part's problem, in file order (with the line of the file).
+fn settle(
+    results: Vec<Result<part::Part<'_>, PartError>>,
+) -> Result<Vec<SeriesBuilder<'_>>, Settle> {
+    // Lines are numbered from 1; the header is line 1, so part 0 starts on line 2.
+    let mut line = 2u64;
+    let mut parts = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(part) => {
+                line += part.lines;
+                parts.push(part.series);
+            }
+            Err(PartError::Fallback) => return Err(Settle::Fallback),
+            Err(PartError::Io(e)) => return Err(Settle::Io(e)),
+            Err(PartError::Cell { error, .. }) if error.message == SEEDED_TOO_MANY => {
+                return Err(Settle::Fallback)
+            }
+            Err(PartError::Cell { line: local, error }) => {
+                return Err(Settle::Cell(line + local, error))
+            }
+        }
+    }
+    Ok(parts)
+}
+
+/// Bytes of the file's first lines read for the seed: about 30 seconds of a day of full history.
+const SEED_BYTES: u64 = 256 << 10;
+
+/// The series of the first lines of `range` (up to `SEED_BYTES`), or `None` when they cannot be
+/// read (the part reader then meets the problem and words it).
+fn seed(
+    path: &Path,
+    columns: &HistoryColumns,
+    (start, end): (u64, u64),
+) -> Option<SeriesBuilder<'static>> {
+    let mut file = File::open(path).ok()?;
+    file.seek(SeekFrom::Start(start)).ok()?;
+    let mut buf = vec![0u8; SEED_BYTES.min(end - start) as usize];
+    let n = read_full(&mut file, &mut buf).ok()?;
+    let cut = buf[..n].iter().rposition(|b| *b == b'\n')? as u64 + 1;
+    let series = SeriesBuilder::new(columns.method, columns.name, 0);
+    let part = part::read_from(file, (start, start + cut), series, columns).ok()?;
+    Some(part.series)
+}
+
+/// About how many lines `range` of the file holds: its line feeds per byte in a few samples spread
+/// over it (a history's lines grow longer as its totals grow).
+fn rows_in(path: &Path, (start, end): (u64, u64)) -> f64 {
+    const SAMPLES: u64 = 8;
+    const SAMPLE_BYTES: u64 = 16 << 10;
+    let Ok(mut file) = File::open(path) else {
+        return 0.0;
+    };
+    let bytes = end - start;
+    let mut buf = vec![0u8; SAMPLE_BYTES.min(bytes) as usize];
+    let (mut lines, mut read) = (0usize, 0usize);
+    for k in 0..SAMPLES {
+        let at = start + (bytes - buf.len() as u64) * (2 * k + 1) / (2 * SAMPLES);
+        if file.seek(SeekFrom::Start(at)).is_err() {
+            return 0.0;
+        }
+        let Ok(n) = read_full(&mut file, &mut buf) else {
+            return 0.0;
+        };
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count();
+        read += n;
+    }
+    lines as f64 / read.max(1) as f64 * bytes as f64
+}
+
+/// A scope's region in each part, from its share of the seed's lines and the lines each part holds:
+/// as many as that predicts (too few and the part's last points are inserted behind its others when
+/// joined, too many and the join moves the later parts' points down as far, leaving as many pages
+/// touched at the end: either way the error costs, not the direction), the last part's with room
+/// to spare (never touched, it costs no memory).
+fn region_sizes(share: f64, part_rows: &[f64]) -> Vec<usize> {
+    let last = part_rows.len() - 1;
+    part_rows
+        .iter()
+        .enumerate()
+        .map(|(k, &rows)| {
+            let predicted = share * rows;
+            if k == last {
+                (predicted * 1.1) as usize + 1024
+            } else {
+                predicted as usize + 64
+            }
+        })
+        .collect()
+}
+
+/// One seeded scope's vector from what each part wrote into its region (`sizes`, in part order):
+/// each part's points moved down behind the ones before (a move within memory the parts already
+/// touched, not a copy into fresh pages), then what overflowed a region inserted behind its part's
+/// others. Returns whether the points are in timestamp order, within each part and across the
+/// seams.
+fn close_gaps(points: &mut Vec<HistoryPoint>, sizes: &[usize], ends: Vec<SeededEnd>) -> bool {
+    debug_assert!(points.is_empty());
+    let spare = points.spare_capacity_mut();
+    let (mut written, mut start) = (0, 0);
+    for (size, end) in sizes.iter().zip(&ends) {
+        if start != written {
+            spare.copy_within(start..start + end.filled, written);
+        }
+        written += end.filled;
+        start += size;
+    }
+    // SAFETY: each part wrote the first `filled` slots of its region, and the loop moved them, in
+    // part order, to the first `written` slots (`written <= start`: a region holds at most its size).
+    unsafe { points.set_len(written) };
+    let (mut at, mut in_order, mut last) = (0, true, None::<i64>);
+    for end in ends {
+        at += end.filled;
+        if !end.overflow.is_empty() {
+            let n = end.overflow.len();
+            points.splice(at..at, end.overflow);
+            at += n;
+        }
+        in_order &= end.in_order;
+        if let Some(first) = end.first {
+            in_order &= last.is_none_or(|l| l <= first);
+            last = Some(end.last);
+        }
+    }
+    in_order
 }
 
 /// Byte offset just past the header line (a BOM included).
@@ -264,6 +491,45 @@ mod tests {
         assert_eq!(fast.series.len(), 3);
         assert!(fast.series[0].aggregated);
         assert!(fast.series.iter().any(|s| s.key.name == "/b, \"q\""));
+    }
+
+    /// Scopes whose share of the rows changes after the file's first lines (the parts' regions,
+    /// sized from those lines, overflow or leave gaps), a scope seen too rarely there to be sized,
+    /// scopes first seen after them in either part: the same history as the row reader's, the
+    /// scopes in order of their first row.
+    #[test]
+    fn regions_sized_from_the_first_lines_join_whatever_the_rest_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r_stats_history.csv");
+        let mut text = format!("{HEADER}\r\n");
+        let (mut total, mut ts) = (0, 1_700_000_000);
+        while text.len() < (PARALLEL_FROM_BYTES as usize) * 2 + (1 << 20) {
+            total += 3;
+            let second = ts - 1_700_000_000;
+            let late = text.len() > 1 << 20;
+            let mut names = vec!["/a", "/b"];
+            if late {
+                // /b three times as often, /a every other second, /d from here on.
+                names = if second % 2 == 0 { vec!["/a"] } else { vec![] };
+                names.extend(["/b", "/b", "/b", "/d"]);
+            }
+            if second < 3 || late {
+                names.push("/e");
+            }
+            if text.len() > (PARALLEL_FROM_BYTES as usize) * 3 / 2 {
+                names.push("/c");
+            }
+            for name in names {
+                text.push_str(&row(ts, name, total));
+            }
+            text.push_str(&row(ts, "Aggregated", total * 2));
+            ts += 1;
+        }
+        std::fs::write(&path, text).unwrap();
+        let fast = read(&path).unwrap();
+        assert_eq!(fast, read_history_rows(&path).unwrap());
+        let names: Vec<&str> = fast.series.iter().map(|s| s.key.name.as_str()).collect();
+        assert_eq!(names, ["Aggregated", "/a", "/b", "/e", "/d", "/c"]);
     }
 
     #[test]

@@ -34,33 +34,32 @@ pub(super) enum PartError {
 }
 
 /// What one part read: its series (in order of first appearance) and how many lines it spans.
-pub(super) struct Part {
-    pub series: SeriesBuilder,
+pub(super) struct Part<'r> {
+    pub series: SeriesBuilder<'r>,
     pub lines: u64,
 }
 
-/// Reads the lines in `range` of the file; `plan_bytes` is how much of the file the part's series
-/// should have room for.
-pub(super) fn read(
+/// Reads the lines in `range` of the file into `series`.
+pub(super) fn read<'r>(
     path: &Path,
     range: (u64, u64),
-    plan_bytes: u64,
+    series: SeriesBuilder<'r>,
     columns: &HistoryColumns,
-) -> Result<Part, PartError> {
+) -> Result<Part<'r>, PartError> {
     let file = File::open(path).map_err(PartError::Io)?;
-    read_from(file, range, plan_bytes, columns)
+    read_from(file, range, series, columns)
 }
 
 /// [`read`] from a file already open.
-pub(super) fn read_from(
+pub(super) fn read_from<'r>(
     mut file: File,
     (start, end): (u64, u64),
-    plan_bytes: u64,
+    series: SeriesBuilder<'r>,
     columns: &HistoryColumns,
-) -> Result<Part, PartError> {
+) -> Result<Part<'r>, PartError> {
     file.seek(SeekFrom::Start(start)).map_err(PartError::Io)?;
     let mut remaining = end - start;
-    let mut reader = PartReader::new(columns, plan_bytes);
+    let mut reader = PartReader::new(columns, series);
     // One buffer: the unfinished line of the last read moves to its front, the next read lands
     // behind it, so the file's bytes are copied once (from the page cache) and scanned once. A
     // small part gets a buffer of its size (and room for the line feed a last line may lack).
@@ -103,21 +102,18 @@ pub(super) fn read_from(
 }
 
 /// One part's state while it reads its lines.
-struct PartReader<'c> {
+struct PartReader<'c, 'r> {
     columns: &'c HistoryColumns,
-    part: Part,
+    part: Part<'r>,
     /// Cell ranges of the last quoted line (kept for its allocation).
     cells: Vec<(usize, usize)>,
 }
 
-impl<'c> PartReader<'c> {
-    fn new(columns: &'c HistoryColumns, plan_bytes: u64) -> Self {
+impl<'c, 'r> PartReader<'c, 'r> {
+    fn new(columns: &'c HistoryColumns, series: SeriesBuilder<'r>) -> Self {
         PartReader {
             columns,
-            part: Part {
-                series: SeriesBuilder::new(columns.method, columns.name, plan_bytes),
-                lines: 0,
-            },
+            part: Part { series, lines: 0 },
             cells: Vec::with_capacity(columns.width + 1),
         }
     }

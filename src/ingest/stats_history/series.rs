@@ -6,22 +6,24 @@
 //! what the rows so far predict for the whole input instead of doubling.
 
 use std::collections::HashMap;
+use std::mem::MaybeUninit;
 
 use super::row::CellError;
 use crate::ingest::scope::{history_scope, too_many_endpoints, MAX_ENDPOINTS};
 use crate::model::{EndpointKey, History, HistoryPoint, Series};
 
 /// The series of one stretch of a history (a part of the file, or all of it), in order of their
-/// first row.
-pub(super) struct SeriesBuilder {
+/// first row. A part of a file read in parallel may be seeded with the scopes of the file's first
+/// lines, each with a region of the scope's final vector to write its points into (see
+/// [`SeriesBuilder::seeded`]): the parts then fill one vector per scope side by side, and joining
+/// them closes the gaps between the regions instead of copying the later parts' points into fresh
+/// memory.
+pub(super) struct SeriesBuilder<'r> {
     /// Each series' scope and whether it is the aggregate.
     keys: Vec<(EndpointKey, bool)>,
     /// The raw (method, name) bytes of each series' first row, to recognise a row without hashing.
     key_bytes: Vec<Vec<u8>>,
-    series: Vec<Vec<HistoryPoint>>,
-    /// Whether each series' points came in timestamp order (as Locust writes them): then nothing
-    /// needs to look at them again to know.
-    in_order: Vec<bool>,
+    series: Vec<Slot<'r>>,
     last_slot: Option<usize>,
     /// Raw scope bytes and canonical scopes, each to its slot in `series`.
     index: HashMap<Vec<u8>, usize>,
@@ -33,15 +35,64 @@ pub(super) struct SeriesBuilder {
     /// Bytes read so far, and the bytes to plan the series' capacity for.
     bytes_read: u64,
     plan_bytes: u64,
+    /// Rows filed so far.
+    rows: u64,
+    /// Seeded slots (the first `seeded`) belong to scopes of the file's first lines.
+    seeded: usize,
+    /// A later stretch of the file, seeded: too many scopes here is for the whole-file reader to
+    /// word (it names the line where the file has them).
+    later: bool,
 }
 
-impl SeriesBuilder {
+/// Where one scope's points go: first `region` (a seeded slot's part of the scope's final vector;
+/// empty otherwise), then `points`.
+struct Slot<'r> {
+    region: &'r mut [MaybeUninit<HistoryPoint>],
+    filled: usize,
+    points: Vec<HistoryPoint>,
+    /// Whether the points came in timestamp order (as Locust writes them): then nothing needs to
+    /// look at them again to know.
+    in_order: bool,
+    first: Option<i64>,
+    last: i64,
+    /// Rows filed before the scope's first row.
+    first_row: u64,
+}
+
+impl<'r> Slot<'r> {
+    fn new(region: &'r mut [MaybeUninit<HistoryPoint>], first_row: u64) -> Self {
+        Slot {
+            region,
+            filled: 0,
+            points: Vec::new(),
+            in_order: true,
+            first: None,
+            last: i64::MIN,
+            first_row,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.filled + self.points.len()
+    }
+}
+
+/// What a seeded part read of one seeded scope: `filled` points at the start of its region, then
+/// `overflow` (the region was too small), in file order; the first and last timestamps.
+pub(super) struct SeededEnd {
+    pub filled: usize,
+    pub overflow: Vec<HistoryPoint>,
+    pub in_order: bool,
+    pub first: Option<i64>,
+    pub last: i64,
+}
+
+impl SeriesBuilder<'static> {
     pub fn new(method_column: Option<usize>, name_column: Option<usize>, plan_bytes: u64) -> Self {
         SeriesBuilder {
             keys: Vec::new(),
             key_bytes: Vec::new(),
             series: Vec::new(),
-            in_order: Vec::new(),
             last_slot: None,
             index: HashMap::new(),
             scopes: HashMap::new(),
@@ -50,6 +101,60 @@ impl SeriesBuilder {
             name_column,
             bytes_read: 0,
             plan_bytes,
+            rows: 0,
+            seeded: 0,
+            later: false,
+        }
+    }
+}
+
+impl<'r> SeriesBuilder<'r> {
+    /// Each scope's share of the rows from its first one on (0 for a scope seen fewer than eight
+    /// times: too few to tell): what a seeded part's regions are sized by.
+    pub fn shares(&self) -> Vec<f64> {
+        self.series
+            .iter()
+            .map(|s| {
+                let rows = self.rows.saturating_sub(s.first_row).max(1);
+                if s.len() < 8 {
+                    0.0
+                } else {
+                    (s.len() as f64 / rows as f64).min(1.0)
+                }
+            })
+            .collect()
+    }
+
+    /// The scopes seen so far, in slot order, each with whether it is the aggregate.
+    pub fn scopes(&self) -> Vec<(EndpointKey, bool)> {
+        self.keys.clone()
+    }
+
+    /// A builder for another stretch of the same file that knows this one's scopes (in the same
+    /// slots) and writes each one's points into `regions` (one per scope, in slot order); `later`
+    /// when the stretch does not start where these scopes were seen.
+    pub fn seeded<'s>(
+        &self,
+        later: bool,
+        plan_bytes: u64,
+        regions: Vec<&'s mut [MaybeUninit<HistoryPoint>]>,
+    ) -> SeriesBuilder<'s> {
+        debug_assert_eq!(regions.len(), self.series.len());
+        SeriesBuilder {
+            keys: self.keys.clone(),
+            key_bytes: self.key_bytes.clone(),
+            series: regions.into_iter().map(|r| Slot::new(r, 0)).collect(),
+            last_slot: None,
+            index: self.index.clone(),
+            scopes: self.scopes.clone(),
+            key_buf: Vec::with_capacity(128),
+            method_column: self.method_column,
+            name_column: self.name_column,
+            bytes_read: 0,
+            plan_bytes,
+            rows: 0,
+            seeded: self.series.len(),
+            later,
         }
     }
 
@@ -88,19 +193,29 @@ impl SeriesBuilder {
             self.new_scope(method, name)?
         };
         self.last_slot = Some(slot);
-        let points = &mut self.series[slot];
-        if points
-            .last()
-            .is_some_and(|last| { last.timestamp } > { point.timestamp })
-        {
-            self.in_order[slot] = false;
+        self.rows += 1;
+        let slot = &mut self.series[slot];
+        let timestamp = point.timestamp;
+        if slot.last > timestamp {
+            slot.in_order = false;
         }
+        slot.last = timestamp;
+        if slot.first.is_none() {
+            slot.first = Some(timestamp);
+        }
+        if let Some(free) = slot.region.get_mut(slot.filled) {
+            free.write(point);
+            slot.filled += 1;
+            return Ok(());
+        }
+        let points = &mut slot.points;
         if points.len() == points.capacity() && points.len() >= 1024 && self.bytes_read > 0 {
             // Grow once to what the scope's share of the rows so far predicts for the planned
             // bytes, instead of doubling: every doubling copies the points and touches new pages.
-            let predicted = (points.len() as f64 * self.plan_bytes as f64 / self.bytes_read as f64
-                * 1.05) as usize;
-            points.reserve(predicted.saturating_sub(points.len()).max(points.len()));
+            let len = slot.filled + points.len();
+            let predicted =
+                (len as f64 * self.plan_bytes as f64 / self.bytes_read as f64 * 1.05) as usize;
+            points.reserve(predicted.saturating_sub(len).max(points.len()));
         }
         points.push(point);
         Ok(())
@@ -122,6 +237,12 @@ impl SeriesBuilder {
             Some(&slot) => slot,
             // The aggregate plus MAX_ENDPOINTS endpoints.
             None if self.series.len() > MAX_ENDPOINTS => {
+                if self.later {
+                    return Err(CellError {
+                        column: None,
+                        message: SEEDED_TOO_MANY.to_string(),
+                    });
+                }
                 return Err(CellError {
                     column: self.name_column,
                     message: too_many_endpoints(),
@@ -131,8 +252,7 @@ impl SeriesBuilder {
                 self.scopes.insert(key.clone(), self.series.len());
                 self.keys.push((key, aggregated));
                 self.key_bytes.push(self.key_buf.clone());
-                self.series.push(Vec::new());
-                self.in_order.push(true);
+                self.series.push(Slot::new(&mut [], self.rows));
                 self.series.len() - 1
             }
         };
@@ -146,23 +266,42 @@ impl SeriesBuilder {
     }
 
     /// The series, in order of their first row, each with whether its points are in timestamp
-    /// order.
+    /// order (for a builder that was not seeded).
     pub fn finish_flagged(self) -> Vec<(Series, bool)> {
-        self.keys
-            .into_iter()
-            .zip(self.series)
-            .zip(self.in_order)
-            .map(|(((key, aggregated), points), in_order)| {
+        debug_assert_eq!(self.seeded, 0);
+        self.finish_seeded().1
+    }
+
+    /// What the seeded slots read (in slot order), and the series of the scopes first seen here,
+    /// in order of their first row, each with whether its points are in timestamp order.
+    pub fn finish_seeded(self) -> (Vec<SeededEnd>, Vec<(Series, bool)>) {
+        let mut seeded = Vec::with_capacity(self.seeded);
+        let mut own = Vec::new();
+        for (i, ((key, aggregated), slot)) in self.keys.into_iter().zip(self.series).enumerate() {
+            if i < self.seeded {
+                seeded.push(SeededEnd {
+                    filled: slot.filled,
+                    overflow: slot.points,
+                    in_order: slot.in_order,
+                    first: slot.first,
+                    last: slot.last,
+                });
+            } else {
                 let series = Series {
                     key,
                     aggregated,
-                    points,
+                    points: slot.points,
                 };
-                (series, in_order)
-            })
-            .collect()
+                own.push((series, slot.in_order));
+            }
+        }
+        (seeded, own)
     }
 }
+
+/// The message of a seeded part that met more scopes than a history may have (the whole-file
+/// reader takes over and words it).
+pub(super) const SEEDED_TOO_MANY: &str = "too many scopes in a seeded part";
 
 /// The aggregate first, then the endpoints in order of first appearance; every series in timestamp
 /// order (a stable sort, skipped when the file is already ordered, as Locust writes it).
