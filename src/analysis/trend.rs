@@ -15,7 +15,6 @@ use std::cell::RefCell;
 
 use serde::{Serialize, Serializer};
 
-use super::series;
 use super::stats::{linear_fit_and_mean, mean};
 use super::steady;
 use crate::model::{Better, History, HistoryPoint, Metric, Scope, Series, Status};
@@ -198,13 +197,29 @@ fn per_interval(points: &[HistoryPoint], out: &mut PerInterval) {
         column.clear();
         column.reserve(n);
     }
-    for interval in series::interval_iter(points) {
-        if let Some(avg) = interval.avg_ms {
-            out.t.push((interval.timestamp - t0) as f64 / 60.0);
-            out.latency.push(avg);
-            out.requests.push(interval.requests as f64);
-            out.rps.push(interval.rps);
+    // `series::interval_iter`'s figures, only those kept (a long history's intervals are millions):
+    // the same operations in the same order, so the same values to the bit; a rate over one second
+    // (nearly every interval) is its count, as the division by 1 would give.
+    for pair in points.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        let (a_total, b_total) = (a.total_requests, b.total_requests);
+        let dt = (b.timestamp - a.timestamp) as f64;
+        if dt <= 0.0 || b_total < a_total {
+            continue;
         }
+        let requests = b_total - a_total;
+        let (Some(x), Some(y)) = (a.total_avg_ms(), b.total_avg_ms()) else {
+            continue;
+        };
+        if requests == 0 {
+            continue;
+        }
+        let count = requests as f64;
+        let sum = y * b_total as f64 - x * a_total as f64;
+        out.t.push((b.timestamp - t0) as f64 / 60.0);
+        out.latency.push((sum / count).max(0.0));
+        out.requests.push(count);
+        out.rps.push(if dt == 1.0 { count } else { count / dt });
     }
     out.ones.resize(out.rps.len(), 1.0);
 }
@@ -363,8 +378,18 @@ impl Fit<'_> {
 /// nothing to read (fewer than two intervals, or no counts).
 fn interval_resolution(y: &[f64], n: &[f64]) -> f64 {
     let len = y.len().min(n.len());
-    if len < 2 || n[..len].iter().any(|&c| c.is_nan() || c <= 0.0) {
+    if len < 2 {
         return 0.0;
+    }
+    let (mut missing, mut ones) = (false, true);
+    for &c in &n[..len] {
+        missing |= c.is_nan() || c <= 0.0;
+        ones &= c == 1.0;
+    }
+    if missing {
+        return 0.0;
+    } else if ones {
+        return rate_resolution(&y[..len]);
     }
     // One pass taking each count's inverse once (divisions are most of this function's time on a
     // long history); each sum adds the same terms in the same order, from -0.0 as
@@ -386,6 +411,25 @@ fn interval_resolution(y: &[f64], n: &[f64]) -> f64 {
     let mean_inverse_count = inverses / len as f64;
     let level = y[..len].iter().sum::<f64>() / len as f64;
     level * (cv2 * mean_inverse_count).sqrt()
+}
+
+/// [`interval_resolution`] of a rate (every count 1) without its divisions by the counts: each
+/// inverse is 1, so a pair's is 2 (and a division by 2 is a multiplication by 0.5, exactly), and
+/// their mean is 1: the same figure to the bit, for half the divisions of a long history's rates.
+fn rate_resolution(y: &[f64]) -> f64 {
+    let len = y.len();
+    let mut pairs = -0.0;
+    for i in 1..len {
+        let level = (y[i] + y[i - 1]) / 2.0;
+        pairs += if level > 0.0 {
+            ((y[i] - y[i - 1]) / level).powi(2) * 0.5
+        } else {
+            0.0
+        };
+    }
+    let cv2 = pairs / (len - 1) as f64;
+    let level = y.iter().sum::<f64>() / len as f64;
+    level * cv2.sqrt()
 }
 
 /// The smallest change (in the metric's unit) that can be a trend, and what set it.
@@ -569,9 +613,14 @@ mod floor_tests {
         fn the_one_pass_resolution_equals_the_formula(
             samples in proptest::collection::vec((0.0f64..1e4, 1u32..500), 0..200),
             zero in proptest::bool::ANY,
+            rate in proptest::bool::ANY,
         ) {
-            let (mut y, n): (Vec<f64>, Vec<f64>) =
+            let (mut y, mut n): (Vec<f64>, Vec<f64>) =
                 samples.into_iter().map(|(y, n)| (y, f64::from(n))).unzip();
+            if rate {
+                // A rate's counts: all 1 (the path without divisions by them).
+                n.fill(1.0);
+            }
             if zero && y.len() > 3 {
                 y[1] = 0.0;
                 y[2] = 0.0;
@@ -860,6 +909,46 @@ mod tests {
             ),
             None
         );
+    }
+
+    proptest::proptest! {
+        /// The columns `per_interval` fills hold `series::interval_iter`'s figures to the bit, for
+        /// histories with repeated or backward timestamps, totals that go back, missing means.
+        #[test]
+        fn per_interval_keeps_the_intervals_figures(
+            rows in proptest::collection::vec(
+                (-1i64..4, -5i64..60, proptest::option::of(0.0f64..500.0)),
+                2..80,
+            ),
+        ) {
+            let (mut ts, mut total) = (1_700_000_000i64, 0u64);
+            let points: Vec<HistoryPoint> = rows
+                .into_iter()
+                .map(|(step, add, avg)| {
+                    ts += step;
+                    total = total.saturating_add_signed(add);
+                    HistoryPoint::new(ts, 10, [None; 3], total, 0, avg)
+                })
+                .collect();
+            let mut out = PerInterval::default();
+            per_interval(&points, &mut out);
+            let t0 = points[0].timestamp;
+            let expected: Vec<[u64; 4]> = crate::analysis::series::interval_iter(&points)
+                .filter_map(|i| {
+                    let t = (i.timestamp - t0) as f64 / 60.0;
+                    let n = i.requests as f64;
+                    i.avg_ms.map(|avg| [t.to_bits(), avg.to_bits(), n.to_bits(), i.rps.to_bits()])
+                })
+                .collect();
+            let got: Vec<[u64; 4]> = (0..out.t.len())
+                .map(|k| {
+                    let column = |c: &[f64]| c[k].to_bits();
+                    [column(&out.t), column(&out.latency), column(&out.requests), column(&out.rps)]
+                })
+                .collect();
+            proptest::prop_assert_eq!(got, expected);
+            proptest::prop_assert_eq!(out.ones.len(), out.t.len());
+        }
     }
 
     fn aggregate(points: Vec<HistoryPoint>) -> Series {
