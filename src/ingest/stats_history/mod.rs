@@ -97,6 +97,7 @@ pub fn read_noted(path: &Path) -> Result<(History, Option<String>), InputError> 
     // The scopes of the file's first lines, and how often each comes: every part writes those
     // scopes' points into its own region of one vector per scope, sized from those rates.
     let seed = seed(path, &columns, ranges[0]).unwrap_or_else(|| builder(0));
+    let scopes = seed.scopes();
     let part_bytes: Vec<u64> = ranges.iter().map(|(from, to)| to - from).collect();
     let part_rows: Vec<f64> = ranges.iter().map(|&range| rows_in(path, range)).collect();
     let sizes: Vec<Vec<usize>> = seed
@@ -132,6 +133,7 @@ pub fn read_noted(path: &Path) -> Result<(History, Option<String>), InputError> 
                 seed.seeded(k > 0, plan, regions)
             })
             .collect();
+        drop(seed);
         let columns = &columns;
         std::thread::scope(|scope| {
             // This thread reads part 0, helpers the others.
@@ -187,8 +189,7 @@ pub fn read_noted(path: &Path) -> Result<(History, Option<String>), InputError> 
     } else {
         crate::par::for_each_mut(&mut by_scope, close);
     }
-    let mut series: Vec<(Series, bool)> = seed
-        .scopes()
+    let mut series: Vec<(Series, bool)> = scopes
         .into_iter()
         .zip(by_scope)
         .map(|((key, aggregated), closed)| {
@@ -353,6 +354,9 @@ fn close_gaps(points: &mut Vec<HistoryPoint>, sizes: &[usize], ends: Vec<SeededE
             last = Some(end.last);
         }
     }
+    // The pages behind the last point held the last part's points before they moved down (as many
+    // as the first regions were too large): given back (a large vector shrinks where it is).
+    points.shrink_to_fit();
     in_order
 }
 
