@@ -21,14 +21,26 @@ fn batch_for(len: usize, threads: usize) -> usize {
 
 /// `items.iter().map(f).collect()`, in order, spread over the cores.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    map_with(items, |_: &mut (), item| f(item))
+}
+
+/// [`map`] where `f` also gets its thread's `state`, made once per thread and dropped as soon as
+/// the thread has no more items (before the call returns: a thread-local would be freed whenever
+/// the thread's exit gets to it, maybe while the caller allocates what comes next).
+pub fn map_with<T: Sync, S: Default, R: Send>(
+    items: &[T],
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R> {
     let threads = threads_for(items.len());
     if threads <= 1 {
-        return items.iter().map(f).collect();
+        let mut state = S::default();
+        return items.iter().map(|item| f(&mut state, item)).collect();
     }
     let batch = batch_for(items.len(), threads);
     let next = AtomicUsize::new(0);
     // Each thread's batches, by the index of their first item.
     let work = || {
+        let mut state = S::default();
         let mut done: Vec<(usize, Vec<R>)> = Vec::new();
         loop {
             let from = next.fetch_add(batch, Ordering::Relaxed);
@@ -36,7 +48,8 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
                 return done;
             }
             let to = (from + batch).min(items.len());
-            done.push((from, items[from..to].iter().map(&f).collect()));
+            let results = items[from..to].iter().map(|item| f(&mut state, item));
+            done.push((from, results.collect()));
         }
     };
     let mut batches = thread::scope(|scope| {
@@ -92,6 +105,35 @@ mod tests {
                 items.iter().map(|x| x * 2).collect::<Vec<_>>()
             );
         }
+    }
+
+    #[test]
+    fn map_with_gives_each_thread_one_state_dropped_before_it_returns() {
+        static LIVE: AtomicUsize = AtomicUsize::new(0);
+        struct State(usize);
+        impl Default for State {
+            fn default() -> Self {
+                LIVE.fetch_add(1, Ordering::SeqCst);
+                State(0)
+            }
+        }
+        impl Drop for State {
+            fn drop(&mut self) {
+                LIVE.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let items: Vec<u64> = (0..1001).collect();
+        // Each result: the item and how many items its thread's state had seen before it.
+        let seen = map_with(&items, |state: &mut State, x| {
+            state.0 += 1;
+            (x * 2, state.0)
+        });
+        assert_eq!(LIVE.load(Ordering::SeqCst), 0, "every state dropped");
+        let doubled: Vec<u64> = seen.iter().map(|(x, _)| *x).collect();
+        assert_eq!(doubled, items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        // One state per thread: the counts restart at 1 once per thread, no more.
+        let states = seen.iter().filter(|(_, n)| *n == 1).count();
+        assert!((1..=threads_for(items.len())).contains(&states), "{states}");
     }
 
     #[test]

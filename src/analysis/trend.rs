@@ -11,8 +11,6 @@
 //! the series' own noise (`trend_floor`), and the last third of the window is worse than the
 //! first third by at least half that limit, so one spike cannot fake a slope.
 
-use std::cell::RefCell;
-
 use serde::{Serialize, Serializer};
 
 use super::stats::{linear_fit_and_mean, mean};
@@ -111,15 +109,23 @@ pub fn trends(history: &History, rules: &TrendRules) -> Vec<Trend> {
     let Ok(window) = trend_window(Some(history), rules) else {
         return Vec::new();
     };
-    let trends = crate::par::map(&history.series, |series| trends_of(series, window, rules));
-    // The helpers' columns go with their threads; the caller's are given back too, so that what
-    // it allocates next does not raise the peak.
-    COLUMNS.with_borrow_mut(|columns| *columns = Default::default());
+    // Each thread's interval columns are kept from one series to the next (a day of full history
+    // is fifty series of ~40,000 intervals, and fresh memory for each, a new mapping faulted in and
+    // given back, cost more than the fits) and given back as its last series is done, so that what
+    // is allocated next does not raise the peak.
+    let trends = crate::par::map_with(&history.series, |columns, series| {
+        trends_of(series, window, rules, columns)
+    });
     trends.into_iter().flatten().collect()
 }
 
 /// The latency and throughput trends of one series.
-fn trends_of(series: &Series, window: (i64, i64), rules: &TrendRules) -> Vec<Trend> {
+fn trends_of(
+    series: &Series,
+    window: (i64, i64),
+    rules: &TrendRules,
+    columns: &mut PerInterval,
+) -> Vec<Trend> {
     let points = steady::points_within(series, window);
     if points.len() < steady::MIN_POINTS {
         return Vec::new();
@@ -129,14 +135,13 @@ fn trends_of(series: &Series, window: (i64, i64), rules: &TrendRules) -> Vec<Tre
     } else {
         Scope::Endpoint(series.key.clone())
     };
-    COLUMNS.with_borrow_mut(|columns| {
+    {
         per_interval(points, columns);
         let PerInterval {
             t,
             latency,
             requests,
             rps,
-            ones,
         } = &*columns;
         let latency_trend = judge(
             &scope,
@@ -144,7 +149,7 @@ fn trends_of(series: &Series, window: (i64, i64), rules: &TrendRules) -> Vec<Tre
             Samples {
                 t,
                 y: latency,
-                n: requests,
+                n: Counts::Each(requests),
             },
             rules.latency_increase,
             rules,
@@ -153,12 +158,16 @@ fn trends_of(series: &Series, window: (i64, i64), rules: &TrendRules) -> Vec<Tre
         let rps_trend = judge(
             &scope,
             Metric::Rps,
-            Samples { t, y: rps, n: ones },
+            Samples {
+                t,
+                y: rps,
+                n: Counts::One,
+            },
             rules.rps_decrease,
             rules,
         );
         latency_trend.into_iter().chain(rps_trend).collect()
-    })
+    }
 }
 
 /// The intervals with requests, in the window's order.
@@ -172,15 +181,6 @@ struct PerInterval {
     requests: Vec<f64>,
     /// Requests per second.
     rps: Vec<f64>,
-    /// A 1 per interval: the sample count of a rate.
-    ones: Vec<f64>,
-}
-
-thread_local! {
-    /// Each thread's interval columns, kept from one series to the next: a day of full history is
-    /// fifty series of ~40,000 intervals, and fresh memory for each (a new mapping, its pages
-    /// faulted in and given back) cost more than the fits.
-    static COLUMNS: RefCell<PerInterval> = RefCell::new(PerInterval::default());
 }
 
 /// Fills `out` with the intervals of `points` that had requests.
@@ -192,7 +192,6 @@ fn per_interval(points: &[HistoryPoint], out: &mut PerInterval) {
         &mut out.latency,
         &mut out.requests,
         &mut out.rps,
-        &mut out.ones,
     ] {
         column.clear();
         column.reserve(n);
@@ -221,7 +220,6 @@ fn per_interval(points: &[HistoryPoint], out: &mut PerInterval) {
         out.requests.push(count);
         out.rps.push(if dt == 1.0 { count } else { count / dt });
     }
-    out.ones.resize(out.rps.len(), 1.0);
 }
 
 /// One metric per interval: `y` at `t` (minutes), each the mean of `n` requests (latency), or
@@ -230,7 +228,16 @@ fn per_interval(points: &[HistoryPoint], out: &mut PerInterval) {
 struct Samples<'a> {
     t: &'a [f64],
     y: &'a [f64],
-    n: &'a [f64],
+    n: Counts<'a>,
+}
+
+/// How many samples each interval's value is of.
+#[derive(Clone, Copy)]
+enum Counts<'a> {
+    /// Each interval's own count (the requests a mean latency is of).
+    Each(&'a [f64]),
+    /// One each (a rate): [`interval_resolution`] with every count 1, without a column of ones.
+    One,
 }
 
 fn judge(
@@ -278,7 +285,11 @@ fn judge(
         Better::Lower => rules.min_change_ms,
         Better::Higher => 0.0,
     };
-    let floor = trend_floor(minimum, interval_resolution(y, n));
+    let resolution = match n {
+        Counts::Each(n) => interval_resolution(y, n),
+        Counts::One => rate_resolution(y),
+    };
+    let floor = trend_floor(minimum, resolution);
     // The jitter once, the slope's standard error only when the tests before it pass.
     let jitter = fit.jitter();
     let held_back = too_small(metric, end - start, floor, jitter, || fit.t_stat(jitter));
@@ -378,18 +389,8 @@ impl Fit<'_> {
 /// nothing to read (fewer than two intervals, or no counts).
 fn interval_resolution(y: &[f64], n: &[f64]) -> f64 {
     let len = y.len().min(n.len());
-    if len < 2 {
+    if len < 2 || n[..len].iter().any(|&c| c.is_nan() || c <= 0.0) {
         return 0.0;
-    }
-    let (mut missing, mut ones) = (false, true);
-    for &c in &n[..len] {
-        missing |= c.is_nan() || c <= 0.0;
-        ones &= c == 1.0;
-    }
-    if missing {
-        return 0.0;
-    } else if ones {
-        return rate_resolution(&y[..len]);
     }
     // One pass taking each count's inverse once (divisions are most of this function's time on a
     // long history); each sum adds the same terms in the same order, from -0.0 as
@@ -418,6 +419,9 @@ fn interval_resolution(y: &[f64], n: &[f64]) -> f64 {
 /// their mean is 1: the same figure to the bit, for half the divisions of a long history's rates.
 fn rate_resolution(y: &[f64]) -> f64 {
     let len = y.len();
+    if len < 2 {
+        return 0.0;
+    }
     let mut pairs = -0.0;
     for i in 1..len {
         let level = (y[i] + y[i - 1]) / 2.0;
@@ -642,6 +646,9 @@ mod floor_tests {
                 let level = y.iter().sum::<f64>() / len as f64;
                 level * (cv2 * inverse).sqrt()
             };
+            if rate {
+                proptest::prop_assert_eq!(rate_resolution(&y).to_bits(), formula.to_bits());
+            }
             proptest::prop_assert_eq!(interval_resolution(&y, &n).to_bits(), formula.to_bits());
         }
     }
@@ -702,7 +709,7 @@ mod tests {
             Samples {
                 t: &minutes(),
                 y,
-                n: &REQUESTS,
+                n: Counts::Each(&REQUESTS),
             },
             limit,
             &TrendRules::default(),
@@ -718,7 +725,7 @@ mod tests {
             Samples {
                 t: &minutes(),
                 y,
-                n: &[],
+                n: Counts::Each(&[]),
             },
             rules.rps_decrease,
             &rules,
@@ -863,7 +870,7 @@ mod tests {
             Samples {
                 t: &minutes(),
                 y: &line(100.0, 150.0),
-                n: &REQUESTS,
+                n: Counts::Each(&REQUESTS),
             },
             0.25,
             &rules,
@@ -902,7 +909,7 @@ mod tests {
                 Samples {
                     t: &t,
                     y: &[100.0, 300.0],
-                    n: &[40.0, 40.0],
+                    n: Counts::Each(&[40.0, 40.0]),
                 },
                 0.25,
                 &rules
@@ -947,7 +954,6 @@ mod tests {
                 })
                 .collect();
             proptest::prop_assert_eq!(got, expected);
-            proptest::prop_assert_eq!(out.ones.len(), out.t.len());
         }
     }
 
