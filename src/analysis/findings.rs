@@ -4,7 +4,7 @@
 use serde::{Serialize, Serializer};
 
 use super::capacity::Capacity;
-use super::series::intervals;
+use super::series::interval_iter;
 use super::steady;
 use super::trend::Trend;
 use crate::model::{Better, EndpointStats, Run, Scope, Status};
@@ -185,23 +185,19 @@ fn slow_warmup(run: &Run, out: &mut Vec<Finding>) {
     let t0 = series.points[0].timestamp;
     let steady_from = series.points[start].timestamp;
     let steady_to = series.points[end - 1].timestamp;
-    let all = intervals(&series.points);
-    let mean = |xs: Vec<(f64, u64)>| -> Option<f64> {
-        let n: u64 = xs.iter().map(|x| x.1).sum();
-        (n > 0).then(|| xs.iter().map(|x| x.0 * x.1 as f64).sum::<f64>() / n as f64)
+    // The request-weighted mean latency of the intervals ending at the kept timestamps, read from
+    // the points twice instead of kept: a day's intervals are megabytes, at the run's peak memory.
+    let mean = |keep: &dyn Fn(i64) -> bool| -> Option<f64> {
+        let means = || {
+            interval_iter(&series.points)
+                .filter(|i| keep(i.timestamp))
+                .filter_map(|i| i.avg_ms.map(|a| (a, i.requests)))
+        };
+        let n: u64 = means().map(|x| x.1).sum();
+        (n > 0).then(|| means().map(|x| x.0 * x.1 as f64).sum::<f64>() / n as f64)
     };
-    let first = mean(
-        all.iter()
-            .filter(|i| i.timestamp <= t0 + 10)
-            .filter_map(|i| i.avg_ms.map(|a| (a, i.requests)))
-            .collect(),
-    );
-    let steady = mean(
-        all.iter()
-            .filter(|i| i.timestamp >= steady_from && i.timestamp <= steady_to)
-            .filter_map(|i| i.avg_ms.map(|a| (a, i.requests)))
-            .collect(),
-    );
+    let first = mean(&|t| t <= t0 + 10);
+    let steady = mean(&|t| t >= steady_from && t <= steady_to);
     if let (Some(first), Some(steady)) = (first, steady) {
         if first >= 1.5 * steady && first - steady >= 10.0 {
             out.push(Finding::on_scope(
