@@ -21,14 +21,26 @@ fn batch_for(len: usize, threads: usize) -> usize {
 
 /// `items.iter().map(f).collect()`, in order, spread over the cores.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    map_with(items, |_: &mut (), item| f(item))
+    let batch = batch_for(items.len(), threads_for(items.len()));
+    map_in(items, batch, |_: &mut (), item| f(item))
 }
 
-/// [`map`] where `f` also gets its thread's `state`, made once per thread and dropped as soon as
-/// the thread has no more items (before the call returns: a thread-local would be freed whenever
-/// the thread's exit gets to it, maybe while the caller allocates what comes next).
+/// [`map`] for a few items of much work each (the series of a long history), taken one at a time
+/// so that the last ones do not leave a core idle; `f` also gets its thread's `state`, made once
+/// per thread and dropped as soon as the thread has no more items (before the call returns: a
+/// thread-local would be freed whenever the thread's exit gets to it, maybe while the caller
+/// allocates what comes next).
 pub fn map_with<T: Sync, S: Default, R: Send>(
     items: &[T],
+    f: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R> {
+    map_in(items, 1, f)
+}
+
+/// [`map_with`] taking `batch` items at a time.
+fn map_in<T: Sync, S: Default, R: Send>(
+    items: &[T],
+    batch: usize,
     f: impl Fn(&mut S, &T) -> R + Sync,
 ) -> Vec<R> {
     let threads = threads_for(items.len());
@@ -36,7 +48,6 @@ pub fn map_with<T: Sync, S: Default, R: Send>(
         let mut state = S::default();
         return items.iter().map(|item| f(&mut state, item)).collect();
     }
-    let batch = batch_for(items.len(), threads);
     let next = AtomicUsize::new(0);
     // Each thread's batches, by the index of their first item.
     let work = || {
