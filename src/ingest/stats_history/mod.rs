@@ -304,8 +304,12 @@ fn rows_in(path: &Path, (start, end): (u64, u64)) -> f64 {
 /// as many as that predicts (too few and the part's last points are inserted behind its others when
 /// joined, too many and the join moves the later parts' points down as far, leaving as many pages
 /// touched at the end: either way the error costs, not the direction), the last part's with room
-/// to spare (never touched, it costs no memory).
+/// to spare (never touched, it costs no memory). None for a scope too rare in the seed to size
+/// (a history of thousands of endpoints): its points grow in each part and are joined by copying.
 fn region_sizes(share: f64, part_rows: &[f64]) -> Vec<usize> {
+    if share <= 0.0 {
+        return vec![0; part_rows.len()];
+    }
     let last = part_rows.len() - 1;
     part_rows
         .iter()
