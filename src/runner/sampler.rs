@@ -170,7 +170,7 @@ struct Reading {
     tree_ticks: u64,
     /// Nanoseconds each thread of the tree ran and waited for a CPU; `None` where the kernel has
     /// no schedstat.
-    waits: Option<HashMap<ThreadKey, (u64, u64)>>,
+    threads: Option<HashMap<ThreadKey, (u64, u64)>>,
     processes: u32,
     pressure_us: Option<u64>,
     load: Option<(f64, u32)>,
@@ -183,18 +183,18 @@ impl Reading {
         let pressure_us = read("/proc/pressure/cpu").and_then(|t| parse_pressure_total(&t));
         let load = read("/proc/loadavg").and_then(|t| parse_loadavg(&t));
         let tree = process_tree(root);
-        let mut waits = Some(HashMap::with_capacity(tree.len()));
+        let mut threads = Some(HashMap::with_capacity(tree.len()));
         for p in &tree {
-            match (thread_waits(p.pid), waits.as_mut()) {
-                (Some(threads), Some(map)) => {
-                    for (tid, run_wait) in threads {
+            match (thread_times(p.pid), threads.as_mut()) {
+                (Some(times), Some(map)) => {
+                    for (tid, run_wait) in times {
                         map.insert((p.pid, p.starttime, tid), run_wait);
                     }
                 }
                 // Only the root missing (it exited) is expected; no schedstat at all is a kernel
                 // without it.
                 (None, _) if p.pid == root && tree.len() > 1 => {}
-                (None, _) => waits = None,
+                (None, _) => threads = None,
                 (Some(_), None) => {}
             }
         }
@@ -202,7 +202,7 @@ impl Reading {
             at: Instant::now(),
             stat,
             tree_ticks: tree.iter().map(|p| p.ticks()).sum(),
-            waits,
+            threads,
             processes: tree.len() as u32,
             pressure_us,
             load,
@@ -214,9 +214,9 @@ impl Reading {
 /// `None` when the process is gone or the kernel keeps no schedstat. `/proc/PID/schedstat` is the
 /// main thread's alone: a Go or Java generator (k6, JMeter) does its work on others, and read so
 /// it never waited.
-fn thread_waits(pid: u32) -> Option<Vec<(u32, (u64, u64))>> {
+fn thread_times(pid: u32) -> Option<Vec<(u32, (u64, u64))>> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
-    let waits: Vec<(u32, (u64, u64))> = tasks
+    let times: Vec<(u32, (u64, u64))> = tasks
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter_map(|tid| {
             // A thread that ended between the listing and the read is left out.
@@ -224,7 +224,7 @@ fn thread_waits(pid: u32) -> Option<Vec<(u32, (u64, u64))>> {
             Some((tid, parse_schedstat(&text)?))
         })
         .collect();
-    (!waits.is_empty()).then_some(waits)
+    (!times.is_empty()).then_some(times)
 }
 
 /// `root` and every process descending from it, from one pass over `/proc`.
@@ -279,9 +279,9 @@ fn sample(before: &Reading, after: &Reading, context: SampleContext) -> Option<R
     // Each thread's run and wait in the interval (a thread started in it counts from zero).
     let threads: Option<Vec<(u64, u64)>> =
         before
-            .waits
+            .threads
             .as_ref()
-            .zip(after.waits.as_ref())
+            .zip(after.threads.as_ref())
             .map(|(then, now)| {
                 now.iter()
                     .map(|(key, &(run, wait))| {
@@ -469,7 +469,7 @@ mod tests {
             at,
             stat,
             tree_ticks: 0,
-            waits: Some(threads.iter().copied().collect()),
+            threads: Some(threads.iter().copied().collect()),
             processes: 1,
             pressure_us: None,
             load: None,

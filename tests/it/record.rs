@@ -11,6 +11,29 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
+/// `loadgate record --interval 250ms` of `PROGRAM -c SCRIPT`: its output and the record written.
+fn record_every_quarter_second(program: &str, script: &str) -> (std::process::Output, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rec.json");
+    let output = loadgate(args![
+        "record",
+        "--interval",
+        "250ms",
+        "--out",
+        &out,
+        "--",
+        program,
+        "-c",
+        script,
+    ]);
+    let record = if out.exists() {
+        read_json(&out)
+    } else {
+        Value::Null
+    };
+    (output, record)
+}
+
 /// A copy of fixtures/runner in a temporary directory (to damage or move its record).
 fn runner_fixture() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -24,24 +47,11 @@ fn runner_fixture() -> tempfile::TempDir {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_busy_command_is_recorded_and_its_exit_code_passed_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("rec.json");
     // A shell that keeps a CPU busy for about 1.5 s through a child process (`sh -c` in `sh`),
     // then exits 3.
     let script = "sh -c 'end=$(($(date +%s%N) + 1500000000)); while [ $(date +%s%N) -lt $end ]; do :; done'; exit 3";
-    let output = loadgate(args![
-        "record",
-        "--interval",
-        "250ms",
-        "--out",
-        out,
-        "--",
-        "sh",
-        "-c",
-        script,
-    ]);
+    let (output, record) = record_every_quarter_second("sh", script);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
-    let record = read_json(&out);
     assert_eq!(record["schema_version"], 1);
     assert_eq!(record["command"], "sh");
     assert_eq!(record["exit_code"], 3);
@@ -82,25 +92,12 @@ fn a_busy_command_is_recorded_and_its_exit_code_passed_on() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_command_working_on_another_thread_is_read_on_that_thread() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("rec.json");
     let script = "import hashlib, threading, time\n\
                   def work():\n    b = bytes(1 << 20)\n    end = time.time() + 1.5\n    \
                   while time.time() < end:\n        hashlib.sha256(b).digest()\n\
                   t = threading.Thread(target=work)\nt.start()\nt.join()\n";
-    let output = loadgate(args![
-        "record",
-        "--interval",
-        "250ms",
-        "--out",
-        out,
-        "--",
-        "python3",
-        "-c",
-        script,
-    ]);
+    let (output, record) = record_every_quarter_second("python3", script);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let record = read_json(&out);
     let mut busiest: Vec<f64> = record["samples"]
         .as_array()
         .unwrap()

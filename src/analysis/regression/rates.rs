@@ -119,15 +119,7 @@ pub(super) fn throughput(evidence: &Evidence, z: f64, held: Status) -> Judged {
     }
     // On a contended machine a record vouches for the generator's share only: a run-wide shift
     // it excused explains the fall as it does without records.
-    let contended = matches!(
-        evidence.runner,
-        RunnerCall::Held {
-            contended: true,
-            calmer: false,
-            ..
-        }
-    );
-    if !runner_held || contended {
+    if !runner_held || evidence.runner.contended_body() {
         if let Some(why) =
             throughput_follows_shift(cur / base, evidence.latest, current, evidence.shifted)
         {

@@ -156,6 +156,20 @@ pub enum RunnerCall {
 }
 
 impl RunnerCall {
+    /// A held call on a contended machine whose generator was not calmer: the record vouches for
+    /// the generator's share only, so a shift of the body is read against the machine's own
+    /// spread ([`CONTENDED_WAIT`], [`CALMER_WAIT`]).
+    pub fn contended_body(&self) -> bool {
+        matches!(
+            self,
+            RunnerCall::Held {
+                contended: true,
+                calmer: false,
+                ..
+            }
+        )
+    }
+
     /// The call's name in the JSON report: `held`, `busier` or `unknown`.
     pub fn key(&self) -> &'static str {
         match self {

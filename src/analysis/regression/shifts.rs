@@ -205,11 +205,7 @@ pub(super) fn shifts(
                 }
                 // The kept runs measured the server's own noise on this contended machine: past
                 // the largest of them by more than the limit is beyond it.
-                RunnerCall::Held {
-                    contended: true,
-                    calmer: false,
-                    ..
-                } => range.filter(|r| {
+                RunnerCall::Held { .. } if runner.contended_body() => range.filter(|r| {
                     matches!(metric, Metric::P50 | Metric::Avg) && r.now > (1.0 + limit) * r.largest
                 }),
                 _ => None,
@@ -363,11 +359,8 @@ fn judge_shift(
     );
     match runner {
         RunnerCall::Held {
-            figures,
-            contended,
-            calmer,
-            ..
-        } => match server_wide_past(shift.metric, *contended, *calmer) {
+            figures, contended, ..
+        } => match server_wide_past(shift.metric, runner) {
             Some(past) if shift.factor > past => finding(
                 Status::Fail,
                 true,
@@ -459,14 +452,18 @@ pub const CONTENDED_SHIFT: f64 = 1.5;
 pub const HELD_TAIL_SHIFT: f64 = 1.5;
 
 /// The factor past which a slower run-wide shift of `metric` on a runner that held is the
-/// server's (`None`: never; 1.0: any shift past the profile's limit). On a contended machine whose
-/// generator was calmer ([`super::runner::CALMER_WAIT`]) the machine did not slow the body.
-pub fn server_wide_past(metric: Metric, contended: bool, calmer: bool) -> Option<f64> {
-    match (metric, contended) {
-        (Metric::P50 | Metric::Avg, true) if !calmer => Some(CONTENDED_SHIFT),
-        (Metric::P50 | Metric::Avg, _) => Some(1.0),
-        (_, false) => Some(HELD_TAIL_SHIFT),
-        (_, true) => None,
+/// server's (`None`: never, or no record held; 1.0: any shift past the profile's limit). On a
+/// contended machine whose generator was calmer ([`super::runner::CALMER_WAIT`]) the machine did
+/// not slow the body.
+pub fn server_wide_past(metric: Metric, runner: &RunnerCall) -> Option<f64> {
+    let RunnerCall::Held { contended, .. } = runner else {
+        return None;
+    };
+    match metric {
+        Metric::P50 | Metric::Avg if runner.contended_body() => Some(CONTENDED_SHIFT),
+        Metric::P50 | Metric::Avg => Some(1.0),
+        _ if *contended => None,
+        _ => Some(HELD_TAIL_SHIFT),
     }
 }
 
