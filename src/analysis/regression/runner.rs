@@ -232,9 +232,12 @@ pub fn contended(b: &RunnerFigures, c: &RunnerFigures) -> bool {
     matches!((b.wait, c.wait), (Some(bw), Some(cw)) if bw.min(cw) >= CONTENDED_WAIT)
 }
 
-/// The current generator waited for a CPU at least [`CALMER_WAIT`] less than the baseline's.
+/// The current runner had measurably more to give than the baseline's: its generator waited for
+/// a CPU at least [`CALMER_WAIT`] less, or the baseline's machine was busier by the figures that
+/// call a runner busier (its loopback, load, pressure or steal, read the other way round).
 pub fn calmer(b: &RunnerFigures, c: &RunnerFigures) -> bool {
     matches!((b.wait, c.wait), (Some(bw), Some(cw)) if bw - cw >= CALMER_WAIT)
+        || !machine_busier(c, b).is_empty()
 }
 
 /// Why a run's trends are not judged, when its record shows the generator was its own limit (its
@@ -308,6 +311,23 @@ pub fn busier(b: &RunnerFigures, c: &RunnerFigures) -> Vec<String> {
         (None, _) | (_, None) => moved.push("no generator CPU wait in a record".to_string()),
         _ => {}
     }
+    moved.extend(machine_busier(b, c));
+    // Fewer CPUs to run on cost a generator only what it then waits for, which the wait reads
+    // (a Locust process that used a fifth of a core lost nothing when pinned to one CPU); without
+    // the wait on both sides, nothing vouches anyway.
+    if c.allowed_cpus < b.allowed_cpus && (b.wait.is_none() || c.wait.is_none()) {
+        moved.push(format!(
+            "generator CPUs {} -> {}",
+            b.allowed_cpus, c.allowed_cpus
+        ));
+    }
+    moved
+}
+
+/// The figures of the machine around the generator (the loopback probe, the load, the pressure,
+/// the hypervisor's steal) by which the current runner `c` had less to give than `b`.
+fn machine_busier(b: &RunnerFigures, c: &RunnerFigures) -> Vec<String> {
+    let mut moved = Vec::new();
     if let (Some(br), Some(cr)) = (b.rtt_max_ms, c.rtt_max_ms) {
         if cr > 2.0 * br && cr - br > RTT_MAX_RISE_MS {
             moved.push(format!("loopback max {br:.1} -> {cr:.1} ms"));
@@ -333,15 +353,6 @@ pub fn busier(b: &RunnerFigures, c: &RunnerFigures) -> Vec<String> {
             "steal {:.0}% -> {:.0}%",
             b.steal * 100.0,
             c.steal * 100.0
-        ));
-    }
-    // Fewer CPUs to run on cost a generator only what it then waits for, which the wait reads
-    // (a Locust process that used a fifth of a core lost nothing when pinned to one CPU); without
-    // the wait on both sides, nothing vouches anyway.
-    if c.allowed_cpus < b.allowed_cpus && (b.wait.is_none() || c.wait.is_none()) {
-        moved.push(format!(
-            "generator CPUs {} -> {}",
-            b.allowed_cpus, c.allowed_cpus
         ));
     }
     moved
@@ -546,6 +557,42 @@ mod tests {
         assert!(calmer(&f(0.40), &f(0.30)));
         assert!(!calmer(&f(0.40), &f(0.301)));
         assert!(!calmer(&f(0.30), &f(0.40)));
+    }
+
+    #[test]
+    fn a_baseline_machine_busier_by_its_own_figures_makes_this_runner_calmer() {
+        // The generator's wait barely moved, but the baseline's machine was busier by a figure
+        // that calls a runner busier, read the other way round: just past and just inside each.
+        let c = figures(0.30, 2.0, 1.0);
+        let calmer_than = |b: RunnerFigures| calmer(&b, &c);
+        assert!(
+            calmer_than(figures(0.30, 12.1, 1.0)),
+            "loopback max +10.1 ms"
+        );
+        assert!(
+            !calmer_than(figures(0.30, 11.9, 1.0)),
+            "loopback max +9.9 ms"
+        );
+        assert!(calmer_than(figures(0.30, 2.0, 5.1)), "load +4.1 per CPU");
+        assert!(!calmer_than(figures(0.30, 2.0, 4.9)), "load +3.9 per CPU");
+        let mut pressed = figures(0.30, 2.0, 1.0);
+        pressed.pressure = Some(0.551);
+        assert!(calmer_than(pressed), "pressure +25.1 points, CPUs full");
+        pressed.pressure = Some(0.549);
+        assert!(!calmer_than(pressed));
+        pressed.pressure = Some(0.60);
+        pressed.busy = 0.949;
+        assert!(
+            !calmer_than(pressed),
+            "the baseline's CPUs had room: a quota's waiting"
+        );
+        let mut stolen = figures(0.30, 2.0, 1.0);
+        stolen.steal = 0.051;
+        assert!(calmer_than(stolen));
+        stolen.steal = 0.049;
+        assert!(!calmer_than(stolen));
+        // The generator's own wait reads a calmer runner at CALMER_WAIT, not at WAIT_RISE.
+        assert!(!calmer_than(figures(0.35, 2.0, 1.0)));
     }
 
     #[test]

@@ -357,10 +357,26 @@ fn judge_shift(
          or compare both builds side by side (A/B); endpoints are judged beyond up to {}x this shift",
         rules.shift_transfer
     );
+    // A server-wide regression moves the endpoints in proportion: most of them by at least half
+    // the cheapest endpoints' factor, not only by half their milliseconds (a 16 -> 22 ms health
+    // check carries 300 ms pages that moved 3 ms with it).
+    let own = moved_in_proportion(&shift, pairs);
+    let most_moved = own * 2 >= pairs.len();
     match runner {
         RunnerCall::Held {
             figures, contended, ..
         } => match server_wide_past(shift.metric, runner) {
+            Some(past) if shift.factor > past && !most_moved => finding(
+                rules.shift,
+                false,
+                format!(
+                    "{what}, on a runner whose records show no drop ({figures}); but only {own} of {} endpoints moved by at least half of it in proportion ({:+.0}% of their own), \
+                     so the whole server did not slow; endpoints are judged beyond up to {}x this shift",
+                    pairs.len(),
+                    (shift.factor - 1.0) * 50.0,
+                    rules.shift_transfer
+                ),
+            ),
             Some(past) if shift.factor > past => finding(
                 Status::Fail,
                 true,
@@ -369,7 +385,7 @@ fn judge_shift(
                      a slower runner is ruled out, so the endpoints are judged without a shift allowance"
                 ),
             ),
-            _ if beyond.is_some() => {
+            _ if beyond.is_some() && most_moved => {
                 let b = beyond.expect("matched");
                 finding(
                     Status::Fail,
@@ -435,6 +451,20 @@ fn judge_shift(
             format!("{what}. {same_build}; a runner record of both runs (`loadgate record`) would tell a slower server apart"),
         ),
     }
+}
+
+/// How many endpoints moved the shift's metric up by at least half its relative change.
+fn moved_in_proportion(shift: &Shift, pairs: &[Pair]) -> usize {
+    let half = (shift.factor - 1.0) / 2.0;
+    pairs
+        .iter()
+        .filter(
+            |p| match (shift.metric.of(p.base), shift.metric.of(p.cur)) {
+                (Some(b), Some(c)) => b > 0.0 && c / b - 1.0 >= half,
+                _ => false,
+            },
+        )
+        .count()
 }
 
 /// On a runner whose record held, and whose generator waited for a CPU in both runs
@@ -632,6 +662,56 @@ mod tests {
                 None,
             ))
         })
+    }
+
+    /// The P50 shift of `rows` on a runner whose record held and did not contend.
+    fn held_of(rows: &[(&str, f64, f64)]) -> ShiftFinding {
+        let held = RunnerCall::Held {
+            figures: "held".into(),
+            against: 0,
+            contended: false,
+            calmer: false,
+        };
+        with_pairs(rows, |pairs| {
+            let shift = run_wide_shift(pairs, Metric::P50, 0.2, 5.0).expect("a run-wide shift");
+            judge_shift(shift, pairs, &RegressionRules::default(), &held, None)
+        })
+    }
+
+    #[test]
+    fn a_server_wide_regression_moves_most_endpoints_in_proportion() {
+        // A health check 10 -> 20 ms (2x): the pages moved with it by its milliseconds (at least
+        // +5 ms), but by half its factor (+50%) only as often as the rows say.
+        let rows = |page: f64| {
+            [
+                ("/health", 10.0, 20.0),
+                ("/missing", 10.0, 20.0),
+                ("/a", 300.0, 300.0 * page),
+                ("/b", 300.0, 300.0 * page),
+                ("/c", 300.0, 300.0 * page),
+                ("/d", 300.0, 300.0 * page),
+            ]
+        };
+        // Every page +50%: all six moved in proportion; a server-wide regression.
+        let all = held_of(&rows(1.5));
+        assert_eq!((all.status, all.server_wide), (Status::Fail, true));
+        // Just under half the factor: only the two probes moved in proportion, 2 of 6.
+        let probes_only = held_of(&rows(1.499));
+        assert_eq!(
+            (probes_only.status, probes_only.server_wide),
+            (RegressionRules::default().shift, false)
+        );
+        assert!(
+            probes_only.reason.contains("only 2 of 6 endpoints moved by at least half of it in proportion (+50% of their own)"),
+            "{}",
+            probes_only.reason
+        );
+        // One page at +50% with the probes: 3 of 6, half, which counts as for the shift itself.
+        let mut half = rows(1.499);
+        half[2].2 = 450.0;
+        assert!(held_of(&half).server_wide);
+        half[2].2 = 449.9;
+        assert!(!held_of(&half).server_wide);
     }
 
     #[test]
