@@ -139,7 +139,34 @@ pub fn compare(
         runner: runner.clone(),
     };
     comparison.verdict = comparison.status();
+    if let Some(note) = busier_runner_note(&comparison) {
+        comparison.notes.push(note);
+    }
     comparison
+}
+
+/// A latency regression that failed on a runner its records show busier: what moved, so a reader
+/// weighs the failure before blaming the build. The verdict stands: a busier runner is no proof
+/// the build is sound, and a server whose cheapest endpoints do not share its bottleneck (a health
+/// check beside SQL pages) shows no run-wide shift to excuse the pages.
+fn busier_runner_note(comparison: &Comparison) -> Option<String> {
+    let RunnerCall::Busier { why } = &comparison.runner else {
+        return None;
+    };
+    let latency = |m: Metric| matches!(m, Metric::P50 | Metric::P95 | Metric::P99 | Metric::Avg);
+    let failed = comparison
+        .regressions
+        .iter()
+        .filter(|r| r.status == Status::Fail && latency(r.metric))
+        .count();
+    (failed > 0).then(|| {
+        format!(
+            "{failed} latency regression{} failed on a runner its records show busier ({why}): a busier machine slows the endpoints that do the work as well; \
+             rerun on a steadier runner or compare both builds side by side (A/B) before reading {} as the build's",
+            if failed == 1 { "" } else { "s" },
+            if failed == 1 { "it" } else { "them" }
+        )
+    })
 }
 
 /// The comparison with a baseline that holds no runs, or does not exist yet.

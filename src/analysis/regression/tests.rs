@@ -594,3 +594,32 @@ fn without_records_a_mean_far_beyond_every_kept_run_fails_as_a_slower_server_or_
     let busier = RunnerCall::Busier { why: "x".into() };
     assert_eq!(judged(&kept, 10.0, &busier).0 .0, Status::Warn);
 }
+
+#[test]
+fn a_latency_failure_on_a_busier_runner_carries_the_runners_figures_in_a_note() {
+    let busier = RunnerCall::Busier {
+        why: "CPU pressure 36% -> 62%".into(),
+    };
+    let compared = |scale: f64, runner: &RunnerCall| {
+        compare(
+            &[run_of(scope(5000, 1.0))],
+            &run_of(scope(5000, scale)),
+            &RegressionRules::default(),
+            &ErrorRules::default(),
+            runner,
+        )
+    };
+    let note = |c: &Comparison| {
+        c.notes
+            .iter()
+            .any(|n| n.contains("on a runner its records show busier (CPU pressure 36% -> 62%)"))
+    };
+    // One endpoint 2x slower: its latency fails (one endpoint is no run-wide shift), and the
+    // note says the runner was busier; the verdict stands.
+    let slower = compared(2.0, &busier);
+    assert_eq!(slower.verdict, Status::Fail);
+    assert!(note(&slower), "{:?}", slower.notes);
+    // Nothing failed: no note. A runner that held or no record: no note.
+    assert!(!note(&compared(1.0, &busier)));
+    assert!(!note(&compared(2.0, &RunnerCall::Unknown)));
+}
