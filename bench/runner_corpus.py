@@ -456,7 +456,7 @@ def record_medians(out, rows):
 
 # The records' call, as src/analysis/regression/runner.rs makes it (keep the two alike).
 SATURATED_DEMAND, WAIT_RISE, RTT_MAX_RISE_MS, LOAD_PER_CPU_RISE, STEAL_RISE = 0.90, 0.02, 10.0, 4.0, 0.05
-PRESSURE_RISE, BUSY_FULL = 0.25, 0.95
+PRESSURE_RISE, BUSY_FULL, SPREAD_OVER_THREADS = 0.25, 0.95, 1.5
 
 
 def figures(out, run):
@@ -474,7 +474,9 @@ def figures(out, run):
             "rtt": (s["rtt_max_ms"] or {}).get("p90"),
             "load": s["load1"]["median"] / max(s["cpus_max"], 1),
             "steal": s["steal"]["median"], "cpus": s["allowed_cpus"],
-            "pressure": (s.get("cpu_pressure") or {}).get("median"), "busy": s["busy"]["median"]}
+            "pressure": (s.get("cpu_pressure") or {}).get("median"), "busy": s["busy"]["median"],
+            # Work spread over threads (k6): fewer CPUs queue it where the wait does not see.
+            "spread": wait is not None and busiest is not None and wait + cpu > SPREAD_OVER_THREADS * busiest}
 
 
 def runner_call(b, c):
@@ -489,7 +491,10 @@ def runner_call(b, c):
     if b["pressure"] is not None and c["pressure"] is not None \
             and c["pressure"] - b["pressure"] > PRESSURE_RISE and c["busy"] >= BUSY_FULL:
         return "busier"
-    # Fewer CPUs count only without the wait on both sides, which is never here (returned above).
+    # Fewer CPUs count without the wait on both sides (never here: returned above), or for a
+    # generator whose work is spread over threads.
+    if c["cpus"] < b["cpus"] and c["spread"]:
+        return "busier"
     if c["load"] - b["load"] > LOAD_PER_CPU_RISE or c["steal"] - b["steal"] > STEAL_RISE:
         return "busier"
     return "held"

@@ -56,6 +56,13 @@ pub const CONTENDED_WAIT: f64 = 0.10;
 /// pair whose median or mean moved past 1.2x on a contended machine had its wait fall by more than
 /// 0.08 cores; 37 half-capacity pairs that moved 1.2-1.5x had it fall by more than this.
 pub const CALMER_WAIT: f64 = 0.10;
+/// The generator's threads together were runnable this many times as long as its busiest one: its
+/// work is spread over threads. A Go program (k6) multiplexes its goroutines onto as many threads
+/// as it may use CPUs, and with fewer CPUs they queue inside its runtime, where the kernel's wait
+/// does not see them: k6 pinned to one CPU moved its P99 1.5x with its wait unchanged. In the
+/// runner corpora k6's threads were runnable 1.78-3.82 times as long as its busiest one, Locust's
+/// (one thread, and the recorder's share of its tree) 0.94-1.24 times.
+pub const SPREAD_OVER_THREADS: f64 = 1.5;
 
 /// The figures of a runner record a comparison reads (medians over the run's intervals).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,6 +83,8 @@ pub struct RunnerFigures {
     pub busy: f64,
     /// CPUs the generator could run on.
     pub allowed_cpus: u32,
+    /// The generator's work was spread over threads ([`SPREAD_OVER_THREADS`]).
+    pub spread: bool,
     /// `demand` is the busiest thread's share (else the process's CPU and wait).
     pub busiest_thread: bool,
 }
@@ -96,6 +105,12 @@ impl RunnerFigures {
             pressure: s.cpu_pressure.map(|p| p.median),
             busy: s.busy.median,
             allowed_cpus: s.allowed_cpus,
+            spread: match (s.command_wait, s.command_busiest_thread) {
+                (Some(w), Some(b)) => {
+                    w.median + s.command_cpu.median > SPREAD_OVER_THREADS * b.median
+                }
+                _ => false,
+            },
             busiest_thread: s.command_busiest_thread.is_some(),
         }
     }
@@ -314,8 +329,9 @@ pub fn busier(b: &RunnerFigures, c: &RunnerFigures) -> Vec<String> {
     moved.extend(machine_busier(b, c));
     // Fewer CPUs to run on cost a generator only what it then waits for, which the wait reads
     // (a Locust process that used a fifth of a core lost nothing when pinned to one CPU); without
-    // the wait on both sides, nothing vouches anyway.
-    if c.allowed_cpus < b.allowed_cpus && (b.wait.is_none() || c.wait.is_none()) {
+    // the wait on both sides, nothing vouches anyway; and a generator whose work is spread over
+    // threads queues what fewer CPUs cost it where the wait does not see.
+    if c.allowed_cpus < b.allowed_cpus && (b.wait.is_none() || c.wait.is_none() || c.spread) {
         moved.push(format!(
             "generator CPUs {} -> {}",
             b.allowed_cpus, c.allowed_cpus
@@ -372,6 +388,7 @@ mod tests {
             pressure: Some(0.30),
             busy: 0.99,
             allowed_cpus: 2,
+            spread: false,
             busiest_thread: false,
         }
     }
@@ -436,6 +453,14 @@ mod tests {
             busier(&b, &one_core),
             ["no generator CPU wait in a record", "generator CPUs 2 -> 1"]
         );
+        // A generator whose work is spread over threads (k6) queues on fewer CPUs where its wait
+        // does not see: fewer CPUs make its runner busier with the waits on both sides.
+        let mut spread = b;
+        spread.allowed_cpus = 1;
+        spread.spread = true;
+        assert_eq!(busier(&b, &spread), ["generator CPUs 2 -> 1"]);
+        spread.allowed_cpus = 2;
+        assert!(busier(&b, &spread).is_empty(), "as many CPUs");
         let mut unknown_wait = b;
         unknown_wait.wait = None;
         assert_eq!(busier(&b, &unknown_wait).len(), 1, "nothing vouches");
@@ -443,6 +468,29 @@ mod tests {
         limited.demand = Some(0.90);
         assert!(busier(&b, &limited)[0].contains("90% of the time in this run"));
         assert!(busier(&limited, &b)[0].contains("in the baseline: it was the limit"));
+    }
+
+    #[test]
+    fn a_generator_is_spread_over_threads_when_they_were_runnable_half_again_its_busiest() {
+        let spread = |cpu: f64, wait: f64, busiest: Option<f64>| {
+            let mut s = summary(wait, 1.0);
+            s.command_cpu.median = cpu;
+            s.command_busiest_thread = busiest.map(|b| crate::model::Spread {
+                median: b,
+                p90: b,
+                max: b,
+            });
+            RunnerFigures::of(&s).spread
+        };
+        // k6 beside httpbin: 0.27 cores of CPU and 0.48 waiting, its busiest thread 0.20.
+        assert!(spread(0.27, 0.48, Some(0.20)));
+        // Just past and just inside 1.5 times the busiest thread.
+        assert!(spread(0.30, 0.1501, Some(0.30)));
+        assert!(!spread(0.30, 0.1499, Some(0.30)));
+        // Locust: one thread, 0.45 + 0.32 against 0.66.
+        assert!(!spread(0.45, 0.32, Some(0.66)));
+        // A record from before threads were read: not known, not spread.
+        assert!(!spread(0.27, 0.48, None));
     }
 
     #[test]
