@@ -13,7 +13,7 @@ Servers (both on 127.0.0.1 only):
   target   fixtures/target_server.py in a CPU cgroup (v1 `cpu` controller, root): a quota of 0.12 CPU
            at full capacity (about 1.5 times what 20 users asked of it here), 0.06 at half.
   datasette  Datasette (an ASGI app nobody here wrote) serving a SQLite table of 100,000 rows the script
-           makes (OUT/datasette.db, seeded): 2 SQL threads at full capacity, 1 at half (its
+           makes (OUT/data.db, seeded): 2 SQL threads at full capacity, 1 at half (its
            `num_sql_threads`; SQLite releases the GIL while a query runs, so two threads use two
            CPUs). A row by key, a filtered page, a GROUP BY over the table, and /-/versions.json,
            which runs no SQL.
@@ -172,6 +172,8 @@ def make_datasette_db(path):
     if os.path.exists(path):
         return
     rng = random.Random(7)
+    if os.path.exists(path + ".part"):  # a make that was stopped while writing it
+        os.remove(path + ".part")
     db = sqlite3.connect(path + ".part")
     db.execute("create table items (id integer primary key, category integer, value real, name text)")
     db.executemany("insert into items values (?, ?, ?, ?)",
