@@ -153,11 +153,10 @@ fn busier_runner_note(comparison: &Comparison) -> Option<String> {
     let RunnerCall::Busier { why } = &comparison.runner else {
         return None;
     };
-    let latency = |m: Metric| matches!(m, Metric::P50 | Metric::P95 | Metric::P99 | Metric::Avg);
     let failed = comparison
         .regressions
         .iter()
-        .filter(|r| r.status == Status::Fail && latency(r.metric))
+        .filter(|r| r.status == Status::Fail && LATENCY.contains(&r.metric))
         .count();
     (failed > 0).then(|| {
         format!(

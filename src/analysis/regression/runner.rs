@@ -157,7 +157,8 @@ pub enum RunnerCall {
     /// Both runs had a record and the current runner had no less to give: `figures` quote both.
     /// `against` is the kept run (its index, oldest first) whose record vouches: the run-wide
     /// shifts and the throughput are read against it. `contended`: the generator waited for a CPU
-    /// at least [`CONTENDED_WAIT`] in both runs; `calmer`: [`CALMER_WAIT`] less in this one.
+    /// at least [`CONTENDED_WAIT`] in both runs; `calmer`: this runner had measurably more to give
+    /// ([`calmer`]).
     Held {
         figures: String,
         against: usize,
