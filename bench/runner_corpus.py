@@ -41,7 +41,8 @@ what `loadgate compare` says (fail/warn/pass) over every ordered pair of full-ca
 rule of src/analysis/regression/runner.rs, mirrored in `runner_call` below: "held" when the current
 runner had no less to give). Then the rolling baseline: per server and condition, the first three
 full runs of that condition are saved with `baseline save --keep 3`, and every other run of the
-server (the remaining full runs: same build; every half run) is checked with `check --baseline`;
+server (the remaining full runs: same build; every half run) is checked with `check --baseline`,
+the half runs also split by the call the report made on the runners (`baseline.runner.call`);
 a pair fails when a comparison check (a regression or a run-wide shift) fails, whatever the
 profile's own limits say. It writes OUT/table.json.
 
@@ -556,13 +557,26 @@ def rolling(out, runs, pool):
         name, r = job
         p = subprocess.run([LOADGATE, "check", run_input(out, r), "--baseline", name,
                             "--store", store, "--format", "json"], capture_output=True, text=True)
-        return r, outcome(p)
+        return r, outcome(p), baseline_call(p)
 
-    for r, (verdict, why) in pool.map(check, jobs):
-        kind = "same build" if r["capacity"] == "full" else "half capacity"
-        result[kind][verdict] += 1
-        failed.update((kind, m) for m in why)
+    for r, (verdict, why), runner in pool.map(check, jobs):
+        kinds = ["same build"] if r["capacity"] == "full" else ["half capacity"]
+        if r["capacity"] == "half":
+            kinds.append(f"half capacity, record {runner}")
+        for kind in kinds:
+            result.setdefault(kind, collections.Counter())[verdict] += 1
+            failed.update((kind, m) for m in why)
     return result, failed
+
+
+def baseline_call(p):
+    """The report's call on the runners (`baseline.runner.call`: held, busier or unknown), as
+    loadgate made it against the kept runs."""
+    try:
+        runner = (json.loads(p.stdout).get("baseline") or {}).get("runner") or {}
+    except json.JSONDecodeError:
+        return "unknown"
+    return runner.get("call") or "unknown"
 
 
 def table(args):

@@ -175,12 +175,14 @@ fn the_open_model_holds_its_rate() {
 
 #[test]
 fn a_refused_connection_is_a_recorded_failure() {
-    // Bind, note the port, and close it again: nothing listens there now.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port below the ephemeral range that refuses: a port freed after `bind(:0)` is handed to
+    // the next test that binds one, and this run's requests then reach that test's server.
+    let port = (1..1024)
+        .find(|p| {
+            std::net::TcpStream::connect(("127.0.0.1", *p))
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused)
+        })
+        .expect("a port below 1024 that refuses");
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().join("refused");
     let output = run(&args![

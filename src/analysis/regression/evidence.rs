@@ -33,6 +33,10 @@ pub(super) struct Evidence<'a> {
     /// Whether the run has a run-wide shift of any latency metric that lends an allowance (not
     /// server-wide).
     pub(super) shifted: bool,
+    /// On a runner its records show busier, the whole run's move of this metric: its endpoints'
+    /// median ratio of current to baseline (1.0 otherwise, or when it did not rise; see
+    /// [`super::shifts::busier_moves`]).
+    pub(super) busier_move: f64,
     /// Whether this scope is one of the shift's probes.
     pub(super) probe: bool,
     pub(super) noise: Option<Noise>,

@@ -24,19 +24,27 @@ pub(super) fn judge(evidence: &Evidence, rules: &RegressionRules, z: f64, held: 
     let headline = headline(change, rel, limit, lowered.then_some(shift_ms));
     // A slower runner may add up to `shift_transfer` times the probes' rise (a faster one has
     // already lowered the baseline above).
-    let allowance = if shift_ms > 0.0 {
+    let by_shift = if shift_ms > 0.0 {
         rules.shift_transfer * shift_ms
     } else {
         0.0
     };
+    // On a busier runner the whole run's move, in proportion to this scope's baseline.
+    let by_busier = (evidence.busier_move - 1.0).max(0.0) * base;
+    let allowance = by_shift.max(by_busier);
     let own = change - allowance;
     let shift = (shift_ms, evidence.shift_metric);
-    if let Some(why) = explained_by_shift(own, base, limit, rules.min_change_ms, shift) {
-        return (
-            Direction::Regressed,
-            Status::Pass,
-            format!("{headline}; {why}"),
-        );
+    // A shift that explains a change warns as a finding of its own; the runner's move has no
+    // finding, so the change it explains warns itself: the run was slower, and not for the build.
+    let explained = if by_busier > by_shift {
+        explained_by_busier_runner(own, base, (limit, rules.min_change_ms), evidence)
+            .map(|why| (Status::Warn, why))
+    } else {
+        explained_by_shift(own, base, limit, rules.min_change_ms, shift)
+            .map(|why| (Status::Pass, why))
+    };
+    if let Some((status, why)) = explained {
+        return (Direction::Regressed, status, format!("{headline}; {why}"));
     }
     let moved = Moved {
         change,
@@ -325,6 +333,24 @@ fn explained_by_shift(
         format!(
             "explained by the run-wide shift of {} ({shift_ms:+.0} ms; not a change of this endpoint's own)",
             of.key()
+        )
+    })
+}
+
+/// On a runner its records show busier, the change beyond the whole run's move (in proportion) is
+/// within the limit or the floor: the machine, not this endpoint, moved.
+fn explained_by_busier_runner(
+    own: f64,
+    base: f64,
+    (limit, floor): (f64, f64),
+    evidence: &Evidence,
+) -> Option<String> {
+    let within = own < floor || (base > 0.0 && own / base <= limit);
+    within.then(|| {
+        format!(
+            "explained by the runner, its records busier: the endpoints' median {} moved {:.2}x, and this one no further than that by more than the limit",
+            evidence.metric.key(),
+            evidence.busier_move
         )
     })
 }

@@ -44,7 +44,7 @@ use family::Mix;
 use new_errors::{new_errors, NOT_CHECKED};
 use noise::{between_runs, MachineFit, Noise, Source};
 use sampling::halves;
-use shifts::{comparable_pairs, shift_for, shifts, Probes, LATENCY};
+use shifts::{busier_moves, comparable_pairs, shift_for, shifts, Probes, LATENCY};
 
 use super::stats::{median, z_for_confidence};
 use super::summary::{RunSummary, ScopeSummary};
@@ -106,6 +106,7 @@ pub fn compare(
         runner,
         users_differ,
         shifts: &shifts,
+        busier_moves: busier_moves(&pairs, runner),
         rules,
         sampling: &per_test,
         probes,
@@ -280,6 +281,8 @@ struct Context<'a> {
     runner: &'a RunnerCall,
     users_differ: bool,
     shifts: &'a [ShiftFinding],
+    /// On a busier runner, each latency metric's move over the whole run ([`busier_moves`]).
+    busier_moves: Vec<(Metric, f64)>,
     rules: &'a RegressionRules,
     /// The rules with the confidence each sampling test is held at (the comparison's tests as one
     /// family); the between-run noise and the machine fit keep the profile's.
@@ -403,6 +406,11 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
             baselines,
             shift_ms,
             shift_metric,
+            busier_move: context
+                .busier_moves
+                .iter()
+                .find(|(m, _)| *m == metric)
+                .map_or(1.0, |(_, f)| *f),
             // A server-wide shift is the regression: it explains no fall of throughput.
             shifted: context.shifts.iter().any(|s| !s.server_wide),
             probe: context

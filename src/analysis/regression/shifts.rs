@@ -453,6 +453,34 @@ fn judge_shift(
     }
 }
 
+/// On a runner its records show busier, how far each latency metric of the whole run moved: the
+/// median over the endpoints (`pairs`, at least three) of current over baseline, when it rose.
+/// A busier machine slows the work in proportion to it, where the cheapest endpoints, which do
+/// little, move a few milliseconds: in the runner corpora a CPU hog beside Datasette moved its
+/// SQL pages' medians +42-58% and its version endpoint 9 -> 13 ms, short of the shift's floor, and
+/// the same build failed on the one page that moved most. Each endpoint is then allowed the
+/// run's move in proportion (beside the shift's milliseconds), and only a change that stands out
+/// of it is the endpoint's own.
+pub(super) fn busier_moves(pairs: &[Pair], runner: &RunnerCall) -> Vec<(Metric, f64)> {
+    if !matches!(runner, RunnerCall::Busier { .. }) || pairs.len() < 3 {
+        return Vec::new();
+    }
+    LATENCY
+        .into_iter()
+        .filter_map(|metric| {
+            let ratios: Vec<f64> = pairs
+                .iter()
+                .filter_map(|p| match (metric.of(p.base), metric.of(p.cur)) {
+                    (Some(b), Some(c)) if b > 0.0 => Some(c / b),
+                    _ => None,
+                })
+                .collect();
+            let moved = median(&ratios)?;
+            (ratios.len() * 2 > pairs.len() && moved > 1.0).then_some((metric, moved))
+        })
+        .collect()
+}
+
 /// How many endpoints moved the shift's metric up by at least half its relative change.
 fn moved_in_proportion(shift: &Shift, pairs: &[Pair]) -> usize {
     let half = (shift.factor - 1.0) / 2.0;
@@ -712,6 +740,50 @@ mod tests {
         assert!(held_of(&half).server_wide);
         half[2].2 = 449.9;
         assert!(!held_of(&half).server_wide);
+    }
+
+    #[test]
+    fn a_busier_runner_lends_the_whole_runs_move_in_proportion() {
+        let busier = RunnerCall::Busier {
+            why: "busier".into(),
+        };
+        let moves = |rows: &[(&str, f64, f64)], runner: &RunnerCall| {
+            with_pairs(rows, |pairs| busier_moves(pairs, runner))
+        };
+        let p50 =
+            |moves: &[(Metric, f64)]| moves.iter().find(|(m, _)| *m == Metric::P50).map(|m| m.1);
+        // Datasette beside a hog: the pages +42-58%, the version endpoint 9 -> 13 ms.
+        let rows = [
+            ("/-/versions.json", 9.0, 13.0),
+            ("/data.json", 110.0, 160.0),
+            ("/items.json", 330.0, 470.0),
+            ("/items/[id].json", 120.0, 190.0),
+        ];
+        let moved = p50(&moves(&rows, &busier)).expect("a move");
+        assert!(
+            (moved - (160.0 / 110.0 + 13.0 / 9.0) / 2.0).abs() < 1e-12,
+            "{moved}"
+        );
+        // Only on a runner its records show busier: held and unknown lend nothing.
+        for runner in [
+            RunnerCall::Unknown,
+            RunnerCall::Held {
+                figures: "held".into(),
+                against: 0,
+                contended: true,
+                calmer: false,
+            },
+        ] {
+            assert!(moves(&rows, &runner).is_empty());
+        }
+        // Three endpoints are the fewest that show a run's move; two are not.
+        assert!(p50(&moves(&rows[..3], &busier)).is_some());
+        assert!(moves(&rows[..2], &busier).is_empty());
+        // A run whose endpoints did not rise (the median at 1.0 or below) lends nothing.
+        let still = [("/a", 10.0, 10.0), ("/b", 20.0, 20.0), ("/c", 30.0, 90.0)];
+        assert_eq!(p50(&moves(&still, &busier)), None);
+        let just = [("/a", 10.0, 10.01), ("/b", 20.0, 20.02), ("/c", 30.0, 30.0)];
+        assert!(p50(&moves(&just, &busier)).is_some_and(|m| m > 1.0));
     }
 
     #[test]

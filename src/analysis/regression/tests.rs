@@ -623,3 +623,62 @@ fn a_latency_failure_on_a_busier_runner_carries_the_runners_figures_in_a_note() 
     assert!(!note(&compared(1.0, &busier)));
     assert!(!note(&compared(2.0, &RunnerCall::Unknown)));
 }
+
+#[test]
+fn on_a_busier_runner_an_endpoint_fails_only_past_the_whole_runs_move() {
+    let busier = RunnerCall::Busier {
+        why: "CPU pressure 36% -> 62%".into(),
+    };
+    let named = |name: &str, scale: f64| ScopeSummary {
+        name: name.into(),
+        ..scope(5000, scale)
+    };
+    // A cheap endpoint (a 5 ms median) and three that do the work (100 ms).
+    let run = |scales: [f64; 4]| RunSummary {
+        endpoints: ["/health", "/b", "/c", "/d"]
+            .iter()
+            .zip(scales)
+            .map(|(n, s)| named(n, s))
+            .collect(),
+        ..run_of(scope(20000, scales[1]))
+    };
+    let status_of_d = |d: f64, runner: &RunnerCall| {
+        // The health check +2.5 ms (short of the 5 ms floor: no run-wide shift), /b and /c 2x.
+        let c = compare(
+            &[run([0.1, 2.0, 2.0, 2.0])],
+            &run([0.15, 4.0, 4.0, 2.0 * d]),
+            &RegressionRules::default(),
+            &ErrorRules::default(),
+            runner,
+        );
+        c.regressions
+            .iter()
+            .find(|r| {
+                matches!(&r.scope, Scope::Endpoint(k) if k.name == "/d") && r.metric == Metric::P50
+            })
+            .map(|r| (r.status, r.reason.clone(), r.noise.map_or(0.0, |n| n.bound)))
+            .expect("/d compared")
+    };
+    // The run's move is the endpoints' median, 2.0x: /d at 2.199x is under 20% of its baseline
+    // past it, within the limit, and the runner explains it (a warning: the run was slower, and
+    // not for the build); just past 2.2x is the endpoint's own.
+    let (status, reason, _) = status_of_d(2.199, &busier);
+    assert_eq!(status, Status::Warn, "{reason}");
+    assert!(
+        reason.contains(
+            "explained by the runner, its records busier: the endpoints' median p50 moved 2.00x"
+        ),
+        "{reason}"
+    );
+    // Past it the change is the endpoint's own, and meets the between-run noise (the prior for
+    // one baseline run, ±55%) as any change does: it warns until that share of its baseline past
+    // the run's move, and fails beyond.
+    let (status, reason, noise) = status_of_d(2.201, &busier);
+    assert_eq!(status, Status::Warn, "{reason}");
+    assert!(reason.contains("within the between-run noise"), "{reason}");
+    assert!(noise > 0.5, "{noise}");
+    assert_eq!(status_of_d(2.0 + noise - 0.001, &busier).0, Status::Warn);
+    assert_eq!(status_of_d(2.0 + noise + 0.001, &busier).0, Status::Fail);
+    // Without a record the same run is judged as before: /d fails on its own.
+    assert_eq!(status_of_d(2.2, &RunnerCall::Unknown).0, Status::Fail);
+}
