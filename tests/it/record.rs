@@ -572,6 +572,80 @@ fn a_health_check_that_moved_alone_is_no_server_wide_regression() {
     );
 }
 
+/// The same build beside a busy loop (fixtures/runner-datasette `calm-full-1` -> `hog1-full-3`): the
+/// record calls the runner busier, Datasette's pages moved their medians +42-58% together and its
+/// version endpoint 9 -> 13 ms (no run-wide shift of the median: short of its 5 ms floor). The
+/// page that moved most is within the whole run's move by less than the limit: the runner explains
+/// it, and it warns. The same files without the records judge it as before, and it fails.
+#[test]
+fn on_a_busier_runner_the_pages_that_moved_together_are_the_runners() {
+    let dir = fixture("runner-datasette");
+    let page = |report: &Value| {
+        report["regressions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "/data/items/[id].json" && r["metric"] == "p50")
+            .cloned()
+            .expect("the page's median compared")
+    };
+    let out = loadgate(args![
+        "compare",
+        "--format",
+        "json",
+        dir.join("calm-full-1"),
+        dir.join("hog1-full-3")
+    ]);
+    let with = serde_json::from_slice::<Value>(&out.stdout).unwrap();
+    assert_eq!(
+        with["baseline"]["runner"]["call"],
+        json!("busier"),
+        "{with}"
+    );
+    let judged = page(&with);
+    assert_eq!(judged["status"], json!("warn"), "{judged}");
+    let reason = judged["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(
+            "explained by the runner, its records busier: the endpoints' median p50 moved"
+        ),
+        "{reason}"
+    );
+    assert!(
+        with["regressions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] != "fail"),
+        "{with}"
+    );
+
+    // The same runs without their records: the runner is unknown, and the page fails on its own.
+    let bare = tempfile::tempdir().unwrap();
+    for run in ["calm-full-1", "hog1-full-3"] {
+        for suffix in [
+            "_stats.csv",
+            "_stats_history.csv",
+            "_failures.csv",
+            "_exceptions.csv",
+        ] {
+            let name = format!("{run}{suffix}");
+            std::fs::copy(dir.join(&name), bare.path().join(&name)).unwrap();
+        }
+    }
+    let out = loadgate(args![
+        "compare",
+        "--format",
+        "json",
+        bare.path().join("calm-full-1"),
+        bare.path().join("hog1-full-3")
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let without = serde_json::from_slice::<Value>(&out.stdout).unwrap();
+    assert_eq!(without["baseline"]["runner"]["call"], json!("unknown"));
+    assert_eq!(page(&without)["status"], json!("fail"), "{without}");
+}
+
 /// A real run whose load generator was its own limit (fixtures/runner-starved: Locust pinned to one
 /// CPU of a machine at load 17, runnable 96% of the time): its latency climbs 10x over the run
 /// at a steady load, and the record says why. With the record, trends are not judged and a note
