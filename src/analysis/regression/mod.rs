@@ -106,7 +106,7 @@ pub fn compare(
         runner,
         users_differ,
         shifts: &shifts,
-        busier_moves: busier_moves(&pairs, runner),
+        busier_moves: busier_moves(&pairs, baseline, runner),
         rules,
         sampling: &per_test,
         probes,

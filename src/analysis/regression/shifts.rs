@@ -454,14 +454,19 @@ fn judge_shift(
 }
 
 /// On a runner its records show busier, how far each latency metric of the whole run moved: the
-/// median over the endpoints (`pairs`, at least three) of current over baseline, when it rose.
+/// median over the endpoints (`pairs`, at least three) of current over baseline (the median of
+/// the endpoint in the kept runs `baseline`, as its regressions are judged against), when it rose.
 /// A busier machine slows the work in proportion to it, where the cheapest endpoints, which do
 /// little, move a few milliseconds: in the runner corpora a CPU hog beside Datasette moved its
 /// SQL pages' medians +42-58% and its version endpoint 9 -> 13 ms, short of the shift's floor, and
 /// the same build failed on the one page that moved most. Each endpoint is then allowed the
 /// run's move in proportion (beside the shift's milliseconds), and only a change that stands out
 /// of it is the endpoint's own.
-pub(super) fn busier_moves(pairs: &[Pair], runner: &RunnerCall) -> Vec<(Metric, f64)> {
+pub(super) fn busier_moves(
+    pairs: &[Pair],
+    baseline: &[RunSummary],
+    runner: &RunnerCall,
+) -> Vec<(Metric, f64)> {
     if !matches!(runner, RunnerCall::Busier { .. }) || pairs.len() < 3 {
         return Vec::new();
     }
@@ -470,9 +475,18 @@ pub(super) fn busier_moves(pairs: &[Pair], runner: &RunnerCall) -> Vec<(Metric, 
         .filter_map(|metric| {
             let ratios: Vec<f64> = pairs
                 .iter()
-                .filter_map(|p| match (metric.of(p.base), metric.of(p.cur)) {
-                    (Some(b), Some(c)) if b > 0.0 => Some(c / b),
-                    _ => None,
+                .filter_map(|p| {
+                    let kept: Vec<f64> = baseline
+                        .iter()
+                        .filter_map(|r| r.endpoints.iter().find(|e| e.label() == p.label))
+                        .filter_map(|e| metric.of(e))
+                        .collect();
+                    // Without kept runs (never in a comparison): the pair's own baseline.
+                    let base = median(&kept).or_else(|| metric.of(p.base));
+                    match (base, metric.of(p.cur)) {
+                        (Some(b), Some(c)) if b > 0.0 => Some(c / b),
+                        _ => None,
+                    }
                 })
                 .collect();
             let moved = median(&ratios)?;
@@ -748,7 +762,7 @@ mod tests {
             why: "busier".into(),
         };
         let moves = |rows: &[(&str, f64, f64)], runner: &RunnerCall| {
-            with_pairs(rows, |pairs| busier_moves(pairs, runner))
+            with_pairs(rows, |pairs| busier_moves(pairs, &[], runner))
         };
         let p50 =
             |moves: &[(Metric, f64)]| moves.iter().find(|(m, _)| *m == Metric::P50).map(|m| m.1);

@@ -682,3 +682,48 @@ fn on_a_busier_runner_an_endpoint_fails_only_past_the_whole_runs_move() {
     // Without a record the same run is judged as before: /d fails on its own.
     assert_eq!(status_of_d(2.2, &RunnerCall::Unknown).0, Status::Fail);
 }
+
+#[test]
+fn a_busier_runners_move_is_read_against_the_kept_runs_median() {
+    let busier = RunnerCall::Busier {
+        why: "CPU pressure 36% -> 62%".into(),
+    };
+    let run = |scales: [f64; 4]| RunSummary {
+        endpoints: ["/health", "/b", "/c", "/d"]
+            .iter()
+            .zip(scales)
+            .map(|(n, s)| ScopeSummary {
+                name: n.to_string(),
+                ..scope(5000, s)
+            })
+            .collect(),
+        ..run_of(scope(20000, scales[1]))
+    };
+    // Three kept runs, the newest 1.5x slower than the other two: against their median (100 ms)
+    // the pages moved 2x, against the newest only 1.33x.
+    let kept = [
+        run([0.1, 2.0, 2.0, 2.0]),
+        run([0.1, 2.0, 2.0, 2.0]),
+        run([0.1, 3.0, 3.0, 3.0]),
+    ];
+    let c = compare(
+        &kept,
+        &run([0.15, 4.0, 4.0, 4.39]),
+        &RegressionRules::default(),
+        &ErrorRules::default(),
+        &busier,
+    );
+    let d = c
+        .regressions
+        .iter()
+        .find(|r| {
+            matches!(&r.scope, Scope::Endpoint(k) if k.name == "/d") && r.metric == Metric::P50
+        })
+        .expect("/d compared");
+    assert_eq!(d.status, Status::Warn, "{}", d.reason);
+    assert!(
+        d.reason.contains("the endpoints' median p50 moved 2.00x"),
+        "{}",
+        d.reason
+    );
+}
