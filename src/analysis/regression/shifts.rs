@@ -406,7 +406,7 @@ fn judge_shift(
                 let why = match (shift.metric, contended) {
                     (Metric::P50 | Metric::Avg, _) => format!(
                         "The runner's records show no drop ({figures}), but the generator waited for a CPU in both runs: \
-                         on a machine that contended, the same build moved 1.2-1.9x between runs in loadgate's corpora, so a shift is read as the server's \
+                         on a machine that contended, the same build moved up to 2.5x between runs in loadgate's corpora, so a shift is read as the server's \
                          only past {CONTENDED_SHIFT}x, or past every run of a rolling baseline of 3 or more (keep several runs to measure this machine's spread)"
                     ),
                     (_, false) => format!(
