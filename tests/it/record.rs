@@ -407,18 +407,17 @@ fn without_records(dir: &Path, names: &[&str]) -> tempfile::TempDir {
     bare
 }
 
-/// `compare --format json BASE CURRENT` of two runs of fixtures/runner-pairs: exit code and report.
-fn compare_pair(base: &str, current: &Path) -> (i32, Value) {
-    let out = loadgate(args![
-        "compare",
-        "--format",
-        "json",
-        fixture("runner-pairs").join(base),
-        current
-    ]);
+/// `compare --format json BASE CURRENT`: exit code (never 2) and report.
+fn compare_json(base: &Path, current: &Path) -> (i32, Value) {
+    let out = loadgate(args!["compare", "--format", "json", base, current]);
     let code = out.status.code().unwrap();
     assert_ne!(code, 2, "{}", stderr(&out));
     (code, serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// [`compare_json`] with a baseline from fixtures/runner-pairs.
+fn compare_pair(base: &str, current: &Path) -> (i32, Value) {
+    compare_json(&fixture("runner-pairs").join(base), current)
 }
 
 /// The run-wide shifts of the median and mean: (status, reason).
@@ -505,15 +504,11 @@ fn a_slower_server_fails_and_a_busier_machine_warns() {
     // Without the records the half-capacity run cannot be told from a slower runner: it warns
     // (exit 0), the limit of a single-run comparison that docs/runner-record.md states.
     let bare = without_records(&pairs, &["calm-full-1", "calm-half-1"]);
-    let out = loadgate(args![
-        "compare",
-        "--format",
-        "json",
-        bare.path().join("calm-full-1"),
-        bare.path().join("calm-half-1")
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let unknown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, unknown) = compare_json(
+        &bare.path().join("calm-full-1"),
+        &bare.path().join("calm-half-1"),
+    );
+    assert_eq!(code, 0, "{unknown}");
     assert_eq!(unknown["baseline"]["runner"]["call"], "unknown");
     let shifts = body_shifts(&unknown);
     assert!(
@@ -529,18 +524,7 @@ fn a_slower_server_fails_and_a_busier_machine_warns() {
 #[test]
 fn a_health_check_that_moved_alone_is_no_server_wide_regression() {
     let dir = fixture("runner-datasette");
-    let compare = |current: &str| {
-        let out = loadgate(args![
-            "compare",
-            "--format",
-            "json",
-            dir.join("calm-full-2"),
-            dir.join(current)
-        ]);
-        let code = out.status.code().unwrap();
-        assert_ne!(code, 2, "{}", stderr(&out));
-        (code, serde_json::from_slice::<Value>(&out.stdout).unwrap())
-    };
+    let compare = |current: &str| compare_json(&dir.join("calm-full-2"), &dir.join(current));
     let (code, same) = compare("calm-full-3");
     assert_eq!(code, 0, "{same}");
     assert_eq!(same["baseline"]["runner"]["call"], json!("held"));
@@ -589,14 +573,7 @@ fn on_a_busier_runner_the_pages_that_moved_together_are_the_runners() {
             .cloned()
             .expect("the page's median compared")
     };
-    let out = loadgate(args![
-        "compare",
-        "--format",
-        "json",
-        dir.join("calm-full-1"),
-        dir.join("hog1-full-3")
-    ]);
-    let with = serde_json::from_slice::<Value>(&out.stdout).unwrap();
+    let (_, with) = compare_json(&dir.join("calm-full-1"), &dir.join("hog1-full-3"));
     assert_eq!(
         with["baseline"]["runner"]["call"],
         json!("busier"),
@@ -621,27 +598,12 @@ fn on_a_busier_runner_the_pages_that_moved_together_are_the_runners() {
     );
 
     // The same runs without their records: the runner is unknown, and the page fails on its own.
-    let bare = tempfile::tempdir().unwrap();
-    for run in ["calm-full-1", "hog1-full-3"] {
-        for suffix in [
-            "_stats.csv",
-            "_stats_history.csv",
-            "_failures.csv",
-            "_exceptions.csv",
-        ] {
-            let name = format!("{run}{suffix}");
-            std::fs::copy(dir.join(&name), bare.path().join(&name)).unwrap();
-        }
-    }
-    let out = loadgate(args![
-        "compare",
-        "--format",
-        "json",
-        bare.path().join("calm-full-1"),
-        bare.path().join("hog1-full-3")
-    ]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let without = serde_json::from_slice::<Value>(&out.stdout).unwrap();
+    let bare = without_records(&dir, &["calm-full-1", "hog1-full-3"]);
+    let (code, without) = compare_json(
+        &bare.path().join("calm-full-1"),
+        &bare.path().join("hog1-full-3"),
+    );
+    assert_eq!(code, 1, "{without}");
     assert_eq!(without["baseline"]["runner"]["call"], json!("unknown"));
     assert_eq!(page(&without)["status"], json!("fail"), "{without}");
 }

@@ -271,20 +271,14 @@ fn shift_over_kept(
     if base <= 0.0 || ms <= 0.0 || !is_shift(ms, factor, limit, min_change_ms) {
         return None;
     }
-    let kept_median = |label: &str| {
-        let values: Vec<f64> = baseline
-            .iter()
-            .filter_map(|r| r.endpoints.iter().find(|e| e.label() == label))
-            .filter_map(|e| metric.of(e))
-            .collect();
-        median(&values)
-    };
     let endpoints: Vec<String> = pairs
         .iter()
-        .filter(|p| match (kept_median(&p.label), metric.of(p.cur)) {
-            (Some(b), Some(c)) => (c - b) / ms >= 0.5,
-            _ => false,
-        })
+        .filter(
+            |p| match (kept_median(baseline, &p.label, metric), metric.of(p.cur)) {
+                (Some(b), Some(c)) => (c - b) / ms >= 0.5,
+                _ => false,
+            },
+        )
         .map(|p| p.label.clone())
         .collect();
     if endpoints.len() * 2 < pairs.len() {
@@ -297,6 +291,16 @@ fn shift_over_kept(
         probes: probes.labels.clone(),
         endpoints,
     })
+}
+
+/// `metric` of the endpoint `label`: its median over the kept runs that have it.
+fn kept_median(baseline: &[RunSummary], label: &str, metric: Metric) -> Option<f64> {
+    let values: Vec<f64> = baseline
+        .iter()
+        .filter_map(|r| r.endpoints.iter().find(|e| e.label() == label))
+        .filter_map(|e| metric.of(e))
+        .collect();
+    median(&values)
 }
 
 /// What moved: "N of M endpoints moved by at least half that (…); did not: …".
@@ -476,13 +480,9 @@ pub(super) fn busier_moves(
             let ratios: Vec<f64> = pairs
                 .iter()
                 .filter_map(|p| {
-                    let kept: Vec<f64> = baseline
-                        .iter()
-                        .filter_map(|r| r.endpoints.iter().find(|e| e.label() == p.label))
-                        .filter_map(|e| metric.of(e))
-                        .collect();
                     // Without kept runs (never in a comparison): the pair's own baseline.
-                    let base = median(&kept).or_else(|| metric.of(p.base));
+                    let base =
+                        kept_median(baseline, &p.label, metric).or_else(|| metric.of(p.base));
                     match (base, metric.of(p.cur)) {
                         (Some(b), Some(c)) if b > 0.0 => Some(c / b),
                         _ => None,

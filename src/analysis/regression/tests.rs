@@ -624,40 +624,49 @@ fn a_latency_failure_on_a_busier_runner_carries_the_runners_figures_in_a_note() 
     assert!(!note(&compared(2.0, &RunnerCall::Unknown)));
 }
 
+/// A run of a cheap endpoint `/health` and three that do the work (`/b`, `/c`, `/d`), each the
+/// test scope scaled by `scales` (0.1: a 5 ms median; 2.0: 100 ms).
+fn health_and_three_pages(scales: [f64; 4]) -> RunSummary {
+    RunSummary {
+        endpoints: ["/health", "/b", "/c", "/d"]
+            .iter()
+            .zip(scales)
+            .map(|(n, s)| ScopeSummary {
+                name: n.to_string(),
+                ..scope(5000, s)
+            })
+            .collect(),
+        ..run_of(scope(20000, scales[1]))
+    }
+}
+
+/// The median of `/d` as `comparison` judged it.
+fn p50_of_d(comparison: &Comparison) -> &Regression {
+    comparison
+        .regressions
+        .iter()
+        .find(|r| {
+            matches!(&r.scope, Scope::Endpoint(k) if k.name == "/d") && r.metric == Metric::P50
+        })
+        .expect("/d compared")
+}
+
 #[test]
 fn on_a_busier_runner_an_endpoint_fails_only_past_the_whole_runs_move() {
     let busier = RunnerCall::Busier {
         why: "CPU pressure 36% -> 62%".into(),
     };
-    let named = |name: &str, scale: f64| ScopeSummary {
-        name: name.into(),
-        ..scope(5000, scale)
-    };
-    // A cheap endpoint (a 5 ms median) and three that do the work (100 ms).
-    let run = |scales: [f64; 4]| RunSummary {
-        endpoints: ["/health", "/b", "/c", "/d"]
-            .iter()
-            .zip(scales)
-            .map(|(n, s)| named(n, s))
-            .collect(),
-        ..run_of(scope(20000, scales[1]))
-    };
     let status_of_d = |d: f64, runner: &RunnerCall| {
         // The health check +2.5 ms (short of the 5 ms floor: no run-wide shift), /b and /c 2x.
         let c = compare(
-            &[run([0.1, 2.0, 2.0, 2.0])],
-            &run([0.15, 4.0, 4.0, 2.0 * d]),
+            &[health_and_three_pages([0.1, 2.0, 2.0, 2.0])],
+            &health_and_three_pages([0.15, 4.0, 4.0, 2.0 * d]),
             &RegressionRules::default(),
             &ErrorRules::default(),
             runner,
         );
-        c.regressions
-            .iter()
-            .find(|r| {
-                matches!(&r.scope, Scope::Endpoint(k) if k.name == "/d") && r.metric == Metric::P50
-            })
-            .map(|r| (r.status, r.reason.clone(), r.noise.map_or(0.0, |n| n.bound)))
-            .expect("/d compared")
+        let r = p50_of_d(&c);
+        (r.status, r.reason.clone(), r.noise.map_or(0.0, |n| n.bound))
     };
     // The run's move is the endpoints' median, 2.0x: /d at 2.199x is under 20% of its baseline
     // past it, within the limit, and the runner explains it (a warning: the run was slower, and
@@ -688,17 +697,7 @@ fn a_busier_runners_move_is_read_against_the_kept_runs_median() {
     let busier = RunnerCall::Busier {
         why: "CPU pressure 36% -> 62%".into(),
     };
-    let run = |scales: [f64; 4]| RunSummary {
-        endpoints: ["/health", "/b", "/c", "/d"]
-            .iter()
-            .zip(scales)
-            .map(|(n, s)| ScopeSummary {
-                name: n.to_string(),
-                ..scope(5000, s)
-            })
-            .collect(),
-        ..run_of(scope(20000, scales[1]))
-    };
+    let run = health_and_three_pages;
     // Three kept runs, the newest 1.5x slower than the other two: against their median (100 ms)
     // the pages moved 2x, against the newest only 1.33x.
     let kept = [
@@ -713,13 +712,7 @@ fn a_busier_runners_move_is_read_against_the_kept_runs_median() {
         &ErrorRules::default(),
         &busier,
     );
-    let d = c
-        .regressions
-        .iter()
-        .find(|r| {
-            matches!(&r.scope, Scope::Endpoint(k) if k.name == "/d") && r.metric == Metric::P50
-        })
-        .expect("/d compared");
+    let d = p50_of_d(&c);
     assert_eq!(d.status, Status::Warn, "{}", d.reason);
     assert!(
         d.reason.contains("the endpoints' median p50 moved 2.00x"),
