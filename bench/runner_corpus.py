@@ -468,7 +468,8 @@ def figures(out, run):
     if not os.path.exists(path):
         return None
     with open(path) as f:
-        s = json.load(f)["summary"]
+        record = json.load(f)
+    s = record["summary"]
     cpu, wait = s["command_cpu"]["median"], (s["command_wait"] or {}).get("median")
     # The busiest thread's runnable share; records from before it was read: CPU and wait.
     busiest = (s.get("command_busiest_thread") or {}).get("median")
@@ -478,12 +479,16 @@ def figures(out, run):
             "load": s["load1"]["median"] / max(s["cpus_max"], 1),
             "steal": s["steal"]["median"], "cpus": s["allowed_cpus"],
             "pressure": (s.get("cpu_pressure") or {}).get("median"), "busy": s["busy"]["median"],
+            # A record vouches for its own kind of machine only (CPU model and cores).
+            "machine": (record["machine"]["cpu"], record["machine"]["cores"]),
             # Work spread over threads (k6): fewer CPUs queue it where the wait does not see.
             "spread": wait is not None and busiest is not None and wait + cpu > SPREAD_OVER_THREADS * busiest}
 
 
 def runner_call(b, c):
     """"held" when the current runner `c` had no less to give than the baseline's `b`."""
+    if b["machine"] != c["machine"]:
+        return "busier"
     if any(f["demand"] is not None and f["demand"] >= SATURATED_DEMAND for f in (b, c)):
         return "busier"
     if b["wait"] is None or c["wait"] is None or c["wait"] - b["wait"] > WAIT_RISE:

@@ -10,7 +10,9 @@ use super::findings::{findings, Finding};
 use super::grade::{assess, tally, Assessment, Check, ScopeResult};
 use super::paired::AbComparison;
 use super::ratchet::ratchet_note;
-use super::regression::runner::{generator_limited_note, runner_call, with_generator_warnings};
+use super::regression::runner::{
+    generator_limited_note, runner_call_on_machines, with_generator_warnings,
+};
 use super::regression::{compare, Comparison};
 use super::scaling::{scaling, Scaling, StepRun};
 use super::series::intervals;
@@ -345,6 +347,7 @@ pub fn judge_change(baseline: Baseline, current: Run, profile: &Profile) -> RunJ
 fn compare_with(baseline: &Baseline, run: &Run, profile: &Profile) -> Comparison {
     let current = current_summary(run, baseline, profile);
     let kept_runners: Vec<_> = baseline.runners.iter().map(Option::as_ref).collect();
+    let kept_machines: Vec<_> = baseline.runs.iter().map(|r| r.machine.as_ref()).collect();
     let cur_runner = run
         .info
         .evidence
@@ -357,7 +360,12 @@ fn compare_with(baseline: &Baseline, run: &Run, profile: &Profile) -> Comparison
         &profile.regression,
         &profile.new_errors,
         &with_generator_warnings(
-            runner_call(&kept_runners, cur_runner),
+            runner_call_on_machines(
+                &kept_runners,
+                &kept_machines,
+                cur_runner,
+                current.machine.as_ref(),
+            ),
             &baseline
                 .runs
                 .iter()
@@ -368,13 +376,17 @@ fn compare_with(baseline: &Baseline, run: &Run, profile: &Profile) -> Comparison
     )
 }
 
-/// The run as a comparison reads it: on the machine it is checked on, its signatures without the
-/// failures the profile expects.
+/// The run as a comparison reads it: on the machine its record says it was made on, else the one
+/// it is checked on; its signatures without the failures the profile expects.
 fn current_summary(run: &Run, baseline: &Baseline, profile: &Profile) -> RunSummary {
+    let summary = RunSummary::from_run(run);
     RunSummary {
-        machine: baseline.checked_on.clone(),
+        machine: summary
+            .machine
+            .clone()
+            .or_else(|| baseline.checked_on.clone()),
         signatures: Some(signatures(run, Some(profile))),
-        ..RunSummary::from_run(run)
+        ..summary
     }
 }
 

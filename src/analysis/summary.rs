@@ -84,7 +84,8 @@ pub struct RunSummary {
     pub peak_users: Option<u64>,
     pub aggregated: ScopeSummary,
     pub endpoints: Vec<ScopeSummary>,
-    /// Where the summary was made (`baseline save` records it); `None` in older baselines.
+    /// The machine the run was made on, as its runner record says; else where `baseline save`
+    /// kept it. `None` for a run without a record read from files, and in older baselines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<Machine>,
     /// The host the run loaded, when its files name it (Locust's HTML report does).
@@ -148,7 +149,12 @@ impl RunSummary {
             peak_users: run.peak_users(),
             aggregated: scope(&run.aggregated, true),
             endpoints: run.endpoints.iter().map(|e| scope(e, false)).collect(),
-            machine: None,
+            machine: run
+                .info
+                .evidence
+                .runner
+                .as_ref()
+                .map(|r| r.record.machine.clone()),
             host: run.info.host.clone(),
             locustfile: run.info.locustfile.clone(),
             ramp_s: ramp_s(run),

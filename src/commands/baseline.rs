@@ -92,9 +92,11 @@ pub fn run(plan: &BaselinePlan) -> Result<()> {
                     return print_text(&out);
                 }
             }
+            // Where the run was made (its record), else where it is saved: the same runner in CI.
+            let summary = RunSummary::from_run(&run);
             let summary = RunSummary {
-                machine: Some(Machine::this()),
-                ..RunSummary::from_run(&run)
+                machine: summary.machine.clone().or_else(|| Some(Machine::this())),
+                ..summary
             };
             let runner = run.info.evidence.runner.as_ref();
             let (profile, profile_source) = settings.profile()?;

@@ -260,7 +260,7 @@ fn a_baseline_says_where_it_was_saved_and_a_check_elsewhere_says_so() {
     assert_eq!(report["baseline"]["machine"]["cores"], 96);
     let notes = report["notes"].to_string();
     assert!(
-        notes.contains("96 cores") && notes.contains("this run is checked on"),
+        notes.contains("96 cores") && notes.contains("this run from"),
         "{notes}"
     );
     let markdown = std::fs::read_to_string(&md).unwrap();

@@ -436,6 +436,102 @@ fn body_shifts(report: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The half-capacity run of fixtures/runner-pairs with its record's machine rewritten: a record
+/// made on another CPU model, as another runner of a CI pool writes it. A record vouches for the
+/// runner's share of its own machine, not for the speed of another: the shift that failed as the
+/// server's warns as the machine's, naming both, in `compare` and in `check --baseline`.
+#[test]
+fn a_record_made_on_another_machine_does_not_vouch_for_this_one() {
+    let pairs = fixture("runner-pairs");
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["calm-full-1", "calm-half-1"] {
+        for suffix in [
+            "_stats.csv",
+            "_stats_history.csv",
+            "_failures.csv",
+            "_exceptions.csv",
+            "_runner.json",
+        ] {
+            let file = format!("{name}{suffix}");
+            std::fs::copy(pairs.join(&file), dir.path().join(&file)).unwrap();
+        }
+    }
+    let record = dir.path().join("calm-half-1_runner.json");
+    let mut written = read_json(&record);
+    assert_eq!(written["machine"]["cpu"], "AMD EPYC");
+    written["machine"]["cpu"] = json!("Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz");
+    std::fs::write(&record, serde_json::to_vec(&written).unwrap()).unwrap();
+
+    let (code, report) = compare_json(
+        &dir.path().join("calm-full-1"),
+        &dir.path().join("calm-half-1"),
+    );
+    assert_eq!(code, 0, "{report}");
+    let runner = &report["baseline"]["runner"];
+    assert_eq!(runner["call"], "busier");
+    assert!(
+        runner["why"].as_str().unwrap().starts_with(
+            "another machine: the baseline's run was made on AMD EPYC, 2 cores, this run on Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz, 2 cores"
+        ),
+        "{runner}"
+    );
+    let shifts = body_shifts(&report);
+    assert_eq!(shifts.len(), 2, "{shifts:?}");
+    assert!(
+        shifts.iter().all(|(status, _)| status == "warn"),
+        "{shifts:?}"
+    );
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("this run from Intel(R) Xeon"),
+        "{}",
+        report["notes"]
+    );
+
+    // Kept in a baseline, the run's own machine (its record's) is what is kept and compared.
+    let store = tempfile::tempdir().unwrap();
+    let save = loadgate(args![
+        "baseline",
+        "save",
+        "--name",
+        "main",
+        "--store",
+        store.path(),
+        dir.path().join("calm-full-1")
+    ]);
+    assert!(save.status.success(), "{}", stderr(&save));
+    let (code, checked) = check_json(args![
+        dir.path().join("calm-half-1"),
+        "--baseline",
+        "main",
+        "--store",
+        store.path(),
+    ]);
+    assert_eq!(checked["baseline"]["machine"]["cpu"], "AMD EPYC");
+    assert_eq!(
+        checked["baseline"]["runner"]["call"], "busier",
+        "{}",
+        checked["baseline"]
+    );
+    assert!(body_shifts(&checked)
+        .iter()
+        .all(|(status, _)| status == "warn"));
+    // It fails on the profile's own limit (httpbin's /status/503 answers 503 by design), on no
+    // regression and no run-wide shift.
+    assert_eq!(code, 1);
+    let failed = |key: &str| {
+        checked[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "fail")
+            .count()
+    };
+    assert_eq!((failed("regressions"), failed("run_wide_shifts")), (0, 0));
+    assert!(failed("checks") > 0);
+}
+
 /// Real runs of httpbin under gunicorn on a quiet 2-core machine, each under `loadgate record`
 /// (fixtures/runner-pairs): the same build twice, the server at half capacity (one worker instead
 /// of two), and the same build beside a busy loop that took CPU from the server, not from the

@@ -200,7 +200,7 @@ fn notes(latest: &RunSummary, current: &RunSummary) -> Vec<String> {
     if let (Some(then), Some(now)) = (&latest.machine, &current.machine) {
         if !then.same_kind(now) {
             notes.push(format!(
-                "the baseline was saved on {then}; this run is checked on {now}: another machine shifts every endpoint, so read a run-wide shift as the machine first"
+                "the baseline comes from {then}, this run from {now}: another machine shifts every endpoint, so read a run-wide shift as the machine first"
             ));
         }
     }

@@ -4,6 +4,7 @@
 //! record`) tells them apart. Each rule is a small pure function; the rule, its thresholds and the
 //! corpus they were chosen from are in `docs/runner-record.md` ("How a comparison reads it").
 
+use crate::machine::Machine;
 use crate::model::RunnerSummary;
 
 /// The generator's busiest thread was runnable (running or waiting for a CPU) this share of the
@@ -240,6 +241,63 @@ pub fn runner_call(kept: &[Option<&RunnerSummary>], cur: Option<&RunnerSummary>)
         },
         None => RunnerCall::Unknown,
     }
+}
+
+/// [`runner_call`] where each run's machine is known (its runner record's, or where a baseline was
+/// saved): a kept run made on another kind of machine (another CPU model, or another number of
+/// cores) cannot vouch for this run's runner. Another CPU does the same work at another speed and
+/// moves every endpoint, the cheapest included, with no wait, load or steal to show for it: the
+/// same build made on two 2-core VMs of one model moved its mean 1.1-1.2x between them. When no kept
+/// run of this kind vouches, the call is busier and names both machines.
+pub fn runner_call_on_machines(
+    kept: &[Option<&RunnerSummary>],
+    kept_machines: &[Option<&Machine>],
+    cur: Option<&RunnerSummary>,
+    cur_machine: Option<&Machine>,
+) -> RunnerCall {
+    let other = |i: usize| -> Option<&Machine> {
+        let (k, c) = (kept_machines.get(i).copied().flatten()?, cur_machine?);
+        (!k.same_kind(c)).then_some(k)
+    };
+    let alike: Vec<Option<&RunnerSummary>> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, k)| if other(i).is_some() { None } else { *k })
+        .collect();
+    let call = runner_call(&alike, cur);
+    let (Some(then), Some(now)) = ((0..kept.len()).rev().find_map(other), cur_machine) else {
+        return call;
+    };
+    let another = format!(
+        "another machine: the baseline's run was made on {}, this run on {} (another CPU moves every endpoint, and no record vouches across machines)",
+        describe_machine(then),
+        describe_machine(now)
+    );
+    match call {
+        RunnerCall::Held { .. } => call,
+        // Without a record of this run nothing vouches either way.
+        RunnerCall::Unknown if cur.is_none() => call,
+        // The figures that moved too, against this kind of machine's kept runs or else any.
+        RunnerCall::Busier { why } => RunnerCall::Busier {
+            why: format!("{another}; {why}"),
+        },
+        RunnerCall::Unknown => RunnerCall::Busier {
+            why: match runner_call(kept, cur) {
+                RunnerCall::Busier { why } => format!("{another}; {why}"),
+                _ => another,
+            },
+        },
+    }
+}
+
+/// A machine as a reason names it: its CPU model and cores.
+fn describe_machine(m: &Machine) -> String {
+    let cpu = if m.cpu.is_empty() {
+        "an unknown CPU"
+    } else {
+        &m.cpu
+    };
+    format!("{cpu}, {} cores", m.cores)
 }
 
 /// Both runs' generators waited for a CPU at least [`CONTENDED_WAIT`]; a record without the wait
@@ -537,6 +595,82 @@ mod tests {
             rtt_ms: None,
             rtt_max_ms: None,
             rtt_lost: 0,
+        }
+    }
+
+    fn machine(cpu: &str, cores: usize) -> Machine {
+        Machine {
+            cpu: cpu.to_string(),
+            cores,
+            os: "Debian GNU/Linux 12 (bookworm)".to_string(),
+            loadgate: "0.1.0".to_string(),
+        }
+    }
+
+    #[test]
+    fn a_kept_run_made_on_another_kind_of_machine_does_not_vouch() {
+        let (epyc, xeon) = (machine("AMD EPYC", 2), machine("Intel Xeon", 2));
+        let (base, cur) = (summary(0.10, 2.0), summary(0.10, 2.0));
+        let call = |kept_machines: &[Option<&Machine>], now: Option<&Machine>| {
+            runner_call_on_machines(&[Some(&base)], kept_machines, Some(&cur), now)
+        };
+        // The same kind of machine, or a side whose machine is not known: the records vouch.
+        assert_eq!(call(&[Some(&epyc)], Some(&epyc)).key(), "held");
+        assert_eq!(call(&[None], Some(&epyc)).key(), "held");
+        assert_eq!(call(&[Some(&epyc)], None).key(), "held");
+        // Another CPU model, or another number of cores: no record vouches across them.
+        match call(&[Some(&epyc)], Some(&xeon)) {
+            RunnerCall::Busier { why } => {
+                assert!(why.starts_with("another machine: the baseline's run was made on AMD EPYC, 2 cores, this run on Intel Xeon, 2 cores"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            call(&[Some(&epyc)], Some(&machine("AMD EPYC", 4))).key(),
+            "busier"
+        );
+        // Busier on its figures too: both reasons are given.
+        let busy = summary(0.30, 2.0);
+        match runner_call_on_machines(&[Some(&base)], &[Some(&epyc)], Some(&busy), Some(&xeon)) {
+            RunnerCall::Busier { why } => {
+                assert!(
+                    why.contains("another machine") && why.contains("0.10 -> 0.30 cores"),
+                    "{why}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        // A kept run without a record on another machine: busier, not unknown.
+        assert_eq!(
+            runner_call_on_machines(&[None], &[Some(&epyc)], Some(&cur), Some(&xeon)).key(),
+            "busier"
+        );
+        // Without a record of this run, nothing vouches either way.
+        assert_eq!(
+            runner_call_on_machines(&[Some(&base)], &[Some(&epyc)], None, Some(&xeon)).key(),
+            "unknown"
+        );
+    }
+
+    #[test]
+    fn of_kept_runs_on_two_machines_one_of_this_kind_vouches() {
+        let (epyc, xeon) = (machine("AMD EPYC", 2), machine("Intel Xeon", 2));
+        let (older, newest) = (summary(0.10, 2.0), summary(0.10, 2.0));
+        let kept = [Some(&older), Some(&newest)];
+        // The newest kept run was made on another machine: the older one, on this one, vouches.
+        match runner_call_on_machines(
+            &kept,
+            &[Some(&epyc), Some(&xeon)],
+            Some(&older),
+            Some(&epyc),
+        ) {
+            RunnerCall::Held {
+                against, figures, ..
+            } => {
+                assert_eq!(against, 0);
+                assert!(figures.starts_with("kept run 1 of 2"), "{figures}");
+            }
+            other => panic!("{other:?}"),
         }
     }
 
