@@ -41,14 +41,21 @@ impl Machine {
     }
 }
 
-impl std::fmt::Display for Machine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Machine {
+    /// What [`Machine::same_kind`] compares, as a reason names it: "CPU model, N cores".
+    pub fn kind(&self) -> String {
         let cpu = if self.cpu.is_empty() {
             "an unknown CPU"
         } else {
             &self.cpu
         };
-        write!(f, "{cpu}, {} cores, {}", self.cores, self.os)
+        format!("{cpu}, {} cores", self.cores)
+    }
+}
+
+impl std::fmt::Display for Machine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, {}", self.kind(), self.os)
     }
 }
 

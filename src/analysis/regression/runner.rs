@@ -246,8 +246,8 @@ pub fn runner_call(kept: &[Option<&RunnerSummary>], cur: Option<&RunnerSummary>)
 /// [`runner_call`] where each run's machine is known (its runner record's, or where a baseline was
 /// saved): a kept run made on another kind of machine (another CPU model, or another number of
 /// cores) cannot vouch for this run's runner. Another CPU does the same work at another speed and
-/// moves every endpoint, the cheapest included, with no wait, load or steal to show for it: the
-/// same build made on two 2-core VMs of one model moved its mean 1.1-1.2x between them. When no kept
+/// moves every endpoint, the cheapest included, with no wait, load or steal to show for it: even
+/// two 2-core VMs that name one model served the same build 0.8-1.2x apart in its mean. When no kept
 /// run of this kind vouches, the call is busier and names both machines.
 pub fn runner_call_on_machines(
     kept: &[Option<&RunnerSummary>],
@@ -270,8 +270,8 @@ pub fn runner_call_on_machines(
     };
     let another = format!(
         "another machine: the baseline's run was made on {}, this run on {} (another CPU moves every endpoint, and no record vouches across machines)",
-        describe_machine(then),
-        describe_machine(now)
+        then.kind(),
+        now.kind()
     );
     match call {
         RunnerCall::Held { .. } => call,
@@ -288,16 +288,6 @@ pub fn runner_call_on_machines(
             },
         },
     }
-}
-
-/// A machine as a reason names it: its CPU model and cores.
-fn describe_machine(m: &Machine) -> String {
-    let cpu = if m.cpu.is_empty() {
-        "an unknown CPU"
-    } else {
-        &m.cpu
-    };
-    format!("{cpu}, {} cores", m.cores)
 }
 
 /// Both runs' generators waited for a CPU at least [`CONTENDED_WAIT`]; a record without the wait
