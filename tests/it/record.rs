@@ -443,21 +443,14 @@ fn body_shifts(report: &Value) -> Vec<(String, String)> {
 #[test]
 fn a_record_made_on_another_machine_does_not_vouch_for_this_one() {
     let pairs = fixture("runner-pairs");
-    let dir = tempfile::tempdir().unwrap();
-    for name in ["calm-full-1", "calm-half-1"] {
-        for suffix in [
-            "_stats.csv",
-            "_stats_history.csv",
-            "_failures.csv",
-            "_exceptions.csv",
-            "_runner.json",
-        ] {
-            let file = format!("{name}{suffix}");
-            std::fs::copy(pairs.join(&file), dir.path().join(&file)).unwrap();
-        }
-    }
+    let dir = without_records(&pairs, &["calm-full-1", "calm-half-1"]);
+    std::fs::copy(
+        pairs.join("calm-full-1_runner.json"),
+        dir.path().join("calm-full-1_runner.json"),
+    )
+    .unwrap();
     let record = dir.path().join("calm-half-1_runner.json");
-    let mut written = read_json(&record);
+    let mut written = read_json(&pairs.join("calm-half-1_runner.json"));
     assert_eq!(written["machine"]["cpu"], "AMD EPYC");
     written["machine"]["cpu"] = json!("Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz");
     std::fs::write(&record, serde_json::to_vec(&written).unwrap()).unwrap();
