@@ -255,7 +255,10 @@ pub fn runner_call_on_machines(
     cur: Option<&RunnerSummary>,
     cur_machine: Option<&Machine>,
 ) -> RunnerCall {
+    // Read only between two records: a kept run saved without one names where it was saved, and
+    // its call is unknown anyway.
     let other = |i: usize| -> Option<&Machine> {
+        kept.get(i).copied().flatten().and(cur)?;
         let (k, c) = (kept_machines.get(i).copied().flatten()?, cur_machine?);
         (!k.same_kind(c)).then_some(k)
     };
@@ -275,8 +278,6 @@ pub fn runner_call_on_machines(
     );
     match call {
         RunnerCall::Held { .. } => call,
-        // Without a record of this run nothing vouches either way.
-        RunnerCall::Unknown if cur.is_none() => call,
         // The figures that moved too, against this kind of machine's kept runs or else any.
         RunnerCall::Busier { why } => RunnerCall::Busier {
             why: format!("{another}; {why}"),
@@ -630,10 +631,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // A kept run without a record on another machine: busier, not unknown.
+        // A kept run saved without a record names where it was saved, not where it ran: unknown.
         assert_eq!(
             runner_call_on_machines(&[None], &[Some(&epyc)], Some(&cur), Some(&xeon)).key(),
-            "busier"
+            "unknown"
         );
         // Without a record of this run, nothing vouches either way.
         assert_eq!(
