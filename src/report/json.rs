@@ -348,6 +348,8 @@ struct RunnerCallJson {
     contended: bool,
     /// With `held`: the generator waited for a CPU measurably less than in the kept run.
     calmer: bool,
+    /// With `held`: the generator could run on fewer CPUs than in the kept run.
+    fewer_cpus: bool,
 }
 
 #[derive(Serialize)]
@@ -566,6 +568,13 @@ fn run_json(judgement: &Judgement, item: &RunJudgement) -> ReportJson {
                     }
                 ),
                 calmer: matches!(b.comparison.runner, RunnerCall::Held { calmer: true, .. }),
+                fewer_cpus: matches!(
+                    b.comparison.runner,
+                    RunnerCall::Held {
+                        fewer_cpus: true,
+                        ..
+                    }
+                ),
             },
         }),
         regressions: comparison.map_or_else(Vec::new, |b| {

@@ -697,6 +697,65 @@ fn on_a_busier_runner_the_pages_that_moved_together_are_the_runners() {
     assert_eq!(page(&without)["status"], json!("fail"), "{without}");
 }
 
+/// A server at half its SQL threads on a calmer runner (fixtures/runner-datasette, from one corpus:
+/// `w-hog1-full-1`, the same build beside a busy loop, its generator waiting 0.15 cores for a CPU and
+/// the CPU pressure 64%; `w-calm-half-1`, one SQL thread and nothing beside it, 0.04 cores and 6%).
+/// The query pages slowed 1.4-1.5x while the version endpoint, which runs no SQL, got faster: no
+/// run-wide shift, and each page within the between-run noise of a run made beside a busy loop. The
+/// runner had more to give, so the whole run's mean past the limit is the server's and fails, naming
+/// the pages. The same build on that calmer runner (`w-calm-full-1`) passes, and the half-capacity
+/// run without the records warns as before.
+#[test]
+fn on_a_calmer_runner_a_whole_run_that_slowed_is_the_servers() {
+    let dir = fixture("runner-datasette");
+    let aggregate = |report: &Value, metric: &str| {
+        report["regressions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["scope"] == "aggregated" && r["metric"] == metric)
+            .cloned()
+            .expect("the aggregate compared")
+    };
+    let (code, half) = compare_json(&dir.join("w-hog1-full-1"), &dir.join("w-calm-half-1"));
+    assert_eq!(code, 1, "{half}");
+    assert_eq!(half["baseline"]["runner"]["call"], json!("held"));
+    assert_eq!(half["baseline"]["runner"]["calmer"], json!(true));
+    assert!(half["run_wide_shifts"].as_array().unwrap().is_empty());
+    let mean = aggregate(&half, "avg");
+    assert_eq!(mean["status"], json!("fail"), "{mean}");
+    let reason = mean["reason"].as_str().unwrap();
+    assert!(reason.contains("measurably more to give"), "{reason}");
+    assert!(
+        reason.contains(
+            "past the limit: GET /data/items.json?category=[n], GET /data/items/[id].json"
+        ),
+        "{reason}"
+    );
+    // Every endpoint alone still warns: one endpoint is not the whole run.
+    assert!(
+        half["regressions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["scope"] != "aggregated")
+            .all(|r| r["status"] != "fail"),
+        "{half}"
+    );
+
+    let (code, same) = compare_json(&dir.join("w-hog1-full-1"), &dir.join("w-calm-full-1"));
+    assert_eq!(code, 0, "{same}");
+    assert_eq!(same["baseline"]["runner"]["calmer"], json!(true));
+
+    let bare = without_records(&dir, &["w-hog1-full-1", "w-calm-half-1"]);
+    let (code, without) = compare_json(
+        &bare.path().join("w-hog1-full-1"),
+        &bare.path().join("w-calm-half-1"),
+    );
+    assert_eq!(code, 0, "{without}");
+    assert_eq!(aggregate(&without, "avg")["status"], json!("warn"));
+}
+
 /// A real run whose load generator was its own limit (fixtures/runner-starved: Locust pinned to one
 /// CPU of a machine at load 17, runnable 96% of the time): its latency climbs 10x over the run
 /// at a steady load, and the record says why. With the record, trends are not judged and a note

@@ -26,6 +26,11 @@ pub(super) struct Evidence<'a> {
     pub(super) vouching: &'a ScopeSummary,
     pub(super) current: &'a ScopeSummary,
     pub(super) baselines: &'a [&'a ScopeSummary],
+    /// The scope is the whole run's aggregate.
+    pub(super) aggregated: bool,
+    /// The endpoints whose same metric rose past the limit and the floor (for the aggregate's
+    /// reason).
+    pub(super) risen: &'a [String],
     /// The run-wide shift of this metric (ms; 0 without one).
     pub(super) shift_ms: f64,
     /// The metric whose run-wide shift `shift_ms` is (see [`super::shifts::shift_for`]).

@@ -107,6 +107,10 @@ pub fn compare(
         users_differ,
         shifts: &shifts,
         busier_moves: busier_moves(&pairs, baseline, runner),
+        risen: LATENCY
+            .into_iter()
+            .map(|metric| (metric, risen_past_limit(&pairs, metric, rules)))
+            .collect(),
         rules,
         sampling: &per_test,
         probes,
@@ -276,6 +280,26 @@ fn limit_compared(
         .flatten()
 }
 
+/// The endpoints (of `pairs`, those both runs have enough requests of) whose `metric` rose past
+/// the profile's limit and floor against the newest kept run: a whole-run regression names them.
+fn risen_past_limit(
+    pairs: &[shifts::Pair],
+    metric: Metric,
+    rules: &RegressionRules,
+) -> Vec<String> {
+    let Some(limit) = rules.limit(metric) else {
+        return Vec::new();
+    };
+    pairs
+        .iter()
+        .filter(|p| match (metric.of(p.base), metric.of(p.cur)) {
+            (Some(b), Some(c)) => b > 0.0 && c - b >= rules.min_change_ms && (c - b) / b > limit,
+            _ => false,
+        })
+        .map(|p| p.label.clone())
+        .collect()
+}
+
 /// What every scope's comparison shares.
 struct Context<'a> {
     runner: &'a RunnerCall,
@@ -283,6 +307,8 @@ struct Context<'a> {
     shifts: &'a [ShiftFinding],
     /// On a busier runner, each latency metric's move over the whole run ([`busier_moves`]).
     busier_moves: Vec<(Metric, f64)>,
+    /// Each latency metric's endpoints that rose past its limit and the floor ([`risen_past_limit`]).
+    risen: Vec<(Metric, Vec<String>)>,
     rules: &'a RegressionRules,
     /// The rules with the confidence each sampling test is held at (the comparison's tests as one
     /// family); the between-run noise and the machine fit keep the profile's.
@@ -404,8 +430,14 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
             vouching,
             current,
             baselines,
+            aggregated,
             shift_ms,
             shift_metric,
+            risen: context
+                .risen
+                .iter()
+                .find(|(m, _)| *m == metric)
+                .map_or(&[][..], |(_, labels)| labels),
             busier_move: context
                 .busier_moves
                 .iter()
@@ -433,6 +465,15 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
         };
         Some((base, noise, judge(&evidence, held)))
     };
+    // The whole run's body on a calmer runner is read against the kept run that vouches alone: the
+    // runner had more to give than in that run, not than in every kept run.
+    let (recorded, mixed) = match calmer_vouching(metric, scope, context.runner) {
+        Some(k) if recorded.len() == baselines.len() => (
+            vec![recorded[k]],
+            mixed.and_then(|m| m.get(k).map(|v| vec![*v])),
+        ),
+        _ => (recorded, mixed),
+    };
     let as_recorded = judged(&recorded)?;
     let (base, noise, (direction, status, reason)) = match mixed.as_deref().and_then(judged) {
         Some(as_mixed) => with_mix(metric, as_mixed, &as_recorded),
@@ -455,6 +496,24 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
         reason,
         noise,
     })
+}
+
+/// With a rolling baseline, the position among `scope`'s kept runs of the one whose record vouches,
+/// when the scope is the aggregate, the metric its median or mean, and the runner calmer than in that
+/// run (see `latency::whole_run_on_a_calmer_runner`).
+fn calmer_vouching(metric: Metric, scope: Kept, runner: &RunnerCall) -> Option<usize> {
+    let RunnerCall::Held {
+        against,
+        calmer: true,
+        ..
+    } = runner
+    else {
+        return None;
+    };
+    let body = matches!(metric, Metric::P50 | Metric::Avg);
+    (scope.aggregated && body && scope.baselines.len() > 1)
+        .then(|| scope.runs.iter().position(|i| i == against))
+        .flatten()
 }
 
 /// The aggregate judged against the baseline under this run's request mix, its reason saying so

@@ -159,12 +159,14 @@ pub enum RunnerCall {
     /// `against` is the kept run (its index, oldest first) whose record vouches: the run-wide
     /// shifts and the throughput are read against it. `contended`: the generator waited for a CPU
     /// at least [`CONTENDED_WAIT`] in both runs; `calmer`: this runner had measurably more to give
-    /// ([`calmer`]).
+    /// ([`calmer`]); `fewer_cpus`: this run's generator could run on fewer CPUs than the
+    /// baseline's ([`fewer_cpus`]).
     Held {
         figures: String,
         against: usize,
         contended: bool,
         calmer: bool,
+        fewer_cpus: bool,
     },
     /// The current runner was measurably busier: `why` names the figures that moved.
     Busier { why: String },
@@ -232,6 +234,7 @@ pub fn runner_call(kept: &[Option<&RunnerSummary>], cur: Option<&RunnerSummary>)
             against,
             contended: contended(&b, &c),
             calmer: calmer(&b, &c),
+            fewer_cpus: fewer_cpus(&b, &c),
         };
     }
     // The newest kept run with a record.
@@ -295,6 +298,16 @@ pub fn runner_call_on_machines(
 /// is not read so.
 pub fn contended(b: &RunnerFigures, c: &RunnerFigures) -> bool {
     matches!((b.wait, c.wait), (Some(bw), Some(cw)) if bw.min(cw) >= CONTENDED_WAIT)
+}
+
+/// This run's generator could run on fewer CPUs than the baseline's. Its share of a CPU is what
+/// the wait reads, and the record's medians vouch for it; but a generator pinned to fewer CPUs
+/// shares them with whatever else is scheduled there (a server on the same machine), and a reply
+/// that arrives while the other task holds its CPU waits a time slice: the tails move with no
+/// median to show for it. In the runner corpora a Locust pinned to one CPU moved the same build's
+/// P99 1.5x (its mean 1.1x) against runs that had two, with the record held.
+pub fn fewer_cpus(b: &RunnerFigures, c: &RunnerFigures) -> bool {
+    c.allowed_cpus < b.allowed_cpus
 }
 
 /// The current runner had measurably more to give than the baseline's: its generator waited for
@@ -441,6 +454,20 @@ mod tests {
             spread: false,
             busiest_thread: false,
         }
+    }
+
+    #[test]
+    fn a_generator_with_one_cpu_where_the_baseline_had_two_has_fewer() {
+        let two = figures(0.10, 2.0, 1.0);
+        let one = RunnerFigures {
+            allowed_cpus: 1,
+            ..two
+        };
+        assert!(fewer_cpus(&two, &one));
+        assert!(!fewer_cpus(&one, &two));
+        assert!(!fewer_cpus(&two, &two));
+        // It is no busier for that: the wait reads what one CPU cost it.
+        assert!(busier(&two, &one).is_empty());
     }
 
     #[test]
@@ -678,6 +705,7 @@ mod tests {
                 figures,
                 contended,
                 calmer,
+                ..
             } => {
                 assert_eq!(against, 1);
                 assert!(figures.starts_with("kept run 2 of 3"), "{figures}");
@@ -802,6 +830,7 @@ mod tests {
             against: 0,
             contended: false,
             calmer: false,
+            fewer_cpus: false,
         };
         let w = "Locust warned that its CPU ran out (line 9: \"CPU usage above 90%\")";
         // Nobody warned: the call stands.

@@ -366,11 +366,23 @@ fn judge_shift(
     // check carries 300 ms pages that moved 3 ms with it).
     let own = moved_in_proportion(&shift, pairs);
     let most_moved = own * 2 >= pairs.len();
+    // On a contended machine the body is the server's only when its median and mean both moved:
+    // the same build's jitter there moves one of them (a few-millisecond median by whole
+    // milliseconds, a mean by a few stalled requests), a server short of capacity queues every
+    // request and moves both.
+    let factor = if runner.contended_body() {
+        body_factor(pairs).map_or(shift.factor, |f| f.min(shift.factor))
+    } else {
+        shift.factor
+    };
     match runner {
         RunnerCall::Held {
-            figures, contended, ..
+            figures,
+            contended,
+            fewer_cpus,
+            ..
         } => match server_wide_past(shift.metric, runner) {
-            Some(past) if shift.factor > past && !most_moved => finding(
+            Some(past) if factor > past && !most_moved => finding(
                 rules.shift,
                 false,
                 format!(
@@ -381,7 +393,7 @@ fn judge_shift(
                     rules.shift_transfer
                 ),
             ),
-            Some(past) if shift.factor > past => finding(
+            Some(past) if factor > past => finding(
                 Status::Fail,
                 true,
                 format!(
@@ -412,6 +424,11 @@ fn judge_shift(
                         "The runner's records show no drop ({figures}), but the generator waited for a CPU in both runs: \
                          on a machine that contended, the same build moved up to 2.5x between runs in loadgate's corpora, so a shift is read as the server's \
                          only past {CONTENDED_SHIFT}x, or past every run of a rolling baseline of 3 or more (keep several runs to measure this machine's spread)"
+                    ),
+                    (_, false) if *fewer_cpus => format!(
+                        "The runner's records show no drop ({figures}), but this run's generator could run on fewer CPUs than the baseline's: \
+                         it shared them with the rest of the machine, and a reply that came while another task held its CPU waited a time slice, \
+                         which moves the tails and not the body"
                     ),
                     (_, false) => format!(
                         "The runner's records show no drop ({figures}): a shift of the tails is the server's past {HELD_TAIL_SHIFT}x"
@@ -495,6 +512,23 @@ pub(super) fn busier_moves(
         .collect()
 }
 
+/// The smaller of the probes' median ratio (current over baseline) of the median and of the mean.
+fn body_factor(pairs: &[Pair]) -> Option<f64> {
+    let probes = probes(pairs);
+    let factor = |metric: Metric| {
+        median(
+            &probes
+                .iter()
+                .filter_map(|p| match (metric.of(p.base), metric.of(p.cur)) {
+                    (Some(b), Some(c)) if b > 0.0 => Some(c / b),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    Some(factor(Metric::P50)?.min(factor(Metric::Avg)?))
+}
+
 /// How many endpoints moved the shift's metric up by at least half its relative change.
 fn moved_in_proportion(shift: &Shift, pairs: &[Pair]) -> usize {
     let half = (shift.factor - 1.0) / 2.0;
@@ -526,15 +560,21 @@ pub const HELD_TAIL_SHIFT: f64 = 1.5;
 /// The factor past which a slower run-wide shift of `metric` on a runner that held is the
 /// server's (`None`: never, or no record held; 1.0: any shift past the profile's limit). On a
 /// contended machine whose generator was calmer ([`super::runner::CALMER_WAIT`]) the machine did
-/// not slow the body.
+/// not slow the body. The tails are not read so when the generator could run on fewer CPUs than
+/// the baseline's ([`super::runner::fewer_cpus`]): the scheduler moves them.
 pub fn server_wide_past(metric: Metric, runner: &RunnerCall) -> Option<f64> {
-    let RunnerCall::Held { contended, .. } = runner else {
+    let RunnerCall::Held {
+        contended,
+        fewer_cpus,
+        ..
+    } = runner
+    else {
         return None;
     };
     match metric {
         Metric::P50 | Metric::Avg if runner.contended_body() => Some(CONTENDED_SHIFT),
         Metric::P50 | Metric::Avg => Some(1.0),
-        _ if *contended => None,
+        _ if *contended || *fewer_cpus => None,
         _ => Some(HELD_TAIL_SHIFT),
     }
 }
@@ -713,6 +753,7 @@ mod tests {
             against: 0,
             contended: false,
             calmer: false,
+            fewer_cpus: false,
         };
         with_pairs(rows, |pairs| {
             let shift = run_wide_shift(pairs, Metric::P50, 0.2, 5.0).expect("a run-wide shift");
@@ -786,6 +827,7 @@ mod tests {
                 against: 0,
                 contended: true,
                 calmer: false,
+                fewer_cpus: false,
             },
         ] {
             assert!(moves(&rows, &runner).is_empty());

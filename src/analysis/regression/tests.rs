@@ -174,6 +174,7 @@ fn a_throughput_fall_is_read_with_the_runner_record_as_a_shift_is() {
         against: 0,
         contended: false,
         calmer: false,
+        fewer_cpus: false,
     };
     let busier = RunnerCall::Busier {
         why: "the generator took 1.50 -> 3.00 s per CPU second (+100%)".into(),
@@ -200,21 +201,26 @@ fn a_throughput_fall_is_read_with_the_runner_record_as_a_shift_is() {
     assert!(!reason.contains("runner"), "{reason}");
 }
 
-/// The status of each run-wide shift and whether it was the server's, when every endpoint of
-/// `three` is `scale` times slower than the one kept run, on a runner that held.
-fn held_shifts(scale: f64, contended: bool, calmer: bool) -> Vec<(Metric, Status, bool)> {
-    let runner = RunnerCall::Held {
+/// A runner call that held against the one kept run.
+fn held(contended: bool, calmer: bool, fewer_cpus: bool) -> RunnerCall {
+    RunnerCall::Held {
         figures: "f".into(),
         against: 0,
         contended,
         calmer,
-    };
+        fewer_cpus,
+    }
+}
+
+/// The status of each run-wide shift and whether it was the server's, for `current` against
+/// `three` at its own scale (one kept run), on `runner`.
+fn shifts_of(current: &RunSummary, runner: &RunnerCall) -> Vec<(Metric, Status, bool)> {
     compare(
         &[three(1.0, 20.0)],
-        &three(scale, 20.0),
+        current,
         &RegressionRules::default(),
         &ErrorRules::default(),
-        &runner,
+        runner,
     )
     .shifts
     .iter()
@@ -222,14 +228,183 @@ fn held_shifts(scale: f64, contended: bool, calmer: bool) -> Vec<(Metric, Status
     .collect()
 }
 
+/// [`shifts_of`] when every endpoint of `three` is `scale` times slower, on a runner that held.
+fn held_shifts(scale: f64, contended: bool, calmer: bool) -> Vec<(Metric, Status, bool)> {
+    shifts_of(&three(scale, 20.0), &held(contended, calmer, false))
+}
+
+/// The status and reason of a run-wide shift of `metric` in `found`, and whether it was the
+/// server's.
+fn shift_status(found: &[(Metric, Status, bool)], metric: Metric) -> Option<(Status, bool)> {
+    found
+        .iter()
+        .find(|(m, _, _)| *m == metric)
+        .map(|(_, status, wide)| (*status, *wide))
+}
+
+#[test]
+fn with_fewer_cpus_than_the_baseline_a_held_runners_tails_are_not_the_servers() {
+    let fewer = held(false, false, true);
+    // Tails 1.51x and 2x slower: past 1.5x, yet they lend their allowance ...
+    for scale in [1.51, 2.0] {
+        let found = shifts_of(&three(scale, 20.0), &fewer);
+        for metric in [Metric::P95, Metric::P99] {
+            assert_eq!(
+                shift_status(&found, metric),
+                Some((Status::Warn, false)),
+                "{scale}: {found:?}"
+            );
+        }
+        // ... while the body is still the server's past the limit.
+        assert_eq!(
+            shift_status(&found, Metric::P50),
+            Some((Status::Fail, true))
+        );
+    }
+    // With as many CPUs, the same tails are the server's.
+    let found = shifts_of(&three(1.51, 20.0), &held(false, false, false));
+    assert_eq!(
+        shift_status(&found, Metric::P95),
+        Some((Status::Fail, true))
+    );
+}
+
+#[test]
+fn on_a_contended_runner_the_body_is_the_servers_only_when_median_and_mean_both_moved() {
+    // Every percentile 1.6x slower, the mean `mean` times.
+    let moved = |mean: f64| {
+        let mut run = three(1.6, 20.0);
+        let base = three(1.0, 20.0);
+        for (e, b) in run.endpoints.iter_mut().zip(&base.endpoints) {
+            e.avg = b.avg.map(|a| a * mean);
+        }
+        run
+    };
+    let contended = held(true, false, false);
+    // The median past 1.5x, the mean just inside it: neither is the server's.
+    let found = shifts_of(&moved(1.49), &contended);
+    assert_eq!(
+        shift_status(&found, Metric::P50),
+        Some((Status::Warn, false)),
+        "{found:?}"
+    );
+    assert_eq!(
+        shift_status(&found, Metric::Avg),
+        Some((Status::Warn, false)),
+        "{found:?}"
+    );
+    // The mean just past it too: both are.
+    let found = shifts_of(&moved(1.51), &contended);
+    assert_eq!(
+        shift_status(&found, Metric::P50),
+        Some((Status::Fail, true)),
+        "{found:?}"
+    );
+    assert_eq!(
+        shift_status(&found, Metric::Avg),
+        Some((Status::Fail, true)),
+        "{found:?}"
+    );
+    // Uncontended, the median alone past the limit is the server's.
+    let found = shifts_of(&moved(1.0), &held(false, false, false));
+    assert_eq!(
+        shift_status(&found, Metric::P50),
+        Some((Status::Fail, true)),
+        "{found:?}"
+    );
+}
+
+/// The aggregate's and the one endpoint's `metric` (status, reason) when every latency is
+/// `scale` times the one kept run's, on `runner`.
+fn whole_run(scale: f64, runner: &RunnerCall, metric: Metric) -> [(Status, String); 2] {
+    let comparison = compare(
+        &[run_of(scope(5000, 1.0))],
+        &run_of(scope(5000, scale)),
+        &RegressionRules::default(),
+        &ErrorRules::default(),
+        runner,
+    );
+    let of = |aggregated: bool| {
+        comparison
+            .regressions
+            .iter()
+            .find(|r| r.scope.is_aggregated() == aggregated && r.metric == metric)
+            .map(|r| (r.status, r.reason.clone()))
+            .expect("compared")
+    };
+    [of(true), of(false)]
+}
+
+#[test]
+fn on_a_calmer_runner_the_whole_runs_body_fails_past_the_limit_without_the_between_run_noise() {
+    let (calmer, level) = (held(false, true, false), held(false, false, false));
+    for metric in [Metric::P50, Metric::Avg] {
+        // +30%: past the limit, inside the prior between-run noise of one kept run. On a runner
+        // that had more to give, the whole run's move fails; one endpoint's still warns ...
+        let [(agg, why), (endpoint, endpoint_why)] = whole_run(1.3, &calmer, metric);
+        assert_eq!(agg, Status::Fail, "{why}");
+        assert!(why.contains("measurably more to give"), "{why}");
+        assert_eq!(endpoint, Status::Warn, "{endpoint_why}");
+        assert!(endpoint_why.contains("between-run noise"), "{endpoint_why}");
+        // ... and on a runner that only held, the noise holds the aggregate back too.
+        let [(agg, why), _] = whole_run(1.3, &level, metric);
+        assert_eq!(agg, Status::Warn, "{why}");
+        assert!(why.contains("between-run noise"), "{why}");
+        // Just inside the limit it is no regression, calmer or not.
+        let [(agg, why), _] = whole_run(1.19, &calmer, metric);
+        assert_eq!(agg, Status::Pass, "{why}");
+        let [(agg, why), _] = whole_run(1.21, &calmer, metric);
+        assert_eq!(agg, Status::Fail, "{why}");
+    }
+    // The tails are not read so.
+    let [(agg, why), _] = whole_run(1.4, &calmer, Metric::P99);
+    assert_ne!(agg, Status::Fail, "{why}");
+}
+
+#[test]
+fn against_a_rolling_baseline_a_calmer_runners_whole_run_is_read_against_the_run_that_vouches() {
+    // Two calm kept runs and a slow busy one; this runner was calmer than the busy one only, which
+    // vouches (the newest).
+    let kept = [
+        run_of(scope(5000, 1.0)),
+        run_of(scope(5000, 1.0)),
+        run_of(scope(5000, 1.5)),
+    ];
+    let runner = RunnerCall::Held {
+        figures: "f".into(),
+        against: 2,
+        contended: false,
+        calmer: true,
+        fewer_cpus: false,
+    };
+    let aggregate_mean = |scale: f64| {
+        let comparison = compare(
+            &kept,
+            &run_of(scope(5000, scale)),
+            &RegressionRules::default(),
+            &ErrorRules::default(),
+            &runner,
+        );
+        let r = comparison
+            .regressions
+            .iter()
+            .find(|r| r.scope.is_aggregated() && r.metric == Metric::Avg)
+            .cloned()
+            .expect("compared");
+        (r.status, r.reason)
+    };
+    // 1.3x the calm runs, faster than the busy one: no regression of the whole run.
+    let (status, why) = aggregate_mean(1.3);
+    assert_eq!(status, Status::Pass, "{why}");
+    // 1.9x the calm runs is +27% against the busy one: past the limit, and it fails.
+    let (status, why) = aggregate_mean(1.9);
+    assert_eq!(status, Status::Fail, "{why}");
+    assert!(why.contains("measurably more to give"), "{why}");
+}
+
 #[test]
 fn on_a_runner_that_held_the_body_fails_past_the_limit_and_the_tails_past_one_and_a_half() {
-    let server = |found: &[(Metric, Status, bool)], metric| {
-        found
-            .iter()
-            .find(|(m, _, _)| *m == metric)
-            .map(|(_, status, wide)| (*status, *wide))
-    };
+    let server = shift_status;
     // Uncontended: a median and mean 1.3x slower are the server's, the tails not yet ...
     let found = held_shifts(1.3, false, false);
     for metric in [Metric::P50, Metric::Avg] {
@@ -278,6 +453,7 @@ fn on_a_contended_runner_a_body_past_every_kept_run_by_the_limit_is_the_servers(
         against: 2,
         contended: true,
         calmer: false,
+        fewer_cpus: false,
     };
     let p50 = |scale: f64| {
         let found = compare(
@@ -314,6 +490,7 @@ fn on_a_contended_runner_a_throughput_fall_the_excused_shift_explains_passes() {
         against: 0,
         contended,
         calmer: false,
+        fewer_cpus: false,
     };
     let rps = |contended| {
         let found = compare(
@@ -390,6 +567,7 @@ fn a_rolling_baseline_allows_the_probes_move_against_its_median_unless_a_record_
         against,
         contended: false,
         calmer: false,
+        fewer_cpus: false,
     };
     assert_eq!(p50(&shifts(1.6, &held(2))), None);
     // ... the first, +60%: the server's, and it fails.
@@ -420,6 +598,7 @@ fn on_a_runner_that_held_a_throughput_fall_must_be_past_the_limit_against_the_vo
         against: 2,
         contended: false,
         calmer: false,
+        fewer_cpus: false,
     };
     let rps = |kept: [f64; 3], held: &RunnerCall| {
         let kept = kept.map(|r| three(1.0, r));
@@ -453,6 +632,7 @@ fn on_a_runner_that_held_a_throughput_fall_must_be_past_the_limit_against_the_vo
         against: 0,
         contended: false,
         calmer: false,
+        fewer_cpus: false,
     };
     assert_eq!(rps([19.77, 20.0, 20.0], &first).0, Status::Fail);
     assert_eq!(rps([19.76, 20.0, 20.0], &first).0, Status::Warn);
