@@ -458,7 +458,7 @@ def record_medians(out, rows):
 
 
 # The records' call, as src/analysis/regression/runner.rs makes it (keep the two alike).
-SATURATED_DEMAND, WAIT_RISE, RTT_MAX_RISE_MS, LOAD_PER_CPU_RISE, STEAL_RISE = 0.90, 0.02, 10.0, 4.0, 0.05
+SATURATED_DEMAND, WAIT_RISE, RTT_MAX_RISE_MS, LOAD_PER_CPU_RISE, STEAL_RISE = 0.90, 0.02, 10.0, 4.0, 0.02
 PRESSURE_RISE, BUSY_FULL, SPREAD_OVER_THREADS = 0.25, 0.95, 1.5
 
 
