@@ -219,9 +219,18 @@ const CALMER_RUNNER_SLOWED: &str = "the runner's records show it had measurably 
 /// pairs moved them past +20%, and the between-run noise held 14 of those back. An endpoint alone
 /// is not read so: one endpoint of a same-build pair moved its mean +21%.
 fn whole_run_on_a_calmer_runner(evidence: &Evidence) -> bool {
-    evidence.aggregated
-        && matches!(evidence.metric, Metric::P50 | Metric::Avg)
-        && matches!(evidence.runner, RunnerCall::Held { calmer: true, .. })
+    body_on_a_calmer_runner(evidence.metric, evidence.aggregated, evidence.runner)
+}
+
+/// [`whole_run_on_a_calmer_runner`] of `metric` of a scope (`aggregated`: the aggregate's).
+pub(super) fn body_on_a_calmer_runner(
+    metric: Metric,
+    aggregated: bool,
+    runner: &RunnerCall,
+) -> bool {
+    aggregated
+        && matches!(metric, Metric::P50 | Metric::Avg)
+        && matches!(runner, RunnerCall::Held { calmer: true, .. })
 }
 
 /// A percentile's sampling intervals in the two runs overlap.

@@ -499,19 +499,13 @@ fn compare_metric(metric: Metric, scope: Kept, context: &Context) -> Option<Regr
 }
 
 /// With a rolling baseline, the position among `scope`'s kept runs of the one whose record vouches,
-/// when the scope is the aggregate, the metric its median or mean, and the runner calmer than in that
-/// run (see `latency::whole_run_on_a_calmer_runner`).
+/// when the whole run's body is judged on a calmer runner ([`latency::body_on_a_calmer_runner`]).
 fn calmer_vouching(metric: Metric, scope: Kept, runner: &RunnerCall) -> Option<usize> {
-    let RunnerCall::Held {
-        against,
-        calmer: true,
-        ..
-    } = runner
-    else {
+    let RunnerCall::Held { against, .. } = runner else {
         return None;
     };
-    let body = matches!(metric, Metric::P50 | Metric::Avg);
-    (scope.aggregated && body && scope.baselines.len() > 1)
+    (latency::body_on_a_calmer_runner(metric, scope.aggregated, runner)
+        && scope.baselines.len() > 1)
         .then(|| scope.runs.iter().position(|i| i == against))
         .flatten()
 }

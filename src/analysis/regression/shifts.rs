@@ -76,13 +76,7 @@ pub fn run_wide_shift(
         .filter_map(|p| Some((metric.of(p.base)?, metric.of(p.cur)?)))
         .collect();
     let ms = median(&moved.iter().map(|(b, c)| c - b).collect::<Vec<_>>())?;
-    let factor = median(
-        &moved
-            .iter()
-            .filter(|(b, _)| *b > 0.0)
-            .map(|(b, c)| c / b)
-            .collect::<Vec<_>>(),
-    )?;
+    let factor = probe_factor(&probes, metric)?;
     if !is_shift(ms, factor, limit, min_change_ms) {
         return None;
     }
@@ -370,7 +364,7 @@ fn judge_shift(
     // the same build's jitter there moves one of them (a few-millisecond median by whole
     // milliseconds, a mean by a few stalled requests), a server short of capacity queues every
     // request and moves both.
-    let factor = if runner.contended_body() {
+    let factor = if runner.contended_body() && matches!(shift.metric, Metric::P50 | Metric::Avg) {
         body_factor(pairs).map_or(shift.factor, |f| f.min(shift.factor))
     } else {
         shift.factor
@@ -512,21 +506,23 @@ pub(super) fn busier_moves(
         .collect()
 }
 
+/// The probes' median ratio of current to baseline `metric`.
+fn probe_factor(probes: &[&Pair], metric: Metric) -> Option<f64> {
+    median(
+        &probes
+            .iter()
+            .filter_map(|p| match (metric.of(p.base), metric.of(p.cur)) {
+                (Some(b), Some(c)) if b > 0.0 => Some(c / b),
+                _ => None,
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
 /// The smaller of the probes' median ratio (current over baseline) of the median and of the mean.
 fn body_factor(pairs: &[Pair]) -> Option<f64> {
     let probes = probes(pairs);
-    let factor = |metric: Metric| {
-        median(
-            &probes
-                .iter()
-                .filter_map(|p| match (metric.of(p.base), metric.of(p.cur)) {
-                    (Some(b), Some(c)) if b > 0.0 => Some(c / b),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-        )
-    };
-    Some(factor(Metric::P50)?.min(factor(Metric::Avg)?))
+    Some(probe_factor(&probes, Metric::P50)?.min(probe_factor(&probes, Metric::Avg)?))
 }
 
 /// How many endpoints moved the shift's metric up by at least half its relative change.
